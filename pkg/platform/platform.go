@@ -1,0 +1,111 @@
+// Package platform defines how the kernel runs application code: the
+// interface that pkg/ptrace (amd64 stub processes under PTRACE_SYSEMU) and
+// pkg/riscv (the RV64GC interpreter) implement, and the events they report.
+//
+// Invariants: a platform owns no kernel state. It runs user code until the
+// next event and mirrors the memory decisions pkg/vm makes; it never decides
+// what is mapped. Neither platform imports pkg/kernel.
+//
+// Concurrency: a Context is used only by the goroutine of the task that owns
+// it (on ptrace, that goroutine is locked to the OS thread that traces the
+// stub thread). AddressSpace methods may be called from any task goroutine
+// of the address space; implementations serialise them internally.
+package platform
+
+import (
+	"errors"
+
+	"sentry/pkg/arch"
+)
+
+// Perms are the access permissions of a mapped range.
+type Perms struct {
+	Read, Write, Execute bool
+}
+
+// Any reports whether any access is allowed.
+func (p Perms) Any() bool { return p.Read || p.Write || p.Execute }
+
+// Range is a half-open range [Start, End) of application addresses.
+type Range struct {
+	Start, End uint64
+}
+
+// Platform creates address spaces and execution contexts.
+type Platform interface {
+	// Arch is the architecture of the application code this platform runs.
+	Arch() arch.Arch
+
+	// NewAddressSpace creates an empty address space whose pages come
+	// from the memory file memfd (an fd of the sentry; the platform may
+	// dup it). The returned Context is the address space's first thread.
+	NewAddressSpace(memfd int) (AddressSpace, Context, error)
+}
+
+// AddressSpace mirrors pkg/vm's view of one application address space.
+type AddressSpace interface {
+	// MapFile maps [addr, addr+length) to the memory file at fileOffset
+	// with perms, replacing whatever was mapped there. addr, length and
+	// fileOffset are page aligned.
+	MapFile(addr, length uint64, fileOffset int64, perms Perms) error
+
+	// Unmap removes any mapping in [addr, addr+length).
+	Unmap(addr, length uint64) error
+
+	// Reserved lists ranges the application must never map (the stub's
+	// own code, the host vDSO). pkg/vm keeps them out of every VMA.
+	Reserved() []Range
+
+	// VDSO is the address of a vDSO ELF image the application may use
+	// (AT_SYSINFO_EHDR), or 0 if there is none.
+	VDSO() uint64
+
+	// Release tears the address space down and kills anything still
+	// running in it.
+	Release()
+}
+
+// EventKind says why Switch returned.
+type EventKind int
+
+const (
+	// EventSyscall: the application executed a syscall instruction.
+	// Regs hold the number and arguments; the kernel writes the result
+	// with Regs.SetReturn and calls Switch again.
+	EventSyscall EventKind = iota
+	// EventFault: a memory access fault at Event.Addr (SIGSEGV/SIGBUS).
+	EventFault
+	// EventSignal: another synchronous signal (SIGILL, SIGFPE, SIGTRAP)
+	// raised by an instruction.
+	EventSignal
+	// EventInterrupted: Interrupt was called.
+	EventInterrupted
+)
+
+// Event is what stopped the application.
+type Event struct {
+	Kind EventKind
+	// Signo, Code and Addr describe faults and synchronous signals the
+	// way siginfo does (si_signo, si_code, si_addr).
+	Signo int
+	Code  int
+	Addr  uint64
+}
+
+// Context runs one application thread.
+type Context interface {
+	// Switch restores regs, runs user code until the next event and
+	// saves the registers back into regs.
+	Switch(regs *arch.Regs) (Event, error)
+
+	// Interrupt makes a concurrent or the next Switch return
+	// EventInterrupted promptly. Safe from any goroutine.
+	Interrupt()
+
+	// Release ends the thread.
+	Release()
+}
+
+// ErrDead is returned by Switch when the underlying host thread is gone
+// (the address space was released or the stub was killed).
+var ErrDead = errors.New("platform: application thread is gone")
