@@ -1,0 +1,69 @@
+// Package vm owns application address spaces and the memory file that
+// backs every page of application memory.
+//
+// # Memory file
+//
+// A MemoryFile is one memfd, sparse and very large (up to 1 TiB of file
+// offsets), mapped once into the sentry with MAP_SHARED so that copy-in and
+// copy-out are plain Go copies. Platforms map ranges of the same fd into
+// the application (the ptrace stub with MAP_SHARED|MAP_FIXED). Offsets are
+// handed out by a first-fit free-list allocator with coalescing. Invariant:
+// every range the allocator considers free reads as zeroes (it was never
+// touched, or its pages were punched out with fallocate(PUNCH_HOLE) in
+// Free), so a fresh allocation is zero-filled memory for free.
+//
+// # Address spaces
+//
+// An MM is one application address space: a sorted slice of VMA pieces.
+// Each piece is a page-aligned range of addresses backed by its own,
+// exclusively owned range of the memory file (memOff); no two pieces share
+// file pages. Splitting a piece splits its file range; unmapping a piece
+// frees exactly its file range. Pieces may be finer than Linux's VMAs (a
+// heap grown twice whose file ranges are not contiguous is two pieces);
+// Maps merges them back the way Linux would show them in /proc/PID/maps.
+//
+// Private anonymous PROT_NONE pieces (address-space reservations such as
+// glibc's malloc arenas or a Go heap arena) have no file range (memOff ==
+// -1) until mprotect makes them accessible, so reserving terabytes costs no
+// file space.
+//
+// Every change to the pieces is mirrored to the platform's AddressSpace by
+// state: after a change to [start, end), sync walks that range and issues
+// MapFile for accessible backed runs and Unmap for gaps and PROT_NONE
+// runs, merging contiguous runs into single calls. The platform's
+// Reserved ranges are never part of a piece and never passed to Unmap.
+//
+// # Concurrency and lock order
+//
+// An MM is safe for concurrent use by all tasks sharing it: one RWMutex,
+// held exclusively by mapping changes and shared by copy-in/copy-out (so a
+// range cannot be freed and reused by another address space while a copy
+// reads it). Lock order: MM.mu, then MemoryFile.mu, then whatever the
+// platform locks inside AddressSpace calls. The platform never calls back
+// into vm.
+//
+// # Errors
+//
+// Failures the application caused are unix.Errno values with Linux's
+// meaning (EINVAL, ENOMEM, EEXIST, EFAULT, ...). A failure of the platform
+// to mirror a decision is the sentry's own failure and is returned wrapped
+// with context; callers can tell the two apart with errors.As(err,
+// *unix.Errno).
+//
+// # Known limits
+//
+//   - MAP_SHARED of a file is copied like a private mapping: writes are not
+//     written back to the file and other mappers do not see them.
+//   - Private file mappings copy the file's bytes eagerly at mmap time.
+//     Pages wholly past EOF read as zero (Linux raises SIGBUS on access).
+//   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
+//   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
+//   - There is no fork yet. The plan: the child gets a new MM with the same
+//     pieces; for private pieces, allocate a new file range and copy the
+//     parent's range (skipping holes with SEEK_DATA/SEEK_HOLE, or
+//     copy_file_range within the memfd); for shared pieces, reference the
+//     same file range, which needs a reference count per file range (the
+//     allocator would free a range only when its count drops to zero).
+//     Copy-on-write would later replace the private copy by mapping the
+//     parent's range read-only in both and copying on write fault.
+package vm
