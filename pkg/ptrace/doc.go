@@ -1,0 +1,58 @@
+// Package ptrace is the amd64 platform: application code runs in a stub
+// process under PTRACE_SYSEMU, and every application syscall stops the stub
+// without being executed so that the kernel can serve it.
+//
+// What it owns: the stub processes (one per address space), their tracing,
+// the syscalls injected into them (mmap/munmap of the memory file, and the
+// setup done once before the application runs), and the translation of ptrace
+// stops into platform events. It owns no kernel state and decides no mapping;
+// pkg/vm decides, and this package mirrors it into the stub.
+//
+// The stub. Its image is generated here at run time (an ELF file with one
+// PT_LOAD holding `syscall; int3` at a fixed high address, stubBase), written
+// to a sealed memfd and started with syscall.ForkExec through
+// /proc/self/fd/N, with Ptrace, Pdeathsig=SIGKILL and Setsid. The only file
+// the stub inherits is the memory file (as its fd 0); before the application
+// runs, injected syscalls close every other fd (close_range), set
+// no_new_privs, install a seccomp filter and unmap everything the
+// application does not need (the stub's initial stack). The filter admits only
+// mmap (of fd 0), munmap, mprotect, clone, exit and exit_group, only from the
+// stub's own syscall instruction and only for AUDIT_ARCH_X86_64; anything else
+// kills the stub. Application syscalls never reach the filter: under
+// PTRACE_SYSEMU the syscall-entry stop comes first and the call is skipped.
+// What stays mapped is reported by AddressSpace.Reserved: the stub page, the
+// host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
+// application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host
+// places the vDSO where it likes, and pkg/vm keeps clear of Reserved; only
+// the stub page has a fixed address. If the randomised initial stack happens
+// to cover stubBase the exec fails and the start is retried.
+//
+// Lifetime: PTRACE_O_EXITKILL and PR_SET_PDEATHSIG(SIGKILL) both kill the stub
+// when its tracer thread dies, so killing the sentry leaves no stub behind.
+// Release kills the stub with SIGKILL and reaps it.
+//
+// Thread contract. ptrace requests are only accepted from the OS thread that
+// traces the stub thread. Therefore Platform.NewAddressSpace must be called
+// by a goroutine that has called runtime.LockOSThread and stays locked for
+// its life: that OS thread becomes the tracer of the stub's first thread, and
+// the returned Context (Switch, Release) is driven only from it. The same
+// goroutine (or, later, the goroutine of another task of the address space,
+// each through its own stub thread) calls AddressSpace.MapFile and Unmap
+// while its stub thread is stopped (between Switch calls, or before the
+// first one); the address space finds the stub thread to inject through by
+// the calling OS thread's id, and refuses calls from an OS thread that traces
+// none of its threads. If the locked goroutine exits, its thread exits and
+// the stub dies with it (Pdeathsig, EXITKILL). Interrupt may be called from
+// any goroutine. Reserved, VDSO and Release may be called from any goroutine.
+//
+// CPU pinning. A ptrace round trip wakes the tracer, which wakes the stub;
+// when both sit on one CPU the wakeups are direct switches instead of
+// cross-CPU IPIs. On the 2-CPU VM this was measured on, raw PTRACE_SYSEMU costs
+// ~50 µs per syscall unpinned and ~9 µs pinned (testdata/bench/raw_sysemu.c),
+// so by default each new address space pins its tracer thread and its stub to
+// one CPU, chosen round-robin among the CPUs the sentry may use (see
+// Options.NoPin and BenchmarkSwitch).
+//
+// Lock order: addressSpace.mu, then nothing. Context state that Interrupt
+// touches is atomic.
+package ptrace

@@ -1,0 +1,113 @@
+package ptrace
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+	"sentry/pkg/platform"
+)
+
+// Options tune a Platform.
+type Options struct {
+	// NoPin leaves the tracer thread and the stub of each address space
+	// free to run on any CPU instead of pinning both to one CPU.
+	NoPin bool
+}
+
+// Platform starts stub processes. It is safe for concurrent use.
+type Platform struct {
+	imageFD   int    // sealed memfd holding the stub image
+	imagePath string // /proc/self/fd/<imageFD>
+	pin       bool
+	cpus      []int         // CPUs the sentry may run on, for pinning
+	nextCPU   atomic.Uint32 // round-robin index into cpus
+}
+
+var _ platform.Platform = (*Platform)(nil)
+
+// New returns a Platform with default options (pinning on).
+func New() (*Platform, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions returns a Platform configured by o.
+func NewWithOptions(o Options) (*Platform, error) {
+	fd, err := newStubImageFile()
+	if err != nil {
+		return nil, err
+	}
+	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), pin: !o.NoPin}
+	if p.pin {
+		var set unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &set); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("ptrace: reading the sentry's CPU affinity: %w", err)
+		}
+		for cpu := 0; cpu < len(set)*64; cpu++ {
+			if set.IsSet(cpu) {
+				p.cpus = append(p.cpus, cpu)
+			}
+		}
+		if len(p.cpus) == 0 {
+			p.pin = false
+		}
+	}
+	return p, nil
+}
+
+// Close releases the stub image. Address spaces already started keep
+// running; no new ones may be created.
+func (p *Platform) Close() error {
+	if p.imageFD < 0 {
+		return nil
+	}
+	err := unix.Close(p.imageFD)
+	p.imageFD = -1
+	return err
+}
+
+// Arch is always arch.AMD64.
+func (p *Platform) Arch() arch.Arch { return arch.AMD64 }
+
+// NewAddressSpace starts a stub process holding memfd and returns its
+// address space and its first thread. See the package doc for the thread
+// contract: the calling goroutine must be locked to its OS thread for life.
+func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.Context, error) {
+	as, c, err := p.newAddressSpace(memfd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return as, c, nil
+}
+
+func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
+	if memfd < 0 {
+		return nil, nil, fmt.Errorf("ptrace: new address space: bad memory file fd %d", memfd)
+	}
+	if p.imageFD < 0 {
+		return nil, nil, fmt.Errorf("ptrace: new address space: platform closed")
+	}
+	if p.pin {
+		// The stub inherits the affinity of the thread that forks it.
+		cpu := p.cpus[int(p.nextCPU.Add(1)-1)%len(p.cpus)]
+		var set unix.CPUSet
+		set.Set(cpu)
+		if err := unix.SchedSetaffinity(0, &set); err != nil {
+			return nil, nil, fmt.Errorf("ptrace: pinning the tracer thread to CPU %d: %w", cpu, err)
+		}
+	}
+	pid, err := p.startStub(memfd)
+	if err != nil {
+		return nil, nil, err
+	}
+	tracer := int32(unix.Gettid())
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context)}
+	c := &context{as: as, tid: pid, tracer: tracer}
+	as.threads[tracer] = c
+	if err := as.setup(c); err != nil {
+		as.Release()
+		return nil, nil, err
+	}
+	return as, c, nil
+}

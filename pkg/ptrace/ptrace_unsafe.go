@@ -1,0 +1,75 @@
+package ptrace
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+)
+
+// These wrap the ptrace requests made on the hot path. They use RawSyscall:
+// none of them blocks, so the Go scheduler need not be told. arch.AMD64Regs
+// has the layout of struct user_regs_struct, so it is transferred in place.
+
+func ptraceGetRegs(tid int32, r *arch.AMD64Regs) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGS, uintptr(tid), 0, uintptr(unsafe.Pointer(r)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func ptraceSetRegs(tid int32, r *arch.AMD64Regs) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SETREGS, uintptr(tid), 0, uintptr(unsafe.Pointer(r)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// ptraceResume restarts a stopped tracee with request (PTRACE_SYSEMU or
+// PTRACE_CONT), delivering no signal: host signals never reach the stub.
+func ptraceResume(tid int32, request uintptr) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, request, uintptr(tid), 0, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// siginfo holds the fields of a siginfo_t that describe a fault.
+type siginfo struct {
+	signo int32
+	code  int32
+	addr  uint64
+}
+
+func ptraceGetSiginfo(tid int32) (siginfo, error) {
+	var raw [128]byte // sizeof(siginfo_t)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(&raw[0])), 0, 0)
+	if e != 0 {
+		return siginfo{}, e
+	}
+	return siginfo{
+		signo: *(*int32)(unsafe.Pointer(&raw[0])),
+		code:  *(*int32)(unsafe.Pointer(&raw[8])),
+		addr:  *(*uint64)(unsafe.Pointer(&raw[16])),
+	}, nil
+}
+
+// wait4 waits for a state change of tid. It uses the blocking Syscall so the
+// Go scheduler can hand the P to another thread meanwhile. The status is
+// kept in the caller's frame; unix.Wait4 would allocate it.
+func wait4(tid int32, status *unix.WaitStatus) error {
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_WAIT4, uintptr(tid), uintptr(unsafe.Pointer(status)), unix.WALL, 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+}

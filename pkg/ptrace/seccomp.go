@@ -1,0 +1,103 @@
+package ptrace
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+)
+
+// stubMemFD is the memory file's fd number inside the stub: ForkExec passes
+// it as the stub's only file, fd 0.
+const stubMemFD = 0
+
+// stubAllowedSyscalls are the kinds of host syscall the stub may execute
+// once the application runs, besides mmap of the memory file (checked apart):
+// mirroring the memory file (munmap, mprotect), creating threads (clone) and
+// ending (exit, exit_group).
+var stubAllowedSyscalls = [...]uint32{
+	unix.SYS_MUNMAP, unix.SYS_MPROTECT, unix.SYS_CLONE, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
+}
+
+// Offsets into struct seccomp_data.
+const (
+	seccompDataNR     = 0
+	seccompDataArch   = 4
+	seccompDataIPLow  = 8
+	seccompDataIPHigh = 12
+	seccompDataArg4Lo = 16 + 4*8
+	seccompDataArg4Hi = 16 + 4*8 + 4
+)
+
+// BPF opcodes used by the filter.
+const (
+	bpfLdAbsW = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+	bpfJeqK   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+	bpfRetK   = unix.BPF_RET | unix.BPF_K
+)
+
+// stubFilter is the stub's seccomp program: allow a syscall only if it is an
+// x86-64 call made by the stub's own syscall instruction and is one of the
+// injected kinds (mmap only of the memory file); otherwise kill the stub.
+func stubFilter() []unix.SockFilter {
+	var f []unix.SockFilter
+	ld := func(off uint32) { f = append(f, unix.SockFilter{Code: bpfLdAbsW, K: off}) }
+	// Jump targets are fixed up at the end: a jf of 0xff means "to kill",
+	// a jt of 0xfe means "to allow".
+	const toKill, toAllow = 0xff, 0xfe
+	jneKill := func(k uint32) { f = append(f, unix.SockFilter{Code: bpfJeqK, K: k, Jt: 0, Jf: toKill}) }
+
+	ld(seccompDataArch)
+	jneKill(unix.AUDIT_ARCH_X86_64)
+	ld(seccompDataIPLow)
+	jneKill(uint32(stubAfterSys & 0xffffffff))
+	ld(seccompDataIPHigh)
+	jneKill(uint32(stubAfterSys >> 32))
+	ld(seccompDataNR)
+	for _, nr := range stubAllowedSyscalls {
+		f = append(f, unix.SockFilter{Code: bpfJeqK, K: nr, Jt: toAllow, Jf: 0})
+	}
+	// mmap: only of the memory file. fd is an int, so its high half is ignored.
+	f = append(f, unix.SockFilter{Code: bpfJeqK, K: unix.SYS_MMAP, Jt: 0, Jf: toKill})
+	ld(seccompDataArg4Lo)
+	f = append(f, unix.SockFilter{Code: bpfJeqK, K: stubMemFD, Jt: toAllow, Jf: toKill})
+
+	kill := len(f)
+	f = append(f, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_KILL_PROCESS})
+	allow := len(f)
+	f = append(f, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW})
+
+	for i := range f {
+		if f[i].Code != bpfJeqK {
+			continue
+		}
+		fix := func(j *uint8) {
+			switch *j {
+			case toKill:
+				*j = uint8(kill - i - 1)
+			case toAllow:
+				*j = uint8(allow - i - 1)
+			}
+		}
+		fix(&f[i].Jt)
+		fix(&f[i].Jf)
+	}
+	return f
+}
+
+// encodeFilter lays out a struct sock_fprog followed by its instructions, as
+// the stub will see them at address at: the fprog's filter pointer points
+// just past the 16-byte fprog itself.
+func encodeFilter(f []unix.SockFilter, at uint64) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 16+8*len(f))
+	le.PutUint16(b[0:], uint16(len(f)))
+	le.PutUint64(b[8:], at+16)
+	for i, ins := range f {
+		p := b[16+8*i:]
+		le.PutUint16(p[0:], ins.Code)
+		p[2] = ins.Jt
+		p[3] = ins.Jf
+		le.PutUint32(p[4:], ins.K)
+	}
+	return b
+}

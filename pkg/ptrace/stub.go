@@ -1,0 +1,131 @@
+package ptrace
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/platform"
+)
+
+// stubStartAttempts bounds the retries of a stub exec that failed because
+// the host's randomised stack landed on stubBase.
+const stubStartAttempts = 4
+
+// startStub forks and execs the stub, traced by the calling OS thread, and
+// waits for its first stop (the SIGTRAP right after execve, before it runs
+// any instruction).
+func (p *Platform) startStub(memfd int) (int32, error) {
+	var lastErr error
+	for i := 0; i < stubStartAttempts; i++ {
+		pid, err := syscall.ForkExec(p.imagePath, []string{"sentry-stub"}, &syscall.ProcAttr{
+			Env:   []string{},
+			Files: []uintptr{uintptr(memfd)}, // becomes fd stubMemFD; 1 and 2 are closed
+			Sys: &syscall.SysProcAttr{
+				Ptrace:    true,
+				Pdeathsig: syscall.SIGKILL,
+				Setsid:    true, // no terminal signals from the sentry's session
+			},
+		})
+		if err != nil {
+			return 0, fmt.Errorf("ptrace: starting the stub: %w", err)
+		}
+		var ws unix.WaitStatus
+		if err := wait4(int32(pid), &ws); err != nil {
+			killAndReap(int32(pid))
+			return 0, fmt.Errorf("ptrace: waiting for the stub's first stop: %w", err)
+		}
+		if ws.Stopped() && ws.StopSignal() == unix.SIGTRAP {
+			return int32(pid), nil
+		}
+		// The exec failed after its point of no return (most likely the
+		// stack covered stubBase): the child dies or stops with a fatal
+		// signal. Try again with a new random layout.
+		lastErr = fmt.Errorf("ptrace: the stub did not start (wait status %#x)", uint32(ws))
+		if ws.Stopped() {
+			killAndReap(int32(pid))
+		}
+	}
+	return 0, lastErr
+}
+
+// killAndReap kills a stub process and collects its exit status. ECHILD
+// means someone else already collected it.
+func killAndReap(pid int32) {
+	_ = unix.Kill(int(pid), unix.SIGKILL)
+	for {
+		var ws unix.WaitStatus
+		if err := wait4(pid, &ws); err != nil {
+			return
+		}
+		if ws.Exited() || ws.Signaled() {
+			return
+		}
+	}
+}
+
+// setup turns a freshly exec'ed stub into an empty address space: no fd but
+// the memory file, no_new_privs, the seccomp filter, and no mapping but the
+// stub page, the vDSO and its data.
+func (as *addressSpace) setup(c *context) error {
+	if err := unix.PtraceSetOptions(int(c.tid), unix.PTRACE_O_TRACESYSGOOD|unix.PTRACE_O_EXITKILL); err != nil {
+		return fmt.Errorf("ptrace: PTRACE_SETOPTIONS on the stub: %w", err)
+	}
+	if err := ptraceGetRegs(c.tid, &c.initial); err != nil {
+		return fmt.Errorf("ptrace: reading the stub's initial registers: %w", err)
+	}
+	c.cur = c.initial
+
+	// Any fd the sentry leaked without close-on-exec dies here.
+	if _, err := c.injectErrno(unix.SYS_CLOSE_RANGE, 1, math.MaxUint32, 0); err != nil {
+		return fmt.Errorf("ptrace: closing the stub's inherited fds: %w", err)
+	}
+	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("ptrace: setting no_new_privs in the stub: %w", err)
+	}
+	// The filter program goes on the stub's initial stack, which is
+	// unmapped right after.
+	at := (c.initial.Rsp - 4096) &^ 15
+	prog := encodeFilter(stubFilter(), at)
+	n, err := unix.ProcessVMWritev(int(as.pid), []unix.Iovec{{Base: &prog[0], Len: uint64(len(prog))}},
+		[]unix.RemoteIovec{{Base: uintptr(at), Len: len(prog)}}, 0)
+	if err != nil || n != len(prog) {
+		return fmt.Errorf("ptrace: writing the seccomp filter into the stub (%d of %d bytes): %v", n, len(prog), err)
+	}
+	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
+		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)
+	}
+
+	text, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", as.pid))
+	if err != nil {
+		return fmt.Errorf("ptrace: reading the stub's maps: %w", err)
+	}
+	maps, err := parseMaps(string(text))
+	if err != nil {
+		return err
+	}
+	stubFound := false
+	for _, m := range maps {
+		switch classify(m) {
+		case roleUnmap:
+			if _, err := c.injectErrno(unix.SYS_MUNMAP, m.start, m.end-m.start); err != nil {
+				return fmt.Errorf("ptrace: unmapping the stub's %q at %#x: %w", m.path, m.start, err)
+			}
+		case roleStub:
+			stubFound = true
+			as.reserved = append(as.reserved, platform.Range{Start: m.start, End: m.end})
+		case roleVDSO:
+			as.vdso = m.start
+			as.reserved = append(as.reserved, platform.Range{Start: m.start, End: m.end})
+		case roleVVAR:
+			as.reserved = append(as.reserved, platform.Range{Start: m.start, End: m.end})
+		}
+	}
+	if !stubFound {
+		return fmt.Errorf("ptrace: the stub page is not at %#x in the stub's maps", uint64(stubBase))
+	}
+	return nil
+}
