@@ -82,23 +82,29 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		}
 	}
 
+	drop := func() {
+		if v.backed() {
+			m.mf.Free(v.memOff, length)
+		}
+	}
+
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	addr := o.Addr
 	if fixed {
 		if m.reservedOverlaps(addr, addr+length) {
-			m.freeBacking(&v)
+			drop()
 			return 0, unix.ENOMEM
 		}
 		if noReplace && m.vmas.overlaps(addr, addr+length) {
-			m.freeBacking(&v)
+			drop()
 			return 0, unix.EEXIST
 		}
 		m.removeRange(addr, addr+length)
 	} else {
 		addr, ok = m.findFree(o.Addr, length, o.Flags&unix.MAP_32BIT != 0)
 		if !ok {
-			m.freeBacking(&v)
+			drop()
 			return 0, unix.ENOMEM
 		}
 	}

@@ -159,7 +159,9 @@ func (m *MM) moveGrow(src, srcEnd, dst, newLen uint64, last vma, dontUnmap bool,
 		if tmpl.backed() {
 			off, err := m.mf.Allocate(n)
 			if err != nil {
-				m.freeBacking(&tail)
+				if newLen > n && tail.backed() {
+					m.mf.Free(tail.memOff, newLen-n)
+				}
 				return err
 			}
 			fresh.memOff = off

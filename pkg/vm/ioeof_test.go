@@ -1,0 +1,5 @@
+package vm
+
+import "io"
+
+func ioEOF() error { return io.EOF }
