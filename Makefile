@@ -1,0 +1,35 @@
+# Each target installs what it needs when it is missing: Debian packages by
+# name with apt-get, Go modules with the go command.
+GO      ?= go
+SENTRY  := bin/sentry
+APT_PKGS := gcc busybox strace redis-server redis-tools
+
+.PHONY: all build deps test demo bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+	@$(GO) mod download
+
+build:
+	$(GO) build -o $(SENTRY) ./cmd/sentry
+
+test: deps build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+	if [ -x ../shared/acceptance/invariant.sh ]; then ../shared/acceptance/invariant.sh $(SENTRY); fi
+
+demo: deps build
+	./scripts/demo.sh $(SENTRY)
+
+bench: deps build
+	./scripts/bench.sh $(SENTRY)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,171 @@
+// Command sentry runs a program inside a user-space Linux kernel. This
+// file only turns flags into configuration; the work is in pkg/.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sentry/pkg/kernel"
+	"sentry/pkg/ptrace"
+	"sentry/pkg/strace"
+	"sentry/pkg/vfs"
+)
+
+// exitError carries a status out of cobra without printing usage.
+type exitError struct{ status int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.status) }
+
+func main() {
+	root := &cobra.Command{
+		Use:           "sentry",
+		Short:         "Run programs on a user-space Linux kernel",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(runCmd())
+	err := root.Execute()
+	var ee exitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		os.Exit(ee.status)
+	default:
+		fmt.Fprintln(os.Stderr, "sentry:", err)
+		os.Exit(125)
+	}
+}
+
+type runFlags struct {
+	strace       bool
+	straceOutput string
+	straceLimit  int
+	debug        bool
+	vdso         string
+	root         string
+	volumes      []string
+}
+
+func runCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run [flags] PROGRAM [ARGS...]",
+		Short: "Run PROGRAM with every syscall served by the sentry",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, args)
+		},
+	}
+	c.Flags().SetInterspersed(false)
+	c.Flags().BoolVar(&f.strace, "strace", false, "print every syscall the program makes")
+	c.Flags().StringVar(&f.straceOutput, "strace-output", "", "write the trace to `FILE` instead of stderr")
+	c.Flags().IntVar(&f.straceLimit, "strace-string-limit", 96, "show at most `N` bytes of each string")
+	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
+	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
+	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
+	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
+	return c
+}
+
+func parseVolume(s string) (vfs.Volume, error) {
+	parts := strings.Split(s, ":")
+	v := vfs.Volume{}
+	switch {
+	case len(parts) == 2:
+	case len(parts) == 3 && parts[2] == "ro":
+		v.ReadOnly = true
+	case len(parts) == 3 && parts[2] == "rw":
+	default:
+		return v, fmt.Errorf("bad volume %q: want HOST:GUEST[:ro]", s)
+	}
+	v.Host, v.Guest = parts[0], parts[1]
+	if v.Host == "" || !strings.HasPrefix(v.Guest, "/") {
+		return v, fmt.Errorf("bad volume %q: want HOST:GUEST[:ro] with an absolute GUEST", s)
+	}
+	return v, nil
+}
+
+func run(f runFlags, args []string) error {
+	if f.vdso != "on" && f.vdso != "off" {
+		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
+	}
+	opts := vfs.Options{HostRoot: f.root}
+	for _, s := range f.volumes {
+		v, err := parseVolume(s)
+		if err != nil {
+			return err
+		}
+		opts.Volumes = append(opts.Volumes, v)
+	}
+	fs, err := vfs.New(opts)
+	if err != nil {
+		return err
+	}
+	var tracer *strace.Tracer
+	if f.strace {
+		var w io.Writer = os.Stderr
+		if f.straceOutput != "" {
+			out, err := os.Create(f.straceOutput)
+			if err != nil {
+				return err
+			}
+			defer out.Close()
+			w = out
+		}
+		tracer = strace.NewTracer(w, strace.Options{Format: "strace", StringLimit: f.straceLimit})
+	}
+	plat, err := ptrace.New()
+	if err != nil {
+		return err
+	}
+	env := os.Environ()
+	path, err := kernel.ResolveProgram(fs, args[0], env)
+	if err != nil {
+		return execFailed(err)
+	}
+	k, err := kernel.New(kernel.Config{
+		FS:       fs,
+		Platform: plat,
+		Strace:   tracer,
+		VDSO:     f.vdso == "on",
+		Stdio: [3]*vfs.File{
+			vfs.NewHostStdio(0, "stdin"),
+			vfs.NewHostStdio(1, "stdout"),
+			vfs.NewHostStdio(2, "stderr"),
+		},
+		Warn:  os.Stderr,
+		Debug: f.debug,
+	})
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	st, err := k.Run(path, args, env)
+	if err != nil {
+		return execFailed(err)
+	}
+	if st.Signal != 0 {
+		if msg := kernel.SignalMessage(st.Signal); msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+	}
+	if s := st.ShellStatus(); s != 0 {
+		return exitError{s}
+	}
+	return nil
+}
+
+func execFailed(err error) error {
+	var ee *kernel.ExecError
+	if errors.As(err, &ee) {
+		fmt.Fprintln(os.Stderr, "sentry:", ee.Error())
+		return exitError{ee.Status()}
+	}
+	return err
+}

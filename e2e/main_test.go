@@ -1,0 +1,85 @@
+// Package e2e runs real host programs under a freshly built sentry and
+// checks what a user sees: output, exit status, files, processes.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sentryBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sentry-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sentryBin = filepath.Join(dir, "sentry")
+	build := exec.Command("go", "build", "-o", sentryBin, "sentry/cmd/sentry")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build sentry:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one finished run.
+type result struct {
+	stdout, stderr string
+	status         int
+}
+
+// sentry runs `sentry ARGS...` with a timeout and returns what it did.
+func sentry(t *testing.T, args ...string) result {
+	t.Helper()
+	return sentryIn(t, "", args...)
+}
+
+func sentryIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(sentryBin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sentry: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("sentry %v: timed out; stderr:\n%s", args, errb.String())
+	}
+	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+// buildC compiles testdata/c/NAME.c with extra gcc flags into a temp dir.
+func buildC(t *testing.T, name string, flags ...string) string {
+	t.Helper()
+	if runtime.GOARCH != "amd64" {
+		t.Fatalf("these programs are built for the host, which must be amd64")
+	}
+	out := filepath.Join(t.TempDir(), name)
+	args := append([]string{"-O1", "-o", out, filepath.Join("..", "testdata", "c", name+".c")}, flags...)
+	cmd := exec.Command("gcc", args...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s: %v\n%s", name, err, b)
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package kernel
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+)
+
+// fdEntry is one slot of an fd table: a reference to an open file
+// description and the per-descriptor close-on-exec flag.
+type fdEntry struct {
+	file    *vfs.File
+	cloexec bool
+}
+
+// FDTable maps descriptor numbers to open file descriptions. Each entry
+// holds one reference on its file.
+type FDTable struct {
+	mu    sync.Mutex
+	slots []fdEntry // nil file: free
+}
+
+func newFDTable() *FDTable { return &FDTable{} }
+
+// get returns the file at fd with a new reference, or EBADF.
+func (t *FDTable) get(fd int32) (*vfs.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.slots) || t.slots[fd].file == nil {
+		return nil, unix.EBADF
+	}
+	f := t.slots[fd].file
+	f.IncRef()
+	return f, nil
+}
+
+// install puts f (whose reference the table takes) at the lowest free fd
+// >= min, below limit.
+func (t *FDTable) install(f *vfs.File, min int, cloexec bool, limit uint64) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for fd := min; ; fd++ {
+		if uint64(fd) >= limit {
+			return -1, unix.EMFILE
+		}
+		if fd >= len(t.slots) {
+			t.grow(fd)
+		}
+		if t.slots[fd].file == nil {
+			t.slots[fd] = fdEntry{file: f, cloexec: cloexec}
+			return fd, nil
+		}
+	}
+}
+
+func (t *FDTable) grow(fd int) {
+	n := 2 * len(t.slots)
+	if n <= fd {
+		n = fd + 8
+	}
+	s := make([]fdEntry, n)
+	copy(s, t.slots)
+	t.slots = s
+}
+
+// installAt puts f at exactly fd, closing what was there (dup2 semantics).
+func (t *FDTable) installAt(fd int, f *vfs.File, cloexec bool) {
+	t.mu.Lock()
+	if fd >= len(t.slots) {
+		t.grow(fd)
+	}
+	old := t.slots[fd].file
+	t.slots[fd] = fdEntry{file: f, cloexec: cloexec}
+	t.mu.Unlock()
+	if old != nil {
+		old.DecRef()
+	}
+}
+
+// remove closes fd.
+func (t *FDTable) remove(fd int32) error {
+	t.mu.Lock()
+	if fd < 0 || int(fd) >= len(t.slots) || t.slots[fd].file == nil {
+		t.mu.Unlock()
+		return unix.EBADF
+	}
+	f := t.slots[fd].file
+	t.slots[fd] = fdEntry{}
+	t.mu.Unlock()
+	f.DecRef()
+	return nil
+}
+
+func (t *FDTable) cloexec(fd int32) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.slots) || t.slots[fd].file == nil {
+		return false, unix.EBADF
+	}
+	return t.slots[fd].cloexec, nil
+}
+
+func (t *FDTable) setCloexec(fd int32, v bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || int(fd) >= len(t.slots) || t.slots[fd].file == nil {
+		return unix.EBADF
+	}
+	t.slots[fd].cloexec = v
+	return nil
+}
+
+// closeRange closes every fd in [first, last] (close_range without flags).
+func (t *FDTable) closeRange(first, last uint64) {
+	t.mu.Lock()
+	var files []*vfs.File
+	for fd := first; fd <= last && fd < uint64(len(t.slots)); fd++ {
+		if f := t.slots[fd].file; f != nil {
+			files = append(files, f)
+			t.slots[fd] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range files {
+		f.DecRef()
+	}
+}
+
+func (t *FDTable) closeAll() { t.closeRange(0, ^uint64(0)) }

@@ -1,0 +1,259 @@
+// Package kernel is the sentry's kernel: the thread groups (processes) and
+// tasks (threads) of one sandbox, their fd tables, credentials, rlimits,
+// clocks and futexes, and syscall dispatch from an architecture's numbers to
+// one handler per syscall (syscall_table.go), which --strace also reads.
+//
+// Invariants: every application syscall is served here and never passed to
+// the host; the host only runs what a platform injects into its stub. All
+// kernel state hangs off one *Kernel (no package-level state); a syscall
+// handler returns a Linux errno, never panics on application input.
+//
+// Concurrency: one goroutine per task, locked to its OS thread for life
+// (the ptrace platform requires it). Lock order:
+//
+//	Kernel.mu (PID table)
+//	  ThreadGroup.mu (signal state, exit status)
+//	    FDTable.mu
+//	      futexTable.mu
+//
+// vm.MM and vfs.FS lock internally and are called without kernel locks held.
+package kernel
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+	"sentry/pkg/loader"
+	"sentry/pkg/platform"
+	"sentry/pkg/strace"
+	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
+)
+
+// Config is what a user chose on the command line.
+type Config struct {
+	FS       *vfs.FS
+	Platform platform.Platform
+	// Strace, when non-nil, receives every syscall.
+	Strace *strace.Tracer
+	// VDSO gives the application the host vDSO so time calls do not trap.
+	VDSO bool
+	// Stdio are the sentry's own files serving as the application's
+	// fds 0, 1 and 2.
+	Stdio [3]*vfs.File
+	// Warn receives one-line warnings (unsupported syscalls); Debug
+	// adds a summary at exit.
+	Warn  io.Writer
+	Debug bool
+	// Hostname is the sandbox's nodename.
+	Hostname string
+}
+
+// Kernel is one sandbox.
+type Kernel struct {
+	cfg   Config
+	mf    *vm.MemoryFile
+	table *syscallTable
+	start time.Time
+	host  hostInfo
+
+	mu      sync.Mutex
+	nextTID int
+	tasks   map[int]*Task
+
+	futexes futexTable
+
+	unsupportedMu sync.Mutex
+	unsupported   map[string]int
+}
+
+// New creates a kernel with its memory file.
+func New(cfg Config) (*Kernel, error) {
+	if cfg.Warn == nil {
+		cfg.Warn = os.Stderr
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = "sentry"
+	}
+	mf, err := vm.NewMemoryFile()
+	if err != nil {
+		return nil, fmt.Errorf("memory file: %w", err)
+	}
+	return &Kernel{
+		cfg:         cfg,
+		mf:          mf,
+		table:       newSyscallTable(),
+		start:       time.Now(),
+		host:        readHostInfo(),
+		nextTID:     1,
+		tasks:       map[int]*Task{},
+		unsupported: map[string]int{},
+	}, nil
+}
+
+// Close releases the memory file.
+func (k *Kernel) Close() error { return k.mf.Close() }
+
+// ExitStatus is how the sandbox's first process ended.
+type ExitStatus struct {
+	Code   int // exit code when Signal == 0
+	Signal int // the signal that killed it, or 0
+}
+
+// ShellStatus is the status a shell would report: the exit code, or
+// 128+N for death by signal N.
+func (s ExitStatus) ShellStatus() int {
+	if s.Signal != 0 {
+		return 128 + s.Signal
+	}
+	return s.Code
+}
+
+// Run loads argv[0] (resolved by the caller) and runs it as the sandbox's
+// first process (PID 1) until it exits.
+func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
+	type started struct {
+		tg  *ThreadGroup
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		// The task goroutine traces its stub thread: it must stay on
+		// one OS thread for its whole life and never unlock, so the
+		// thread dies with it.
+		runtime.LockOSThread()
+		t, err := k.newInitTask(path, argv, envp)
+		if err != nil {
+			ch <- started{err: err}
+			return
+		}
+		ch <- started{tg: t.tg}
+		t.run()
+	}()
+	s := <-ch
+	if s.err != nil {
+		return ExitStatus{}, s.err
+	}
+	<-s.tg.done
+	if k.cfg.Debug {
+		k.printSummary()
+	}
+	return s.tg.exitStatus, nil
+}
+
+func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
+	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	if err != nil {
+		return nil, fmt.Errorf("start address space: %w", err)
+	}
+	mm := vm.NewMM(k.mf, as)
+	a := k.cfg.Platform.Arch()
+	var vdso uint64
+	if k.cfg.VDSO {
+		vdso = as.VDSO()
+	}
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:])
+	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	img, err := loader.Load(loader.Args{
+		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
+		Arch: a, VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
+		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
+		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+	})
+	if err != nil {
+		mm.Release()
+		ctx.Release()
+		as.Release()
+		return nil, &ExecError{Path: path, Err: err}
+	}
+	fds := newFDTable()
+	for i, f := range k.cfg.Stdio {
+		if f != nil {
+			f.IncRef()
+			fds.installAt(i, f, false)
+		}
+	}
+	k.mu.Lock()
+	tid := k.nextTID
+	k.nextTID++
+	tg := &ThreadGroup{
+		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
+		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
+		exe: img.Path, argv: img.Argv,
+	}
+	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx}
+	tg.tasks = map[int]*Task{tid: t}
+	k.tasks[tid] = t
+	k.mu.Unlock()
+	t.regs = initialRegs(a, img.Entry, img.SP)
+	return t, nil
+}
+
+// initialRegs is the register state of a fresh process: everything zero
+// but the entry point and stack, and on amd64 the user segment selectors
+// and eflags with IF set (what execve leaves).
+func initialRegs(a arch.Arch, entry, sp uint64) arch.Regs {
+	r := arch.Regs{Arch: a}
+	if a == arch.AMD64 {
+		r.AMD64.Cs = 0x33
+		r.AMD64.Ss = 0x2b
+		r.AMD64.Eflags = 0x202
+	}
+	r.SetIP(entry)
+	r.SetSP(sp)
+	return r
+}
+
+// warnUnsupported logs the first use of each unsupported syscall.
+func (k *Kernel) warnUnsupported(name string, nr uint64, quiet bool) {
+	k.unsupportedMu.Lock()
+	n := k.unsupported[name]
+	k.unsupported[name] = n + 1
+	k.unsupportedMu.Unlock()
+	if n == 0 && !quiet {
+		fmt.Fprintf(k.cfg.Warn, "sentry: unsupported syscall %s (%d): returning ENOSYS\n", name, nr)
+	}
+}
+
+func (k *Kernel) printSummary() {
+	k.unsupportedMu.Lock()
+	defer k.unsupportedMu.Unlock()
+	if len(k.unsupported) == 0 {
+		fmt.Fprintln(k.cfg.Warn, "sentry: no unsupported syscalls were called")
+		return
+	}
+	names := make([]string, 0, len(k.unsupported))
+	for n := range k.unsupported {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(k.cfg.Warn, "sentry: unsupported syscalls (calls):")
+	for _, n := range names {
+		fmt.Fprintf(k.cfg.Warn, "  %-24s %d\n", n, k.unsupported[n])
+	}
+}
+
+// errExited stops a task's run loop after exit or exit_group.
+var errExited = errors.New("task exited")
+
+// errno converts a handler error to a Linux errno; the sentry's own
+// failures (not errnos) become EIO after they are logged.
+func (k *Kernel) errno(err error) unix.Errno {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	fmt.Fprintf(k.cfg.Warn, "sentry: internal error: %v\n", err)
+	return unix.EIO
+}

@@ -1,0 +1,77 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// termiosSize is sizeof(struct termios) as TCGETS/TCSETS move it (the
+// kernel's struct, without the speed fields of termios2).
+const termiosSize = 36
+
+// sysIoctl serves the generic fd requests itself and the terminal ones by
+// asking the sentry's own terminal: stdio is the sentry's, so its terminal
+// state is the true answer. Nothing else reaches a host fd.
+func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
+	fd := int32(a[0])
+	f, err := t.file(a[0])
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	req, arg := uint32(a[1]), a[2]
+	switch req {
+	case unix.FIOCLEX:
+		return 0, t.tg.fds.setCloexec(fd, true)
+	case unix.FIONCLEX:
+		return 0, t.tg.fds.setCloexec(fd, false)
+	case unix.FIONBIO:
+		v, err := t.readU32(arg)
+		if err != nil {
+			return 0, err
+		}
+		fl := f.Flags() &^ unix.O_NONBLOCK
+		if v != 0 {
+			fl |= unix.O_NONBLOCK
+		}
+		f.SetFlags(fl)
+		return 0, nil
+	}
+	host, ok := f.HostFD()
+	if !ok || !f.IsTerminal() {
+		return 0, unix.ENOTTY
+	}
+	switch req {
+	case unix.TCGETS:
+		tio, err := unix.IoctlGetTermios(host, unix.TCGETS)
+		if err != nil {
+			return 0, err
+		}
+		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
+		return 0, t.copyOut(arg, b)
+	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
+		tio, err := unix.IoctlGetTermios(host, unix.TCGETS)
+		if err != nil {
+			return 0, err
+		}
+		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
+		if err := t.copyIn(arg, b); err != nil {
+			return 0, err
+		}
+		return 0, unix.IoctlSetTermios(host, uint(req), tio)
+	case unix.TIOCGWINSZ:
+		ws, err := unix.IoctlGetWinsize(host, unix.TIOCGWINSZ)
+		if err != nil {
+			return 0, err
+		}
+		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(ws)), unsafe.Sizeof(*ws)))
+	case unix.TIOCGPGRP:
+		// The sandbox's foreground process group is its first process
+		// until job control arrives with processes.
+		return 0, t.writeU32(arg, uint32(t.tg.pid))
+	case unix.TIOCSPGRP:
+		return 0, nil
+	}
+	return 0, unix.ENOTTY
+}

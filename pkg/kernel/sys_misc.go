@@ -1,0 +1,254 @@
+package kernel
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+)
+
+// Identity, system information, limits, randomness and thread bookkeeping.
+
+func sysGetpid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tg.pid), nil }
+func sysGettid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tid), nil }
+
+// sysGetppid: the first process's parent is outside the sandbox, which
+// Linux shows as 0 for a PID namespace's init.
+func sysGetppid(t *Task, a [6]uint64) (uint64, error) { return 0, nil }
+
+func sysGetuid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getuid()), nil }
+func sysGetgid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getgid()), nil }
+
+func sysGetresuid(t *Task, a [6]uint64) (uint64, error) {
+	return 0, t.putIDs(uint32(os.Getuid()), a[0], a[1], a[2])
+}
+
+func sysGetresgid(t *Task, a [6]uint64) (uint64, error) {
+	return 0, t.putIDs(uint32(os.Getgid()), a[0], a[1], a[2])
+}
+
+func (t *Task) putIDs(id uint32, addrs ...uint64) error {
+	for _, p := range addrs {
+		if err := t.writeU32(p, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sysGetgroups(t *Task, a [6]uint64) (uint64, error) {
+	if int32(a[0]) < 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}
+
+// Process groups and sessions: the sandbox's one process leads both until
+// processes arrive.
+func sysGetpgid(t *Task, a [6]uint64) (uint64, error) {
+	if p := int32(a[0]); p != 0 && int(p) != t.tg.pid {
+		return 0, unix.ESRCH
+	}
+	return uint64(t.tg.pid), nil
+}
+
+func sysGetpgrp(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tg.pid), nil }
+
+func sysSetpgid(t *Task, a [6]uint64) (uint64, error) {
+	if p := int32(a[0]); p != 0 && int(p) != t.tg.pid {
+		return 0, unix.ESRCH
+	}
+	if g := int32(a[1]); g < 0 {
+		return 0, unix.EINVAL
+	} else if g != 0 && int(g) != t.tg.pid {
+		return 0, unix.EPERM
+	}
+	return 0, nil
+}
+
+func sysSetsid(t *Task, a [6]uint64) (uint64, error) {
+	// A process-group leader may not create a session.
+	return 0, unix.EPERM
+}
+
+func sysUname(t *Task, a [6]uint64) (uint64, error) {
+	const field = 65
+	b := make([]byte, 6*field)
+	machine := "x86_64"
+	if t.regs.Arch == arch.RISCV64 {
+		machine = "riscv64"
+	}
+	for i, s := range []string{"Linux", t.k.cfg.Hostname, t.k.host.release, t.k.host.version, machine, "(none)"} {
+		copy(b[i*field:(i+1)*field-1], s)
+	}
+	return 0, t.copyOut(a[0], b)
+}
+
+func sysGetrandom(t *Task, a [6]uint64) (uint64, error) {
+	const grndNonblock, grndRandom, grndInsecure = 1, 2, 4
+	if a[2]&^(grndNonblock|grndRandom|grndInsecure) != 0 || a[2]&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, unix.EINVAL
+	}
+	n := min(a[1], 1<<25-1)
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return n, t.copyOut(a[0], b)
+}
+
+func sysPrlimit64(t *Task, a [6]uint64) (uint64, error) {
+	if p := int32(a[0]); p != 0 && int(p) != t.tg.pid {
+		return 0, unix.ESRCH
+	}
+	var newLim *rlimit
+	if a[2] != 0 {
+		var b [16]byte
+		if err := t.copyIn(a[2], b[:]); err != nil {
+			return 0, err
+		}
+		newLim = &rlimit{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+	}
+	old, err := t.tg.prlimit(int(a[1]), newLim)
+	if err != nil {
+		return 0, err
+	}
+	if a[3] != 0 {
+		return 0, t.putRlimit(a[3], old)
+	}
+	return 0, nil
+}
+
+func (t *Task) putRlimit(addr uint64, r rlimit) error {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:], r.cur)
+	binary.LittleEndian.PutUint64(b[8:], r.max)
+	return t.copyOut(addr, b[:])
+}
+
+func sysGetrlimit(t *Task, a [6]uint64) (uint64, error) {
+	old, err := t.tg.prlimit(int(a[0]), nil)
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.putRlimit(a[1], old)
+}
+
+func sysSetrlimit(t *Task, a [6]uint64) (uint64, error) {
+	var b [16]byte
+	if err := t.copyIn(a[1], b[:]); err != nil {
+		return 0, err
+	}
+	_, err := t.tg.prlimit(int(a[0]), &rlimit{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])})
+	return 0, err
+}
+
+func sysSysinfo(t *Task, a [6]uint64) (uint64, error) {
+	var host unix.Sysinfo_t
+	_ = unix.Sysinfo(&host)
+	b := make([]byte, 112)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], uint64(time.Since(t.k.start).Seconds()))
+	le.PutUint64(b[32:], host.Totalram)
+	le.PutUint64(b[40:], host.Freeram)
+	le.PutUint64(b[48:], host.Sharedram)
+	le.PutUint64(b[56:], host.Bufferram)
+	t.k.mu.Lock()
+	le.PutUint16(b[80:], uint16(len(t.k.tasks)))
+	t.k.mu.Unlock()
+	le.PutUint32(b[104:], host.Unit)
+	return 0, t.copyOut(a[0], b)
+}
+
+func sysSchedGetaffinity(t *Task, a [6]uint64) (uint64, error) {
+	n := runtime.NumCPU()
+	size := uint64((n + 63) / 64 * 8)
+	if a[1] < size || a[1]%8 != 0 {
+		return 0, unix.EINVAL
+	}
+	mask := make([]byte, size)
+	for i := 0; i < n; i++ {
+		mask[i/8] |= 1 << (i % 8)
+	}
+	return size, t.copyOut(a[2], mask)
+}
+
+func sysSchedYield(t *Task, a [6]uint64) (uint64, error) {
+	runtime.Gosched()
+	return 0, nil
+}
+
+func sysGetcpu(t *Task, a [6]uint64) (uint64, error) {
+	for _, p := range []uint64{a[0], a[1]} {
+		if p != 0 {
+			if err := t.writeU32(p, 0); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return 0, nil
+}
+
+// arch_prctl codes (asm/prctl.h).
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+	archGetGS = 0x1004
+)
+
+func sysArchPrctl(t *Task, a [6]uint64) (uint64, error) {
+	switch a[0] {
+	case archSetFS:
+		if a[1] >= 1<<47 {
+			return 0, unix.EPERM
+		}
+		t.regs.AMD64.FsBase = a[1]
+		return 0, nil
+	case archSetGS:
+		if a[1] >= 1<<47 {
+			return 0, unix.EPERM
+		}
+		t.regs.AMD64.GsBase = a[1]
+		return 0, nil
+	case archGetFS:
+		return 0, t.writeU64(a[1], t.regs.AMD64.FsBase)
+	case archGetGS:
+		return 0, t.writeU64(a[1], t.regs.AMD64.GsBase)
+	}
+	return 0, unix.EINVAL
+}
+
+func sysSetTidAddress(t *Task, a [6]uint64) (uint64, error) {
+	t.clearChildTID = a[0]
+	return uint64(t.tid), nil
+}
+
+func sysSetRobustList(t *Task, a [6]uint64) (uint64, error) {
+	if a[1] != 24 {
+		return 0, unix.EINVAL
+	}
+	t.robustList = a[0]
+	return 0, nil
+}
+
+func sysExit(t *Task, a [6]uint64) (uint64, error) {
+	t.tg.mu.Lock()
+	last := len(t.tg.tasks) == 1
+	t.tg.mu.Unlock()
+	if last {
+		t.tg.exitGroup(ExitStatus{Code: int(a[0] & 0xff)})
+	}
+	return 0, errExited
+}
+
+func sysExitGroup(t *Task, a [6]uint64) (uint64, error) {
+	t.tg.exitGroup(ExitStatus{Code: int(a[0] & 0xff)})
+	return 0, errExited
+}
+
+// sysWait4: the sandbox's one process has no children yet.
+func sysWait4(t *Task, a [6]uint64) (uint64, error) { return 0, unix.ECHILD }

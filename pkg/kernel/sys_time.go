@@ -1,0 +1,164 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Clocks and sleeps. Time is the host's: the sandbox has no clock of its
+// own to keep, and with the vDSO the application reads the host's anyway.
+
+const (
+	clockRealtime         = 0
+	clockMonotonic        = 1
+	clockProcessCputime   = 2
+	clockThreadCputime    = 3
+	clockMonotonicRaw     = 4
+	clockRealtimeCoarse   = 5
+	clockMonotonicCoarse  = 6
+	clockBoottime         = 7
+	clockRealtimeAlarm    = 8
+	clockBoottimeAlarm    = 9
+	clockTAI              = 11
+	timerAbstime          = 1
+	nsecPerSec            = 1_000_000_000
+	coarseResolutionNanos = 4_000_000
+)
+
+// hostClock maps an application clock id to the host clock that answers
+// it. CPU-time clocks are answered with the sentry's own process CPU time,
+// an approximation until per-task accounting exists.
+func hostClock(id int32) (int32, bool) {
+	switch id {
+	case clockRealtime, clockMonotonic, clockMonotonicRaw, clockRealtimeCoarse,
+		clockMonotonicCoarse, clockBoottime, clockTAI, clockProcessCputime, clockThreadCputime:
+		return id, true
+	case clockRealtimeAlarm:
+		return clockRealtime, true
+	case clockBoottimeAlarm:
+		return clockBoottime, true
+	}
+	return 0, false
+}
+
+func putTimespec(b []byte, ts unix.Timespec) {
+	binary.LittleEndian.PutUint64(b, uint64(ts.Sec))
+	binary.LittleEndian.PutUint64(b[8:], uint64(ts.Nsec))
+}
+
+func sysClockGettime(t *Task, a [6]uint64) (uint64, error) {
+	id, ok := hostClock(int32(a[0]))
+	if !ok {
+		return 0, unix.EINVAL
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(id, &ts); err != nil {
+		return 0, unix.EINVAL
+	}
+	var b [16]byte
+	putTimespec(b[:], ts)
+	return 0, t.copyOut(a[1], b[:])
+}
+
+func sysClockGetres(t *Task, a [6]uint64) (uint64, error) {
+	id, ok := hostClock(int32(a[0]))
+	if !ok {
+		return 0, unix.EINVAL
+	}
+	if a[1] == 0 {
+		return 0, nil
+	}
+	res := unix.Timespec{Nsec: 1}
+	if id == clockRealtimeCoarse || id == clockMonotonicCoarse {
+		res.Nsec = coarseResolutionNanos
+	}
+	var b [16]byte
+	putTimespec(b[:], res)
+	return 0, t.copyOut(a[1], b[:])
+}
+
+func sysGettimeofday(t *Task, a [6]uint64) (uint64, error) {
+	now := time.Now()
+	if a[0] != 0 {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(now.Unix()))
+		binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
+		if err := t.copyOut(a[0], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	if a[1] != 0 {
+		if err := t.copyOut(a[1], make([]byte, 8)); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysTime(t *Task, a [6]uint64) (uint64, error) {
+	now := uint64(time.Now().Unix())
+	if a[0] != 0 {
+		if err := t.writeU64(a[0], now); err != nil {
+			return 0, err
+		}
+	}
+	return now, nil
+}
+
+func (t *Task) readTimespec(addr uint64) (unix.Timespec, error) {
+	var b [16]byte
+	if err := t.copyIn(addr, b[:]); err != nil {
+		return unix.Timespec{}, err
+	}
+	ts := unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[:])), Nsec: int64(binary.LittleEndian.Uint64(b[8:]))}
+	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= nsecPerSec {
+		return ts, unix.EINVAL
+	}
+	return ts, nil
+}
+
+// sleep blocks for d, or until the group is killed (EINTR). Signals join
+// in with the signals issue.
+func (t *Task) sleep(d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-t.tg.killed:
+		return unix.EINTR
+	}
+}
+
+func sysNanosleep(t *Task, a [6]uint64) (uint64, error) {
+	ts, err := t.readTimespec(a[0])
+	if err != nil {
+		return 0, err
+	}
+	return 0, t.sleep(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
+}
+
+func sysClockNanosleep(t *Task, a [6]uint64) (uint64, error) {
+	id, ok := hostClock(int32(a[0]))
+	if !ok || id == clockThreadCputime {
+		return 0, unix.EINVAL
+	}
+	ts, err := t.readTimespec(a[2])
+	if err != nil {
+		return 0, err
+	}
+	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	if a[1]&timerAbstime != 0 {
+		var now unix.Timespec
+		if err := unix.ClockGettime(id, &now); err != nil {
+			return 0, unix.EINVAL
+		}
+		d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
+	}
+	return 0, t.sleep(d)
+}

@@ -1,0 +1,186 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+	"sentry/pkg/platform"
+	"sentry/pkg/strace"
+	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
+)
+
+// ThreadGroup is a process: the tasks sharing an address space, fd table,
+// filesystem context and signal dispositions.
+type ThreadGroup struct {
+	k   *Kernel
+	pid int
+	mm  *vm.MM
+	as  platform.AddressSpace
+	fds *FDTable
+	fs  *fsContext
+
+	exe  string
+	argv []string
+
+	mu         sync.Mutex
+	tasks      map[int]*Task
+	limits     rlimits
+	sig        signalState
+	exiting    bool
+	exitStatus ExitStatus
+	// killed is closed when the group starts exiting, waking every
+	// blocked task of it; done is closed when its last task is gone.
+	killed chan struct{}
+	done   chan struct{}
+}
+
+// fsContext is what CLONE_FS shares: the working directory and umask.
+type fsContext struct {
+	mu    sync.Mutex
+	cwd   *vfs.Dentry
+	umask uint32
+}
+
+// Task is a thread.
+type Task struct {
+	k    *Kernel
+	tg   *ThreadGroup
+	tid  int
+	ctx  platform.Context
+	regs arch.Regs
+
+	clearChildTID uint64
+	robustList    uint64
+	sigMask       uint64
+	altStack      stackT
+}
+
+// run is the task goroutine's loop: run user code, serve what stopped it.
+func (t *Task) run() {
+	defer t.exitTask()
+	for {
+		ev, err := t.ctx.Switch(&t.regs)
+		if err != nil {
+			if !errors.Is(err, platform.ErrDead) {
+				fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
+			}
+			t.tg.exitGroup(ExitStatus{Signal: int(unix.SIGKILL)})
+			return
+		}
+		switch ev.Kind {
+		case platform.EventSyscall:
+			if t.syscall() {
+				return
+			}
+		case platform.EventFault, platform.EventSignal:
+			// Handlers arrive with the signals issue; until then a
+			// synchronous fault takes its default action.
+			t.k.traceSignal(t, ev)
+			t.tg.exitGroup(ExitStatus{Signal: ev.Signo})
+			return
+		case platform.EventInterrupted:
+		}
+		if t.tg.isExiting() {
+			return
+		}
+	}
+}
+
+// syscall serves the syscall the task is stopped at and reports whether
+// the task is done.
+func (t *Task) syscall() bool {
+	nr := t.regs.SyscallNo()
+	args := t.regs.SyscallArgs()
+	sc := t.k.table.lookup(t.regs.Arch, nr)
+	var pending *strace.Pending
+	if tr := t.k.cfg.Strace; tr != nil {
+		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
+	}
+	var ret uint64
+	done := false
+	if sc.Fn == nil {
+		t.k.warnUnsupported(sc.Name, nr, sc.Quiet)
+		ret = negErrno(unix.ENOSYS)
+	} else {
+		v, err := sc.Fn(t, args)
+		switch {
+		case err == nil:
+			ret = v
+		case errors.Is(err, errExited):
+			done = true
+		default:
+			ret = negErrno(t.k.errno(err))
+		}
+	}
+	if done {
+		if tr := t.k.cfg.Strace; tr != nil {
+			tr.Exit(pending, 0)
+		}
+		return true
+	}
+	t.regs.SetReturn(ret)
+	if tr := t.k.cfg.Strace; tr != nil {
+		tr.Exit(pending, ret)
+	}
+	return false
+}
+
+func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// exitTask ends this thread; the group ends with its last thread.
+func (t *Task) exitTask() {
+	tg := t.tg
+	tg.mu.Lock()
+	delete(tg.tasks, t.tid)
+	last := len(tg.tasks) == 0
+	tg.mu.Unlock()
+	t.k.mu.Lock()
+	delete(t.k.tasks, t.tid)
+	t.k.mu.Unlock()
+	t.ctx.Release()
+	if !last {
+		return
+	}
+	tg.fds.closeAll()
+	tg.mm.Release()
+	tg.as.Release()
+	if tr := t.k.cfg.Strace; tr != nil {
+		st := tg.exitStatus
+		if st.Signal != 0 {
+			tr.Killed(t.tid, st.Signal)
+		} else {
+			tr.Exited(t.tid, st.Code)
+		}
+	}
+	close(tg.done)
+}
+
+// exitGroup records the group's status (first caller wins) and stops
+// every task in it.
+func (tg *ThreadGroup) exitGroup(st ExitStatus) {
+	tg.mu.Lock()
+	if !tg.exiting {
+		tg.exiting = true
+		tg.exitStatus = st
+		close(tg.killed)
+	}
+	tasks := make([]*Task, 0, len(tg.tasks))
+	for _, t := range tg.tasks {
+		tasks = append(tasks, t)
+	}
+	tg.mu.Unlock()
+	for _, t := range tasks {
+		t.ctx.Interrupt()
+	}
+}
+
+func (tg *ThreadGroup) isExiting() bool {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.exiting
+}
