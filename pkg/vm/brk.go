@@ -65,3 +65,10 @@ func (m *MM) Brk(addr uint64) uint64 {
 	m.brk = addr
 	return addr
 }
+
+// BrkRange returns the heap start and the current break.
+func (m *MM) BrkRange() (start, brk uint64) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.brkStart, m.brk
+}

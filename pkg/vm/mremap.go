@@ -62,21 +62,7 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 				return 0, unix.ENOMEM
 			}
 		}
-		var tmpl vma
-		if dontUnmap {
-			tmpl = last
-		}
-		if fixed {
-			m.removeRange(dst, dst+newLen)
-		}
-		if newLen < oldLen {
-			m.removeRange(oldAddr+newLen, oldEnd)
-			if err := m.sync(oldAddr+newLen, oldEnd); err != nil {
-				return 0, err
-			}
-			oldEnd = oldAddr + newLen
-		}
-		if err := m.moveGrow(oldAddr, oldEnd, dst, newLen, last, dontUnmap, tmpl); err != nil {
+		if err := m.moveGrow(oldAddr, oldEnd, dst, newLen, last, dontUnmap, fixed); err != nil {
 			return 0, err
 		}
 		return dst, nil
@@ -110,7 +96,7 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	if !ok {
 		return 0, unix.ENOMEM
 	}
-	if err := m.moveGrow(oldAddr, oldEnd, dst, newLen, last, false, vma{}); err != nil {
+	if err := m.moveGrow(oldAddr, oldEnd, dst, newLen, last, false, false); err != nil {
 		return 0, err
 	}
 	return dst, nil
@@ -132,15 +118,20 @@ func (m *MM) oneMapping(start, end uint64) (vma, bool) {
 	return m.vmas[i], true
 }
 
-// moveGrow moves the pieces of [src, srcEnd) to dst, which must be free,
-// and extends them to newLen bytes with a piece continuing last. With
-// dontUnmap, src is mapped again with fresh zero memory shaped like tmpl.
-func (m *MM) moveGrow(src, srcEnd, dst, newLen uint64, last vma, dontUnmap bool, tmpl vma) error {
-	n := srcEnd - src
+// moveGrow moves the pieces of [src, oldEnd) to dst, shrinking them to
+// newLen bytes or growing them with a piece continuing last (the piece
+// holding oldEnd-1). With clearDst, whatever was mapped at
+// [dst, dst+newLen) goes first; otherwise that range must be free. With
+// dontUnmap, src is mapped again with fresh zero memory shaped like last.
+// Memory is allocated before anything changes, so an error leaves m as it
+// was.
+func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clearDst bool) error {
+	n := min(oldEnd-src, newLen)
+	srcEnd := src + n
 	var tail vma
 	if newLen > n {
-		// The last piece may have been cut by a shrink; continue what
-		// is left of it.
+		// Continue last from srcEnd even if the old range ends inside
+		// it.
 		if last.end > srcEnd {
 			if last.file != nil {
 				last.fileOff -= int64(last.end - srcEnd)
@@ -154,9 +145,9 @@ func (m *MM) moveGrow(src, srcEnd, dst, newLen uint64, last vma, dontUnmap bool,
 	}
 	var fresh vma
 	if dontUnmap {
-		fresh = tmpl
+		fresh = last
 		fresh.start, fresh.end = src, srcEnd
-		if tmpl.backed() {
+		if last.backed() {
 			off, err := m.mf.Allocate(n)
 			if err != nil {
 				if newLen > n && tail.backed() {
@@ -166,6 +157,12 @@ func (m *MM) moveGrow(src, srcEnd, dst, newLen uint64, last vma, dontUnmap bool,
 			}
 			fresh.memOff = off
 		}
+	}
+	if clearDst {
+		m.removeRange(dst, dst+newLen)
+	}
+	if srcEnd < oldEnd {
+		m.removeRange(srcEnd, oldEnd)
 	}
 	i, j := m.vmas.isolate(src, srcEnd)
 	moved := append([]vma(nil), m.vmas[i:j]...)
@@ -183,7 +180,7 @@ func (m *MM) moveGrow(src, srcEnd, dst, newLen uint64, last vma, dontUnmap bool,
 		m.vmas.insert(fresh)
 		m.vmas.mergeAround(src, srcEnd)
 	}
-	if err := m.sync(src, srcEnd); err != nil {
+	if err := m.sync(src, oldEnd); err != nil {
 		return err
 	}
 	return m.sync(dst, dst+newLen)
