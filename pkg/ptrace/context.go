@@ -36,8 +36,9 @@ type context struct {
 var _ platform.Context = (*context)(nil)
 
 // Switch runs the application until its next syscall, fault, synchronous
-// signal or Interrupt. Per syscall it costs PTRACE_SETREGS (only if regs
-// changed since the last stop), PTRACE_SYSEMU, wait4 and PTRACE_GETREGS.
+// signal or Interrupt. Per syscall it costs one register write (none if
+// regs did not change since the last stop, PTRACE_POKEUSER if only rax did,
+// PTRACE_SETREGS otherwise), PTRACE_SYSEMU, wait4 and PTRACE_GETREGS.
 func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 	if regs.Arch != arch.AMD64 {
 		return platform.Event{}, fmt.Errorf("ptrace: Switch with %v registers on the amd64 platform", regs.Arch)
@@ -57,11 +58,9 @@ func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 
 func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 	if *r != c.cur {
-		c.fillSelectors(r)
-		if err := ptraceSetRegs(c.tid, r); err != nil {
-			return platform.Event{}, c.ptraceError("PTRACE_SETREGS", err)
+		if err := c.writeRegs(r); err != nil {
+			return platform.Event{}, err
 		}
-		c.cur = *r
 	}
 	for {
 		if err := ptraceResume(c.tid, unix.PTRACE_SYSEMU); err != nil {
@@ -105,6 +104,31 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 		c.cur = *r
 		return ev, nil
 	}
+}
+
+// writeRegs gives the stub thread the registers r, which differ from c.cur.
+func (c *context) writeRegs(r *arch.AMD64Regs) error {
+	if onlyRaxDiffers(r, &c.cur) {
+		if err := ptracePokeRax(c.tid, r.Rax); err != nil {
+			return c.ptraceError("PTRACE_POKEUSER", err)
+		}
+		c.cur.Rax = r.Rax
+		return nil
+	}
+	c.fillSelectors(r)
+	if err := ptraceSetRegs(c.tid, r); err != nil {
+		return c.ptraceError("PTRACE_SETREGS", err)
+	}
+	c.cur = *r
+	return nil
+}
+
+// onlyRaxDiffers reports whether a and b are equal but for rax, the usual
+// case after the kernel wrote a syscall's result.
+func onlyRaxDiffers(a, b *arch.AMD64Regs) bool {
+	x := *a
+	x.Rax = b.Rax
+	return x == *b
 }
 
 // fillSelectors gives registers built from scratch (by the loader, with

@@ -28,6 +28,20 @@ func ptraceSetRegs(tid int32, r *arch.AMD64Regs) error {
 	return nil
 }
 
+// raxOffset is the offset of rax in struct user_regs_struct, for
+// PTRACE_POKEUSER.
+var raxOffset = unsafe.Offsetof(arch.AMD64Regs{}.Rax)
+
+// ptracePokeRax writes only rax: after most syscalls it is all that changed,
+// and one register costs the host less than a full PTRACE_SETREGS.
+func ptracePokeRax(tid int32, v uint64) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_POKEUSR, uintptr(tid), raxOffset, uintptr(v), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
 // ptraceResume restarts a stopped tracee with request (PTRACE_SYSEMU or
 // PTRACE_CONT), delivering no signal: host signals never reach the stub.
 func ptraceResume(tid int32, request uintptr) error {
