@@ -3,7 +3,8 @@ package vm
 // growPiece prepares a piece of n bytes continuing last (same kind,
 // next file offset) with its own memory: the file range right after
 // last's if that is free, so the two pieces can merge, else any range.
-// The caller sets start and end and inserts it.
+// The caller sets start and end and inserts it; the piece holds its own
+// reference to the file.
 func (m *MM) growPiece(last *vma, n uint64) (vma, error) {
 	v := *last
 	v.memOff = -1
@@ -29,5 +30,6 @@ func (m *MM) growPiece(last *vma, n uint64) (vma, error) {
 			return vma{}, err
 		}
 	}
+	incRef(v.file)
 	return v, nil
 }

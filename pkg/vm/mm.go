@@ -119,6 +119,7 @@ func (m *MM) Release() {
 	defer m.mu.Unlock()
 	for i := range m.vmas {
 		m.freeBacking(&m.vmas[i])
+		decRef(m.vmas[i].file)
 	}
 	m.vmas = nil
 }
@@ -136,6 +137,7 @@ func (m *MM) removeRange(start, end uint64) {
 	i, j := m.vmas.isolate(start, end)
 	for k := i; k < j; k++ {
 		m.freeBacking(&m.vmas[k])
+		decRef(m.vmas[k].file)
 	}
 	m.vmas.removeAt(i, j)
 }

@@ -2,7 +2,8 @@ package vm
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"testing"
 
@@ -37,9 +38,7 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-var errEOF = errors.New("EOF")
-
-func init() { errEOF = ioEOF() }
+var errEOF = io.EOF
 
 func mustMmap(t *testing.T, m *MM, o MmapOpts) uint64 {
 	t.Helper()
@@ -337,5 +336,75 @@ func TestMirrorCallsCoalesce(t *testing.T) {
 	want := []string{"unmap 0x10001000-0x10002000", "unmap 0x10000000-0x10004000"}
 	if got := f.takeCalls(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls %q, want %q", got, want)
+	}
+}
+
+// refFile counts the references the MM holds.
+type refFile struct {
+	memFile
+	refs int
+}
+
+func (f *refFile) IncRef() { f.refs++ }
+func (f *refFile) DecRef() {
+	f.refs--
+	if f.refs < 0 {
+		panic("negative refs")
+	}
+}
+
+func TestMappableRefs(t *testing.T) {
+	file := &refFile{memFile: memFile{b: bytes.Repeat([]byte{9}, 8*P)}}
+	m, f := newTestMM(t)
+	pieces := func() int {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		n := 0
+		for _, v := range m.vmas {
+			if v.file == Mappable(file) {
+				n++
+			}
+		}
+		return n
+	}
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"mmap", func() error {
+			_, err := m.Mmap(MmapOpts{Addr: A, Length: 4 * P, Prot: RW, Flags: unix.MAP_PRIVATE | unix.MAP_FIXED, File: file})
+			return err
+		}},
+		{"split", func() error { return m.Mprotect(A+P, P, R) }},
+		{"merge", func() error { return m.Mprotect(A+P, P, RW) }},
+		{"split again", func() error { return m.Mprotect(A+2*P, P, R) }},
+		{"grow in place", func() error { _, err := m.Mremap(A+3*P, P, 3*P, 0, 0); return err }},
+		{"move", func() error {
+			_, err := m.Mremap(A, P, 2*P, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED, A+0x100*P)
+			return err
+		}},
+		{"dontneed", func() error { return m.Madvise(A+0x100*P, 2*P, unix.MADV_DONTNEED) }},
+		{"munmap part", func() error { return m.Munmap(A+0x100*P, P) }},
+		{"overwrite", func() error { _, err := m.Mmap(anon(A+2*P, 2*P, RW)); return err }},
+		{"failed mmap", func() error {
+			if _, err := m.Mmap(MmapOpts{Addr: 0, Length: P, Prot: R, Flags: unix.MAP_PRIVATE | unix.MAP_FIXED, File: file}); err != unix.EPERM {
+				return fmt.Errorf("got %v, want EPERM", err)
+			}
+			return nil
+		}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		checkMirror(t, m, f)
+		if n := pieces(); file.refs != n || n == 0 {
+			t.Errorf("%s: %d refs, %d pieces", s.name, file.refs, n)
+		}
+	}
+	m.Release()
+	f.pages = map[uint64]fakePage{}
+	if file.refs != 0 {
+		t.Errorf("%d refs after Release", file.refs)
 	}
 }

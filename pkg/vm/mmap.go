@@ -109,6 +109,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		}
 	}
 	v.start, v.end = addr, addr+length
+	incRef(v.file)
 	m.vmas.insert(v)
 	m.vmas.mergeAround(v.start, v.end)
 	if err := m.sync(v.start, v.end); err != nil {

@@ -152,6 +152,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 			if err != nil {
 				if newLen > n && tail.backed() {
 					m.mf.Free(tail.memOff, newLen-n)
+					decRef(tail.file)
 				}
 				return err
 			}

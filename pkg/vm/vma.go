@@ -6,8 +6,30 @@ import (
 )
 
 // Mappable is a file that can be mapped. Private mappings copy its bytes.
+// The MM keeps it for the life of the mapping: MADV_DONTNEED and growing
+// with mremap read it again. If it also has IncRef and DecRef methods
+// (like vfs.File), every piece holding it owns one reference, so the
+// caller may drop its own reference once Mmap returns.
 type Mappable interface {
 	ReadAt(p []byte, off int64) (int, error)
+}
+
+// refCounted is the optional lifetime interface of a Mappable.
+type refCounted interface {
+	IncRef()
+	DecRef()
+}
+
+func incRef(f Mappable) {
+	if r, ok := f.(refCounted); ok {
+		r.IncRef()
+	}
+}
+
+func decRef(f Mappable) {
+	if r, ok := f.(refCounted); ok {
+		r.DecRef()
+	}
 }
 
 // vma is one piece of an address space: [start, end) backed by the
@@ -105,6 +127,7 @@ func (s *vmaSet) split(addr uint64) {
 		b.memOff += int64(d)
 	}
 	(*s)[i].end = addr
+	incRef(b.file)
 	s.insertAt(i+1, b)
 }
 
@@ -142,6 +165,7 @@ func (s *vmaSet) mergeAround(start, end uint64) {
 	for k+1 < len(*s) && (*s)[k+1].start <= end {
 		a, b := &(*s)[k], &(*s)[k+1]
 		if canMerge(a, b) {
+			decRef(b.file)
 			a.end = b.end
 			s.removeAt(k+1, k+2)
 			continue

@@ -1,5 +1,0 @@
-package vm
-
-import "io"
-
-func ioEOF() error { return io.EOF }
