@@ -1,0 +1,44 @@
+// Package vfs is the sandbox's filesystem: the mount tree, path resolution
+// and open file descriptions.
+//
+// What it owns:
+//
+//   - The mount tree. The root mount is an overlay: a host directory (by
+//     default "/") is the read-only lower layer and an in-memory tree is the
+//     upper layer. Writes copy a file up into memory, unlink and rename leave
+//     whiteouts, so the application sees a writable root that never changes
+//     the host. Volumes mount host directories (writable or read-only) at
+//     guest paths; /dev is an in-memory devfs; /proc and /sys are empty
+//     read-only placeholders until the kernel mounts its own synthetic
+//     filesystems there (FS.Mount with a Node tree).
+//   - Path resolution, done here component by component: ".." at the root
+//     stays at the root, symlinks are read and resolved against the guest
+//     tree (never by the host), with Linux's limits and errnos.
+//   - Files (open file descriptions): offset, status flags, a reference
+//     count, and an implementation (FileImpl) per kind of object.
+//
+// Invariants:
+//
+//   - The host is only reached through directory fds this package holds,
+//     one path component at a time, with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW
+//     (or "." relative to a directory fd), so a lookup can never leave the
+//     host root directory or a volume, whatever symlinks the host holds.
+//   - The overlay's lower layer is never modified.
+//   - Errors an application can cause are unix.Errno values (Linux errnos);
+//     failures of the sentry itself (New) are wrapped Go errors.
+//   - The application is assumed to run as uid 0: permission bits are not
+//     enforced except that X_OK needs some execute bit on non-directories.
+//
+// Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
+// pkg/loader (reading executables through *File). Other packages (pipes,
+// sockets, procfs) plug in through FileImpl, NewFile and Node.
+//
+// Concurrency and lock order: File.mu (offset, flags, directory snapshot)
+// -> FS.mu (the whole dentry tree: names, children, whiteouts, mounts,
+// copy-up) -> memInode.mu (an in-memory inode's data and metadata).
+// Namespace operations hold FS.mu for their whole duration, which makes
+// them atomic with respect to each other; reads and writes of open files
+// never take FS.mu (except directory listings), so data I/O of different
+// files does not contend. Host directory fds are closed by a runtime
+// cleanup when no Dentry or File references them any more.
+package vfs

@@ -1,0 +1,220 @@
+package vfs
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options configure a new FS.
+type Options struct {
+	// HostRoot is the host directory seen as "/" (read-only, under an
+	// in-memory overlay). Empty means "/".
+	HostRoot string
+	// Volumes are host directories mounted at guest paths.
+	Volumes []Volume
+}
+
+// Volume mounts the host directory Host at the guest path Guest, writable
+// unless ReadOnly.
+type Volume struct {
+	Host, Guest string
+	ReadOnly    bool
+}
+
+type mountKind int
+
+const (
+	kindOverlay mountKind = iota // host lower (read-only) + memory upper
+	kindHost                     // a volume: host directory, changed in place
+	kindMem                      // memory only: devfs, placeholders
+	kindSynth                    // a Node tree (procfs, sysfs)
+)
+
+type mount struct {
+	kind     mountKind
+	root     *Dentry
+	point    *Dentry // the dentry this mount covers; nil for the root mount
+	readOnly bool
+	dev      uint64 // st_dev of in-memory inodes of this mount
+}
+
+// FS is the whole mount tree of one sandbox. It is safe for concurrent
+// use.
+type FS struct {
+	mu      sync.Mutex // see the package doc for what it guards
+	root    *Dentry
+	nextIno atomic.Uint64
+	nextDev uint32
+}
+
+// New builds the mount tree: the overlay root over opts.HostRoot, devfs at
+// /dev, empty read-only placeholders at /proc and /sys (so the host's are
+// not visible), and the volumes.
+func New(opts Options) (*FS, error) {
+	hostRoot := opts.HostRoot
+	if hostRoot == "" {
+		hostRoot = "/"
+	}
+	lower, err := hostRootNode(hostRoot)
+	if err != nil {
+		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
+	}
+	fs := &FS{}
+	m := fs.newMount(kindOverlay, false)
+	root := &Dentry{fs: fs, mnt: m, host: lower}
+	m.root = root
+	fs.root = root
+
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.copyUp(root, false); err != nil {
+		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
+	}
+	if err := fs.mountDevfs("/dev"); err != nil {
+		return nil, fmt.Errorf("vfs: /dev: %w", err)
+	}
+	for _, p := range []string{"/proc", "/sys"} {
+		if _, err := fs.mountMem(p, true, 0555); err != nil {
+			return nil, fmt.Errorf("vfs: %s: %w", p, err)
+		}
+	}
+	for _, v := range opts.Volumes {
+		if err := fs.mountVolume(v); err != nil {
+			return nil, fmt.Errorf("vfs: volume %s:%s: %w", v.Host, v.Guest, err)
+		}
+	}
+	return fs, nil
+}
+
+// Root returns the root of the mount tree.
+func (fs *FS) Root() *Dentry { return fs.root }
+
+func (fs *FS) newMount(kind mountKind, readOnly bool) *mount {
+	fs.nextDev++
+	return &mount{kind: kind, readOnly: readOnly, dev: unix.Mkdev(0, 0x40+fs.nextDev)}
+}
+
+// mountPoint finds (creating missing directories in memory) the guest
+// directory p for a new mount, already crossing mounts stacked there.
+func (fs *FS) mountPoint(p string) (*Dentry, error) {
+	if !path.IsAbs(p) {
+		return nil, fmt.Errorf("guest path %q is not absolute", p)
+	}
+	p = path.Clean(p)
+	if p == "/" {
+		return nil, fmt.Errorf("cannot mount over /")
+	}
+	d := fs.root
+	for _, name := range strings.Split(p[1:], "/") {
+		c, err := fs.lookupChild(d, name)
+		if err == unix.ENOENT && (d.mnt.kind == kindOverlay || d.mnt.kind == kindMem) {
+			// Like Docker, create the missing mount point, here in memory.
+			c, err = fs.createChild(d, name, unix.S_IFDIR|0755, "")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mount point %s: %w", p, err)
+		}
+		c = crossMounts(c)
+		if !c.isDir() {
+			return nil, fmt.Errorf("mount point %s: %w", p, unix.ENOTDIR)
+		}
+		d = c
+	}
+	// Mount points must never be dropped from the cache by revalidation.
+	if d.mnt.kind == kindOverlay {
+		if err := fs.copyUp(d, false); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (fs *FS) attach(point *Dentry, m *mount, root *Dentry) {
+	root.fs, root.mnt = fs, m
+	m.root, m.point = root, point
+	point.mounted = m
+}
+
+// mountMem mounts an empty in-memory filesystem at p.
+func (fs *FS) mountMem(p string, readOnly bool, perm uint32) (*Dentry, error) {
+	point, err := fs.mountPoint(p)
+	if err != nil {
+		return nil, err
+	}
+	m := fs.newMount(kindMem, readOnly)
+	root := &Dentry{mem: fs.newMem(m, unix.S_IFDIR|perm, 0)}
+	fs.attach(point, m, root)
+	return root, nil
+}
+
+func (fs *FS) mountVolume(v Volume) error {
+	host, err := hostRootNode(v.Host)
+	if err != nil {
+		return err
+	}
+	point, err := fs.mountPoint(v.Guest)
+	if err != nil {
+		return err
+	}
+	m := fs.newMount(kindHost, v.ReadOnly)
+	fs.attach(point, m, &Dentry{host: host})
+	return nil
+}
+
+// Mount mounts the synthetic filesystem whose root is root at the guest
+// directory p (absolute), on top of whatever is mounted there. Synthetic
+// filesystems are read-only to the application.
+func (fs *FS) Mount(p string, root Node) error {
+	if root.Stat().Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("vfs: mount %s: root is not a directory", p)
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	point, err := fs.mountPoint(p)
+	if err != nil {
+		return fmt.Errorf("vfs: mount %s: %w", p, err)
+	}
+	if point.synth != nil {
+		return fmt.Errorf("vfs: mount %s: cannot mount inside a synthetic filesystem", p)
+	}
+	m := fs.newMount(kindSynth, true)
+	fs.attach(point, m, &Dentry{synth: root})
+	return nil
+}
+
+// OverlayWrites returns the guest paths of regular files whose content
+// exists only in the in-memory overlay (created or modified by the
+// application), sorted, so the sentry can say at exit what is lost.
+func (fs *FS) OverlayWrites() []string {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var out []string
+	var walk func(d *Dentry)
+	walk = func(d *Dentry) {
+		for _, c := range d.children {
+			if c.mem == nil || c.mounted != nil {
+				continue
+			}
+			switch c.mem.typ {
+			case unix.S_IFDIR:
+				walk(c)
+			case unix.S_IFREG:
+				c.mem.mu.Lock()
+				w := c.mem.written
+				c.mem.mu.Unlock()
+				if w {
+					out = append(out, c.pathLocked())
+				}
+			}
+		}
+	}
+	walk(fs.root)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,169 @@
+package vfs
+
+import (
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// OpenAt opens path relative to dir (the cwd or a dirfd's dentry; nil or
+// an absolute path means the root). flags are open(2)'s; O_CLOEXEC is left
+// to the fd table. mode is the creation mode, already umask-ed.
+func (fs *FS) OpenAt(dir *Dentry, path string, flags int, mode uint32) (*File, error) {
+	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		return nil, unix.EOPNOTSUPP
+	}
+	if flags&unix.O_PATH != 0 {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	w := &walker{fs: fs}
+	var d *Dentry
+	created := false
+	var err error
+	if flags&unix.O_CREAT != 0 {
+		d, created, err = fs.openCreate(w, dir, path, flags, mode)
+	} else {
+		d, err = w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fs.openDentry(d, flags, created)
+}
+
+// openCreate resolves path for O_CREAT, creating a regular file if the
+// last component does not exist. As on Linux, a symlink in the last
+// component is followed (unless O_EXCL or O_NOFOLLOW) and a dangling one
+// creates its target.
+func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode uint32) (*Dentry, bool, error) {
+	if flags&unix.O_DIRECTORY != 0 {
+		return nil, false, unix.EINVAL
+	}
+	for {
+		parent, name, trailing, err := w.walkParent(dir, path)
+		if err != nil {
+			return nil, false, err
+		}
+		if name == "" || name == "." || name == ".." || trailing {
+			return nil, false, unix.EISDIR
+		}
+		c, err := fs.lookupChild(parent, name)
+		if err == nil {
+			c = crossMounts(c)
+			if flags&unix.O_EXCL != 0 {
+				return nil, false, unix.EEXIST
+			}
+			if c.isSymlink() {
+				if flags&unix.O_NOFOLLOW != 0 {
+					return nil, false, unix.ELOOP
+				}
+				if path, err = w.readlink(c); err != nil {
+					return nil, false, err
+				}
+				dir = parent
+				continue
+			}
+			if c.isDir() {
+				return nil, false, unix.EISDIR
+			}
+			return c, false, nil
+		}
+		if err != unix.ENOENT {
+			return nil, false, err
+		}
+		if err := writableMount(parent); err != nil {
+			return nil, false, err
+		}
+		c, err = fs.createChild(parent, name, unix.S_IFREG|mode&07777, "")
+		if err != nil {
+			return nil, false, err
+		}
+		return c, true, nil
+	}
+}
+
+// openDentry opens the object d. Caller holds FS.mu.
+func (fs *FS) openDentry(d *Dentry, flags int, created bool) (*File, error) {
+	f := &File{fs: fs, dentry: d, flags: flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_TRUNC | unix.O_NOCTTY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_DIRECTORY)}
+	f.refs.Store(1)
+	if flags&unix.O_PATH != 0 {
+		if flags&unix.O_DIRECTORY != 0 && !d.isDir() {
+			return nil, unix.ENOTDIR
+		}
+		f.flags = unix.O_PATH
+		f.isDir = d.isDir()
+		return f, nil
+	}
+	acc := flags & unix.O_ACCMODE
+	write := acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0
+	typ := d.typ()
+	if flags&unix.O_DIRECTORY != 0 && typ != unix.S_IFDIR {
+		return nil, unix.ENOTDIR
+	}
+	switch typ {
+	case unix.S_IFLNK:
+		return nil, unix.ELOOP
+	case unix.S_IFDIR:
+		if write {
+			return nil, unix.EISDIR
+		}
+		f.impl, f.isDir = &dirFile{d: d}, true
+		return f, nil
+	case unix.S_IFREG:
+		if write && !created {
+			if err := writableMount(d); err != nil {
+				return nil, err
+			}
+		}
+	case unix.S_IFSOCK:
+		return nil, unix.ENXIO
+	}
+
+	var err error
+	switch {
+	case d.synth != nil:
+		f.impl, err = d.synth.Open(flags)
+	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:
+		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
+			f.impl, err = openMem(d.mem, flags)
+		}
+	case d.mem != nil:
+		f.impl, err = openMem(d.mem, flags)
+	case typ != unix.S_IFREG:
+		// Host devices, fifos and sockets stay out of reach of the app.
+		err = unix.EACCES
+	default:
+		f.impl, err = openHost(d.host, flags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func openMem(m *memInode, flags int) (FileImpl, error) {
+	if m.typ != unix.S_IFREG {
+		return openDevice(m)
+	}
+	if flags&unix.O_TRUNC != 0 {
+		m.mu.Lock()
+		err := m.truncateLocked(0)
+		m.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &memFile{m: m}, nil
+}
+
+func openHost(n *hostNode, flags int) (FileImpl, error) {
+	hf := flags & (unix.O_ACCMODE | unix.O_APPEND | unix.O_TRUNC | unix.O_DSYNC | unix.O_SYNC)
+	fd, err := n.open(hf)
+	runtime.KeepAlive(n)
+	if err != nil {
+		return nil, err
+	}
+	return &hostFile{fd: fd}, nil
+}
