@@ -58,6 +58,16 @@
 //     Pages wholly past EOF read as zero (Linux raises SIGBUS on access).
 //   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
 //   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
+//   - Accessible anonymous memory takes memory-file offsets for its whole
+//     length at mmap time (not pages: the file is sparse), so the sum of
+//     accessible mappings is limited to the file size (1 TiB); PROT_NONE
+//     reservations are not.
+//   - Reading a never-written page through a MAP_SHARED mapping of a memfd
+//     allocates it (shmem has no shared zero page), in the sentry's CopyIn
+//     as in the application.
+//   - CopyIn needs PROT_READ and CopyOut PROT_WRITE, although x86 page
+//     tables make write-only and exec-only pages readable.
+//   - MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags.
 //   - There is no fork yet. The plan: the child gets a new MM with the same
 //     pieces; for private pieces, allocate a new file range and copy the
 //     parent's range (skipping holes with SEEK_DATA/SEEK_HOLE, or
