@@ -23,7 +23,7 @@ func benchMM(b *testing.B) *MM {
 type nopAS struct{ *fakeAS }
 
 func (nopAS) MapFile(uint64, uint64, int64, platform.Perms) error { return nil }
-func (nopAS) Unmap(uint64, uint64) error                         { return nil }
+func (nopAS) Unmap(uint64, uint64) error                          { return nil }
 
 func BenchmarkCopy(b *testing.B) {
 	for _, size := range []int{8, 64, 4096, 65536} {
