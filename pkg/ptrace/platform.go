@@ -15,6 +15,10 @@ type Options struct {
 	// NoPin leaves the tracer thread and the stub of each address space
 	// free to run on any CPU instead of pinning both to one CPU.
 	NoPin bool
+
+	// KeepSIGCHLD leaves the sentry's SIGCHLD disposition alone instead
+	// of setting it to SIG_DFL (see the package doc).
+	KeepSIGCHLD bool
 }
 
 // Platform starts stub processes. It is safe for concurrent use.
@@ -28,11 +32,17 @@ type Platform struct {
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New returns a Platform with default options (pinning on).
+// New returns a Platform with default options: pinning on, and SIGCHLD set
+// to SIG_DFL in the sentry.
 func New() (*Platform, error) { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a Platform configured by o.
 func NewWithOptions(o Options) (*Platform, error) {
+	if !o.KeepSIGCHLD {
+		if err := setSIGCHLDDefault(); err != nil {
+			return nil, fmt.Errorf("ptrace: setting SIGCHLD to SIG_DFL: %w", err)
+		}
+	}
 	fd, err := newStubImageFile()
 	if err != nil {
 		return nil, err
@@ -90,7 +100,7 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 	}
 	if p.pin {
 		// The stub inherits the affinity of the thread that forks it.
-		cpu := p.cpus[int(p.nextCPU.Add(1)-1)%len(p.cpus)]
+		cpu := p.pickCPU()
 		var set unix.CPUSet
 		set.Set(cpu)
 		if err := unix.SchedSetaffinity(0, &set); err != nil {
@@ -110,4 +120,19 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 		return nil, nil, err
 	}
 	return as, c, nil
+}
+
+// pickCPU chooses the CPU for the calling tracer thread and its new stub.
+// A thread pinned already keeps its CPU, so that a task replacing its
+// address space (execve) stays where it was; others go round-robin.
+func (p *Platform) pickCPU() int {
+	var cur unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &cur); err == nil && cur.Count() == 1 {
+		for _, cpu := range p.cpus {
+			if cur.IsSet(cpu) {
+				return cpu
+			}
+		}
+	}
+	return p.cpus[int(p.nextCPU.Add(1)-1)%len(p.cpus)]
 }

@@ -629,3 +629,67 @@ func TestSentryDeathKillsStub(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestPinning(t *testing.T) {
+	cpusOf := func(pid int) string {
+		t.Helper()
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		t.Fatalf("no Cpus_allowed_list for %d", pid)
+		return ""
+	}
+	var all unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		t.Fatal(err)
+	}
+	for _, pin := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pin=%v", pin), func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				// A goroutine of its own: pinning sticks to its thread.
+				defer close(done)
+				f := newFixture(t, Options{NoPin: !pin})
+				stub := cpusOf(int(f.as.pid))
+				var tracer unix.CPUSet
+				if err := unix.SchedGetaffinity(0, &tracer); err != nil {
+					t.Error(err)
+					return
+				}
+				if pin {
+					cpu := -1
+					for i := 0; i < len(tracer)*64; i++ {
+						if tracer.IsSet(i) {
+							cpu = i
+						}
+					}
+					if tracer.Count() != 1 || stub != strconv.Itoa(cpu) {
+						t.Errorf("pinned: tracer allows %d CPUs (last %d), stub %q", tracer.Count(), cpu, stub)
+					}
+				}
+				if !pin && tracer.Count() != all.Count() {
+					t.Errorf("unpinned tracer allows %d CPUs, want %d", tracer.Count(), all.Count())
+				}
+				// A second address space from a pinned thread keeps its CPU.
+				if pin {
+					_, c2, err := f.p.NewAddressSpace(f.memfd)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer c2.Release()
+					if got := cpusOf(int(c2.(*context).tid)); got != stub {
+						t.Errorf("second stub on CPUs %q, first on %q", got, stub)
+					}
+				}
+			}()
+			<-done
+		})
+	}
+}
