@@ -286,6 +286,10 @@ func TestStubInvariants(t *testing.T) {
 		}
 	}
 
+	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err != nil || strings.TrimSpace(string(comm)) != stubName {
+		t.Errorf("stub comm %q (%v), want %q", comm, err, stubName)
+	}
+
 	res := f.as.Reserved()
 	inReserved := func(a uint64) bool {
 		for _, r := range res {
@@ -691,5 +695,40 @@ func TestPinning(t *testing.T) {
 			}()
 			<-done
 		})
+	}
+}
+
+// A stub that cannot start is an error, not a hang, and leaves no process.
+func TestStartFailure(t *testing.T) {
+	runtime.LockOSThread()
+	p, err := NewWithOptions(Options{NoPin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	memfd, err := unix.MemfdCreate("sentry-test-mem", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(memfd)
+
+	if _, _, err := p.NewAddressSpace(-1); err == nil {
+		t.Errorf("NewAddressSpace(-1) succeeded")
+	}
+	good := p.imagePath
+	p.imagePath = "/proc/self/fd/" + strconv.Itoa(memfd) // empty: not executable
+	if _, _, err := p.NewAddressSpace(memfd); err == nil {
+		t.Errorf("NewAddressSpace with an empty stub image succeeded")
+	}
+	p.imagePath = good
+	var ws unix.WaitStatus
+	if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil); err != unix.ECHILD && pid != 0 {
+		t.Errorf("a child is left over: pid %d status %#x err %v", pid, uint32(ws), err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.NewAddressSpace(memfd); err == nil {
+		t.Errorf("NewAddressSpace after Close succeeded")
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"sentry/pkg/platform"
 )
 
+// stubName is the stub's argv[0] and comm, as ps shows it.
+const stubName = "sentry-stub"
+
 // stubStartAttempts bounds the retries of a stub exec that failed because
 // the host's randomised stack landed on stubBase.
 const stubStartAttempts = 4
@@ -21,7 +24,7 @@ const stubStartAttempts = 4
 func (p *Platform) startStub(memfd int) (int32, error) {
 	var lastErr error
 	for i := 0; i < stubStartAttempts; i++ {
-		pid, err := syscall.ForkExec(p.imagePath, []string{"sentry-stub"}, &syscall.ProcAttr{
+		pid, err := syscall.ForkExec(p.imagePath, []string{stubName}, &syscall.ProcAttr{
 			Env:   []string{},
 			Files: []uintptr{uintptr(memfd)}, // becomes fd stubMemFD; 1 and 2 are closed
 			Sys: &syscall.SysProcAttr{
@@ -86,14 +89,19 @@ func (as *addressSpace) setup(c *context) error {
 	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("ptrace: setting no_new_privs in the stub: %w", err)
 	}
-	// The filter program goes on the stub's initial stack, which is
-	// unmapped right after.
+	// The arguments that live in memory (the stub's name, the filter
+	// program) go on the stub's initial stack, which is unmapped after.
+	name := (c.initial.Rsp - 8192) &^ 15
+	if err := as.writeStub(name, []byte(stubName+"\x00")); err != nil {
+		return err
+	}
+	// Its comm would otherwise be the fd number it was exec'ed through.
+	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_NAME, name, 0, 0, 0); err != nil {
+		return fmt.Errorf("ptrace: naming the stub: %w", err)
+	}
 	at := (c.initial.Rsp - 4096) &^ 15
-	prog := encodeFilter(stubFilter(), at)
-	n, err := unix.ProcessVMWritev(int(as.pid), []unix.Iovec{{Base: &prog[0], Len: uint64(len(prog))}},
-		[]unix.RemoteIovec{{Base: uintptr(at), Len: len(prog)}}, 0)
-	if err != nil || n != len(prog) {
-		return fmt.Errorf("ptrace: writing the seccomp filter into the stub (%d of %d bytes): %v", n, len(prog), err)
+	if err := as.writeStub(at, encodeFilter(stubFilter(), at)); err != nil {
+		return err
 	}
 	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
 		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)
@@ -126,6 +134,19 @@ func (as *addressSpace) setup(c *context) error {
 	}
 	if !stubFound {
 		return fmt.Errorf("ptrace: the stub page is not at %#x in the stub's maps", uint64(stubBase))
+	}
+	return nil
+}
+
+// writeStub copies b into the stub's memory at addr.
+func (as *addressSpace) writeStub(addr uint64, b []byte) error {
+	n, err := unix.ProcessVMWritev(int(as.pid), []unix.Iovec{{Base: &b[0], Len: uint64(len(b))}},
+		[]unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}, 0)
+	if err != nil {
+		return fmt.Errorf("ptrace: writing %d bytes into the stub at %#x: %w", len(b), addr, err)
+	}
+	if n != len(b) {
+		return fmt.Errorf("ptrace: writing %d bytes into the stub at %#x: only %d written", len(b), addr, n)
 	}
 	return nil
 }
