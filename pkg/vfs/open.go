@@ -19,75 +19,89 @@ func (fs *FS) OpenAt(dir *Dentry, path string, flags int, mode uint32) (*File, e
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	w := &walker{fs: fs}
-	var d *Dentry
-	created := false
-	var err error
-	if flags&unix.O_CREAT != 0 {
-		d, created, err = fs.openCreate(w, dir, path, flags, mode)
-	} else {
-		d, err = w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
+	if flags&unix.O_CREAT == 0 {
+		d, err := w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
+		if err != nil {
+			return nil, err
+		}
+		return fs.openDentry(d, flags)
 	}
+	d, created, err := fs.openCreate(w, dir, path, flags, mode)
 	if err != nil {
 		return nil, err
 	}
-	return fs.openDentry(d, flags, created)
+	if created != nil {
+		return fs.newFile(d, flags, created), nil
+	}
+	return fs.openDentry(d, flags)
 }
 
+func (fs *FS) newFile(d *Dentry, flags int, impl FileImpl) *File {
+	f := &File{fs: fs, dentry: d, impl: impl, flags: flags &^ openOnlyFlags}
+	f.refs.Store(1)
+	return f
+}
+
+// openOnlyFlags matter to open only; the rest are the file's status flags.
+const openOnlyFlags = unix.O_CREAT | unix.O_EXCL | unix.O_TRUNC | unix.O_NOCTTY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_DIRECTORY
+
 // openCreate resolves path for O_CREAT, creating a regular file if the
-// last component does not exist. As on Linux, a symlink in the last
-// component is followed (unless O_EXCL or O_NOFOLLOW) and a dangling one
-// creates its target.
-func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode uint32) (*Dentry, bool, error) {
+// last component does not exist, and then returns it already open. As on
+// Linux, a symlink in the last component is followed (unless O_EXCL or
+// O_NOFOLLOW) and a dangling one creates its target.
+func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode uint32) (*Dentry, FileImpl, error) {
 	if flags&unix.O_DIRECTORY != 0 {
-		return nil, false, unix.EINVAL
+		return nil, nil, unix.EINVAL
 	}
 	for {
 		parent, name, trailing, err := w.walkParent(dir, path)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		if name == "" || name == "." || name == ".." || trailing {
-			return nil, false, unix.EISDIR
+			return nil, nil, unix.EISDIR
 		}
 		c, err := fs.lookupChild(parent, name)
 		if err == nil {
 			c = crossMounts(c)
 			if flags&unix.O_EXCL != 0 {
-				return nil, false, unix.EEXIST
+				return nil, nil, unix.EEXIST
 			}
 			if c.isSymlink() {
 				if flags&unix.O_NOFOLLOW != 0 {
-					return nil, false, unix.ELOOP
+					return nil, nil, unix.ELOOP
 				}
 				if path, err = w.readlink(c); err != nil {
-					return nil, false, err
+					return nil, nil, err
 				}
 				dir = parent
 				continue
 			}
 			if c.isDir() {
-				return nil, false, unix.EISDIR
+				return nil, nil, unix.EISDIR
 			}
-			return c, false, nil
+			return c, nil, nil
 		}
 		if err != unix.ENOENT {
-			return nil, false, err
+			return nil, nil, err
 		}
 		if err := writableMount(parent); err != nil {
-			return nil, false, err
+			return nil, nil, err
+		}
+		if parent.mnt.kind == kindHost {
+			return fs.createHostFile(parent, name, flags, mode)
 		}
 		c, err = fs.createChild(parent, name, unix.S_IFREG|mode&07777, "")
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
-		return c, true, nil
+		return c, &memFile{m: c.mem}, nil
 	}
 }
 
 // openDentry opens the object d. Caller holds FS.mu.
-func (fs *FS) openDentry(d *Dentry, flags int, created bool) (*File, error) {
-	f := &File{fs: fs, dentry: d, flags: flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_TRUNC | unix.O_NOCTTY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_DIRECTORY)}
-	f.refs.Store(1)
+func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
+	f := fs.newFile(d, flags, nil)
 	if flags&unix.O_PATH != 0 {
 		if flags&unix.O_DIRECTORY != 0 && !d.isDir() {
 			return nil, unix.ENOTDIR
@@ -112,7 +126,7 @@ func (fs *FS) openDentry(d *Dentry, flags int, created bool) (*File, error) {
 		f.impl, f.isDir = &dirFile{d: d}, true
 		return f, nil
 	case unix.S_IFREG:
-		if write && !created {
+		if write {
 			if err := writableMount(d); err != nil {
 				return nil, err
 			}
@@ -158,9 +172,31 @@ func openMem(m *memInode, flags int) (FileImpl, error) {
 	return &memFile{m: m}, nil
 }
 
+// hostOpenFlags are the open flags passed on to the host.
+const hostOpenFlags = unix.O_ACCMODE | unix.O_APPEND | unix.O_TRUNC | unix.O_DSYNC | unix.O_SYNC
+
+// createHostFile creates and opens a regular file in a volume in one step,
+// so the new file's mode cannot stop its creator from writing it.
+func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32) (*Dentry, FileImpl, error) {
+	if len(name) > nameMax {
+		return nil, nil, unix.ENAMETOOLONG
+	}
+	dir := parent.host.self
+	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, mode&07777)
+	runtime.KeepAlive(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := fs.cacheHost(parent, name)
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, err
+	}
+	return c, &hostFile{fd: fd}, nil
+}
+
 func openHost(n *hostNode, flags int) (FileImpl, error) {
-	hf := flags & (unix.O_ACCMODE | unix.O_APPEND | unix.O_TRUNC | unix.O_DSYNC | unix.O_SYNC)
-	fd, err := n.open(hf)
+	fd, err := n.open(flags & hostOpenFlags)
 	runtime.KeepAlive(n)
 	if err != nil {
 		return nil, err
