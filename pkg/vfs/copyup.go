@@ -29,6 +29,7 @@ func (fs *FS) copyUp(d *Dentry, withData bool) error {
 	}
 	m := fs.newMem(d.mnt, st.Mode, st.Rdev)
 	m.uid, m.gid = st.UID, st.GID
+	m.ino = st.Ino // a copied-up file keeps its inode number
 	switch m.typ {
 	case unix.S_IFDIR:
 		m.nlink = st.Nlink

@@ -106,7 +106,11 @@ func (d *Dentry) stat() (Stat, error) {
 	case d.mem != nil:
 		return d.mem.stat(), nil
 	case d.host != nil:
-		return d.host.stat()
+		st, err := d.host.stat()
+		if d.mnt.kind == kindOverlay {
+			st.Dev = d.mnt.dev
+		}
+		return st, err
 	case d.synth != nil:
 		return d.synth.Stat(), nil
 	}

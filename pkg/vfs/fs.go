@@ -27,6 +27,8 @@ type Volume struct {
 	ReadOnly    bool
 }
 
+const memInoBase = 1 << 48
+
 type mountKind int
 
 const (
@@ -66,6 +68,9 @@ func New(opts Options) (*FS, error) {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
 	fs := &FS{}
+	// In-memory inode numbers start far above the host's, because the
+	// overlay shows both under one st_dev.
+	fs.nextIno.Store(memInoBase)
 	m := fs.newMount(kindOverlay, false)
 	root := &Dentry{fs: fs, mnt: m, host: lower}
 	m.root = root

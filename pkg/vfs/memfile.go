@@ -41,7 +41,8 @@ func (f *memFile) Release()       {}
 // hostFile is an open host regular file: a lower file opened for reading,
 // or a volume file.
 type hostFile struct {
-	fd int
+	fd  int
+	dev uint64 // st_dev to report instead of the host's; 0 keeps it
 }
 
 func (f *hostFile) ReadAt(p []byte, off int64) (int, error) {
@@ -89,7 +90,11 @@ func (f *hostFile) Stat() (Stat, error) {
 	if err := unix.Fstat(f.fd, &st); err != nil {
 		return Stat{}, err
 	}
-	return statFromHost(&st), nil
+	s := statFromHost(&st)
+	if f.dev != 0 {
+		s.Dev = f.dev
+	}
+	return s, nil
 }
 
 func (f *hostFile) Truncate(size int64) error { return unix.Ftruncate(f.fd, size) }

@@ -149,7 +149,13 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		// Host devices, fifos and sockets stay out of reach of the app.
 		err = unix.EACCES
 	default:
-		f.impl, err = openHost(d.host, flags)
+		var hf *hostFile
+		if hf, err = openHost(d.host, flags); err == nil {
+			if d.mnt.kind == kindOverlay {
+				hf.dev = d.mnt.dev
+			}
+			f.impl = hf
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -195,7 +201,7 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 	return c, &hostFile{fd: fd}, nil
 }
 
-func openHost(n *hostNode, flags int) (FileImpl, error) {
+func openHost(n *hostNode, flags int) (*hostFile, error) {
 	fd, err := n.open(flags & hostOpenFlags)
 	runtime.KeepAlive(n)
 	if err != nil {

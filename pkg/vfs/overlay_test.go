@@ -395,3 +395,31 @@ func TestChmodTruncateUtimes(t *testing.T) {
 		t.Errorf("chmod of a host dir hid its content: %v", got)
 	}
 }
+
+func TestOverlayIdentity(t *testing.T) {
+	e := newEnv(t)
+	before, _ := e.fs.StatAt(nil, "/etc/passwd", true)
+	etc, _ := e.fs.StatAt(nil, "/etc", true)
+	root, _ := e.fs.StatAt(nil, "/", true)
+	if before.Dev != root.Dev || etc.Dev != root.Dev {
+		t.Errorf("st_dev differs inside the overlay: %x %x %x", before.Dev, etc.Dev, root.Dev)
+	}
+	f := e.open(t, "/etc/passwd", unix.O_RDONLY)
+	if st, _ := f.Stat(); st.Dev != before.Dev || st.Ino != before.Ino {
+		t.Errorf("fstat of a lower file: %x/%d, stat %x/%d", st.Dev, st.Ino, before.Dev, before.Ino)
+	}
+	f.DecRef()
+	e.write(t, "/etc/passwd", unix.O_WRONLY|unix.O_APPEND, "x")
+	after, _ := e.fs.StatAt(nil, "/etc/passwd", true)
+	if after.Ino != before.Ino || after.Dev != before.Dev {
+		t.Errorf("copy-up changed identity: %x/%d -> %x/%d", before.Dev, before.Ino, after.Dev, after.Ino)
+	}
+	e.write(t, "/tmp/new", unix.O_WRONLY|unix.O_CREAT, "")
+	if st, _ := e.fs.StatAt(nil, "/tmp/new", true); st.Ino < memInoBase || st.Dev != root.Dev {
+		t.Errorf("new file: dev %x ino %d", st.Dev, st.Ino)
+	}
+	data, _ := e.fs.StatAt(nil, "/data", true)
+	if data.Dev == root.Dev {
+		t.Error("a volume shares the overlay's st_dev")
+	}
+}

@@ -105,7 +105,11 @@ func (fs *FS) RenameAt(oldDir *Dentry, oldPath string, newDir *Dentry, newPath s
 			return err
 		}
 	case kindOverlay:
-		for _, d := range []*Dentry{op, np, src, dst} {
+		up := []*Dentry{op, np, src}
+		if exchange {
+			up = append(up, dst) // a replaced dst is just removed
+		}
+		for _, d := range up {
 			if d != nil {
 				if err := fs.copyUp(d, true); err != nil {
 					return err
