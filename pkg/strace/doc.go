@@ -1,0 +1,22 @@
+// Package strace decodes syscall arguments and results and writes trace
+// logs. It owns the description vocabulary (ArgKind, Arg, RetKind, Desc)
+// that the kernel's syscall table uses, so that dispatch and tracing share
+// one description of every syscall, and the Tracer that turns a call into
+// an `strace -f -o FILE` style line ("strace" format) or one JSON object
+// ("jsonl" format).
+//
+// Who calls it: the kernel, once per syscall when tracing is on: Enter
+// before the handler runs (input-side arguments such as paths and write
+// buffers are read then, because the handler or another thread may change
+// them), Exit after it (output-side arguments such as read buffers and stat
+// structures are read then); Signal, Exited and Killed for the other lines.
+// Nothing here touches the host or kernel state: application memory is
+// read only through the Memory interface, and a failed read prints the
+// address, as strace does.
+//
+// Invariants: a Tracer writes whole lines, each with one Write call, in
+// the order of its method calls; at most one goroutine is inside a Tracer
+// at a time (its mutex is the only lock here, and nothing is called while
+// holding it except Memory reads made by Exit and the io.Writer). Decoding
+// never panics on values the application controls.
+package strace

@@ -1,0 +1,337 @@
+package strace
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"sentry/pkg/arch"
+)
+
+// Formats a Tracer can write.
+const (
+	FormatStrace = "strace" // like `strace -f -o FILE`
+	FormatJSONL  = "jsonl"  // one JSON object per line
+)
+
+// DefaultStringLimit is the number of bytes of a buffer, or elements of an
+// array, shown when Options.StringLimit is 0. (strace's own -s default is
+// 32; pass 32 for lines identical to it.)
+const DefaultStringLimit = 96
+
+// Options configure a Tracer.
+type Options struct {
+	Format      string // FormatStrace (also for "") or FormatJSONL
+	StringLimit int    // strace's -s; 0 means DefaultStringLimit
+	Arch        arch.Arch
+}
+
+// Check reports options a Tracer cannot honour.
+func (o Options) Check() error {
+	switch o.Format {
+	case "", FormatStrace, FormatJSONL:
+	default:
+		return fmt.Errorf("strace: unknown trace format %q (want %q or %q)", o.Format, FormatStrace, FormatJSONL)
+	}
+	if o.StringLimit < 0 {
+		return fmt.Errorf("strace: negative string limit %d", o.StringLimit)
+	}
+	return nil
+}
+
+// Tracer writes a trace. It is safe for concurrent use by many task
+// goroutines. A nil *Tracer is valid and traces nothing, so callers need no
+// "tracing on?" test of their own.
+type Tracer struct {
+	w     io.Writer
+	o     Options
+	limit int
+	jsonl bool
+
+	mu sync.Mutex
+	// queue holds, in entry order, calls entered whose first half has not
+	// been written. strace writes a call's first half at entry; writing it
+	// only when some other line comes (as "<unfinished ...>") or at exit
+	// (as one whole line) gives byte-for-byte the same file while writing
+	// only whole lines.
+	queue []*Pending
+	// last is the call whose entry is the latest event, if no line has been
+	// written since: only it can still be printed as one line.
+	last *Pending
+	err  error
+	out  []byte
+}
+
+// Pending is a call between Enter and Exit.
+type Pending struct {
+	tid    int
+	c      call
+	pieces []piece
+	split  int  // index of the first piece with an exit part
+	queued bool // in Tracer.queue
+}
+
+// NewTracer returns a Tracer writing to w. An unknown Format writes the
+// strace format (see Options.Check).
+func NewTracer(w io.Writer, o Options) *Tracer {
+	t := &Tracer{w: w, o: o, limit: o.StringLimit, jsonl: o.Format == FormatJSONL}
+	if t.limit <= 0 {
+		t.limit = DefaultStringLimit
+	}
+	return t
+}
+
+// Err is the first error the writer returned; later lines were dropped.
+func (t *Tracer) Err() error {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+// Enter records a syscall about to run in thread tid and decodes its
+// input-side arguments from mem now, before the handler runs. d must stay
+// unchanged until Exit. mem may be nil (arguments needing memory are then
+// shown as addresses).
+func (t *Tracer) Enter(tid int, d *Desc, args [6]uint64, mem Memory) *Pending {
+	if t == nil || d == nil {
+		return nil
+	}
+	p := &Pending{tid: tid, c: call{d: d, args: args, mem: mem, arch: t.o.Arch, limit: t.limit}}
+	p.pieces = decode(&p.c)
+	p.split = len(p.pieces)
+	for i, pc := range p.pieces {
+		if pc.exit != nil {
+			p.split = i
+			break
+		}
+	}
+	if t.jsonl {
+		return p
+	}
+	t.mu.Lock()
+	p.queued = true
+	t.queue = append(t.queue, p)
+	t.last = p
+	t.mu.Unlock()
+	return p
+}
+
+// Blocking says p is about to wait for long: its first half is written
+// now (ending in "<unfinished ...>") so that the trace shows what the
+// thread waits in. It costs a "resumed" line even if nothing else is
+// written meanwhile, so callers use it only for waits that may be long.
+func (t *Tracer) Blocking(p *Pending) {
+	if t == nil || p == nil || t.jsonl {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !p.queued {
+		return
+	}
+	n := 0
+	for n < len(t.queue) && t.queue[n] != p {
+		n++
+	}
+	t.out = t.out[:0]
+	t.flushQueue(n + 1)
+	t.last = nil
+	t.write()
+}
+
+// Exit finishes p with the raw result ret (a value, or -errno): it decodes
+// the output-side arguments and writes the call.
+func (t *Tracer) Exit(p *Pending, ret uint64) {
+	if t == nil || p == nil {
+		return
+	}
+	c := &p.c
+	c.ret, c.failed = ret, isError(ret)
+	// Memory is read before taking the lock.
+	// tail is what follows head(): the exit part of the split piece (whose
+	// text head() already holds), then the later pieces.
+	tail := make([]string, 0, len(p.pieces)-p.split)
+	for i, pc := range p.pieces[p.split:] {
+		s := pc.text
+		if i == 0 {
+			s = ""
+		}
+		if pc.exit != nil {
+			s += pc.exit(c)
+		}
+		tail = append(tail, s)
+	}
+	res := result(c)
+	if t.jsonl {
+		t.mu.Lock()
+		t.out = appendJSONCall(t.out[:0], p, tail, res)
+		t.write()
+		t.mu.Unlock()
+		return
+	}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out = t.out[:0]
+	var line strings.Builder
+	if p.queued && t.last == p {
+		// Nothing was written since p entered: one whole line, after the
+		// first halves of calls that entered before it.
+		t.flushQueue(len(t.queue) - 1)
+		t.queue = t.queue[:0]
+		p.queued = false
+		line.WriteString(p.head())
+	} else {
+		t.flushQueue(len(t.queue))
+		line.WriteString("<... ")
+		line.WriteString(c.d.Name)
+		line.WriteString(" resumed>")
+	}
+	line.WriteString(strings.Join(tail, ", "))
+	line.WriteByte(')')
+	t.last = nil
+	t.appendPrefixed(p.tid, padResult(t.prefixLen(p.tid), line.String(), res))
+	t.write()
+}
+
+// head is the first half of p's line: "name(" and the arguments before the
+// first one decoded at exit, with the separator that follows them.
+func (p *Pending) head() string {
+	var b strings.Builder
+	b.WriteString(p.c.d.Name)
+	b.WriteByte('(')
+	for i, pc := range p.pieces[:p.split] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(pc.text)
+	}
+	if p.split > 0 && p.split < len(p.pieces) {
+		b.WriteString(", ")
+	}
+	if p.split < len(p.pieces) {
+		b.WriteString(p.pieces[p.split].text)
+	}
+	return b.String()
+}
+
+// resultColumn is where strace aligns "= ret".
+const resultColumn = 40
+
+func (t *Tracer) prefixLen(tid int) int {
+	n := len(strconv.Itoa(tid))
+	if n < 5 {
+		n = 5
+	}
+	return n + 1
+}
+
+func padResult(prefix int, body, res string) string {
+	if pad := resultColumn - 1 - prefix - len(body); pad > 0 {
+		body += strings.Repeat(" ", pad)
+	}
+	return body + " = " + res
+}
+
+// flushQueue writes the first halves of the first n queued calls as
+// unfinished lines and drops them from the queue.
+func (t *Tracer) flushQueue(n int) {
+	if n > len(t.queue) {
+		n = len(t.queue)
+	}
+	for _, q := range t.queue[:n] {
+		q.queued = false
+		t.appendPrefixed(q.tid, q.head()+" <unfinished ...>")
+	}
+	rest := copy(t.queue, t.queue[n:])
+	clear(t.queue[rest:])
+	t.queue = t.queue[:rest]
+}
+
+func (t *Tracer) appendPrefixed(tid int, s string) {
+	t.out = strconv.AppendInt(t.out, int64(tid), 10)
+	for n := len(strconv.Itoa(tid)); n < 5; n++ {
+		t.out = append(t.out, ' ')
+	}
+	t.out = append(t.out, ' ')
+	t.out = append(t.out, s...)
+	t.out = append(t.out, '\n')
+}
+
+// write sends t.out in one Write; t.mu is held.
+func (t *Tracer) write() {
+	if len(t.out) == 0 || t.err != nil {
+		return
+	}
+	if _, err := t.w.Write(t.out); err != nil {
+		t.err = err
+	}
+}
+
+// event writes a line that is not a syscall (signal, exit), after any
+// pending first halves.
+func (t *Tracer) event(tid int, s string, js []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out = t.out[:0]
+	if t.jsonl {
+		t.out = append(t.out, js...)
+	} else {
+		t.flushQueue(len(t.queue))
+		t.last = nil
+		t.appendPrefixed(tid, s)
+	}
+	t.write()
+}
+
+// Signal records the delivery of a signal to thread tid:
+// "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---".
+func (t *Tracer) Signal(tid int, info *SigInfo) {
+	if t == nil || info == nil {
+		return
+	}
+	s := formatSigInfo(info)
+	t.event(tid, "--- "+SignalName(int(info.Signo))+" "+s+" ---",
+		jsonEvent(tid, "signal", jsonString(SignalName(int(info.Signo))), "siginfo", jsonString(s)))
+}
+
+// Exited records that thread tid exited with status: "+++ exited with 0 +++".
+func (t *Tracer) Exited(tid int, status int) {
+	if t == nil {
+		return
+	}
+	t.event(tid, "+++ exited with "+strconv.Itoa(status)+" +++",
+		jsonEvent(tid, "exited", strconv.Itoa(status)))
+}
+
+// Killed records that thread tid was killed by sig:
+// "+++ killed by SIGSEGV (core dumped) +++".
+func (t *Tracer) Killed(tid int, sig int, coreDumped bool) {
+	if t == nil {
+		return
+	}
+	s := "+++ killed by " + SignalName(sig)
+	if coreDumped {
+		s += " (core dumped)"
+	}
+	t.event(tid, s+" +++", jsonEvent(tid, "killed", jsonString(SignalName(sig)), "core", strconv.FormatBool(coreDumped)))
+}
+
+// Flush writes the first halves of calls still pending as unfinished
+// lines, as strace leaves them when a trace ends.
+func (t *Tracer) Flush() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out = t.out[:0]
+	t.flushQueue(len(t.queue))
+	t.last = nil
+	t.write()
+}
