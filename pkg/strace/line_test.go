@@ -83,7 +83,7 @@ var lineCases = []lineCase{
 		ret:   3, want: `6937  openat(AT_FDCWD, "/tmp", O_RDWR|O_TMPFILE, 0600) = 3`},
 	{name: "openat many flags", sys: arch.SysOpenat, tid: 6937,
 		setup: func(m *fakeMem) [6]uint64 {
-			return [6]uint64{atFDCWD, m.str("/tmp/zz"), 0o1|0o100|0o200|0o2000|0o4000|0o4010000|0o40000|0o400000|0o1000000|0o2000000|0x40000000, 0}
+			return [6]uint64{atFDCWD, m.str("/tmp/zz"), 0o1 | 0o100 | 0o200 | 0o2000 | 0o4000 | 0o4010000 | 0o40000 | 0o400000 | 0o1000000 | 0o2000000 | 0x40000000, 0}
 		},
 		ret: 4, want: `6937  openat(AT_FDCWD, "/tmp/zz", O_WRONLY|O_CREAT|O_EXCL|O_APPEND|O_NONBLOCK|O_SYNC|O_DIRECT|O_NOFOLLOW|O_NOATIME|O_CLOEXEC|0x40000000, 000) = 4`},
 	{name: "openat path flags", sys: arch.SysOpenat, tid: 6937,
@@ -257,7 +257,7 @@ var lineCases = []lineCase{
 		setup: func(m *fakeMem) [6]uint64 { return [6]uint64{13, m.u64s(1, 0x04000004, 0x7fba1799b050, 0), 0, 8} },
 		want:  `6937  rt_sigaction(SIGPIPE, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x7fba1799b050}, NULL, 8) = 0`},
 	{name: "rt_sigaction riscv64", sys: arch.SysRtSigaction, tid: 3, arch: arch.RISCV64,
-		setup: func(m *fakeMem) [6]uint64 { return [6]uint64{15, m.u64s(0x10a2c, 0x10000000, 1 << 1), 0, 8} },
+		setup: func(m *fakeMem) [6]uint64 { return [6]uint64{15, m.u64s(0x10a2c, 0x10000000, 1<<1), 0, 8} },
 		// Not from strace: riscv64's struct sigaction has no sa_restorer.
 		want: `3     rt_sigaction(SIGTERM, {sa_handler=0x10a2c, sa_mask=[INT], sa_flags=SA_RESTART}, NULL, 8) = 0`},
 	{name: "rt_sigaction RT_1", sys: arch.SysRtSigaction, tid: 6937,
