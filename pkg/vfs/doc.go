@@ -29,6 +29,10 @@
 //   - The application is assumed to run as uid 0: permission bits are not
 //     enforced except that X_OK needs some execute bit on non-directories.
 //
+// Not yet: mknod/FIFOs, O_TMPFILE, statfs, xattrs, chown, a bound on the
+// dentry cache (host entries looked up stay cached, revalidated on use),
+// pipes (they will be a FileImpl here).
+//
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,
 // sockets, procfs) plug in through FileImpl, NewFile and Node.

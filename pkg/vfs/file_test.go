@@ -221,3 +221,35 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("appends lost: size %d", st.Size)
 	}
 }
+
+func TestDirFileAndFchmod(t *testing.T) {
+	e := newEnv(t)
+	if !e.fs.Root().IsDir() || e.fs.Root().Path() != "/" {
+		t.Error("Root is not the / directory")
+	}
+	d := e.open(t, "/etc", unix.O_RDONLY|unix.O_DIRECTORY)
+	defer d.DecRef()
+	if st, err := d.Stat(); err != nil || !st.IsDir() {
+		t.Errorf("fstat dir: %+v, %v", st, err)
+	}
+	if d.Dentry().Path() != "/etc" || d.Name() != "/etc" {
+		t.Errorf("dir dentry %q", d.Dentry().Path())
+	}
+	if _, err := d.Write([]byte("x")); err != unix.EBADF {
+		t.Errorf("write to dir: %v", err)
+	}
+	if err := d.Sync(); err != nil {
+		t.Errorf("fsync dir: %v", err)
+	}
+	f := e.open(t, "/etc/hostname", unix.O_RDONLY)
+	defer f.DecRef()
+	if err := f.Chmod(0400); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.fs.StatAt(nil, "/etc/hostname", true); st.Mode != unix.S_IFREG|0400 {
+		t.Errorf("mode after fchmod %o", st.Mode)
+	}
+	if e.fs.Root().Deleted() {
+		t.Error("root deleted")
+	}
+}
