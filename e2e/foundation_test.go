@@ -69,9 +69,19 @@ func TestCoreutilsRun(t *testing.T) {
 }
 
 func TestBusyboxRuns(t *testing.T) {
-	r := sentry(t, "run", "/bin/busybox", "sh", "-c", "echo $((6*7)); busybox echo via-applet")
-	if r.status != 0 || r.stdout != "42\nvia-applet\n" {
-		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"/bin/busybox", "sh", "-c", "echo $((6*7)); x=sandbox; echo ${x}"}, "42\nsandbox\n"},
+		{[]string{"/bin/busybox", "echo", "via-applet"}, "via-applet\n"},
+		{[]string{"/bin/busybox", "uname", "-sm"}, "Linux x86_64\n"},
+		{[]string{"/bin/busybox", "wc", "-l", "/etc/passwd"}, ""},
+	} {
+		r := sentry(t, append([]string{"run"}, tc.args...)...)
+		if r.status != 0 || (tc.want != "" && r.stdout != tc.want) || r.stdout == "" {
+			t.Errorf("%v: status %d stdout %q stderr:\n%s", tc.args, r.status, r.stdout, r.stderr)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
 	"sentry/pkg/ptrace"
 	"sentry/pkg/strace"
@@ -29,7 +30,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd())
+	root.AddCommand(runCmd(), syscallsCmd())
 	err := root.Execute()
 	var ee exitError
 	switch {
@@ -168,4 +169,27 @@ func execFailed(err error) error {
 		return exitError{ee.Status()}
 	}
 	return err
+}
+
+func syscallsCmd() *cobra.Command {
+	var archName, format string
+	c := &cobra.Command{
+		Use:   "syscalls",
+		Short: "Print every syscall the sentry knows and how far it supports it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a := arch.AMD64
+			switch archName {
+			case "amd64":
+			case "riscv64":
+				a = arch.RISCV64
+			default:
+				return fmt.Errorf("--arch must be amd64 or riscv64, not %q", archName)
+			}
+			return kernel.WriteSyscallTable(os.Stdout, a, format)
+		},
+	}
+	c.Flags().StringVar(&archName, "arch", "amd64", "amd64 or riscv64")
+	c.Flags().StringVar(&format, "format", "text", "text, markdown or json")
+	return c
 }

@@ -13,7 +13,10 @@ import (
 
 // Handlers for file syscalls: descriptors, I/O, paths and metadata.
 
-const atFDCWD = -100
+const (
+	atFDCWD         = -100
+	atStatxSyncType = 0x6000 // AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC
+)
 
 // ioChunk bounds the sentry-side buffer of one read or write; larger
 // requests are served in several host-side steps within the one call.
@@ -309,7 +312,7 @@ func sysCreat(t *Task, a [6]uint64) (uint64, error) {
 // statAt resolves (dirfd, path, flags) the way the *at stat calls do,
 // with AT_EMPTY_PATH meaning the fd itself.
 func (t *Task) statAt(dirfd, pathAddr uint64, flags int) (vfs.Stat, error) {
-	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|unix.AT_STATX_SYNC_TYPE) != 0 {
+	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH|unix.AT_NO_AUTOMOUNT|atStatxSyncType) != 0 {
 		return vfs.Stat{}, unix.EINVAL
 	}
 	p, err := t.copyInPath(pathAddr, flags&unix.AT_EMPTY_PATH != 0)

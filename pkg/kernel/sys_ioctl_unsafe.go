@@ -10,6 +10,13 @@ import (
 // kernel's struct, without the speed fields of termios2).
 const termiosSize = 36
 
+// Generic fd requests (asm-generic/ioctls.h); x/sys/unix names only some.
+const (
+	fioclex  = 0x5451
+	fionclex = 0x5450
+	fionbio  = 0x5421
+)
+
 // sysIoctl serves the generic fd requests itself and the terminal ones by
 // asking the sentry's own terminal: stdio is the sentry's, so its terminal
 // state is the true answer. Nothing else reaches a host fd.
@@ -22,11 +29,11 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 	defer f.DecRef()
 	req, arg := uint32(a[1]), a[2]
 	switch req {
-	case unix.FIOCLEX:
+	case fioclex:
 		return 0, t.tg.fds.setCloexec(fd, true)
-	case unix.FIONCLEX:
+	case fionclex:
 		return 0, t.tg.fds.setCloexec(fd, false)
-	case unix.FIONBIO:
+	case fionbio:
 		v, err := t.readU32(arg)
 		if err != nil {
 			return 0, err

@@ -103,7 +103,7 @@ func sysRtSigprocmask(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysSigaltstack(t *Task, a [6]uint64) (uint64, error) {
-	const ssDisable, minSigStkSz = 2, 2048
+	const ssDisable, ssAutodisarm, minSigStkSz = 2, 1 << 31, 2048
 	old := t.altStack
 	if a[0] != 0 {
 		var b [24]byte
@@ -113,7 +113,7 @@ func sysSigaltstack(t *Task, a [6]uint64) (uint64, error) {
 		le := binary.LittleEndian
 		ns := stackT{le.Uint64(b[0:]), int32(le.Uint32(b[8:])), le.Uint64(b[16:])}
 		switch {
-		case ns.flags&^(ssDisable|int32(unix.SS_AUTODISARM)) != 0:
+		case uint32(ns.flags)&^(ssDisable|ssAutodisarm) != 0:
 			return 0, unix.EINVAL
 		case ns.flags&ssDisable != 0:
 			ns = stackT{flags: ssDisable}

@@ -39,7 +39,6 @@ var syscalls = []Syscall{
 	def("stat", sysStat, Full, tr.RetDec, p("pathname", tr.Path), p("statbuf", tr.StatPtr)),
 	def("lstat", sysLstat, Full, tr.RetDec, p("pathname", tr.Path), p("statbuf", tr.StatPtr)),
 	def("newfstatat", sysNewfstatat, Full, tr.RetDec, p("dirfd", tr.AtFD), p("pathname", tr.Path), p("statbuf", tr.StatPtr), p("flags", tr.AtFlags)),
-	def("fstatat", sysNewfstatat, Full, tr.RetDec, p("dirfd", tr.AtFD), p("pathname", tr.Path), p("statbuf", tr.StatPtr), p("flags", tr.AtFlags)),
 	def("statx", sysStatx, Full, tr.RetDec, p("dirfd", tr.AtFD), p("pathname", tr.Path), p("flags", tr.AtFlags), p("mask", tr.Hex), p("statxbuf", tr.StatxPtr)),
 	def("getdents64", sysGetdents64, Full, tr.RetDec, p("fd", tr.FD), p("dirp", tr.Pointer), p("count", tr.Udec)),
 	def("readlink", sysReadlink, Full, tr.RetDec, p("pathname", tr.Path), p("buf", tr.OutBuf), p("bufsiz", tr.Udec)),

@@ -152,7 +152,7 @@ func (t *Task) exitTask() {
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
-			tr.Killed(t.tid, st.Signal)
+			tr.Killed(t.tid, st.Signal, false)
 		} else {
 			tr.Exited(t.tid, st.Code)
 		}
@@ -183,4 +183,12 @@ func (tg *ThreadGroup) isExiting() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	return tg.exiting
+}
+
+// traceSignal shows a synchronous signal the way strace does before the
+// task takes its action.
+func (k *Kernel) traceSignal(t *Task, ev platform.Event) {
+	if tr := k.cfg.Strace; tr != nil {
+		tr.Signal(t.tid, &strace.SigInfo{Signo: int32(ev.Signo), Code: int32(ev.Code), Addr: ev.Addr})
+	}
 }

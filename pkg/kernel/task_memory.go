@@ -75,11 +75,14 @@ func (t *Task) writeU32(addr uint64, v uint32) error {
 // iovec is one struct iovec (same layout on amd64 and riscv64).
 type iovec struct{ base, len uint64 }
 
+// uioMaxIov is UIO_MAXIOV, the most iovecs one call takes.
+const uioMaxIov = 1024
+
 // maxRW is Linux's MAX_RW_COUNT: one call moves at most this much.
 const maxRW = 0x7ffff000
 
 func (t *Task) readIovecs(addr uint64, cnt uint64) ([]iovec, error) {
-	if cnt > unix.UIO_MAXIOV {
+	if cnt > uioMaxIov {
 		return nil, unix.EINVAL
 	}
 	b := make([]byte, 16*cnt)

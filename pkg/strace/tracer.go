@@ -140,7 +140,11 @@ func (t *Tracer) Blocking(p *Pending) {
 	}
 	t.out = t.out[:0]
 	t.flushQueue(n + 1)
-	t.last = nil
+	// A call entered after p keeps its chance of a whole line: its entry
+	// still follows every line written.
+	if t.last != nil && !t.last.queued {
+		t.last = nil
+	}
 	t.write()
 }
 

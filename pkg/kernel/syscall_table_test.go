@@ -1,0 +1,52 @@
+package kernel
+
+import (
+	"testing"
+
+	"sentry/pkg/arch"
+)
+
+// TestSyscallTableIsConsistent guards the one description per syscall:
+// every name is a real Linux syscall of some architecture, appears once,
+// and takes at most six arguments.
+func TestSyscallTableIsConsistent(t *testing.T) {
+	seen := map[string]bool{}
+	for _, sc := range syscalls {
+		if _, ok := arch.SysnoByName(sc.Name); !ok {
+			t.Errorf("%s: not a syscall name x/sys knows", sc.Name)
+		}
+		if seen[sc.Name] {
+			t.Errorf("%s: described twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		if len(sc.Args) > 6 {
+			t.Errorf("%s: %d arguments", sc.Name, len(sc.Args))
+		}
+		if sc.Fn == nil && sc.Support != Unsupported {
+			t.Errorf("%s: no handler but marked %v", sc.Name, sc.Support)
+		}
+	}
+}
+
+func TestLookupByArchNumber(t *testing.T) {
+	st := newSyscallTable()
+	for _, tc := range []struct {
+		a    arch.Arch
+		nr   uint64
+		name string
+	}{
+		{arch.AMD64, 0, "read"},
+		{arch.AMD64, 257, "openat"},
+		{arch.RISCV64, 56, "openat"},
+		{arch.RISCV64, 79, "newfstatat"},
+		{arch.AMD64, 262, "newfstatat"},
+	} {
+		sc := st.lookup(tc.a, tc.nr)
+		if sc.Name != tc.name || sc.Fn == nil {
+			t.Errorf("%v %d: got %q (handler %v), want %q", tc.a, tc.nr, sc.Name, sc.Fn != nil, tc.name)
+		}
+	}
+	if sc := st.lookup(arch.AMD64, 100000); sc.Fn != nil || sc.Name == "" {
+		t.Errorf("unknown number: got %q with a handler", sc.Name)
+	}
+}
