@@ -100,4 +100,3 @@ func TestBuildStackTooBig(t *testing.T) {
 		t.Fatal("no E2BIG for oversized argv")
 	}
 }
-
