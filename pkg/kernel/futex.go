@@ -87,23 +87,14 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 		}
 		ft.waiters[key] = append(ft.waiters[key], w)
 		ft.mu.Unlock()
-		var timeout <-chan time.Time
-		if !deadline.IsZero() {
-			tm := time.NewTimer(time.Until(deadline))
-			defer tm.Stop()
-			timeout = tm.C
-		}
-		select {
-		case <-w.woken:
+		switch err := t.waitFor(w.woken, deadline); err {
+		case nil:
 			return 0, nil
-		case <-timeout:
-			if ft.remove(key, w) {
-				return 0, unix.ETIMEDOUT
+		default:
+			if !ft.remove(key, w) {
+				return 0, nil // a waker got there first
 			}
-			return 0, nil
-		case <-t.tg.killed:
-			ft.remove(key, w)
-			return 0, unix.EINTR
+			return 0, err
 		}
 	case futexWake, futexWakeBitset:
 		bitset := ^uint32(0)

@@ -192,7 +192,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv,
 	}
-	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx}
+	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
 	k.mu.Unlock()

@@ -119,20 +119,15 @@ func (t *Task) readTimespec(addr uint64) (unix.Timespec, error) {
 	return ts, nil
 }
 
-// sleep blocks for d, or until the group is killed (EINTR). Signals join
-// in with the signals issue.
+// sleep blocks for d; an interruption ends it early with EINTR.
 func (t *Task) sleep(d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-t.tg.killed:
-		return unix.EINTR
+	if err := t.waitFor(nil, time.Now().Add(d)); err != unix.ETIMEDOUT {
+		return err
 	}
+	return nil
 }
 
 func sysNanosleep(t *Task, a [6]uint64) (uint64, error) {

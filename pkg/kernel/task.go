@@ -54,6 +54,10 @@ type Task struct {
 	ctx  platform.Context
 	regs arch.Regs
 
+	// interruptCh holds a token while the task has a reason to stop
+	// waiting (see task_block.go).
+	interruptCh chan struct{}
+
 	clearChildTID uint64
 	robustList    uint64
 	sigMask       uint64

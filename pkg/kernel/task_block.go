@@ -1,0 +1,49 @@
+package kernel
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Blocking. Every syscall that waits (futex, sleeps, and later reads of
+// pipes and sockets, accept, epoll_wait, wait4) waits through waitFor, so
+// one mechanism makes all of them interruptible: the group being killed,
+// and (with the signals issue) a signal becoming deliverable to the task,
+// which must call t.interrupt().
+
+// waitFor blocks until ready is closed or receives (nil), the deadline
+// passes (ETIMEDOUT; a zero deadline never passes), or the task is
+// interrupted (EINTR). ready may be nil to wait only for the others.
+func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return unix.ETIMEDOUT
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		timeout = tm.C
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-timeout:
+		return unix.ETIMEDOUT
+	case <-t.interruptCh:
+		return unix.EINTR
+	case <-t.tg.killed:
+		return unix.EINTR
+	}
+}
+
+// interrupt wakes the task from waitFor (or makes its next waitFor return
+// EINTR at once) and from user code.
+func (t *Task) interrupt() {
+	select {
+	case t.interruptCh <- struct{}{}:
+	default:
+	}
+	t.ctx.Interrupt()
+}
