@@ -87,7 +87,7 @@ var syscalls = []Syscall{
 	def("madvise", sysMadvise, Full, tr.RetDec, p("addr", tr.Pointer), p("length", tr.Udec), p("advice", tr.Madvise)),
 
 	// Process and thread bookkeeping.
-	def("exit", sysExit, Partial, tr.RetVoid, p("status", tr.Dec)).note("threads arrive with the threads issue"),
+	def("exit", sysExit, Full, tr.RetVoid, p("status", tr.Dec)),
 	def("exit_group", sysExitGroup, Full, tr.RetVoid, p("status", tr.Dec)),
 	def("getpid", sysGetpid, Full, tr.RetDec),
 	def("gettid", sysGettid, Full, tr.RetDec),
@@ -106,7 +106,13 @@ var syscalls = []Syscall{
 	def("wait4", sysWait4, Partial, tr.RetDec, p("pid", tr.Dec), p("wstatus", tr.WaitStatus), p("options", tr.WaitOptions), p("rusage", tr.Pointer)).
 		note("no children until fork arrives: ECHILD"),
 	def("set_tid_address", sysSetTidAddress, Full, tr.RetDec, p("tidptr", tr.Pointer)),
-	def("set_robust_list", sysSetRobustList, Partial, tr.RetDec, p("head", tr.Pointer), p("len", tr.Udec)).note("recorded; walked on thread death with the threads issue"),
+	def("set_robust_list", sysSetRobustList, Full, tr.RetDec, p("head", tr.Pointer), p("len", tr.Udec)),
+	def("get_robust_list", sysGetRobustList, Full, tr.RetDec, p("pid", tr.Dec), p("head_ptr", tr.Pointer), p("len_ptr", tr.Pointer)),
+	def("clone", sysClone, Partial, tr.RetDec, p("flags", tr.CloneFlags), p("stack", tr.Pointer), p("parent_tid", tr.Pointer), p("child_tid", tr.Pointer), p("tls", tr.Hex)).
+		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES); new processes come with fork"),
+	def("clone3", sysClone3, Partial, tr.RetDec, p("cl_args", tr.Clone3Args), p("size", tr.Udec)).
+		note("as clone; set_tid and cgroup are refused (E2BIG)"),
+	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
 	def("rseq", nil, Unsupported, tr.RetDec, p("rseq", tr.Pointer), p("rseq_len", tr.Udec), p("flags", tr.Hex), p("sig", tr.Hex)).
 		note("ENOSYS: glibc then runs without restartable sequences").quiet(),
 	def("arch_prctl", sysArchPrctl, Full, tr.RetDec, p("code", tr.ArchPrctlCode), p("addr", tr.ArchPrctlAddr)),
@@ -117,26 +123,42 @@ var syscalls = []Syscall{
 	def("getrlimit", sysGetrlimit, Full, tr.RetDec, p("resource", tr.PrlimitResource), p("rlim", tr.OutRlimit)),
 	def("setrlimit", sysSetrlimit, Full, tr.RetDec, p("resource", tr.PrlimitResource), p("rlim", tr.Rlimit)),
 	def("sched_getaffinity", sysSchedGetaffinity, Full, tr.RetDec, p("pid", tr.Dec), p("cpusetsize", tr.Udec), p("mask", tr.Pointer)),
+	def("sched_setaffinity", sysSchedSetaffinity, Partial, tr.RetDec, p("pid", tr.Dec), p("cpusetsize", tr.Udec), p("mask", tr.Pointer)).
+		note("checked and accepted; threads run where the Go scheduler puts them"),
 	def("sched_yield", sysSchedYield, Full, tr.RetDec),
 	def("getcpu", sysGetcpu, Full, tr.RetDec, p("cpu", tr.Pointer), p("node", tr.Pointer), p("tcache", tr.Pointer)),
 	def("futex", sysFutex, Partial, tr.RetDec, p("uaddr", tr.Pointer), p("futex_op", tr.FutexOp), p("val", tr.Dec), p("timeout", tr.Pointer), p("uaddr2", tr.Pointer), p("val3", tr.Hex)).
-		note("WAIT, WAKE and the BITSET forms; requeue and WAKE_OP come with the threads issue"),
+		note("all but the PI operations (ENOSYS)"),
 
 	// Time.
 	def("clock_gettime", sysClockGettime, Full, tr.RetDec, p("clockid", tr.ClockID), p("tp", tr.OutTimespec)),
 	def("clock_getres", sysClockGetres, Full, tr.RetDec, p("clockid", tr.ClockID), p("res", tr.OutTimespec)),
 	def("gettimeofday", sysGettimeofday, Full, tr.RetDec, p("tv", tr.Pointer), p("tz", tr.Pointer)),
 	def("time", sysTime, Full, tr.RetDec, p("tloc", tr.Pointer)),
-	def("nanosleep", sysNanosleep, Partial, tr.RetDec, p("req", tr.Timespec), p("rem", tr.Pointer)).note("not yet interrupted by signals"),
-	def("clock_nanosleep", sysClockNanosleep, Partial, tr.RetDec, p("clockid", tr.ClockID), p("flags", tr.Hex), p("request", tr.Timespec), p("remain", tr.Pointer)).
-		note("not yet interrupted by signals"),
+	def("nanosleep", sysNanosleep, Full, tr.RetDec, p("req", tr.Timespec), p("rem", tr.Pointer)),
+	def("clock_nanosleep", sysClockNanosleep, Full, tr.RetDec, p("clockid", tr.ClockID), p("flags", tr.Hex), p("request", tr.Timespec), p("remain", tr.Pointer)),
+	def("alarm", sysAlarm, Full, tr.RetDec, p("seconds", tr.Udec)),
+	def("getitimer", sysGetitimer, Partial, tr.RetDec, p("which", tr.Dec), p("curr_value", tr.Pointer)).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	def("setitimer", sysSetitimer, Partial, tr.RetDec, p("which", tr.Dec), p("new_value", tr.Pointer), p("old_value", tr.Pointer)).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	def("timer_create", sysTimerCreate, Partial, tr.RetDec, p("clockid", tr.ClockID), p("sevp", tr.Pointer), p("timerid", tr.Pointer)).
+		note("SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE on the real-time clocks; CPU-time clocks are ENOTSUP"),
+	def("timer_settime", sysTimerSettime, Full, tr.RetDec, p("timerid", tr.Dec), p("flags", tr.Hex), p("new_value", tr.Pointer), p("old_value", tr.Pointer)),
+	def("timer_gettime", sysTimerGettime, Full, tr.RetDec, p("timerid", tr.Dec), p("curr_value", tr.Pointer)),
+	def("timer_getoverrun", sysTimerGetoverrun, Full, tr.RetDec, p("timerid", tr.Dec)),
+	def("timer_delete", sysTimerDelete, Full, tr.RetDec, p("timerid", tr.Dec)),
 
-	// Signals: state only until delivery arrives.
-	def("rt_sigaction", sysRtSigaction, Partial, tr.RetDec, p("signum", tr.Signal), p("act", tr.SigactionPtr), p("oldact", tr.OutSigaction), p("sigsetsize", tr.Udec)).
-		note("dispositions recorded; delivery to handlers comes with the signals issue"),
+	// Signals.
+	def("rt_sigaction", sysRtSigaction, Full, tr.RetDec, p("signum", tr.Signal), p("act", tr.SigactionPtr), p("oldact", tr.OutSigaction), p("sigsetsize", tr.Udec)),
 	def("rt_sigprocmask", sysRtSigprocmask, Full, tr.RetDec, p("how", tr.SigprocmaskHow), p("set", tr.Sigset), p("oldset", tr.OutSigset), p("sigsetsize", tr.Udec)),
+	def("rt_sigreturn", sysRtSigreturn, Partial, tr.RetDec).note("amd64 frames; riscv64 frames are not built yet"),
+	def("rt_sigpending", sysRtSigpending, Full, tr.RetDec, p("set", tr.OutSigset), p("sigsetsize", tr.Udec)),
+	def("rt_sigsuspend", sysRtSigsuspend, Full, tr.RetDec, p("mask", tr.Sigset), p("sigsetsize", tr.Udec)),
+	def("rt_sigtimedwait", sysRtSigtimedwait, Full, tr.RetDec, p("set", tr.Sigset), p("info", tr.Pointer), p("timeout", tr.Timespec), p("sigsetsize", tr.Udec)),
+	def("rt_sigqueueinfo", sysRtSigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
+	def("rt_tgsigqueueinfo", sysRtTgsigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
 	def("sigaltstack", sysSigaltstack, Full, tr.RetDec, p("ss", tr.Pointer), p("old_ss", tr.Pointer)),
-	def("kill", sysKill, Partial, tr.RetDec, p("pid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
-	def("tgkill", sysTgkill, Partial, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
-	def("tkill", sysTkill, Partial, tr.RetDec, p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
+	def("pause", sysPause, Full, tr.RetDec),
+	def("kill", sysKill, Full, tr.RetDec, p("pid", tr.Dec), p("sig", tr.Signal)),
+	def("tgkill", sysTgkill, Full, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal)),
+	def("tkill", sysTkill, Full, tr.RetDec, p("tid", tr.Dec), p("sig", tr.Signal)),
 }
