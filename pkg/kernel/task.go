@@ -32,6 +32,7 @@ type ThreadGroup struct {
 	limits     rlimits
 	sig        signalState
 	exiting    bool
+	noNewPrivs bool
 	exitStatus ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
@@ -57,6 +58,10 @@ type Task struct {
 	// interruptCh holds a token while the task has a reason to stop
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
+
+	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
+	name      string
+	pdeathSig int
 
 	clearChildTID uint64
 	robustList    uint64
