@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools
 
-.PHONY: all build deps test demo bench clean
+.PHONY: all build deps test demo bench readme clean
 
 all: build
 
@@ -30,6 +30,9 @@ demo: deps build
 
 bench: deps build
 	./scripts/bench.sh $(SENTRY)
+
+readme: build
+	./scripts/readme-syscalls.sh $(SENTRY)
 
 clean:
 	rm -rf bin
