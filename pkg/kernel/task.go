@@ -26,6 +26,7 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	envp []string
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -72,6 +73,7 @@ type Task struct {
 // run is the task goroutine's loop: run user code, serve what stopped it.
 func (t *Task) run() {
 	defer t.exitTask()
+	defer t.k.threads.enter(t)()
 	for {
 		ev, err := t.ctx.Switch(&t.regs)
 		if err != nil {

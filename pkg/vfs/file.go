@@ -104,6 +104,13 @@ func (f *File) Name() string {
 	return f.name
 }
 
+// Offset returns the file position (fdinfo's pos).
+func (f *File) Offset() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.off
+}
+
 // Impl returns the implementation, so that the package providing it can
 // reach its own type (a socket's, a pipe's).
 func (f *File) Impl() FileImpl { return f.impl }

@@ -44,6 +44,9 @@ type mount struct {
 	point    *Dentry // the dentry this mount covers; nil for the root mount
 	readOnly bool
 	dev      uint64 // st_dev of in-memory inodes of this mount
+
+	source    string // a volume's host directory
+	synthType string // a synthetic filesystem's type name (proc, sysfs)
 }
 
 // FS is the whole mount tree of one sandbox. It is safe for concurrent
@@ -168,6 +171,7 @@ func (fs *FS) mountVolume(v Volume) error {
 		return err
 	}
 	m := fs.newMount(kindHost, v.ReadOnly)
+	m.source = v.Host
 	fs.attach(point, m, &Dentry{host: host})
 	return nil
 }
@@ -176,6 +180,12 @@ func (fs *FS) mountVolume(v Volume) error {
 // directory p (absolute), on top of whatever is mounted there. Synthetic
 // filesystems are read-only to the application.
 func (fs *FS) Mount(p string, root Node) error {
+	return fs.MountTyped(p, root, "none")
+}
+
+// MountTyped is Mount with the filesystem type mountinfo and statfs show
+// ("proc", "sysfs").
+func (fs *FS) MountTyped(p string, root Node, fsType string) error {
 	if root.Stat().Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("vfs: mount %s: root is not a directory", p)
 	}
@@ -189,7 +199,8 @@ func (fs *FS) Mount(p string, root Node) error {
 		return fmt.Errorf("vfs: mount %s: cannot mount inside a synthetic filesystem", p)
 	}
 	m := fs.newMount(kindSynth, true)
-	fs.attach(point, m, &Dentry{synth: root})
+	m.synthType = fsType
+	fs.attach(point, m, &Dentry{synth: root, styp: unix.S_IFDIR})
 	return nil
 }
 

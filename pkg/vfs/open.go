@@ -110,6 +110,10 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		f.isDir = d.isDir()
 		return f, nil
 	}
+	if d.anon != nil {
+		d.anon.IncRef()
+		return d.anon, nil
+	}
 	acc := flags & unix.O_ACCMODE
 	write := acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0
 	typ := d.typ()
@@ -138,7 +142,11 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 	var err error
 	switch {
 	case d.synth != nil:
-		f.impl, err = d.synth.Open(flags)
+		var impl FileImpl
+		fs.synthCall(func() { impl, err = d.synth.Open(flags) })
+		if err == nil {
+			f.impl = synthFile{impl, d.mnt.dev}
+		}
 	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
 			f.impl, err = openMem(d.mem, flags)

@@ -90,6 +90,13 @@ func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, erro
 
 // follow resolves the symlink link found in dir.
 func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
+	if ml, ok := link.synth.(MagicLink); ok {
+		w.links++
+		if w.links > maxSymlinks {
+			return nil, unix.ELOOP
+		}
+		return w.fs.followMagic(link, ml)
+	}
 	target, err := w.readlink(link)
 	if err != nil {
 		return nil, err
@@ -138,14 +145,14 @@ func (fs *FS) lookupChild(dir *Dentry, name string) (*Dentry, error) {
 		return nil, unix.ENOENT
 	}
 	if dir.synth != nil {
-		n, err := dir.synth.Lookup(name)
+		var n Node
+		var err error
+		fs.synthCall(func() { n, err = dir.synth.Lookup(name) })
 		if err != nil {
 			return nil, err
 		}
 		// Synthetic entries are not cached: their content is generated.
-		c := dir.newChild(name)
-		c.synth = n
-		return c, nil
+		return fs.newSynthChild(dir, name, n), nil
 	}
 	if c, ok := dir.children[name]; ok {
 		if c.mem != nil || c.host == nil || c.mounted != nil || c.host.matches() {
@@ -181,7 +188,10 @@ func (fs *FS) readlink(d *Dentry) (string, error) {
 	case d.host != nil:
 		return d.host.readlink()
 	case d.synth != nil:
-		return d.synth.Readlink()
+		var s string
+		var err error
+		fs.synthCall(func() { s, err = d.synth.Readlink() })
+		return s, err
 	}
 	return "", unix.EINVAL
 }
