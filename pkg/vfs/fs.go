@@ -56,6 +56,7 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
+	locks   lockTable // advisory locks; its own mutex, taken after File.mu
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at

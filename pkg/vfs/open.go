@@ -10,15 +10,29 @@ import (
 // an absolute path means the root). flags are open(2)'s; O_CLOEXEC is left
 // to the fd table. mode is the creation mode, already umask-ed.
 func (fs *FS) OpenAt(dir *Dentry, path string, flags int, mode uint32) (*File, error) {
+	return fs.OpenAt2(dir, path, flags, mode, 0)
+}
+
+// OpenAt2 is openat2: OpenAt with RESOLVE_* flags restricting the walk.
+// RESOLVE_BENEATH and RESOLVE_IN_ROOT take dir as the root they confine
+// the walk to; RESOLVE_CACHED is served like an uncached lookup except
+// that it refuses what could block (O_CREAT, O_TRUNC) with EAGAIN.
+func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve uint64) (*File, error) {
+	if resolve&ResolveCached != 0 && flags&(unix.O_CREAT|unix.O_TRUNC|unix.O_TMPFILE) != 0 {
+		return nil, unix.EAGAIN
+	}
 	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-		return nil, unix.EOPNOTSUPP
+		return fs.openTmpfile(dir, path, flags, mode)
 	}
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
+	w := &walker{fs: fs, resolve: resolve, root: dir}
+	if w.root == nil {
+		w.root = fs.root
+	}
 	if flags&unix.O_CREAT == 0 {
 		d, err := w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
 		if err != nil {
