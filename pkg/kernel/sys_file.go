@@ -253,7 +253,7 @@ func sysLseek(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysClose(t *Task, a [6]uint64) (uint64, error) {
-	return 0, t.tg.fds.remove(int32(a[0]))
+	return 0, t.closeFD(int32(a[0]))
 }
 
 func sysCloseRange(t *Task, a [6]uint64) (uint64, error) {
@@ -268,7 +268,12 @@ func sysCloseRange(t *Task, a [6]uint64) (uint64, error) {
 		}
 		return 0, nil
 	}
-	t.tg.fds.closeRange(first, last)
+	t.tg.fds.mu.Lock()
+	n := uint64(len(t.tg.fds.slots))
+	t.tg.fds.mu.Unlock()
+	for fd := first; fd <= last && fd < n; fd++ {
+		_ = t.closeFD(int32(fd))
+	}
 	return 0, nil
 }
 
@@ -600,13 +605,13 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_SETFL:
 		f.SetFlags(int(a[2]))
 		return 0, nil
-	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
-		// One process holds every lock it asks for until processes
-		// exist; the filesystem issue brings real lock tables.
-		return 0, nil
-	case unix.F_GETLK, unix.F_OFD_GETLK:
-		// struct flock starts with l_type (short): no conflicting lock.
-		return 0, t.copyOut(a[2], []byte{unix.F_UNLCK, 0})
+	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW, unix.F_GETLK, unix.F_OFD_GETLK:
+		return t.fcntlLock(f, int(a[1]), a[2])
+	case unix.F_ADD_SEALS:
+		return 0, f.AddSeals(int(a[2]))
+	case unix.F_GET_SEALS:
+		s, err := f.Seals()
+		return uint64(s), err
 	}
 	return 0, unix.EINVAL
 }

@@ -158,6 +158,7 @@ func (t *Task) exitTask() {
 		return
 	}
 	tg.fds.closeAll()
+	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()
 	if tr := t.k.cfg.Strace; tr != nil {

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -234,4 +235,28 @@ func (fs *FS) OverlayWrites() []string {
 	walk(fs.root)
 	sort.Strings(out)
 	return out
+}
+
+// overlayReportMax bounds the paths ReportOverlayWrites names one by one.
+const overlayReportMax = 20
+
+// ReportOverlayWrites tells the user, on w, which files the application
+// wrote only to the in-memory overlay (paths from OverlayWrites): they
+// are gone when the sentry exits. It writes nothing when paths is empty.
+func ReportOverlayWrites(w io.Writer, paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	noun := "files"
+	if len(paths) == 1 {
+		noun = "file"
+	}
+	fmt.Fprintf(w, "sentry: %d %s written only to the in-memory overlay, now discarded (mount a volume with -v HOST:GUEST to keep them):\n", len(paths), noun)
+	for i, p := range paths {
+		if i == overlayReportMax {
+			fmt.Fprintf(w, "  ... and %d more\n", len(paths)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", p)
+	}
 }

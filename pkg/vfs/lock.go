@@ -196,6 +196,9 @@ func (f *File) ReleaseLocks(pid int) {
 	lt := f.locks()
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
+	if len(lt.objs) == 0 {
+		return // the common case, without asking the host for a key
+	}
 	key := f.lockKey()
 	o := lt.objs[key]
 	if o == nil {
@@ -261,6 +264,27 @@ func (f *File) Flock(op int) (<-chan struct{}, error) {
 	o.flocks[f] = typ
 	f.heldLocks.Store(true)
 	return nil, nil
+}
+
+// ReleaseAllLocks drops every POSIX lock the process pid holds, when it
+// exits.
+func (fs *FS) ReleaseAllLocks(pid int) {
+	lt := &fs.locks
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	for key, o := range lt.objs {
+		out := o.records[:0]
+		for _, r := range o.records {
+			if r.owner != any(pid) {
+				out = append(out, r)
+			}
+		}
+		if len(out) != len(o.records) {
+			o.records = out
+			o.wake()
+		}
+		lt.gc(key, o)
+	}
 }
 
 // releaseFileLocks drops the OFD and flock locks of f, on its last

@@ -386,6 +386,23 @@ func (fs *FS) UtimesAt(dir *Dentry, path string, atime, mtime unix.Timespec, fol
 	if err != nil {
 		return err
 	}
+	return fs.setTimes(d, atime, mtime)
+}
+
+// SetTimes is futimens on the file's location.
+func (f *File) SetTimes(atime, mtime unix.Timespec) error {
+	if f.dentry == nil {
+		if f.impl == nil {
+			return unix.EBADF
+		}
+		return nil
+	}
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	return f.fs.setTimes(f.dentry, atime, mtime)
+}
+
+func (fs *FS) setTimes(d *Dentry, atime, mtime unix.Timespec) error {
 	if atime.Nsec == UtimeOmit && mtime.Nsec == UtimeOmit {
 		return nil
 	}
