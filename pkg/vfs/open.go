@@ -85,6 +85,17 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 				if flags&unix.O_NOFOLLOW != 0 {
 					return nil, nil, unix.ELOOP
 				}
+				if _, ok := c.synth.(MagicLink); ok {
+					// /proc/PID/fd/N stands for an existing file.
+					d, err := w.follow(parent, c)
+					if err != nil {
+						return nil, nil, err
+					}
+					if d.isDir() {
+						return nil, nil, unix.EISDIR
+					}
+					return d, nil, nil
+				}
 				if path, err = w.readlink(c); err != nil {
 					return nil, nil, err
 				}
