@@ -169,6 +169,8 @@ func TestCoreutilsOnAVolumeReachTheHost(t *testing.T) {
 		{"/bin/busybox", "ls", "-la", p("a")},
 		{"/bin/busybox", "find", dir},
 		{"/bin/busybox", "sha256sum", p("a/sorted")},
+		{"/bin/busybox", "du", "-a", dir},
+		{"/bin/busybox", "tar", "-tvf", p("t.tar")},
 	} {
 		want := native(t, cmd...)
 		r := mustRun(t, append(v, cmd...)...)
@@ -265,5 +267,52 @@ func TestPathsNeverLeaveTheRootOrAVolume(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(vol, "inside")); err != nil {
 		t.Errorf("the volume write did not reach the host: %v", err)
+	}
+}
+
+// TestCatToARedirectedFile has stdout be a host regular file, which makes
+// cat try copy_file_range from its input to it.
+func TestCatToARedirectedFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, in := range []string{"/etc/passwd", "/proc/self/mountinfo"} {
+		f.Truncate(0)
+		f.Seek(0, 0)
+		cmd := exec.Command(sentryBin, "run", "/bin/cat", in)
+		cmd.Stdout = f
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("cat %s > file: %v\n%s", in, err, errb.String())
+		}
+		b, _ := os.ReadFile(out)
+		if len(b) == 0 || (in == "/etc/passwd" && string(b) != native(t, "/bin/cat", in)) {
+			t.Errorf("cat %s > file wrote %q", in, b)
+		}
+	}
+}
+
+func TestDevHasTheUsualDevicesAndShm(t *testing.T) {
+	r := mustRun(t, "/bin/ls", "/dev")
+	for _, d := range []string{"console", "fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"} {
+		if !strings.Contains(r.stdout, d+"\n") {
+			t.Errorf("/dev lacks %s:\n%s", d, r.stdout)
+		}
+	}
+	r = mustRun(t, "/usr/bin/stat", "-f", "-c", "%T", "/dev/shm")
+	if r.stdout != "tmpfs\n" {
+		t.Errorf("/dev/shm is %q", r.stdout)
+	}
+	r = mustRun(t, "/usr/bin/head", "-c", "4", "/dev/zero")
+	if r.stdout != "\x00\x00\x00\x00" {
+		t.Errorf("/dev/zero gave %q", r.stdout)
+	}
+	r = sentry(t, "run", "/bin/cp", "/etc/hostname", "/dev/full")
+	if r.status == 0 || !strings.Contains(r.stderr, "No space left on device") {
+		t.Errorf("cp to /dev/full: %d %q", r.status, r.stderr)
 	}
 }

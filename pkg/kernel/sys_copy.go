@@ -176,26 +176,32 @@ func sysCopyFileRange(t *Task, a [6]uint64) (uint64, error) {
 	if count == 0 {
 		return 0, nil
 	}
+	// Without an explicit offset the file position is used and moved,
+	// through Read and Write, which also serve the sentry's own stdio
+	// when the host redirected it to a file.
 	ip, op := inPos, outPos
-	n, err := copyData(count, func(b []byte) (int, error) {
-		k, err := in.ReadAt(b, ip)
-		ip += int64(k)
-		return k, err
-	}, func(b []byte) (int, error) {
-		k, err := out.WriteAt(b, op)
-		op += int64(k)
-		return k, err
-	})
+	read, write := in.Read, out.Write
+	if inExplicit {
+		read = func(b []byte) (int, error) {
+			k, err := in.ReadAt(b, ip)
+			ip += int64(k)
+			return k, err
+		}
+	}
+	if outExplicit {
+		write = func(b []byte) (int, error) {
+			k, err := out.WriteAt(b, op)
+			op += int64(k)
+			return k, err
+		}
+	}
+	n, err := copyData(count, read, write)
 	if n > 0 {
 		if inExplicit {
 			_ = t.writeU64(a[1], uint64(ip))
-		} else {
-			_, _ = in.Seek(ip, unix.SEEK_SET)
 		}
 		if outExplicit {
 			_ = t.writeU64(a[3], uint64(op))
-		} else {
-			_, _ = out.Seek(op, unix.SEEK_SET)
 		}
 	}
 	return n, err

@@ -681,13 +681,16 @@ func (t *Task) renameAt(olddirfd, oldAddr, newdirfd, newAddr uint64, flags uint3
 	if flags&^(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE|unix.RENAME_WHITEOUT) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := t.copyInPath(oldAddr, false)
+	op, err := t.copyInPath(oldAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
 	np, err := t.copyInPath(newAddr, false)
 	if err != nil {
 		return 0, err
+	}
+	if op == "" {
+		return t.linkFile(olddirfd, newdirfd, np)
 	}
 	od, orel, err := t.startDir(olddirfd, op)
 	if err != nil {
@@ -744,13 +747,16 @@ func (t *Task) linkAt(olddirfd, oldAddr, newdirfd, newAddr uint64, flags int) (u
 	if flags&^(unix.AT_SYMLINK_FOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := t.copyInPath(oldAddr, false)
+	op, err := t.copyInPath(oldAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
 	np, err := t.copyInPath(newAddr, false)
 	if err != nil {
 		return 0, err
+	}
+	if op == "" {
+		return t.linkFile(olddirfd, newdirfd, np)
 	}
 	od, orel, err := t.startDir(olddirfd, op)
 	if err != nil {

@@ -356,3 +356,25 @@ func sysFsetxattr(t *Task, a [6]uint64) (uint64, error)    { return xattrSet(t.x
 func sysRemovexattr(t *Task, a [6]uint64) (uint64, error)  { return xattrGet(t.xattrPath(a[0], true)) }
 func sysLremovexattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrPath(a[0], false)) }
 func sysFremovexattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrFD(a[0])) }
+
+// linkFile is linkat(olddirfd, "", newdirfd, newpath, AT_EMPTY_PATH): a
+// name for the open file olddirfd (an O_TMPFILE file's first one).
+func (t *Task) linkFile(olddirfd, newdirfd uint64, np string) (uint64, error) {
+	if int32(olddirfd) == atFDCWD {
+		return 0, unix.EPERM // the cwd is a directory
+	}
+	f, err := t.file(olddirfd)
+	if err != nil {
+		return 0, err
+	}
+	defer f.DecRef()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return 0, unix.EPERM
+	}
+	nd, release, err := t.startDir(newdirfd, np)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return 0, f.LinkFile(nd, np)
+}

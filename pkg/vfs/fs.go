@@ -89,6 +89,10 @@ func New(opts Options) (*FS, error) {
 	if err := fs.mountDevfs("/dev"); err != nil {
 		return nil, fmt.Errorf("vfs: /dev: %w", err)
 	}
+	// POSIX shared memory and semaphores live in a tmpfs of their own.
+	if _, err := fs.mountMem("/dev/shm", false, 01777); err != nil {
+		return nil, fmt.Errorf("vfs: /dev/shm: %w", err)
+	}
 	for _, p := range []string{"/proc", "/sys"} {
 		if _, err := fs.mountMem(p, true, 0555); err != nil {
 			return nil, fmt.Errorf("vfs: %s: %w", p, err)

@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"sort"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -20,6 +22,12 @@ func (m *mount) fsType() (string, string) {
 	case kindOverlay:
 		return "overlay", "overlay"
 	case kindHost:
+		var st unix.Statfs_t
+		err := unix.Fstatfs(m.root.host.self.fd, &st)
+		m.root.host.keepAlive()
+		if name, ok := hostFSTypes[int64(st.Type)]; ok && err == nil {
+			return name, m.source
+		}
 		return "bind", m.source
 	case kindMem:
 		return "tmpfs", "tmpfs"
@@ -53,7 +61,12 @@ func (fs *FS) Mounts() []MountInfo {
 					m = m.root.mounted
 					continue
 				}
-				out = append(out, MountInfo{ID: m.id(), ParentID: parent, Dev: m.dev,
+				dev := m.dev
+				if m.kind == kindHost {
+					// stat in a volume reports the host's st_dev.
+					dev = m.root.host.dev
+				}
+				out = append(out, MountInfo{ID: m.id(), ParentID: parent, Dev: dev,
 					Point: m.point.pathLocked(), ReadOnly: m.readOnly, FSType: typ, Source: src})
 				walk(m.root)
 				m = m.root.mounted
@@ -69,6 +82,8 @@ func (fs *FS) Mounts() []MountInfo {
 	typ, src := root.fsType()
 	out = append(out, MountInfo{ID: root.id(), Dev: root.dev, Point: "/", FSType: typ, Source: src})
 	walk(fs.root)
+	// Mount numbers grow with time: this is mount order, as Linux lists.
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
@@ -79,4 +94,16 @@ func (m *mount) id() int { return int(unix.Minor(m.dev)) }
 // /sys before the kernel mounts its own) covered by another.
 func (m *mount) isPlaceholder() bool {
 	return m.kind == kindMem && m.readOnly && m.root.mounted != nil
+}
+
+// hostFSTypes names the host filesystems a volume may live on, by magic.
+var hostFSTypes = map[int64]string{
+	0xEF53:     "ext4",
+	0x01021994: "tmpfs",
+	0x9123683E: "btrfs",
+	0x58465342: "xfs",
+	0x794c7630: "overlay",
+	0x6969:     "nfs",
+	0x2FC12FC1: "zfs",
+	0xF2F52010: "f2fs",
 }

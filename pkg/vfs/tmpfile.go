@@ -8,7 +8,8 @@ import (
 // directory path, in memory for the overlay and in-memory mounts (its
 // dentry is dead from birth, so it never shows in a listing). Volumes
 // refuse it with EOPNOTSUPP rather than create host files the sandbox
-// could not account for; linkat of such a file is not supported either.
+// could not account for. linkat (File.LinkFile) gives such a file a name
+// unless it was opened with O_EXCL.
 func (fs *FS) openTmpfile(dir *Dentry, path string, flags int, mode uint32) (*File, error) {
 	acc := flags & unix.O_ACCMODE
 	if acc != unix.O_WRONLY && acc != unix.O_RDWR {
@@ -32,6 +33,10 @@ func (fs *FS) openTmpfile(dir *Dentry, path string, flags int, mode uint32) (*Fi
 	}
 	m := fs.newMem(d.mnt, unix.S_IFREG|mode&07777, 0)
 	m.nlink = 0
+	m.tmpfile = flags&unix.O_EXCL == 0
+	// Its content is the application's own until it is linked, when it
+	// becomes an ordinary overlay file.
+	m.written = false
 	c := d.newChild("#tmpfile")
 	c.mem = m
 	c.dead = true

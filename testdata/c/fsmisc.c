@@ -69,7 +69,18 @@ int main(void) {
 		write(t, "tmp", 3);
 		fstat(t, &st);
 		printf("tmpfile size=%lld nlink=%lu\n", (long long)st.st_size, (unsigned long)st.st_nlink);
+		unlink("/tmp/named-tmpfile");
+		printf("linkat tmpfile: %d\n", linkat(t, "", AT_FDCWD, "/tmp/named-tmpfile", AT_EMPTY_PATH));
+		char tb[8] = {0};
+		int nt = open("/tmp/named-tmpfile", O_RDONLY);
+		read(nt, tb, sizeof tb - 1);
+		fstat(t, &st);
+		printf("named tmpfile: %s nlink=%lu\n", tb, (unsigned long)st.st_nlink);
+		unlink("/tmp/named-tmpfile");
 	}
+	int te = open("/tmp", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	int lr = linkat(te, "", AT_FDCWD, "/tmp/never", AT_EMPTY_PATH);
+	printf("linkat O_EXCL tmpfile: %d %s\n", lr, lr ? strerror(errno) : "");
 	struct statfs sf;
 	fstatfs(a, &sf);
 	printf("fstatfs overlay magic: %d\n", sf.f_type == 0x794c7630);

@@ -60,7 +60,7 @@ func processDir(k Kernel, pid int) vfs.Node {
 			pfile("oom_score_adj", func(Process) string { return "0\n" }),
 			pfile("oom_score", func(Process) string { return "0\n" }),
 			plink("exe", func(p Process) string { return p.Exe() }),
-			plink("cwd", func(p Process) string { return p.Cwd().Path() }),
+			plink("cwd", func(p Process) string { return dentryName(p.Cwd()) }),
 			plink("root", func(Process) string { return "/" }),
 			{name: "fd", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fd", proc, false) }},
 			{name: "fdinfo", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fdinfo", proc, true) }},
@@ -160,7 +160,7 @@ func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
 							return "", err
 						}
 						defer f.DecRef()
-						return f.Name(), nil
+						return fileName(f), nil
 					},
 					target: func() (*vfs.File, error) {
 						f, _, err := get()
@@ -330,4 +330,20 @@ func mounts(ms []vfs.MountInfo) string {
 func escape(s string) string {
 	r := strings.NewReplacer(" ", `\040`, "\t", `\011`, "\n", `\012`, `\`, `\134`)
 	return r.Replace(s)
+}
+
+// fileName is what an fd link reads as: the path, marked " (deleted)"
+// once unlinked, as Linux marks it.
+func fileName(f *vfs.File) string {
+	if d := f.Dentry(); d != nil {
+		return dentryName(d)
+	}
+	return f.Name()
+}
+
+func dentryName(d *vfs.Dentry) string {
+	if d.Deleted() {
+		return d.Path() + " (deleted)"
+	}
+	return d.Path()
 }

@@ -178,7 +178,7 @@ func TestFDLinkReachesTheOpenFileEvenUnlinked(t *testing.T) {
 	if got := readPath(t, fs, "/proc/self/fd/3"); got != "still here" {
 		t.Errorf("through the fd link: %q", got)
 	}
-	if l, err := fs.ReadlinkAt(nil, "/proc/self/fd/3"); err != nil || l != "/gone" {
+	if l, err := fs.ReadlinkAt(nil, "/proc/self/fd/3"); err != nil || l != "/gone (deleted)" {
 		t.Errorf("readlink fd/3: %q %v", l, err)
 	}
 	mf := fs.NewMemFD("m", false)
