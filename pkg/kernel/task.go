@@ -27,6 +27,7 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	envp []string
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -84,6 +85,7 @@ type Task struct {
 // run is the task goroutine's loop: run user code, serve what stopped it.
 func (t *Task) run() {
 	defer t.exitTask()
+	defer t.k.threads.enter(t)()
 	for {
 		if t.handleSignals() {
 			return
@@ -181,6 +183,7 @@ func (t *Task) exitTask() {
 	t.ctx.Release()
 	tg.stopTimers()
 	tg.fds.closeAll()
+	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()
 	if tr := t.k.cfg.Strace; tr != nil {
