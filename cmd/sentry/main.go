@@ -152,6 +152,7 @@ func run(f runFlags, args []string) error {
 	if err != nil {
 		return execFailed(err)
 	}
+	vfs.ReportOverlayWrites(os.Stderr, fs.OverlayWrites())
 	if st.Signal != 0 {
 		if msg := kernel.SignalMessage(st.Signal); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)

@@ -74,6 +74,7 @@ type Kernel struct {
 	early   []int        // host signals that arrived before it
 
 	futexes futexTable
+	threads osThreads // host TID -> task, for /proc/self
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -91,7 +92,7 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
-	return &Kernel{
+	k := &Kernel{
 		cfg:         cfg,
 		mf:          mf,
 		table:       newSyscallTable(),
@@ -100,7 +101,14 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
-	}, nil
+	}
+	if cfg.FS != nil {
+		if err := k.mountProc(); err != nil {
+			mf.Close()
+			return nil, err
+		}
+	}
+	return k, nil
 }
 
 // Close releases the memory file.
@@ -194,7 +202,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv,
+		exe: img.Path, argv: img.Argv, envp: envp,
 	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}

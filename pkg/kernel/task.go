@@ -27,6 +27,7 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	envp []string
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -34,6 +35,7 @@ type ThreadGroup struct {
 	sig        signalState
 	timers     timerTable // alarm, setitimer, timer_create (own lock)
 	exiting    bool
+	noNewPrivs bool
 	exitStatus ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
@@ -60,6 +62,10 @@ type Task struct {
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
 
+	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
+	name      string
+	pdeathSig int
+
 	clearChildTID uint64
 	robustList    uint64
 	altStack      stackT
@@ -79,6 +85,7 @@ type Task struct {
 // run is the task goroutine's loop: run user code, serve what stopped it.
 func (t *Task) run() {
 	defer t.exitTask()
+	defer t.k.threads.enter(t)()
 	for {
 		if t.handleSignals() {
 			return
@@ -176,6 +183,7 @@ func (t *Task) exitTask() {
 	t.ctx.Release()
 	tg.stopTimers()
 	tg.fds.closeAll()
+	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()
 	if tr := t.k.cfg.Strace; tr != nil {
