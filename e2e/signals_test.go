@@ -179,3 +179,10 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+func TestCorruptedSigreturnFrameIsSIGSEGV(t *testing.T) {
+	for _, mode := range []string{"fpstate-pointer", "xsave-header", "no-frame"} {
+		t.Run(mode, func(t *testing.T) { sameAsNative(t, "sigreturn_bad", 139, mode) })
+	}
+	sameAsNative(t, "sigreturn_bad", 0, "intact")
+}

@@ -161,7 +161,9 @@ func (t *Task) exitTask() {
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
-		// The last thread left by exit(2): its status is the group's.
+		// Every thread left by exit(2): the process's status is the
+		// last one's, as Linux reports it (measured: the leader's own
+		// status does not count once it has gone first).
 		tg.exiting = true
 		tg.exitStatus = ExitStatus{Code: t.exitCode}
 		close(tg.killed)
