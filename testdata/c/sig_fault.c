@@ -1,7 +1,7 @@
 /* Faults become signals a handler can catch, with si_code and si_addr as
  * Linux gives them: NULL dereference and a write to read-only memory
- * (SIGSEGV), integer division by zero (SIGFPE), ud2 (SIGILL) and int3
- * (SIGTRAP). Each handler leaves with siglongjmp. Then an uncaught
+ * (SIGSEGV), integer division by zero (SIGFPE), ud2 (SIGILL), int3
+ * (SIGTRAP) and a misaligned access with EFLAGS.AC set (SIGBUS). Each handler leaves with siglongjmp. Then an uncaught
  * SIGSEGV ends the process with status 139 (checked by the test). */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -19,6 +19,8 @@ static void *volatile got_addr;
 
 static void on_fault(int sig, siginfo_t *si, void *uc) {
 	(void)uc;
+	/* Alignment checking stays on in a handler: turn it off first. */
+	__asm__ volatile("pushf\n\tandl $~0x40000, (%%rsp)\n\tpopf" ::: "memory");
 	got_sig = sig;
 	got_code = si->si_code;
 	got_addr = si->si_addr;
@@ -66,6 +68,10 @@ int main(int argc, char **argv) {
 	EXPECT(__asm__ volatile("ud2"), SIGILL, ILL_ILLOPN, 0, "ud2");
 
 	EXPECT(__asm__ volatile("int3"), SIGTRAP, SI_KERNEL, 0, "int3");
+
+	static char buf[16] __attribute__((aligned(8)));
+	EXPECT(__asm__ volatile("pushf\n\torl $0x40000, (%%rsp)\n\tpopf\n\tmovl 1(%0), %%eax" ::"r"(buf) : "eax", "memory"),
+	       SIGBUS, BUS_ADRALN, 0, "misaligned access with AC");
 
 	/* The signal was caught while blocked in its own handler (siglongjmp
 	 * restored the mask): a second fault is still caught. */
