@@ -121,6 +121,7 @@ func (t *Task) syscall() bool {
 		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
 	}
 	var ret uint64
+	traceRet := ^uint64(0) // differs from ret only for a restartable call
 	done := false
 	if sc.Fn == nil {
 		t.k.warnUnsupported(sc.Name, nr, sc.Quiet)
@@ -133,7 +134,10 @@ func (t *Task) syscall() bool {
 		case errors.Is(err, errExited):
 			done = true
 		case t.setRestart(sc, nr, args, err):
+			// -EINTR unless a delivery decides to restart; strace
+			// shows the ERESTART* errno, as for Linux.
 			ret = negErrno(unix.EINTR)
+			traceRet = uint64(-int64(t.restart.kind))
 		default:
 			ret = negErrno(t.k.errno(err))
 		}
@@ -146,7 +150,10 @@ func (t *Task) syscall() bool {
 	}
 	t.regs.SetReturn(ret)
 	if tr := t.k.cfg.Strace; tr != nil {
-		tr.Exit(pending, ret)
+		if traceRet == ^uint64(0) {
+			traceRet = ret
+		}
+		tr.Exit(pending, traceRet)
 	}
 	return false
 }
