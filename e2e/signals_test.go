@@ -186,3 +186,5 @@ func TestCorruptedSigreturnFrameIsSIGSEGV(t *testing.T) {
 	}
 	sameAsNative(t, "sigreturn_bad", 0, "intact")
 }
+
+func TestSignalsInterruptThreadsRunningUserCode(t *testing.T) { sameAsNative(t, "sig_spin", 0) }
