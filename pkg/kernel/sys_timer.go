@@ -236,6 +236,10 @@ const (
 
 const timerAbstimeFlag = 1
 
+// maxPosixTimers bounds one process's timers (Linux bounds them by
+// RLIMIT_SIGPENDING), so an application cannot grow the sentry without end.
+const maxPosixTimers = 4096
+
 func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	clock := int32(a[0])
 	switch clock {
@@ -279,6 +283,10 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	tt.mu.Lock()
 	if tt.posix == nil {
 		tt.posix = map[int32]*ktimer{}
+	}
+	if len(tt.posix) >= maxPosixTimers {
+		tt.mu.Unlock()
+		return 0, unix.EAGAIN
 	}
 	id := tt.nextID
 	tt.nextID++
