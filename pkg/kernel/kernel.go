@@ -70,6 +70,10 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
+	// procs are the processes by PID, zombies included (process.go).
+	procs map[int]*ThreadGroup
+	// fgPgrp is the terminal's foreground process group (0: PID 1's).
+	fgPgrp int
 
 	futexes futexTable
 
@@ -145,6 +149,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		return ExitStatus{}, s.err
 	}
 	<-s.tg.done
+	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()
 	}
@@ -195,6 +200,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
+	k.registerProcess(tg, nil)
 	k.mu.Unlock()
 	t.regs = initialRegs(a, img.Entry, img.SP)
 	return t, nil

@@ -170,14 +170,6 @@ func (t *Task) sendSelf(sig int) error {
 	return errExited
 }
 
-func sysKill(t *Task, a [6]uint64) (uint64, error) {
-	pid := int32(a[0])
-	if pid != 0 && pid != -1 && int(pid) != t.tg.pid && int(-pid) != t.tg.pid {
-		return 0, unix.ESRCH
-	}
-	return 0, t.sendSelf(int(a[1]))
-}
-
 func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
 	if int32(a[0]) <= 0 || int32(a[1]) <= 0 {
 		return 0, unix.EINVAL

@@ -106,12 +106,18 @@ var syscalls = []Syscall{
 	sys("getresuid", sysGetresuid, Full),
 	sys("getresgid", sysGetresgid, Full),
 	sys("getgroups", sysGetgroups, Full),
-	sys("getpgid", sysGetpgid, Partial).note("one process until processes arrive"),
-	sys("getpgrp", sysGetpgrp, Partial).note("one process until processes arrive"),
-	sys("setpgid", sysSetpgid, Partial).note("one process until processes arrive"),
-	sys("setsid", sysSetsid, Partial).note("one process until processes arrive"),
+	sys("getpgid", sysGetpgid, Full),
+	sys("getpgrp", sysGetpgrp, Full),
+	sys("setpgid", sysSetpgid, Full),
+	sys("setsid", sysSetsid, Full),
+	sys("getsid", sysGetsid, Full),
 	sys("wait4", sysWait4, Partial).
-		note("no children until fork arrives: ECHILD"),
+		note("rusage holds no CPU times yet; stopped/continued children need job-control stops"),
+	sys("waitid", sysWaitid, Partial).
+		note("P_ALL, P_PID, P_PGID, P_PIDFD; no CPU times"),
+	sys("getrusage", sysGetrusage, Partial).note("CPU times not measured yet: zeros"),
+	sys("pidfd_open", sysPidfdOpen, Partial).note("not pollable yet"),
+	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),
 	sys("set_robust_list", sysSetRobustList, Partial).note("recorded; walked on thread death with the threads issue"),
 	sys("rseq", nil, Unsupported).
@@ -145,7 +151,7 @@ var syscalls = []Syscall{
 		note("dispositions recorded; delivery to handlers comes with the signals issue"),
 	sys("rt_sigprocmask", sysRtSigprocmask, Full),
 	sys("sigaltstack", sysSigaltstack, Full),
-	sys("kill", sysKill, Partial).note("default actions only"),
+	sys("kill", sysKill, Partial).note("to a process, a group, or everyone (-1); default actions only"),
 	sys("tgkill", sysTgkill, Partial).note("default actions only"),
 	sys("tkill", sysTkill, Partial).note("default actions only"),
 }

@@ -27,6 +27,10 @@ type ThreadGroup struct {
 	exe  string
 	argv []string
 
+	// proc is the process's place in the process tree (guarded by
+	// Kernel.mu, see process.go).
+	proc procLinks
+
 	mu         sync.Mutex
 	tasks      map[int]*Task
 	limits     rlimits
@@ -166,6 +170,7 @@ func (t *Task) exitTask() {
 			tr.Exited(t.tid, st.Code)
 		}
 	}
+	t.k.processExited(tg)
 	close(tg.done)
 }
 
