@@ -30,13 +30,17 @@ func sysPidfdOpen(t *Task, a [6]uint64) (uint64, error) {
 	if tg == nil {
 		return 0, unix.ESRCH
 	}
-	f := vfs.NewFile(&pidfd{tg: tg}, unix.O_RDWR|flags, "anon_inode:[pidfd]")
+	f := newPidfdFile(tg, flags)
 	fd, err := t.tg.fds.install(f, 0, true, t.tg.limit(unix.RLIMIT_NOFILE))
 	if err != nil {
 		f.DecRef()
 		return 0, err
 	}
 	return uint64(fd), nil
+}
+
+func newPidfdFile(tg *ThreadGroup, flags int) *vfs.File {
+	return vfs.NewFile(&pidfd{tg: tg}, unix.O_RDWR|flags, "anon_inode:[pidfd]")
 }
 
 // pidfdTarget is the process behind the pidfd fd.

@@ -96,6 +96,12 @@ var syscalls = []Syscall{
 	// Process and thread bookkeeping.
 	sys("exit", sysExit, Partial).note("threads arrive with the threads issue"),
 	sys("exit_group", sysExitGroup, Full),
+	sys("fork", sysFork, Full),
+	sys("vfork", sysVfork, Partial).note("the child gets a copy of the address space, not the parent's"),
+	sys("clone", sysClone, Partial).note("new processes; CLONE_VM without CLONE_THREAD copies the address space; threads come with the threads issue"),
+	sys("clone3", sysClone3, Partial).note("as clone; set_tid and CLONE_INTO_CGROUP are EINVAL"),
+	sys("execve", sysExecve, Partial).note("other threads of the caller are not killed yet"),
+	sys("execveat", sysExecveat, Partial).note("AT_EMPTY_PATH execs the file by its path in the sandbox"),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),
 	sys("getppid", sysGetppid, Full),

@@ -67,6 +67,9 @@ type Task struct {
 	name      string
 	pdeathSig int
 
+	// vforkDone is closed when a vfork child execs or exits.
+	vforkDone chan struct{}
+
 	clearChildTID uint64
 	robustList    uint64
 	sigMask       uint64
@@ -91,6 +94,9 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
+			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
+				break
+			}
 			// Handlers arrive with the signals issue; until then a
 			// synchronous fault takes its default action.
 			t.k.traceSignal(t, ev)
@@ -147,6 +153,7 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 
 // exitTask ends this thread; the group ends with its last thread.
 func (t *Task) exitTask() {
+	t.releaseVfork()
 	tg := t.tg
 	tg.mu.Lock()
 	delete(tg.tasks, t.tid)
