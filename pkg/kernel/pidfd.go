@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 )
 
@@ -59,7 +60,7 @@ func (t *Task) pidfdTarget(fd int32) (*ThreadGroup, error) {
 
 func sysPidfdSendSignal(t *Task, a [6]uint64) (uint64, error) {
 	sig := int(a[1])
-	if a[3] != 0 || sig < 0 || sig > numSignals {
+	if a[3] != 0 || (sig != 0 && !signals.Valid(sig)) {
 		return 0, unix.EINVAL
 	}
 	tg, err := t.pidfdTarget(int32(a[0]))
@@ -72,9 +73,8 @@ func sysPidfdSendSignal(t *Task, a [6]uint64) (uint64, error) {
 	if gone {
 		return 0, unix.ESRCH
 	}
-	if tg == t.tg {
-		return 0, t.sendSelf(sig)
+	if sig == 0 {
+		return 0, nil
 	}
-	t.k.signalProcess(tg, sig)
-	return 0, nil
+	return 0, tg.send(t.userInfo(sig, signals.SIUser), nil)
 }

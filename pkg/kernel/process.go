@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/signals"
 )
 
 // The process tree. Every thread group has a place in it from creation
@@ -116,9 +118,49 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	for _, f := range deathSigs {
 		f()
 	}
-	if parent != nil && sig != 0 && !autoReap {
-		k.signalProcess(parent, sig)
+	if !autoReap {
+		st := tg.exitStatus
+		code, status := cldExited, st.Code
+		switch {
+		case st.Signal != 0 && st.Core:
+			code, status = cldDumped, st.Signal
+		case st.Signal != 0:
+			code, status = cldKilled, st.Signal
+		}
+		k.notifyParent(parent, tg, sig, code, status)
 	}
+}
+
+// groupStopped records that a job-control signal stopped tg, for its
+// parent's wait with WUNTRACED, and tells the parent (SIGCHLD, unless it
+// set SA_NOCLDSTOP).
+func (k *Kernel) groupStopped(tg *ThreadGroup, sig int) {
+	k.mu.Lock()
+	tg.proc.stopped, tg.proc.stopSig, tg.proc.continued = true, sig, false
+	parent := tg.proc.parent
+	tg.notifyParentLocked()
+	k.mu.Unlock()
+	if parent != nil && !parent.noCldStop() {
+		k.notifyParent(parent, tg, signals.SIGCHLD, cldStopped, sig)
+	}
+}
+
+// groupContinued records that SIGCONT resumed the stopped tg (WCONTINUED).
+func (k *Kernel) groupContinued(tg *ThreadGroup) {
+	k.mu.Lock()
+	tg.proc.stopped, tg.proc.continued = false, true
+	parent := tg.proc.parent
+	tg.notifyParentLocked()
+	k.mu.Unlock()
+	if parent != nil && !parent.noCldStop() {
+		k.notifyParent(parent, tg, signals.SIGCHLD, cldContinued, signals.SIGCONT)
+	}
+}
+
+func (tg *ThreadGroup) noCldStop() bool {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.sig.actions[signals.SIGCHLD].Flags&signals.SANoCldStop != 0
 }
 
 // newParentLocked picks the new parent of an orphan of tg: the nearest
@@ -140,12 +182,9 @@ func (k *Kernel) newParentLocked(tg, init *ThreadGroup) *ThreadGroup {
 func (tg *ThreadGroup) autoReaps() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	act := tg.sig.actions[unix.SIGCHLD]
-	return act.handler == sigIgn || act.flags&saNoCldWait != 0
+	act := tg.sig.actions[signals.SIGCHLD]
+	return act.Handler == signals.SigIgn || act.Flags&signals.SANoCldWait != 0
 }
-
-// saNoCldWait is SA_NOCLDWAIT.
-const saNoCldWait = 2
 
 // pdeathSignal is the parent-death signal a task of tg asked for.
 func (tg *ThreadGroup) pdeathSignal() int {

@@ -1,44 +1,40 @@
 package kernel
 
 import (
-	"fmt"
+	"os"
 
-	"golang.org/x/sys/unix"
+	"sentry/pkg/signals"
 )
 
-// signalProcess sends sig to the process tg on behalf of the kernel or of
-// another process: default actions (termination, ignoring) are taken at
-// once; a caught signal can only be delivered once signal delivery exists
-// (the signals issue), until then it is dropped with a warning.
+// Signals the process tree generates: SIGCHLD to a parent, the
+// parent-death signal, and signals one process sends another.
+
+// signalProcess sends sig to tg from the kernel (SI_KERNEL).
 func (k *Kernel) signalProcess(tg *ThreadGroup, sig int) {
-	if sig <= 0 || sig > numSignals {
+	if !signals.Valid(sig) {
 		return
 	}
-	tg.mu.Lock()
-	act := tg.sig.actions[sig]
-	exiting := tg.exiting
-	allBlocked := len(tg.tasks) > 0
-	for _, t := range tg.tasks {
-		if t.sigMask&sigBit(sig) == 0 {
-			allBlocked = false
-		}
-	}
-	tg.mu.Unlock()
-	if exiting {
+	_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIKernel}, nil)
+}
+
+// CLD_* codes of SIGCHLD's siginfo.
+const (
+	cldExited    = 1
+	cldKilled    = 2
+	cldDumped    = 3
+	cldStopped   = 5
+	cldContinued = 6
+)
+
+// notifyParent sends the parent of child its exit signal (SIGCHLD for a
+// forked process) describing what happened to child: code is CLD_* and
+// status the exit code or signal.
+func (k *Kernel) notifyParent(parent, child *ThreadGroup, sig, code, status int) {
+	if parent == nil || !signals.Valid(sig) {
 		return
 	}
-	s := unix.Signal(sig)
-	switch {
-	case s == unix.SIGKILL:
-	case act.handler == sigIgn, act.handler == sigDfl && defaultIgnored(sig):
-		return
-	case allBlocked:
-		return
-	case act.handler == sigDfl && (s == unix.SIGSTOP || s == unix.SIGTSTP || s == unix.SIGTTIN || s == unix.SIGTTOU):
-		return
-	case act.handler != sigDfl:
-		fmt.Fprintf(k.cfg.Warn, "sentry: delivery of signal %d to a handler is not supported yet\n", sig)
-		return
-	}
-	tg.exitGroup(ExitStatus{Signal: sig})
+	_ = parent.send(signals.Info{
+		Signo: int32(sig), Code: int32(code), Pid: int32(child.pid),
+		Uid: int32(os.Getuid()), Status: int32(status),
+	}, nil)
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/loader"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
 )
@@ -148,8 +150,35 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	}
 
 	// The point of no return.
+	t.endOtherThreads()
 	t.execSwitch(mm, as, ctx, img)
 	return 0, nil
+}
+
+// endOtherThreads ends every other thread of the group and waits until
+// they are gone, so none of them touches the address space or the fd table
+// after the new program starts (Linux's de_thread).
+func (t *Task) endOtherThreads() {
+	tg := t.tg
+	tg.mu.Lock()
+	others := tg.otherTasksLocked(t)
+	tg.mu.Unlock()
+	if len(others) == 0 {
+		return
+	}
+	for _, o := range others {
+		o.execKilled.Store(true)
+		o.interrupt()
+	}
+	for {
+		tg.mu.Lock()
+		n := len(tg.tasks)
+		tg.mu.Unlock()
+		if n <= 1 || tg.isExiting() {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }
 
 // execSwitch makes the loaded image the process's program: the new
@@ -165,8 +194,8 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	tg.exe, tg.argv = img.Path, img.Argv
 	t.name = ""
 	for i := range tg.sig.actions {
-		if h := tg.sig.actions[i].handler; h != sigDfl && h != sigIgn {
-			tg.sig.actions[i] = sigaction{}
+		if h := tg.sig.actions[i].Handler; h != signals.SigDfl && h != signals.SigIgn {
+			tg.sig.actions[i] = signals.Action{}
 		}
 	}
 	tg.mu.Unlock()

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/vm"
 )
 
@@ -25,106 +25,36 @@ import (
 // that writes to its parent's memory (posix_spawn reporting an exec
 // error) is not seen by the parent.
 
-// cloneArgs are clone's and clone3's arguments.
-type cloneArgs struct {
-	flags      uint64
-	exitSignal int
-	stack      uint64 // the child's stack pointer; 0: the parent's
-	parentTID  uint64
-	childTID   uint64
-	tls        uint64
-	pidfd      uint64 // where CLONE_PIDFD stores the fd
-}
-
 const (
-	cloneNamespaces = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
-		unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWTIME
 	cloneClearSighand = 0x100000000
 	cloneIntoCgroup   = 0x200000000
 )
 
 func sysFork(t *Task, a [6]uint64) (uint64, error) {
-	return t.clone(cloneArgs{exitSignal: int(unix.SIGCHLD)})
+	return t.clone(cloneArgs{exitSignal: uint64(unix.SIGCHLD)})
 }
 
 func sysVfork(t *Task, a [6]uint64) (uint64, error) {
-	return t.clone(cloneArgs{flags: unix.CLONE_VM | unix.CLONE_VFORK, exitSignal: int(unix.SIGCHLD)})
-}
-
-// sysClone: amd64 argument order (flags, stack, parent_tid, child_tid,
-// tls).
-func sysClone(t *Task, a [6]uint64) (uint64, error) {
-	c := cloneArgs{
-		flags: a[0] &^ 0xff, exitSignal: int(a[0] & 0xff),
-		stack: a[1], parentTID: a[2], childTID: a[3], tls: a[4],
-	}
-	if c.flags&unix.CLONE_PIDFD != 0 {
-		if c.flags&unix.CLONE_PARENT_SETTID != 0 {
-			return 0, unix.EINVAL
-		}
-		c.pidfd = c.parentTID
-	}
-	return t.clone(c)
-}
-
-func sysClone3(t *Task, a [6]uint64) (uint64, error) {
-	const ver0 = 64
-	size := a[1]
-	if size < ver0 || size > vm.PageSize {
-		return 0, unix.EINVAL
-	}
-	b := make([]byte, size)
-	if err := t.copyIn(a[0], b); err != nil {
-		return 0, err
-	}
-	for _, x := range b[min(size, 88):] {
-		if x != 0 {
-			return 0, unix.E2BIG
-		}
-	}
-	le := binary.LittleEndian
-	u := func(i int) uint64 {
-		if 8*i+8 > len(b) {
-			return 0
-		}
-		return le.Uint64(b[8*i:])
-	}
-	flags, exitSig, stack, stackSize := u(0), u(4), u(5), u(6)
-	if exitSig > numSignals || u(9) != 0 /* set_tid_size */ {
-		return 0, unix.EINVAL
-	}
-	if (stack == 0) != (stackSize == 0) {
-		return 0, unix.EINVAL
-	}
-	c := cloneArgs{flags: flags, exitSignal: int(exitSig), pidfd: u(1), childTID: u(2), parentTID: u(3), tls: u(7)}
-	if stack != 0 {
-		c.stack = stack + stackSize
-	}
-	return t.clone(c)
-}
-
-// clone validates flags and creates a child process.
-func (t *Task) clone(c cloneArgs) (uint64, error) {
-	f := c.flags
-	switch {
-	case f&cloneNamespaces != 0:
-		return 0, unix.EPERM
-	case f&unix.CLONE_SIGHAND != 0 && f&unix.CLONE_VM == 0,
-		f&unix.CLONE_THREAD != 0 && f&unix.CLONE_SIGHAND == 0,
-		f&(unix.CLONE_PARENT|unix.CLONE_THREAD) != 0 && t.tg.pid == 1 && f&unix.CLONE_THREAD == 0,
-		f&cloneIntoCgroup != 0,
-		c.exitSignal < 0 || c.exitSignal > numSignals:
-		return 0, unix.EINVAL
-	case f&unix.CLONE_THREAD != 0:
-		return 0, unix.ENOSYS // threads: the threads issue
-	}
-	return t.forkProcess(c)
+	return t.clone(cloneArgs{flags: cloneVM | cloneVfork, exitSignal: uint64(unix.SIGCHLD)})
 }
 
 // forkProcess creates the child process.
 func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	k := t.k
 	parent := t.tg
+	f := c.flags
+	switch {
+	case f&cloneSighand != 0 && f&cloneVM == 0,
+		f&cloneParent != 0 && parent.pid == 1,
+		f&cloneIntoCgroup != 0,
+		c.exitSignal > signals.NumSignals:
+		return 0, unix.EINVAL
+	case f&clonePidfd != 0 && f&cloneParentSettid != 0 && c.pidfd == c.parentTID:
+		return 0, unix.EINVAL
+	}
+	if f&clonePidfd != 0 && c.pidfd == 0 {
+		c.pidfd = c.parentTID // clone(2) stores the pidfd at parent_tid
+	}
 
 	type started struct {
 		as  platform.AddressSpace
@@ -159,7 +89,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 			return
 		}
 		child := <-taskCh
-		if c.flags&unix.CLONE_CHILD_SETTID != 0 {
+		if c.flags&cloneChildSettid != 0 {
 			_ = child.writeU32(c.childTID, uint32(child.tid))
 		}
 		child.run()
@@ -188,11 +118,11 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	}
 
 	fds := parent.fds
-	if c.flags&unix.CLONE_FILES == 0 {
+	if c.flags&cloneFiles == 0 {
 		fds = fds.fork()
 	}
 	fsctx := parent.fs
-	if c.flags&unix.CLONE_FS == 0 {
+	if c.flags&cloneFS == 0 {
 		fsctx.mu.Lock()
 		fsctx = &fsContext{cwd: fsctx.cwd, umask: fsctx.umask}
 		parent.fs.mu.Unlock()
@@ -200,34 +130,35 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	parent.mu.Lock()
 	tg := &ThreadGroup{
 		k: k, mm: mm, as: s.as, fds: fds, fs: fsctx,
-		exe: parent.exe, argv: parent.argv,
-		limits: parent.limits, sig: parent.sig, noNewPrivs: parent.noNewPrivs,
+		exe: parent.exe, argv: parent.argv, envp: parent.envp,
+		limits: parent.limits, noNewPrivs: parent.noNewPrivs,
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
-	name := t.name
+	tg.sig.actions = parent.sig.actions
+	name, mask := t.name, t.sigMask
 	parent.mu.Unlock()
 	if c.flags&cloneClearSighand != 0 {
 		for i := range tg.sig.actions {
-			if tg.sig.actions[i].handler != sigIgn {
-				tg.sig.actions[i] = sigaction{}
+			if tg.sig.actions[i].Handler != signals.SigIgn {
+				tg.sig.actions[i] = signals.Action{}
 			}
 		}
 	}
 	child := &Task{
 		k: k, tg: tg, ctx: s.ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
-		name: name, sigMask: t.sigMask, altStack: t.altStack,
+		name: name, sigMask: mask, altStack: t.altStack,
 	}
-	if c.flags&unix.CLONE_CHILD_CLEARTID != 0 {
+	if c.flags&cloneChildCleartid != 0 {
 		child.clearChildTID = c.childTID
 	}
-	if c.flags&unix.CLONE_VFORK != 0 {
+	if c.flags&cloneVfork != 0 {
 		child.vforkDone = make(chan struct{})
 	}
 	child.regs.SetReturn(0)
 	if c.stack != 0 {
-		child.regs.SetSP(c.stack)
+		child.regs.SetSP(c.stack) // clone3's stack+stack_size already
 	}
-	if c.flags&unix.CLONE_SETTLS != 0 {
+	if c.flags&cloneSettls != 0 {
 		child.regs.SetTLS(c.tls)
 	}
 
@@ -238,17 +169,17 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	tg.tasks = map[int]*Task{pid: child}
 	k.tasks[pid] = child
 	p := parent
-	if c.flags&unix.CLONE_PARENT != 0 && parent.proc.parent != nil {
+	if c.flags&cloneParent != 0 && parent.proc.parent != nil {
 		p = parent.proc.parent
 	}
 	k.registerProcess(tg, p)
-	tg.proc.exitSignal = c.exitSignal
+	tg.proc.exitSignal = int(c.exitSignal)
 	k.mu.Unlock()
 
-	if c.flags&unix.CLONE_PARENT_SETTID != 0 {
+	if c.flags&cloneParentSettid != 0 {
 		_ = t.writeU32(c.parentTID, uint32(pid))
 	}
-	if c.flags&unix.CLONE_PIDFD != 0 {
+	if c.flags&clonePidfd != 0 {
 		pf := newPidfdFile(tg, 0)
 		fd, err := parent.fds.install(pf, 0, true, parent.limit(unix.RLIMIT_NOFILE))
 		if err == nil {
@@ -268,7 +199,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 // exited. Only the parent's own death ends the wait early.
 func (t *Task) waitVfork(child *Task) {
 	for {
-		if err := t.waitFor(child.vforkDone, time.Time{}); err == nil || t.tg.isExiting() {
+		if err := t.waitFor(child.vforkDone, time.Time{}); err == nil || t.tg.isExiting() || t.execKilled.Load() {
 			return
 		}
 	}

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/signals"
 )
 
 // Process groups, sessions, the terminal's foreground group, and kill to
@@ -188,24 +190,21 @@ func (t *Task) killTargets(pid int32) ([]*ThreadGroup, error) {
 
 func sysKill(t *Task, a [6]uint64) (uint64, error) {
 	sig := int(a[1])
-	if sig < 0 || sig > numSignals {
+	if sig != 0 && !signals.Valid(sig) {
 		return 0, unix.EINVAL
 	}
 	targets, err := t.killTargets(int32(a[0]))
 	if err != nil {
 		return 0, err
 	}
-	// Others first: the caller may not survive its own signal.
-	self := false
+	if sig == 0 {
+		return 0, nil
+	}
+	var firstErr error
 	for _, tg := range targets {
-		if tg == t.tg {
-			self = true
-			continue
+		if err := tg.send(t.userInfo(sig, signals.SIUser), nil); err != nil && firstErr == nil {
+			firstErr = err
 		}
-		t.k.signalProcess(tg, sig)
 	}
-	if self {
-		return 0, t.sendSelf(sig)
-	}
-	return 0, nil
+	return 0, firstErr
 }

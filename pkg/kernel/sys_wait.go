@@ -24,12 +24,6 @@ const (
 	pPID   = 1
 	pPGID  = 2
 	pPIDFD = 3
-
-	cldExited    = 1
-	cldKilled    = 2
-	cldDumped    = 3
-	cldStopped   = 5
-	cldContinued = 6
 )
 
 // waitSel chooses which children a wait looks at.
@@ -126,6 +120,9 @@ func (t *Task) collectLocked(c *ThreadGroup, opts int) (waitResult, bool) {
 		r.code, r.status = cldExited, st.Code
 		if st.Signal != 0 {
 			r.code, r.status = cldKilled, st.Signal
+			if st.Core {
+				r.code = cldDumped
+			}
 		}
 		r.times = p.selfTimes
 		if opts&wNoWait == 0 {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -26,6 +28,7 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	envp []string
 
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
@@ -35,6 +38,7 @@ type ThreadGroup struct {
 	tasks      map[int]*Task
 	limits     rlimits
 	sig        signalState
+	timers     timerTable // alarm, setitimer, timer_create (own lock)
 	exiting    bool
 	noNewPrivs bool
 	exitStatus ExitStatus
@@ -69,17 +73,34 @@ type Task struct {
 
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
+	// execKilled: another thread of the group called execve; this one
+	// ends at its next return to the run loop.
+	execKilled atomic.Bool
 
 	clearChildTID uint64
 	robustList    uint64
-	sigMask       uint64
 	altStack      stackT
+	exitCode      int // exit(2)'s status, for the group if this is its last task
+
+	// Guarded by tg.mu: senders read them to pick a thread.
+	sigMask    signals.Set
+	pending    signals.Queue // thread-directed signals
+	sigWaiting signals.Set   // signals rt_sigtimedwait is waiting for
+
+	// Owned by the task goroutine (task_signal.go, task_restart.go).
+	savedMask     signals.Set // the mask to restore after rt_sigsuspend
+	haveSavedMask bool
+	restart       restartState
 }
 
 // run is the task goroutine's loop: run user code, serve what stopped it.
 func (t *Task) run() {
 	defer t.exitTask()
+	defer t.k.threads.enter(t)()
 	for {
+		if t.execKilled.Load() || t.handleSignals() {
+			return
+		}
 		ev, err := t.ctx.Switch(&t.regs)
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -97,15 +118,8 @@ func (t *Task) run() {
 			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
 				break
 			}
-			// Handlers arrive with the signals issue; until then a
-			// synchronous fault takes its default action.
-			t.k.traceSignal(t, ev)
-			t.tg.exitGroup(ExitStatus{Signal: ev.Signo})
-			return
+			t.forceSignal(faultInfo(ev))
 		case platform.EventInterrupted:
-		}
-		if t.tg.isExiting() {
-			return
 		}
 	}
 }
@@ -132,6 +146,8 @@ func (t *Task) syscall() bool {
 			ret = v
 		case errors.Is(err, errExited):
 			done = true
+		case t.setRestart(sc, nr, args, err):
+			ret = negErrno(unix.EINTR)
 		default:
 			ret = negErrno(t.k.errno(err))
 		}
@@ -155,24 +171,40 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 func (t *Task) exitTask() {
 	t.releaseVfork()
 	tg := t.tg
+	t.releaseUserState()
 	tg.mu.Lock()
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
+	if last && !tg.exiting {
+		// The last thread left by exit(2): its status is the group's.
+		tg.exiting = true
+		tg.exitStatus = ExitStatus{Code: t.exitCode}
+		close(tg.killed)
+	}
 	tg.mu.Unlock()
 	t.k.mu.Lock()
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
-	t.ctx.Release()
 	if !last {
+		if t.tid == tg.pid {
+			// The host reports the exit of a thread-group leader only
+			// after every other thread's, so the leader's stub thread
+			// stays (stopped) until the group is gone.
+			<-tg.done
+		}
+		t.ctx.Release()
 		return
 	}
+	t.ctx.Release()
+	tg.stopTimers()
 	tg.fds.closeAll()
+	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
-			tr.Killed(t.tid, st.Signal, false)
+			tr.Killed(t.tid, st.Signal, st.Core)
 		} else {
 			tr.Exited(t.tid, st.Code)
 		}
