@@ -74,8 +74,8 @@ type Kernel struct {
 	procs map[int]*ThreadGroup
 	// fgPgrp is the terminal's foreground process group (0: PID 1's).
 	fgPgrp int
-	init    *ThreadGroup // the first process, once it exists
-	early   []int        // host signals that arrived before it
+	init   *ThreadGroup // the first process, once it exists
+	early  []int        // host signals that arrived before it
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
