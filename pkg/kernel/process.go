@@ -35,7 +35,9 @@ type procLinks struct {
 	stopped   bool
 	continued bool
 	subreaper bool
-	childCh   chan struct{}
+	// noCore: killed by a core-dump signal but RLIMIT_CORE was 0.
+	noCore  bool
+	childCh chan struct{}
 	// selfTimes are the process's own CPU times, final once it is a
 	// zombie; childTimes those of its reaped descendants (getrusage).
 	selfTimes, childTimes cpuTimes
@@ -68,9 +70,15 @@ func (k *Kernel) registerProcess(tg, parent *ThreadGroup) {
 // notifyParentLocked wakes the waiters of tg's parent. k.mu must be held.
 func (tg *ThreadGroup) notifyParentLocked() {
 	if p := tg.proc.parent; p != nil {
-		close(p.proc.childCh)
-		p.proc.childCh = make(chan struct{})
+		p.wakeWaitersLocked()
 	}
+}
+
+// wakeWaitersLocked wakes tg's tasks waiting for a child. k.mu must be
+// held.
+func (tg *ThreadGroup) wakeWaitersLocked() {
+	close(tg.proc.childCh)
+	tg.proc.childCh = make(chan struct{})
 }
 
 // processExited is called once the last task of tg is gone and its
@@ -80,6 +88,14 @@ func (tg *ThreadGroup) notifyParentLocked() {
 // parent-death signal. If tg is PID 1 the sandbox is over: shutdown kills
 // the rest.
 func (k *Kernel) processExited(tg *ThreadGroup) {
+	// The sandbox writes no core files: a process killed by a core-dump
+	// signal reports one as dumped only where Linux would have tried
+	// (RLIMIT_CORE above zero), so shells agree with the host's.
+	if tg.exitStatus.Core && tg.limit(unix.RLIMIT_CORE) == 0 {
+		tg.mu.Lock()
+		tg.proc.noCore = true
+		tg.mu.Unlock()
+	}
 	var deathSigs []func()
 	k.mu.Lock()
 	init := k.procs[1]
@@ -98,7 +114,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 			if c.proc.exitSignal == int(unix.SIGCHLD) && np.autoReaps() {
 				k.reapLocked(c)
 			}
-			c.notifyParentLocked()
+			np.wakeWaitersLocked()
 		}
 	}
 	tg.proc.zombie = true
@@ -109,7 +125,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 		delete(k.procs, tg.pid)
 	} else if autoReap {
 		k.reapLocked(tg)
-		tg.notifyParentLocked()
+		parent.wakeWaitersLocked()
 	} else {
 		tg.notifyParentLocked()
 	}
@@ -122,7 +138,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 		st := tg.exitStatus
 		code, status := cldExited, st.Code
 		switch {
-		case st.Signal != 0 && st.Core:
+		case st.Signal != 0 && st.Core && !tg.proc.noCore:
 			code, status = cldDumped, st.Signal
 		case st.Signal != 0:
 			code, status = cldKilled, st.Signal

@@ -120,7 +120,7 @@ func (t *Task) collectLocked(c *ThreadGroup, opts int) (waitResult, bool) {
 		r.code, r.status = cldExited, st.Code
 		if st.Signal != 0 {
 			r.code, r.status = cldKilled, st.Signal
-			if st.Core {
+			if st.Core && !p.noCore {
 				r.code = cldDumped
 			}
 		}
