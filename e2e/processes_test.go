@@ -106,4 +106,3 @@ func TestProcShowsEveryProcess(t *testing.T) {
 		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
 	}
 }
-
