@@ -188,18 +188,19 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 			pf.DecRef()
 		}
 	}
+	vforkDone := child.vforkDone // the child owns child from here on
 	taskCh <- child
-	if child.vforkDone != nil {
-		t.waitVfork(child)
+	if vforkDone != nil {
+		t.waitVfork(vforkDone)
 	}
 	return uint64(pid), nil
 }
 
 // waitVfork suspends a vfork parent until the child has called execve or
 // exited. Only the parent's own death ends the wait early.
-func (t *Task) waitVfork(child *Task) {
+func (t *Task) waitVfork(done <-chan struct{}) {
 	for {
-		if err := t.waitFor(child.vforkDone, time.Time{}); err == nil || t.tg.isExiting() || t.execKilled.Load() {
+		if err := t.waitFor(done, time.Time{}); err == nil || t.tg.isExiting() || t.execKilled.Load() {
 			return
 		}
 	}
@@ -208,8 +209,7 @@ func (t *Task) waitVfork(child *Task) {
 // releaseVfork lets a vfork parent go on (exec or exit of the child).
 func (t *Task) releaseVfork() {
 	if t.vforkDone != nil {
-		close(t.vforkDone)
-		t.vforkDone = nil
+		t.vforkOnce.Do(func() { close(t.vforkDone) })
 	}
 }
 

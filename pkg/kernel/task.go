@@ -73,6 +73,7 @@ type Task struct {
 
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
+	vforkOnce sync.Once
 	// execKilled: another thread of the group called execve; this one
 	// ends at its next return to the run loop.
 	execKilled atomic.Bool
