@@ -151,6 +151,33 @@ func (t *Task) setForegroundPgrp(pgid int32) error {
 	return unix.ESRCH
 }
 
+// signalForeground passes a signal the sentry's terminal generated
+// (Ctrl-C, Ctrl-\, Ctrl-Z, a resize) to the foreground process group a
+// job-control shell chose with tcsetpgrp, as the terminal would, and
+// reports whether there was one. SIGTSTP without one is dropped: it
+// would otherwise stop the sentry itself.
+func (k *Kernel) signalForeground(sig int) bool {
+	switch sig {
+	case signals.SIGINT, signals.SIGQUIT, signals.SIGTSTP, signals.SIGWINCH:
+	default:
+		return false
+	}
+	k.mu.Lock()
+	var group []*ThreadGroup
+	if k.fgPgrp != 0 {
+		for _, tg := range k.procs {
+			if tg.proc.pgid == k.fgPgrp && !tg.proc.zombie {
+				group = append(group, tg)
+			}
+		}
+	}
+	k.mu.Unlock()
+	for _, tg := range group {
+		_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIKernel}, nil)
+	}
+	return len(group) > 0 || sig == signals.SIGTSTP
+}
+
 // killTargets resolves kill's pid argument to processes.
 func (t *Task) killTargets(pid int32) ([]*ThreadGroup, error) {
 	k := t.k
