@@ -253,10 +253,10 @@ func rusageBytes(c cpuTimes) []byte {
 func sysGetrusage(t *Task, a [6]uint64) (uint64, error) {
 	var c cpuTimes
 	switch int32(a[0]) {
-	case unix.RUSAGE_SELF, unix.RUSAGE_THREAD:
-		t.k.mu.Lock()
-		c = t.tg.proc.selfTimes
-		t.k.mu.Unlock()
+	case unix.RUSAGE_THREAD:
+		c = t.liveCPU()
+	case unix.RUSAGE_SELF:
+		c = t.processCPU()
 	case unix.RUSAGE_CHILDREN:
 		t.k.mu.Lock()
 		c = t.tg.proc.childTimes

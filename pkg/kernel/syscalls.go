@@ -151,10 +151,10 @@ var syscalls = []Syscall{
 	sys("setsid", sysSetsid, Full),
 	sys("getsid", sysGetsid, Full),
 	sys("wait4", sysWait4, Partial).
-		note("rusage holds no CPU times yet; stopped/continued children need job-control stops"),
+		note("rusage holds CPU times only"),
 	sys("waitid", sysWaitid, Partial).
-		note("P_ALL, P_PID, P_PGID, P_PIDFD; no CPU times"),
-	sys("getrusage", sysGetrusage, Partial).note("CPU times not measured yet: zeros"),
+		note("rusage holds CPU times only"),
+	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
 	sys("pidfd_open", sysPidfdOpen, Partial).note("not pollable yet"),
 	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),

@@ -77,6 +77,11 @@ type Task struct {
 	// execKilled: another thread of the group called execve; this one
 	// ends at its next return to the run loop.
 	execKilled atomic.Bool
+	// userNS is the time spent running user code (rusage.go).
+	userNS atomic.Int64
+	// sysBase is the OS thread's CPU time when the task first ran: the
+	// thread may have run other goroutines before it was locked.
+	sysBase int64
 
 	clearChildTID uint64
 	robustList    uint64
@@ -102,7 +107,7 @@ func (t *Task) run() {
 		if t.execKilled.Load() || t.handleSignals() {
 			return
 		}
-		ev, err := t.ctx.Switch(&t.regs)
+		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
 				fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
@@ -171,6 +176,7 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 // exitTask ends this thread; the group ends with its last thread.
 func (t *Task) exitTask() {
 	t.releaseVfork()
+	t.accountCPU()
 	tg := t.tg
 	t.releaseUserState()
 	tg.mu.Lock()

@@ -346,6 +346,10 @@ int main(int argc, char **argv) {
 	waitid_checks();
 	stop_continue();
 	cow();
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	CHECK("rusage-children", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec > 0,
+	      "children used no CPU time");
 	printf("done %d\n", failures);
 	return failures;
 }
