@@ -147,6 +147,7 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer k.Close()
+	defer k.ForwardHostSignals()()
 	st, err := k.Run(path, args, env)
 	if err != nil {
 		return execFailed(err)

@@ -70,6 +70,8 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
+	init    *ThreadGroup // the first process, once it exists
+	early   []int        // host signals that arrived before it
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
@@ -114,8 +116,9 @@ func (k *Kernel) Close() error { return k.mf.Close() }
 
 // ExitStatus is how the sandbox's first process ended.
 type ExitStatus struct {
-	Code   int // exit code when Signal == 0
-	Signal int // the signal that killed it, or 0
+	Code   int  // exit code when Signal == 0
+	Signal int  // the signal that killed it, or 0
+	Core   bool // the signal's default action dumps core (none is written)
 }
 
 // ShellStatus is the status a shell would report: the exit code, or
@@ -145,6 +148,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 			ch <- started{err: err}
 			return
 		}
+		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
 		t.run()
 	}()

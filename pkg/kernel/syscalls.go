@@ -129,7 +129,7 @@ var syscalls = []Syscall{
 	sys("madvise", sysMadvise, Full),
 
 	// Process and thread bookkeeping.
-	sys("exit", sysExit, Partial).note("threads arrive with the threads issue"),
+	sys("exit", sysExit, Full),
 	sys("exit_group", sysExitGroup, Full),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),
@@ -148,7 +148,13 @@ var syscalls = []Syscall{
 	sys("wait4", sysWait4, Partial).
 		note("no children until fork arrives: ECHILD"),
 	sys("set_tid_address", sysSetTidAddress, Full),
-	sys("set_robust_list", sysSetRobustList, Partial).note("recorded; walked on thread death with the threads issue"),
+	sys("set_robust_list", sysSetRobustList, Full),
+	sys("get_robust_list", sysGetRobustList, Full),
+	sys("clone", sysClone, Partial).
+		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES); new processes come with fork"),
+	sys("clone3", sysClone3, Partial).
+		note("as clone; set_tid and cgroup are refused (E2BIG)"),
+	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
 	sys("rseq", nil, Unsupported).
 		note("ENOSYS: glibc then runs without restartable sequences").quiet(),
 	sys("arch_prctl", sysArchPrctl, Full),
@@ -161,26 +167,42 @@ var syscalls = []Syscall{
 	sys("getrlimit", sysGetrlimit, Full),
 	sys("setrlimit", sysSetrlimit, Full),
 	sys("sched_getaffinity", sysSchedGetaffinity, Full),
+	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
+		note("checked and accepted; threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
 	sys("getcpu", sysGetcpu, Full),
 	sys("futex", sysFutex, Partial).
-		note("WAIT, WAKE and the BITSET forms; requeue and WAKE_OP come with the threads issue"),
+		note("all but the PI operations (ENOSYS)"),
 
 	// Time.
 	sys("clock_gettime", sysClockGettime, Full),
 	sys("clock_getres", sysClockGetres, Full),
 	sys("gettimeofday", sysGettimeofday, Full),
 	sys("time", sysTime, Full),
-	sys("nanosleep", sysNanosleep, Partial).note("not yet interrupted by signals"),
-	sys("clock_nanosleep", sysClockNanosleep, Partial).
-		note("not yet interrupted by signals"),
+	sys("nanosleep", sysNanosleep, Full),
+	sys("clock_nanosleep", sysClockNanosleep, Full),
+	sys("alarm", sysAlarm, Full),
+	def("getitimer", sysGetitimer, Partial, tr.RetDec, p("which", tr.Dec), p("curr_value", tr.Pointer)).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	sys("setitimer", sysSetitimer, Partial).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	def("timer_create", sysTimerCreate, Partial, tr.RetDec, p("clockid", tr.ClockID), p("sevp", tr.Pointer), p("timerid", tr.Pointer)).
+		note("SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE on the real-time clocks; CPU-time clocks are ENOTSUP"),
+	def("timer_settime", sysTimerSettime, Full, tr.RetDec, p("timerid", tr.Dec), p("flags", tr.Hex), p("new_value", tr.Pointer), p("old_value", tr.Pointer)),
+	def("timer_gettime", sysTimerGettime, Full, tr.RetDec, p("timerid", tr.Dec), p("curr_value", tr.Pointer)),
+	def("timer_getoverrun", sysTimerGetoverrun, Full, tr.RetDec, p("timerid", tr.Dec)),
+	def("timer_delete", sysTimerDelete, Full, tr.RetDec, p("timerid", tr.Dec)),
 
-	// Signals: state only until delivery arrives.
-	sys("rt_sigaction", sysRtSigaction, Partial).
-		note("dispositions recorded; delivery to handlers comes with the signals issue"),
+	// Signals.
+	sys("rt_sigaction", sysRtSigaction, Full),
 	sys("rt_sigprocmask", sysRtSigprocmask, Full),
+	sys("rt_sigreturn", sysRtSigreturn, Partial).note("amd64 frames; riscv64 frames are not built yet"),
+	sys("rt_sigpending", sysRtSigpending, Full),
+	sys("rt_sigsuspend", sysRtSigsuspend, Full),
+	def("rt_sigtimedwait", sysRtSigtimedwait, Full, tr.RetDec, p("set", tr.Sigset), p("info", tr.Pointer), p("timeout", tr.Timespec), p("sigsetsize", tr.Udec)),
+	def("rt_sigqueueinfo", sysRtSigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
+	def("rt_tgsigqueueinfo", sysRtTgsigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
 	sys("sigaltstack", sysSigaltstack, Full),
-	sys("kill", sysKill, Partial).note("default actions only"),
-	sys("tgkill", sysTgkill, Partial).note("default actions only"),
-	sys("tkill", sysTkill, Partial).note("default actions only"),
+	sys("pause", sysPause, Full),
+	sys("kill", sysKill, Full),
+	sys("tgkill", sysTgkill, Full),
+	sys("tkill", sysTkill, Full),
 }
