@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -88,5 +89,14 @@ int main(void) {
 	printf("statfs proc magic: %d\n", sf.f_type == 0x9fa0);
 	unlink("/tmp/cfr-a");
 	unlink("/tmp/cfr-b");
+
+	// RLIMIT_NOFILE bounds the descriptors: EMFILE at the limit.
+	struct rlimit rl = {.rlim_cur = 16, .rlim_max = 16};
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int last = -1, fd;
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0) last = fd;
+	printf("last fd under RLIMIT_NOFILE 16: %d, then %s\n", last, strerror(errno));
+	int d2 = dup2(0, 16);
+	printf("dup2 beyond the limit: %d %s\n", d2, strerror(errno));
 	return 0;
 }
