@@ -35,13 +35,13 @@ func processDir(k Kernel, pid int) vfs.Node {
 	}
 	plink := func(name string, g func(Process) string) entry {
 		return entry{name: name, typ: unix.DT_LNK, node: func() vfs.Node {
-			return &link{path: base + "/" + name, gen: func() (string, error) {
+			return newLink(base+"/"+name, func() (string, error) {
 				p, err := proc()
 				if err != nil {
 					return "", err
 				}
 				return g(p), nil
-			}}
+			})
 		}}
 	}
 	list := func() []entry {
@@ -153,7 +153,7 @@ func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
 				continue
 			}
 			ents = append(ents, entry{name: itoa(fd), typ: unix.DT_LNK, node: func() vfs.Node {
-				return magic{&link{path: path, mode: 0700,
+				return magic{&link{path: path, mode: 0700, born: now(),
 					gen: func() (string, error) {
 						f, _, err := get()
 						if err != nil {
