@@ -30,7 +30,10 @@ func (fs *FS) synthCall(f func()) {
 func (fs *FS) synthStat(d *Dentry) Stat {
 	var st Stat
 	fs.synthCall(func() { st = d.synth.Stat() })
-	st.Dev = d.mnt.dev
+	if d.anon == nil {
+		// An anonymous file reached through a magic link keeps its own.
+		st.Dev = d.mnt.dev
+	}
 	return st
 }
 
