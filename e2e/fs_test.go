@@ -326,3 +326,22 @@ func TestBlockingLocksWaitForReleaseAndSignals(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
 	}
 }
+
+// TestHostToolsSeeTheRootAsTheHostDoes compares read-only views of the
+// overlay root with the same tools run natively.
+func TestHostToolsSeeTheRootAsTheHostDoes(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"/bin/ls", "-la", "/etc"},
+		{"/usr/bin/find", "/usr/share/doc", "-maxdepth", "1"},
+		{"/usr/bin/du", "-s", "--apparent-size", "/usr/share/doc"},
+		{"/usr/bin/sha256sum", "/bin/ls", "/etc/passwd"},
+		{"/bin/busybox", "ls", "-la", "/usr/bin"},
+		{"/usr/bin/stat", "-c", "%n %s %a %h %F %Y %i", "/etc/passwd", "/usr/bin", "/bin"},
+	} {
+		want := native(t, cmd...)
+		r := mustRun(t, cmd...)
+		if r.stdout != want {
+			t.Errorf("%v: sandbox and host differ\nsandbox:\n%s\nhost:\n%s", cmd, r.stdout, want)
+		}
+	}
+}

@@ -231,17 +231,14 @@ func sysReadahead(t *Task, a [6]uint64) (uint64, error) {
 const (
 	mfdCloexec      = 0x1
 	mfdAllowSealing = 0x2
-	mfdHugetlb      = 0x4
 	mfdNoexecSeal   = 0x8
 	mfdExec         = 0x10
 )
 
 func sysMemfdCreate(t *Task, a [6]uint64) (uint64, error) {
 	flags := a[1]
+	// MFD_HUGETLB is refused too: the sandbox has no huge pages.
 	if flags&^(mfdCloexec|mfdAllowSealing|mfdNoexecSeal|mfdExec) != 0 {
-		if flags&mfdHugetlb != 0 {
-			return 0, unix.EINVAL // no huge pages in the sandbox
-		}
 		return 0, unix.EINVAL
 	}
 	if flags&mfdNoexecSeal != 0 && flags&mfdExec != 0 {
