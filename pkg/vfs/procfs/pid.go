@@ -47,7 +47,7 @@ func processDir(k Kernel, pid int) vfs.Node {
 	list := func() []entry {
 		return []entry{
 			pfile("stat", func(p Process) string { return statLine(k, p.Status(), p.Status().Comm) }),
-			pfile("status", func(p Process) string { return statusText(p.Status(), p.Status().Comm, pid) }),
+			pfile("status", func(p Process) string { return statusText(p.Status(), p.Status().Comm, pid, k.System().CPUs) }),
 			pfile("statm", statm),
 			pfile("maps", func(p Process) string { return mapsText(p.Maps()) }),
 			pfile("cmdline", func(p Process) string { return nulJoin(p.Cmdline()) }),
@@ -102,7 +102,7 @@ func taskDir(k Kernel, base string, proc func() (Process, error)) vfs.Node {
 				return newDir(tbase, func() []entry {
 					return []entry{
 						tfile("stat", func(p Process) string { return statLine(k, p.Status(), comm(p)) }),
-						tfile("status", func(p Process) string { return statusText(p.Status(), comm(p), tid) }),
+						tfile("status", func(p Process) string { return statusText(p.Status(), comm(p), tid, k.System().CPUs) }),
 						tfile("comm", func(p Process) string { return comm(p) + "\n" }),
 					}
 				})
@@ -214,7 +214,7 @@ func statLine(k Kernel, s Status, comm string) string {
 	return strings.Join(parts, " ") + "\n"
 }
 
-func statusText(s Status, comm string, pid int) string {
+func statusText(s Status, comm string, pid, cpus int) string {
 	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'Z': "Z (zombie)"}[s.State]
 	if state == "" {
 		state = "S (sleeping)"
@@ -228,7 +228,7 @@ func statusText(s Status, comm string, pid int) string {
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t0/63432\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		s.Threads, 0, 0, s.SigBlk, s.SigIgn, s.SigCgt)
 	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n")
-	fmt.Fprintf(&b, "Cpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")
+	fmt.Fprintf(&b, "Cpus_allowed_list:\t%svoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n", cpuRange(cpus))
 	return b.String()
 }
 
