@@ -321,7 +321,7 @@ func TestBlockingLocksWaitForReleaseAndSignals(t *testing.T) {
 	bin := buildC(t, "fsblock", "-pthread")
 	r := mustRun(t, bin, filepath.Join("/tmp", "fsblock-e2e"))
 	want := "setlkw interrupted: -1 Interrupted system call\nflock interrupted: -1 Interrupted system call\n" +
-		"setlkw after release: 0\nflock after release: 0\n"
+		"setlkw after release: 0\nflock after release: 0\nthread sees itself in /proc: 1\n"
 	if r.stdout != want {
 		t.Errorf("got:\n%s\nwant:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
 	}

@@ -10,11 +10,31 @@
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/syscall.h>
 
 static int a, b;
 
+static int thread_view;
+
+// procView checks /proc/thread-self and /proc/self/task from a second
+// thread: 1 when both show this thread and the two tasks.
+static int procView(void) {
+	char want[64], got[64] = {0};
+	snprintf(want, sizeof want, "%d/task/%ld", getpid(), (long)syscall(SYS_gettid));
+	readlink("/proc/thread-self", got, sizeof got - 1);
+	int tasks = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') tasks++;
+	if (d) closedir(d);
+	return strcmp(want, got) == 0 && tasks == 2;
+}
+
 static void *unlocker(void *arg) {
 	(void)arg;
+	thread_view = procView();
 	usleep(100 * 1000);
 	struct flock un = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
 	fcntl(a, F_OFD_SETLK, &un);
@@ -50,5 +70,6 @@ int main(int argc, char **argv) {
 	r = flock(b, LOCK_EX);
 	printf("flock after release: %d\n", r);
 	pthread_join(th, NULL);
+	printf("thread sees itself in /proc: %d\n", thread_view);
 	return 0;
 }
