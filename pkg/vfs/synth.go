@@ -19,6 +19,13 @@ type MagicLink interface {
 	Target() (*File, error)
 }
 
+// DentryLink is a magic link that stands for a location rather than an
+// open file (/proc/PID/cwd): following it reaches that directory even if
+// it was removed or renamed.
+type DentryLink interface {
+	TargetDentry() (*Dentry, error)
+}
+
 // synthCall runs f with FS.mu released. Caller holds FS.mu.
 func (fs *FS) synthCall(f func()) {
 	fs.mu.Unlock()
@@ -99,4 +106,10 @@ func (f synthFile) Stat() (Stat, error) {
 	st, err := f.FileImpl.Stat()
 	st.Dev = f.dev
 	return st, err
+}
+
+func isMagic(n Node) bool {
+	_, f := n.(MagicLink)
+	_, d := n.(DentryLink)
+	return f || d
 }

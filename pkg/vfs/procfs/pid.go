@@ -60,7 +60,15 @@ func processDir(k Kernel, pid int) vfs.Node {
 			pfile("oom_score_adj", func(Process) string { return "0\n" }),
 			pfile("oom_score", func(Process) string { return "0\n" }),
 			plink("exe", func(p Process) string { return p.Exe() }),
-			plink("cwd", func(p Process) string { return dentryName(p.Cwd()) }),
+			{name: "cwd", typ: unix.DT_LNK, node: func() vfs.Node {
+				return cwdLink{newLink(base+"/cwd", func() (string, error) {
+					p, err := proc()
+					if err != nil {
+						return "", err
+					}
+					return dentryName(p.Cwd()), nil
+				}), proc}
+			}},
 			plink("root", func(Process) string { return "/" }),
 			{name: "fd", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fd", proc, false) }},
 			{name: "fdinfo", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fdinfo", proc, true) }},
@@ -346,4 +354,18 @@ func dentryName(d *vfs.Dentry) string {
 		return d.Path() + " (deleted)"
 	}
 	return d.Path()
+}
+
+// cwdLink is /proc/PID/cwd: a magic link to the working directory.
+type cwdLink struct {
+	*link
+	proc func() (Process, error)
+}
+
+func (c cwdLink) TargetDentry() (*vfs.Dentry, error) {
+	p, err := c.proc()
+	if err != nil {
+		return nil, err
+	}
+	return p.Cwd(), nil
 }
