@@ -43,8 +43,13 @@ func (p fakeProc) TaskComm(int) (string, bool) { return "prog", true }
 func (p fakeProc) Cmdline() []string           { return []string{"prog", "arg"} }
 func (p fakeProc) Environ() []string           { return []string{"A=1"} }
 func (p fakeProc) Exe() string                 { return "/bin/prog" }
-func (p fakeProc) Cwd() *vfs.Dentry            { return p.k.fs.Root() }
-func (p fakeProc) Limits() (l [16][2]uint64)   { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
+func (p fakeProc) Cwd() *vfs.Dentry {
+	if p.k.cwd != nil {
+		return p.k.cwd
+	}
+	return p.k.fs.Root()
+}
+func (p fakeProc) Limits() (l [16][2]uint64) { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
 func (p fakeProc) Maps() []vm.VMAInfo {
 	return []vm.VMAInfo{{Start: 0x1000, End: 0x3000, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "/bin/prog"}}
 }
