@@ -34,6 +34,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/loader"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -57,6 +58,8 @@ type Config struct {
 	Debug bool
 	// Hostname is the sandbox's nodename.
 	Hostname string
+	// Net is the sandbox's network; nil gives a fresh one.
+	Net *netstack.Stack
 }
 
 // Kernel is one sandbox.
@@ -72,6 +75,7 @@ type Kernel struct {
 	tasks   map[int]*Task
 
 	futexes futexTable
+	net     *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -98,6 +102,7 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
+		net:         newNetState(cfg.Net),
 	}, nil
 }
 

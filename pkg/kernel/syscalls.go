@@ -139,4 +139,49 @@ var syscalls = []Syscall{
 	def("kill", sysKill, Partial, tr.RetDec, p("pid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
 	def("tgkill", sysTgkill, Partial, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
 	def("tkill", sysTkill, Partial, tr.RetDec, p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
+
+	// Pipes, readiness and waiting (pkg/epoll).
+	def("pipe", sysPipe, Full, tr.RetDec, p("pipefd", tr.OutFDPair)),
+	def("pipe2", sysPipe2, Full, tr.RetDec, p("pipefd", tr.OutFDPair), p("flags", tr.OFlags)).
+		note("O_DIRECT (packet mode) is accepted and ignored; F_GETPIPE_SZ/F_SETPIPE_SZ resize; SIGPIPE is raised through a hook the signals work completes"),
+	def("eventfd", sysEventfd, Full, tr.RetFD, p("initval", tr.Udec)),
+	def("eventfd2", sysEventfd2, Full, tr.RetFD, p("initval", tr.Udec), p("flags", tr.EventfdFlags)),
+	def("timerfd_create", sysTimerfdCreate, Full, tr.RetFD, p("clockid", tr.ClockID), p("flags", tr.OFlags)),
+	def("timerfd_settime", sysTimerfdSettime, Partial, tr.RetDec, p("fd", tr.FD), p("flags", tr.Hex), p("new_value", tr.Pointer), p("old_value", tr.Pointer)).
+		note("TFD_TIMER_CANCEL_ON_SET is accepted but clock changes are not watched"),
+	def("timerfd_gettime", sysTimerfdGettime, Full, tr.RetDec, p("fd", tr.FD), p("curr_value", tr.Pointer)),
+	def("epoll_create", sysEpollCreate, Full, tr.RetFD, p("size", tr.Dec)),
+	def("epoll_create1", sysEpollCreate1, Full, tr.RetFD, p("flags", tr.EpollFlags)),
+	def("epoll_ctl", sysEpollCtl, Full, tr.RetDec, p("epfd", tr.FD), p("op", tr.EpollCtlOp), p("fd", tr.FD), p("event", tr.EpollEvent)),
+	def("epoll_wait", sysEpollWait, Full, tr.RetDec, p("epfd", tr.FD), p("events", tr.OutEpollEvents), p("maxevents", tr.Dec), p("timeout", tr.Dec)),
+	def("epoll_pwait", sysEpollPwait, Full, tr.RetDec, p("epfd", tr.FD), p("events", tr.OutEpollEvents), p("maxevents", tr.Dec), p("timeout", tr.Dec), p("sigmask", tr.Sigset), p("sigsetsize", tr.Udec)),
+	def("epoll_pwait2", sysEpollPwait2, Full, tr.RetDec, p("epfd", tr.FD), p("events", tr.OutEpollEvents), p("maxevents", tr.Dec), p("timeout", tr.Timespec), p("sigmask", tr.Sigset), p("sigsetsize", tr.Udec)),
+	def("poll", sysPoll, Full, tr.RetPoll, p("fds", tr.PollFds), p("nfds", tr.Udec), p("timeout", tr.Dec)),
+	def("ppoll", sysPpoll, Full, tr.RetPoll, p("fds", tr.PollFds), p("nfds", tr.Udec), p("tmo_p", tr.Timespec), p("sigmask", tr.Sigset), p("sigsetsize", tr.Udec)),
+	def("select", sysSelect, Full, tr.RetDec, p("nfds", tr.Dec), p("readfds", tr.Pointer), p("writefds", tr.Pointer), p("exceptfds", tr.Pointer), p("timeout", tr.Pointer)),
+	def("pselect6", sysPselect6, Full, tr.RetDec, p("nfds", tr.Dec), p("readfds", tr.Pointer), p("writefds", tr.Pointer), p("exceptfds", tr.Pointer), p("timeout", tr.Timespec), p("sigmask", tr.Pointer)),
+
+	// Sockets (pkg/netstack): the sandbox's own loopback network.
+	def("socket", sysSocket, Full, tr.RetFD, p("domain", tr.SockDomain), p("type", tr.SockType), p("protocol", tr.SockProto)).
+		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
+	def("socketpair", sysSocketpair, Full, tr.RetDec, p("domain", tr.SockDomain), p("type", tr.SockType), p("protocol", tr.SockProto), p("sv", tr.OutFDPair)),
+	def("bind", sysBind, Partial, tr.RetDec, p("sockfd", tr.FD), p("addr", tr.Sockaddr), p("addrlen", tr.Udec)).
+		note("AF_UNIX path names live in the network's name table, not as socket files in the filesystem"),
+	def("listen", sysListen, Full, tr.RetDec, p("sockfd", tr.FD), p("backlog", tr.Dec)),
+	def("accept", sysAccept, Full, tr.RetFD, p("sockfd", tr.FD), p("addr", tr.OutSockaddr), p("addrlen", tr.SocklenPtr)),
+	def("accept4", sysAccept4, Full, tr.RetFD, p("sockfd", tr.FD), p("addr", tr.OutSockaddr), p("addrlen", tr.SocklenPtr), p("flags", tr.SockFlags)),
+	def("connect", sysConnect, Full, tr.RetDec, p("sockfd", tr.FD), p("addr", tr.Sockaddr), p("addrlen", tr.Udec)),
+	def("getsockname", sysGetsockname, Full, tr.RetDec, p("sockfd", tr.FD), p("addr", tr.OutSockaddr), p("addrlen", tr.SocklenPtr)),
+	def("getpeername", sysGetpeername, Full, tr.RetDec, p("sockfd", tr.FD), p("addr", tr.OutSockaddr), p("addrlen", tr.SocklenPtr)),
+	def("sendto", sysSendto, Full, tr.RetDec, p("sockfd", tr.FD), p("buf", tr.InBuf), p("len", tr.Udec), p("flags", tr.MsgFlags), p("dest_addr", tr.Sockaddr), p("addrlen", tr.Udec)),
+	def("recvfrom", sysRecvfrom, Full, tr.RetDec, p("sockfd", tr.FD), p("buf", tr.OutBuf), p("len", tr.Udec), p("flags", tr.MsgFlags), p("src_addr", tr.OutSockaddr), p("addrlen", tr.SocklenPtr)),
+	def("sendmsg", sysSendmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msg", tr.Pointer), p("flags", tr.MsgFlags)),
+	def("recvmsg", sysRecvmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msg", tr.Pointer), p("flags", tr.MsgFlags)),
+	def("sendmmsg", sysSendmmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msgvec", tr.Pointer), p("vlen", tr.Udec), p("flags", tr.MsgFlags)),
+	def("recvmmsg", sysRecvmmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msgvec", tr.Pointer), p("vlen", tr.Udec), p("flags", tr.MsgFlags), p("timeout", tr.Timespec)),
+	def("shutdown", sysShutdown, Full, tr.RetDec, p("sockfd", tr.FD), p("how", tr.ShutdownHow)),
+	def("setsockopt", sysSetsockopt, Partial, tr.RetDec, p("sockfd", tr.FD), p("level", tr.SockoptLevel), p("optname", tr.SockoptName), p("optval", tr.SockoptVal), p("optlen", tr.Udec)).
+		note("options with no meaning on a loopback (keepalive timings, TCP_NODELAY, IP_TOS...) are stored and read back"),
+	def("getsockopt", sysGetsockopt, Partial, tr.RetDec, p("sockfd", tr.FD), p("level", tr.SockoptLevel), p("optname", tr.SockoptName), p("optval", tr.OutSockoptVal), p("optlen", tr.SocklenPtr)).
+		note("TCP_INFO reports only the state"),
 }
