@@ -151,7 +151,9 @@ func (s *Socket) Protocol() int { return s.proto }
 
 func (s *Socket) isInet() bool { return s.family == unix.AF_INET || s.family == unix.AF_INET6 }
 
-func (s *Socket) connOriented() bool { return s.stype == unix.SOCK_STREAM || s.stype == unix.SOCK_SEQPACKET }
+func (s *Socket) connOriented() bool {
+	return s.stype == unix.SOCK_STREAM || s.stype == unix.SOCK_SEQPACKET
+}
 
 // checkInetAddr validates a destination or bind address for s.
 func (s *Socket) checkInetAddr(a Addr) (netip.AddrPort, error) {
