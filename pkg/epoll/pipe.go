@@ -166,6 +166,9 @@ func (e *PipeEnd) Buffered() int {
 	return e.p.n
 }
 
+// Readable is FIONREAD's answer (vfs.File.Readable).
+func (e *PipeEnd) Readable(int64) int64 { return int64(e.Buffered()) }
+
 // Readiness implements Waitable.
 func (e *PipeEnd) Readiness(mask EventMask) EventMask {
 	p := e.p

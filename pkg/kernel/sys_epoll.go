@@ -8,6 +8,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/epoll"
+	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 )
 
@@ -169,13 +170,14 @@ func sysEpollWait(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysEpollPwait(t *Task, a [6]uint64) (uint64, error) {
-	restore, err := t.withSigmask(a[4], a[5])
+	finish, err := t.withSigmask(a[4], a[5])
 	if err != nil {
 		return 0, err
 	}
-	defer restore()
 	block, dl := msTimeout(int32(a[3]))
-	return t.epollWait(a[0], a[1], int32(a[2]), block, dl)
+	n, err := t.epollWait(a[0], a[1], int32(a[2]), block, dl)
+	finish(err)
+	return n, err
 }
 
 func sysEpollPwait2(t *Task, a [6]uint64) (uint64, error) {
@@ -183,20 +185,23 @@ func sysEpollPwait2(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	restore, err := t.withSigmask(a[4], a[5])
+	finish, err := t.withSigmask(a[4], a[5])
 	if err != nil {
 		return 0, err
 	}
-	defer restore()
-	return t.epollWait(a[0], a[1], int32(a[2]), block, dl)
+	n, err := t.epollWait(a[0], a[1], int32(a[2]), block, dl)
+	finish(err)
+	return n, err
 }
 
 // withSigmask installs the signal mask at addr (if any) for the duration
-// of a wait, as epoll_pwait, ppoll and pselect6 do; restore puts the old
-// one back.
-func (t *Task) withSigmask(addr, size uint64) (restore func(), err error) {
+// of a wait, as epoll_pwait, ppoll and pselect6 do. finish gets the wait's
+// error: after an interruption the temporary mask stays until the signal
+// is delivered (its frame, or handleSignals, restores the old one, as for
+// rt_sigsuspend); otherwise the old mask comes back at once.
+func (t *Task) withSigmask(addr, size uint64) (finish func(error), err error) {
 	if addr == 0 {
-		return func() {}, nil
+		return func(error) {}, nil
 	}
 	if size != 8 {
 		return nil, unix.EINVAL
@@ -205,7 +210,13 @@ func (t *Task) withSigmask(addr, size uint64) (restore func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	old := t.sigMask
-	t.sigMask = m &^ unblockable
-	return func() { t.sigMask = old }, nil
+	t.savedMask, t.haveSavedMask = t.mask(), true
+	t.setMask(signals.Set(m))
+	return func(err error) {
+		if err == unix.EINTR {
+			return
+		}
+		t.setMask(t.savedMask)
+		t.haveSavedMask = false
+	}, nil
 }

@@ -155,12 +155,12 @@ func sysPpoll(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	restore, err := t.withSigmask(a[3], a[4])
+	finish, err := t.withSigmask(a[3], a[4])
 	if err != nil {
 		return 0, err
 	}
-	defer restore()
 	n, err := t.doPoll(a[0], a[1], block, dl)
+	finish(err)
 	if err == nil && a[2] != 0 && block {
 		t.putRemaining(a[2], dl)
 	}
@@ -295,18 +295,20 @@ func sysPselect6(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	// The sixth argument points to {const sigset_t *ss; size_t ss_len}.
+	finish := func(error) {}
 	if a[5] != 0 {
 		var b [16]byte
 		if err := t.copyIn(a[5], b[:]); err != nil {
 			return 0, err
 		}
-		restore, err := t.withSigmask(binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:]))
+		f, err := t.withSigmask(binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:]))
 		if err != nil {
 			return 0, err
 		}
-		defer restore()
+		finish = f
 	}
 	n, err := t.doSelect(int32(a[0]), a[1], a[2], a[3], block, dl)
+	finish(err)
 	if err == nil && a[4] != 0 && block {
 		t.putRemaining(a[4], dl)
 	}

@@ -5,16 +5,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sentry/pkg/epoll"
 	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
 )
 
-// ioctls of pipes and sockets: FIONREAD, and the interface queries
-// (SIOCGIF*) that show the sandbox's only interface, lo.
+// ioctls of sockets: the interface queries (SIOCGIF*) that show the
+// sandbox's only interface, lo. FIONREAD of pipes and sockets goes
+// through vfs.File.Readable (their Readable methods).
 
 const (
-	fionread    = 0x541b
 	sizeofIfreq = 40
 	loIfindex   = 1
 	loIfflags   = unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING
@@ -23,15 +22,9 @@ const (
 // netIoctl serves req if it is a pipe or socket request; ok is false
 // otherwise.
 func (t *Task) netIoctl(f *vfs.File, req uint32, arg uint64) (ret uint64, ok bool, err error) {
-	switch impl := f.Impl().(type) {
-	case *epoll.PipeEnd:
-		if req == fionread {
-			return 0, true, t.writeU32(arg, uint32(impl.Buffered()))
-		}
+	switch f.Impl().(type) {
 	case *netstack.Socket:
 		switch req {
-		case fionread:
-			return 0, true, t.writeU32(arg, uint32(impl.Buffered()))
 		case unix.SIOCOUTQ:
 			return 0, true, t.writeU32(arg, 0)
 		case unix.SIOCGIFCONF:

@@ -1,11 +1,13 @@
 package kernel
 
 import (
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/epoll"
+	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 )
 
@@ -126,8 +128,9 @@ func (t *Task) writer(f *vfs.File) func([]byte) (int, error) {
 	}
 }
 
-// raiseSIGPIPE is where a write to a pipe or socket without readers
-// raises SIGPIPE. The write itself already fails with EPIPE; queueing the
-// signal (whose default action kills the process) is left to the signals
-// work, which completes this hook.
-func (t *Task) raiseSIGPIPE() {}
+// raiseSIGPIPE sends SIGPIPE to the task after a write to a pipe or
+// socket without readers (which fails with EPIPE too), as Linux's
+// send_sig(SIGPIPE, current, 0) does: its default action kills.
+func (t *Task) raiseSIGPIPE() {
+	_ = t.tg.send(signals.Info{Signo: signals.SIGPIPE, Code: signals.SIUser, Pid: int32(t.tg.pid), Uid: int32(os.Getuid())}, t)
+}

@@ -979,6 +979,9 @@ func (s *Socket) Buffered() int {
 	return s.rx.bytes
 }
 
+// Readable is FIONREAD's answer (vfs.File.Readable).
+func (s *Socket) Readable(int64) int64 { return int64(s.Buffered()) }
+
 // Timeouts implements the kernel's SO_RCVTIMEO/SO_SNDTIMEO lookup.
 func (s *Socket) Timeouts() (recv, send time.Duration) {
 	s.mu.Lock()
