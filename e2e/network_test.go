@@ -57,7 +57,7 @@ func startSentry(t *testing.T, args ...string) *background {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &background{cmd: cmd, lines: make(chan string, 100), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	b := &background{cmd: cmd, lines: make(chan string, 1000), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stderr = b.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -258,5 +258,51 @@ func TestPublishBusyHostPortIsAOneLineError(t *testing.T) {
 	r = sentry(t, "run", "-p", "nonsense", "/bin/true")
 	if r.status == 0 || !strings.Contains(r.stderr, "HOSTPORT") {
 		t.Fatalf("bad -p accepted: status %d stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestRedisAnswersHostRedisCliThroughPublishedPort: the real
+// redis-server runs in the sandbox with its default `bind * -::*`, and
+// the host's redis-cli reaches it only through the published port.
+func TestRedisAnswersHostRedisCliThroughPublishedPort(t *testing.T) {
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not installed")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli is not installed")
+	}
+	host, guest := freePort(t), freePort(t)
+	b := startSentry(t, "run", "-p", fmt.Sprintf("127.0.0.1:%d:%d", host, guest), server,
+		"--port", strconv.Itoa(guest), "--save", "", "--appendonly", "no")
+	redis := func(args ...string) string {
+		out, _ := exec.Command(cli, append([]string{"-p", strconv.Itoa(host)}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for redis("ping") != "PONG" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no PONG from redis in the sandbox; stderr:\n%s", b.stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := redis("set", "greeting", "hello sandbox"); got != "OK" {
+		t.Fatalf("set: %q", got)
+	}
+	if got := redis("get", "greeting"); got != "hello sandbox" {
+		t.Fatalf("get: %q", got)
+	}
+	if l := hostListeners(t, guest); len(l) != 0 {
+		t.Errorf("redis's port %d is a host listening socket (inodes %v)", guest, l)
+	}
+	redis("shutdown", "nosave")
+	select {
+	case err := <-b.done:
+		if err != nil {
+			t.Fatalf("sentry: %v; stderr:\n%s", err, b.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("redis did not exit after SHUTDOWN; stderr:\n%s", b.stderr)
 	}
 }
