@@ -201,6 +201,8 @@ var syscalls = []Syscall{
 	sys("timerfd_settime", sysTimerfdSettime, Partial).
 		note("TFD_TIMER_CANCEL_ON_SET is accepted but clock changes are not watched"),
 	def("timerfd_gettime", sysTimerfdGettime, Full, tr.RetDec, p("fd", tr.FD), p("curr_value", tr.Pointer)),
+	def("signalfd", sysSignalfd, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec)),
+	def("signalfd4", sysSignalfd4, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec), p("flags", tr.OFlags)),
 	sys("epoll_create", sysEpollCreate, Full),
 	sys("epoll_create1", sysEpollCreate1, Full),
 	sys("epoll_ctl", sysEpollCtl, Full),

@@ -58,6 +58,21 @@ func nonblocking(f *vfs.File) bool { return f.Flags()&unix.O_NONBLOCK != 0 }
 // blocking waitable file the first read waits for data, later ones in the
 // same call take only what is there (a read returns what it has).
 func (t *Task) reader(f *vfs.File) func([]byte) (int, error) {
+	if s, ok := f.Impl().(*signalFD); ok {
+		read := func(b []byte) (int, error) { return s.read(t, b) }
+		if nonblocking(f) {
+			return read
+		}
+		return func(b []byte) (int, error) {
+			var n int
+			err := t.blockOn(s, epoll.EventIn, time.Time{}, func() error {
+				var err error
+				n, err = read(b)
+				return err
+			})
+			return n, err
+		}
+	}
 	w, ok := f.Impl().(epoll.Waitable)
 	if !ok || nonblocking(f) {
 		return f.Read

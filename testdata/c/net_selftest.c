@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -480,6 +481,51 @@ static void test_epoll_modes(void) {
 	OK();
 }
 
+static volatile sig_atomic_t got_sigpipe;
+static void on_sigpipe(int sig) { got_sigpipe = sig; }
+
+static void test_signals(void) {
+	TEST("sigpipe");
+	struct sigaction sa = {.sa_handler = on_sigpipe};
+	CHECK(sigaction(SIGPIPE, &sa, NULL) == 0);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	CHECK(write(p[1], "x", 1) == -1 && errno == EPIPE && got_sigpipe == SIGPIPE);
+	close(p[1]);
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	close(sv[1]);
+	got_sigpipe = 0;
+	CHECK(send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE && got_sigpipe == 0);
+	CHECK(send(sv[0], "x", 1, 0) == -1 && errno == EPIPE && got_sigpipe == SIGPIPE);
+	close(sv[0]);
+	signal(SIGPIPE, SIG_IGN);
+	OK();
+
+	TEST("signalfd-epoll");
+	sigset_t m;
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	CHECK(sigprocmask(SIG_BLOCK, &m, NULL) == 0);
+	int sfd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
+	CHECK(sfd >= 0);
+	struct signalfd_siginfo si;
+	CHECK(read(sfd, &si, sizeof si) == -1 && errno == EAGAIN);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd}, out[2];
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) == 0);
+	CHECK(epoll_wait(ep, out, 2, 0) == 0);
+	CHECK(kill(getpid(), SIGUSR1) == 0);
+	CHECK(epoll_wait(ep, out, 2, 1000) == 1 && out[0].data.fd == sfd);
+	CHECK(read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo == SIGUSR1 && si.ssi_pid == (uint32_t)getpid());
+	CHECK(epoll_wait(ep, out, 2, 0) == 0);
+	close(ep);
+	close(sfd);
+	CHECK(sigprocmask(SIG_UNBLOCK, &m, NULL) == 0);
+	OK();
+}
+
 static void test_ifaddrs(void) {
 	TEST("interfaces-only-lo");
 	struct ifaddrs *ifa, *i;
@@ -513,6 +559,7 @@ int main(void) {
 	test_udp();
 	test_poll_select();
 	test_epoll_modes();
+	test_signals();
 	if (!native) test_ifaddrs();
 	printf("all ok\n");
 	return 0;
