@@ -31,6 +31,19 @@ func TestNetworkSelftestPassesInTheSandbox(t *testing.T) {
 	}
 }
 
+// TestNetworkThreadsBlockAndAreInterrupted: an edge-triggered epoll
+// server thread with eight blocking client threads, a blocking writer
+// held back by a slow reader with its data intact, and blocking accept,
+// read and epoll_wait ended by a signal (EINTR) or restarted
+// (SA_RESTART).
+func TestNetworkThreadsBlockAndAreInterrupted(t *testing.T) {
+	bin := buildC(t, "net_threads", "-pthread")
+	r := sentry(t, "run", bin)
+	if r.status != 0 || !strings.HasSuffix(r.stdout, "all ok\n") {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}
+
 // freePort returns a host TCP port that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
