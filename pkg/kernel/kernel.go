@@ -49,6 +49,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/loader"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -72,6 +73,8 @@ type Config struct {
 	Debug bool
 	// Hostname is the sandbox's nodename.
 	Hostname string
+	// Net is the sandbox's network; nil gives a fresh one.
+	Net *netstack.Stack
 }
 
 // Kernel is one sandbox.
@@ -90,6 +93,7 @@ type Kernel struct {
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
+	net     *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -116,6 +120,7 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
+		net:         newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		if err := k.mountProc(); err != nil {

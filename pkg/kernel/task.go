@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/epoll"
 	"sentry/pkg/platform"
 	"sentry/pkg/signals"
 	"sentry/pkg/strace"
@@ -33,7 +34,8 @@ type ThreadGroup struct {
 	tasks      map[int]*Task
 	limits     rlimits
 	sig        signalState
-	timers     timerTable // alarm, setitimer, timer_create (own lock)
+	sigfd      epoll.Queue // signalfd watchers, told of every queued signal
+	timers     timerTable  // alarm, setitimer, timer_create (own lock)
 	exiting    bool
 	noNewPrivs bool
 	exitStatus ExitStatus
