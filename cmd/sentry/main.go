@@ -13,6 +13,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
+	"sentry/pkg/netstack"
 	"sentry/pkg/ptrace"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -51,6 +52,7 @@ type runFlags struct {
 	vdso         string
 	root         string
 	volumes      []string
+	publish      []string
 }
 
 func runCmd() *cobra.Command {
@@ -71,6 +73,7 @@ func runCmd() *cobra.Command {
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
+	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
 
@@ -121,6 +124,11 @@ func run(f runFlags, args []string) error {
 		}
 		tracer = strace.NewTracer(w, strace.Options{Format: "strace", StringLimit: f.straceLimit})
 	}
+	stack, closePublished, err := publishPorts(f.publish)
+	if err != nil {
+		return err
+	}
+	defer closePublished()
 	plat, err := ptrace.New()
 	if err != nil {
 		return err
@@ -142,6 +150,7 @@ func run(f runFlags, args []string) error {
 		},
 		Warn:  os.Stderr,
 		Debug: f.debug,
+		Net:   stack,
 	})
 	if err != nil {
 		return err
@@ -194,4 +203,31 @@ func syscallsCmd() *cobra.Command {
 	c.Flags().StringVar(&archName, "arch", "amd64", "amd64 or riscv64")
 	c.Flags().StringVar(&format, "format", "text", "text, markdown or json")
 	return c
+}
+
+// publishPorts creates the sandbox's network and listens on every
+// published host port before the app starts, so a busy port is an error
+// up front.
+func publishPorts(specs []string) (*netstack.Stack, func(), error) {
+	stack := netstack.NewStack()
+	var pubs []*netstack.Publisher
+	closeAll := func() {
+		for _, p := range pubs {
+			p.Close()
+		}
+	}
+	for _, spec := range specs {
+		host, port, err := netstack.ParsePublish(spec)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		p, err := netstack.Publish(stack, host, port)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		pubs = append(pubs, p)
+	}
+	return stack, closeAll, nil
 }

@@ -16,7 +16,22 @@
 //	    FDTable.mu
 //	      futexTable.mu
 //
-// vm.MM and vfs.FS lock internally and are called without kernel locks held.
+//	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
+//	expiry sends its signal holding none of them)
+//
+// vm.MM and vfs.FS lock internally and are called without kernel locks
+// held, except that futexTable.mu is held across MM's atomic word reads
+// (the check-and-queue of FUTEX_WAIT must be atomic with respect to
+// wakers); MM never calls back into the kernel.
+//
+// Threads and signals: task_clone.go (clone, clone3), task_exit.go (what a
+// dying thread leaves in memory), task_signal.go (generation, the choice
+// of thread, delivery, group stop), task_sigframe.go (amd64 frames and
+// rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
+// task_block.go (waitFor: every blocking wait ends with EINTR when a
+// signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
+// to the sentry go to the first process). The pure pieces (sets, queues,
+// siginfo, default actions) are pkg/signals.
 package kernel
 
 import (
@@ -34,6 +49,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/loader"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -57,6 +73,8 @@ type Config struct {
 	Debug bool
 	// Hostname is the sandbox's nodename.
 	Hostname string
+	// Net is the sandbox's network; nil gives a fresh one.
+	Net *netstack.Stack
 }
 
 // Kernel is one sandbox.
@@ -79,6 +97,7 @@ type Kernel struct {
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
+	net     *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -105,6 +124,7 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
+		net:         newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		if err := k.mountProc(); err != nil {

@@ -112,9 +112,15 @@ func (p procTG) Status() procfs.Status {
 		}
 	}
 	tg.mu.Unlock()
-	var size uint64
+	// Resident size is not tracked per page; mappings that allow access
+	// stand for it, leaving out the large PROT_NONE reservations that
+	// allocators and thread stacks make.
+	var size, rss uint64
 	for _, m := range tg.mm.Maps() {
 		size += m.End - m.Start
+		if m.Prot != unix.PROT_NONE {
+			rss += m.End - m.Start
+		}
 	}
 	tg.fs.mu.Lock()
 	umask := tg.fs.umask
@@ -142,7 +148,7 @@ func (p procTG) Status() procfs.Status {
 	return procfs.Status{
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
-		VmSize: size, VmRSS: size, Umask: umask,
+		VmSize: size, VmRSS: rss, Umask: umask,
 	}
 }
 

@@ -52,6 +52,9 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		f.SetFlags(fl)
 		return 0, nil
 	}
+	if r, ok, err := t.netIoctl(f, req, arg); ok {
+		return r, err
+	}
 	host, ok := f.HostFD()
 	if !ok || !f.IsTerminal() {
 		return 0, unix.ENOTTY

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/epoll"
 	"sentry/pkg/platform"
 	"sentry/pkg/signals"
 	"sentry/pkg/strace"
@@ -38,7 +39,8 @@ type ThreadGroup struct {
 	tasks      map[int]*Task
 	limits     rlimits
 	sig        signalState
-	timers     timerTable // alarm, setitimer, timer_create (own lock)
+	sigfd      epoll.Queue // signalfd watchers, told of every queued signal
+	timers     timerTable  // alarm, setitimer, timer_create (own lock)
 	exiting    bool
 	noNewPrivs bool
 	exitStatus ExitStatus
@@ -141,6 +143,7 @@ func (t *Task) syscall() bool {
 		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
 	}
 	var ret uint64
+	traceRet := ^uint64(0) // differs from ret only for a restartable call
 	done := false
 	if sc.Fn == nil {
 		t.k.warnUnsupported(sc.Name, nr, sc.Quiet)
@@ -153,7 +156,10 @@ func (t *Task) syscall() bool {
 		case errors.Is(err, errExited):
 			done = true
 		case t.setRestart(sc, nr, args, err):
+			// -EINTR unless a delivery decides to restart; strace
+			// shows the ERESTART* errno, as for Linux.
 			ret = negErrno(unix.EINTR)
+			traceRet = uint64(-int64(t.restart.kind))
 		default:
 			ret = negErrno(t.k.errno(err))
 		}
@@ -166,7 +172,10 @@ func (t *Task) syscall() bool {
 	}
 	t.regs.SetReturn(ret)
 	if tr := t.k.cfg.Strace; tr != nil {
-		tr.Exit(pending, ret)
+		if traceRet == ^uint64(0) {
+			traceRet = ret
+		}
+		tr.Exit(pending, traceRet)
 	}
 	return false
 }
@@ -183,7 +192,9 @@ func (t *Task) exitTask() {
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
-		// The last thread left by exit(2): its status is the group's.
+		// Every thread left by exit(2): the process's status is the
+		// last one's, as Linux reports it (measured: the leader's own
+		// status does not count once it has gone first).
 		tg.exiting = true
 		tg.exitStatus = ExitStatus{Code: t.exitCode}
 		close(tg.killed)

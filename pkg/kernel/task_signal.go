@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/platform"
 	"sentry/pkg/signals"
 	"sentry/pkg/strace"
@@ -89,6 +90,7 @@ func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 		wake = append(wake, t)
 	}
 	tg.mu.Unlock()
+	tg.sigfd.Notify(epoll.EventIn | epoll.EventRdNorm)
 	for _, t := range wake {
 		t.interrupt()
 	}
