@@ -2,9 +2,9 @@
 # name with apt-get, Go modules with the go command.
 GO      ?= go
 SENTRY  := bin/sentry
-APT_PKGS := gcc busybox strace redis-server redis-tools
+APT_PKGS := gcc busybox strace redis-server redis-tools qemu-user
 
-.PHONY: all build deps test demo bench clean
+.PHONY: all build deps test demo bench refs clean
 
 all: build
 
@@ -30,6 +30,11 @@ demo: deps build
 
 bench: deps build
 	./scripts/bench.sh $(SENTRY)
+
+# Reference logs for trace-diff (testdata/ref/README.md). RISCV64_ROOT=DIR
+# adds the qemu-riscv64 log.
+refs: deps build
+	SENTRY=$(SENTRY) ./scripts/make-refs.sh
 
 clean:
 	rm -rf bin

@@ -30,7 +30,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), syscallsCmd())
+	root.AddCommand(runCmd(), syscallsCmd(), traceDiffCmd())
 	err := root.Execute()
 	var ee exitError
 	switch {

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# make refs: record the reference logs under testdata/ref/ that
+# `sentry trace-diff` compares runs with. Each log is the seed session
+# (testdata/ref/seed-session.txt, driven by one redis-cli connection, then
+# SIGTERM to the server) against a redis-server that listens on a free port
+# and writes into a temporary directory; nothing of the host is changed.
+#
+#   redis-native-amd64.strace   strace -f of the native redis-server
+#   redis-cli-amd64.strace      strace -tt -T (no -f, so no pid prefixes)
+#                               of the client, for the parser tests
+#   redis-qemu-amd64.qemu       qemu-x86_64 -strace of the native server
+#   redis-qemu-riscv64.qemu     qemu-riscv64 -strace of the riscv64
+#                               server: only when RISCV64_ROOT names a
+#                               riscv64 root file system holding
+#                               usr/bin/redis-server (the riscv64 rootfs
+#                               hook; skipped with a message otherwise)
+#
+# The maturin excerpt (maturin-excerpt.log) is copied by hand from the
+# seed notes (shared/seed/redis-on-maturin.md); it is not regenerated.
+#
+# SENTRY=bin/sentry additionally records redis-sentry-amd64.jsonl, a run
+# of the same session under the sentry (needs the sentry's sockets).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-testdata/ref}
+SESSION=$OUT/seed-session.txt
+REDIS=${REDIS:-/usr/bin/redis-server}
+for t in strace redis-cli "$REDIS"; do
+	command -v "$t" >/dev/null || { echo "make-refs: $t is missing (make deps installs it)" >&2; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# free_port prints a TCP port nobody listens on (not 6379, which a host
+# redis may hold).
+free_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "make-refs: no free port" >&2
+	exit 1
+}
+
+# record NAME CMD...: start the server under CMD (a tracer prefix), run
+# the session against it, SIGTERM it, wait for the tracer to finish.
+# The server's readiness is read from its own log, not probed with a
+# client, so the trace holds the session's one connection only.
+record() {
+	local name=$1
+	shift
+	local port dir
+	port=$(free_port)
+	dir=$work/$name
+	mkdir -p "$dir"
+	printf 'protected-mode no\nport %s\ndir %s\npidfile %s/redis.pid\nlogfile ""\n' \
+		"$port" "$dir" "$dir" >"$dir/redis.conf"
+	"$@" "$dir/redis.conf" >"$dir/server.out" 2>&1 &
+	local tracer=$!
+	for _ in $(seq 600); do
+		grep -q 'Ready to accept connections' "$dir/server.out" 2>/dev/null && break
+		kill -0 "$tracer" 2>/dev/null || { cat "$dir/server.out" >&2; echo "make-refs: $name: server died" >&2; exit 1; }
+		sleep 0.1
+	done
+	grep -q 'Ready to accept connections' "$dir/server.out" || { echo "make-refs: $name: server not ready" >&2; exit 1; }
+	redis-cli -p "$port" <"$SESSION" >"$dir/client.out"
+	# Let the server go back to waiting before the signal, as the seed's
+	# author did by quitting the client first.
+	sleep 0.3
+	kill -TERM "$(cat "$dir/redis.pid")"
+	wait "$tracer" || true
+	echo "make-refs: $name: $(wc -l <"$dir/client.out") reply lines"
+}
+
+record redis-native-amd64 strace -f -s 256 -o "$OUT/redis-native-amd64.strace" "$REDIS"
+
+# The client under strace -tt -T without -f: lines without pid prefixes.
+port=$(free_port)
+dir=$work/client
+mkdir -p "$dir"
+printf 'protected-mode no\nport %s\ndir %s\nlogfile ""\n' "$port" "$dir" >"$dir/redis.conf"
+"$REDIS" "$dir/redis.conf" >"$dir/server.out" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -q 'Ready to accept' "$dir/server.out" && break; sleep 0.1; done
+strace -tt -T -s 256 -o "$OUT/redis-cli-amd64.strace" redis-cli -p "$port" <"$SESSION" >/dev/null
+kill -TERM "$server"
+wait "$server" || true
+
+if command -v qemu-x86_64 >/dev/null; then
+	record redis-qemu-amd64 qemu-x86_64 -strace -D "$OUT/redis-qemu-amd64.qemu" "$REDIS"
+else
+	echo "make-refs: qemu-x86_64 missing (Debian package qemu-user): skipped redis-qemu-amd64.qemu" >&2
+fi
+
+if [ -n "${RISCV64_ROOT:-}" ] && [ -x "$RISCV64_ROOT/usr/bin/redis-server" ] && command -v qemu-riscv64 >/dev/null; then
+	record redis-qemu-riscv64 qemu-riscv64 -L "$RISCV64_ROOT" -strace -D "$OUT/redis-qemu-riscv64.qemu" "$RISCV64_ROOT/usr/bin/redis-server"
+else
+	echo "make-refs: set RISCV64_ROOT to a riscv64 root with usr/bin/redis-server (and install qemu-user) to record redis-qemu-riscv64.qemu" >&2
+fi
+
+if [ -n "${SENTRY:-}" ]; then
+	record redis-sentry-amd64 "$SENTRY" run --strace --strace-format jsonl --strace-output "$OUT/redis-sentry-amd64.jsonl" "$REDIS"
+fi
