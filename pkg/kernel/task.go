@@ -63,6 +63,10 @@ type Task struct {
 	name      string
 	pdeathSig int
 
+	// traced is the call being traced, if any, for waitFor's
+	// Tracer.Blocking.
+	traced *strace.Pending
+
 	clearChildTID uint64
 	robustList    uint64
 	sigMask       uint64
@@ -108,7 +112,9 @@ func (t *Task) syscall() bool {
 	sc := t.k.table.lookup(t.regs.Arch, nr)
 	var pending *strace.Pending
 	if tr := t.k.cfg.Strace; tr != nil {
-		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
+		pending = tr.EnterCall(t.tg.pid, t.tid, sc.Sysno, nr, &sc.Desc, args, t.tg.mm)
+		t.traced = pending
+		defer func() { t.traced = nil }()
 	}
 	var ret uint64
 	done := false
