@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools qemu-user
 
-.PHONY: all build deps test demo bench refs clean
+.PHONY: all build deps test demo bench readme refs clean
 
 all: build
 
@@ -30,6 +30,9 @@ demo: deps build
 
 bench: deps build
 	./scripts/bench.sh $(SENTRY)
+
+readme: build
+	./scripts/readme-syscalls.sh $(SENTRY)
 
 # Reference logs for trace-diff (testdata/ref/README.md). RISCV64_ROOT=DIR
 # adds the qemu-riscv64 log.

@@ -37,6 +37,12 @@ func (t *Task) startDir(dirfd uint64, p string) (d *vfs.Dentry, release func(), 
 	if err != nil {
 		return nil, nil, err
 	}
+	// A file outside the tree (stdio, later pipes and sockets) is no
+	// directory to start from; vfs would take nil for the root.
+	if f.Dentry() == nil || !f.Dentry().IsDir() {
+		f.DecRef()
+		return nil, nil, unix.ENOTDIR
+	}
 	return f.Dentry(), f.DecRef, nil
 }
 
@@ -504,6 +510,9 @@ func sysFchdir(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if f.Dentry() == nil {
+		return 0, unix.ENOTDIR
+	}
 	return 0, t.setCwd(f.Dentry())
 }
 
