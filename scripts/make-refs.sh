@@ -18,8 +18,9 @@
 # The maturin excerpt (maturin-excerpt.log) is copied by hand from the
 # seed notes (shared/seed/redis-on-maturin.md); it is not regenerated.
 #
-# SENTRY=bin/sentry additionally records redis-sentry-amd64.jsonl, a run
-# of the same session under the sentry (needs the sentry's sockets).
+#   sh-sentry-amd64.jsonl       the sentry's own jsonl of a small shell
+#                               command, when SENTRY names a sentry binary
+#                               (make refs builds and passes it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-testdata/ref}
@@ -103,5 +104,7 @@ else
 fi
 
 if [ -n "${SENTRY:-}" ]; then
-	record redis-sentry-amd64 "$SENTRY" run --strace --strace-format jsonl --strace-output "$OUT/redis-sentry-amd64.jsonl" "$REDIS"
+	# The sentry's own jsonl, for the parser tests.
+	"$SENTRY" run --strace-format jsonl --strace-output "$OUT/sh-sentry-amd64.jsonl" \
+		/bin/sh -c 'echo hi; read x < /etc/hostname; exit 3' >/dev/null || true
 fi

@@ -16,7 +16,7 @@ func Detect(data []byte) (string, error) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	strace, qemu, lines := 0, 0, 0
+	strace, qemu, lines, calls := 0, 0, 0, 0
 	for sc.Scan() && lines < 5000 {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
@@ -43,6 +43,7 @@ func Detect(data []byte) (string, error) {
 		if end < 0 {
 			continue
 		}
+		calls++
 		args := splitArgs(rest[:end])
 		if len(args) < 2 {
 			if strings.HasPrefix(strings.TrimSpace(rest[end+1:]), "=") {
@@ -61,7 +62,7 @@ func Detect(data []byte) (string, error) {
 		}
 	}
 	switch {
-	case strace == 0 && qemu == 0:
+	case strace == 0 && qemu == 0 && calls == 0:
 		return "", fmt.Errorf("not a trace in a known format (strace, qemu -strace, maturin or jsonl)")
 	case qemu > strace:
 		return FormatQemu, nil
