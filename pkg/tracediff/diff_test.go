@@ -55,7 +55,8 @@ func TestSplitSeedSession(t *testing.T) {
 			for _, e := range p.Calls {
 				n = append(n, e.Name)
 			}
-			if strings.Join(n, " ") != "read write" {
+			// A timer tick of the server can add calls in between.
+			if j := strings.Join(n, " "); !strings.HasPrefix(j, "read ") || !strings.HasSuffix(j, " write") {
 				t.Errorf("command:SET calls %v", n)
 			}
 		}
