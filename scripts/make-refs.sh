@@ -10,10 +10,12 @@
 #                               of the client, for the parser tests
 #   redis-qemu-amd64.qemu       qemu-x86_64 -strace of the native server
 #   redis-qemu-riscv64.qemu     qemu-riscv64 -strace of the riscv64
-#                               server: only when RISCV64_ROOT names a
-#                               riscv64 root file system holding
-#                               usr/bin/redis-server (the riscv64 rootfs
-#                               hook; skipped with a message otherwise)
+#                               server: only when the riscv64 root file
+#                               system (RISCV64_ROOT, default
+#                               testdata/rootfs/riscv64 as `make
+#                               rootfs-riscv64` builds it) holds
+#                               usr/bin/redis-server; skipped with a
+#                               message otherwise
 #
 # The maturin excerpt (maturin-excerpt.log) is copied by hand from the
 # seed notes (shared/seed/redis-on-maturin.md); it is not regenerated.
@@ -24,7 +26,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-testdata/ref}
-SESSION=$OUT/seed-session.txt
+mkdir -p "$OUT"
+SESSION=${SESSION:-testdata/ref/seed-session.txt}
 REDIS=${REDIS:-/usr/bin/redis-server}
 for t in strace redis-cli "$REDIS"; do
 	command -v "$t" >/dev/null || { echo "make-refs: $t is missing (make deps installs it)" >&2; exit 1; }
@@ -97,10 +100,13 @@ else
 	echo "make-refs: qemu-x86_64 missing (Debian package qemu-user): skipped redis-qemu-amd64.qemu" >&2
 fi
 
-if [ -n "${RISCV64_ROOT:-}" ] && [ -x "$RISCV64_ROOT/usr/bin/redis-server" ] && command -v qemu-riscv64 >/dev/null; then
+# The riscv64 root that `make rootfs-riscv64` builds, unless RISCV64_ROOT
+# names another.
+RISCV64_ROOT=${RISCV64_ROOT:-testdata/rootfs/riscv64}
+if [ -x "$RISCV64_ROOT/usr/bin/redis-server" ] && command -v qemu-riscv64 >/dev/null; then
 	record redis-qemu-riscv64 qemu-riscv64 -L "$RISCV64_ROOT" -strace -D "$OUT/redis-qemu-riscv64.qemu" "$RISCV64_ROOT/usr/bin/redis-server"
 else
-	echo "make-refs: set RISCV64_ROOT to a riscv64 root with usr/bin/redis-server (and install qemu-user) to record redis-qemu-riscv64.qemu" >&2
+	echo "make-refs: no $RISCV64_ROOT/usr/bin/redis-server (make rootfs-riscv64, or set RISCV64_ROOT) or no qemu-riscv64: skipped redis-qemu-riscv64.qemu" >&2
 fi
 
 if [ -n "${SENTRY:-}" ]; then

@@ -31,6 +31,7 @@ func TestSplitSeedSession(t *testing.T) {
 	}{
 		{"redis-native-amd64.strace", false},
 		{"redis-qemu-amd64.qemu", true},
+		{"redis-qemu-riscv64.qemu", true},
 	} {
 		var s []string
 		if c.session {
@@ -84,7 +85,7 @@ func TestSplitMaturinExcerpt(t *testing.T) {
 
 // TestSelfDiff: every reference log matches itself.
 func TestSelfDiff(t *testing.T) {
-	for _, f := range []string{"redis-native-amd64.strace", "redis-cli-amd64.strace", "redis-qemu-amd64.qemu", "maturin-excerpt.log", "sh-sentry-amd64.jsonl"} {
+	for _, f := range []string{"redis-native-amd64.strace", "redis-cli-amd64.strace", "redis-qemu-amd64.qemu", "redis-qemu-riscv64.qemu", "maturin-excerpt.log", "sh-sentry-amd64.jsonl"} {
 		tr := parseRef(t, f)
 		r := Compare(tr, tr, Options{Session: readSession(t)})
 		if r.Verdict != Match {
@@ -205,6 +206,26 @@ func TestReportFormats(t *testing.T) {
 	} {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, txt.String())
+		}
+	}
+}
+
+// TestCrossArch: qemu's riscv64 log (generic syscall numbering:
+// epoll_pwait, faccessat, openat only) and native amd64 strace agree
+// on what the simple commands need once names are normalised.
+func TestCrossArch(t *testing.T) {
+	ref := parseRef(t, "redis-qemu-riscv64.qemu")
+	run := parseRef(t, "redis-native-amd64.strace")
+	r := Compare(ref, run, Options{Session: readSession(t)})
+	for _, p := range r.Phases {
+		switch p.Name {
+		case "connect", "command:KEYS", "command:GET", "command:PING":
+			if len(p.Missing) > 0 || !p.InRun || !p.InRef {
+				t.Errorf("%s: %+v", p.Name, p)
+			}
+		}
+		if p.RefCounts["epoll_pwait"]+p.RefCounts["faccessat"]+p.RefCounts["openat"] > 0 {
+			t.Errorf("%s: names not normalised: %v", p.Name, p.RefCounts)
 		}
 	}
 }

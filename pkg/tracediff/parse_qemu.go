@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"sentry/pkg/arch"
 )
 
 var (
@@ -73,8 +75,25 @@ func parseQemu(data []byte) *Trace {
 			t.Events = append(t.Events, e)
 		}
 	}
+	// "Unknown syscall N" numbers are the guest's: name them by its
+	// arch, which qemu does not print. Every amd64 program calls
+	// arch_prctl (glibc and musl set their TLS with it); riscv64 has no
+	// such call.
+	a := arch.RISCV64
 	for i := range t.Events {
 		t.Events[i].resultSeen = false
+		if t.Events[i].Raw == "arch_prctl" {
+			a = arch.AMD64
+		}
+	}
+	for i := range t.Events {
+		e := &t.Events[i]
+		if nr, ok := strings.CutPrefix(e.Raw, "syscall_"); ok {
+			n, _ := strconv.ParseUint(nr, 10, 64)
+			if s, ok := arch.Lookup(a, n); ok {
+				e.Raw, e.Name = s.Name(), Normalize(s.Name())
+			}
+		}
 	}
 	return t
 }
