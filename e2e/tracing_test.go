@@ -175,3 +175,25 @@ func TestStraceFilterAndVDSO(t *testing.T) {
 		t.Errorf("unknown name: status %d stderr %q", r.status, r.stderr)
 	}
 }
+
+// TestTraceFormatsDiffAlike: one program traced in each of the sentry's
+// formats gives three logs trace-diff reads (each detected as its format)
+// and finds alike.
+func TestTraceFormatsDiffAlike(t *testing.T) {
+	dir := t.TempDir()
+	formats := []string{"strace", "maturin", "jsonl"}
+	for _, f := range formats {
+		r := sentry(t, "run", "--strace-format", f, "--strace-output", filepath.Join(dir, f), "/bin/ls", "/")
+		if r.status != 0 {
+			t.Fatalf("%s: status %d, stderr %s", f, r.status, r.stderr)
+		}
+	}
+	for _, a := range formats {
+		for _, b := range formats {
+			r := sentry(t, "trace-diff", "--ref", filepath.Join(dir, a), filepath.Join(dir, b))
+			if r.status != 0 || !strings.HasPrefix(r.stdout, "ref: "+filepath.Join(dir, a)+" ("+a+", ") {
+				t.Errorf("%s vs %s: status %d\n%s%s", a, b, r.status, r.stdout, r.stderr)
+			}
+		}
+	}
+}
