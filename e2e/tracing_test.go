@@ -197,3 +197,31 @@ func TestTraceFormatsDiffAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestStraceUnfinishedOnlyForLongWaits: a call that waits long shows as
+// "<unfinished ...>" then "<... resumed>", so the trace says what the
+// thread waits in; a short wait is one whole line, as strace writes it.
+func TestStraceUnfinishedOnlyForLongWaits(t *testing.T) {
+	trace := func(d string) []string {
+		out := filepath.Join(t.TempDir(), "trace")
+		r := sentry(t, "run", "--strace-output", out, "--strace-syscalls", "nanosleep,clock_nanosleep", "/bin/sleep", d)
+		if r.status != 0 {
+			t.Fatalf("sleep %s: status %d, stderr %s", d, r.status, r.stderr)
+		}
+		b, _ := os.ReadFile(out)
+		var calls []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if !strings.Contains(l, " +++ ") {
+				calls = append(calls, l)
+			}
+		}
+		return calls
+	}
+	if l := trace("0.01"); len(l) != 1 || !strings.Contains(l[0], "tv_nsec=10000000}") || !strings.HasSuffix(l[0], " = 0") {
+		t.Errorf("short sleep:\n%s", strings.Join(l, "\n"))
+	}
+	if l := trace("1.2"); len(l) != 2 || !strings.Contains(l[0], "{tv_sec=1, tv_nsec=200000000}") || !strings.HasSuffix(l[0], " <unfinished ...>") ||
+		!strings.Contains(l[1], " resumed>") || !strings.HasSuffix(l[1], " = 0") {
+		t.Errorf("long sleep:\n%s", strings.Join(l, "\n"))
+	}
+}
