@@ -161,6 +161,8 @@ func TestParseSnippets(t *testing.T) {
 	}{
 		{"strace pid prefixes", "[pid  12] openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOENT (No such file or directory)\n[pid  12] read(3, \"a)b\", 3) = 3\n",
 			FormatStrace, []string{"open:ENOENT", "read:3"}},
+		{"strace -y", "3 read(3</proc/self/stat>, \"x\", 1) = 1\n",
+			FormatStrace, []string{"read:1"}},
 		{"strace -ttt -T", "1700000000.123456 close(3) = 0 <0.000012>\n1700000000.123460 exit_group(0) = ?\n",
 			FormatStrace, []string{"close:0", "exit_group:-"}},
 		{"strace restart", "5 epoll_wait(3,  <unfinished ...>\n6 futex(0x1, FUTEX_WAKE, 1) = 0\n5 <... epoll_wait resumed>0x7f, 10, 100) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n",
@@ -214,4 +216,25 @@ func TestDetectRejects(t *testing.T) {
 			t.Errorf("%q detected as %s", s, f)
 		}
 	}
+}
+
+// FuzzParse: no input makes a parser or the phase splitter panic.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"redis-native-amd64.strace", "redis-qemu-amd64.qemu", "maturin-excerpt.log", "sh-sentry-amd64.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(refDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 4000)])
+	}
+	f.Add([]byte("1 read(\"\\"))
+	f.Add([]byte("Syscall READ, [] ...ret -> E\n127.0.0.1:1> x\n"))
+	f.Add([]byte("1 x( = -1 errno=99999999999999999999\n = \n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := Parse(b)
+		if err != nil {
+			return
+		}
+		Compare(tr, tr, Options{Session: []string{"GET"}})
+	})
 }

@@ -71,10 +71,11 @@ func splitArgs(s string) []string {
 	return append(out, s[start:])
 }
 
-// firstFD reads the first argument as an fd: a non-negative decimal.
+// firstFD reads the first argument as an fd: a non-negative decimal,
+// possibly followed by strace -y's "<path>".
 func firstFD(args string) int {
 	a := args
-	if i := strings.IndexByte(a, ','); i >= 0 {
+	if i := strings.IndexAny(a, ",<"); i >= 0 {
 		a = a[:i]
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(a))
