@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"sentry/pkg/signals"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,7 +30,7 @@ func sysPrctl(t *Task, a [6]uint64) (uint64, error) {
 		copy(b[:15], t.comm())
 		return 0, t.copyOut(a[1], b[:])
 	case unix.PR_SET_PDEATHSIG:
-		if a[1] > numSignals {
+		if a[1] > signals.NumSignals {
 			return 0, unix.EINVAL
 		}
 		t.pdeathSig = int(a[1])

@@ -59,10 +59,9 @@ var syscalls = []Syscall{
 	sys("dup", sysDup, Full),
 	sys("dup2", sysDup2, Full),
 	sys("dup3", sysDup3, Full),
-	sys("fcntl", sysFcntl, Partial).
-		note("record locks always succeed (one process); real lock tables come with the filesystem issue"),
+	sys("fcntl", sysFcntl, Full),
 	sys("ioctl", sysIoctl, Partial).
-		note("FIONBIO, FIOCLEX, FIONCLEX; terminal TCGETS/TCSETS*/TIOCGWINSZ/TIOCGPGRP on the sentry's own terminal"),
+		note("FIONREAD on files, FIONBIO, FIOCLEX, FIONCLEX; terminal TCGETS/TCSETS*/TIOCGWINSZ/TIOCGPGRP on the sentry's own terminal"),
 	sys("mkdir", sysMkdir, Full),
 	sys("mkdirat", sysMkdirat, Full),
 	sys("rmdir", sysRmdir, Full),
@@ -83,6 +82,42 @@ var syscalls = []Syscall{
 	sys("fsync", sysFsync, Full),
 	sys("fdatasync", sysFsync, Full),
 	sys("fadvise64", sysFadvise64, Full),
+	sys("openat2", sysOpenat2, Full),
+	sys("statfs", sysStatfs, Full),
+	sys("fstatfs", sysFstatfs, Full),
+	sys("chown", sysChown, Full),
+	sys("lchown", sysLchown, Full),
+	sys("fchown", sysFchown, Full),
+	sys("fchownat", sysFchownat, Full),
+	sys("fchmod", sysFchmod, Full),
+	sys("fchmodat2", sysFchmodat2, Full),
+	sys("utimensat", sysUtimensat, Full),
+	sys("utimes", sysUtimes, Full),
+	sys("futimesat", sysFutimesat, Full),
+	sys("utime", sysUtime, Full),
+	sys("fallocate", sysFallocate, Partial).
+		note("modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE; others EOPNOTSUPP"),
+	sys("sync", sysSync, Full),
+	sys("syncfs", sysSyncfs, Full),
+	sys("mknod", sysMknod, Partial).note("regular files only; FIFOs come with pipes, devices are EPERM"),
+	sys("mknodat", sysMknodat, Partial).note("regular files only; FIFOs come with pipes, devices are EPERM"),
+	sys("flock", sysFlock, Full),
+	sys("memfd_create", sysMemfdCreate, Full),
+	sys("sendfile", sysSendfile, Full),
+	sys("copy_file_range", sysCopyFileRange, Full),
+	sys("readahead", sysReadahead, Full),
+	sys("getxattr", sysGetxattr, Partial).note("no file has extended attributes: ENODATA"),
+	sys("lgetxattr", sysLgetxattr, Partial).note("no file has extended attributes: ENODATA"),
+	sys("fgetxattr", sysFgetxattr, Partial).note("no file has extended attributes: ENODATA"),
+	sys("listxattr", sysListxattr, Partial).note("no file has extended attributes: empty list"),
+	sys("llistxattr", sysLlistxattr, Partial).note("no file has extended attributes: empty list"),
+	sys("flistxattr", sysFlistxattr, Partial).note("no file has extended attributes: empty list"),
+	sys("setxattr", sysSetxattr, Partial).note("extended attributes cannot be set: EOPNOTSUPP"),
+	sys("lsetxattr", sysLsetxattr, Partial).note("extended attributes cannot be set: EOPNOTSUPP"),
+	sys("fsetxattr", sysFsetxattr, Partial).note("extended attributes cannot be set: EOPNOTSUPP"),
+	sys("removexattr", sysRemovexattr, Partial).note("no file has extended attributes: ENODATA"),
+	sys("lremovexattr", sysLremovexattr, Partial).note("no file has extended attributes: ENODATA"),
+	sys("fremovexattr", sysFremovexattr, Partial).note("no file has extended attributes: ENODATA"),
 
 	// Memory.
 	sys("mmap", sysMmap, Partial).
@@ -94,7 +129,7 @@ var syscalls = []Syscall{
 	sys("madvise", sysMadvise, Full),
 
 	// Process and thread bookkeeping.
-	sys("exit", sysExit, Partial).note("threads arrive with the threads issue"),
+	sys("exit", sysExit, Full),
 	sys("exit_group", sysExitGroup, Full),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),
@@ -113,7 +148,13 @@ var syscalls = []Syscall{
 	sys("wait4", sysWait4, Partial).
 		note("no children until fork arrives: ECHILD"),
 	sys("set_tid_address", sysSetTidAddress, Full),
-	sys("set_robust_list", sysSetRobustList, Partial).note("recorded; walked on thread death with the threads issue"),
+	sys("set_robust_list", sysSetRobustList, Full),
+	sys("get_robust_list", sysGetRobustList, Full),
+	sys("clone", sysClone, Partial).
+		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES); new processes come with fork"),
+	sys("clone3", sysClone3, Partial).
+		note("as clone; set_tid and cgroup are refused (E2BIG)"),
+	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
 	sys("rseq", nil, Unsupported).
 		note("ENOSYS: glibc then runs without restartable sequences").quiet(),
 	sys("arch_prctl", sysArchPrctl, Full),
@@ -126,26 +167,42 @@ var syscalls = []Syscall{
 	sys("getrlimit", sysGetrlimit, Full),
 	sys("setrlimit", sysSetrlimit, Full),
 	sys("sched_getaffinity", sysSchedGetaffinity, Full),
+	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
+		note("checked and accepted; threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
 	sys("getcpu", sysGetcpu, Full),
 	sys("futex", sysFutex, Partial).
-		note("WAIT, WAKE and the BITSET forms; requeue and WAKE_OP come with the threads issue"),
+		note("all but the PI operations (ENOSYS)"),
 
 	// Time.
 	sys("clock_gettime", sysClockGettime, Full),
 	sys("clock_getres", sysClockGetres, Full),
 	sys("gettimeofday", sysGettimeofday, Full),
 	sys("time", sysTime, Full),
-	sys("nanosleep", sysNanosleep, Partial).note("not yet interrupted by signals"),
-	sys("clock_nanosleep", sysClockNanosleep, Partial).
-		note("not yet interrupted by signals"),
+	sys("nanosleep", sysNanosleep, Full),
+	sys("clock_nanosleep", sysClockNanosleep, Full),
+	sys("alarm", sysAlarm, Full),
+	def("getitimer", sysGetitimer, Partial, tr.RetDec, p("which", tr.Dec), p("curr_value", tr.Pointer)).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	sys("setitimer", sysSetitimer, Partial).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	def("timer_create", sysTimerCreate, Partial, tr.RetDec, p("clockid", tr.ClockID), p("sevp", tr.Pointer), p("timerid", tr.Pointer)).
+		note("SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE on the real-time clocks; CPU-time clocks are ENOTSUP"),
+	def("timer_settime", sysTimerSettime, Full, tr.RetDec, p("timerid", tr.Dec), p("flags", tr.Hex), p("new_value", tr.Pointer), p("old_value", tr.Pointer)),
+	def("timer_gettime", sysTimerGettime, Full, tr.RetDec, p("timerid", tr.Dec), p("curr_value", tr.Pointer)),
+	def("timer_getoverrun", sysTimerGetoverrun, Full, tr.RetDec, p("timerid", tr.Dec)),
+	def("timer_delete", sysTimerDelete, Full, tr.RetDec, p("timerid", tr.Dec)),
 
-	// Signals: state only until delivery arrives.
-	sys("rt_sigaction", sysRtSigaction, Partial).
-		note("dispositions recorded; delivery to handlers comes with the signals issue"),
+	// Signals.
+	sys("rt_sigaction", sysRtSigaction, Full),
 	sys("rt_sigprocmask", sysRtSigprocmask, Full),
+	sys("rt_sigreturn", sysRtSigreturn, Partial).note("amd64 frames; riscv64 frames are not built yet"),
+	sys("rt_sigpending", sysRtSigpending, Full),
+	sys("rt_sigsuspend", sysRtSigsuspend, Full),
+	def("rt_sigtimedwait", sysRtSigtimedwait, Full, tr.RetDec, p("set", tr.Sigset), p("info", tr.Pointer), p("timeout", tr.Timespec), p("sigsetsize", tr.Udec)),
+	def("rt_sigqueueinfo", sysRtSigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
+	def("rt_tgsigqueueinfo", sysRtTgsigqueueinfo, Full, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal), p("info", tr.Pointer)),
 	sys("sigaltstack", sysSigaltstack, Full),
-	sys("kill", sysKill, Partial).note("default actions only"),
-	sys("tgkill", sysTgkill, Partial).note("default actions only"),
-	sys("tkill", sysTkill, Partial).note("default actions only"),
+	sys("pause", sysPause, Full),
+	sys("kill", sysKill, Full),
+	sys("tgkill", sysTgkill, Full),
+	sys("tkill", sysTkill, Full),
 }
