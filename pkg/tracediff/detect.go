@@ -40,18 +40,18 @@ func Detect(data []byte) (string, error) {
 		}
 		rest := m[3][len(c[0]):]
 		end := closeParen(rest, 1)
-		if end < 0 {
+		// Only a call with a result counts: prose mentioning f(x)
+		// is no trace.
+		if end < 0 || !strings.HasPrefix(strings.TrimSpace(rest[end+1:]), "=") {
 			continue
 		}
 		calls++
 		args := splitArgs(rest[:end])
 		if len(args) < 2 {
-			if strings.HasPrefix(strings.TrimSpace(rest[end+1:]), "=") {
-				// One argument: strace pads results to column 40, qemu
-				// never pads.
-				if strings.Contains(rest[end+1:], "  =") {
-					strace++
-				}
+			// One argument: strace pads results to column 40, qemu
+			// never pads.
+			if strings.Contains(rest[end+1:], "  =") {
+				strace++
 			}
 			continue
 		}

@@ -211,7 +211,8 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // TestDetectRejects: a file in no known format is an error.
 func TestDetectRejects(t *testing.T) {
-	for _, s := range []string{"", "hello\nworld\n", "keys *\nset a b\n", "{\"x\":1}\n", "\x00\x01\x02"} {
+	for _, s := range []string{"", "hello\nworld\n", "keys *\nset a b\n", "{\"x\":1}\n", "\x00\x01\x02",
+		"see read(2), write(2) and\nclose(fd) for details\n"} {
 		if f, err := Detect([]byte(s)); err == nil {
 			t.Errorf("%q detected as %s", s, f)
 		}
