@@ -31,7 +31,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), syscallsCmd())
+	root.AddCommand(runCmd(), syscallsCmd(), traceDiffCmd())
 	err := root.Execute()
 	var ee exitError
 	switch {
@@ -45,14 +45,17 @@ func main() {
 }
 
 type runFlags struct {
-	strace       bool
-	straceOutput string
-	straceLimit  int
-	debug        bool
-	vdso         string
-	root         string
-	volumes      []string
-	publish      []string
+	strace        bool
+	straceFormat  string
+	straceOutput  string
+	straceLimit   int
+	straceOnly    []string
+	straceExclude []string
+	debug         bool
+	vdso          string
+	root          string
+	volumes       []string
+	publish       []string
 }
 
 func runCmd() *cobra.Command {
@@ -62,12 +65,21 @@ func runCmd() *cobra.Command {
 		Short: "Run PROGRAM with every syscall served by the sentry",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Any --strace-* flag asks for a trace.
+			for _, n := range []string{"strace-format", "strace-output", "strace-syscalls", "strace-exclude"} {
+				if cmd.Flags().Changed(n) {
+					f.strace = true
+				}
+			}
 			return run(f, args)
 		},
 	}
 	c.Flags().SetInterspersed(false)
 	c.Flags().BoolVar(&f.strace, "strace", false, "print every syscall the program makes")
+	c.Flags().StringVar(&f.straceFormat, "strace-format", "strace", "trace format: strace, maturin or jsonl (implies --strace)")
 	c.Flags().StringVar(&f.straceOutput, "strace-output", "", "write the trace to `FILE` instead of stderr")
+	c.Flags().StringSliceVar(&f.straceOnly, "strace-syscalls", nil, "trace only these syscalls (comma-separated `LIST`)")
+	c.Flags().StringSliceVar(&f.straceExclude, "strace-exclude", nil, "trace every syscall but these (comma-separated `LIST`)")
 	c.Flags().IntVar(&f.straceLimit, "strace-string-limit", 96, "show at most `N` bytes of each string")
 	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
@@ -113,6 +125,11 @@ func run(f runFlags, args []string) error {
 	}
 	var tracer *strace.Tracer
 	if f.strace {
+		so := strace.Options{Format: f.straceFormat, StringLimit: f.straceLimit, Arch: arch.AMD64,
+			Syscalls: f.straceOnly, Exclude: f.straceExclude}
+		if err := so.Check(); err != nil {
+			return err
+		}
 		var w io.Writer = os.Stderr
 		if f.straceOutput != "" {
 			out, err := os.Create(f.straceOutput)
@@ -122,7 +139,7 @@ func run(f runFlags, args []string) error {
 			defer out.Close()
 			w = out
 		}
-		tracer = strace.NewTracer(w, strace.Options{Format: "strace", StringLimit: f.straceLimit})
+		tracer = strace.NewTracer(w, so)
 	}
 	stack, closePublished, err := publishPorts(f.publish)
 	if err != nil {

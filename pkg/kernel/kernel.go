@@ -174,6 +174,10 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		}
 		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
+		// No traced call made this process: show the exec that
+		// started it, as strace's first line does. envp follows argc
+		// and argv's pointers and NULL on the new stack.
+		k.cfg.Strace.Exec(t.tg.pid, t.tid, path, argv, t.regs.SP()+8*uint64(len(argv)+2), len(envp))
 		t.run()
 	}()
 	s := <-ch
