@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools
 
-.PHONY: all build deps test demo bench clean
+.PHONY: all build deps test demo bench clean rootfs-riscv64
 
 all: build
 
@@ -30,6 +30,10 @@ demo: deps build
 
 bench: deps build
 	./scripts/bench.sh $(SENTRY)
+
+# A riscv64 root (redis, busybox) from Debian's riscv64 packages; git-ignored.
+rootfs-riscv64:
+	./scripts/rootfs-riscv64.sh testdata/rootfs/riscv64
 
 clean:
 	rm -rf bin
