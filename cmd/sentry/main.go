@@ -13,7 +13,6 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
-	"sentry/pkg/ptrace"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 )
@@ -51,6 +50,7 @@ type runFlags struct {
 	vdso         string
 	root         string
 	volumes      []string
+	platform     string
 }
 
 func runCmd() *cobra.Command {
@@ -70,6 +70,7 @@ func runCmd() *cobra.Command {
 	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
+	c.Flags().StringVar(&f.platform, "platform", "auto", "auto (from the program's ELF machine), ptrace (amd64) or interp (riscv64 interpreter)")
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
 	return c
 }
@@ -121,14 +122,14 @@ func run(f runFlags, args []string) error {
 		}
 		tracer = strace.NewTracer(w, strace.Options{Format: "strace", StringLimit: f.straceLimit})
 	}
-	plat, err := ptrace.New()
-	if err != nil {
-		return err
-	}
 	env := os.Environ()
 	path, err := kernel.ResolveProgram(fs, args[0], env)
 	if err != nil {
 		return execFailed(err)
+	}
+	plat, err := choosePlatform(f.platform, fs, path)
+	if err != nil {
+		return err
 	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,

@@ -165,10 +165,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
 	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
+	if a == arch.RISCV64 {
+		// The interpreter's hart, not the host CPU.
+		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
+	}
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
-		Arch: a, VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
-		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
+		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
+		MinSigStkSz: minSigStkSz, Random: rnd,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 	})
 	if err != nil {

@@ -139,4 +139,9 @@ var syscalls = []Syscall{
 	def("kill", sysKill, Partial, tr.RetDec, p("pid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
 	def("tgkill", sysTgkill, Partial, tr.RetDec, p("tgid", tr.Dec), p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
 	def("tkill", sysTkill, Partial, tr.RetDec, p("tid", tr.Dec), p("sig", tr.Signal)).note("default actions only"),
+
+	// riscv64 only.
+	def("riscv_hwprobe", sysRiscvHwprobe, Full, tr.RetDec, p("pairs", tr.Pointer), p("pair_count", tr.Udec), p("cpusetsize", tr.Udec), p("cpus", tr.Pointer), p("flags", tr.Hex)).
+		note("answers what the interpreter implements: IMA, F, D, C, Zba, Zbb; fast misaligned access"),
+	def("riscv_flush_icache", sysRiscvFlushIcache, Full, tr.RetDec, p("start", tr.Pointer), p("end", tr.Pointer), p("flags", tr.Hex)),
 }
