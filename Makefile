@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools
 
-.PHONY: all build deps test demo bench clean rootfs-riscv64
+.PHONY: all build deps test demo bench readme clean rootfs-riscv64
 
 all: build
 
@@ -23,6 +23,8 @@ build:
 test: deps build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -race -timeout 30m ./pkg/...
+	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 30m ./e2e
 	if [ -x ../shared/acceptance/invariant.sh ]; then ../shared/acceptance/invariant.sh $(SENTRY); fi
 
 demo: deps build
@@ -30,6 +32,9 @@ demo: deps build
 
 bench: deps build
 	./scripts/bench.sh $(SENTRY)
+
+readme: build
+	./scripts/readme-syscalls.sh $(SENTRY)
 
 # A riscv64 root (redis, busybox) from Debian's riscv64 packages; git-ignored.
 rootfs-riscv64:

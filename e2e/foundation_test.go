@@ -181,3 +181,15 @@ func TestStraceShowsDecodedSyscalls(t *testing.T) {
 		t.Errorf("no trace on stderr: %q", r.stderr)
 	}
 }
+
+// TestRandomSyscallArgumentsNeverCrashTheSentry throws random arguments at
+// the implemented syscalls: each must get an answer, never a sentry crash.
+func TestRandomSyscallArgumentsNeverCrashTheSentry(t *testing.T) {
+	bin := buildC(t, "syscall_fuzz")
+	for _, seed := range []string{"1", "2", "3"} {
+		r := sentry(t, "run", bin, "20000", seed)
+		if r.status != 0 || r.stdout != "survived 20000 calls\n" || strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "internal error") {
+			t.Fatalf("seed %s: status %d stdout %q stderr:\n%s", seed, r.status, r.stdout, r.stderr)
+		}
+	}
+}

@@ -23,7 +23,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	sentryBin = filepath.Join(dir, "sentry")
-	build := exec.Command("go", "build", "-o", sentryBin, "sentry/cmd/sentry")
+	args := []string{"build", "-o", sentryBin}
+	// SENTRY_E2E_RACE=1 builds the sentry with the race detector, so the
+	// end-to-end tests also hunt data races in the kernel under real
+	// programs.
+	if os.Getenv("SENTRY_E2E_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "sentry/cmd/sentry")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build sentry:", err)

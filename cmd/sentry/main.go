@@ -148,10 +148,12 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer k.Close()
+	defer k.ForwardHostSignals()()
 	st, err := k.Run(path, args, env)
 	if err != nil {
 		return execFailed(err)
 	}
+	vfs.ReportOverlayWrites(os.Stderr, fs.OverlayWrites())
 	if st.Signal != 0 {
 		if msg := kernel.SignalMessage(st.Signal); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)

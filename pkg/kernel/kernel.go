@@ -70,8 +70,11 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
+	init    *ThreadGroup // the first process, once it exists
+	early   []int        // host signals that arrived before it
 
 	futexes futexTable
+	threads osThreads // host TID -> task, for /proc/self
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -89,7 +92,7 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
-	return &Kernel{
+	k := &Kernel{
 		cfg:         cfg,
 		mf:          mf,
 		table:       newSyscallTable(),
@@ -98,7 +101,14 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
-	}, nil
+	}
+	if cfg.FS != nil {
+		if err := k.mountProc(); err != nil {
+			mf.Close()
+			return nil, err
+		}
+	}
+	return k, nil
 }
 
 // Close releases the memory file.
@@ -106,8 +116,9 @@ func (k *Kernel) Close() error { return k.mf.Close() }
 
 // ExitStatus is how the sandbox's first process ended.
 type ExitStatus struct {
-	Code   int // exit code when Signal == 0
-	Signal int // the signal that killed it, or 0
+	Code   int  // exit code when Signal == 0
+	Signal int  // the signal that killed it, or 0
+	Core   bool // the signal's default action dumps core (none is written)
 }
 
 // ShellStatus is the status a shell would report: the exit code, or
@@ -137,6 +148,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 			ch <- started{err: err}
 			return
 		}
+		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
 		t.run()
 	}()
@@ -195,7 +207,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv,
+		exe: img.Path, argv: img.Argv, envp: envp,
 	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}

@@ -37,6 +37,12 @@ func (t *Task) startDir(dirfd uint64, p string) (d *vfs.Dentry, release func(), 
 	if err != nil {
 		return nil, nil, err
 	}
+	// A file outside the tree (stdio, later pipes and sockets) is no
+	// directory to start from; vfs would take nil for the root.
+	if f.Dentry() == nil || !f.Dentry().IsDir() {
+		f.DecRef()
+		return nil, nil, unix.ENOTDIR
+	}
 	return f.Dentry(), f.DecRef, nil
 }
 
@@ -253,7 +259,7 @@ func sysLseek(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysClose(t *Task, a [6]uint64) (uint64, error) {
-	return 0, t.tg.fds.remove(int32(a[0]))
+	return 0, t.closeFD(int32(a[0]))
 }
 
 func sysCloseRange(t *Task, a [6]uint64) (uint64, error) {
@@ -268,7 +274,12 @@ func sysCloseRange(t *Task, a [6]uint64) (uint64, error) {
 		}
 		return 0, nil
 	}
-	t.tg.fds.closeRange(first, last)
+	t.tg.fds.mu.Lock()
+	n := uint64(len(t.tg.fds.slots))
+	t.tg.fds.mu.Unlock()
+	for fd := first; fd <= last && fd < n; fd++ {
+		_ = t.closeFD(int32(fd))
+	}
 	return 0, nil
 }
 
@@ -504,6 +515,9 @@ func sysFchdir(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	if f.Dentry() == nil {
+		return 0, unix.ENOTDIR
+	}
 	return 0, t.setCwd(f.Dentry())
 }
 
@@ -600,13 +614,13 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_SETFL:
 		f.SetFlags(int(a[2]))
 		return 0, nil
-	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
-		// One process holds every lock it asks for until processes
-		// exist; the filesystem issue brings real lock tables.
-		return 0, nil
-	case unix.F_GETLK, unix.F_OFD_GETLK:
-		// struct flock starts with l_type (short): no conflicting lock.
-		return 0, t.copyOut(a[2], []byte{unix.F_UNLCK, 0})
+	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW, unix.F_GETLK, unix.F_OFD_GETLK:
+		return t.fcntlLock(f, int(a[1]), a[2])
+	case unix.F_ADD_SEALS:
+		return 0, f.AddSeals(int(a[2]))
+	case unix.F_GET_SEALS:
+		s, err := f.Seals()
+		return uint64(s), err
 	}
 	return 0, unix.EINVAL
 }
@@ -667,13 +681,16 @@ func (t *Task) renameAt(olddirfd, oldAddr, newdirfd, newAddr uint64, flags uint3
 	if flags&^(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE|unix.RENAME_WHITEOUT) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := t.copyInPath(oldAddr, false)
+	op, err := t.copyInPath(oldAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
 	np, err := t.copyInPath(newAddr, false)
 	if err != nil {
 		return 0, err
+	}
+	if op == "" {
+		return t.linkFile(olddirfd, newdirfd, np)
 	}
 	od, orel, err := t.startDir(olddirfd, op)
 	if err != nil {
@@ -730,13 +747,16 @@ func (t *Task) linkAt(olddirfd, oldAddr, newdirfd, newAddr uint64, flags int) (u
 	if flags&^(unix.AT_SYMLINK_FOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return 0, unix.EINVAL
 	}
-	op, err := t.copyInPath(oldAddr, false)
+	op, err := t.copyInPath(oldAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
 	np, err := t.copyInPath(newAddr, false)
 	if err != nil {
 		return 0, err
+	}
+	if op == "" {
+		return t.linkFile(olddirfd, newdirfd, np)
 	}
 	od, orel, err := t.startDir(olddirfd, op)
 	if err != nil {

@@ -15,6 +15,7 @@ const (
 	fioclex  = 0x5451
 	fionclex = 0x5450
 	fionbio  = 0x5421
+	fionread = 0x541b
 )
 
 // sysIoctl serves the generic fd requests itself and the terminal ones by
@@ -33,6 +34,12 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		return 0, t.tg.fds.setCloexec(fd, true)
 	case fionclex:
 		return 0, t.tg.fds.setCloexec(fd, false)
+	case fionread:
+		n, err := f.Readable()
+		if err != nil {
+			return 0, err
+		}
+		return 0, t.writeU32(arg, uint32(min(n, 1<<31-1)))
 	case fionbio:
 		v, err := t.readU32(arg)
 		if err != nil {

@@ -176,6 +176,29 @@ func sysSchedGetaffinity(t *Task, a [6]uint64) (uint64, error) {
 	return size, t.copyOut(a[2], mask)
 }
 
+// sysSchedSetaffinity accepts any mask that names at least one CPU the
+// sandbox has; tasks are goroutines, so placement is the Go scheduler's.
+func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
+	if int32(a[0]) < 0 {
+		return 0, unix.EINVAL
+	}
+	if a[0] != 0 && t.k.taskByTID(int(a[0])) == nil {
+		return 0, unix.ESRCH
+	}
+	n := runtime.NumCPU()
+	size := min(a[1], uint64((n+63)/64*8))
+	mask := make([]byte, size)
+	if err := t.copyIn(a[2], mask); err != nil {
+		return 0, err
+	}
+	for i := 0; i < n && i/8 < len(mask); i++ {
+		if mask[i/8]&(1<<(i%8)) != 0 {
+			return 0, nil
+		}
+	}
+	return 0, unix.EINVAL
+}
+
 func sysSchedYield(t *Task, a [6]uint64) (uint64, error) {
 	runtime.Gosched()
 	return 0, nil
@@ -235,13 +258,10 @@ func sysSetRobustList(t *Task, a [6]uint64) (uint64, error) {
 	return 0, nil
 }
 
+// sysExit ends the calling thread; the last thread's status becomes the
+// process's (exitTask).
 func sysExit(t *Task, a [6]uint64) (uint64, error) {
-	t.tg.mu.Lock()
-	last := len(t.tg.tasks) == 1
-	t.tg.mu.Unlock()
-	if last {
-		t.tg.exitGroup(ExitStatus{Code: int(a[0] & 0xff)})
-	}
+	t.exitCode = int(a[0] & 0xff)
 	return 0, errExited
 }
 
@@ -252,3 +272,16 @@ func sysExitGroup(t *Task, a [6]uint64) (uint64, error) {
 
 // sysWait4: the sandbox's one process has no children yet.
 func sysWait4(t *Task, a [6]uint64) (uint64, error) { return 0, unix.ECHILD }
+
+func sysGetRobustList(t *Task, a [6]uint64) (uint64, error) {
+	target := t
+	if a[0] != 0 {
+		if target = t.k.taskByTID(int(a[0])); target == nil {
+			return 0, unix.ESRCH
+		}
+	}
+	if err := t.writeU64(a[1], target.robustList); err != nil {
+		return 0, err
+	}
+	return 0, t.writeU64(a[2], 24)
+}

@@ -32,7 +32,7 @@ func sysMmap(t *Task, a [6]uint64) (uint64, error) {
 			return 0, unix.ENODEV
 		}
 		o.File = f
-		o.Name = f.Dentry().Path()
+		o.Name = f.Name()
 	}
 	return t.tg.mm.Mmap(o)
 }

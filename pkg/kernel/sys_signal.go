@@ -2,88 +2,83 @@ package kernel
 
 import (
 	"encoding/binary"
-	"fmt"
+	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+	"sentry/pkg/signals"
 )
 
-// Signal state as far as the foundation needs it: dispositions, the mask
-// and the alternate stack are recorded and reported back exactly; delivery
-// to a handler comes with the signals issue, so a signal that would run a
-// handler is refused (ENOSYS, with a warning) rather than dropped.
+// Signal syscalls. The machinery is task_signal.go (generation, choice
+// of thread, delivery) and task_sigframe.go (frames, rt_sigreturn).
 
-const (
-	numSignals = 64
-	sigDfl     = 0
-	sigIgn     = 1
-)
-
-// sigaction is struct kernel_sigaction (amd64 field order; riscv64 has
-// no sa_restorer, see marshal below).
-type sigaction struct {
-	handler, flags, restorer, mask uint64
-}
-
-type stackT struct {
-	sp    uint64
-	flags int32
-	size  uint64
-}
-
-type signalState struct {
-	actions [numSignals + 1]sigaction
-}
-
-func sigBit(sig int) uint64 { return 1 << (sig - 1) }
-
-// unblockable are SIGKILL and SIGSTOP.
-const unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
+// sigsetSize is the only sigsetsize Linux accepts (64 signals).
+const sigsetSize = 8
 
 func sysRtSigaction(t *Task, a [6]uint64) (uint64, error) {
 	sig := int(a[0])
-	if sig < 1 || sig > numSignals || a[3] != 8 {
+	if !signals.Valid(sig) || a[3] != sigsetSize {
 		return 0, unix.EINVAL
 	}
-	var nact *sigaction
+	withRestorer := t.regs.Arch == arch.AMD64
+	size := signals.ActionSizeNoRestorer
+	if withRestorer {
+		size = signals.ActionSizeRestorer
+	}
+	var nact *signals.Action
 	if a[1] != 0 {
-		var b [32]byte
-		if err := t.copyIn(a[1], b[:]); err != nil {
+		b := make([]byte, size)
+		if err := t.copyIn(a[1], b); err != nil {
 			return 0, err
 		}
-		le := binary.LittleEndian
-		nact = &sigaction{le.Uint64(b[0:]), le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:]) &^ unblockable}
-		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+		act := signals.DecodeAction(b, withRestorer)
+		act.Mask &^= signals.Unblockable
+		nact = &act
+		if signals.Unblockable.Has(sig) {
 			return 0, unix.EINVAL
 		}
 	}
-	t.tg.mu.Lock()
-	old := t.tg.sig.actions[sig]
+	tg := t.tg
+	tg.mu.Lock()
+	old := tg.sig.actions[sig]
 	if nact != nil {
-		t.tg.sig.actions[sig] = *nact
+		tg.sig.actions[sig] = *nact
+		if nact.Ignored(sig) {
+			// POSIX: setting a pending signal to be ignored discards it.
+			tg.sig.pending.Discard(signals.Bit(sig))
+			for _, o := range tg.tasks {
+				o.pending.Discard(signals.Bit(sig))
+			}
+		}
 	}
-	t.tg.mu.Unlock()
+	tg.mu.Unlock()
 	if a[2] != 0 {
-		var b [32]byte
-		le := binary.LittleEndian
-		le.PutUint64(b[0:], old.handler)
-		le.PutUint64(b[8:], old.flags)
-		le.PutUint64(b[16:], old.restorer)
-		le.PutUint64(b[24:], old.mask)
-		return 0, t.copyOut(a[2], b[:])
+		return 0, t.copyOut(a[2], old.Encode(withRestorer))
 	}
 	return 0, nil
 }
 
 func sysRtSigprocmask(t *Task, a [6]uint64) (uint64, error) {
-	if a[3] != 8 {
+	if a[3] != sigsetSize {
 		return 0, unix.EINVAL
 	}
-	old := t.sigMask
+	var set signals.Set
 	if a[1] != 0 {
-		set, err := t.readU64(a[1])
+		v, err := t.readU64(a[1])
 		if err != nil {
 			return 0, err
 		}
+		set = signals.Set(v)
+		if a[0] > unix.SIG_SETMASK {
+			return 0, unix.EINVAL
+		}
+	}
+	tg := t.tg
+	tg.mu.Lock()
+	old := t.sigMask
+	if a[1] != 0 {
 		switch a[0] {
 		case unix.SIG_BLOCK:
 			t.sigMask |= set
@@ -91,115 +86,281 @@ func sysRtSigprocmask(t *Task, a [6]uint64) (uint64, error) {
 			t.sigMask &^= set
 		case unix.SIG_SETMASK:
 			t.sigMask = set
-		default:
-			return 0, unix.EINVAL
 		}
-		t.sigMask &^= unblockable
+		t.sigMask &^= signals.Unblockable
 	}
+	tg.mu.Unlock()
 	if a[2] != 0 {
-		return 0, t.writeU64(a[2], old)
+		return 0, t.writeU64(a[2], uint64(old))
 	}
 	return 0, nil
 }
 
+// setMask replaces the task's mask.
+func (t *Task) setMask(m signals.Set) {
+	t.tg.mu.Lock()
+	t.sigMask = m &^ signals.Unblockable
+	t.tg.mu.Unlock()
+}
+
+func (t *Task) mask() signals.Set {
+	t.tg.mu.Lock()
+	defer t.tg.mu.Unlock()
+	return t.sigMask
+}
+
 func sysSigaltstack(t *Task, a [6]uint64) (uint64, error) {
-	const ssDisable, ssAutodisarm, minSigStkSz = 2, 1 << 31, 2048
+	sp := t.regs.SP()
 	old := t.altStack
+	oldFlags := t.altStackFlags(sp)
 	if a[0] != 0 {
 		var b [24]byte
 		if err := t.copyIn(a[0], b[:]); err != nil {
 			return 0, err
 		}
 		le := binary.LittleEndian
-		ns := stackT{le.Uint64(b[0:]), int32(le.Uint32(b[8:])), le.Uint64(b[16:])}
-		switch {
-		case uint32(ns.flags)&^(ssDisable|ssAutodisarm) != 0:
-			return 0, unix.EINVAL
-		case ns.flags&ssDisable != 0:
-			ns = stackT{flags: ssDisable}
-		case ns.size < minSigStkSz:
-			return 0, unix.ENOMEM
+		ns := stackT{le.Uint64(b[0:]), le.Uint32(b[8:]), le.Uint64(b[16:])}
+		if err := t.setAltStack(ns, sp); err != nil {
+			return 0, err
 		}
-		t.altStack = ns
 	}
 	if a[1] != 0 {
 		var b [24]byte
 		le := binary.LittleEndian
-		flags := old.flags
-		if old.size == 0 {
-			flags = ssDisable
+		if oldFlags == ssDisable {
+			old = stackT{}
 		}
 		le.PutUint64(b[0:], old.sp)
-		le.PutUint32(b[8:], uint32(flags))
+		le.PutUint32(b[8:], oldFlags)
 		le.PutUint64(b[16:], old.size)
 		return 0, t.copyOut(a[1], b[:])
 	}
 	return 0, nil
 }
 
-// defaultIgnored are the signals whose default action is to ignore.
-func defaultIgnored(sig int) bool {
-	switch unix.Signal(sig) {
-	case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGCONT:
-		return true
+// setAltStack is sigaltstack's setting half; sp is the current stack
+// pointer (EPERM while running on the alternate stack).
+func (t *Task) setAltStack(ns stackT, sp uint64) error {
+	const minSigStkSz = 2048
+	if t.onAltStack(sp) {
+		return unix.EPERM
 	}
-	return false
+	mode := ns.flags &^ ssAutodisarm
+	switch {
+	case mode != 0 && mode != ssDisable && mode != ssOnStack:
+		return unix.EINVAL
+	case mode == ssDisable:
+		t.altStack = stackT{flags: ssDisable}
+	case ns.size < minSigStkSz:
+		return unix.ENOMEM
+	default:
+		t.altStack = stackT{sp: ns.sp, size: ns.size, flags: ns.flags & ssAutodisarm}
+	}
+	return nil
 }
 
-// sendSelf applies a signal sent to the task's own process.
-func (t *Task) sendSelf(sig int) error {
-	if sig == 0 {
-		return nil
-	}
-	if sig < 0 || sig > numSignals {
-		return unix.EINVAL
-	}
-	t.tg.mu.Lock()
-	act := t.tg.sig.actions[sig]
-	t.tg.mu.Unlock()
-	switch {
-	case sig != int(unix.SIGKILL) && act.handler == sigIgn, act.handler == sigDfl && defaultIgnored(sig):
-		return nil
-	case sig != int(unix.SIGKILL) && t.sigMask&sigBit(sig) != 0:
-		return nil
-	case act.handler != sigDfl && sig != int(unix.SIGKILL):
-		fmt.Fprintf(t.k.cfg.Warn, "sentry: delivery of signal %d to a handler is not supported yet\n", sig)
-		return unix.ENOSYS
-	}
-	t.tg.exitGroup(ExitStatus{Signal: sig})
-	return errExited
+// userInfo is the siginfo of kill/tkill/tgkill from task t.
+func (t *Task) userInfo(sig int, code int32) signals.Info {
+	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(os.Getuid())}
 }
 
 func sysKill(t *Task, a [6]uint64) (uint64, error) {
-	pid := int32(a[0])
-	if pid != 0 && pid != -1 && int(pid) != t.tg.pid && int(-pid) != t.tg.pid {
+	pid, sig := int32(a[0]), int(a[1])
+	if sig != 0 && !signals.Valid(sig) {
+		return 0, unix.EINVAL
+	}
+	var groups []*ThreadGroup
+	switch {
+	case pid > 0:
+		if tg := t.k.groupByPID(int(pid)); tg != nil {
+			groups = append(groups, tg)
+		}
+	case pid == -1:
+		groups = t.k.allGroups()
+	default:
+		// Process groups: every process of the sandbox is in the first
+		// process's group until sessions exist.
+		pg := int(-pid)
+		if pid == 0 || pg == t.tg.pid {
+			groups = t.k.allGroups()
+		}
+	}
+	if len(groups) == 0 {
 		return 0, unix.ESRCH
 	}
-	return 0, t.sendSelf(int(a[1]))
+	if sig == 0 {
+		return 0, nil
+	}
+	var firstErr error
+	for _, tg := range groups {
+		if err := tg.send(t.userInfo(sig, signals.SIUser), nil); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return 0, firstErr
 }
 
 func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
-	if int32(a[0]) <= 0 || int32(a[1]) <= 0 {
+	tgid, tid, sig := int32(a[0]), int32(a[1]), int(a[2])
+	if tgid <= 0 || tid <= 0 || (sig != 0 && !signals.Valid(sig)) {
 		return 0, unix.EINVAL
 	}
-	if int(a[0]) != t.tg.pid || t.k.taskByTID(int(a[1])) == nil {
+	target := t.k.taskByTID(int(tid))
+	if target == nil || target.tg.pid != int(tgid) {
 		return 0, unix.ESRCH
 	}
-	return 0, t.sendSelf(int(a[2]))
+	if sig == 0 {
+		return 0, nil
+	}
+	return 0, target.tg.send(t.userInfo(sig, signals.SITkill), target)
 }
 
 func sysTkill(t *Task, a [6]uint64) (uint64, error) {
-	if int32(a[0]) <= 0 {
+	tid, sig := int32(a[0]), int(a[1])
+	if tid <= 0 || (sig != 0 && !signals.Valid(sig)) {
 		return 0, unix.EINVAL
 	}
-	if t.k.taskByTID(int(a[0])) == nil {
+	target := t.k.taskByTID(int(tid))
+	if target == nil {
 		return 0, unix.ESRCH
 	}
-	return 0, t.sendSelf(int(a[1]))
+	if sig == 0 {
+		return 0, nil
+	}
+	return 0, target.tg.send(t.userInfo(sig, signals.SITkill), target)
 }
 
-func (k *Kernel) taskByTID(tid int) *Task {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.tasks[tid]
+// readQueueInfo reads rt_sigqueueinfo's siginfo: an application may not
+// pose as the kernel or as kill/tkill when signalling another process.
+func (t *Task) readQueueInfo(addr uint64, sig int, toSelf bool) (signals.Info, error) {
+	b := make([]byte, signals.InfoSize)
+	if err := t.copyIn(addr, b); err != nil {
+		return signals.Info{}, err
+	}
+	info := signals.DecodeInfo(b)
+	if (info.Code >= 0 || info.Code == signals.SITkill) && !toSelf {
+		return info, unix.EPERM
+	}
+	info.Signo = int32(sig)
+	return info, nil
+}
+
+func sysRtSigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
+	pid, sig := int32(a[0]), int(a[1])
+	if !signals.Valid(sig) {
+		return 0, unix.EINVAL
+	}
+	tg := t.k.groupByPID(int(pid))
+	if tg == nil {
+		return 0, unix.ESRCH
+	}
+	info, err := t.readQueueInfo(a[2], sig, tg == t.tg)
+	if err != nil {
+		return 0, err
+	}
+	return 0, tg.send(info, nil)
+}
+
+func sysRtTgsigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
+	tgid, tid, sig := int32(a[0]), int32(a[1]), int(a[2])
+	if tgid <= 0 || tid <= 0 || !signals.Valid(sig) {
+		return 0, unix.EINVAL
+	}
+	target := t.k.taskByTID(int(tid))
+	if target == nil || target.tg.pid != int(tgid) {
+		return 0, unix.ESRCH
+	}
+	info, err := t.readQueueInfo(a[3], sig, target.tg == t.tg)
+	if err != nil {
+		return 0, err
+	}
+	return 0, target.tg.send(info, target)
+}
+
+func sysRtSigpending(t *Task, a [6]uint64) (uint64, error) {
+	if a[1] > sigsetSize {
+		return 0, unix.EINVAL
+	}
+	tg := t.tg
+	tg.mu.Lock()
+	set := (t.pending.Pending() | tg.sig.pending.Pending()) & t.sigMask
+	tg.mu.Unlock()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(set))
+	return 0, t.copyOut(a[0], b[:a[1]])
+}
+
+func sysPause(t *Task, a [6]uint64) (uint64, error) {
+	if err := t.waitFor(nil, time.Time{}); err != unix.EINTR {
+		return 0, err
+	}
+	return 0, errRestartNoHand
+}
+
+func sysRtSigsuspend(t *Task, a [6]uint64) (uint64, error) {
+	if a[1] != sigsetSize {
+		return 0, unix.EINVAL
+	}
+	v, err := t.readU64(a[0])
+	if err != nil {
+		return 0, err
+	}
+	// The frame of the handler that ends the wait saves the old mask,
+	// so that rt_sigreturn restores it (handleSignals).
+	t.savedMask, t.haveSavedMask = t.mask(), true
+	t.setMask(signals.Set(v))
+	if err := t.waitFor(nil, time.Time{}); err != unix.EINTR {
+		return 0, err
+	}
+	return 0, errRestartNoHand
+}
+
+func sysRtSigtimedwait(t *Task, a [6]uint64) (uint64, error) {
+	if a[3] != sigsetSize {
+		return 0, unix.EINVAL
+	}
+	v, err := t.readU64(a[0])
+	if err != nil {
+		return 0, err
+	}
+	set := signals.Set(v) &^ signals.Unblockable
+	var deadline time.Time
+	if a[2] != 0 {
+		ts, err := t.readTimespec(a[2])
+		if err != nil {
+			return 0, err
+		}
+		deadline = time.Now().Add(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
+	}
+	tg := t.tg
+	for {
+		tg.mu.Lock()
+		info, ok := t.dequeueLocked(set)
+		if !ok {
+			t.sigWaiting = set
+		}
+		tg.mu.Unlock()
+		if ok {
+			if a[1] != 0 {
+				b := info.Encode()
+				if err := t.copyOut(a[1], b[:]); err != nil {
+					return 0, err
+				}
+			}
+			return uint64(info.Signo), nil
+		}
+		err := t.waitFor(nil, deadline)
+		tg.mu.Lock()
+		t.sigWaiting = 0
+		waited := (t.pending.Pending() | tg.sig.pending.Pending()) & set
+		tg.mu.Unlock()
+		switch {
+		case waited != 0:
+			continue
+		case err == unix.ETIMEDOUT:
+			return 0, unix.EAGAIN
+		case err != nil:
+			return 0, err
+		}
+	}
 }

@@ -119,15 +119,29 @@ func (t *Task) readTimespec(addr uint64) (unix.Timespec, error) {
 	return ts, nil
 }
 
-// sleep blocks for d; an interruption ends it early with EINTR.
-func (t *Task) sleep(d time.Duration) error {
-	if d <= 0 {
+// sleepUntil blocks until deadline. Interrupted, it writes the time
+// left to rem (if non-zero) and is restarted through restart_syscall
+// unless a handler runs (then EINTR), like Linux's nanosleep.
+func (t *Task) sleepUntil(deadline time.Time, rem uint64) error {
+	err := t.waitFor(nil, deadline)
+	switch err {
+	case unix.ETIMEDOUT:
 		return nil
+	case unix.EINTR:
+		if rem != 0 {
+			left := max(time.Until(deadline), 0)
+			var b [16]byte
+			binary.LittleEndian.PutUint64(b[:], uint64(left/time.Second))
+			binary.LittleEndian.PutUint64(b[8:], uint64(left%time.Second))
+			if err := t.copyOut(rem, b[:]); err != nil {
+				return err
+			}
+		}
+		return t.restartWith(func(t *Task) (uint64, error) {
+			return 0, t.sleepUntil(deadline, rem)
+		})
 	}
-	if err := t.waitFor(nil, time.Now().Add(d)); err != unix.ETIMEDOUT {
-		return err
-	}
-	return nil
+	return err
 }
 
 func sysNanosleep(t *Task, a [6]uint64) (uint64, error) {
@@ -135,7 +149,8 @@ func sysNanosleep(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, t.sleep(time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec))
+	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	return 0, t.sleepUntil(time.Now().Add(d), a[1])
 }
 
 func sysClockNanosleep(t *Task, a [6]uint64) (uint64, error) {
@@ -148,12 +163,14 @@ func sysClockNanosleep(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	rem := a[3]
 	if a[1]&timerAbstime != 0 {
 		var now unix.Timespec
 		if err := unix.ClockGettime(id, &now); err != nil {
 			return 0, unix.EINVAL
 		}
 		d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
+		rem = 0 // an absolute sleep has no time left to report
 	}
-	return 0, t.sleep(d)
+	return 0, t.sleepUntil(time.Now().Add(d), rem)
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"sentry/pkg/arch"
-	"sentry/pkg/strace"
+	tr "sentry/pkg/strace"
 )
 
 // Support says how completely the sentry implements a syscall.
@@ -30,7 +30,7 @@ type handler func(t *Task, a [6]uint64) (uint64, error)
 // Syscall describes one syscall once: dispatch, --strace and the
 // compatibility table all read it.
 type Syscall struct {
-	strace.Desc
+	tr.Desc
 	Sysno   arch.Sysno
 	Fn      handler
 	Support Support
@@ -55,6 +55,9 @@ func newSyscallTable() *syscallTable {
 			continue
 		}
 		sc.Sysno = s
+		if d, ok := tr.Describe(s); ok {
+			sc.Desc = d
+		}
 		st.bySysno[s] = &sc
 	}
 	return st
@@ -65,15 +68,16 @@ func newSyscallTable() *syscallTable {
 func (st *syscallTable) lookup(a arch.Arch, nr uint64) *Syscall {
 	s, ok := arch.Lookup(a, nr)
 	if !ok {
-		return &Syscall{Desc: strace.Desc{Name: fmt.Sprintf("syscall_%#x", nr), Args: hexArgs}}
+		return &Syscall{Desc: tr.Desc{Name: fmt.Sprintf("syscall_%#x", nr), Args: hexArgs}}
 	}
 	if sc := st.bySysno[s]; sc != nil {
 		return sc
 	}
-	return &Syscall{Desc: strace.Desc{Name: s.Name(), Args: hexArgs}, Sysno: s}
+	d, _ := tr.Describe(s)
+	return &Syscall{Desc: d, Sysno: s}
 }
 
-var hexArgs = []strace.Arg{{Name: "a0"}, {Name: "a1"}, {Name: "a2"}, {Name: "a3"}, {Name: "a4"}, {Name: "a5"}}
+var hexArgs = []tr.Arg{{Name: "a0"}, {Name: "a1"}, {Name: "a2"}, {Name: "a3"}, {Name: "a4"}, {Name: "a5"}}
 
 // SyscallInfo is one row of the compatibility table.
 type SyscallInfo struct {

@@ -4,7 +4,13 @@ import (
 	"testing"
 
 	"sentry/pkg/arch"
+	tr "sentry/pkg/strace"
 )
+
+func mustSysno(t *testing.T, name string) arch.Sysno {
+	s, _ := arch.SysnoByName(name)
+	return s
+}
 
 // TestSyscallTableIsConsistent guards the one description per syscall:
 // every name is a real Linux syscall of some architecture, appears once,
@@ -21,6 +27,9 @@ func TestSyscallTableIsConsistent(t *testing.T) {
 		seen[sc.Name] = true
 		if len(sc.Args) > 6 {
 			t.Errorf("%s: %d arguments", sc.Name, len(sc.Args))
+		}
+		if _, described := tr.Describe(mustSysno(t, sc.Name)); described && sc.Args != nil {
+			t.Errorf("%s: strace.Describe already describes its arguments; declare it with sys(), not def()", sc.Name)
 		}
 		if sc.Fn == nil && sc.Support != Unsupported {
 			t.Errorf("%s: no handler but marked %v", sc.Name, sc.Support)

@@ -9,6 +9,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -26,12 +27,15 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	envp []string
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
 	limits     rlimits
 	sig        signalState
+	timers     timerTable // alarm, setitimer, timer_create (own lock)
 	exiting    bool
+	noNewPrivs bool
 	exitStatus ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
@@ -58,16 +62,34 @@ type Task struct {
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
 
+	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
+	name      string
+	pdeathSig int
+
 	clearChildTID uint64
 	robustList    uint64
-	sigMask       uint64
 	altStack      stackT
+	exitCode      int // exit(2)'s status, for the group if this is its last task
+
+	// Guarded by tg.mu: senders read them to pick a thread.
+	sigMask    signals.Set
+	pending    signals.Queue // thread-directed signals
+	sigWaiting signals.Set   // signals rt_sigtimedwait is waiting for
+
+	// Owned by the task goroutine (task_signal.go, task_restart.go).
+	savedMask     signals.Set // the mask to restore after rt_sigsuspend
+	haveSavedMask bool
+	restart       restartState
 }
 
 // run is the task goroutine's loop: run user code, serve what stopped it.
 func (t *Task) run() {
 	defer t.exitTask()
+	defer t.k.threads.enter(t)()
 	for {
+		if t.handleSignals() {
+			return
+		}
 		ev, err := t.ctx.Switch(&t.regs)
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -82,15 +104,8 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
-			// Handlers arrive with the signals issue; until then a
-			// synchronous fault takes its default action.
-			t.k.traceSignal(t, ev)
-			t.tg.exitGroup(ExitStatus{Signal: ev.Signo})
-			return
+			t.forceSignal(faultInfo(ev))
 		case platform.EventInterrupted:
-		}
-		if t.tg.isExiting() {
-			return
 		}
 	}
 }
@@ -117,6 +132,8 @@ func (t *Task) syscall() bool {
 			ret = v
 		case errors.Is(err, errExited):
 			done = true
+		case t.setRestart(sc, nr, args, err):
+			ret = negErrno(unix.EINTR)
 		default:
 			ret = negErrno(t.k.errno(err))
 		}
@@ -139,24 +156,40 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 // exitTask ends this thread; the group ends with its last thread.
 func (t *Task) exitTask() {
 	tg := t.tg
+	t.releaseUserState()
 	tg.mu.Lock()
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
+	if last && !tg.exiting {
+		// The last thread left by exit(2): its status is the group's.
+		tg.exiting = true
+		tg.exitStatus = ExitStatus{Code: t.exitCode}
+		close(tg.killed)
+	}
 	tg.mu.Unlock()
 	t.k.mu.Lock()
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
-	t.ctx.Release()
 	if !last {
+		if t.tid == tg.pid {
+			// The host reports the exit of a thread-group leader only
+			// after every other thread's, so the leader's stub thread
+			// stays (stopped) until the group is gone.
+			<-tg.done
+		}
+		t.ctx.Release()
 		return
 	}
+	t.ctx.Release()
+	tg.stopTimers()
 	tg.fds.closeAll()
+	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
-			tr.Killed(t.tid, st.Signal, false)
+			tr.Killed(t.tid, st.Signal, st.Core)
 		} else {
 			tr.Exited(t.tid, st.Code)
 		}

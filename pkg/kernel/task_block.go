@@ -9,13 +9,23 @@ import (
 // Blocking. Every syscall that waits (futex, sleeps, and later reads of
 // pipes and sockets, accept, epoll_wait, wait4) waits through waitFor, so
 // one mechanism makes all of them interruptible: the group being killed,
-// and (with the signals issue) a signal becoming deliverable to the task,
-// which must call t.interrupt().
+// and a signal becoming deliverable to the task (ThreadGroup.send calls
+// t.interrupt() after queueing it).
 
 // waitFor blocks until ready is closed or receives (nil), the deadline
 // passes (ETIMEDOUT; a zero deadline never passes), or the task is
 // interrupted (EINTR). ready may be nil to wait only for the others.
 func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
+	// A token left by an earlier interrupt says nothing now; what counts
+	// is whether a signal is pending. A sender queues first and
+	// interrupts after, so one arriving from here on leaves a new token.
+	select {
+	case <-t.interruptCh:
+	default:
+	}
+	if t.signalPending() {
+		return unix.EINTR
+	}
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
 		d := time.Until(deadline)

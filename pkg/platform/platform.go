@@ -106,6 +106,45 @@ type Context interface {
 	Release()
 }
 
+// Optional capabilities. The kernel asks for them with a type assertion,
+// so a platform that lacks one still builds; the kernel then refuses what
+// needs it (clone of a thread fails with EAGAIN, a signal handler cannot
+// see or change the floating-point state).
+
+// ThreadCreator is implemented by address spaces that can run more than
+// one thread.
+type ThreadCreator interface {
+	// NewThread prepares a new thread of the address space. It is
+	// called from a task goroutine of the address space, between Switch
+	// calls of that task's Context (on ptrace: the host thread is created
+	// through the caller's stub thread).
+	NewThread() (ThreadStarter, error)
+}
+
+// ThreadStarter hands a prepared thread to the goroutine that will drive
+// it.
+type ThreadStarter interface {
+	// Start is called once, by the goroutine of the new task (locked to
+	// its OS thread for life, as for NewAddressSpace), before its first
+	// Switch. The Context's registers are whatever the kernel passes to
+	// Switch.
+	Start() (Context, error)
+}
+
+// FPUContext is implemented by Contexts that can read and write their
+// thread's floating-point state, for signal frames. The bytes are in the
+// architecture's natural format: on amd64 the XSAVE area (legacy FXSAVE
+// region, XSAVE header, components) as PTRACE_GETREGSET(NT_X86_XSTATE)
+// gives it, whose software-reserved bytes 464..511 the signal-frame
+// builder overwrites with _fpx_sw_bytes. Both are called between Switch calls by the owning
+// goroutine.
+type FPUContext interface {
+	FPState() ([]byte, error)
+	// SetFPState returns an error wrapping unix.EINVAL if the host
+	// rejects the state (a corrupted frame).
+	SetFPState([]byte) error
+}
+
 // ErrDead is returned by Switch when the underlying host thread is gone
 // (the address space was released or the stub was killed).
 var ErrDead = errors.New("platform: application thread is gone")

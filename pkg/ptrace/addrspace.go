@@ -18,6 +18,7 @@ type addressSpace struct {
 	// Set by setup, read-only after.
 	reserved []platform.Range
 	vdso     uint64
+	pin      bool // new tracer threads pin themselves next to their stub thread
 
 	// reaped is set once some wait4 has collected the stub's exit.
 	reaped      atomic.Bool

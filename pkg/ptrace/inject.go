@@ -14,13 +14,19 @@ import (
 // application's registers are not restored here: c.cur records what the
 // thread holds now, so the next Switch writes the application's back.
 func (c *context) inject(nr uint64, args ...uint64) (uint64, error) {
+	return c.injectAt(stubSyscall, stubTrapNext, nr, args...)
+}
+
+// injectAt is inject at the syscall instruction at site, whose trap leaves
+// rip at trapNext.
+func (c *context) injectAt(site, trapNext, nr uint64, args ...uint64) (uint64, error) {
 	if c.dead.Load() {
 		return 0, platform.ErrDead
 	}
 	var a [6]uint64
 	copy(a[:], args)
 	r := c.initial
-	r.Rip = stubSyscall
+	r.Rip = site
 	r.Rax = nr
 	// No syscall is in progress: this keeps the host's syscall-restart
 	// logic away from the injected registers.
@@ -51,9 +57,9 @@ func (c *context) inject(nr uint64, args ...uint64) (uint64, error) {
 		if err := ptraceGetRegs(c.tid, &c.cur); err != nil {
 			return 0, c.ptraceError("PTRACE_GETREGS", err)
 		}
-		if c.cur.Rip != stubTrapNext {
+		if c.cur.Rip != trapNext {
 			return 0, fmt.Errorf("ptrace: stub %d trapped at %#x instead of %#x in injected syscall %d",
-				c.tid, c.cur.Rip, uint64(stubTrapNext), nr)
+				c.tid, c.cur.Rip, trapNext, nr)
 		}
 		return c.cur.Rax, nil
 	}

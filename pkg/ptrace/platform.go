@@ -112,7 +112,7 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context)}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin}
 	c := &context{as: as, tid: pid, tracer: tracer}
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {

@@ -103,3 +103,28 @@ func setSIGCHLDDefault() error {
 	}
 	return nil
 }
+
+// ntX86XState is NT_X86_XSTATE, the regset holding the XSAVE area.
+const ntX86XState = 0x202
+
+// ptraceGetXState reads the XSAVE area of tid into buf and returns how
+// many bytes the host wrote.
+func ptraceGetXState(tid int32, buf []byte) (int, error) {
+	iov := unix.Iovec{Base: &buf[0], Len: uint64(len(buf))}
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(tid), ntX86XState, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(iov.Len), nil
+}
+
+// ptraceSetXState writes the XSAVE area of tid from buf; the host checks
+// the header and rejects (EINVAL) what the CPU would fault on.
+func ptraceSetXState(tid int32, buf []byte) error {
+	iov := unix.Iovec{Base: &buf[0], Len: uint64(len(buf))}
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SETREGSET, uintptr(tid), ntX86XState, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}

@@ -162,6 +162,7 @@ func TestStubFilter(t *testing.T) {
 		{"execve", ok(unix.SYS_EXECVE, 0), unix.SECCOMP_RET_KILL_PROCESS},
 		{"x32 munmap", ok(unix.SYS_MUNMAP|0x40000000, 0), unix.SECCOMP_RET_KILL_PROCESS},
 		{"i386 arch", call{unix.AUDIT_ARCH_I386, stubAfterSys, unix.SYS_MUNMAP, 0}, unix.SECCOMP_RET_KILL_PROCESS},
+		{"clone from the clone site", call{unix.AUDIT_ARCH_X86_64, cloneAfterSys, unix.SYS_CLONE, 0}, unix.SECCOMP_RET_ALLOW},
 		{"from another ip", call{unix.AUDIT_ARCH_X86_64, 0x400002, unix.SYS_MUNMAP, 0}, unix.SECCOMP_RET_KILL_PROCESS},
 		{"ip differing in the high half", call{unix.AUDIT_ARCH_X86_64, stubAfterSys & 0xffffffff, unix.SYS_MUNMAP, 0}, unix.SECCOMP_RET_KILL_PROCESS},
 	}

@@ -49,7 +49,10 @@ func stubFilter() []unix.SockFilter {
 	ld(seccompDataArch)
 	jneKill(unix.AUDIT_ARCH_X86_64)
 	ld(seccompDataIPLow)
-	jneKill(uint32(stubAfterSys & 0xffffffff))
+	// Either syscall instruction of the stub page (the clone site's is
+	// only used for clone, but the page is the stub's own code either way).
+	f = append(f, unix.SockFilter{Code: bpfJeqK, K: uint32(stubAfterSys & 0xffffffff), Jt: 1, Jf: 0})
+	jneKill(uint32(cloneAfterSys & 0xffffffff))
 	ld(seccompDataIPHigh)
 	jneKill(uint32(stubAfterSys >> 32))
 	ld(seccompDataNR)

@@ -25,6 +25,17 @@ const (
 	stubAfterSys   = stubSyscall + 2 // what seccomp sees as the instruction pointer
 	stubTrapNext   = stubSyscall + 3
 
+	// The clone site: the new host thread of an application thread is
+	// created by an injected clone here. Both threads return at
+	// cloneAfterSys; the parent (rax != 0) traps at the int3, and the
+	// child (rax == 0) spins at cloneSpin, untraced, until the OS thread
+	// that will drive it attaches (see thread.go).
+	cloneCodeOffset = 0x120
+	cloneSyscall    = stubBase + cloneCodeOffset
+	cloneAfterSys   = cloneSyscall + 2
+	cloneTrapNext   = cloneSyscall + 8
+	cloneSpin       = cloneTrapNext
+
 	// The entry point is never executed while traced (the first stop is
 	// right after execve); if the stub somehow ran untraced it would exit.
 	stubEntryOffset = 0x110
@@ -80,6 +91,14 @@ func stubImage() []byte {
 	copy(img[stubCodeOffset:], []byte{
 		0x0f, 0x05, // syscall
 		0xcc, // int3
+	})
+	copy(img[cloneCodeOffset:], []byte{
+		0x0f, 0x05, // syscall
+		0x48, 0x85, 0xc0, // test %rax, %rax
+		0x74, 0x01, // je spin
+		0xcc,       // int3 (the parent)
+		0xf3, 0x90, // spin: pause
+		0xeb, 0xfc, // jmp spin
 	})
 	copy(img[stubEntryOffset:], []byte{
 		0xb8, 0xe7, 0x00, 0x00, 0x00, // mov $231 (exit_group), %eax

@@ -17,9 +17,16 @@ func decode(c *call) []piece {
 	if len(args) > 0 && args[0].Kind == CloneFlags {
 		return decodeClone(c)
 	}
+	// A FutexOp second argument decides how the rest are shown, whatever
+	// kinds they were given, as strace does.
+	futex := len(args) > 1 && args[1].Kind == FutexOp
 	ps := make([]piece, 0, len(args))
 	for i, a := range args {
-		if p, ok := decodeArg(c, i, a.Kind); ok {
+		k := a.Kind
+		if futex && i > 1 {
+			k = FutexArg
+		}
+		if p, ok := decodeArg(c, i, k); ok {
 			ps = append(ps, p)
 		}
 	}
@@ -120,6 +127,8 @@ func decodeArg(c *call, i int, k ArgKind) (piece, bool) {
 		return text(flags(mremapTab, v&0xffffffff))
 	case Madvise:
 		return text(xval(madviseTab, v&0xffffffff, "MADV_???"))
+	case Fadvice:
+		return text(xval(fadviseTab, v&0xffffffff, "POSIX_FADV_???"))
 	case Signal:
 		return text(SignalName(int(int32(v))))
 	case SigactionPtr:

@@ -48,6 +48,7 @@ const (
 	MmapFlags   // MAP_PRIVATE|MAP_ANONYMOUS
 	MremapFlags // MREMAP_MAYMOVE
 	Madvise     // MADV_DONTNEED
+	Fadvice     // POSIX_FADV_SEQUENTIAL
 
 	Signal         // SIGSEGV
 	SigactionPtr   // in: struct sigaction
@@ -70,7 +71,7 @@ const (
 
 	CloneFlags // first clone argument; it selects strace's named rendering of the whole call
 	Clone3Args // in: struct clone_args; size in the next argument
-	FutexOp    // second futex argument
+	FutexOp    // second futex argument; the arguments after it are shown as FutexArg whatever their kind
 	FutexArg   // third to sixth futex arguments: shown, and how, per the op
 	WaitStatus // out: int status of wait4, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]
 	WaitOptions

@@ -2,8 +2,9 @@
 // logs. It owns the description vocabulary (ArgKind, Arg, RetKind, Desc)
 // that the kernel's syscall table uses, so that dispatch and tracing share
 // one description of every syscall, and the Tracer that turns a call into
-// an `strace -f -o FILE` style line ("strace" format) or one JSON object
-// ("jsonl" format).
+// an `strace -f -o FILE` style line ("strace" format), one JSON object
+// ("jsonl") or the seed kernel's log lines ("maturin"). Describe holds
+// strace's description of the common syscalls, for the kernel's table.
 //
 // Who calls it: the kernel, once per syscall when tracing is on: Enter
 // before the handler runs (input-side arguments such as paths and write

@@ -501,6 +501,8 @@ var lineCases = []lineCase{
 		out:   func(m *fakeMem, a [6]uint64) { m.find(a[0])[6] = 1 },
 		// Not from strace, the revents form from its documentation.
 		ret: 1, want: `17243 poll([{fd=7, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=7, revents=POLLIN}])`},
+	{name: "fadvise64", sys: arch.SysFadvise64, tid: 3967, setup: args(3, 0, 0, 2),
+		want: `3967  fadvise64(3, 0, 0, POSIX_FADV_SEQUENTIAL) = 0`},
 	{name: "umask", sys: arch.SysUmask, tid: 17243, setup: args(0o22),
 		ret: 0o22, want: `17243 umask(022)                        = 022`},
 	{name: "umask 0", sys: arch.SysUmask, tid: 17243, setup: args(0),
@@ -545,5 +547,17 @@ func TestLines(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", strings.TrimSuffix(got, "\n"), c.want)
 			}
 		})
+	}
+}
+
+func TestFutexKindsOverridden(t *testing.T) {
+	// A table that gives futex's later arguments plain kinds still shows
+	// them strace's way.
+	d := &Desc{Name: "futex", Args: []Arg{{"uaddr", Pointer}, {"futex_op", FutexOp}, {"val", Dec}, {"timeout", Pointer}, {"uaddr2", Pointer}, {"val3", Hex}}}
+	var out bytes.Buffer
+	tr := NewTracer(&out, Options{})
+	tr.Exit(tr.Enter(3967, d, [6]uint64{0x7f4f0e4e2a4c, 129, 2147483647, 0, 3, 0}, nil), 0)
+	if want := "3967  futex(0x7f4f0e4e2a4c, FUTEX_WAKE_PRIVATE, 2147483647) = 0\n"; out.String() != want {
+		t.Errorf("got %q want %q", out.String(), want)
 	}
 }

@@ -65,7 +65,7 @@ var descs = [arch.NumSysno]Desc{
 	arch.SysFdatasync:     {Args: []Arg{{"fd", FD}}},
 	arch.SysSync:          {Args: none},
 	arch.SysFallocate:     {Args: []Arg{{"fd", FD}, {"mode", Hex}, {"offset", Dec64}, {"len", Dec64}}},
-	arch.SysFadvise64:     {Args: []Arg{{"fd", FD}, {"offset", Dec64}, {"len", Dec64}, {"advice", Dec}}},
+	arch.SysFadvise64:     {Args: []Arg{{"fd", FD}, {"offset", Dec64}, {"len", Dec64}, {"advice", Fadvice}}},
 	arch.SysGetdents64:    {Args: []Arg{{"fd", FD}, {"dirp", Pointer}, {"count", Udec}}},
 	arch.SysUtimensat:     {Args: []Arg{{"dirfd", AtFD}, {"pathname", Path}, {"times", Pointer}, {"flags", AtFlags}}},
 	arch.SysPipe:          {Args: []Arg{{"pipefd", OutFDPair}}},

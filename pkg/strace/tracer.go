@@ -14,6 +14,9 @@ import (
 const (
 	FormatStrace = "strace" // like `strace -f -o FILE`
 	FormatJSONL  = "jsonl"  // one JSON object per line
+	// FormatMaturin is the seed kernel's log format (shared/REFERENCES.md),
+	// for comparing runs with its logs.
+	FormatMaturin = "maturin"
 )
 
 // DefaultStringLimit is the number of bytes of a buffer, or elements of an
@@ -23,7 +26,7 @@ const DefaultStringLimit = 96
 
 // Options configure a Tracer.
 type Options struct {
-	Format      string // FormatStrace (also for "") or FormatJSONL
+	Format      string // FormatStrace (also for ""), FormatJSONL or FormatMaturin
 	StringLimit int    // strace's -s; 0 means DefaultStringLimit
 	Arch        arch.Arch
 }
@@ -31,9 +34,9 @@ type Options struct {
 // Check reports options a Tracer cannot honour.
 func (o Options) Check() error {
 	switch o.Format {
-	case "", FormatStrace, FormatJSONL:
+	case "", FormatStrace, FormatJSONL, FormatMaturin:
 	default:
-		return fmt.Errorf("strace: unknown trace format %q (want %q or %q)", o.Format, FormatStrace, FormatJSONL)
+		return fmt.Errorf("strace: unknown trace format %q (want %q, %q or %q)", o.Format, FormatStrace, FormatJSONL, FormatMaturin)
 	}
 	if o.StringLimit < 0 {
 		return fmt.Errorf("strace: negative string limit %d", o.StringLimit)
@@ -48,7 +51,9 @@ type Tracer struct {
 	w     io.Writer
 	o     Options
 	limit int
-	jsonl bool
+	// whole says lines are written only at Exit, with no
+	// unfinished/resumed halves (jsonl, maturin).
+	whole bool
 
 	mu sync.Mutex
 	// queue holds, in entry order, calls entered whose first half has not
@@ -76,7 +81,7 @@ type Pending struct {
 // NewTracer returns a Tracer writing to w. An unknown Format writes the
 // strace format (see Options.Check).
 func NewTracer(w io.Writer, o Options) *Tracer {
-	t := &Tracer{w: w, o: o, limit: o.StringLimit, jsonl: o.Format == FormatJSONL}
+	t := &Tracer{w: w, o: o, limit: o.StringLimit, whole: o.Format == FormatJSONL || o.Format == FormatMaturin}
 	if t.limit <= 0 {
 		t.limit = DefaultStringLimit
 	}
@@ -110,7 +115,7 @@ func (t *Tracer) Enter(tid int, d *Desc, args [6]uint64, mem Memory) *Pending {
 			break
 		}
 	}
-	if t.jsonl {
+	if t.whole {
 		return p
 	}
 	t.mu.Lock()
@@ -126,7 +131,7 @@ func (t *Tracer) Enter(tid int, d *Desc, args [6]uint64, mem Memory) *Pending {
 // thread waits in. It costs a "resumed" line even if nothing else is
 // written meanwhile, so callers use it only for waits that may be long.
 func (t *Tracer) Blocking(p *Pending) {
-	if t == nil || p == nil || t.jsonl {
+	if t == nil || p == nil || t.whole {
 		return
 	}
 	t.mu.Lock()
@@ -171,9 +176,13 @@ func (t *Tracer) Exit(p *Pending, ret uint64) {
 		tail = append(tail, s)
 	}
 	res := result(c)
-	if t.jsonl {
+	if t.whole {
 		t.mu.Lock()
-		t.out = appendJSONCall(t.out[:0], p, tail, res)
+		if t.o.Format == FormatMaturin {
+			t.out = appendMaturinCall(t.out[:0], p)
+		} else {
+			t.out = appendJSONCall(t.out[:0], p, tail, res)
+		}
 		t.write()
 		t.mu.Unlock()
 		return
@@ -278,14 +287,18 @@ func (t *Tracer) write() {
 }
 
 // event writes a line that is not a syscall (signal, exit), after any
-// pending first halves.
+// pending first halves. The maturin format shows the strace line.
 func (t *Tracer) event(tid int, s string, js []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out = t.out[:0]
-	if t.jsonl {
+	switch t.o.Format {
+	case FormatJSONL:
 		t.out = append(t.out, js...)
-	} else {
+	case FormatMaturin:
+		t.out = append(t.out, s...)
+		t.out = append(t.out, '\n')
+	default:
 		t.flushQueue(len(t.queue))
 		t.last = nil
 		t.appendPrefixed(tid, s)

@@ -277,6 +277,7 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{}, true},
 		{Options{Format: "strace", StringLimit: 32}, true},
 		{Options{Format: "jsonl"}, true},
+		{Options{Format: "maturin"}, true},
 		{Options{Format: "xml"}, false},
 		{Options{StringLimit: -1}, false},
 	} {
@@ -341,4 +342,28 @@ func FuzzDecode(f *testing.F) {
 			tr.Exit(tr.Enter(1, &d, [6]uint64{a0, a1, a2, a0, a1, a2}, m), uint64(ret))
 		}
 	})
+}
+
+func TestMaturin(t *testing.T) {
+	m := newMem()
+	var out bytes.Buffer
+	tr := NewTracer(&out, Options{Format: FormatMaturin, Arch: arch.RISCV64})
+	tr.Exit(tr.Enter(3, desc(t, arch.SysMmap), [6]uint64{0, 0x5000, 3, 0x22, ^uint64(0), 0}, m), 0xd49000)
+	tr.Exit(tr.Enter(3, desc(t, arch.SysClone), [6]uint64{0x7d0f00, 0x542ef0, 0x542f40, 0x542fe8, 0x41d01a8, 0x542fe8}, m), 4)
+	tr.Exit(tr.Enter(3, desc(t, arch.SysOpenat), [6]uint64{atFDCWD, m.str("/x"), 0}, m), uint64(neg(-2)))
+	tr.Exit(tr.Enter(3, desc(t, arch.SysMmap), [6]uint64{0, 0x1000, 0, 0x22, ^uint64(0), 0}, m), 0x1000)
+	tr.Exited(3, 0)
+	want := `Syscall MMAP, [0, 5000, 3, 22, ffffffffffffffff, 0]
+mmap start=0 len=5000 prot=[PROT_READ | PROT_WRITE] flags=[MAP_PRIVATE | MAP_ANONYMOUS] fd=-1 offset=0
+ ...ret -> 13930496(0xd49000)
+Syscall CLONE, [7d0f00, 542ef0, 542f40, 542fe8, 41d01a8, 542fe8] ...ret -> 4(0x4)
+Syscall OPEN, [ffffffffffffff9c, 10000, 0, 0, 0, 0] ...ret -> ENOENT
+Syscall MMAP, [0, 1000, 0, 22, ffffffffffffffff, 0]
+mmap start=0 len=1000 prot=[(empty)] flags=[MAP_PRIVATE | MAP_ANONYMOUS] fd=-1 offset=0
+ ...ret -> 4096(0x1000)
++++ exited with 0 +++
+`
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
 }

@@ -25,6 +25,8 @@ type Dentry struct {
 	mem   *memInode
 	host  *hostNode
 	synth Node
+	styp  uint32 // synth's S_IFMT bits, read when the dentry was made
+	anon  *File  // what a magic link to an anonymous file resolved to
 
 	// children caches looked-up entries. For in-memory directories it is
 	// the directory's content; entries with a nil mem are a cache of the
@@ -44,7 +46,7 @@ func (d *Dentry) typ() uint32 {
 	case d.host != nil:
 		return d.host.typ
 	case d.synth != nil:
-		return d.synth.Stat().Mode & unix.S_IFMT
+		return d.styp
 	}
 	return 0
 }
@@ -112,7 +114,7 @@ func (d *Dentry) stat() (Stat, error) {
 		}
 		return st, err
 	case d.synth != nil:
-		return d.synth.Stat(), nil
+		return d.fs.synthStat(d), nil
 	}
 	return Stat{}, unix.ENOENT
 }
@@ -125,7 +127,7 @@ func (d *Dentry) ino() uint64 {
 	case d.host != nil:
 		return d.host.ino
 	case d.synth != nil:
-		return d.synth.Stat().Ino
+		return d.fs.synthStat(d).Ino
 	}
 	return 0
 }

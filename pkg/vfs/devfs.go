@@ -28,6 +28,7 @@ var devices = []struct {
 	{"random", devRandom, 1, 8},
 	{"urandom", devURandom, 1, 9},
 	{"tty", devTTY, 5, 0},
+	{"console", devTTY, 5, 1},
 }
 
 var devLinks = []struct{ name, target string }{

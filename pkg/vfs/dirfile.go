@@ -35,7 +35,9 @@ func (fs *FS) listDir(d *Dentry) ([]Dirent, error) {
 		{Ino: fs.dotdot(d).ino(), Type: unix.DT_DIR, Name: ".."},
 	}
 	if d.synth != nil {
-		ents, err := d.synth.Readdir()
+		var ents []Dirent
+		var err error
+		fs.synthCall(func() { ents, err = d.synth.Readdir() })
 		if err != nil {
 			return nil, err
 		}

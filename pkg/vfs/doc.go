@@ -10,7 +10,7 @@
 //     the host. Volumes mount host directories (writable or read-only) at
 //     guest paths; /dev is an in-memory devfs; /proc and /sys are empty
 //     read-only placeholders until the kernel mounts its own synthetic
-//     filesystems there (FS.Mount with a Node tree).
+//     filesystems there (FS.MountTyped with a Node tree).
 //   - Path resolution, done here component by component: ".." at the root
 //     stays at the root, symlinks are read and resolved against the guest
 //     tree (never by the host), with Linux's limits and errnos.
@@ -26,12 +26,24 @@
 //   - The overlay's lower layer is never modified.
 //   - Errors an application can cause are unix.Errno values (Linux errnos);
 //     failures of the sentry itself (New) are wrapped Go errors.
-//   - The application is assumed to run as uid 0: permission bits are not
-//     enforced except that X_OK needs some execute bit on non-directories.
+//   - Identity and permissions: the application has the sentry's own uid
+//     and gid (what getuid returns) and is treated as privileged, like
+//     root with CAP_DAC_OVERRIDE: permission bits are recorded (chmod,
+//     chown in the overlay, real chown in volumes) but not enforced,
+//     except that X_OK and exec need some execute bit on non-directories
+//     and read-only mounts refuse writes with EROFS. The host kernel
+//     still enforces its own permissions on volume files.
 //
-// Not yet: mknod/FIFOs, O_TMPFILE, statfs, xattrs, chown, a bound on the
-// dentry cache (host entries looked up stay cached, revalidated on use),
-// pipes (they will be a FileImpl here).
+// Also here: advisory locks (lock.go: POSIX, OFD and flock tables keyed
+// by object), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
+// statfs per mount, and the mount table for /proc/PID/mountinfo. Synthetic
+// filesystems (the kernel's procfs and sysfs, package procfs) are Node
+// trees whose methods run without FS.mu held (synth.go); /proc/PID/fd/N
+// links are MagicLinks that reach the open file itself.
+//
+// Not yet: mknod of FIFOs and devices, xattrs, linkat of an O_TMPFILE
+// file, a bound on the dentry cache (host entries looked up stay cached,
+// revalidated on use), pipes (they will be a FileImpl here).
 //
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,
@@ -40,6 +52,7 @@
 // Concurrency and lock order: File.mu (offset, flags, directory snapshot)
 // -> FS.mu (the whole dentry tree: names, children, whiteouts, mounts,
 // copy-up) -> memInode.mu (an in-memory inode's data and metadata).
+// lockTable.mu (advisory locks) is taken alone, never with the others.
 // Namespace operations hold FS.mu for their whole duration, which makes
 // them atomic with respect to each other; reads and writes of open files
 // never take FS.mu (except directory listings), so data I/O of different

@@ -67,6 +67,12 @@ type File struct {
 	isDir  bool
 	name   string
 
+	// heldLocks is set once an OFD or flock lock was taken through f,
+	// so its last DecRef releases them.
+	heldLocks     atomic.Bool
+	anonLocksOnce sync.Once
+	anonLocks     *lockTable
+
 	mu      sync.Mutex // guards off, flags, dirents
 	off     int64
 	flags   int
@@ -88,6 +94,9 @@ func (f *File) IncRef() { f.refs.Add(1) }
 // DecRef drops a reference; the last one releases the file.
 func (f *File) DecRef() {
 	if f.refs.Add(-1) == 0 && f.impl != nil {
+		if f.heldLocks.Load() {
+			f.releaseFileLocks()
+		}
 		f.impl.Release()
 	}
 }
@@ -102,6 +111,13 @@ func (f *File) Name() string {
 		return f.dentry.Path()
 	}
 	return f.name
+}
+
+// Offset returns the file position (fdinfo's pos).
+func (f *File) Offset() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.off
 }
 
 // Impl returns the implementation, so that the package providing it can

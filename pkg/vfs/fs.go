@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -44,6 +45,9 @@ type mount struct {
 	point    *Dentry // the dentry this mount covers; nil for the root mount
 	readOnly bool
 	dev      uint64 // st_dev of in-memory inodes of this mount
+
+	source    string // a volume's host directory
+	synthType string // a synthetic filesystem's type name (proc, sysfs)
 }
 
 // FS is the whole mount tree of one sandbox. It is safe for concurrent
@@ -53,6 +57,7 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
+	locks   lockTable // advisory locks; its own mutex, taken after File.mu
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -83,6 +88,10 @@ func New(opts Options) (*FS, error) {
 	}
 	if err := fs.mountDevfs("/dev"); err != nil {
 		return nil, fmt.Errorf("vfs: /dev: %w", err)
+	}
+	// POSIX shared memory and semaphores live in a tmpfs of their own.
+	if _, err := fs.mountMem("/dev/shm", false, 01777); err != nil {
+		return nil, fmt.Errorf("vfs: /dev/shm: %w", err)
 	}
 	for _, p := range []string{"/proc", "/sys"} {
 		if _, err := fs.mountMem(p, true, 0555); err != nil {
@@ -168,6 +177,7 @@ func (fs *FS) mountVolume(v Volume) error {
 		return err
 	}
 	m := fs.newMount(kindHost, v.ReadOnly)
+	m.source = v.Host
 	fs.attach(point, m, &Dentry{host: host})
 	return nil
 }
@@ -176,6 +186,12 @@ func (fs *FS) mountVolume(v Volume) error {
 // directory p (absolute), on top of whatever is mounted there. Synthetic
 // filesystems are read-only to the application.
 func (fs *FS) Mount(p string, root Node) error {
+	return fs.MountTyped(p, root, "none")
+}
+
+// MountTyped is Mount with the filesystem type mountinfo and statfs show
+// ("proc", "sysfs").
+func (fs *FS) MountTyped(p string, root Node, fsType string) error {
 	if root.Stat().Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("vfs: mount %s: root is not a directory", p)
 	}
@@ -189,7 +205,8 @@ func (fs *FS) Mount(p string, root Node) error {
 		return fmt.Errorf("vfs: mount %s: cannot mount inside a synthetic filesystem", p)
 	}
 	m := fs.newMount(kindSynth, true)
-	fs.attach(point, m, &Dentry{synth: root})
+	m.synthType = fsType
+	fs.attach(point, m, &Dentry{synth: root, styp: unix.S_IFDIR})
 	return nil
 }
 
@@ -222,4 +239,28 @@ func (fs *FS) OverlayWrites() []string {
 	walk(fs.root)
 	sort.Strings(out)
 	return out
+}
+
+// overlayReportMax bounds the paths ReportOverlayWrites names one by one.
+const overlayReportMax = 20
+
+// ReportOverlayWrites tells the user, on w, which files the application
+// wrote only to the in-memory overlay (paths from OverlayWrites): they
+// are gone when the sentry exits. It writes nothing when paths is empty.
+func ReportOverlayWrites(w io.Writer, paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	noun := "files"
+	if len(paths) == 1 {
+		noun = "file"
+	}
+	fmt.Fprintf(w, "sentry: %d %s written only to the in-memory overlay, now discarded (mount a volume with -v HOST:GUEST to keep them):\n", len(paths), noun)
+	for i, p := range paths {
+		if i == overlayReportMax {
+			fmt.Fprintf(w, "  ... and %d more\n", len(paths)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", p)
+	}
 }

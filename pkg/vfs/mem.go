@@ -37,6 +37,8 @@ type memInode struct {
 	target  string  // symlinks
 	device  devKind // character devices served by devfs
 	written bool    // regular file whose content exists only in memory
+	seals   int     // memfd seals (F_SEAL_*)
+	tmpfile bool    // made by O_TMPFILE without O_EXCL: linkat may name it
 }
 
 func (fs *FS) newMem(m *mount, mode uint32, rdev uint64) *memInode {

@@ -4,7 +4,8 @@ import "golang.org/x/sys/unix"
 
 // memFile is an open in-memory regular file.
 type memFile struct {
-	m *memInode
+	m     *memInode
+	memfd bool // made by memfd_create: may carry seals
 }
 
 func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
@@ -16,12 +17,18 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
+	if err := f.sealCheck(0, off+int64(len(p)), f.m.size); err != nil {
+		return 0, err
+	}
 	return f.m.writeAtLocked(p, off)
 }
 
 func (f *memFile) Append(p []byte) (int, int64, error) {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
+	if err := f.sealCheck(0, f.m.size+int64(len(p)), f.m.size); err != nil {
+		return 0, f.m.size, err
+	}
 	n, err := f.m.writeAtLocked(p, f.m.size)
 	return n, f.m.size, err
 }
@@ -31,6 +38,9 @@ func (f *memFile) Stat() (Stat, error) { return f.m.stat(), nil }
 func (f *memFile) Truncate(size int64) error {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
+	if s := f.m.seals; (s&SealShrink != 0 && size < f.m.size) || (s&SealGrow != 0 && size > f.m.size) {
+		return unix.EPERM
+	}
 	return f.m.truncateLocked(size)
 }
 

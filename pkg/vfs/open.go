@@ -10,15 +10,29 @@ import (
 // an absolute path means the root). flags are open(2)'s; O_CLOEXEC is left
 // to the fd table. mode is the creation mode, already umask-ed.
 func (fs *FS) OpenAt(dir *Dentry, path string, flags int, mode uint32) (*File, error) {
+	return fs.OpenAt2(dir, path, flags, mode, 0)
+}
+
+// OpenAt2 is openat2: OpenAt with RESOLVE_* flags restricting the walk.
+// RESOLVE_BENEATH and RESOLVE_IN_ROOT take dir as the root they confine
+// the walk to; RESOLVE_CACHED is served like an uncached lookup except
+// that it refuses what could block (O_CREAT, O_TRUNC) with EAGAIN.
+func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve uint64) (*File, error) {
+	if resolve&ResolveCached != 0 && flags&(unix.O_CREAT|unix.O_TRUNC|unix.O_TMPFILE) != 0 {
+		return nil, unix.EAGAIN
+	}
 	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-		return nil, unix.EOPNOTSUPP
+		return fs.openTmpfile(dir, path, flags, mode)
 	}
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
+	w := &walker{fs: fs, resolve: resolve, root: dir}
+	if w.root == nil {
+		w.root = fs.root
+	}
 	if flags&unix.O_CREAT == 0 {
 		d, err := w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
 		if err != nil {
@@ -71,6 +85,17 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 				if flags&unix.O_NOFOLLOW != 0 {
 					return nil, nil, unix.ELOOP
 				}
+				if _, ok := c.synth.(MagicLink); ok {
+					// /proc/PID/fd/N stands for an existing file.
+					d, err := w.follow(parent, c)
+					if err != nil {
+						return nil, nil, err
+					}
+					if d.isDir() {
+						return nil, nil, unix.EISDIR
+					}
+					return d, nil, nil
+				}
 				if path, err = w.readlink(c); err != nil {
 					return nil, nil, err
 				}
@@ -110,6 +135,10 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		f.isDir = d.isDir()
 		return f, nil
 	}
+	if d.anon != nil {
+		d.anon.IncRef()
+		return d.anon, nil
+	}
 	acc := flags & unix.O_ACCMODE
 	write := acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0
 	typ := d.typ()
@@ -138,7 +167,11 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 	var err error
 	switch {
 	case d.synth != nil:
-		f.impl, err = d.synth.Open(flags)
+		var impl FileImpl
+		fs.synthCall(func() { impl, err = d.synth.Open(flags) })
+		if err == nil {
+			f.impl = synthFile{impl, d.mnt.dev}
+		}
 	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
 			f.impl, err = openMem(d.mem, flags)

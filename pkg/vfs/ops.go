@@ -147,6 +147,28 @@ func (fs *FS) LinkAt(oldDir *Dentry, oldPath string, newDir *Dentry, newPath str
 	if err != nil {
 		return err
 	}
+	return fs.linkTo(w, src, newDir, newPath)
+}
+
+// LinkFile is linkat(fd, "", newdir, newpath, AT_EMPTY_PATH): a new name
+// for the open file f, which is how an O_TMPFILE file gets one.
+func (f *File) LinkFile(newDir *Dentry, newPath string) error {
+	if f.dentry == nil {
+		return unix.ENOENT
+	}
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	return f.fs.linkTo(&walker{fs: f.fs}, f.dentry, newDir, newPath)
+}
+
+// linkTo makes newPath a new link to src. Caller holds FS.mu.
+func (fs *FS) linkTo(w *walker, src *Dentry, newDir *Dentry, newPath string) error {
+	if src.anon != nil {
+		return unix.EXDEV
+	}
+	if src.dead && (src.mem == nil || !src.mem.tmpfile) {
+		return unix.ENOENT
+	}
 	parent, name, trailing, err := w.walkParent(newDir, newPath)
 	if err != nil {
 		return err
@@ -386,6 +408,23 @@ func (fs *FS) UtimesAt(dir *Dentry, path string, atime, mtime unix.Timespec, fol
 	if err != nil {
 		return err
 	}
+	return fs.setTimes(d, atime, mtime)
+}
+
+// SetTimes is futimens on the file's location.
+func (f *File) SetTimes(atime, mtime unix.Timespec) error {
+	if f.dentry == nil {
+		if f.impl == nil {
+			return unix.EBADF
+		}
+		return nil
+	}
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	return f.fs.setTimes(f.dentry, atime, mtime)
+}
+
+func (fs *FS) setTimes(d *Dentry, atime, mtime unix.Timespec) error {
 	if atime.Nsec == UtimeOmit && mtime.Nsec == UtimeOmit {
 		return nil
 	}

@@ -19,7 +19,23 @@ const (
 type walker struct {
 	fs    *FS
 	links int
+	// resolve holds openat2's RESOLVE_* flags; root is the directory
+	// RESOLVE_BENEATH and RESOLVE_IN_ROOT confine the walk to.
+	resolve uint64
+	root    *Dentry
 }
+
+// openat2 resolve flags (linux/openat2.h).
+const (
+	ResolveNoXdev       = 0x01
+	ResolveNoMagiclinks = 0x02
+	ResolveNoSymlinks   = 0x04
+	ResolveBeneath      = 0x08
+	ResolveInRoot       = 0x10
+	ResolveCached       = 0x20
+)
+
+func (w *walker) scoped() bool { return w.resolve&(ResolveBeneath|ResolveInRoot) != 0 }
 
 func splitPath(p string) []string {
 	parts := strings.Split(p, "/")
@@ -45,7 +61,14 @@ func (w *walker) walkParent(start *Dentry, p string) (*Dentry, string, bool, err
 	}
 	cur := start
 	if p[0] == '/' || cur == nil {
-		cur = w.fs.root
+		switch {
+		case w.resolve&ResolveBeneath != 0:
+			return nil, "", false, unix.EXDEV
+		case w.resolve&ResolveInRoot != 0:
+			cur = w.root
+		default:
+			cur = w.fs.root
+		}
 	}
 	if p[0] != '/' && !cur.isDir() {
 		return nil, "", false, unix.ENOTDIR
@@ -75,13 +98,28 @@ func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, erro
 	case "", ".":
 		return dir, nil
 	case "..":
-		return w.fs.dotdot(dir), nil
+		if w.scoped() && dir == w.root {
+			if w.resolve&ResolveBeneath != 0 {
+				return nil, unix.EXDEV
+			}
+			return dir, nil
+		}
+		up := w.fs.dotdot(dir)
+		if w.resolve&ResolveNoXdev != 0 && up.mnt != dir.mnt {
+			return nil, unix.EXDEV
+		}
+		return up, nil
 	}
 	child, err := w.fs.lookupChild(dir, name)
 	if err != nil {
 		return nil, err
 	}
-	child = crossMounts(child)
+	if over := crossMounts(child); over != child {
+		if w.resolve&ResolveNoXdev != 0 {
+			return nil, unix.EXDEV
+		}
+		child = over
+	}
 	if follow && child.isSymlink() {
 		return w.follow(dir, child)
 	}
@@ -90,6 +128,19 @@ func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, erro
 
 // follow resolves the symlink link found in dir.
 func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
+	if ml, ok := link.synth.(MagicLink); ok {
+		switch {
+		case w.resolve&(ResolveNoMagiclinks|ResolveNoSymlinks) != 0:
+			return nil, unix.ELOOP
+		case w.scoped():
+			return nil, unix.EXDEV
+		}
+		w.links++
+		if w.links > maxSymlinks {
+			return nil, unix.ELOOP
+		}
+		return w.fs.followMagic(link, ml)
+	}
 	target, err := w.readlink(link)
 	if err != nil {
 		return nil, err
@@ -100,6 +151,9 @@ func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
 // readlink reads a symlink on the way through it, counting it against the
 // limit.
 func (w *walker) readlink(link *Dentry) (string, error) {
+	if w.resolve&ResolveNoSymlinks != 0 {
+		return "", unix.ELOOP
+	}
 	w.links++
 	if w.links > maxSymlinks {
 		return "", unix.ELOOP
@@ -138,14 +192,14 @@ func (fs *FS) lookupChild(dir *Dentry, name string) (*Dentry, error) {
 		return nil, unix.ENOENT
 	}
 	if dir.synth != nil {
-		n, err := dir.synth.Lookup(name)
+		var n Node
+		var err error
+		fs.synthCall(func() { n, err = dir.synth.Lookup(name) })
 		if err != nil {
 			return nil, err
 		}
 		// Synthetic entries are not cached: their content is generated.
-		c := dir.newChild(name)
-		c.synth = n
-		return c, nil
+		return fs.newSynthChild(dir, name, n), nil
 	}
 	if c, ok := dir.children[name]; ok {
 		if c.mem != nil || c.host == nil || c.mounted != nil || c.host.matches() {
@@ -181,7 +235,10 @@ func (fs *FS) readlink(d *Dentry) (string, error) {
 	case d.host != nil:
 		return d.host.readlink()
 	case d.synth != nil:
-		return d.synth.Readlink()
+		var s string
+		var err error
+		fs.synthCall(func() { s, err = d.synth.Readlink() })
+		return s, err
 	}
 	return "", unix.EINVAL
 }

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +27,28 @@ func NewHostStdio(fd int, name string) *File {
 	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
 		flags = fl & (unix.O_ACCMODE | unix.O_APPEND)
 	}
-	return NewFile(impl, flags, name)
+	return NewFile(impl, flags, stdioName(fd, name))
+}
+
+// stdioName is what /proc/PID/fd shows for a stdio fd: what Linux would
+// show for the host object behind it when that says nothing about the
+// host's tree (a pipe, a socket, /dev/null), else name.
+func stdioName(fd int, name string) string {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return name
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFIFO:
+		return fmt.Sprintf("pipe:[%d]", st.Ino)
+	case unix.S_IFSOCK:
+		return fmt.Sprintf("socket:[%d]", st.Ino)
+	case unix.S_IFCHR:
+		if st.Rdev == unix.Mkdev(1, 3) {
+			return "/dev/null"
+		}
+	}
+	return name
 }
 
 // wait reports EAGAIN when the app asked for non-blocking I/O and the host

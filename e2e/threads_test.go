@@ -1,0 +1,23 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// runC builds testdata/c/NAME.c with flags and runs it under the sentry.
+func runC(t *testing.T, name string, flags ...string) result {
+	t.Helper()
+	bin := buildC(t, name, flags...)
+	return sentry(t, "run", bin)
+}
+
+func TestPthreadsMutexCondvarJoinTLSAndTIDs(t *testing.T) {
+	r := runC(t, "threads", "-pthread")
+	if r.status != 0 || r.stdout != "threads ok\n" {
+		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stderr, "unsupported syscall") {
+		t.Errorf("unsupported syscalls:\n%s", r.stderr)
+	}
+}

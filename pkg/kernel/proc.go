@@ -1,0 +1,228 @@
+package kernel
+
+import (
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+	"sentry/pkg/vfs/procfs"
+	"sentry/pkg/vm"
+)
+
+// The kernel's side of /proc and /sys: it implements procfs.Kernel and
+// procfs.Process over its own state, and mounts both trees.
+
+// mountProc mounts /proc and /sys on the kernel's filesystem.
+func (k *Kernel) mountProc() error {
+	if err := k.cfg.FS.MountTyped("/proc", procfs.New(procKernel{k}), "proc"); err != nil {
+		return err
+	}
+	return k.cfg.FS.MountTyped("/sys", procfs.NewSys(procKernel{k}), "sysfs")
+}
+
+// osThreads maps host thread IDs to tasks. Each task goroutine is locked
+// to its OS thread for life (see Kernel.Run), so the host TID of the
+// thread running a syscall handler identifies the calling task without
+// passing it through the vfs.
+type osThreads struct{ m sync.Map }
+
+func (o *osThreads) enter(t *Task) func() {
+	tid := unix.Gettid()
+	o.m.Store(tid, t)
+	return func() { o.m.Delete(tid) }
+}
+
+func (o *osThreads) current() *Task {
+	if v, ok := o.m.Load(unix.Gettid()); ok {
+		return v.(*Task)
+	}
+	return nil
+}
+
+// procKernel is the kernel as procfs sees it.
+type procKernel struct{ k *Kernel }
+
+func (p procKernel) Caller() (int, int) {
+	if t := p.k.threads.current(); t != nil {
+		return t.tg.pid, t.tid
+	}
+	return 0, 0
+}
+
+func (p procKernel) PIDs() []int {
+	p.k.mu.Lock()
+	defer p.k.mu.Unlock()
+	seen := map[int]bool{}
+	var out []int
+	for _, t := range p.k.tasks {
+		if !seen[t.tg.pid] {
+			seen[t.tg.pid] = true
+			out = append(out, t.tg.pid)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (p procKernel) Process(pid int) procfs.Process {
+	p.k.mu.Lock()
+	defer p.k.mu.Unlock()
+	t := p.k.tasks[pid]
+	if t == nil || t.tg.pid != pid {
+		return nil
+	}
+	return procTG{t.tg}
+}
+
+var hostCPUInfo = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+})
+
+func (p procKernel) System() procfs.System {
+	var si unix.Sysinfo_t
+	_ = unix.Sysinfo(&si)
+	p.k.mu.Lock()
+	threads, last := len(p.k.tasks), p.k.nextTID-1
+	p.k.mu.Unlock()
+	return procfs.System{
+		Hostname: p.k.cfg.Hostname, Release: p.k.host.release, Version: p.k.host.version,
+		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: hostCPUInfo(),
+		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
+		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
+	}
+}
+
+func (p procKernel) Mounts() []vfs.MountInfo { return p.k.cfg.FS.Mounts() }
+
+// procTG is a thread group as procfs sees it.
+type procTG struct{ tg *ThreadGroup }
+
+func (p procTG) Status() procfs.Status {
+	tg := p.tg
+	tg.mu.Lock()
+	n := len(tg.tasks)
+	var lead *Task
+	for _, t := range tg.tasks {
+		if lead == nil || t.tid < lead.tid {
+			lead = t
+		}
+	}
+	tg.mu.Unlock()
+	var size uint64
+	for _, m := range tg.mm.Maps() {
+		size += m.End - m.Start
+	}
+	tg.fs.mu.Lock()
+	umask := tg.fs.umask
+	tg.fs.mu.Unlock()
+	comm := ""
+	state := byte('S')
+	if lead != nil {
+		comm = lead.comm()
+	}
+	if c := tg.k.threads.current(); c != nil && c.tg == tg {
+		state = 'R'
+	}
+	return procfs.Status{
+		PID: tg.pid, PGID: tg.pid, SID: tg.pid, Comm: comm, State: state,
+		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
+		VmSize: size, VmRSS: size, Umask: umask,
+	}
+}
+
+func (p procTG) Tasks() []int {
+	p.tg.mu.Lock()
+	defer p.tg.mu.Unlock()
+	var out []int
+	for tid := range p.tg.tasks {
+		out = append(out, tid)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (p procTG) TaskComm(tid int) (string, bool) {
+	p.tg.mu.Lock()
+	t := p.tg.tasks[tid]
+	p.tg.mu.Unlock()
+	if t == nil {
+		return "", false
+	}
+	return t.comm(), true
+}
+
+func (p procTG) Cmdline() []string { return p.tg.argv }
+func (p procTG) Environ() []string { return p.tg.envp }
+func (p procTG) Exe() string       { return p.tg.exe }
+
+func (p procTG) Cwd() *vfs.Dentry {
+	p.tg.fs.mu.Lock()
+	defer p.tg.fs.mu.Unlock()
+	return p.tg.fs.cwd
+}
+
+// Maps adds the platform's reserved ranges the application can see (the
+// vDSO and its data page) to the address space's own mappings.
+func (p procTG) Maps() []vm.VMAInfo {
+	maps := p.tg.mm.Maps()
+	vdso := p.tg.as.VDSO()
+	if vdso == 0 || !p.tg.k.cfg.VDSO {
+		return maps
+	}
+	res := p.tg.as.Reserved()
+	for _, r := range res {
+		if r.Start <= vdso && vdso < r.End {
+			maps = append(maps, vm.VMAInfo{Start: r.Start, End: r.End, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "[vdso]"})
+			for _, v := range res {
+				if v.End == r.Start {
+					maps = append(maps, vm.VMAInfo{Start: v.Start, End: v.End, Prot: unix.PROT_READ, Name: "[vvar]"})
+				}
+			}
+		}
+	}
+	sort.Slice(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
+	return maps
+}
+
+func (p procTG) Limits() [16][2]uint64 {
+	p.tg.mu.Lock()
+	defer p.tg.mu.Unlock()
+	var out [16][2]uint64
+	for i, l := range p.tg.limits {
+		out[i] = [2]uint64{l.cur, l.max}
+	}
+	return out
+}
+
+func (p procTG) FDs() []int {
+	t := p.tg.fds
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []int
+	for fd, e := range t.slots {
+		if e.file != nil {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+func (p procTG) FD(fd int) (*vfs.File, bool, bool) {
+	t := p.tg.fds
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || fd >= len(t.slots) || t.slots[fd].file == nil {
+		return nil, false, false
+	}
+	e := t.slots[fd]
+	e.file.IncRef()
+	return e.file, e.cloexec, true
+}

@@ -1,0 +1,121 @@
+package kernel
+
+// What a thread leaves behind in user memory when it ends (Linux's
+// exit_robust_list and mm_release): robust futexes it held are marked
+// FUTEX_OWNER_DIED and a waiter is woken; the CLONE_CHILD_CLEARTID word is
+// zeroed and woken, which is how pthread_join learns of the exit.
+
+const (
+	futexWaiters    = 0x80000000
+	futexOwnerDied  = 0x40000000
+	futexTIDMask    = 0x3fffffff
+	robustListLimit = 2048 // ROBUST_LIST_LIMIT: bounds a looping list
+	robustHeadSize  = 24
+)
+
+func (t *Task) releaseUserState() {
+	t.exitRobustList()
+	if addr := t.clearChildTID; addr != 0 {
+		t.clearChildTID = 0
+		if t.writeU32(addr, 0) == nil {
+			t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
+		}
+	}
+}
+
+// exitRobustList walks the robust list: head { next, futex_offset,
+// list_op_pending }. Every error just ends the walk, as in Linux.
+func (t *Task) exitRobustList() {
+	head := t.robustList
+	if head == 0 {
+		return
+	}
+	t.robustList = 0
+	next, err := t.readU64(head)
+	if err != nil {
+		return
+	}
+	off, err := t.readU64(head + 8)
+	if err != nil {
+		return
+	}
+	pending, err := t.readU64(head + 16)
+	if err != nil {
+		return
+	}
+	for i := 0; next != head && i < robustListLimit; i++ {
+		entry := next &^ 1 // bit 0 flags a PI futex
+		nn, err := t.readU64(entry)
+		if err != nil {
+			return
+		}
+		if entry != pending&^1 {
+			t.robustRelease(entry + off)
+		}
+		next = nn
+	}
+	if pending != 0 {
+		t.robustRelease((pending &^ 1) + off)
+	}
+}
+
+// robustRelease marks one futex word owned by the dying thread.
+func (t *Task) robustRelease(addr uint64) {
+	if addr%4 != 0 {
+		return
+	}
+	for {
+		v, err := t.tg.mm.LoadU32(addr)
+		if err != nil || v&futexTIDMask != uint32(t.tid) {
+			return
+		}
+		nv := v&futexWaiters | futexOwnerDied
+		prev, err := t.tg.mm.CompareAndSwapU32(addr, v, nv)
+		if err != nil {
+			return
+		}
+		if prev == v {
+			if v&futexWaiters != 0 {
+				t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
+			}
+			return
+		}
+	}
+}
+
+// groupByPID finds a live process by its id.
+func (k *Kernel) groupByPID(pid int) *ThreadGroup {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if t := k.tasks[pid]; t != nil && t.tg.pid == pid {
+		return t.tg
+	}
+	// The leader may have exited while other threads live on.
+	for _, t := range k.tasks {
+		if t.tg.pid == pid {
+			return t.tg
+		}
+	}
+	return nil
+}
+
+// allGroups lists the live processes.
+func (k *Kernel) allGroups() []*ThreadGroup {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	seen := map[*ThreadGroup]bool{}
+	var out []*ThreadGroup
+	for _, t := range k.tasks {
+		if !seen[t.tg] {
+			seen[t.tg] = true
+			out = append(out, t.tg)
+		}
+	}
+	return out
+}
+
+func (k *Kernel) taskByTID(tid int) *Task {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tasks[tid]
+}

@@ -1,0 +1,80 @@
+package procfs
+
+import (
+	"time"
+
+	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
+)
+
+// Kernel is the kernel state procfs shows. pkg/kernel implements it.
+type Kernel interface {
+	// Caller returns the PID and TID of the task whose syscall is being
+	// served, for /proc/self and /proc/thread-self; 0 if unknown.
+	Caller() (pid, tid int)
+	// PIDs lists the live processes, ascending.
+	PIDs() []int
+	// Process returns a live process, or nil.
+	Process(pid int) Process
+	// System returns machine-wide facts.
+	System() System
+	// Mounts lists the mount table (vfs.FS.Mounts).
+	Mounts() []vfs.MountInfo
+}
+
+// System holds the machine-wide facts of /proc and /sys.
+type System struct {
+	Hostname, Release, Version string
+	Boot                       time.Time // when the sandbox started
+	CPUs                       int
+	// CPUInfo is /proc/cpuinfo's content: the application runs natively
+	// on the host CPU, so the host's description is the true one.
+	CPUInfo  string
+	MemTotal uint64 // bytes
+	MemFree  uint64
+	// Running and Threads count tasks for loadavg and /proc/stat.
+	Threads   int
+	LastPID   int
+	Somaxconn int
+	// Overcommit is vm.overcommit_memory: the sentry never refuses an
+	// mmap for want of memory, which is policy 1.
+	Overcommit int
+}
+
+// Process is one thread group as procfs shows it.
+type Process interface {
+	Status() Status
+	// Tasks lists the thread IDs, ascending.
+	Tasks() []int
+	// TaskComm is a thread's name.
+	TaskComm(tid int) (string, bool)
+	Cmdline() []string
+	Environ() []string
+	// Exe is the executable's path in the guest tree.
+	Exe() string
+	// Cwd is the working directory.
+	Cwd() *vfs.Dentry
+	// Maps lists the mappings in address order, including ranges the
+	// platform reserves (named "[vdso]", "[vvar]").
+	Maps() []vm.VMAInfo
+	// Limits are the resource limits indexed by RLIMIT_*: {soft, hard}.
+	Limits() [16][2]uint64
+	// FDs lists the open descriptors, ascending.
+	FDs() []int
+	// FD returns the file at fd with a reference the caller drops, and
+	// its close-on-exec flag.
+	FD(fd int) (f *vfs.File, cloexec bool, ok bool)
+}
+
+// Status is what stat and status show of a process.
+type Status struct {
+	PID, PPID, PGID, SID   int
+	Comm                   string
+	State                  byte // 'R', 'S', 'Z'
+	UID, GID               uint32
+	Threads                int
+	Start                  time.Time
+	VmSize, VmRSS          uint64 // bytes
+	Umask                  uint32
+	SigBlk, SigIgn, SigCgt uint64
+}

@@ -1,0 +1,207 @@
+package procfs
+
+import (
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+)
+
+// ino derives a stable inode number from a node's path.
+func ino(path string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	return h.Sum64()>>16 | 1
+}
+
+func attrs(path string, mode uint32, uid, gid uint32) vfs.Stat {
+	t := unix.NsecToTimespec(0)
+	nlink := uint64(1)
+	if mode&unix.S_IFMT == unix.S_IFDIR {
+		nlink = 2
+	}
+	return vfs.Stat{Ino: ino(path), Mode: mode, Nlink: nlink, UID: uid, GID: gid, Blksize: 1024, Atime: t, Mtime: t, Ctime: t}
+}
+
+// notDir and notLink give a node the Node methods it does not have.
+type notDir struct{}
+
+func (notDir) Lookup(string) (vfs.Node, error) { return nil, unix.ENOTDIR }
+func (notDir) Readdir() ([]vfs.Dirent, error)  { return nil, unix.ENOTDIR }
+
+type notLink struct{}
+
+func (notLink) Readlink() (string, error) { return "", unix.EINVAL }
+
+// file is a read-only regular file whose content gen makes at open.
+type file struct {
+	notDir
+	notLink
+	path string
+	mode uint32
+	gen  func() ([]byte, error)
+}
+
+func newFile(path string, gen func() ([]byte, error)) *file {
+	return &file{path: path, mode: 0444, gen: gen}
+}
+
+func textFile(path string, gen func() string) *file {
+	return newFile(path, func() ([]byte, error) { return []byte(gen()), nil })
+}
+
+func (f *file) Stat() vfs.Stat { return attrs(f.path, unix.S_IFREG|f.mode, 0, 0) }
+
+func (f *file) Open(flags int) (vfs.FileImpl, error) {
+	if flags&unix.O_ACCMODE != unix.O_RDONLY {
+		return nil, unix.EACCES
+	}
+	b, err := f.gen()
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{data: b, st: f.Stat()}, nil
+}
+
+// snapshot is an open generated file: its content as it was at open.
+type snapshot struct {
+	data []byte
+	st   vfs.Stat
+}
+
+func (s *snapshot) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, unix.EINVAL
+	}
+	if off >= int64(len(s.data)) {
+		return 0, nil
+	}
+	return copy(p, s.data[off:]), nil
+}
+func (s *snapshot) WriteAt([]byte, int64) (int, error) { return 0, unix.EBADF }
+func (s *snapshot) Stat() (vfs.Stat, error)            { return s.st, nil }
+func (s *snapshot) Truncate(int64) error               { return unix.EINVAL }
+func (s *snapshot) Sync() error                        { return nil }
+func (s *snapshot) Seekable() bool                     { return true }
+func (s *snapshot) Release()                           {}
+
+// Readable reports how many bytes a read at off would return (FIONREAD).
+func (s *snapshot) Readable(off int64) int64 { return max(int64(len(s.data))-off, 0) }
+
+// link is a symlink whose target gen computes at each readlink.
+type link struct {
+	notDir
+	path string
+	gen  func() (string, error)
+	// target, if set, makes the link a magic link to an open file.
+	target func() (*vfs.File, error)
+	mode   uint32
+}
+
+func (l *link) Stat() vfs.Stat {
+	mode := l.mode
+	if mode == 0 {
+		mode = 0777
+	}
+	return attrs(l.path, unix.S_IFLNK|mode, 0, 0)
+}
+func (l *link) Readlink() (string, error)      { return l.gen() }
+func (l *link) Open(int) (vfs.FileImpl, error) { return nil, unix.ELOOP }
+
+// magic is a link that is also a vfs.MagicLink.
+type magic struct{ *link }
+
+func (m magic) Target() (*vfs.File, error) { return m.link.target() }
+
+// dir is a directory whose entries list computes at each lookup or listing.
+type dir struct {
+	notLink
+	path string
+	mode uint32
+	list func() []entry
+}
+
+// entry is one child of a dir, made on demand.
+type entry struct {
+	name string
+	typ  uint8
+	node func() vfs.Node
+}
+
+func newDir(path string, list func() []entry) *dir {
+	return &dir{path: path, mode: 0555, list: list}
+}
+
+func (d *dir) Stat() vfs.Stat                 { return attrs(d.path, unix.S_IFDIR|d.mode, 0, 0) }
+func (d *dir) Open(int) (vfs.FileImpl, error) { return nil, unix.EISDIR }
+
+func (d *dir) Lookup(name string) (vfs.Node, error) {
+	for _, e := range d.list() {
+		if e.name == name {
+			return e.node(), nil
+		}
+	}
+	return nil, unix.ENOENT
+}
+
+func (d *dir) Readdir() ([]vfs.Dirent, error) {
+	ents := d.list()
+	out := make([]vfs.Dirent, 0, len(ents))
+	for _, e := range ents {
+		out = append(out, vfs.Dirent{Ino: ino(d.path + "/" + e.name), Type: e.typ, Name: e.name})
+	}
+	return out, nil
+}
+
+// static lists fixed children, made once.
+func static(parent string, kids map[string]func(path string) vfs.Node) func() []entry {
+	var once sync.Once
+	var ents []entry
+	return func() []entry {
+		once.Do(func() {
+			names := make([]string, 0, len(kids))
+			for n := range kids {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				node := kids[n](parent + "/" + n)
+				typ := dtype(node.Stat().Mode)
+				ents = append(ents, entry{name: n, typ: typ, node: func() vfs.Node { return node }})
+			}
+		})
+		return ents
+	}
+}
+
+func dtype(mode uint32) uint8 {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return unix.DT_DIR
+	case unix.S_IFLNK:
+		return unix.DT_LNK
+	}
+	return unix.DT_REG
+}
+
+// Helpers to declare static trees tersely.
+func txt(s string) func(string) vfs.Node {
+	return func(p string) vfs.Node { return textFile(p, func() string { return s }) }
+}
+func gen(g func() string) func(string) vfs.Node {
+	return func(p string) vfs.Node { return textFile(p, g) }
+}
+func sub(kids map[string]func(string) vfs.Node) func(string) vfs.Node {
+	return func(p string) vfs.Node { return newDir(p, static(p, kids)) }
+}
+func symlink(target string) func(string) vfs.Node {
+	return func(p string) vfs.Node {
+		return &link{path: p, gen: func() (string, error) { return target, nil }}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,198 @@
+package procfs
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
+)
+
+// fakeKernel is a one-process kernel for testing the tree's shape.
+type fakeKernel struct {
+	fs    *vfs.FS
+	files map[int]*vfs.File
+}
+
+func (k *fakeKernel) Caller() (int, int) { return 7, 7 }
+func (k *fakeKernel) PIDs() []int        { return []int{7} }
+func (k *fakeKernel) Process(pid int) Process {
+	if pid != 7 {
+		return nil
+	}
+	return fakeProc{k}
+}
+func (k *fakeKernel) System() System {
+	return System{Hostname: "box", Release: "6.1", Version: "#1", Boot: time.Now().Add(-time.Minute), CPUs: 3,
+		MemTotal: 1 << 30, MemFree: 1 << 29, Threads: 1, LastPID: 7, Somaxconn: 4096, Overcommit: 1}
+}
+func (k *fakeKernel) Mounts() []vfs.MountInfo { return k.fs.Mounts() }
+
+type fakeProc struct{ k *fakeKernel }
+
+func (p fakeProc) Status() Status {
+	return Status{PID: 7, PGID: 7, SID: 7, Comm: "prog", State: 'R', Threads: 1, Start: time.Now(), VmSize: 8192}
+}
+func (p fakeProc) Tasks() []int                { return []int{7} }
+func (p fakeProc) TaskComm(int) (string, bool) { return "prog", true }
+func (p fakeProc) Cmdline() []string           { return []string{"prog", "arg"} }
+func (p fakeProc) Environ() []string           { return []string{"A=1"} }
+func (p fakeProc) Exe() string                 { return "/bin/prog" }
+func (p fakeProc) Cwd() *vfs.Dentry            { return p.k.fs.Root() }
+func (p fakeProc) Limits() (l [16][2]uint64)   { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
+func (p fakeProc) Maps() []vm.VMAInfo {
+	return []vm.VMAInfo{{Start: 0x1000, End: 0x3000, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "/bin/prog"}}
+}
+func (p fakeProc) FDs() []int {
+	var out []int
+	for fd := range p.k.files {
+		out = append(out, fd)
+	}
+	return out
+}
+func (p fakeProc) FD(fd int) (*vfs.File, bool, bool) {
+	f := p.k.files[fd]
+	if f == nil {
+		return nil, false, false
+	}
+	f.IncRef()
+	return f, true, true
+}
+
+func newTestFS(t *testing.T) (*vfs.FS, *fakeKernel) {
+	t.Helper()
+	fs, err := vfs.New(vfs.Options{HostRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &fakeKernel{fs: fs, files: map[int]*vfs.File{}}
+	if err := fs.MountTyped("/proc", New(k), "proc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.MountTyped("/sys", NewSys(k), "sysfs"); err != nil {
+		t.Fatal(err)
+	}
+	return fs, k
+}
+
+func readPath(t *testing.T, fs *vfs.FS, p string) string {
+	t.Helper()
+	f, err := fs.OpenAt(nil, p, unix.O_RDONLY, 0)
+	if err != nil {
+		t.Fatalf("open %s: %v", p, err)
+	}
+	defer f.DecRef()
+	var b strings.Builder
+	buf := make([]byte, 100)
+	for {
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
+		if n == 0 || err == io.EOF {
+			return b.String()
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", p, err)
+		}
+	}
+}
+
+func TestProcFilesFromKernelState(t *testing.T) {
+	fs, _ := newTestFS(t)
+	for _, tc := range []struct{ path, want string }{
+		{"/proc/self/status", "Pid:\t7\n"},
+		{"/proc/7/cmdline", "prog\x00arg\x00"},
+		{"/proc/self/environ", "A=1\x00"},
+		{"/proc/self/comm", "prog\n"},
+		{"/proc/self/stat", "7 (prog) R 0 7 7 "},
+		{"/proc/self/maps", "00001000-00003000 r-xp 00000000 00:00 0"},
+		{"/proc/self/limits", "Max open files            1024                 4096"},
+		{"/proc/self/mountinfo", " / /proc ro,relatime - proc proc ro\n"},
+		{"/proc/self/task/7/comm", "prog\n"},
+		{"/proc/sys/kernel/hostname", "box\n"},
+		{"/proc/sys/vm/overcommit_memory", "1\n"},
+		{"/proc/sys/net/core/somaxconn", "4096\n"},
+		{"/proc/uptime", " "},
+		{"/proc/loadavg", "1/1 7\n"},
+		{"/sys/devices/system/cpu/online", "0-2\n"},
+		{"/sys/devices/system/cpu/possible", "0-2\n"},
+		{"/sys/kernel/mm/transparent_hugepage/enabled", "[never]"},
+	} {
+		if got := readPath(t, fs, tc.path); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.path, got, tc.want)
+		}
+	}
+	if got := strings.Count(readPath(t, fs, "/proc/self/stat"), " ") + 1; got != 52 {
+		t.Errorf("/proc/self/stat has %d fields, want 52", got)
+	}
+	if l, err := fs.ReadlinkAt(nil, "/proc/self"); err != nil || l != "7" {
+		t.Errorf("readlink /proc/self: %q %v", l, err)
+	}
+	if l, err := fs.ReadlinkAt(nil, "/proc/self/exe"); err != nil || l != "/bin/prog" {
+		t.Errorf("readlink exe: %q %v", l, err)
+	}
+}
+
+func TestProcIsReadOnlyAndUnknownPIDsAreMissing(t *testing.T) {
+	fs, _ := newTestFS(t)
+	for _, tc := range []struct {
+		path  string
+		flags int
+		want  error
+	}{
+		{"/proc/8/status", unix.O_RDONLY, unix.ENOENT},
+		{"/proc/self/status", unix.O_WRONLY, unix.EROFS},
+		{"/proc/new", unix.O_WRONLY | unix.O_CREAT, unix.EROFS},
+		{"/sys/nothing", unix.O_RDONLY, unix.ENOENT},
+		{"/proc/self/fd/9", unix.O_RDONLY, unix.ENOENT},
+	} {
+		f, err := fs.OpenAt(nil, tc.path, tc.flags, 0o644)
+		if err != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.path, err, tc.want)
+		}
+		if f != nil {
+			f.DecRef()
+		}
+	}
+	if err := fs.MkdirAt(nil, "/proc/self/x", 0o755); err != unix.EROFS {
+		t.Errorf("mkdir in /proc: %v", err)
+	}
+}
+
+// TestFDLinkReachesTheOpenFileEvenUnlinked opens /proc/self/fd/N of a file
+// whose name is gone: the link stands for the file, not the name.
+func TestFDLinkReachesTheOpenFileEvenUnlinked(t *testing.T) {
+	fs, k := newTestFS(t)
+	f, err := fs.OpenAt(nil, "/gone", unix.O_RDWR|unix.O_CREAT, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("still here"))
+	k.files[3] = f
+	if err := fs.UnlinkAt(nil, "/gone", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := readPath(t, fs, "/proc/self/fd/3"); got != "still here" {
+		t.Errorf("through the fd link: %q", got)
+	}
+	if l, err := fs.ReadlinkAt(nil, "/proc/self/fd/3"); err != nil || l != "/gone (deleted)" {
+		t.Errorf("readlink fd/3: %q %v", l, err)
+	}
+	mf := fs.NewMemFD("m", false)
+	mf.Write([]byte("anon"))
+	k.files[4] = mf
+	g, err := fs.OpenAt(nil, "/proc/self/fd/4", unix.O_RDONLY, 0)
+	if err != nil || g != mf {
+		t.Fatalf("anonymous file through its fd link: %v %v", g, err)
+	}
+	g.DecRef()
+	if got := readPath(t, fs, "/proc/self/fdinfo/4"); !strings.Contains(got, "pos:\t4\n") || !strings.Contains(got, "flags:\t02000002\n") {
+		t.Errorf("fdinfo: %q", got)
+	}
+	if _, err := fs.OpenAt2(nil, "/proc/self/fd/4", unix.O_RDONLY, 0, vfs.ResolveNoMagiclinks); err != unix.ELOOP {
+		t.Errorf("RESOLVE_NO_MAGICLINKS: %v", err)
+	}
+}
