@@ -51,3 +51,8 @@ func RISCV64HWProbe(key int64) (value uint64, ok bool) {
 	}
 	return 0, false
 }
+
+// RISCV64FPStateSize is the size of struct __riscv_d_ext_state (f0..f31,
+// fcsr): the FP state the riscv64 platform transfers and the signal frame
+// holds.
+const RISCV64FPStateSize = 32*8 + 4

@@ -194,6 +194,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		as.Release()
 		return nil, &ExecError{Path: path, Err: err}
 	}
+	var sigTramp uint64
+	if a == arch.RISCV64 {
+		if sigTramp, err = mapSigTramp(mm); err != nil {
+			mm.Release()
+			ctx.Release()
+			as.Release()
+			return nil, fmt.Errorf("map the vDSO page: %w", err)
+		}
+	}
 	fds := newFDTable()
 	for i, f := range k.cfg.Stdio {
 		if f != nil {
@@ -207,7 +216,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv, envp: envp,
+		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}

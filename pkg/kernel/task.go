@@ -27,6 +27,9 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
+	// sigTramp is the rt_sigreturn trampoline in the sentry's [vdso]
+	// page (riscv64 only; see task_sigframe_rv64.go).
+	sigTramp uint64
 	envp []string
 
 	mu         sync.Mutex

@@ -25,7 +25,10 @@ type addressSpace struct {
 	released bool
 }
 
-var _ platform.AddressSpace = (*addressSpace)(nil)
+var (
+	_ platform.AddressSpace  = (*addressSpace)(nil)
+	_ platform.ThreadCreator = (*addressSpace)(nil)
+)
 
 func (as *addressSpace) newContext() *context {
 	c := &context{as: as}
@@ -45,16 +48,27 @@ func (as *addressSpace) newContext() *context {
 	return c
 }
 
-// NewThread returns a new thread of this address space (for clone with
-// CLONE_VM). Its registers come from the Switch that runs it; its FP state
-// starts as a copy of from's, which may be nil.
-func (as *addressSpace) NewThread(from platform.Context) platform.Context {
-	c := as.newContext()
-	if f, ok := from.(*context); ok && f != nil {
-		c.cpu.f = f.cpu.f
-		c.cpu.fcsr = f.cpu.fcsr
+// NewThread prepares a thread of this address space (clone with
+// CLONE_VM). It starts with a clear floating-point state (fcsr 0: round to
+// nearest, no flags): the interface does not say which thread is cloning.
+func (as *addressSpace) NewThread() (platform.ThreadStarter, error) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.released {
+		return nil, platform.ErrDead
 	}
-	return c
+	return threadStarter{as}, nil
+}
+
+type threadStarter struct{ as *addressSpace }
+
+// Start creates the thread's context; any goroutine may drive it.
+func (s threadStarter) Start() (platform.Context, error) {
+	c := s.as.newContext()
+	if c.dead.Load() {
+		return nil, platform.ErrDead
+	}
+	return c, nil
 }
 
 func checkRange(addr, length uint64) error {

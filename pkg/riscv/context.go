@@ -1,6 +1,7 @@
 package riscv
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync/atomic"
 
@@ -22,7 +23,10 @@ type context struct {
 	dead      atomic.Bool
 }
 
-var _ platform.Context = (*context)(nil)
+var (
+	_ platform.Context    = (*context)(nil)
+	_ platform.FPUContext = (*context)(nil)
+)
 
 // Switch runs the thread from regs until its next ecall, fault, illegal
 // instruction, breakpoint or Interrupt, and saves its registers to regs.
@@ -83,23 +87,26 @@ func (c *context) Release() {
 	as.mu.Unlock()
 }
 
-// FPState is the floating-point state the riscv64 signal frame saves:
-// f0..f31 and fcsr.
-type FPState struct {
-	F    [32]uint64
-	FCSR uint32
+// FPState returns the floating-point registers in the layout of Linux's
+// struct __riscv_d_ext_state: f0..f31 (8 bytes each), then fcsr (4 bytes).
+func (c *context) FPState() ([]byte, error) {
+	b := make([]byte, arch.RISCV64FPStateSize)
+	for i := 0; i < 32; i++ {
+		binary.LittleEndian.PutUint64(b[8*i:], c.cpu.f[i])
+	}
+	binary.LittleEndian.PutUint32(b[256:], c.cpu.fcsr)
+	return b, nil
 }
 
-// FPState returns the thread's floating-point registers.
-func (c *context) FPState() FPState {
-	var s FPState
-	copy(s.F[:], c.cpu.f[:32])
-	s.FCSR = c.cpu.fcsr
-	return s
-}
-
-// SetFPState replaces the thread's floating-point registers.
-func (c *context) SetFPState(s FPState) {
-	copy(c.cpu.f[:32], s.F[:])
-	c.cpu.fcsr = s.FCSR & 0xff
+// SetFPState loads registers in FPState's layout. fcsr bits above frm and
+// fflags are reserved: they are dropped.
+func (c *context) SetFPState(b []byte) error {
+	if len(b) < arch.RISCV64FPStateSize {
+		return fmt.Errorf("riscv: FP state of %d bytes, want %d: %w", len(b), arch.RISCV64FPStateSize, unix.EINVAL)
+	}
+	for i := 0; i < 32; i++ {
+		c.cpu.f[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	c.cpu.fcsr = binary.LittleEndian.Uint32(b[256:]) & 0xff
+	return nil
 }
