@@ -30,7 +30,7 @@ type ThreadGroup struct {
 	// sigTramp is the rt_sigreturn trampoline in the sentry's [vdso]
 	// page (riscv64 only; see task_sigframe_rv64.go).
 	sigTramp uint64
-	envp []string
+	envp     []string
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
