@@ -524,10 +524,10 @@ func decodeOPFP(i, f3 uint32, rs2 uint8) uint16 {
 			return pick(kFMAXS, kFMAXD)
 		}
 	case 0x08:
-		if d && rs2 == 1 {
+		if d && rs2 == 0 {
 			return kFCVTDS
 		}
-		if !d && rs2 == 0 {
+		if !d && rs2 == 1 {
 			return kFCVTSD
 		}
 	case 0x18: // fcvt.int.fp

@@ -202,6 +202,10 @@ func (c *cpu) arith(o *op, kind int, single bool) bool {
 	return true
 }
 
+// fmaSafe bounds the magnitudes where an FMA residual (the exact error of
+// a product) is itself representable: below it, the slow path decides.
+const fmaSafe = 0x1p-900
+
 // nativeRNE computes a finite op in float64 and whether it was exact.
 func nativeRNE(kind int, a, b float64) (float64, bool) {
 	switch kind {
@@ -223,16 +227,17 @@ func nativeRNE(kind int, a, b float64) (float64, bool) {
 		if math.IsInf(p, 0) || p == 0 {
 			return p, p == 0 && (a == 0 || b == 0)
 		}
-		return p, math.FMA(a, b, -p) == 0 && math.Abs(p) >= 0x1p-1022
+		// The FMA residual is exact only well above the subnormal range.
+		return p, math.Abs(p) >= fmaSafe && math.FMA(a, b, -p) == 0
 	case aDiv:
 		q := a / b
 		if math.IsInf(q, 0) || q == 0 {
 			return q, q == 0 && a == 0
 		}
-		return q, math.FMA(q, b, -a) == 0 && math.Abs(q) >= 0x1p-1022
+		return q, math.Abs(q) >= fmaSafe && math.Abs(a) >= fmaSafe && math.FMA(q, b, -a) == 0
 	case aSqrt:
 		r := math.Sqrt(a)
-		return r, math.FMA(r, r, -a) == 0
+		return r, a >= fmaSafe && math.FMA(r, r, -a) == 0
 	}
 	return 0, false
 }
