@@ -94,6 +94,7 @@ func parseVolume(s string) (vfs.Volume, error) {
 }
 
 func run(f runFlags, args []string) error {
+	defer startProfile()()
 	if f.vdso != "on" && f.vdso != "off" {
 		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
 	}

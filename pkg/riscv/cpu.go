@@ -19,6 +19,14 @@ type tlbEntry struct {
 
 const tlbSize = 256
 
+// codeTLBEntry caches one decoded page: tag is the page number + 1.
+type codeTLBEntry struct {
+	tag uint64
+	cp  *codePage
+}
+
+const codeTLBSize = 64
+
 // cpu is the state of one hart (application thread) and its caches.
 // Register arrays have 256 slots so that a uint8 index needs no bounds
 // check; x[32] is the sink for writes to x0.
@@ -34,7 +42,8 @@ type cpu struct {
 
 	tlbR, tlbW [tlbSize]tlbEntry
 	code       map[uint64]*codePage
-	gen        uint64 // as.gen when the caches were last valid
+	codeTLB    [codeTLBSize]codeTLBEntry // in front of code
+	gen        uint64                    // as.gen when the caches were last valid
 
 	// LR reservation.
 	resAddr  uint64
@@ -52,6 +61,7 @@ type cpu struct {
 func (c *cpu) flushCaches() {
 	c.tlbR = [tlbSize]tlbEntry{}
 	c.tlbW = [tlbSize]tlbEntry{}
+	c.codeTLB = [codeTLBSize]codeTLBEntry{}
 	clear(c.code)
 }
 
@@ -172,7 +182,12 @@ func (c *cpu) storeCross(addr uint64, size uint64, v uint64) bool {
 // is executable.
 func (c *cpu) fetchPage(pc uint64) (*codePage, bool) {
 	pg := pc >> pageShift
+	ct := &c.codeTLB[pg%codeTLBSize]
+	if ct.tag == pg+1 {
+		return ct.cp, true
+	}
 	if cp := c.code[pg]; cp != nil {
+		ct.tag, ct.cp = pg+1, cp
 		return cp, true
 	}
 	e := c.pt.lookup(pc)
@@ -182,6 +197,7 @@ func (c *cpu) fetchPage(pc uint64) (*codePage, bool) {
 	}
 	cp := new(codePage)
 	c.code[pg] = cp
+	ct.tag, ct.cp = pg+1, cp
 	return cp, true
 }
 

@@ -116,71 +116,136 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 				}
 			}
 		case kLB:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 1)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-1 {
+				v = c.mem.ld8(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 1); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = uint64(int8(v))
 		case kLH:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 2)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-2 {
+				v = c.mem.ld16(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 2); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = uint64(int16(v))
 		case kLW:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 4)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-4 {
+				v = c.mem.ld32(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 4); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = uint64(int32(v))
 		case kLD:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 8)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				v = c.mem.ld64(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 8); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = v
 		case kLBU:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 1)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-1 {
+				v = c.mem.ld8(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 1); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = v
 		case kLHU:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 2)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-2 {
+				v = c.mem.ld16(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 2); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = v
 		case kLWU:
-			v, ok := c.load(x[o.rs1]+uint64(o.imm), 4)
-			if !ok {
-				c.pc = pc
-				return stopFault
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-4 {
+				v = c.mem.ld32(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 4); !ok {
+					c.pc = pc
+					return stopFault
+				}
 			}
 			x[o.rd] = v
 		case kSB:
-			if !c.store(x[o.rs1]+uint64(o.imm), 1, x[o.rs2]) {
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-1 {
+				c.mem.st8(t.off|addr&pageMask, x[o.rs2])
+			} else if !c.store(addr, 1, x[o.rs2]) {
 				c.pc = pc
 				return stopFault
 			}
 		case kSH:
-			if !c.store(x[o.rs1]+uint64(o.imm), 2, x[o.rs2]) {
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-2 {
+				c.mem.st16(t.off|addr&pageMask, x[o.rs2])
+			} else if !c.store(addr, 2, x[o.rs2]) {
 				c.pc = pc
 				return stopFault
 			}
 		case kSW:
-			if !c.store(x[o.rs1]+uint64(o.imm), 4, x[o.rs2]) {
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-4 {
+				c.mem.st32(t.off|addr&pageMask, x[o.rs2])
+			} else if !c.store(addr, 4, x[o.rs2]) {
 				c.pc = pc
 				return stopFault
 			}
 		case kSD:
-			if !c.store(x[o.rs1]+uint64(o.imm), 8, x[o.rs2]) {
+			addr := x[o.rs1] + uint64(o.imm)
+			t := &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				c.mem.st64(t.off|addr&pageMask, x[o.rs2])
+			} else if !c.store(addr, 8, x[o.rs2]) {
 				c.pc = pc
 				return stopFault
 			}

@@ -91,6 +91,29 @@ func (c *cpu) fcvtFromInt(o *op) bool {
 		k -= kFCVTDW - kFCVTSW
 	}
 	x := c.x[o.rs1]
+	// Fast path: values the format holds exactly (no rounding, no flags).
+	var small bool
+	var fv float64
+	switch k {
+	case kFCVTSW:
+		fv = float64(int32(x))
+		small = !single || fv == float64(float32(fv))
+	case kFCVTSWU:
+		fv = float64(uint32(x))
+		small = !single || fv == float64(float32(fv))
+	case kFCVTSL:
+		small = int64(x) >= -1<<53 && int64(x) <= 1<<53
+		fv = float64(int64(x))
+		small = small && (!single || fv == float64(float32(fv)))
+	case kFCVTSLU:
+		small = x <= 1<<53
+		fv = float64(x)
+		small = small && (!single || fv == float64(float32(fv)))
+	}
+	if small {
+		c.writeResult(o.rd, fv, single)
+		return true
+	}
 	n := new(big.Int)
 	switch k {
 	case kFCVTSW:
