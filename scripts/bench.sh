@@ -21,3 +21,6 @@ printf '  raw C PTRACE_SYSEMU         %8.1f\n' "$raw"
 printf '  raw C PTRACE_SYSEMU pinned  %8.1f\n' "$rawpin"
 printf '  sentry                      %8.1f\n' "$sentry"
 awk -v s="$sentry" -v r="$raw" -v p="$rawpin" 'BEGIN { printf "ratio sentry/raw = %.2f, sentry/raw-pinned = %.2f\n", s/r, s/p }'
+
+# The riscv64 interpreter (MIPS, cpubench and redis against qemu-riscv64).
+"$(dirname "$0")/bench-riscv.sh" "$S" || echo "riscv64 benchmark failed"

@@ -27,11 +27,21 @@ func choosePlatform(name string, fs *vfs.FS, path string) (platform.Platform, er
 		return nil, fmt.Errorf("--platform must be auto, ptrace or interp, not %q", name)
 	}
 	m, err := loader.Machine(fs, fs.Root(), path)
+	// A script runs on its interpreter's machine (Linux allows a few
+	// levels of scripts running scripts).
+	for depth := 0; err == nil && m == elf.EM_NONE && depth < 4; depth++ {
+		interp, ok, ierr := loader.ScriptInterpreter(fs, fs.Root(), path)
+		if ierr != nil || !ok {
+			break
+		}
+		path = interp
+		m, err = loader.Machine(fs, fs.Root(), path)
+	}
 	if err != nil {
 		return nil, execFailed(&kernel.ExecError{Path: path, Err: err})
 	}
 	switch m {
-	case elf.EM_X86_64, elf.EM_NONE: // EM_NONE: a #! script, run by the host-arch shell
+	case elf.EM_X86_64, elf.EM_NONE:
 		return ptrace.New()
 	case elf.EM_RISCV:
 		return riscv.New(), nil
