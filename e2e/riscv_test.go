@@ -59,9 +59,11 @@ func qemu(t *testing.T, prog string, args ...string) result {
 }
 
 // TestRISCVMatchesQemu: integer/M/C code, F/D in every rounding mode with
-// flags, and A with threads produce qemu's output exactly.
+// flags, A with threads, and signal frames (siginfo, ucontext pc and
+// registers, FP state kept across a handler, sigaltstack, masks) produce
+// qemu's output exactly.
 func TestRISCVMatchesQemu(t *testing.T) {
-	for _, name := range []string{"isa_int", "isa_fp", "atomics"} {
+	for _, name := range []string{"isa_int", "isa_fp", "atomics", "signals"} {
 		t.Run(name, func(t *testing.T) {
 			prog := buildRISCV(t, name)
 			want := qemu(t, prog)
