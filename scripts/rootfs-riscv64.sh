@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a riscv64 root filesystem from Debian's riscv64 packages:
-# redis-server, redis-tools, their dependencies, and busybox-static.
+# redis-server, redis-tools, their dependencies, busybox-static and libc-bin
+# (Essential on Debian: its C.utf8 locale is what LANG=C.UTF-8 needs).
 #
 # apt runs with a private state directory (its own sources, lists, cache
 # and an empty dpkg status), so the machine's apt configuration is never
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=${1:-testdata/rootfs/riscv64}
 SUITE=${SUITE:-trixie}
-PKGS=${PKGS:-"redis-server redis-tools busybox-static"}
+PKGS=${PKGS:-"redis-server redis-tools busybox-static libc-bin"}
 STATE=${STATE:-testdata/rootfs/.apt-riscv64}
 
 # The first URI of the machine's Debian sources that serves the main archive
