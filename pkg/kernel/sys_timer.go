@@ -67,6 +67,8 @@ func (kt *ktimer) armLocked() {
 
 func (kt *ktimer) expire(gen uint64) {
 	kt.mu.Lock()
+	// (fire runs under mu; it only sends a signal, which takes
+	// ThreadGroup.mu, below ktimer.mu in the lock order.)
 	if gen != kt.gen || kt.expiry.IsZero() {
 		kt.mu.Unlock()
 		return
@@ -85,9 +87,10 @@ func (kt *ktimer) expire(gen uint64) {
 		kt.expiry = time.Time{}
 	}
 	kt.overrun = overrun
-	fire := kt.fire
+	// Send while holding mu: once set or stop has returned, no expiry
+	// of the old setting can still be on its way.
+	kt.fire(overrun)
 	kt.mu.Unlock()
-	fire(overrun)
 }
 
 func (kt *ktimer) get() itimerVal {
