@@ -235,10 +235,10 @@ func TestRedisTraceShowsTheSeedBehaviour(t *testing.T) {
 		t.Errorf("thread stacks: %d PROT_NONE reservations, and an mprotect of one: %v", len(reserved), has(`mprotect\(`))
 	}
 	for _, re := range []string{
-		`epoll_wait\(`,                      // the idle loop
+		`epoll_wait\(`,                       // the idle loop
 		`accept4?\(\d+, \{sa_family=AF_INET`, // a client
-		`getcwd\(`,                          // CONFIG GET *
-		`uname\(`,                           // INFO
+		`getcwd\(`,                           // CONFIG GET *
+		`uname\(`,                            // INFO
 		`openat\(AT_FDCWD, "temp-\d+\.rdb", O_WRONLY\|O_CREAT\|O_TRUNC`,
 		`write\(\d+, "REDIS`, // SAVE writes the RDB
 		`fsync\(\d+\)\s+= 0`,
