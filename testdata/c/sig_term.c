@@ -1,5 +1,5 @@
 /* A server-like program: installs a SIGTERM handler (as redis does),
- * says it is ready and waits in pause. Its handler records the signal;
+ * says it is ready and waits in sigsuspend. Its handler records the signal;
  * the program then says goodbye and exits 0 — the clean shutdown a user
  * gets from `kill -TERM` of the sentry. With an argument it installs no
  * handler, so the default action ends it. */
@@ -28,10 +28,20 @@ int main(int argc, char **argv) {
 		sigaction(SIGHUP, &sa, NULL);
 		sigaction(SIGUSR2, &sa, NULL);
 	}
+	/* Block the signals until the wait: a signal handled between the
+	 * check of got and pause() would leave pause waiting for ever. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	printf("ready\n");
 	fflush(stdout);
 	while (!got)
-		pause();
+		sigsuspend(&old);
 	printf("got signal %d from pid %d, shutting down\n", got, from_pid);
 	return 0;
 }
