@@ -81,6 +81,7 @@ var syscalls = []Syscall{
 	sys("truncate", sysTruncate, Full),
 	sys("fsync", sysFsync, Full),
 	sys("fdatasync", sysFsync, Full),
+	def("sync_file_range", sysSyncFileRange, Full, tr.RetDec, p("fd", tr.FD), p("offset", tr.Dec64), p("nbytes", tr.Dec64), p("flags", tr.Hex)),
 	sys("fadvise64", sysFadvise64, Full),
 	def("openat2", sysOpenat2, Full, tr.RetFD, p("dirfd", tr.AtFD), p("pathname", tr.Path), p("how", tr.Pointer), p("size", tr.Udec)),
 	sys("statfs", sysStatfs, Full),
