@@ -207,6 +207,9 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	oldAS.Release()
 	oldMM.Release()
 
+	tg.mu.Lock()
+	tg.fds = tg.fds.unshare()
+	tg.mu.Unlock()
 	tg.fds.closeOnExec()
 	t.releaseVfork()
 	t.k.mu.Lock()

@@ -120,6 +120,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	fds := parent.fds
 	if c.flags&cloneFiles == 0 {
 		fds = fds.fork()
+	} else {
+		fds.sharers.Add(1)
 	}
 	fsctx := parent.fs
 	if c.flags&cloneFS == 0 {
@@ -211,6 +213,27 @@ func (t *Task) releaseVfork() {
 	if t.vforkDone != nil {
 		t.vforkOnce.Do(func() { close(t.vforkDone) })
 	}
+}
+
+// release is a process's last use of the table: the last process using it
+// closes every descriptor.
+func (ft *FDTable) release() {
+	if ft.sharers.Add(-1) >= 0 {
+		return
+	}
+	ft.closeAll()
+}
+
+// unshare returns a table of the process's own: ft itself, or if another
+// process shares it (CLONE_FILES), a copy, dropping this process's use of
+// ft. execve does this before closing close-on-exec descriptors.
+func (ft *FDTable) unshare() *FDTable {
+	if ft.sharers.Load() == 0 {
+		return ft
+	}
+	n := ft.fork()
+	ft.release()
+	return n
 }
 
 // fork copies the table for a child process: the same open file

@@ -215,7 +215,7 @@ func (t *Task) exitTask() {
 	}
 	t.ctx.Release()
 	tg.stopTimers()
-	tg.fds.closeAll()
+	tg.fds.release()
 	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
 	tg.mm.Release()
 	tg.as.Release()

@@ -4,6 +4,7 @@
 // (as PID 1), except the init-only check.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -310,6 +311,23 @@ static void stop_continue(void) {
 	CHECK("exit-after-continue", WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x", st);
 }
 
+static void clone_files(void) {
+	// A process sharing the fd table (CLONE_FILES without CLONE_THREAD):
+	// its close is the parent's, and its exit closes nothing of the
+	// parent's.
+	int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+	long p = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (p == 0) {
+		close(a);
+		syscall(SYS_exit, 0);
+	}
+	int st = waitst(p, 0);
+	int aClosed = fcntl(a, F_GETFD) == -1 && errno == EBADF;
+	int bOpen = fcntl(b, F_GETFD) >= 0;
+	CHECK("clone-files", WIFEXITED(st) && aClosed && bOpen, "status %#x a closed %d b open %d", st, aClosed, bOpen);
+	close(b);
+}
+
 static void cow(void) {
 	size_t n = 8 << 20;
 	char *buf = malloc(n);
@@ -345,6 +363,7 @@ int main(int argc, char **argv) {
 	groups();
 	waitid_checks();
 	stop_continue();
+	clone_files();
 	cow();
 	struct rusage ru;
 	getrusage(RUSAGE_CHILDREN, &ru);
