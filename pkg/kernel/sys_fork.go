@@ -65,6 +65,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	mmCh := make(chan *vm.MM)
 	mirrored := make(chan error)
 	taskCh := make(chan *Task)
+	fpCh := make(chan []byte, 1)
 	go func() {
 		// The child's task goroutine: it starts and traces the child's
 		// stub, so it stays on this OS thread for life.
@@ -89,6 +90,11 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 			return
 		}
 		child := <-taskCh
+		if fp := <-fpCh; fp != nil {
+			if fc, ok := child.ctx.(platform.FPUContext); ok {
+				_ = fc.SetFPState(fp)
+			}
+		}
 		if c.flags&cloneChildSettid != 0 {
 			_ = child.writeU32(c.childTID, uint32(child.tid))
 		}
@@ -192,6 +198,13 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	}
 	vforkDone := child.vforkDone // the child owns child from here on
 	taskCh <- child
+	// The child starts with the parent's floating-point state (MXCSR,
+	// the x87 control word, vector registers), as after a host fork.
+	var fp []byte
+	if fc, ok := t.ctx.(platform.FPUContext); ok {
+		fp, _ = fc.FPState()
+	}
+	fpCh <- fp
 	if vforkDone != nil {
 		t.waitVfork(vforkDone)
 	}

@@ -311,6 +311,24 @@ static void stop_continue(void) {
 	CHECK("exit-after-continue", WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x", st);
 }
 
+static void fpu_state(void) {
+	// The child inherits the parent's SSE control register (rounding
+	// mode bits 13-14: round up).
+	unsigned int csr, want;
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	want = (csr & ~0x6000u) | 0x4000u;
+	__asm__ volatile("ldmxcsr %0" : : "m"(want));
+	pid_t p = fork();
+	if (p == 0) {
+		unsigned int c;
+		__asm__ volatile("stmxcsr %0" : "=m"(c));
+		_exit(c == want ? 0 : 1);
+	}
+	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+	int st = waitst(p, 0);
+	CHECK("fork-fpu-state", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static void clone_files(void) {
 	// A process sharing the fd table (CLONE_FILES without CLONE_THREAD):
 	// its close is the parent's, and its exit closes nothing of the
@@ -364,6 +382,7 @@ int main(int argc, char **argv) {
 	waitid_checks();
 	stop_continue();
 	clone_files();
+	fpu_state();
 	cow();
 	struct rusage ru;
 	getrusage(RUSAGE_CHILDREN, &ru);
