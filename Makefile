@@ -2,9 +2,9 @@
 # name with apt-get, Go modules with the go command.
 GO      ?= go
 SENTRY  := bin/sentry
-APT_PKGS := gcc busybox strace redis-server redis-tools
+APT_PKGS := gcc busybox strace redis-server redis-tools gcc-riscv64-linux-gnu qemu-user
 
-.PHONY: all build deps test demo bench readme clean
+.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
 
 all: build
 
@@ -20,7 +20,7 @@ deps:
 build:
 	$(GO) build -o $(SENTRY) ./cmd/sentry
 
-test: deps build
+test: deps build rootfs-riscv64
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race -timeout 30m ./pkg/...
@@ -35,6 +35,18 @@ bench: deps build
 
 readme: build
 	./scripts/readme-syscalls.sh $(SENTRY)
+
+# Reference logs for trace-diff (testdata/ref/README.md). The riscv64 one
+# needs the root of `make rootfs-riscv64` (or RISCV64_ROOT=DIR).
+refs: deps build
+	@dpkg -s qemu-user >/dev/null 2>&1 || { echo "installing: qemu-user"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q qemu-user; }
+	SENTRY=$(SENTRY) ./scripts/make-refs.sh
+
+# A riscv64 root (redis, busybox) from Debian's riscv64 packages; git-ignored.
+rootfs-riscv64:
+	./scripts/rootfs-riscv64.sh testdata/rootfs/riscv64
 
 clean:
 	rm -rf bin

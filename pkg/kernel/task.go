@@ -29,7 +29,10 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
-	envp []string
+	// sigTramp is the rt_sigreturn trampoline in the sentry's [vdso]
+	// page (riscv64 only; see task_sigframe_rv64.go).
+	sigTramp uint64
+	envp     []string
 
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
@@ -84,6 +87,9 @@ type Task struct {
 	// sysBase is the OS thread's CPU time when the task first ran: the
 	// thread may have run other goroutines before it was locked.
 	sysBase int64
+	// traced is the call being traced, if any, for waitFor's
+	// Tracer.Blocking.
+	traced *strace.Pending
 
 	clearChildTID uint64
 	robustList    uint64
@@ -140,7 +146,9 @@ func (t *Task) syscall() bool {
 	sc := t.k.table.lookup(t.regs.Arch, nr)
 	var pending *strace.Pending
 	if tr := t.k.cfg.Strace; tr != nil {
-		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
+		pending = tr.EnterCall(t.tg.pid, t.tid, sc.Sysno, nr, &sc.Desc, args, t.tg.mm)
+		t.traced = pending
+		defer func() { t.traced = nil }()
 	}
 	var ret uint64
 	traceRet := ^uint64(0) // differs from ret only for a restartable call
