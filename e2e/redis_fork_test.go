@@ -8,12 +8,13 @@ import (
 	"testing"
 )
 
-// needRedis skips when redis is not installed on the host.
+// needRedis fails early, and clearly, when redis is not installed on the
+// host (make deps installs it).
 func needRedis(t *testing.T) {
 	t.Helper()
 	for _, p := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s is not installed", p)
+			t.Fatalf("%s is not installed (make deps installs it)", p)
 		}
 	}
 }
@@ -47,7 +48,7 @@ func redisScript(t *testing.T, shell []string, script string) (string, string) {
 func TestSeedWorkflowRedisInBackground(t *testing.T) {
 	needRedis(t)
 	if _, err := os.Stat("/usr/bin/busybox"); err != nil {
-		t.Skip("busybox is not installed")
+		t.Fatal("busybox is not installed (make deps installs it)")
 	}
 	r := sentry(t, "run", "/usr/bin/busybox", "sh", "-c",
 		`redis-server --port 6391 --save "" --logfile /dev/null & sleep 1; redis-cli -p 6391 ping; redis-cli -p 6391 set k v; redis-cli -p 6391 get k; kill %1; wait; echo end $?`)
