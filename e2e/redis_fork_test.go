@@ -65,7 +65,7 @@ func TestRedisBGSAVEWhileWriting(t *testing.T) {
 	out, log := redisScript(t, []string{"/bin/sh"}, `
 R="redis-cli -p 6392"
 redis-server --port 6392 --save "" --dir /data --logfile /data/log --enable-debug-command yes &
-until $R ping >/dev/null 2>&1; do sleep 0.1; done
+until [ "$($R ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
 $R debug populate 200000 >/dev/null
 $R bgsave
 $R -r 2000 set extra x | tail -1
@@ -75,7 +75,7 @@ $R dbsize
 $R shutdown nosave
 wait
 redis-server --port 6392 --save "" --dir /data --logfile /data/log2 &
-until $R ping >/dev/null 2>&1; do sleep 0.1; done
+until [ "$($R ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
 $R dbsize
 $R shutdown nosave
 wait
@@ -96,7 +96,7 @@ func TestRedisBGREWRITEAOF(t *testing.T) {
 	out, log := redisScript(t, []string{"/bin/sh"}, `
 R="redis-cli -p 6393"
 redis-server --port 6393 --save "" --dir /data --logfile /data/log --enable-debug-command yes &
-until $R ping >/dev/null 2>&1; do sleep 0.1; done
+until [ "$($R ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
 $R debug populate 100000 >/dev/null
 $R config set appendonly yes
 $R -r 1000 incr counter | tail -1
@@ -107,7 +107,7 @@ $R info persistence | grep aof_last_bgrewrite_status | tr -d '\r'
 $R shutdown nosave
 wait
 redis-server --port 6393 --save "" --dir /data --logfile /data/log2 --appendonly yes &
-until $R ping >/dev/null 2>&1; do sleep 0.1; done
+until [ "$($R ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
 $R dbsize
 $R get counter
 $R shutdown nosave

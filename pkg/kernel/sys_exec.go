@@ -204,8 +204,10 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.robustList = 0
 
 	oldCtx.Release()
-	oldAS.Release()
-	oldMM.Release()
+	if tg.releaseVM() {
+		oldAS.Release()
+		oldMM.Release()
+	}
 
 	tg.mu.Lock()
 	tg.fds = tg.fds.unshare()

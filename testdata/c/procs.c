@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
 static int failures;
 static char *self;
 
@@ -329,6 +331,32 @@ static void fpu_state(void) {
 	CHECK("fork-fpu-state", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
 }
 
+static volatile int shared_word;
+static int vm_child(void *arg) {
+	shared_word = 77;
+	return 5;
+}
+
+static void clone_vm(void) {
+	// posix_spawn runs its child with CLONE_VM|CLONE_VFORK and learns of
+	// an exec failure through the shared memory.
+	pid_t p;
+	char *argv[] = {"nope", NULL};
+	int r = posix_spawn(&p, "/nonexistent/program", NULL, NULL, argv, environ);
+	CHECK("posix-spawn-enoent", r == ENOENT, "posix_spawn returned %d", r);
+	char *argv2[] = {"true", NULL};
+	r = posix_spawn(&p, "/bin/true", NULL, NULL, argv2, environ);
+	int st = r == 0 ? waitst(p, 0) : -1;
+	CHECK("posix-spawn", r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "r %d status %#x", r, st);
+	// A process sharing memory without being a thread.
+	static char stack[64 << 10];
+	shared_word = 0;
+	p = clone(vm_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+	st = waitst(p, 0);
+	CHECK("clone-vm-process", p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5 && shared_word == 77,
+	      "pid %d status %#x word %d", p, st, shared_word);
+}
+
 static void clone_files(void) {
 	// A process sharing the fd table (CLONE_FILES without CLONE_THREAD):
 	// its close is the parent's, and its exit closes nothing of the
@@ -382,6 +410,7 @@ int main(int argc, char **argv) {
 	waitid_checks();
 	stop_continue();
 	clone_files();
+	clone_vm();
 	fpu_state();
 	cow();
 	struct rusage ru;
