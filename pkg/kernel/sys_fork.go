@@ -21,10 +21,10 @@ import (
 // signal dispositions and mask, and returns 0 where the parent gets the
 // child's PID.
 //
-// CLONE_VM without CLONE_THREAD (vfork, posix_spawn) is served as a copy
-// too: a vfork child that only calls execve or _exit cannot tell; one
-// that writes to its parent's memory (posix_spawn reporting an exec
-// error) is not seen by the parent.
+// CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
+// address space instead: the child is a new thread of the parent's stub
+// (platform.ThreadCreator) in a process of its own, and the address space
+// is released by the last process using it (vmShare).
 
 const (
 	cloneClearSighand = 0x100000000

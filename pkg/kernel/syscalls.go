@@ -133,7 +133,7 @@ var syscalls = []Syscall{
 	sys("exit", sysExit, Full),
 	sys("exit_group", sysExitGroup, Full),
 	sys("fork", sysFork, Full),
-	sys("vfork", sysVfork, Partial).note("the child gets a copy of the address space, not the parent's"),
+	sys("vfork", sysVfork, Full),
 	sys("execve", sysExecve, Partial).note("a thread other than the leader keeps its own TID"),
 	sys("execveat", sysExecveat, Partial).note("AT_EMPTY_PATH execs the file by its path in the sandbox"),
 	sys("getpid", sysGetpid, Full),
@@ -162,7 +162,7 @@ var syscalls = []Syscall{
 	sys("set_robust_list", sysSetRobustList, Full),
 	sys("get_robust_list", sysGetRobustList, Full),
 	sys("clone", sysClone, Partial).
-		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES) and processes; CLONE_VM without CLONE_THREAD (vfork, posix_spawn) copies the address space"),
+		note("threads need CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES; a process with CLONE_SIGHAND gets a copy of the handlers, not a shared table"),
 	sys("clone3", sysClone3, Partial).
 		note("as clone; set_tid and cgroup are refused (E2BIG)"),
 	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
