@@ -158,6 +158,26 @@ static void orphans(void) {
 	int st = waitst(c, 0);
 	st = waitst(-1, 0);
 	CHECK("orphan-to-subreaper", WIFEXITED(st) && WEXITSTATUS(st) == 42, "status %#x", st);
+
+	// PR_SET_PDEATHSIG: the grandchild asks for SIGTERM when its parent
+	// dies, tells the parent it did, and waits.
+	c = fork();
+	if (c == 0) {
+		int pfd[2];
+		pipe(pfd);
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			write(pfd[1], "x", 1);
+			for (;;) pause();
+		}
+		char b;
+		read(pfd[0], &b, 1);
+		_exit(0);
+	}
+	waitst(c, 0);
+	st = waitst(-1, 0);
+	CHECK("pdeathsig", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 
 	if (getpid() != 1) return;
