@@ -130,7 +130,8 @@ func TestInteractiveShellCtrlC(t *testing.T) {
 }
 
 // TestInteractiveBusyboxJobControl: busybox sh's line editing, Ctrl-Z
-// stopping the foreground job, jobs, fg continuing it, Ctrl-C ending it.
+// stopping the foreground job, jobs, fg continuing it, Ctrl-C ending it,
+// SIGTTIN stopping a background reader of the terminal.
 func TestInteractiveBusyboxJobControl(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/busybox"); err != nil {
 		t.Fatal("busybox is not installed (make deps installs it)")
@@ -151,6 +152,19 @@ func TestInteractiveBusyboxJobControl(t *testing.T) {
 	tm.send(t, "\x03")
 	tm.send(t, "echo after $?\n")
 	tm.expect(t, "after 130")
+	// A background job reading the terminal is stopped by SIGTTIN until
+	// it is brought to the foreground.
+	tm.send(t, "cat &\n")
+	time.Sleep(500 * time.Millisecond)
+	tm.send(t, "jobs\n")
+	tm.expect(t, "Stopped (tty input)")
+	tm.send(t, "fg\n")
+	tm.expect(t, "cat\r\n")
+	tm.send(t, "typed\n")
+	tm.expect(t, "typed\r\ntyped\r\n")
+	tm.send(t, "\x04")
+	tm.send(t, "echo cat $?\n")
+	tm.expect(t, "cat 0")
 	tm.send(t, "exit 4\n")
 	expectExit(t, cmd, done, 4)
 }
