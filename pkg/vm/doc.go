@@ -33,7 +33,10 @@
 // when the other side has already let go, just restores write access).
 // Writes by the sentry (CopyOut) break the sharing of the range first, so
 // nothing is ever written through to a page another address space sees.
-// Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Pieces may be finer than Linux's VMAs (a
+// Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Sharing
+// pays only for large processes: when the private writable data is small
+// (2 MiB, a shell), Fork copies it outright and spares both sides the
+// write faults; read-only memory (program text) is always shared. Pieces may be finer than Linux's VMAs (a
 // heap grown twice whose file ranges are not contiguous is two pieces);
 // Maps merges them back the way Linux would show them in /proc/PID/maps.
 //

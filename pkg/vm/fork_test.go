@@ -14,6 +14,7 @@ import (
 // memory came back.
 func forkTest(t *testing.T, m *MM) (*MM, *fakeAS) {
 	t.Helper()
+	m.mf.forkCopyLimit = 0 // these tests are about sharing
 	f := newFakeAS(t)
 	c, err := m.Fork(f)
 	if err != nil {
@@ -349,4 +350,44 @@ func TestRefSet(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestForkSmallCopiesEagerly: an address space with little private data
+// (a shell) is copied at fork instead of shared, so neither side takes
+// write faults afterwards; read-only memory is still shared.
+func TestForkSmallCopiesEagerly(t *testing.T) {
+	m, pf := newTestMM(t)
+	priv := mustMmap(t, m, anon(A, 4*P, RW))
+	text := mustMmap(t, m, MmapOpts{Addr: A + 8*P, Length: 2 * P, Prot: RX, Flags: unix.MAP_PRIVATE | unix.MAP_FIXED,
+		File: &memFile{bytes.Repeat([]byte("t"), 2*P)}})
+	want := fill(t, m, priv, 4*P, 1)
+	cf := newFakeAS(t)
+	c, err := m.Fork(cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MirrorAll(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		checkMirror(t, c, cf)
+		c.Release()
+	}()
+	if pg := pf.pages[priv]; !pg.perms.Write {
+		t.Errorf("small fork write-protected the parent: %+v", pg)
+	}
+	if pg := cf.pages[priv]; !pg.perms.Write || pg.memOff == pf.pages[priv].memOff {
+		t.Errorf("child's private page %+v, parent's %+v: want its own writable copy", pg, pf.pages[priv])
+	}
+	if cf.pages[text].memOff != pf.pages[text].memOff {
+		t.Error("read-only file memory was copied, not shared")
+	}
+	fill(t, c, priv, P, 9)
+	if got := read(t, m, priv, 4*P); !bytes.Equal(got, want) {
+		t.Error("the child's write reached the parent")
+	}
+	if got := read(t, c, priv+P, 3*P); !bytes.Equal(got, want[P:]) {
+		t.Error("the child's copy differs")
+	}
+	checkMirror(t, m, pf)
 }
