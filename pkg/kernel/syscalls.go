@@ -156,7 +156,7 @@ var syscalls = []Syscall{
 	sys("waitid", sysWaitid, Partial).
 		note("rusage holds CPU times only"),
 	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
-	sys("pidfd_open", sysPidfdOpen, Partial).note("not pollable yet"),
+	sys("pidfd_open", sysPidfdOpen, Full),
 	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),
 	sys("set_robust_list", sysSetRobustList, Full),
@@ -170,7 +170,7 @@ var syscalls = []Syscall{
 		note("ENOSYS: glibc then runs without restartable sequences").quiet(),
 	sys("arch_prctl", sysArchPrctl, Full),
 	sys("prctl", sysPrctl, Partial).
-		note("PR_SET/GET_NAME, PDEATHSIG (recorded), DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
+		note("PR_SET/GET_NAME, PDEATHSIG (on the parent process's death), CHILD_SUBREAPER, DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
 	sys("uname", sysUname, Full),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),

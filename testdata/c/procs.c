@@ -4,6 +4,7 @@
 // (as PID 1), except the init-only check.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <spawn.h>
 #include <fcntl.h>
@@ -314,6 +315,20 @@ static void waitid_checks(void) {
 	int r2 = waitid(P_PIDFD, fd, &si, WEXITED);
 	CHECK("pidfd", fd >= 0 && r == 0 && r2 == 0 && si.si_pid == p && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
 	      "fd %d send %d waitid %d pid %d code %d status %d", fd, r, r2, si.si_pid, si.si_code, si.si_status);
+	close(fd);
+
+	// A pidfd polls readable when its process exits.
+	p = fork();
+	if (p == 0) {
+		usleep(100000);
+		_exit(0);
+	}
+	fd = syscall(SYS_pidfd_open, p, 0);
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	int before = poll(&pf, 1, 0);
+	int after = poll(&pf, 1, 5000);
+	CHECK("pidfd-poll", before == 0 && after == 1 && (pf.revents & POLLIN), "before %d after %d revents %#x", before, after, pf.revents);
+	waitst(p, 0);
 	close(fd);
 }
 
