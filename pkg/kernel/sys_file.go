@@ -52,7 +52,7 @@ func sysRead(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return t.readInto(a[1], a[2], func(b []byte) (int, error) { return f.Read(b) })
+	return t.readInto(a[1], a[2], t.reader(f))
 }
 
 func sysPread64(t *Task, a [6]uint64) (uint64, error) {
@@ -111,7 +111,7 @@ func sysWrite(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return t.writeFrom(a[1], a[2], f.Write)
+	return t.writeFrom(a[1], a[2], t.writer(f))
 }
 
 func sysPwrite64(t *Task, a [6]uint64) (uint64, error) {
@@ -167,8 +167,9 @@ func sysReadv(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	read := t.reader(f)
 	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.readInto(v.base, v.len, f.Read)
+		return t.readInto(v.base, v.len, read)
 	})
 }
 
@@ -178,8 +179,9 @@ func sysWritev(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	write := t.writer(f)
 	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.writeFrom(v.base, v.len, f.Write)
+		return t.writeFrom(v.base, v.len, write)
 	})
 }
 
@@ -559,7 +561,13 @@ func (t *Task) dup3(oldfd, newfd uint64, flags int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	old, _ := t.tg.fds.get(int32(newfd))
 	t.tg.fds.installAt(int(int32(newfd)), f, flags&unix.O_CLOEXEC != 0)
+	if old != nil {
+		// dup2 over an open fd closes it, dropping the process's locks.
+		old.ReleaseLocks(t.tg.pid)
+		old.DecRef()
+	}
 	return uint64(int32(newfd)), nil
 }
 
@@ -621,6 +629,9 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_GET_SEALS:
 		s, err := f.Seals()
 		return uint64(s), err
+	}
+	if r, ok, err := pipeFcntl(f, int(a[1]), a[2]); ok {
+		return r, err
 	}
 	return 0, unix.EINVAL
 }
