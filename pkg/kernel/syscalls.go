@@ -263,7 +263,7 @@ var syscalls = []Syscall{
 	sys("tkill", sysTkill, Full),
 
 	// riscv64 only.
-	def("riscv_hwprobe", sysRiscvHwprobe, Full, tr.RetDec, p("pairs", tr.Pointer), p("pair_count", tr.Udec), p("cpusetsize", tr.Udec), p("cpus", tr.Pointer), p("flags", tr.Hex)).
+	sys("riscv_hwprobe", sysRiscvHwprobe, Full).
 		note("answers what the interpreter implements: IMA, F, D, C, Zba, Zbb; fast misaligned access"),
-	def("riscv_flush_icache", sysRiscvFlushIcache, Full, tr.RetDec, p("start", tr.Pointer), p("end", tr.Pointer), p("flags", tr.Hex)),
+	sys("riscv_flush_icache", sysRiscvFlushIcache, Full),
 }
