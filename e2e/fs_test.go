@@ -345,3 +345,30 @@ func TestHostToolsSeeTheRootAsTheHostDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceCallsMatchLinux runs fsnames (mkdir, open flags, links,
+// renameat2, rmdir, chmod, utimensat, fchdir, dup3, fcntl, ELOOP,
+// ENAMETOOLONG ...) natively and in the sandbox, on a volume and in the
+// overlay, and wants the same results; the overlay run leaves the host
+// directory empty.
+func TestNamespaceCallsMatchLinux(t *testing.T) {
+	bin := buildC(t, "fsnames")
+	nat, vol, ovl := t.TempDir(), t.TempDir(), t.TempDir()
+	want := native(t, bin, nat)
+	norm := func(s, dir string) string { return strings.ReplaceAll(s, dir, "DIR") }
+	want = norm(want, nat)
+	r := mustRun(t, "-v", vol+":"+vol, bin, vol)
+	if got := norm(r.stdout, vol); got != want {
+		t.Errorf("volume run differs from Linux\nsandbox:\n%s\nlinux:\n%s", got, want)
+	}
+	r = mustRun(t, bin, ovl)
+	if got := norm(r.stdout, ovl); got != want {
+		t.Errorf("overlay run differs from Linux\nsandbox:\n%s\nlinux:\n%s", got, want)
+	}
+	if ents, _ := os.ReadDir(ovl); len(ents) != 0 {
+		t.Errorf("the overlay run changed the host directory: %v", ents)
+	}
+	if ents, _ := os.ReadDir(vol); len(ents) == 0 {
+		t.Errorf("the volume run left nothing on the host")
+	}
+}
