@@ -21,3 +21,21 @@ printf '  raw C PTRACE_SYSEMU         %8.1f\n' "$raw"
 printf '  raw C PTRACE_SYSEMU pinned  %8.1f\n' "$rawpin"
 printf '  sentry                      %8.1f\n' "$sentry"
 awk -v s="$sentry" -v r="$raw" -v p="$rawpin" 'BEGIN { printf "ratio sentry/raw = %.2f, sentry/raw-pinned = %.2f\n", s/r, s/p }'
+
+# Loopback network: two threads of one process over 127.0.0.1, in the
+# sandbox (the sentry's in-memory stack) and natively (the host's TCP).
+gcc -O2 -pthread -o "$dir/net_loopback" testdata/bench/net_loopback.c
+PP=${PP:-20000}
+MB=${MB:-512}
+rt() { sed -n 's/.*ns_per_roundtrip=\([0-9.]*\).*/\1/p'; }
+mbs() { sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p'; }
+top() { sort -n | tail -1; }
+pp_native=$(for i in $(seq $ROUNDS); do "$dir/net_loopback" pingpong "$PP" | rt; done | best)
+pp_sentry=$(for i in $(seq $ROUNDS); do "$S" run "$dir/net_loopback" pingpong "$PP" | rt; done | best)
+bulk_native=$(for i in $(seq $ROUNDS); do "$dir/net_loopback" bulk "$MB" | mbs; done | top)
+bulk_sentry=$(for i in $(seq $ROUNDS); do "$S" run "$dir/net_loopback" bulk "$MB" | mbs; done | top)
+printf 'loopback TCP, two threads (best of %d rounds)\n' "$ROUNDS"
+printf '  ping-pong 1 byte, ns per round trip: native %8.0f  sentry %8.0f\n' "$pp_native" "$pp_sentry"
+printf '  bulk %d MiB, MB/s:                  native %8.1f  sentry %8.1f\n' "$MB" "$bulk_native" "$bulk_sentry"
+awk -v a="$pp_native" -v b="$pp_sentry" -v c="$bulk_native" -v d="$bulk_sentry" \
+	'BEGIN { printf "ratio sentry/native: ping-pong speed = %.2f, bulk throughput = %.2f\n", a/b, d/c }'

@@ -16,7 +16,22 @@
 //	    FDTable.mu
 //	      futexTable.mu
 //
-// vm.MM and vfs.FS lock internally and are called without kernel locks held.
+//	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
+//	expiry sends its signal holding none of them)
+//
+// vm.MM and vfs.FS lock internally and are called without kernel locks
+// held, except that futexTable.mu is held across MM's atomic word reads
+// (the check-and-queue of FUTEX_WAIT must be atomic with respect to
+// wakers); MM never calls back into the kernel.
+//
+// Threads and signals: task_clone.go (clone, clone3), task_exit.go (what a
+// dying thread leaves in memory), task_signal.go (generation, the choice
+// of thread, delivery, group stop), task_sigframe.go (amd64 frames and
+// rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
+// task_block.go (waitFor: every blocking wait ends with EINTR when a
+// signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
+// to the sentry go to the first process). The pure pieces (sets, queues,
+// siginfo, default actions) are pkg/signals.
 package kernel
 
 import (
@@ -34,6 +49,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/loader"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -57,6 +73,8 @@ type Config struct {
 	Debug bool
 	// Hostname is the sandbox's nodename.
 	Hostname string
+	// Net is the sandbox's network; nil gives a fresh one.
+	Net *netstack.Stack
 }
 
 // Kernel is one sandbox.
@@ -70,11 +88,16 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
-	init    *ThreadGroup // the first process, once it exists
-	early   []int        // host signals that arrived before it
+	// procs are the processes by PID, zombies included (process.go).
+	procs map[int]*ThreadGroup
+	// fgPgrp is the terminal's foreground process group (0: PID 1's).
+	fgPgrp int
+	init   *ThreadGroup // the first process, once it exists
+	early  []int        // host signals that arrived before it
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
+	net     *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -101,6 +124,7 @@ func New(cfg Config) (*Kernel, error) {
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
+		net:         newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		if err := k.mountProc(); err != nil {
@@ -150,6 +174,10 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		}
 		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
+		// No traced call made this process: show the exec that
+		// started it, as strace's first line does. envp follows argc
+		// and argv's pointers and NULL on the new stack.
+		k.cfg.Strace.Exec(t.tg.pid, t.tid, path, argv, t.regs.SP()+8*uint64(len(argv)+2), len(envp))
 		t.run()
 	}()
 	s := <-ch
@@ -157,6 +185,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		return ExitStatus{}, s.err
 	}
 	<-s.tg.done
+	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()
 	}
@@ -207,6 +236,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
+	k.registerProcess(tg, nil)
 	k.mu.Unlock()
 	t.regs = initialRegs(a, img.Entry, img.SP)
 	return t, nil

@@ -52,7 +52,7 @@ func sysRead(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return t.readInto(a[1], a[2], func(b []byte) (int, error) { return f.Read(b) })
+	return t.readInto(a[1], a[2], t.reader(f))
 }
 
 func sysPread64(t *Task, a [6]uint64) (uint64, error) {
@@ -111,7 +111,7 @@ func sysWrite(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	return t.writeFrom(a[1], a[2], f.Write)
+	return t.writeFrom(a[1], a[2], t.writer(f))
 }
 
 func sysPwrite64(t *Task, a [6]uint64) (uint64, error) {
@@ -167,8 +167,9 @@ func sysReadv(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	read := t.reader(f)
 	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.readInto(v.base, v.len, f.Read)
+		return t.readInto(v.base, v.len, read)
 	})
 }
 
@@ -178,8 +179,9 @@ func sysWritev(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	defer f.DecRef()
+	write := t.writer(f)
 	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.writeFrom(v.base, v.len, f.Write)
+		return t.writeFrom(v.base, v.len, write)
 	})
 }
 
@@ -627,6 +629,9 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_GET_SEALS:
 		s, err := f.Seals()
 		return uint64(s), err
+	}
+	if r, ok, err := pipeFcntl(f, int(a[1]), a[2]); ok {
+		return r, err
 	}
 	return 0, unix.EINVAL
 }

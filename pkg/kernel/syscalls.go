@@ -131,6 +131,10 @@ var syscalls = []Syscall{
 	// Process and thread bookkeeping.
 	sys("exit", sysExit, Full),
 	sys("exit_group", sysExitGroup, Full),
+	sys("fork", sysFork, Full),
+	sys("vfork", sysVfork, Partial).note("the child gets a copy of the address space, not the parent's"),
+	sys("execve", sysExecve, Partial).note("a thread other than the leader keeps its own TID"),
+	sys("execveat", sysExecveat, Partial).note("AT_EMPTY_PATH execs the file by its path in the sandbox"),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),
 	sys("getppid", sysGetppid, Full),
@@ -141,17 +145,23 @@ var syscalls = []Syscall{
 	sys("getresuid", sysGetresuid, Full),
 	sys("getresgid", sysGetresgid, Full),
 	sys("getgroups", sysGetgroups, Full),
-	sys("getpgid", sysGetpgid, Partial).note("one process until processes arrive"),
-	sys("getpgrp", sysGetpgrp, Partial).note("one process until processes arrive"),
-	sys("setpgid", sysSetpgid, Partial).note("one process until processes arrive"),
-	sys("setsid", sysSetsid, Partial).note("one process until processes arrive"),
+	sys("getpgid", sysGetpgid, Full),
+	sys("getpgrp", sysGetpgrp, Full),
+	sys("setpgid", sysSetpgid, Full),
+	sys("setsid", sysSetsid, Full),
+	sys("getsid", sysGetsid, Full),
 	sys("wait4", sysWait4, Partial).
-		note("no children until fork arrives: ECHILD"),
+		note("rusage holds CPU times only"),
+	sys("waitid", sysWaitid, Partial).
+		note("rusage holds CPU times only"),
+	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
+	sys("pidfd_open", sysPidfdOpen, Partial).note("not pollable yet"),
+	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),
 	sys("set_robust_list", sysSetRobustList, Full),
 	sys("get_robust_list", sysGetRobustList, Full),
 	sys("clone", sysClone, Partial).
-		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES); new processes come with fork"),
+		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES) and processes; CLONE_VM without CLONE_THREAD (vfork, posix_spawn) copies the address space"),
 	sys("clone3", sysClone3, Partial).
 		note("as clone; set_tid and cgroup are refused (E2BIG)"),
 	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
@@ -191,6 +201,52 @@ var syscalls = []Syscall{
 	def("timer_getoverrun", sysTimerGetoverrun, Full, tr.RetDec, p("timerid", tr.Dec)),
 	def("timer_delete", sysTimerDelete, Full, tr.RetDec, p("timerid", tr.Dec)),
 
+	// Pipes, readiness and waiting (pkg/epoll).
+	sys("pipe", sysPipe, Full),
+	sys("pipe2", sysPipe2, Full).
+		note("O_DIRECT (packet mode) is accepted and ignored; F_GETPIPE_SZ/F_SETPIPE_SZ resize; EPIPE also raises SIGPIPE"),
+	def("eventfd", sysEventfd, Full, tr.RetFD, p("initval", tr.Udec)),
+	sys("eventfd2", sysEventfd2, Full),
+	sys("timerfd_create", sysTimerfdCreate, Full),
+	sys("timerfd_settime", sysTimerfdSettime, Partial).
+		note("TFD_TIMER_CANCEL_ON_SET is accepted but clock changes are not watched"),
+	def("timerfd_gettime", sysTimerfdGettime, Full, tr.RetDec, p("fd", tr.FD), p("curr_value", tr.Pointer)),
+	def("signalfd", sysSignalfd, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec)),
+	def("signalfd4", sysSignalfd4, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec), p("flags", tr.OFlags)),
+	sys("epoll_create", sysEpollCreate, Full),
+	sys("epoll_create1", sysEpollCreate1, Full),
+	sys("epoll_ctl", sysEpollCtl, Full),
+	sys("epoll_wait", sysEpollWait, Full),
+	sys("epoll_pwait", sysEpollPwait, Full),
+	def("epoll_pwait2", sysEpollPwait2, Full, tr.RetDec, p("epfd", tr.FD), p("events", tr.OutEpollEvents), p("maxevents", tr.Dec), p("timeout", tr.Timespec), p("sigmask", tr.Sigset), p("sigsetsize", tr.Udec)),
+	sys("poll", sysPoll, Full),
+	sys("ppoll", sysPpoll, Full),
+	sys("select", sysSelect, Full),
+	sys("pselect6", sysPselect6, Full),
+
+	// Sockets (pkg/netstack): the sandbox's own loopback network.
+	sys("socket", sysSocket, Full).
+		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
+	sys("socketpair", sysSocketpair, Full),
+	sys("bind", sysBind, Partial).
+		note("AF_UNIX path names live in the network's name table, not as socket files in the filesystem"),
+	sys("listen", sysListen, Full),
+	sys("accept", sysAccept, Full),
+	sys("accept4", sysAccept4, Full),
+	sys("connect", sysConnect, Full),
+	sys("getsockname", sysGetsockname, Full),
+	sys("getpeername", sysGetpeername, Full),
+	sys("sendto", sysSendto, Full),
+	sys("recvfrom", sysRecvfrom, Full),
+	sys("sendmsg", sysSendmsg, Full),
+	sys("recvmsg", sysRecvmsg, Full),
+	def("sendmmsg", sysSendmmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msgvec", tr.Pointer), p("vlen", tr.Udec), p("flags", tr.MsgFlags)),
+	def("recvmmsg", sysRecvmmsg, Full, tr.RetDec, p("sockfd", tr.FD), p("msgvec", tr.Pointer), p("vlen", tr.Udec), p("flags", tr.MsgFlags), p("timeout", tr.Timespec)),
+	sys("shutdown", sysShutdown, Full),
+	sys("setsockopt", sysSetsockopt, Partial).
+		note("options with no meaning on a loopback (keepalive timings, TCP_NODELAY, IP_TOS...) are stored and read back"),
+	sys("getsockopt", sysGetsockopt, Partial).
+		note("TCP_INFO reports only the state"),
 	// Signals.
 	sys("rt_sigaction", sysRtSigaction, Full),
 	sys("rt_sigprocmask", sysRtSigprocmask, Full),

@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/platform"
 	"sentry/pkg/signals"
 	"sentry/pkg/strace"
@@ -34,6 +35,12 @@ const stopSignals = signals.Set(1<<(signals.SIGSTOP-1) | 1<<(signals.SIGTSTP-1) 
 // be queued.
 func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 	sig := int(info.Signo)
+	continued := false
+	defer func() {
+		if continued {
+			tg.k.groupContinued(tg) // after tg.mu: Kernel.mu comes first
+		}
+	}()
 	if sig == signals.SIGKILL {
 		tg.exitGroup(ExitStatus{Signal: sig})
 		return nil
@@ -53,6 +60,7 @@ func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 		if tg.sig.stopped {
 			tg.sig.stopped = false
 			close(tg.sig.cont)
+			continued = true
 		}
 	case stopSignals.Has(sig):
 		tg.sig.pending.Discard(signals.Bit(signals.SIGCONT))
@@ -82,6 +90,7 @@ func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 		wake = append(wake, t)
 	}
 	tg.mu.Unlock()
+	tg.sigfd.Notify(epoll.EventIn | epoll.EventRdNorm)
 	for _, t := range wake {
 		t.interrupt()
 	}
@@ -207,6 +216,7 @@ func (t *Task) handleSignals() bool {
 				for _, o := range others {
 					o.interrupt()
 				}
+				t.k.groupStopped(tg, sig)
 				continue
 			}
 			tg.mu.Unlock()

@@ -1,0 +1,21 @@
+// Package epoll owns readiness: the one waiter mechanism (Queue, Entry)
+// that every waitable object of the sandbox shares — pipes, sockets,
+// eventfd, timerfd, signalfd and epoll instances themselves — and the
+// epoll instance built on it. poll and select (in pkg/kernel) use the
+// same Queues.
+//
+// It also holds the small anonymous files that are nothing but a buffer
+// or a counter plus readiness (pipes, eventfd, timerfd): they cannot live
+// in pkg/vfs, because an epoll instance is itself a vfs.FileImpl and vfs
+// would then import this package in a cycle.
+//
+// Nothing here blocks. Objects return EAGAIN when an operation would
+// wait; the kernel registers an Entry, retries, and waits through its
+// one interruptible wait (kernel.Task.waitFor), so signals and group
+// exit interrupt every wait the same way.
+//
+// Lock order: Queue.mu -> Instance.mu -> object locks (a pipe's, a
+// socket's) -> a nested Instance's mu. Objects therefore never call
+// Queue.Notify while holding their own lock, and an Instance never takes
+// a Queue's lock while holding its own.
+package epoll

@@ -1,0 +1,300 @@
+package netstack
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/epoll"
+	"sentry/pkg/vfs"
+)
+
+// Creds are the SCM_CREDENTIALS of a message.
+type Creds struct {
+	PID, UID, GID int32
+}
+
+// message is one write (stream) or one datagram, with what rides along.
+type message struct {
+	data   []byte
+	from   Addr
+	rights []*vfs.File
+	creds  *Creds
+}
+
+// buffer is one direction of a connection, or a datagram socket's
+// receive queue: bounded, so writers meet back-pressure (EAGAIN).
+type buffer struct {
+	reader *Socket // whose receive buffer this is; notified on writes
+
+	mu      sync.Mutex
+	msgs    []message
+	bytes   int
+	limit   int
+	wclosed bool // the writer is done: reads drain, then see end of file
+	rclosed bool // the reader is gone: writes fail with EPIPE
+	reset   bool // the peer reset the connection: the next read fails
+	writer  *Socket
+	blocked map[*Socket]struct{} // datagram senders that met a full buffer
+}
+
+func newBuffer(reader *Socket, limit int) *buffer {
+	return &buffer{reader: reader, limit: limit}
+}
+
+// room reports whether a writer may add n bytes now. An empty buffer
+// takes any one message so that a message larger than the limit is not
+// stuck forever.
+func (b *buffer) roomLocked(n int) bool {
+	return b.bytes == 0 || b.bytes+n <= b.limit
+}
+
+// writeStream appends as much of p as fits. It returns EPIPE when the
+// reader is gone and EAGAIN when nothing fits.
+func (b *buffer) writeStream(p []byte, m message) (int, error) {
+	b.mu.Lock()
+	if b.rclosed || b.wclosed {
+		b.mu.Unlock()
+		return 0, unix.EPIPE
+	}
+	free := b.limit - b.bytes
+	if free <= 0 {
+		b.mu.Unlock()
+		return 0, unix.EAGAIN
+	}
+	n := min(len(p), free)
+	m.data = append([]byte(nil), p[:n]...)
+	b.msgs = append(b.msgs, m)
+	b.bytes += n
+	b.mu.Unlock()
+	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
+	return n, nil
+}
+
+// writeMessage appends p whole (datagram, seqpacket), or fails: EMSGSIZE
+// if it can never fit, EAGAIN while the buffer is full (sender is told
+// when room appears). drop makes a full buffer lose the message
+// instead, as UDP does.
+func (b *buffer) writeMessage(p []byte, m message, sender *Socket, drop bool) (int, error) {
+	b.mu.Lock()
+	if b.rclosed || b.wclosed {
+		b.mu.Unlock()
+		return 0, unix.EPIPE
+	}
+	if !b.roomLocked(len(p)) {
+		if drop {
+			b.mu.Unlock()
+			releaseRights(m.rights)
+			return len(p), nil
+		}
+		if sender != nil {
+			if b.blocked == nil {
+				b.blocked = map[*Socket]struct{}{}
+			}
+			b.blocked[sender] = struct{}{}
+		}
+		b.mu.Unlock()
+		return 0, unix.EAGAIN
+	}
+	m.data = append([]byte(nil), p...)
+	b.msgs = append(b.msgs, m)
+	b.bytes += len(p)
+	b.mu.Unlock()
+	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
+	return len(p), nil
+}
+
+// readResult is what one read took.
+type readResult struct {
+	n      int
+	full   int // a datagram's whole length (MSG_TRUNC)
+	from   Addr
+	rights []*vfs.File
+	creds  *Creds
+	eof    bool
+}
+
+// readStream copies bytes out across messages, stopping at one that
+// carries file descriptors once some bytes are taken, so descriptors
+// arrive with their own bytes. EAGAIN when empty and still open; eof when
+// empty and closed; ECONNRESET once after a reset.
+func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
+	b.mu.Lock()
+	if b.reset {
+		b.reset = false
+		b.dropLocked()
+		b.mu.Unlock()
+		return readResult{}, unix.ECONNRESET
+	}
+	if b.bytes == 0 {
+		closed := b.wclosed
+		b.mu.Unlock()
+		if closed {
+			return readResult{eof: true}, nil
+		}
+		return readResult{}, unix.EAGAIN
+	}
+	var r readResult
+	off := 0
+	i := 0
+	for ; i < len(b.msgs) && r.n < len(p); i++ {
+		m := &b.msgs[i]
+		if i > 0 && (m.rights != nil || r.rights != nil) {
+			break
+		}
+		if i == 0 || r.creds == nil {
+			r.creds = m.creds
+		}
+		if m.rights != nil {
+			r.rights = m.rights
+			if !peek {
+				m.rights = nil
+			}
+		}
+		c := copy(p[r.n:], m.data[off:])
+		r.n += c
+		off += c
+		if off < len(m.data) {
+			break
+		}
+		off = 0
+	}
+	if !peek {
+		b.msgs = b.msgs[i:]
+		if len(b.msgs) > 0 && off > 0 {
+			// Stopped inside a message: keep its rest.
+			b.msgs[0].data = b.msgs[0].data[off:]
+		} else if off > 0 {
+			b.msgs = b.msgs[:0]
+		}
+		b.bytes -= r.n
+		b.fixupLocked()
+	} else if r.rights != nil {
+		r.rights = dupRights(r.rights)
+	}
+	w := b.writer
+	b.mu.Unlock()
+	if !peek && w != nil {
+		w.q.Notify(epoll.EventOut | epoll.EventWrNorm)
+	}
+	return r, nil
+}
+
+// fixupLocked drops consumed messages after a partial-message read.
+func (b *buffer) fixupLocked() {
+	for len(b.msgs) > 0 && len(b.msgs[0].data) == 0 && b.msgs[0].rights == nil {
+		b.msgs = b.msgs[1:]
+	}
+	if len(b.msgs) == 0 {
+		b.msgs = nil
+	}
+}
+
+// readMessage takes one whole message (datagram, seqpacket); what does
+// not fit in p is lost, and full says how long it was.
+func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
+	b.mu.Lock()
+	if b.reset {
+		b.reset = false
+		b.dropLocked()
+		b.mu.Unlock()
+		return readResult{}, unix.ECONNRESET
+	}
+	if len(b.msgs) == 0 {
+		closed := b.wclosed
+		b.mu.Unlock()
+		if closed {
+			return readResult{eof: true}, nil
+		}
+		return readResult{}, unix.EAGAIN
+	}
+	m := b.msgs[0]
+	r := readResult{n: copy(p, m.data), full: len(m.data), from: m.from, creds: m.creds, rights: m.rights}
+	var blocked map[*Socket]struct{}
+	if !peek {
+		b.msgs[0] = message{}
+		b.msgs = b.msgs[1:]
+		if len(b.msgs) == 0 {
+			b.msgs = nil
+		}
+		b.bytes -= len(m.data)
+		blocked, b.blocked = b.blocked, nil
+	} else {
+		r.rights = dupRights(r.rights)
+	}
+	w := b.writer
+	b.mu.Unlock()
+	if !peek {
+		if w != nil {
+			w.q.Notify(epoll.EventOut | epoll.EventWrNorm)
+		}
+		for s := range blocked {
+			s.q.Notify(epoll.EventOut | epoll.EventWrNorm)
+		}
+	}
+	return r, nil
+}
+
+// readable reports whether a read would not return EAGAIN, and whether
+// the writer side is closed.
+func (b *buffer) state() (avail int, wclosed, rclosed, reset bool, full bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bytes, b.wclosed, b.rclosed, b.reset, b.bytes >= b.limit
+}
+
+func (b *buffer) closeWrite() {
+	b.mu.Lock()
+	b.wclosed = true
+	b.mu.Unlock()
+	b.reader.q.Notify(epoll.EventIn | epoll.EventRdHup | epoll.EventHup)
+}
+
+// closeRead drops what was never read and makes writes fail; it reports
+// whether unread data was dropped (which resets a TCP connection).
+func (b *buffer) closeRead() bool {
+	b.mu.Lock()
+	b.rclosed = true
+	had := b.bytes > 0
+	b.dropLocked()
+	w := b.writer
+	blocked := b.blocked
+	b.blocked = nil
+	b.mu.Unlock()
+	if w != nil {
+		w.q.Notify(epoll.EventOut | epoll.EventErr | epoll.EventHup)
+	}
+	for s := range blocked {
+		s.q.Notify(epoll.EventOut)
+	}
+	return had
+}
+
+func (b *buffer) setReset() {
+	b.mu.Lock()
+	b.reset = true
+	b.wclosed = true
+	b.mu.Unlock()
+	b.reader.q.Notify(epoll.EventIn | epoll.EventErr | epoll.EventHup | epoll.EventRdHup)
+}
+
+func (b *buffer) dropLocked() {
+	for _, m := range b.msgs {
+		releaseRights(m.rights)
+	}
+	b.msgs = nil
+	b.bytes = 0
+}
+
+func releaseRights(fs []*vfs.File) {
+	for _, f := range fs {
+		f.DecRef()
+	}
+}
+
+func dupRights(fs []*vfs.File) []*vfs.File {
+	for _, f := range fs {
+		f.IncRef()
+	}
+	return append([]*vfs.File(nil), fs...)
+}

@@ -1,0 +1,26 @@
+// Package netstack is the sandbox's network: AF_INET and AF_INET6 over an
+// in-memory loopback (the sandbox has one interface, lo, with 127.0.0.1/8
+// and ::1), AF_UNIX (stream, datagram, seqpacket; path and abstract
+// names), a minimal NETLINK_ROUTE for interface discovery, and the host
+// port publishing that joins host connections to guest listeners.
+//
+// The two endpoints of a connection hand bytes to each other directly:
+// each endpoint has one bounded receive buffer that its peer writes into.
+// There is no TCP segmenting, no checksums, no retransmission; nothing on
+// a loopback needs them.
+//
+// Invariants: no socket here is a host socket. The only host sockets are
+// the listeners and connections of published ports (publish.go), which
+// the sentry owns on its own behalf. Addresses that are not the
+// sandbox's own are unreachable (ENETUNREACH); binding them is
+// EADDRNOTAVAIL.
+//
+// Nothing here blocks the caller except publish.go's own goroutines:
+// socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
+// on the socket's readiness (pkg/epoll) through its interruptible wait.
+//
+// Lock order: Stack.mu -> Socket.mu -> buffer.mu. A socket never holds
+// its own mu while taking another socket's (connect and accept take them
+// one after the other), and nothing calls epoll.Queue.Notify with a
+// socket or buffer lock held.
+package netstack

@@ -1,0 +1,247 @@
+package netstack
+
+import (
+	"net/netip"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Ephemeral ports, as Linux's default ip_local_port_range.
+const (
+	ephemeralFirst = 32768
+	ephemeralLast  = 60999
+)
+
+// portKey is a port of one transport: streams and datagrams have
+// separate port spaces; IPv4 and IPv6 share one, as on Linux.
+type portKey struct {
+	stream bool
+	port   uint16
+}
+
+// Stack is one sandbox's network: its port tables and AF_UNIX names.
+type Stack struct {
+	mu        sync.Mutex
+	ports     map[portKey][]*Socket
+	unixNames map[string]*Socket
+	nextEph   uint16
+	nextAuto  uint32
+	nextIno   uint64
+}
+
+// NewStack returns an empty network.
+func NewStack() *Stack {
+	return &Stack{
+		ports:     map[portKey][]*Socket{},
+		unixNames: map[string]*Socket{},
+		nextEph:   ephemeralFirst,
+	}
+}
+
+// newIno numbers a socket for fstat and /proc/PID/fd ("socket:[N]").
+func (st *Stack) newIno() uint64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.nextIno++
+	return 100000 + st.nextIno
+}
+
+// addrSet is the set of local addresses a bound inet socket covers, per
+// family: all of them (an unspecified address), one, or none.
+type addrSet struct {
+	all4, all6 bool
+	one4, one6 netip.Addr // valid when that one address is covered
+}
+
+func coverage(family int, ip netip.Addr, v6only bool) addrSet {
+	var s addrSet
+	if family == unix.AF_INET {
+		ip = ip.Unmap()
+		if ip.IsUnspecified() {
+			s.all4 = true
+		} else {
+			s.one4 = ip
+		}
+		return s
+	}
+	if ip.Is4In6() {
+		v4 := ip.Unmap()
+		if v4.IsUnspecified() {
+			s.all4 = true
+		} else {
+			s.one4 = v4
+		}
+		return s
+	}
+	if ip.IsUnspecified() {
+		s.all6 = true
+		s.all4 = !v6only
+		return s
+	}
+	s.one6 = ip
+	return s
+}
+
+func (a addrSet) overlaps(b addrSet) bool {
+	v4 := (a.all4 || a.one4.IsValid()) && (b.all4 || b.one4.IsValid()) &&
+		(a.all4 || b.all4 || a.one4 == b.one4)
+	v6 := (a.all6 || a.one6.IsValid()) && (b.all6 || b.one6.IsValid()) &&
+		(a.all6 || b.all6 || a.one6 == b.one6)
+	return v4 || v6
+}
+
+func (a addrSet) contains(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return a.all4 || a.one4 == ip
+	}
+	return a.all6 || a.one6 == ip
+}
+
+func (s *Socket) coverageLocked() addrSet {
+	return coverage(s.family, s.local.IP.Addr(), s.opts.v6only)
+}
+
+// bindInet enters s into the port table at ip:port; port 0 picks an
+// ephemeral port. The caller must not hold s.mu (Stack.mu comes first).
+func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s.mu.Lock()
+	if s.bound || s.state == stateClosed {
+		s.mu.Unlock()
+		return unix.EINVAL
+	}
+	stream := s.stype != unix.SOCK_DGRAM
+	cov := coverage(s.family, ip, s.opts.v6only)
+	reuseAddr, reusePort := s.opts.reuseAddr, s.opts.reusePort
+	s.mu.Unlock()
+	if port == 0 {
+		for i := 0; i <= ephemeralLast-ephemeralFirst; i++ {
+			p := st.nextEph
+			st.nextEph++
+			if st.nextEph > ephemeralLast {
+				st.nextEph = ephemeralFirst
+			}
+			if len(st.ports[portKey{stream, p}]) == 0 {
+				port = p
+				break
+			}
+		}
+		if port == 0 {
+			return unix.EADDRINUSE
+		}
+	} else {
+		for _, o := range st.ports[portKey{stream, port}] {
+			if o == s {
+				continue
+			}
+			o.mu.Lock()
+			oc := o.coverageLocked()
+			reuse := (reuseAddr && o.opts.reuseAddr && o.state != stateListening) ||
+				(reusePort && o.opts.reusePort)
+			o.mu.Unlock()
+			if oc.overlaps(cov) && !reuse {
+				return unix.EADDRINUSE
+			}
+		}
+	}
+	k := portKey{stream, port}
+	st.ports[k] = append(st.ports[k], s)
+	s.mu.Lock()
+	s.local = Addr{Family: s.family, IP: netip.AddrPortFrom(ip, port)}
+	s.bound = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (st *Stack) unbindInet(s *Socket, stream bool, port uint16) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	k := portKey{stream, port}
+	l := st.ports[k]
+	for i, o := range l {
+		if o == s {
+			l = append(l[:i:i], l[i+1:]...)
+			break
+		}
+	}
+	if len(l) == 0 {
+		delete(st.ports, k)
+	} else {
+		st.ports[k] = l
+	}
+}
+
+// lookupInet finds the socket that receives traffic for dst: a listener
+// (streams) or a bound socket (datagrams) covering dst's address.
+func (st *Stack) lookupInet(stream bool, dst netip.AddrPort) *Socket {
+	st.mu.Lock()
+	l := append([]*Socket(nil), st.ports[portKey{stream, dst.Port()}]...)
+	st.mu.Unlock()
+	var best *Socket
+	for _, o := range l {
+		o.mu.Lock()
+		ok := o.coverageLocked().contains(dst.Addr()) && (!stream || o.state == stateListening)
+		specific := ok && !o.local.IP.Addr().Unmap().IsUnspecified()
+		o.mu.Unlock()
+		if ok && (best == nil || specific) {
+			best = o
+		}
+	}
+	return best
+}
+
+// PortListening reports whether some guest socket listens on port (for
+// tests and for publishing diagnostics).
+func (st *Stack) PortListening(port uint16) bool {
+	return st.lookupInet(true, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)) != nil ||
+		st.lookupInet(true, netip.AddrPortFrom(netip.IPv6Loopback(), port)) != nil
+}
+
+// bindUnix names s; an empty name autobinds an abstract name.
+func (st *Stack) bindUnix(s *Socket, name string) (string, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if name == "" {
+		for {
+			st.nextAuto++
+			n := "\x00" + hex5(st.nextAuto)
+			if st.unixNames[n] == nil {
+				name = n
+				break
+			}
+		}
+	}
+	if st.unixNames[name] != nil {
+		return "", unix.EADDRINUSE
+	}
+	st.unixNames[name] = s
+	return name, nil
+}
+
+func (st *Stack) unbindUnix(s *Socket, name string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.unixNames[name] == s {
+		delete(st.unixNames, name)
+	}
+}
+
+func (st *Stack) lookupUnix(name string) *Socket {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.unixNames[name]
+}
+
+// hex5 is Linux's autobind name: five hex digits.
+func hex5(n uint32) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 5)
+	for i := 4; i >= 0; i-- {
+		b[i] = digits[n&0xf]
+		n >>= 4
+	}
+	return string(b)
+}
