@@ -372,3 +372,24 @@ func TestNamespaceCallsMatchLinux(t *testing.T) {
 		t.Errorf("the volume run left nothing on the host")
 	}
 }
+
+// TestNamedPipesWorkAsOnLinux runs fsfifo (mkfifo, blocking and
+// non-blocking opens, data, EOF, O_RDWR, an interrupted open) natively
+// and in the sandbox, and a shell pipeline through a FIFO.
+func TestNamedPipesWorkAsOnLinux(t *testing.T) {
+	bin := buildC(t, "fsfifo", "-pthread")
+	want := native(t, bin, t.TempDir())
+	r := mustRun(t, bin, "/tmp")
+	if r.stdout != want {
+		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+	r = mustRun(t, "/bin/sh", "-c", "mkfifo /tmp/f && (echo via-fifo > /tmp/f &) && cat /tmp/f && ls -l /tmp/f")
+	if !strings.HasPrefix(r.stdout, "via-fifo\nprw-r--r--") {
+		t.Errorf("shell through a FIFO: %q\n%s", r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	r = sentry(t, "run", "-v", dir+":/v", "/usr/bin/mkfifo", "/v/f")
+	if r.status == 0 || !strings.Contains(r.stderr, "Operation not permitted") {
+		t.Errorf("mkfifo in a volume: status %d stderr %q", r.status, r.stderr)
+	}
+}
