@@ -393,3 +393,15 @@ func TestNamedPipesWorkAsOnLinux(t *testing.T) {
 		t.Errorf("mkfifo in a volume: status %d stderr %q", r.status, r.stderr)
 	}
 }
+
+// TestRecordLocksBetweenProcesses runs fsproclocks (a forked child meets
+// its parent's locks, waits for them, loses its own at exit; flock
+// follows the shared description) natively and in the sandbox.
+func TestRecordLocksBetweenProcesses(t *testing.T) {
+	bin := buildC(t, "fsproclocks")
+	want := native(t, bin, t.TempDir())
+	r := mustRun(t, bin, "/tmp")
+	if r.stdout != want {
+		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+}
