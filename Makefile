@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools
 
-.PHONY: all build deps test demo bench readme refs clean
+.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
 
 all: build
 
@@ -43,6 +43,10 @@ refs: deps build
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q qemu-user; }
 	SENTRY=$(SENTRY) ./scripts/make-refs.sh
+
+# A riscv64 root (redis, busybox) from Debian's riscv64 packages; git-ignored.
+rootfs-riscv64:
+	./scripts/rootfs-riscv64.sh testdata/rootfs/riscv64
 
 clean:
 	rm -rf bin

@@ -14,7 +14,6 @@ import (
 	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
 	"sentry/pkg/netstack"
-	"sentry/pkg/ptrace"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 )
@@ -56,6 +55,7 @@ type runFlags struct {
 	root          string
 	volumes       []string
 	publish       []string
+	platform      string
 }
 
 func runCmd() *cobra.Command {
@@ -84,6 +84,7 @@ func runCmd() *cobra.Command {
 	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
+	c.Flags().StringVar(&f.platform, "platform", "auto", "auto (from the program's ELF machine), ptrace (amd64) or interp (riscv64 interpreter)")
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
@@ -108,6 +109,7 @@ func parseVolume(s string) (vfs.Volume, error) {
 }
 
 func run(f runFlags, args []string) error {
+	defer startProfile()()
 	if f.vdso != "on" && f.vdso != "off" {
 		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
 	}
@@ -146,14 +148,14 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer closePublished()
-	plat, err := ptrace.New()
-	if err != nil {
-		return err
-	}
 	env := os.Environ()
 	path, err := kernel.ResolveProgram(fs, args[0], env)
 	if err != nil {
 		return execFailed(err)
+	}
+	plat, err := choosePlatform(f.platform, fs, path)
+	if err != nil {
+		return err
 	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,

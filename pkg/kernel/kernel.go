@@ -207,10 +207,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
 	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
+	if a == arch.RISCV64 {
+		// The interpreter's hart, not the host CPU.
+		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
+	}
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
-		Arch: a, VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
-		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
+		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
+		MinSigStkSz: minSigStkSz, Random: rnd,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 	})
 	if err != nil {
@@ -218,6 +223,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		ctx.Release()
 		as.Release()
 		return nil, &ExecError{Path: path, Err: err}
+	}
+	var sigTramp uint64
+	if a == arch.RISCV64 {
+		if sigTramp, err = mapSigTramp(mm); err != nil {
+			mm.Release()
+			ctx.Release()
+			as.Release()
+			return nil, fmt.Errorf("map the vDSO page: %w", err)
+		}
 	}
 	fds := newFDTable()
 	for i, f := range k.cfg.Stdio {
@@ -232,7 +246,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv, envp: envp,
+		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}

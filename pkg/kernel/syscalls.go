@@ -250,7 +250,7 @@ var syscalls = []Syscall{
 	// Signals.
 	sys("rt_sigaction", sysRtSigaction, Full),
 	sys("rt_sigprocmask", sysRtSigprocmask, Full),
-	sys("rt_sigreturn", sysRtSigreturn, Partial).note("amd64 frames; riscv64 frames are not built yet"),
+	sys("rt_sigreturn", sysRtSigreturn, Full),
 	sys("rt_sigpending", sysRtSigpending, Full),
 	sys("rt_sigsuspend", sysRtSigsuspend, Full),
 	def("rt_sigtimedwait", sysRtSigtimedwait, Full, tr.RetDec, p("set", tr.Sigset), p("info", tr.Pointer), p("timeout", tr.Timespec), p("sigsetsize", tr.Udec)),
@@ -261,4 +261,9 @@ var syscalls = []Syscall{
 	sys("kill", sysKill, Full),
 	sys("tgkill", sysTgkill, Full),
 	sys("tkill", sysTkill, Full),
+
+	// riscv64 only.
+	sys("riscv_hwprobe", sysRiscvHwprobe, Full).
+		note("answers what the interpreter implements: IMA, F, D, C, Zba, Zbb; fast misaligned access"),
+	sys("riscv_flush_icache", sysRiscvFlushIcache, Full),
 }

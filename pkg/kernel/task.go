@@ -29,7 +29,10 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
-	envp []string
+	// sigTramp is the rt_sigreturn trampoline in the sentry's [vdso]
+	// page (riscv64 only; see task_sigframe_rv64.go).
+	sigTramp uint64
+	envp     []string
 
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
