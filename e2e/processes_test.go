@@ -92,7 +92,7 @@ func TestSandboxEndsWithFirstProcess(t *testing.T) {
 
 // TestProcShowsEveryProcess: /proc/PID of a child, with its parent.
 func TestProcShowsEveryProcess(t *testing.T) {
-	r := sentry(t, "run", "/bin/sh", "-c", `sleep 1 & grep -E "^(Name|PPid)" /proc/$!/status; kill $!`)
+	r := sentry(t, "run", "/bin/sh", "-c", `sleep 1 & sleep 0.3; grep -E "^(Name|PPid)" /proc/$!/status; kill $!`)
 	if want := "Name:\tsleep\nPPid:\t1\n"; r.stdout != want {
 		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
 	}
