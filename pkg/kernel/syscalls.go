@@ -134,7 +134,7 @@ var syscalls = []Syscall{
 	sys("exit_group", sysExitGroup, Full),
 	sys("fork", sysFork, Full),
 	sys("vfork", sysVfork, Full),
-	sys("execve", sysExecve, Partial).note("a thread other than the leader keeps its own TID"),
+	sys("execve", sysExecve, Full),
 	sys("execveat", sysExecveat, Partial).note("AT_EMPTY_PATH execs the file by its path in the sandbox"),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <fcntl.h>
@@ -239,6 +240,25 @@ static int after_exec(int keep, int gone) {
 	return bad;
 }
 
+static void *exec_from_thread(void *arg) {
+	execl(self, self, "tid-check", (char *)NULL);
+	return NULL;
+}
+
+static void thread_exec(void) {
+	// A thread other than the leader execs: the other threads end and
+	// the program continues as the process's only thread, with the PID
+	// as its TID.
+	pid_t p = fork();
+	if (p == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, exec_from_thread, NULL);
+		for (;;) pause();
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-from-thread", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static void exec_failure(void) {
 	char *argv[] = {"nope", NULL};
 	int r = execv("/nonexistent/program", argv);
@@ -431,6 +451,7 @@ static void cow(void) {
 int main(int argc, char **argv) {
 	self = argv[0];
 	if (argc == 2 && strcmp(argv[1], "exit-zero") == 0) return 0;
+	if (argc == 2 && strcmp(argv[1], "tid-check") == 0) return getpid() == (pid_t)syscall(SYS_gettid) ? 0 : 1;
 	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", getpid());
@@ -443,6 +464,7 @@ int main(int argc, char **argv) {
 	orphans();
 	cloexec_and_exec();
 	exec_failure();
+	thread_exec();
 	vfork_checks();
 	groups();
 	waitid_checks();
