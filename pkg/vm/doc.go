@@ -86,7 +86,6 @@
 //   - CopyIn needs PROT_READ and CopyOut PROT_WRITE, although x86 page
 //     tables make write-only and exec-only pages readable.
 //   - MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags.
-//   - Fork ignores MADV_DONTFORK and MADV_WIPEONFORK.
 //   - A copy-on-write break copies at most 64 KiB per fault and splits the
 //     piece; a process rewriting a large heap after fork ends up with many
 //     pieces (and host mappings) until it exits.

@@ -22,8 +22,8 @@ import (
 // The child's pieces are not mirrored yet: as belongs to the child, whose
 // own task goroutine calls MirrorAll before running it.
 //
-// MADV_DONTFORK and MADV_WIPEONFORK are not honoured: the child gets every
-// mapping.
+// Pieces marked MADV_DONTFORK are left out of the child; those marked
+// MADV_WIPEONFORK come to it as fresh zeroes.
 func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	c := NewMM(m.mf, as)
 	m.mu.Lock()
@@ -44,9 +44,25 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	var protect []platform.Range
 	for i := range m.vmas {
 		v := &m.vmas[i]
+		if v.dontFork {
+			continue
+		}
 		incRef(v.file)
 		nv := *v
 		switch {
+		case v.wipeOnFork:
+			// Private anonymous memory the child gets as zeroes (a
+			// reservation stays one).
+			nv.cow = false
+			if v.backed() {
+				off, err := m.mf.Allocate(v.length())
+				if err != nil {
+					decRef(v.file)
+					c.releaseLocked()
+					return nil, err
+				}
+				nv.memOff = off
+			}
 		case !v.backed():
 		case v.shared:
 			m.mf.share(v.memOff, v.length())

@@ -391,3 +391,56 @@ func TestForkSmallCopiesEagerly(t *testing.T) {
 	}
 	checkMirror(t, m, pf)
 }
+
+// TestForkAdvice: MADV_DONTFORK leaves a mapping out of the child,
+// MADV_WIPEONFORK gives it zeroes (private anonymous memory only), and
+// DOFORK/KEEPONFORK undo them; the parent keeps its bytes.
+func TestForkAdvice(t *testing.T) {
+	for _, limit := range []int64{0, defaultForkCopyLimit} {
+		m, _ := newTestMM(t)
+		base := mustMmap(t, m, anon(A, 8*P, RW))
+		want := fill(t, m, base, 8*P, 3)
+		shared := mustMmap(t, m, MmapOpts{Addr: A + 16*P, Length: P, Prot: RW, Flags: SAF})
+		for _, c := range []struct {
+			off, n uint64
+			advice int
+		}{
+			{0, 2 * P, unix.MADV_DONTFORK},
+			{2 * P, 2 * P, unix.MADV_WIPEONFORK},
+			{4 * P, 2 * P, unix.MADV_DONTFORK},
+			{4 * P, 2 * P, unix.MADV_DOFORK},
+			{6 * P, P, unix.MADV_WIPEONFORK},
+			{6 * P, P, unix.MADV_KEEPONFORK},
+		} {
+			if err := m.Madvise(base+c.off, c.n, c.advice); err != nil {
+				t.Fatalf("madvise(%#x, %#x, %d): %v", base+c.off, c.n, c.advice, err)
+			}
+		}
+		if err := m.Madvise(shared, P, unix.MADV_WIPEONFORK); err != unix.EINVAL {
+			t.Errorf("MADV_WIPEONFORK on shared memory: %v, want EINVAL", err)
+		}
+		f := newFakeAS(t)
+		m.mf.forkCopyLimit = limit
+		c, err := m.Fork(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.MirrorAll(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Lookup(base); ok {
+			t.Errorf("limit %d: MADV_DONTFORK memory is in the child", limit)
+		}
+		if got := read(t, c, base+2*P, 2*P); !bytes.Equal(got, make([]byte, 2*P)) {
+			t.Errorf("limit %d: MADV_WIPEONFORK memory is not zero in the child", limit)
+		}
+		if got := read(t, c, base+4*P, 4*P); !bytes.Equal(got, want[4*P:]) {
+			t.Errorf("limit %d: the rest of the child's memory differs", limit)
+		}
+		if got := read(t, m, base, 8*P); !bytes.Equal(got, want) {
+			t.Errorf("limit %d: the parent's memory changed", limit)
+		}
+		checkMirror(t, c, f)
+		c.Release()
+	}
+}
