@@ -109,6 +109,9 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 			deathSigs = append(deathSigs, func() { k.signalProcess(c, sig) })
 		}
 		c.proc.parent = np
+		// An adopted child reports with SIGCHLD whatever it chose
+		// (Linux's reparent_leader: no one slays init).
+		c.proc.exitSignal = int(unix.SIGCHLD)
 		if np == nil {
 			continue
 		}
