@@ -203,8 +203,9 @@ func (t *Task) becomeLeader() {
 // execSwitch makes the loaded image the process's program: the new
 // address space replaces the old (which is released with its stub),
 // close-on-exec descriptors close, caught signals revert to their
-// default action (ignored ones stay ignored, the mask stays), and the
-// registers start at the new entry point.
+// default action (ignored ones stay ignored, the mask and pending
+// signals stay), POSIX timers are deleted (alarm and itimers go on), and
+// the registers start at the new entry point.
 func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image) {
 	tg := t.tg
 	tg.mu.Lock()
@@ -232,6 +233,7 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	tg.fds = tg.fds.unshare()
 	tg.mu.Unlock()
 	tg.fds.closeOnExec()
+	tg.deletePosixTimers()
 	t.releaseVfork()
 	t.k.mu.Lock()
 	tg.proc.execed = true
@@ -252,5 +254,17 @@ func (t *FDTable) closeOnExec() {
 	t.mu.Unlock()
 	for _, f := range files {
 		f.DecRef()
+	}
+}
+
+// deletePosixTimers is execve's part of the timers: POSIX timers
+// (timer_create) are deleted, while alarm and setitimer timers go on.
+func (tg *ThreadGroup) deletePosixTimers() {
+	tt := &tg.timers
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	for id, kt := range tt.posix {
+		kt.stop()
+		delete(tt.posix, id)
 	}
 }

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -259,6 +260,23 @@ static void thread_exec(void) {
 	CHECK("exec-from-thread", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
 }
 
+static void exec_timers(void) {
+	// POSIX timers die with the old image: a periodic SIGUSR1 timer
+	// would otherwise kill the new program, which sleeps through three
+	// of its periods.
+	pid_t p = fork();
+	if (p == 0) {
+		timer_t tid;
+		struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+		struct itimerspec its = {.it_value = {0, 100000000}, .it_interval = {0, 100000000}};
+		if (timer_create(CLOCK_MONOTONIC, &sev, &tid) != 0 || timer_settime(tid, 0, &its, NULL) != 0) _exit(2);
+		execl(self, self, "sleep-ms", "350", (char *)NULL);
+		_exit(3);
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-deletes-posix-timers", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static void exec_failure(void) {
 	char *argv[] = {"nope", NULL};
 	int r = execv("/nonexistent/program", argv);
@@ -451,6 +469,10 @@ static void cow(void) {
 int main(int argc, char **argv) {
 	self = argv[0];
 	if (argc == 2 && strcmp(argv[1], "exit-zero") == 0) return 0;
+	if (argc == 3 && strcmp(argv[1], "sleep-ms") == 0) {
+		usleep(atoi(argv[2]) * 1000);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "tid-check") == 0) return getpid() == (pid_t)syscall(SYS_gettid) ? 0 : 1;
 	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
 	char pid[16];
@@ -464,6 +486,7 @@ int main(int argc, char **argv) {
 	orphans();
 	cloexec_and_exec();
 	exec_failure();
+	exec_timers();
 	thread_exec();
 	vfork_checks();
 	groups();
