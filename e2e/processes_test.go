@@ -96,6 +96,12 @@ func TestProcShowsEveryProcess(t *testing.T) {
 	if want := "Name:\tsleep\nPPid:\t1\n"; r.stdout != want {
 		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
 	}
+	// After execve, /proc/self shows the new program's arguments and
+	// environment.
+	r = sentry(t, "run", "/bin/sh", "-c", `env -i BAR=baz cat /proc/self/environ; echo; cat /proc/self/cmdline | tr "\0" " "`)
+	if want := "BAR=baz\x00\ncat /proc/self/cmdline "; r.stdout != want {
+		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
+	}
 }
 
 // TestRISCVForkExecWaitSemantics runs the same checks on the riscv64

@@ -152,7 +152,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	// The point of no return.
 	t.endOtherThreads()
 	t.becomeLeader()
-	t.execSwitch(mm, as, ctx, img)
+	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil
 }
 
@@ -206,12 +206,12 @@ func (t *Task) becomeLeader() {
 // default action (ignored ones stay ignored, the mask and pending
 // signals stay), POSIX timers are deleted (alarm and itimers go on), and
 // the registers start at the new entry point.
-func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image) {
+func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image, envp []string) {
 	tg := t.tg
 	tg.mu.Lock()
 	oldMM, oldAS, oldCtx := tg.mm, tg.as, t.ctx
 	tg.mm, tg.as, t.ctx = mm, as, ctx
-	tg.exe, tg.argv = img.Path, img.Argv
+	tg.exe, tg.argv, tg.envp = img.Path, img.Argv, envp
 	t.name = ""
 	for i := range tg.sig.actions {
 		if h := tg.sig.actions[i].Handler; h != signals.SigDfl && h != signals.SigIgn {
