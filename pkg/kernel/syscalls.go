@@ -180,6 +180,12 @@ var syscalls = []Syscall{
 	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
 		note("checked and accepted; threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
+	sys("sched_getscheduler", sysSchedGetscheduler, Full),
+	sys("sched_getparam", sysSchedGetparam, Full),
+	sys("sched_setscheduler", sysSchedSetscheduler, Partial).note("SCHED_OTHER/BATCH/IDLE accepted and change nothing; real-time policies EPERM"),
+	sys("sched_setparam", sysSchedSetparam, Partial).note("priority 0 accepted and changes nothing"),
+	sys("sched_get_priority_max", sysSchedGetPriorityMax, Full),
+	sys("sched_get_priority_min", sysSchedGetPriorityMin, Full),
 	sys("getcpu", sysGetcpu, Full),
 	sys("futex", sysFutex, Partial).
 		note("all but the PI operations (ENOSYS)"),

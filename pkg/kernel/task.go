@@ -263,11 +263,3 @@ func (tg *ThreadGroup) isExiting() bool {
 	defer tg.mu.Unlock()
 	return tg.exiting
 }
-
-// traceSignal shows a synchronous signal the way strace does before the
-// task takes its action.
-func (k *Kernel) traceSignal(t *Task, ev platform.Event) {
-	if tr := k.cfg.Strace; tr != nil {
-		tr.Signal(t.tid, &strace.SigInfo{Signo: int32(ev.Signo), Code: int32(ev.Code), Addr: ev.Addr})
-	}
-}
