@@ -117,12 +117,13 @@ type readResult struct {
 // readStream copies bytes out across messages, stopping at one that
 // carries file descriptors once some bytes are taken, so descriptors
 // arrive with their own bytes. EAGAIN when empty and still open; eof when
-// empty and closed; ECONNRESET once after a reset.
+// empty and closed; ECONNRESET once after a reset, when the bytes that
+// came before it are read.
 func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 	b.mu.Lock()
-	if b.reset {
+	if b.reset && b.bytes == 0 {
+		// What arrived before the reset is still read first, as on Linux.
 		b.reset = false
-		b.dropLocked()
 		b.mu.Unlock()
 		return readResult{}, unix.ECONNRESET
 	}

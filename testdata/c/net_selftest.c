@@ -22,6 +22,8 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -229,6 +231,36 @@ static void test_tcp(void) {
 	CHECK(poll(&pf, 1, 1000) == 1 && pf.revents == POLLOUT);
 	close(c);
 	close(s);
+	OK();
+
+	TEST("so-rcvtimeo-epoll-pwait2");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&a, sizeof a) == 0);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	struct timeval tv = {0, 50 * 1000};
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(read(c, buf, sizeof buf) == -1 && errno == EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 40 && ms < 2000);
+	int ep2 = epoll_create1(0);
+	struct epoll_event e2 = {.events = EPOLLIN, .data.fd = c};
+	CHECK(epoll_ctl(ep2, EPOLL_CTL_ADD, c, &e2) == 0);
+	struct timespec pt = {0, 20 * 1000 * 1000};
+	CHECK(syscall(441 /* epoll_pwait2 */, ep2, out, 4, &pt, NULL, 8) == 0);
+	CHECK(write(s, "z", 1) == 1);
+	CHECK(syscall(441, ep2, out, 4, &pt, NULL, 8) == 1);
+	close(ep2);
+	// SO_LINGER {1, 0}: close resets the peer.
+	struct linger lg = {1, 0};
+	CHECK(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+	close(s);
+	CHECK(read(c, buf, sizeof buf) == 1);
+	CHECK(read(c, buf, sizeof buf) == -1 && errno == ECONNRESET);
+	close(c);
 	OK();
 
 	TEST("tcp-refused-unreachable");
