@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"path"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -103,17 +102,42 @@ func (t *Task) readSockaddr(addr, n uint64) (netstack.Addr, error) {
 	if err := t.copyIn(addr, b); err != nil {
 		return netstack.Addr{}, err
 	}
-	a, err := netstack.ParseAddr(b)
+	return netstack.ParseAddr(b)
+}
+
+// resolveUnixPath gives an AF_UNIX path name its filesystem identity:
+// bind creates the socket's node (EADDRINUSE if the name exists), connect
+// and sendto find it (ENOENT if missing, ECONNREFUSED if not a socket).
+func (t *Task) resolveUnixPath(a *netstack.Addr, create bool) error {
+	if a.Family != unix.AF_UNIX || a.Name == "" || a.Name[0] == 0 {
+		return nil
+	}
+	d, release, err := t.startDir(cwdFD, a.Name)
 	if err != nil {
-		return a, err
+		return err
 	}
-	if a.Family == unix.AF_UNIX && a.Name != "" && a.Name[0] != 0 && !path.IsAbs(a.Name) {
+	defer release()
+	fs := t.k.cfg.FS
+	if create {
 		t.tg.fs.mu.Lock()
-		cwd := t.tg.fs.cwd.Path()
+		umask := t.tg.fs.umask
 		t.tg.fs.mu.Unlock()
-		a.Name = path.Join(cwd, a.Name)
+		if err := fs.MknodSocketAt(d, a.Name, 0o777&^umask); err != nil {
+			if err == unix.EEXIST {
+				return unix.EADDRINUSE
+			}
+			return err
+		}
 	}
-	return a, nil
+	st, err := fs.StatAt(d, a.Name, !create)
+	if err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return unix.ECONNREFUSED
+	}
+	a.Node = [2]uint64{st.Dev, st.Ino}
+	return nil
 }
 
 // writeSockaddr writes a (truncated to the caller's buffer) at addr and
@@ -145,6 +169,14 @@ func sysBind(t *Task, a [6]uint64) (uint64, error) {
 	sa, err := t.readSockaddr(a[1], a[2])
 	if err != nil {
 		return 0, err
+	}
+	if sa.Family == unix.AF_UNIX && s.Family() == unix.AF_UNIX {
+		if s.LocalAddr().Name != "" {
+			return 0, unix.EINVAL
+		}
+		if err := t.resolveUnixPath(&sa, true); err != nil {
+			return 0, err
+		}
 	}
 	return 0, s.Bind(sa)
 }
@@ -206,6 +238,9 @@ func sysConnect(t *Task, a [6]uint64) (uint64, error) {
 	defer f.DecRef()
 	sa, err := t.readSockaddr(a[1], a[2])
 	if err != nil {
+		return 0, err
+	}
+	if err := t.resolveUnixPath(&sa, false); err != nil {
 		return 0, err
 	}
 	nb := nonblocking(f)
@@ -477,6 +512,9 @@ func sysSendto(t *Task, a [6]uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
+		if err := t.resolveUnixPath(&sa, false); err != nil {
+			return 0, err
+		}
 		o.To = &sa
 	}
 	if s.Family() == unix.AF_UNIX {
@@ -614,6 +652,9 @@ func (t *Task) sendmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	}
 	if m.name != 0 && m.namelen != 0 {
 		sa, err := t.readSockaddr(m.name, uint64(m.namelen))
+		if err == nil {
+			err = t.resolveUnixPath(&sa, false)
+		}
 		if err != nil {
 			for _, r := range o.Rights {
 				r.DecRef()

@@ -218,8 +218,7 @@ var syscalls = []Syscall{
 	sys("socket", sysSocket, Full).
 		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
 	sys("socketpair", sysSocketpair, Full),
-	sys("bind", sysBind, Partial).
-		note("AF_UNIX path names live in the network's name table, not as socket files in the filesystem"),
+	sys("bind", sysBind, Full),
 	sys("listen", sysListen, Full),
 	sys("accept", sysAccept, Full),
 	sys("accept4", sysAccept4, Full),

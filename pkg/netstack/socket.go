@@ -196,12 +196,12 @@ func (s *Socket) Bind(a Addr) error {
 		if bound {
 			return unix.EINVAL
 		}
-		name, err := s.stack.bindUnix(s, a.Name)
+		na, err := s.stack.bindUnix(s, a)
 		if err != nil {
 			return err
 		}
 		s.mu.Lock()
-		s.local, s.bound = Addr{Family: unix.AF_UNIX, Name: name}, true
+		s.local, s.bound = na, true
 		s.mu.Unlock()
 		return nil
 	case s.family == unix.AF_NETLINK:
@@ -422,9 +422,9 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		if a.Family != unix.AF_UNIX {
 			return unix.EINVAL
 		}
-		l = s.stack.lookupUnix(a.Name)
+		l = s.stack.lookupUnix(a)
 		if l == nil {
-			if a.Name != "" && a.Name[0] != 0 {
+			if a.Name != "" && a.Name[0] != 0 && a.Node == ([2]uint64{}) {
 				return unix.ENOENT
 			}
 			return unix.ECONNREFUSED
@@ -526,9 +526,9 @@ func (s *Socket) connectDgram(a Addr) error {
 	if a.Family != unix.AF_UNIX {
 		return unix.EINVAL
 	}
-	p := s.stack.lookupUnix(a.Name)
+	p := s.stack.lookupUnix(a)
 	if p == nil {
-		if a.Name != "" && a.Name[0] != 0 {
+		if a.Name != "" && a.Name[0] != 0 && a.Node == ([2]uint64{}) {
 			return unix.ENOENT
 		}
 		return unix.ECONNREFUSED
@@ -661,9 +661,9 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 	var r *Socket
 	switch {
 	case o.To != nil:
-		r = s.stack.lookupUnix(o.To.Name)
+		r = s.stack.lookupUnix(*o.To)
 		if r == nil {
-			if o.To.Name != "" && o.To.Name[0] != 0 {
+			if o.To.Name != "" && o.To.Name[0] != 0 && o.To.Node == ([2]uint64{}) {
 				return 0, unix.ENOENT
 			}
 			return 0, unix.ECONNREFUSED
@@ -861,7 +861,7 @@ func (s *Socket) Close() {
 		if s.isInet() {
 			s.stack.unbindInet(s, s.stype != unix.SOCK_DGRAM, local.IP.Port())
 		} else if s.family == unix.AF_UNIX {
-			s.stack.unbindUnix(s, local.Name)
+			s.stack.unbindUnix(s, local)
 		}
 	}
 	had := s.rx.closeRead()

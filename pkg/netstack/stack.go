@@ -200,39 +200,44 @@ func (st *Stack) PortListening(port uint16) bool {
 		st.lookupInet(true, netip.AddrPortFrom(netip.IPv6Loopback(), port)) != nil
 }
 
-// bindUnix names s; an empty name autobinds an abstract name.
-func (st *Stack) bindUnix(s *Socket, name string) (string, error) {
+// bindUnix names s; an empty name autobinds an abstract name. It returns
+// the address the socket now has.
+func (st *Stack) bindUnix(s *Socket, a Addr) (Addr, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if name == "" {
+	if a.Name == "" {
 		for {
 			st.nextAuto++
 			n := "\x00" + hex5(st.nextAuto)
 			if st.unixNames[n] == nil {
-				name = n
+				a = Addr{Family: unix.AF_UNIX, Name: n}
 				break
 			}
 		}
 	}
-	if st.unixNames[name] != nil {
-		return "", unix.EADDRINUSE
+	k := a.unixKey()
+	if a.Node == ([2]uint64{}) && st.unixNames[k] != nil {
+		return Addr{}, unix.EADDRINUSE
 	}
-	st.unixNames[name] = s
-	return name, nil
+	// A path's node was just created by the kernel: whatever held the
+	// same node before (an unlinked file's reused inode) is gone.
+	st.unixNames[k] = s
+	return a, nil
 }
 
-func (st *Stack) unbindUnix(s *Socket, name string) {
+func (st *Stack) unbindUnix(s *Socket, a Addr) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.unixNames[name] == s {
-		delete(st.unixNames, name)
+	k := a.unixKey()
+	if st.unixNames[k] == s {
+		delete(st.unixNames, k)
 	}
 }
 
-func (st *Stack) lookupUnix(name string) *Socket {
+func (st *Stack) lookupUnix(a Addr) *Socket {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.unixNames[name]
+	return st.unixNames[a.unixKey()]
 }
 
 // hex5 is Linux's autobind name: five hex digits.

@@ -22,6 +22,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/timerfd.h>
@@ -363,6 +364,7 @@ static void test_unix(void) {
 	OK();
 
 	TEST("unix-abstract-stream");
+	int x;
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un ua = {.sun_family = AF_UNIX};
 	memcpy(ua.sun_path, "\0sentry-test", 12);
@@ -380,7 +382,7 @@ static void test_unix(void) {
 	OK();
 
 	TEST("unix-dgram-path");
-	char path[64];
+	char path[128];
 	snprintf(path, sizeof path, "/tmp/sentry-selftest-%d.sock", getpid());
 	unlink(path);
 	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -395,6 +397,48 @@ static void test_unix(void) {
 	close(e);
 	close(d);
 	unlink(path);
+	OK();
+
+	TEST("unix-path-node");
+	char dir[64], rel[80];
+	snprintf(dir, sizeof dir, "/tmp/sentry-selftest-dir-%d", getpid());
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/srv.sock", dir);
+	unlink(path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(pa.sun_path, path);
+	CHECK(bind(l, (void *)&pa, sizeof pa) == 0 && listen(l, 4) == 0);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+	CHECK(open(path, O_RDONLY) == -1 && errno == ENXIO);
+	x = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(x, (void *)&pa, sizeof pa) == -1 && errno == EADDRINUSE);
+	close(x);
+	// A relative name from another directory reaches the same socket.
+	char old[256];
+	CHECK(getcwd(old, sizeof old) != NULL && chdir(dir) == 0);
+	struct sockaddr_un ra = {.sun_family = AF_UNIX};
+	snprintf(rel, sizeof rel, "srv.sock");
+	strcpy(ra.sun_path, rel);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&ra, sizeof ra) == 0);
+	CHECK(chdir(old) == 0);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	struct sockaddr_un got;
+	socklen_t gl = sizeof got;
+	CHECK(getsockname(l, (void *)&got, &gl) == 0 && strcmp(got.sun_path, path) == 0);
+	close(c);
+	close(s);
+	close(l);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&pa, sizeof pa) == -1 && errno == ECONNREFUSED); // node left, nobody listens
+	unlink(path);
+	CHECK(connect(c, (void *)&pa, sizeof pa) == -1 && errno == ENOENT);
+	strcpy(ra.sun_path, "/etc/hostname");
+	CHECK(connect(c, (void *)&ra, sizeof ra) == -1 && errno == ECONNREFUSED);
+	close(c);
+	rmdir(dir);
 	OK();
 
 	TEST("unix-seqpacket");
