@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace redis-server redis-tools
 
-.PHONY: all build deps test demo bench readme clean
+.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
 
 all: build
 
@@ -35,6 +35,18 @@ bench: deps build
 
 readme: build
 	./scripts/readme-syscalls.sh $(SENTRY)
+
+# Reference logs for trace-diff (testdata/ref/README.md). The riscv64 one
+# needs the root of `make rootfs-riscv64` (or RISCV64_ROOT=DIR).
+refs: deps build
+	@dpkg -s qemu-user >/dev/null 2>&1 || { echo "installing: qemu-user"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q qemu-user; }
+	SENTRY=$(SENTRY) ./scripts/make-refs.sh
+
+# A riscv64 root (redis, busybox) from Debian's riscv64 packages; git-ignored.
+rootfs-riscv64:
+	./scripts/rootfs-riscv64.sh testdata/rootfs/riscv64
 
 clean:
 	rm -rf bin

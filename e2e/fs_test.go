@@ -316,3 +316,32 @@ func TestDevHasTheUsualDevicesAndShm(t *testing.T) {
 		t.Errorf("cp to /dev/full: %d %q", r.status, r.stderr)
 	}
 }
+
+func TestBlockingLocksWaitForReleaseAndSignals(t *testing.T) {
+	bin := buildC(t, "fsblock", "-pthread")
+	r := mustRun(t, bin, filepath.Join("/tmp", "fsblock-e2e"))
+	want := "setlkw interrupted: -1 Interrupted system call\nflock interrupted: -1 Interrupted system call\n" +
+		"setlkw after release: 0\nflock after release: 0\nthread sees itself in /proc: 1\n"
+	if r.stdout != want {
+		t.Errorf("got:\n%s\nwant:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+}
+
+// TestHostToolsSeeTheRootAsTheHostDoes compares read-only views of the
+// overlay root with the same tools run natively.
+func TestHostToolsSeeTheRootAsTheHostDoes(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"/bin/ls", "-la", "/etc"},
+		{"/usr/bin/find", "/usr/share/doc", "-maxdepth", "1"},
+		{"/usr/bin/du", "-s", "--apparent-size", "/usr/share/doc"},
+		{"/usr/bin/sha256sum", "/bin/ls", "/etc/passwd"},
+		{"/bin/busybox", "ls", "-la", "/usr/bin"},
+		{"/usr/bin/stat", "-c", "%n %s %a %h %F %Y %i", "/etc/passwd", "/usr/bin", "/bin"},
+	} {
+		want := native(t, cmd...)
+		r := mustRun(t, cmd...)
+		if r.stdout != want {
+			t.Errorf("%v: sandbox and host differ\nsandbox:\n%s\nhost:\n%s", cmd, r.stdout, want)
+		}
+	}
+}

@@ -21,3 +21,10 @@ func TestPthreadsMutexCondvarJoinTLSAndTIDs(t *testing.T) {
 		t.Errorf("unsupported syscalls:\n%s", r.stderr)
 	}
 }
+
+func TestFutexOperationsAndRobustMutex(t *testing.T) { sameAsNative(t, "futex", 0) }
+
+func TestThreadExitVersusExitGroup(t *testing.T) {
+	sameAsNative(t, "thread_exit", 7, "leader-first")
+	sameAsNative(t, "thread_exit", 5, "exit-group")
+}

@@ -39,3 +39,6 @@ printf '  ping-pong 1 byte, ns per round trip: native %8.0f  sentry %8.0f\n' "$p
 printf '  bulk %d MiB, MB/s:                  native %8.1f  sentry %8.1f\n' "$MB" "$bulk_native" "$bulk_sentry"
 awk -v a="$pp_native" -v b="$pp_sentry" -v c="$bulk_native" -v d="$bulk_sentry" \
 	'BEGIN { printf "ratio sentry/native: ping-pong speed = %.2f, bulk throughput = %.2f\n", a/b, d/c }'
+
+# The riscv64 interpreter (MIPS, cpubench and redis against qemu-riscv64).
+"$(dirname "$0")/bench-riscv.sh" "$S" || echo "riscv64 benchmark failed"

@@ -207,7 +207,7 @@ func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
 
 // futexRequeue wakes up to nWake waiters of key and moves up to nRequeue of
 // the rest to key2. With cmp, the word at key must hold *cmp (EAGAIN). It
-// returns the number woken plus, for CMP_REQUEUE, the number requeued.
+// returns the number woken plus the number requeued.
 func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32) (int, error) {
 	ft := &t.k.futexes
 	ft.mu.Lock()
@@ -236,9 +236,8 @@ func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32
 	} else {
 		ft.waiters[key] = append(q[:0:0], q[moved:]...)
 	}
-	if cmp == nil {
-		return woken, nil
-	}
+	// Linux counts the requeued waiters too, for both operations (the
+	// man page says otherwise for REQUEUE).
 	return woken + moved, nil
 }
 

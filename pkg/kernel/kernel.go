@@ -16,7 +16,22 @@
 //	    FDTable.mu
 //	      futexTable.mu
 //
-// vm.MM and vfs.FS lock internally and are called without kernel locks held.
+//	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
+//	expiry sends its signal holding none of them)
+//
+// vm.MM and vfs.FS lock internally and are called without kernel locks
+// held, except that futexTable.mu is held across MM's atomic word reads
+// (the check-and-queue of FUTEX_WAIT must be atomic with respect to
+// wakers); MM never calls back into the kernel.
+//
+// Threads and signals: task_clone.go (clone, clone3), task_exit.go (what a
+// dying thread leaves in memory), task_signal.go (generation, the choice
+// of thread, delivery, group stop), task_sigframe.go (amd64 frames and
+// rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
+// task_block.go (waitFor: every blocking wait ends with EINTR when a
+// signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
+// to the sentry go to the first process). The pure pieces (sets, queues,
+// siginfo, default actions) are pkg/signals.
 package kernel
 
 import (
@@ -73,8 +88,12 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
-	init    *ThreadGroup // the first process, once it exists
-	early   []int        // host signals that arrived before it
+	// procs are the processes by PID, zombies included (process.go).
+	procs map[int]*ThreadGroup
+	// fgPgrp is the terminal's foreground process group (0: PID 1's).
+	fgPgrp int
+	init   *ThreadGroup // the first process, once it exists
+	early  []int        // host signals that arrived before it
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self
@@ -155,6 +174,10 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		}
 		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
+		// No traced call made this process: show the exec that
+		// started it, as strace's first line does. envp follows argc
+		// and argv's pointers and NULL on the new stack.
+		k.cfg.Strace.Exec(t.tg.pid, t.tid, path, argv, t.regs.SP()+8*uint64(len(argv)+2), len(envp))
 		t.run()
 	}()
 	s := <-ch
@@ -162,6 +185,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		return ExitStatus{}, s.err
 	}
 	<-s.tg.done
+	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()
 	}
@@ -182,10 +206,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
 	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
+	if a == arch.RISCV64 {
+		// The interpreter's hart, not the host CPU.
+		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
+	}
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
-		Arch: a, VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
-		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
+		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
+		MinSigStkSz: minSigStkSz, Random: rnd,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 	})
 	if err != nil {
@@ -193,6 +222,15 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		ctx.Release()
 		as.Release()
 		return nil, &ExecError{Path: path, Err: err}
+	}
+	var sigTramp uint64
+	if a == arch.RISCV64 {
+		if sigTramp, err = mapSigTramp(mm); err != nil {
+			mm.Release()
+			ctx.Release()
+			as.Release()
+			return nil, fmt.Errorf("map the vDSO page: %w", err)
+		}
 	}
 	fds := newFDTable()
 	for i, f := range k.cfg.Stdio {
@@ -207,11 +245,12 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv, envp: envp,
+		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
+	k.registerProcess(tg, nil)
 	k.mu.Unlock()
 	t.regs = initialRegs(a, img.Entry, img.SP)
 	return t, nil

@@ -56,13 +56,9 @@ func (p procKernel) Caller() (int, int) {
 func (p procKernel) PIDs() []int {
 	p.k.mu.Lock()
 	defer p.k.mu.Unlock()
-	seen := map[int]bool{}
 	var out []int
-	for _, t := range p.k.tasks {
-		if !seen[t.tg.pid] {
-			seen[t.tg.pid] = true
-			out = append(out, t.tg.pid)
-		}
+	for pid := range p.k.procs {
+		out = append(out, pid)
 	}
 	sort.Ints(out)
 	return out
@@ -71,11 +67,11 @@ func (p procKernel) PIDs() []int {
 func (p procKernel) Process(pid int) procfs.Process {
 	p.k.mu.Lock()
 	defer p.k.mu.Unlock()
-	t := p.k.tasks[pid]
-	if t == nil || t.tg.pid != pid {
+	tg := p.k.procs[pid]
+	if tg == nil {
 		return nil
 	}
-	return procTG{t.tg}
+	return procTG{tg}
 }
 
 var hostCPUInfo = sync.OnceValue(func() string {
@@ -116,9 +112,15 @@ func (p procTG) Status() procfs.Status {
 		}
 	}
 	tg.mu.Unlock()
-	var size uint64
+	// Resident size is not tracked per page; mappings that allow access
+	// stand for it, leaving out the large PROT_NONE reservations that
+	// allocators and thread stacks make.
+	var size, rss uint64
 	for _, m := range tg.mm.Maps() {
 		size += m.End - m.Start
+		if m.Prot != unix.PROT_NONE {
+			rss += m.End - m.Start
+		}
 	}
 	tg.fs.mu.Lock()
 	umask := tg.fs.umask
@@ -131,10 +133,22 @@ func (p procTG) Status() procfs.Status {
 	if c := tg.k.threads.current(); c != nil && c.tg == tg {
 		state = 'R'
 	}
+	tg.k.mu.Lock()
+	ppid, pgid, sid := 0, tg.proc.pgid, tg.proc.sid
+	if pp := tg.proc.parent; pp != nil {
+		ppid = pp.pid
+	}
+	switch {
+	case tg.proc.zombie:
+		state = 'Z'
+	case tg.proc.stopped:
+		state = 'T'
+	}
+	tg.k.mu.Unlock()
 	return procfs.Status{
-		PID: tg.pid, PGID: tg.pid, SID: tg.pid, Comm: comm, State: state,
+		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
-		VmSize: size, VmRSS: size, Umask: umask,
+		VmSize: size, VmRSS: rss, Umask: umask,
 	}
 }
 

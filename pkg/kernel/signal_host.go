@@ -21,7 +21,7 @@ import (
 // forwardedSignals are the host signals ForwardHostSignals passes on.
 var forwardedSignals = []os.Signal{
 	syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
-	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTSTP,
 }
 
 // ForwardHostSignals starts passing signals sent to the sentry to the
@@ -35,7 +35,7 @@ func (k *Kernel) ForwardHostSignals() (stop func()) {
 		for {
 			select {
 			case s := <-ch:
-				if sig, ok := s.(syscall.Signal); ok {
+				if sig, ok := s.(syscall.Signal); ok && !k.signalForeground(int(sig)) {
 					k.SignalInit(int(sig))
 				}
 			case <-done:

@@ -231,17 +231,14 @@ func sysReadahead(t *Task, a [6]uint64) (uint64, error) {
 const (
 	mfdCloexec      = 0x1
 	mfdAllowSealing = 0x2
-	mfdHugetlb      = 0x4
 	mfdNoexecSeal   = 0x8
 	mfdExec         = 0x10
 )
 
 func sysMemfdCreate(t *Task, a [6]uint64) (uint64, error) {
 	flags := a[1]
+	// MFD_HUGETLB is refused too: the sandbox has no huge pages.
 	if flags&^(mfdCloexec|mfdAllowSealing|mfdNoexecSeal|mfdExec) != 0 {
-		if flags&mfdHugetlb != 0 {
-			return 0, unix.EINVAL // no huge pages in the sandbox
-		}
 		return 0, unix.EINVAL
 	}
 	if flags&mfdNoexecSeal != 0 && flags&mfdExec != 0 {
@@ -276,10 +273,14 @@ func sysFallocate(t *Task, a [6]uint64) (uint64, error) {
 // openHowSize is sizeof(struct open_how) version 0: flags, mode, resolve.
 const openHowSize = 24
 
+// kernelOLargefile is the kernel's O_LARGEFILE (0100000 on amd64 and
+// riscv64), which x/sys spells 0 on amd64 because libc does.
+const kernelOLargefile = 0o100000
+
 // openat2 flags Linux knows (VALID_OPEN_FLAGS); others are EINVAL there,
 // unlike open, which ignores them.
 const validOpenFlags = unix.O_ACCMODE | unix.O_CREAT | unix.O_EXCL | unix.O_NOCTTY | unix.O_TRUNC |
-	unix.O_APPEND | unix.O_NONBLOCK | unix.O_DSYNC | unix.O_ASYNC | unix.O_DIRECT | unix.O_LARGEFILE |
+	unix.O_APPEND | unix.O_NONBLOCK | unix.O_DSYNC | unix.O_ASYNC | unix.O_DIRECT | kernelOLargefile |
 	unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_NOATIME | unix.O_CLOEXEC | unix.O_PATH | unix.O_TMPFILE | unix.O_SYNC
 
 const validResolve = vfs.ResolveNoXdev | vfs.ResolveNoMagiclinks | vfs.ResolveNoSymlinks |

@@ -561,7 +561,13 @@ func (t *Task) dup3(oldfd, newfd uint64, flags int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	old, _ := t.tg.fds.get(int32(newfd))
 	t.tg.fds.installAt(int(int32(newfd)), f, flags&unix.O_CLOEXEC != 0)
+	if old != nil {
+		// dup2 over an open fd closes it, dropping the process's locks.
+		old.ReleaseLocks(t.tg.pid)
+		old.DecRef()
+	}
 	return uint64(int32(newfd)), nil
 }
 

@@ -84,11 +84,13 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		}
 		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(ws)), unsafe.Sizeof(*ws)))
 	case unix.TIOCGPGRP:
-		// The sandbox's foreground process group is its first process
-		// until job control arrives with processes.
-		return 0, t.writeU32(arg, uint32(t.tg.pid))
+		return 0, t.writeU32(arg, uint32(t.k.foregroundPgrp()))
 	case unix.TIOCSPGRP:
-		return 0, nil
+		g, err := t.readU32(arg)
+		if err != nil {
+			return 0, err
+		}
+		return 0, t.setForegroundPgrp(int32(g))
 	}
 	return 0, unix.ENOTTY
 }

@@ -17,10 +17,6 @@ import (
 func sysGetpid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tg.pid), nil }
 func sysGettid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tid), nil }
 
-// sysGetppid: the first process's parent is outside the sandbox, which
-// Linux shows as 0 for a PID namespace's init.
-func sysGetppid(t *Task, a [6]uint64) (uint64, error) { return 0, nil }
-
 func sysGetuid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getuid()), nil }
 func sysGetgid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getgid()), nil }
 
@@ -46,34 +42,6 @@ func sysGetgroups(t *Task, a [6]uint64) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	return 0, nil
-}
-
-// Process groups and sessions: the sandbox's one process leads both until
-// processes arrive.
-func sysGetpgid(t *Task, a [6]uint64) (uint64, error) {
-	if p := int32(a[0]); p != 0 && int(p) != t.tg.pid {
-		return 0, unix.ESRCH
-	}
-	return uint64(t.tg.pid), nil
-}
-
-func sysGetpgrp(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tg.pid), nil }
-
-func sysSetpgid(t *Task, a [6]uint64) (uint64, error) {
-	if p := int32(a[0]); p != 0 && int(p) != t.tg.pid {
-		return 0, unix.ESRCH
-	}
-	if g := int32(a[1]); g < 0 {
-		return 0, unix.EINVAL
-	} else if g != 0 && int(g) != t.tg.pid {
-		return 0, unix.EPERM
-	}
-	return 0, nil
-}
-
-func sysSetsid(t *Task, a [6]uint64) (uint64, error) {
-	// A process-group leader may not create a session.
-	return 0, unix.EPERM
 }
 
 func sysUname(t *Task, a [6]uint64) (uint64, error) {
@@ -269,9 +237,6 @@ func sysExitGroup(t *Task, a [6]uint64) (uint64, error) {
 	t.tg.exitGroup(ExitStatus{Code: int(a[0] & 0xff)})
 	return 0, errExited
 }
-
-// sysWait4: the sandbox's one process has no children yet.
-func sysWait4(t *Task, a [6]uint64) (uint64, error) { return 0, unix.ECHILD }
 
 func sysGetRobustList(t *Task, a [6]uint64) (uint64, error) {
 	target := t

@@ -37,6 +37,20 @@ func sysPrctl(t *Task, a [6]uint64) (uint64, error) {
 		return 0, nil
 	case unix.PR_GET_PDEATHSIG:
 		return 0, t.writeU32(a[1], uint32(t.pdeathSig))
+	case unix.PR_SET_CHILD_SUBREAPER:
+		t.k.mu.Lock()
+		t.tg.proc.subreaper = a[1] != 0
+		t.k.mu.Unlock()
+		return 0, nil
+	case unix.PR_GET_CHILD_SUBREAPER:
+		t.k.mu.Lock()
+		v := t.tg.proc.subreaper
+		t.k.mu.Unlock()
+		var n uint32
+		if v {
+			n = 1
+		}
+		return 0, t.writeU32(a[1], n)
 	case unix.PR_GET_DUMPABLE:
 		return 1, nil
 	case unix.PR_SET_DUMPABLE:

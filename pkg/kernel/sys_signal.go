@@ -164,42 +164,6 @@ func (t *Task) userInfo(sig int, code int32) signals.Info {
 	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(os.Getuid())}
 }
 
-func sysKill(t *Task, a [6]uint64) (uint64, error) {
-	pid, sig := int32(a[0]), int(a[1])
-	if sig != 0 && !signals.Valid(sig) {
-		return 0, unix.EINVAL
-	}
-	var groups []*ThreadGroup
-	switch {
-	case pid > 0:
-		if tg := t.k.groupByPID(int(pid)); tg != nil {
-			groups = append(groups, tg)
-		}
-	case pid == -1:
-		groups = t.k.allGroups()
-	default:
-		// Process groups: every process of the sandbox is in the first
-		// process's group until sessions exist.
-		pg := int(-pid)
-		if pid == 0 || pg == t.tg.pid {
-			groups = t.k.allGroups()
-		}
-	}
-	if len(groups) == 0 {
-		return 0, unix.ESRCH
-	}
-	if sig == 0 {
-		return 0, nil
-	}
-	var firstErr error
-	for _, tg := range groups {
-		if err := tg.send(t.userInfo(sig, signals.SIUser), nil); err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	return 0, firstErr
-}
-
 func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
 	tgid, tid, sig := int32(a[0]), int32(a[1]), int(a[2])
 	if tgid <= 0 || tid <= 0 || (sig != 0 && !signals.Valid(sig)) {

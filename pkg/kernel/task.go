@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -28,7 +29,14 @@ type ThreadGroup struct {
 
 	exe  string
 	argv []string
-	envp []string
+	// sigTramp is the rt_sigreturn trampoline in the sentry's [vdso]
+	// page (riscv64 only; see task_sigframe_rv64.go).
+	sigTramp uint64
+	envp     []string
+
+	// proc is the process's place in the process tree (guarded by
+	// Kernel.mu, see process.go).
+	proc procLinks
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -68,6 +76,21 @@ type Task struct {
 	name      string
 	pdeathSig int
 
+	// vforkDone is closed when a vfork child execs or exits.
+	vforkDone chan struct{}
+	vforkOnce sync.Once
+	// execKilled: another thread of the group called execve; this one
+	// ends at its next return to the run loop.
+	execKilled atomic.Bool
+	// userNS is the time spent running user code (rusage.go).
+	userNS atomic.Int64
+	// sysBase is the OS thread's CPU time when the task first ran: the
+	// thread may have run other goroutines before it was locked.
+	sysBase int64
+	// traced is the call being traced, if any, for waitFor's
+	// Tracer.Blocking.
+	traced *strace.Pending
+
 	clearChildTID uint64
 	robustList    uint64
 	altStack      stackT
@@ -89,10 +112,10 @@ func (t *Task) run() {
 	defer t.exitTask()
 	defer t.k.threads.enter(t)()
 	for {
-		if t.handleSignals() {
+		if t.execKilled.Load() || t.handleSignals() {
 			return
 		}
-		ev, err := t.ctx.Switch(&t.regs)
+		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
 				fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
@@ -106,6 +129,9 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
+			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
+				break
+			}
 			t.forceSignal(faultInfo(ev))
 		case platform.EventInterrupted:
 		}
@@ -120,9 +146,12 @@ func (t *Task) syscall() bool {
 	sc := t.k.table.lookup(t.regs.Arch, nr)
 	var pending *strace.Pending
 	if tr := t.k.cfg.Strace; tr != nil {
-		pending = tr.Enter(t.tid, &sc.Desc, args, t.tg.mm)
+		pending = tr.EnterCall(t.tg.pid, t.tid, sc.Sysno, nr, &sc.Desc, args, t.tg.mm)
+		t.traced = pending
+		defer func() { t.traced = nil }()
 	}
 	var ret uint64
+	traceRet := ^uint64(0) // differs from ret only for a restartable call
 	done := false
 	if sc.Fn == nil {
 		t.k.warnUnsupported(sc.Name, nr, sc.Quiet)
@@ -135,7 +164,10 @@ func (t *Task) syscall() bool {
 		case errors.Is(err, errExited):
 			done = true
 		case t.setRestart(sc, nr, args, err):
+			// -EINTR unless a delivery decides to restart; strace
+			// shows the ERESTART* errno, as for Linux.
 			ret = negErrno(unix.EINTR)
+			traceRet = uint64(-int64(t.restart.kind))
 		default:
 			ret = negErrno(t.k.errno(err))
 		}
@@ -148,7 +180,10 @@ func (t *Task) syscall() bool {
 	}
 	t.regs.SetReturn(ret)
 	if tr := t.k.cfg.Strace; tr != nil {
-		tr.Exit(pending, ret)
+		if traceRet == ^uint64(0) {
+			traceRet = ret
+		}
+		tr.Exit(pending, traceRet)
 	}
 	return false
 }
@@ -157,13 +192,17 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 
 // exitTask ends this thread; the group ends with its last thread.
 func (t *Task) exitTask() {
+	t.releaseVfork()
+	t.accountCPU()
 	tg := t.tg
 	t.releaseUserState()
 	tg.mu.Lock()
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
-		// The last thread left by exit(2): its status is the group's.
+		// Every thread left by exit(2): the process's status is the
+		// last one's, as Linux reports it (measured: the leader's own
+		// status does not count once it has gone first).
 		tg.exiting = true
 		tg.exitStatus = ExitStatus{Code: t.exitCode}
 		close(tg.killed)
@@ -196,6 +235,7 @@ func (t *Task) exitTask() {
 			tr.Exited(t.tid, st.Code)
 		}
 	}
+	t.k.processExited(tg)
 	close(tg.done)
 }
 

@@ -39,6 +39,14 @@ func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
 	select {
 	case <-ready:
 		return nil
+	default:
+	}
+	if t.traced != nil && (deadline.IsZero() || time.Until(deadline) >= longWait) {
+		t.k.cfg.Strace.Blocking(t.traced)
+	}
+	select {
+	case <-ready:
+		return nil
 	case <-timeout:
 		return unix.ETIMEDOUT
 	case <-t.interruptCh:
@@ -47,6 +55,12 @@ func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
 		return unix.EINTR
 	}
 }
+
+// longWait is how far a deadline must be for the trace to show the call
+// as "<unfinished ...>" while it waits: shorter waits end soon and their
+// line is written whole at exit, as strace writes a call no other
+// thread's line interrupts; Tracer.Blocking costs a "resumed" line.
+const longWait = time.Second
 
 // interrupt wakes the task from waitFor (or makes its next waitFor return
 // EINTR at once) and from user code.

@@ -185,9 +185,3 @@ func (t *Task) clone(ca cloneArgs) (uint64, error) {
 	}
 	return uint64(nt.tid), nil
 }
-
-// forkProcess would create a new process; the sandbox runs one process
-// until processes arrive.
-func (t *Task) forkProcess(ca cloneArgs) (uint64, error) {
-	return 0, unix.ENOSYS
-}

@@ -54,7 +54,11 @@ var errNoFrames = errors.New("signal handlers are not supported on this architec
 // registers at the handler. A bad stack is an errno (the caller kills the
 // task with SIGSEGV).
 func (t *Task) pushSignalFrame(info *signals.Info, act *signals.Action, oldMask signals.Set) error {
-	if t.regs.Arch != arch.AMD64 {
+	switch t.regs.Arch {
+	case arch.AMD64:
+	case arch.RISCV64:
+		return t.pushSignalFrameRISCV64(info, act, oldMask)
+	default:
 		return errNoFrames
 	}
 	r := &t.regs.AMD64
@@ -146,17 +150,22 @@ func (t *Task) fpState() ([]byte, bool) {
 // sysRtSigreturn restores the context the handler's frame holds. A frame
 // that cannot be read or holds a state the CPU would refuse is a SIGSEGV.
 func sysRtSigreturn(t *Task, a [6]uint64) (uint64, error) {
-	if t.regs.Arch != arch.AMD64 {
+	sigreturn := t.sigreturnAMD64
+	switch t.regs.Arch {
+	case arch.AMD64:
+	case arch.RISCV64:
+		sigreturn = t.sigreturnRISCV64
+	default:
 		return 0, unix.ENOSYS
 	}
-	if err := t.sigreturnAMD64(); err != nil {
+	if err := sigreturn(); err != nil {
 		if _, ok := err.(unix.Errno); !ok {
 			fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: rt_sigreturn: %v\n", t.tid, err)
 		}
 		t.forceSignal(signals.Info{Signo: signals.SIGSEGV, Code: signals.SIKernel})
 		return t.regs.Return(), nil
 	}
-	return t.regs.AMD64.Rax, nil
+	return t.regs.Return(), nil
 }
 
 func (t *Task) sigreturnAMD64() error {

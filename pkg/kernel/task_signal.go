@@ -35,6 +35,12 @@ const stopSignals = signals.Set(1<<(signals.SIGSTOP-1) | 1<<(signals.SIGTSTP-1) 
 // be queued.
 func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 	sig := int(info.Signo)
+	continued := false
+	defer func() {
+		if continued {
+			tg.k.groupContinued(tg) // after tg.mu: Kernel.mu comes first
+		}
+	}()
 	if sig == signals.SIGKILL {
 		tg.exitGroup(ExitStatus{Signal: sig})
 		return nil
@@ -54,6 +60,7 @@ func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 		if tg.sig.stopped {
 			tg.sig.stopped = false
 			close(tg.sig.cont)
+			continued = true
 		}
 	case stopSignals.Has(sig):
 		tg.sig.pending.Discard(signals.Bit(signals.SIGCONT))
@@ -209,6 +216,7 @@ func (t *Task) handleSignals() bool {
 				for _, o := range others {
 					o.interrupt()
 				}
+				t.k.groupStopped(tg, sig)
 				continue
 			}
 			tg.mu.Unlock()

@@ -127,11 +127,27 @@ func BuildStack(top uint64, a arch.Arch, argv, envp []string, execfn string, ran
 	return StackLayout{Top: top, SP: sp, Data: data}, nil
 }
 
+// stackGuardGap is Linux's default stack_guard_gap (256 pages).
+const stackGuardGap = 256 << 12
+
 func buildStack(a Args, path string, argv []string, main loaded, interpBase uint64) (uint64, error) {
+	// Below the stack lies a PROT_NONE gap, like Linux's stack guard
+	// gap: without it a runaway recursion would run on into whatever
+	// mmap placed next (libc's data), corrupting it instead of taking
+	// SIGSEGV.
+	base, err := a.MM.Mmap(vm.MmapOpts{
+		Length: stackGuardGap + StackSize,
+		Prot:   unix.PROT_NONE,
+		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_NORESERVE,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("map stack: %w", err)
+	}
 	stackAddr, err := a.MM.Mmap(vm.MmapOpts{
+		Addr:   base + stackGuardGap,
 		Length: StackSize,
 		Prot:   unix.PROT_READ | unix.PROT_WRITE,
-		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_STACK,
+		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_STACK | unix.MAP_FIXED,
 		Name:   "[stack]",
 	})
 	if err != nil {

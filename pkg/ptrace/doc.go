@@ -18,7 +18,8 @@
 // and unmap everything the
 // application does not need (the stub's initial stack). The filter admits only
 // mmap (of fd 0), munmap, mprotect, clone, exit and exit_group, only from the
-// stub's own syscall instruction and only for AUDIT_ARCH_X86_64; anything else
+// stub's own two syscall instructions (the injection site and the clone
+// site, see thread.go) and only for AUDIT_ARCH_X86_64; anything else
 // kills the stub. Application syscalls never reach the filter: under
 // PTRACE_SYSEMU the syscall-entry stop comes first and the call is skipped.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
@@ -73,6 +74,15 @@
 // a wrapped EIO (not ErrDead). Syscall results of -512..-516 (ERESTART*)
 // must never reach the application: the host would rewind the syscall if a
 // signal stop happened at that moment.
+//
+// Threads (thread.go). AddressSpace also implements platform.ThreadCreator:
+// NewThread injects clone at the stub's clone site through the caller's stub
+// thread; the child spins there untraced until the goroutine of the new task
+// calls ThreadStarter.Start, which PTRACE_ATTACHes from that goroutine's OS
+// thread. Contexts implement platform.FPUContext (PTRACE_GETREGSET and
+// SETREGSET of NT_X86_XSTATE), used only to build and restore signal frames.
+// A thread-group leader's stub thread must outlive the other threads: the
+// host reports its exit only after theirs.
 //
 // Lock order: addressSpace.mu, then nothing. Context state that Interrupt
 // touches is atomic.

@@ -18,10 +18,25 @@ const stubName = "sentry-stub"
 // the host's randomised stack landed on stubBase.
 const stubStartAttempts = 4
 
+// addrNoRandomize is ADDR_NO_RANDOMIZE of linux/personality.h.
+const addrNoRandomize = 0x0040000
+
 // startStub forks and execs the stub, traced by the calling OS thread, and
 // waits for its first stop (the SIGTRAP right after execve, before it runs
 // any instruction).
 func (p *Platform) startStub(memfd int) (int32, error) {
+	// Every stub gets the same layout, in particular the same vDSO
+	// address: a forked application process keeps the parent's
+	// AT_SYSINFO_EHDR and the vDSO pointers libc cached from it, so its
+	// new stub must have the vDSO where the parent's had it. Host ASLR
+	// buys nothing here: pkg/vm, not the host, lays the application
+	// out. The personality is the calling thread's own and is inherited
+	// by the child forked from it.
+	restore, err := noRandomize()
+	if err != nil {
+		return 0, err
+	}
+	defer restore()
 	var lastErr error
 	for i := 0; i < stubStartAttempts; i++ {
 		pid, err := syscall.ForkExec(p.imagePath, []string{stubName}, &syscall.ProcAttr{
@@ -53,6 +68,23 @@ func (p *Platform) startStub(memfd int) (int32, error) {
 		}
 	}
 	return 0, lastErr
+}
+
+// noRandomize sets ADDR_NO_RANDOMIZE in the calling thread's personality
+// and returns the function that puts the old personality back.
+func noRandomize() (func(), error) {
+	const query = 0xffffffff
+	old, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, query, 0, 0)
+	if errno != 0 {
+		return nil, fmt.Errorf("ptrace: reading the personality: %w", errno)
+	}
+	if old&addrNoRandomize != 0 {
+		return func() {}, nil
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, old|addrNoRandomize, 0, 0); errno != 0 {
+		return nil, fmt.Errorf("ptrace: setting ADDR_NO_RANDOMIZE: %w", errno)
+	}
+	return func() { _, _, _ = unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0) }, nil
 }
 
 // killAndReap kills a stub process and collects its exit status. ECHILD

@@ -10,7 +10,12 @@
 // before the handler runs (input-side arguments such as paths and write
 // buffers are read then, because the handler or another thread may change
 // them), Exit after it (output-side arguments such as read buffers and stat
-// structures are read then); Signal, Exited and Killed for the other lines.
+// structures are read then); Signal, Exited and Killed for the other lines;
+// Exec for the execve of a program no traced call started (the sandbox's
+// first); Blocking when a call is about to wait long. EnterCall is Enter
+// with the process id and syscall number that jsonl shows. The filter
+// (Options.Syscalls, Options.Exclude) is a bitmap over arch.Sysno tested
+// there, so a filtered-out call costs one bit test and no decoding.
 // Nothing here touches the host or kernel state: application memory is
 // read only through the Memory interface, and a failed read prints the
 // address, as strace does.

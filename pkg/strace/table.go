@@ -137,16 +137,18 @@ var descs = [arch.NumSysno]Desc{
 	arch.SysRiscvFlushIcache: {Args: []Arg{{"start", Pointer}, {"end", Pointer}, {"flags", Hex}}},
 
 	// Signals.
-	arch.SysRtSigaction:   {Args: []Arg{{"signum", Signal}, {"act", SigactionPtr}, {"oldact", OutSigaction}, {"sigsetsize", Udec}}},
-	arch.SysRtSigprocmask: {Args: []Arg{{"how", SigprocmaskHow}, {"set", Sigset}, {"oldset", OutSigset}, {"sigsetsize", Udec}}},
-	arch.SysRtSigreturn:   {Args: none},
-	arch.SysRtSigsuspend:  {Args: []Arg{{"mask", Sigset}, {"sigsetsize", Udec}}},
-	arch.SysRtSigpending:  {Args: []Arg{{"set", OutSigset}, {"sigsetsize", Udec}}},
-	arch.SysSigaltstack:   {Args: []Arg{{"ss", Pointer}, {"old_ss", Pointer}}},
-	arch.SysKill:          {Args: []Arg{{"pid", Dec}, {"sig", Signal}}},
-	arch.SysTkill:         {Args: []Arg{{"tid", Dec}, {"sig", Signal}}},
-	arch.SysTgkill:        {Args: []Arg{{"tgid", Dec}, {"tid", Dec}, {"sig", Signal}}},
-	arch.SysPause:         {Args: none},
+	arch.SysRtSigaction:     {Args: []Arg{{"signum", Signal}, {"act", SigactionPtr}, {"oldact", OutSigaction}, {"sigsetsize", Udec}}},
+	arch.SysRtSigprocmask:   {Args: []Arg{{"how", SigprocmaskHow}, {"set", Sigset}, {"oldset", OutSigset}, {"sigsetsize", Udec}}},
+	arch.SysRtSigreturn:     {Args: none},
+	arch.SysRtSigsuspend:    {Args: []Arg{{"mask", Sigset}, {"sigsetsize", Udec}}},
+	arch.SysRtSigpending:    {Args: []Arg{{"set", OutSigset}, {"sigsetsize", Udec}}},
+	arch.SysSigaltstack:     {Args: []Arg{{"ss", Pointer}, {"old_ss", Pointer}}},
+	arch.SysKill:            {Args: []Arg{{"pid", Dec}, {"sig", Signal}}},
+	arch.SysTkill:           {Args: []Arg{{"tid", Dec}, {"sig", Signal}}},
+	arch.SysTgkill:          {Args: []Arg{{"tgid", Dec}, {"tid", Dec}, {"sig", Signal}}},
+	arch.SysPidfdOpen:       {Args: []Arg{{"pid", Dec}, {"flags", Hex}}, Ret: RetFD},
+	arch.SysPidfdSendSignal: {Args: []Arg{{"pidfd", FD}, {"sig", Signal}, {"info", Pointer}, {"flags", Hex}}},
+	arch.SysPause:           {Args: none},
 
 	// Time.
 	arch.SysClockGettime:   {Args: []Arg{{"clockid", ClockID}, {"tp", OutTimespec}}},

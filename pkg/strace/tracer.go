@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"sentry/pkg/arch"
 )
@@ -29,6 +30,12 @@ type Options struct {
 	Format      string // FormatStrace (also for ""), FormatJSONL or FormatMaturin
 	StringLimit int    // strace's -s; 0 means DefaultStringLimit
 	Arch        arch.Arch
+	// Syscalls, if not empty, are the only syscalls shown (Linux names);
+	// Exclude are never shown.
+	Syscalls, Exclude []string
+	// Start is time zero of jsonl's "t"; the zero Time means when the
+	// Tracer was made.
+	Start time.Time
 }
 
 // Check reports options a Tracer cannot honour.
@@ -41,7 +48,8 @@ func (o Options) Check() error {
 	if o.StringLimit < 0 {
 		return fmt.Errorf("strace: negative string limit %d", o.StringLimit)
 	}
-	return nil
+	_, err := newFilter(o.Syscalls, o.Exclude)
+	return err
 }
 
 // Tracer writes a trace. It is safe for concurrent use by many task
@@ -54,8 +62,14 @@ type Tracer struct {
 	// whole says lines are written only at Exit, with no
 	// unfinished/resumed halves (jsonl, maturin).
 	whole bool
+	// show is the set of syscalls traced (Options.Syscalls, Exclude).
+	show  filter
+	start time.Time
 
 	mu sync.Mutex
+	// pids maps a thread to its process, for the events of formats that
+	// show both (jsonl), when they differ.
+	pids map[int]int
 	// queue holds, in entry order, calls entered whose first half has not
 	// been written. strace writes a call's first half at entry; writing it
 	// only when some other line comes (as "<unfinished ...>") or at exit
@@ -71,20 +85,34 @@ type Tracer struct {
 
 // Pending is a call between Enter and Exit.
 type Pending struct {
-	tid    int
-	c      call
-	pieces []piece
-	split  int  // index of the first piece with an exit part
-	queued bool // in Tracer.queue
+	tid     int
+	pid     int
+	nr      uint64
+	at      time.Duration // since Tracer.start, at Enter
+	data    string        // jsonl: the buffer moved, escaped; set when hasData
+	hasData bool
+	c       call
+	pieces  []piece
+	split   int  // index of the first piece with an exit part
+	queued  bool // in Tracer.queue
 }
 
 // NewTracer returns a Tracer writing to w. An unknown Format writes the
 // strace format (see Options.Check).
 func NewTracer(w io.Writer, o Options) *Tracer {
-	t := &Tracer{w: w, o: o, limit: o.StringLimit, whole: o.Format == FormatJSONL || o.Format == FormatMaturin}
+	t := &Tracer{w: w, o: o, limit: o.StringLimit, whole: o.Format == FormatJSONL || o.Format == FormatMaturin, start: o.Start}
 	if t.limit <= 0 {
 		t.limit = DefaultStringLimit
 	}
+	if t.start.IsZero() {
+		t.start = time.Now()
+	}
+	f, err := newFilter(o.Syscalls, o.Exclude)
+	if err != nil {
+		// Check reports it; an unusable list traces everything.
+		f, _ = newFilter(nil, nil)
+	}
+	t.show = f
 	return t
 }
 
@@ -106,7 +134,35 @@ func (t *Tracer) Enter(tid int, d *Desc, args [6]uint64, mem Memory) *Pending {
 	if t == nil || d == nil {
 		return nil
 	}
-	p := &Pending{tid: tid, c: call{d: d, args: args, mem: mem, arch: t.o.Arch, limit: t.limit}}
+	s, _ := arch.SysnoByName(d.Name)
+	nr, _ := arch.Number(t.o.Arch, s)
+	return t.EnterCall(tid, tid, s, nr, d, args, mem)
+}
+
+// Traced says calls of s are shown (Options.Syscalls and Exclude): one
+// bit test, so a kernel may ask before doing any work for the tracer.
+func (t *Tracer) Traced(s arch.Sysno) bool { return t != nil && t.show.has(s) }
+
+// EnterCall is Enter for thread tid of process pid, calling syscall s
+// (number nr on the tracer's arch). It returns nil, and traces nothing
+// of the call, when s is filtered out.
+func (t *Tracer) EnterCall(pid, tid int, s arch.Sysno, nr uint64, d *Desc, args [6]uint64, mem Memory) *Pending {
+	if t == nil || d == nil || !t.show.has(s) {
+		return nil
+	}
+	p := &Pending{tid: tid, pid: pid, nr: nr, c: call{d: d, args: args, mem: mem, arch: t.o.Arch, limit: t.limit}}
+	if t.o.Format == FormatJSONL {
+		p.at = time.Since(t.start)
+		enterData(p)
+		if pid != tid {
+			t.mu.Lock()
+			if t.pids == nil {
+				t.pids = map[int]int{}
+			}
+			t.pids[tid] = pid
+			t.mu.Unlock()
+		}
+	}
 	p.pieces = decode(&p.c)
 	p.split = len(p.pieces)
 	for i, pc := range p.pieces {
@@ -175,19 +231,22 @@ func (t *Tracer) Exit(p *Pending, ret uint64) {
 		}
 		tail = append(tail, s)
 	}
-	res := result(c)
 	if t.whole {
+		if t.o.Format == FormatJSONL {
+			exitData(p)
+		}
 		t.mu.Lock()
 		if t.o.Format == FormatMaturin {
 			t.out = appendMaturinCall(t.out[:0], p)
 		} else {
-			t.out = appendJSONCall(t.out[:0], p, tail, res)
+			t.out = appendJSONCall(t.out[:0], p, tail)
 		}
 		t.write()
 		t.mu.Unlock()
 		return
 	}
 
+	res := result(c)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out = t.out[:0]
@@ -288,13 +347,17 @@ func (t *Tracer) write() {
 
 // event writes a line that is not a syscall (signal, exit), after any
 // pending first halves. The maturin format shows the strace line.
-func (t *Tracer) event(tid int, s string, js []byte) {
+func (t *Tracer) event(tid int, s string, kv ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out = t.out[:0]
 	switch t.o.Format {
 	case FormatJSONL:
-		t.out = append(t.out, js...)
+		pid, ok := t.pids[tid]
+		if !ok {
+			pid = tid
+		}
+		t.out = appendJSONEvent(t.out, time.Since(t.start), pid, tid, kv...)
 	case FormatMaturin:
 		t.out = append(t.out, s...)
 		t.out = append(t.out, '\n')
@@ -314,7 +377,7 @@ func (t *Tracer) Signal(tid int, info *SigInfo) {
 	}
 	s := formatSigInfo(info)
 	t.event(tid, "--- "+SignalName(int(info.Signo))+" "+s+" ---",
-		jsonEvent(tid, "signal", jsonString(SignalName(int(info.Signo))), "siginfo", jsonString(s)))
+		"event", `"signal"`, "signal", jsonString(SignalName(int(info.Signo))), "siginfo", jsonString(s))
 }
 
 // Exited records that thread tid exited with status: "+++ exited with 0 +++".
@@ -323,7 +386,7 @@ func (t *Tracer) Exited(tid int, status int) {
 		return
 	}
 	t.event(tid, "+++ exited with "+strconv.Itoa(status)+" +++",
-		jsonEvent(tid, "exited", strconv.Itoa(status)))
+		"event", `"exit"`, "status", strconv.Itoa(status))
 }
 
 // Killed records that thread tid was killed by sig:
@@ -336,7 +399,9 @@ func (t *Tracer) Killed(tid int, sig int, coreDumped bool) {
 	if coreDumped {
 		s += " (core dumped)"
 	}
-	t.event(tid, s+" +++", jsonEvent(tid, "killed", jsonString(SignalName(sig)), "core", strconv.FormatBool(coreDumped)))
+	// jsonl's status is the shell's: 128+N for death by signal N.
+	t.event(tid, s+" +++", "event", `"exit"`, "status", strconv.Itoa(128+sig),
+		"signal", jsonString(SignalName(sig)), "core", strconv.FormatBool(coreDumped))
 }
 
 // Flush writes the first halves of calls still pending as unfinished

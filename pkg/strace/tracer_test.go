@@ -222,50 +222,120 @@ func TestConcurrent(t *testing.T) {
 func TestJSONL(t *testing.T) {
 	m := newMem()
 	var out bytes.Buffer
-	tr := NewTracer(&out, Options{Format: FormatJSONL})
-	tr.Exit(tr.Enter(7, desc(t, arch.SysOpenat), [6]uint64{atFDCWD, m.str("/nonexist"), 0o2000000}, m), uint64(neg(-2)))
+	tr := NewTracer(&out, Options{Format: FormatJSONL, Arch: arch.AMD64})
+	tr.Exit(tr.EnterCall(5, 7, arch.SysOpenat, 257, desc(t, arch.SysOpenat), [6]uint64{atFDCWD, m.str("/nonexist"), 0o2000000}, m), uint64(neg(-2)))
 	buf := m.put(make([]byte, 8))
-	p := tr.Enter(7, desc(t, arch.SysRead), [6]uint64{3, buf, 8}, m)
-	copy(m.find(buf), "ab")
-	tr.Exit(p, 2)
+	p := tr.EnterCall(5, 7, arch.SysRead, 0, desc(t, arch.SysRead), [6]uint64{3, buf, 8}, m)
+	copy(m.find(buf), "a\r\n")
+	tr.Exit(p, 3)
 	tr.Signal(7, &SigInfo{Signo: 11, Code: 1, Addr: 0x10})
 	tr.Killed(7, 11, true)
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != 4 {
 		t.Fatalf("got %d lines: %q", len(lines), out.String())
 	}
-	var call struct {
-		Tid    int
-		Name   string
-		Args   []string
-		Raw    []uint64
-		Ret    int64
-		Result string
-		Errno  string
+	type callLine struct {
+		T     *int64
+		PID   int
+		TID   int
+		Arch  string
+		Nr    int
+		Name  string
+		Args  []uint64
+		Text  string
+		Ret   int64
+		Errno string
+		Data  *string
 	}
+	var call callLine
 	if err := json.Unmarshal([]byte(lines[0]), &call); err != nil {
 		t.Fatal(err)
 	}
-	if call.Tid != 7 || call.Name != "openat" || strings.Join(call.Args, ", ") != `AT_FDCWD, "/nonexist", O_RDONLY|O_CLOEXEC` ||
-		call.Ret != -2 || call.Errno != "ENOENT" || call.Result != "-1 ENOENT (No such file or directory)" || call.Raw[0] != atFDCWD {
-		t.Errorf("openat: %+v", call)
+	if call.T == nil || call.PID != 5 || call.TID != 7 || call.Arch != "amd64" || call.Nr != 257 || call.Name != "openat" ||
+		call.Text != `AT_FDCWD, "/nonexist", O_RDONLY|O_CLOEXEC` || len(call.Args) != 6 || call.Args[0] != atFDCWD ||
+		call.Ret != -2 || call.Errno != "ENOENT" || call.Data != nil {
+		t.Errorf("openat: %s", lines[0])
 	}
-	call.Errno = ""
+	call = callLine{}
 	if err := json.Unmarshal([]byte(lines[1]), &call); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(call.Args, ", ") != `3, "ab", 8` || call.Ret != 2 || call.Errno != "" {
-		t.Errorf("read: %+v", call)
+	if call.Text != `3, "a\r\n", 8` || call.Ret != 3 || call.Errno != "" || call.Data == nil || *call.Data != `a\r\n` {
+		t.Errorf("read: %s", lines[1])
 	}
 	var sig map[string]any
 	if err := json.Unmarshal([]byte(lines[2]), &sig); err != nil {
 		t.Fatal(err)
 	}
-	if sig["signal"] != "SIGSEGV" || sig["siginfo"] != "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10}" {
+	if sig["event"] != "signal" || sig["pid"] != 5.0 || sig["signal"] != "SIGSEGV" || sig["siginfo"] != "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10}" {
 		t.Errorf("signal: %v", sig)
 	}
-	if want := `{"tid":7,"killed":"SIGSEGV","core":true}`; lines[3] != want {
+	var exit map[string]any
+	if err := json.Unmarshal([]byte(lines[3]), &exit); err != nil {
+		t.Fatal(err)
+	}
+	if exit["event"] != "exit" || exit["status"] != 139.0 || exit["signal"] != "SIGSEGV" || exit["core"] != true {
 		t.Errorf("killed: %s", lines[3])
+	}
+}
+
+// TestFilter: --strace-syscalls and --strace-exclude choose calls by
+// name; unknown names are an error.
+func TestFilter(t *testing.T) {
+	m := newMem()
+	for _, c := range []struct {
+		only, exclude []string
+		want          []string
+	}{
+		{nil, nil, []string{"openat", "read", "close"}},
+		{[]string{"read"}, nil, []string{"read"}},
+		{nil, []string{"read", "close"}, []string{"openat"}},
+		{[]string{"read", "close"}, []string{"close"}, []string{"read"}},
+	} {
+		var out bytes.Buffer
+		o := Options{Format: FormatStrace, Arch: arch.AMD64, Syscalls: c.only, Exclude: c.exclude}
+		if err := o.Check(); err != nil {
+			t.Fatal(err)
+		}
+		tr := NewTracer(&out, o)
+		for _, s := range []arch.Sysno{arch.SysOpenat, arch.SysRead, arch.SysClose} {
+			tr.Exit(tr.EnterCall(1, 1, s, 0, desc(t, s), [6]uint64{atFDCWD, m.str("/x")}, m), 0)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			if f := strings.Fields(l); len(f) > 1 {
+				got = append(got, f[1][:strings.IndexByte(f[1], '(')])
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("only %v exclude %v: traced %v, want %v", c.only, c.exclude, got, c.want)
+		}
+	}
+	if err := (Options{Syscalls: []string{"nosuchcall"}}).Check(); err == nil {
+		t.Errorf("unknown name accepted")
+	}
+	if err := (Options{Exclude: []string{"open", "nosuchcall"}}).Check(); err == nil {
+		t.Errorf("unknown excluded name accepted")
+	}
+}
+
+// TestExec: the first program's execve is the first line, in each format.
+func TestExec(t *testing.T) {
+	for _, c := range []struct{ format, want string }{
+		{FormatStrace, `1     execve("/bin/echo", ["echo", "hi"], 0x7ffc1000 /* 2 vars */) = 0` + "\n"},
+		{FormatMaturin, "Syscall EXECVE, [0, 0, 0, 0, 0, 0]\n"},
+		{FormatJSONL, `"nr":59,"name":"execve","args":[0,0,0,0,0,0],"text":"\"/bin/echo\", [\"echo\", \"hi\"], 0x7ffc1000 /* 2 vars */","ret":0}` + "\n"},
+	} {
+		var out bytes.Buffer
+		NewTracer(&out, Options{Format: c.format, Arch: arch.AMD64}).Exec(1, 1, "/bin/echo", []string{"echo", "hi"}, 0x7ffc1000, 2)
+		if !strings.HasSuffix(out.String(), c.want) {
+			t.Errorf("%s: got %q, want suffix %q", c.format, out.String(), c.want)
+		}
+	}
+	var out bytes.Buffer
+	NewTracer(&out, Options{Exclude: []string{"execve"}}).Exec(1, 1, "/bin/echo", nil, 0, 0)
+	if out.Len() != 0 {
+		t.Errorf("excluded execve traced: %q", out.String())
 	}
 }
 

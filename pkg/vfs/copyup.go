@@ -33,6 +33,7 @@ func (fs *FS) copyUp(d *Dentry, withData bool) error {
 	switch m.typ {
 	case unix.S_IFDIR:
 		m.nlink = st.Nlink
+		m.size = st.Size
 	case unix.S_IFREG:
 		if withData {
 			if err := copyHostData(d.host, m); err != nil {

@@ -32,6 +32,8 @@ type hostNode struct {
 	dev  uint64
 	ino  uint64
 	typ  uint32 // S_IFMT bits
+	// tmp is the open unnamed O_TMPFILE file that linkat may name.
+	tmp *hostFile
 }
 
 // at returns a (dirfd, name, flags) triple naming n without following a

@@ -177,7 +177,17 @@ func (f *File) SetLock(owner any, l Lock) (<-chan struct{}, error) {
 		}
 	}
 	if l.Type != unix.F_UNLCK {
-		out = append(out, rlock{Lock: l, owner: owner})
+		// Like Linux, merge with the owner's adjacent locks of the same
+		// type, so F_GETLK reports the whole range.
+		merged := out[:0]
+		for _, r := range out {
+			if r.owner == owner && r.Type == l.Type && (r.End != LockEOF && r.End+1 == l.Start || l.End != LockEOF && l.End+1 == r.Start) {
+				l.Start, l.End = min(l.Start, r.Start), max(l.End, r.End)
+				continue
+			}
+			merged = append(merged, r)
+		}
+		out = append(merged, rlock{Lock: l, owner: owner})
 	}
 	o.records = out
 	if released {

@@ -181,3 +181,17 @@ func TestMemFDSealsAndFallocate(t *testing.T) {
 		t.Errorf("name %q", f.Name())
 	}
 }
+
+func TestAdjacentLocksMerge(t *testing.T) {
+	e := newEnv(t)
+	e.write(t, "/tmp/l", unix.O_CREAT|unix.O_WRONLY, "x")
+	a := e.open(t, "/tmp/l", unix.O_RDWR)
+	defer a.DecRef()
+	a.SetLock(1, Lock{Type: unix.F_WRLCK, Start: 0, End: 9})
+	a.SetLock(1, Lock{Type: unix.F_WRLCK, Start: 10, End: 19})
+	a.SetLock(1, Lock{Type: unix.F_RDLCK, Start: 20, End: 29})
+	c, ok := a.TestLock(2, Lock{Type: unix.F_RDLCK, Start: 5, End: 5})
+	if !ok || c.Start != 0 || c.End != 19 || c.Type != unix.F_WRLCK {
+		t.Errorf("got %+v %v, want one write lock 0-19", c, ok)
+	}
+}

@@ -54,6 +54,9 @@ func (fs *FS) newMem(m *mount, mode uint32, rdev uint64) *memInode {
 	}
 	if n.typ == unix.S_IFDIR {
 		n.nlink = 2
+		// A directory's size is one block, as on the disk filesystems
+		// the overlay's upper layer usually is (ls "total" counts it).
+		n.size = 4096
 	}
 	return n
 }
@@ -66,7 +69,7 @@ func (m *memInode) stat() Stat {
 		size = int64(len(m.target))
 	}
 	alloc := int64(len(m.chunks)) * chunkSize
-	if r := (m.size + 4095) &^ 4095; r < alloc {
+	if r := (m.size + 4095) &^ 4095; r < alloc || m.typ == unix.S_IFDIR {
 		alloc = r
 	}
 	return Stat{

@@ -134,6 +134,9 @@ func TestHostStdio(t *testing.T) {
 	if _, err := w.Write([]byte("out")); err != nil {
 		t.Fatal(err)
 	}
+	if n, err := r.Readable(); n != 3 || err != nil {
+		t.Errorf("FIONREAD of the pipe: %d %v", n, err)
+	}
 	buf := make([]byte, 8)
 	if n, err := r.Read(buf); n != 3 || err != nil || string(buf[:3]) != "out" {
 		t.Errorf("read %q, %v", buf[:n], err)

@@ -85,7 +85,7 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 				if flags&unix.O_NOFOLLOW != 0 {
 					return nil, nil, unix.ELOOP
 				}
-				if _, ok := c.synth.(MagicLink); ok {
+				if isMagic(c.synth) {
 					// /proc/PID/fd/N stands for an existing file.
 					d, err := w.follow(parent, c)
 					if err != nil {

@@ -166,7 +166,7 @@ func (fs *FS) linkTo(w *walker, src *Dentry, newDir *Dentry, newPath string) err
 	if src.anon != nil {
 		return unix.EXDEV
 	}
-	if src.dead && (src.mem == nil || !src.mem.tmpfile) {
+	if src.dead && !src.linkableTmpfile() {
 		return unix.ENOENT
 	}
 	parent, name, trailing, err := w.walkParent(newDir, newPath)
@@ -198,7 +198,12 @@ func (fs *FS) linkTo(w *walker, src *Dentry, newDir *Dentry, newPath string) err
 	}
 	switch parent.mnt.kind {
 	case kindHost:
-		err := unix.Linkat(src.host.dir.fd, src.host.name, parent.host.self.fd, name, 0)
+		var err error
+		if src.host.tmp != nil {
+			err = linkHostTmpfile(src.host.tmp.fd, parent.host.self.fd, name)
+		} else {
+			err = unix.Linkat(src.host.dir.fd, src.host.name, parent.host.self.fd, name, 0)
+		}
 		src.host.keepAlive()
 		runtime.KeepAlive(parent.host.self)
 		if err != nil {

@@ -128,7 +128,9 @@ func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, erro
 
 // follow resolves the symlink link found in dir.
 func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
-	if ml, ok := link.synth.(MagicLink); ok {
+	ml, isFile := link.synth.(MagicLink)
+	dl, isDentry := link.synth.(DentryLink)
+	if isFile || isDentry {
 		switch {
 		case w.resolve&(ResolveNoMagiclinks|ResolveNoSymlinks) != 0:
 			return nil, unix.ELOOP
@@ -138,6 +140,12 @@ func (w *walker) follow(dir, link *Dentry) (*Dentry, error) {
 		w.links++
 		if w.links > maxSymlinks {
 			return nil, unix.ELOOP
+		}
+		if isDentry {
+			var d *Dentry
+			var err error
+			w.fs.synthCall(func() { d, err = dl.TargetDentry() })
+			return d, err
 		}
 		return w.fs.followMagic(link, ml)
 	}

@@ -120,3 +120,13 @@ func (f *stdioFile) Seekable() bool            { return false }
 func (f *stdioFile) Release()                  {}
 func (f *stdioFile) IsTerminal() bool          { return f.tty }
 func (f *stdioFile) HostFD() int               { return f.fd }
+
+// Readable is FIONREAD, asked of the sentry's own fd (what a terminal or
+// pipe behind it holds).
+func (f *stdioFile) Readable(int64) int64 {
+	n, err := unix.IoctlGetInt(f.fd, 0x541b) // FIONREAD
+	if err != nil {
+		return 0
+	}
+	return int64(n)
+}

@@ -19,6 +19,13 @@ type MagicLink interface {
 	Target() (*File, error)
 }
 
+// DentryLink is a magic link that stands for a location rather than an
+// open file (/proc/PID/cwd): following it reaches that directory even if
+// it was removed or renamed.
+type DentryLink interface {
+	TargetDentry() (*Dentry, error)
+}
+
 // synthCall runs f with FS.mu released. Caller holds FS.mu.
 func (fs *FS) synthCall(f func()) {
 	fs.mu.Unlock()
@@ -30,7 +37,10 @@ func (fs *FS) synthCall(f func()) {
 func (fs *FS) synthStat(d *Dentry) Stat {
 	var st Stat
 	fs.synthCall(func() { st = d.synth.Stat() })
-	st.Dev = d.mnt.dev
+	if d.anon == nil {
+		// An anonymous file reached through a magic link keeps its own.
+		st.Dev = d.mnt.dev
+	}
 	return st
 }
 
@@ -96,4 +106,10 @@ func (f synthFile) Stat() (Stat, error) {
 	st, err := f.FileImpl.Stat()
 	st.Dev = f.dev
 	return st, err
+}
+
+func isMagic(n Node) bool {
+	_, f := n.(MagicLink)
+	_, d := n.(DentryLink)
+	return f || d
 }

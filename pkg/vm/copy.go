@@ -24,8 +24,11 @@ func (m *MM) CopyIn(addr uint64, dst []byte) (int, error) {
 // byte that is unmapped or not writable and returns how many bytes it
 // copied with EFAULT.
 func (m *MM) CopyOut(addr uint64, src []byte) (int, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	unlock, err := m.lockToWrite(addr, len(src), unix.PROT_WRITE)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	done := 0
 	return m.walk(addr, len(src), unix.PROT_WRITE, func(mem []byte) bool {
 		done += copy(mem, src[done:])
@@ -49,8 +52,11 @@ func (m *MM) ForceCopyIn(addr uint64, dst []byte) (int, error) {
 // write into read-only segments, and /proc/PID/mem and ptrace POKEDATA
 // need it.
 func (m *MM) ForceCopyOut(addr uint64, src []byte) (int, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	unlock, err := m.lockToWrite(addr, len(src), 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	done := 0
 	return m.walk(addr, len(src), 0, func(mem []byte) bool {
 		done += copy(mem, src[done:])

@@ -15,10 +15,25 @@
 // # Address spaces
 //
 // An MM is one application address space: a sorted slice of VMA pieces.
-// Each piece is a page-aligned range of addresses backed by its own,
-// exclusively owned range of the memory file (memOff); no two pieces share
-// file pages. Splitting a piece splits its file range; unmapping a piece
-// frees exactly its file range. Pieces may be finer than Linux's VMAs (a
+// Each piece is a page-aligned range of addresses backed by a range of the
+// memory file (memOff); no two pieces of one address space share file
+// pages. Splitting a piece splits its file range; unmapping a piece drops
+// its reference to exactly its file range.
+//
+// # Fork and copy-on-write
+//
+// Pieces of different address spaces share file pages after Fork: the
+// MemoryFile counts references per page range (refSet; pages held once
+// are not in it, so a process that never forked pays nothing), and Free
+// drops one reference, releasing pages only with their last one. A
+// MAP_SHARED piece stays shared. A private piece is marked cow in both
+// address spaces and mapped without write permission; the first write
+// from the application faults and the kernel calls HandleFault, which
+// copies the 64 KiB chunk around the address into a new file range (or,
+// when the other side has already let go, just restores write access).
+// Writes by the sentry (CopyOut) break the sharing of the range first, so
+// nothing is ever written through to a page another address space sees.
+// Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Pieces may be finer than Linux's VMAs (a
 // heap grown twice whose file ranges are not contiguous is two pieces);
 // Maps merges them back the way Linux would show them in /proc/PID/maps.
 //
@@ -68,12 +83,8 @@
 //   - CopyIn needs PROT_READ and CopyOut PROT_WRITE, although x86 page
 //     tables make write-only and exec-only pages readable.
 //   - MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags.
-//   - There is no fork yet. The plan: the child gets a new MM with the same
-//     pieces; for private pieces, allocate a new file range and copy the
-//     parent's range (skipping holes with SEEK_DATA/SEEK_HOLE, or
-//     copy_file_range within the memfd); for shared pieces, reference the
-//     same file range, which needs a reference count per file range (the
-//     allocator would free a range only when its count drops to zero).
-//     Copy-on-write would later replace the private copy by mapping the
-//     parent's range read-only in both and copying on write fault.
+//   - Fork ignores MADV_DONTFORK and MADV_WIPEONFORK.
+//   - A copy-on-write break copies at most 64 KiB per fault and splits the
+//     piece; a process rewriting a large heap after fork ends up with many
+//     pieces (and host mappings) until it exits.
 package vm

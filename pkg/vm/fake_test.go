@@ -110,7 +110,7 @@ func checkMirror(t *testing.T, m *MM, f *fakeAS) {
 			continue
 		}
 		for p := v.start; p < v.end; p += PageSize {
-			want[p] = fakePage{v.memOff + int64(p-v.start), protPerms(v.prot)}
+			want[p] = fakePage{v.memOff + int64(p-v.start), v.perms()}
 		}
 	}
 	for i := range mem {
@@ -157,6 +157,9 @@ func newTestMM(t *testing.T, reserved ...platform.Range) (*MM, *fakeAS) {
 		defer m.mf.mu.Unlock()
 		if m.mf.alloc.top != 0 || len(m.mf.alloc.free) != 0 {
 			t.Errorf("after Release the allocator still holds top %#x free %v", m.mf.alloc.top, m.mf.alloc.free)
+		}
+		if len(m.mf.refs) != 0 {
+			t.Errorf("after Release the file still counts shared pages %v", m.mf.refs)
 		}
 	})
 	return m, f

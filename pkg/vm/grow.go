@@ -8,6 +8,7 @@ package vm
 func (m *MM) growPiece(last *vma, n uint64) (vma, error) {
 	v := *last
 	v.memOff = -1
+	v.cow = false // fresh memory of its own
 	if v.file != nil {
 		v.fileOff += int64(last.length())
 	}

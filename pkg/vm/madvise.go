@@ -35,6 +35,19 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 	end := addr + n
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	switch advice {
+	case unix.MADV_DONTNEED, unix.MADV_DONTNEED_LOCKED:
+		// The pages are about to be dropped: memory shared with a
+		// forked address space is replaced by fresh memory, not
+		// punched (which the other side would see).
+		if err := m.breakCOW(addr, end, 0, false); err != nil {
+			return err
+		}
+	case unix.MADV_FREE:
+		if err := m.breakCOW(addr, end, 0, true); err != nil {
+			return err
+		}
+	}
 	for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
 		v := &m.vmas[i]
 		s, e := max(v.start, addr), min(v.end, end)

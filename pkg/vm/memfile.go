@@ -25,6 +25,7 @@ type MemoryFile struct {
 
 	mu    sync.Mutex
 	alloc allocator
+	refs  refSet // pages held by more than one piece (fork)
 }
 
 // NewMemoryFile creates the memory file: a sparse memfd as large as the
@@ -83,21 +84,64 @@ func (f *MemoryFile) allocateAt(off int64, length uint64) bool {
 	return f.alloc.allocAt(off, int64(length))
 }
 
-// Free punches the pages of [off, off+length) out of the file, releasing
-// their memory, and returns the range to the allocator. If the host
-// refuses the punch, the range is leaked rather than handed out again
-// holding stale bytes.
+// Free drops one reference to the pages of [off, off+length). Pages
+// whose last reference that was are punched out of the file, releasing
+// their memory, and returned to the allocator. If the host refuses the
+// punch, the range is leaked rather than handed out again holding stale
+// bytes.
 func (f *MemoryFile) Free(off int64, length uint64) {
 	n, ok := pageRoundUp(length)
 	if !ok || n == 0 {
 		return
 	}
-	if err := f.punch(off, n); err != nil {
-		return
-	}
 	f.mu.Lock()
-	f.alloc.release(off, int64(n))
+	last := []extent{{off, off + int64(n)}}
+	if len(f.refs) > 0 {
+		last = f.refs.dec(off, off+int64(n))
+	}
 	f.mu.Unlock()
+	for _, e := range last {
+		if err := f.punch(e.off, uint64(e.end-e.off)); err != nil {
+			continue
+		}
+		f.mu.Lock()
+		f.alloc.release(e.off, e.end-e.off)
+		f.mu.Unlock()
+	}
+}
+
+// share adds a reference to the pages of [off, off+n): one more piece
+// (of a forked address space) holds them.
+func (f *MemoryFile) share(off int64, n uint64) {
+	f.mu.Lock()
+	f.refs.inc(off, off+int64(n))
+	f.mu.Unlock()
+}
+
+// exclusive reports whether one piece alone holds [off, off+n).
+func (f *MemoryFile) exclusive(off int64, n uint64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refs.exclusive(off, off+int64(n))
+}
+
+// copyRange copies n bytes from file offset src to dst, skipping the
+// holes of src (SEEK_DATA/SEEK_HOLE) so that never-touched memory stays
+// sparse in the copy. dst must read as zeroes (freshly allocated).
+func (f *MemoryFile) copyRange(dst, src int64, n uint64) {
+	end := src + int64(n)
+	for off := src; off < end; {
+		data, err := unix.Seek(f.fd, off, unix.SEEK_DATA)
+		if err != nil || data >= end {
+			return // ENXIO: no data after off
+		}
+		hole, err := unix.Seek(f.fd, data, unix.SEEK_HOLE)
+		if err != nil || hole > end {
+			hole = end
+		}
+		copy(f.data[dst+(data-src):dst+(hole-src)], f.data[data:hole])
+		off = hole
+	}
 }
 
 // punch zeroes [off, off+n) and releases its memory without changing the

@@ -251,7 +251,7 @@ func (m *MM) sync(start, end uint64) error {
 			add(run{start: cur, end: s})
 		}
 		if v.prot != unix.PROT_NONE && v.backed() {
-			add(run{start: s, end: e, mapped: true, memOff: v.memOff + int64(s-v.start), perms: protPerms(v.prot)})
+			add(run{start: s, end: e, mapped: true, memOff: v.memOff + int64(s-v.start), perms: v.perms()})
 		} else {
 			add(run{start: s, end: e})
 		}

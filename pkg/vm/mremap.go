@@ -147,6 +147,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 	if dontUnmap {
 		fresh = last
 		fresh.start, fresh.end = src, srcEnd
+		fresh.cow = false
 		if last.backed() {
 			off, err := m.mf.Allocate(n)
 			if err != nil {

@@ -3,6 +3,8 @@ package vm
 import (
 	"reflect"
 	"sort"
+
+	"sentry/pkg/platform"
 )
 
 // Mappable is a file that can be mapped. Private mappings copy its bytes.
@@ -42,11 +44,26 @@ type vma struct {
 	fileOff    int64    // offset in file of start; 0 for anonymous memory
 	memOff     int64    // memory-file offset of start; -1: not backed yet
 	name       string
+	// cow: the memory-file range may be shared with a forked address
+	// space and must be copied before it is written. The platform maps
+	// it without write permission; the first write faults (HandleFault)
+	// or, from the sentry, breaks the sharing first (CopyOut).
+	cow bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
 
 func (v *vma) backed() bool { return v.memOff >= 0 }
+
+// perms are the permissions the platform maps v with: its protection,
+// less write while it is copy-on-write.
+func (v *vma) perms() platform.Perms {
+	p := protPerms(v.prot)
+	if v.cow {
+		p.Write = false
+	}
+	return p
+}
 
 // sameKind reports whether a and b would be one VMA for Linux if they
 // were adjacent: same protection, sharing, name and file, and for a file,
@@ -61,7 +78,7 @@ func sameKind(a, b *vma) bool {
 // canMerge reports whether adjacent pieces a and b may become one piece:
 // they must also have contiguous memory-file ranges (or both none).
 func canMerge(a, b *vma) bool {
-	if a.end != b.start || !sameKind(a, b) || a.backed() != b.backed() {
+	if a.end != b.start || !sameKind(a, b) || a.backed() != b.backed() || a.cow != b.cow {
 		return false
 	}
 	return !a.backed() || a.memOff+int64(a.length()) == b.memOff

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -18,13 +19,15 @@ func ino(path string) uint64 {
 	return h.Sum64()>>16 | 1
 }
 
-func attrs(path string, mode uint32, uid, gid uint32) vfs.Stat {
-	t := unix.NsecToTimespec(0)
+// attrs are a node's attributes; born is when the node was made, which
+// is what Linux shows as the times of a proc inode.
+func attrs(path string, mode uint32, born unix.Timespec) vfs.Stat {
+	t := born
 	nlink := uint64(1)
 	if mode&unix.S_IFMT == unix.S_IFDIR {
 		nlink = 2
 	}
-	return vfs.Stat{Ino: ino(path), Mode: mode, Nlink: nlink, UID: uid, GID: gid, Blksize: 1024, Atime: t, Mtime: t, Ctime: t}
+	return vfs.Stat{Ino: ino(path), Mode: mode, Nlink: nlink, Blksize: 1024, Atime: t, Mtime: t, Ctime: t}
 }
 
 // notDir and notLink give a node the Node methods it does not have.
@@ -44,17 +47,20 @@ type file struct {
 	path string
 	mode uint32
 	gen  func() ([]byte, error)
+	born unix.Timespec
 }
 
+func now() unix.Timespec { return unix.NsecToTimespec(time.Now().UnixNano()) }
+
 func newFile(path string, gen func() ([]byte, error)) *file {
-	return &file{path: path, mode: 0444, gen: gen}
+	return &file{path: path, mode: 0444, gen: gen, born: now()}
 }
 
 func textFile(path string, gen func() string) *file {
 	return newFile(path, func() ([]byte, error) { return []byte(gen()), nil })
 }
 
-func (f *file) Stat() vfs.Stat { return attrs(f.path, unix.S_IFREG|f.mode, 0, 0) }
+func (f *file) Stat() vfs.Stat { return attrs(f.path, unix.S_IFREG|f.mode, f.born) }
 
 func (f *file) Open(flags int) (vfs.FileImpl, error) {
 	if flags&unix.O_ACCMODE != unix.O_RDONLY {
@@ -100,6 +106,11 @@ type link struct {
 	// target, if set, makes the link a magic link to an open file.
 	target func() (*vfs.File, error)
 	mode   uint32
+	born   unix.Timespec
+}
+
+func newLink(path string, gen func() (string, error)) *link {
+	return &link{path: path, gen: gen, born: now()}
 }
 
 func (l *link) Stat() vfs.Stat {
@@ -107,7 +118,7 @@ func (l *link) Stat() vfs.Stat {
 	if mode == 0 {
 		mode = 0777
 	}
-	return attrs(l.path, unix.S_IFLNK|mode, 0, 0)
+	return attrs(l.path, unix.S_IFLNK|mode, l.born)
 }
 func (l *link) Readlink() (string, error)      { return l.gen() }
 func (l *link) Open(int) (vfs.FileImpl, error) { return nil, unix.ELOOP }
@@ -123,6 +134,7 @@ type dir struct {
 	path string
 	mode uint32
 	list func() []entry
+	born unix.Timespec
 }
 
 // entry is one child of a dir, made on demand.
@@ -133,10 +145,10 @@ type entry struct {
 }
 
 func newDir(path string, list func() []entry) *dir {
-	return &dir{path: path, mode: 0555, list: list}
+	return &dir{path: path, mode: 0555, list: list, born: now()}
 }
 
-func (d *dir) Stat() vfs.Stat                 { return attrs(d.path, unix.S_IFDIR|d.mode, 0, 0) }
+func (d *dir) Stat() vfs.Stat                 { return attrs(d.path, unix.S_IFDIR|d.mode, d.born) }
 func (d *dir) Open(int) (vfs.FileImpl, error) { return nil, unix.EISDIR }
 
 func (d *dir) Lookup(name string) (vfs.Node, error) {
@@ -200,7 +212,7 @@ func sub(kids map[string]func(string) vfs.Node) func(string) vfs.Node {
 }
 func symlink(target string) func(string) vfs.Node {
 	return func(p string) vfs.Node {
-		return &link{path: p, gen: func() (string, error) { return target, nil }}
+		return newLink(p, func() (string, error) { return target, nil })
 	}
 }
 

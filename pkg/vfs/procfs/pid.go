@@ -35,19 +35,19 @@ func processDir(k Kernel, pid int) vfs.Node {
 	}
 	plink := func(name string, g func(Process) string) entry {
 		return entry{name: name, typ: unix.DT_LNK, node: func() vfs.Node {
-			return &link{path: base + "/" + name, gen: func() (string, error) {
+			return newLink(base+"/"+name, func() (string, error) {
 				p, err := proc()
 				if err != nil {
 					return "", err
 				}
 				return g(p), nil
-			}}
+			})
 		}}
 	}
 	list := func() []entry {
 		return []entry{
 			pfile("stat", func(p Process) string { return statLine(k, p.Status(), p.Status().Comm) }),
-			pfile("status", func(p Process) string { return statusText(p.Status(), p.Status().Comm, pid) }),
+			pfile("status", func(p Process) string { return statusText(p.Status(), p.Status().Comm, pid, k.System().CPUs) }),
 			pfile("statm", statm),
 			pfile("maps", func(p Process) string { return mapsText(p.Maps()) }),
 			pfile("cmdline", func(p Process) string { return nulJoin(p.Cmdline()) }),
@@ -60,7 +60,15 @@ func processDir(k Kernel, pid int) vfs.Node {
 			pfile("oom_score_adj", func(Process) string { return "0\n" }),
 			pfile("oom_score", func(Process) string { return "0\n" }),
 			plink("exe", func(p Process) string { return p.Exe() }),
-			plink("cwd", func(p Process) string { return dentryName(p.Cwd()) }),
+			{name: "cwd", typ: unix.DT_LNK, node: func() vfs.Node {
+				return cwdLink{newLink(base+"/cwd", func() (string, error) {
+					p, err := proc()
+					if err != nil {
+						return "", err
+					}
+					return dentryName(p.Cwd()), nil
+				}), proc}
+			}},
 			plink("root", func(Process) string { return "/" }),
 			{name: "fd", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fd", proc, false) }},
 			{name: "fdinfo", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fdinfo", proc, true) }},
@@ -102,7 +110,7 @@ func taskDir(k Kernel, base string, proc func() (Process, error)) vfs.Node {
 				return newDir(tbase, func() []entry {
 					return []entry{
 						tfile("stat", func(p Process) string { return statLine(k, p.Status(), comm(p)) }),
-						tfile("status", func(p Process) string { return statusText(p.Status(), comm(p), tid) }),
+						tfile("status", func(p Process) string { return statusText(p.Status(), comm(p), tid, k.System().CPUs) }),
 						tfile("comm", func(p Process) string { return comm(p) + "\n" }),
 					}
 				})
@@ -153,7 +161,7 @@ func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
 				continue
 			}
 			ents = append(ents, entry{name: itoa(fd), typ: unix.DT_LNK, node: func() vfs.Node {
-				return magic{&link{path: path, mode: 0700,
+				return magic{&link{path: path, mode: 0700, born: now(),
 					gen: func() (string, error) {
 						f, _, err := get()
 						if err != nil {
@@ -214,7 +222,7 @@ func statLine(k Kernel, s Status, comm string) string {
 	return strings.Join(parts, " ") + "\n"
 }
 
-func statusText(s Status, comm string, pid int) string {
+func statusText(s Status, comm string, pid, cpus int) string {
 	state := map[byte]string{'R': "R (running)", 'S': "S (sleeping)", 'Z': "Z (zombie)"}[s.State]
 	if state == "" {
 		state = "S (sleeping)"
@@ -228,7 +236,7 @@ func statusText(s Status, comm string, pid int) string {
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t0/63432\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		s.Threads, 0, 0, s.SigBlk, s.SigIgn, s.SigCgt)
 	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n")
-	fmt.Fprintf(&b, "Cpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")
+	fmt.Fprintf(&b, "Cpus_allowed_list:\t%svoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n", cpuRange(cpus))
 	return b.String()
 }
 
@@ -346,4 +354,18 @@ func dentryName(d *vfs.Dentry) string {
 		return d.Path() + " (deleted)"
 	}
 	return d.Path()
+}
+
+// cwdLink is /proc/PID/cwd: a magic link to the working directory.
+type cwdLink struct {
+	*link
+	proc func() (Process, error)
+}
+
+func (c cwdLink) TargetDentry() (*vfs.Dentry, error) {
+	p, err := c.proc()
+	if err != nil {
+		return nil, err
+	}
+	return p.Cwd(), nil
 }

@@ -16,6 +16,7 @@ import (
 type fakeKernel struct {
 	fs    *vfs.FS
 	files map[int]*vfs.File
+	cwd   *vfs.Dentry
 }
 
 func (k *fakeKernel) Caller() (int, int) { return 7, 7 }
@@ -42,8 +43,13 @@ func (p fakeProc) TaskComm(int) (string, bool) { return "prog", true }
 func (p fakeProc) Cmdline() []string           { return []string{"prog", "arg"} }
 func (p fakeProc) Environ() []string           { return []string{"A=1"} }
 func (p fakeProc) Exe() string                 { return "/bin/prog" }
-func (p fakeProc) Cwd() *vfs.Dentry            { return p.k.fs.Root() }
-func (p fakeProc) Limits() (l [16][2]uint64)   { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
+func (p fakeProc) Cwd() *vfs.Dentry {
+	if p.k.cwd != nil {
+		return p.k.cwd
+	}
+	return p.k.fs.Root()
+}
+func (p fakeProc) Limits() (l [16][2]uint64) { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
 func (p fakeProc) Maps() []vm.VMAInfo {
 	return []vm.VMAInfo{{Start: 0x1000, End: 0x3000, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "/bin/prog"}}
 }
@@ -194,5 +200,29 @@ func TestFDLinkReachesTheOpenFileEvenUnlinked(t *testing.T) {
 	}
 	if _, err := fs.OpenAt2(nil, "/proc/self/fd/4", unix.O_RDONLY, 0, vfs.ResolveNoMagiclinks); err != unix.ELOOP {
 		t.Errorf("RESOLVE_NO_MAGICLINKS: %v", err)
+	}
+}
+
+func TestCwdLinkReachesARemovedDirectory(t *testing.T) {
+	fs, k := newTestFS(t)
+	if err := fs.MkdirAt(nil, "/w", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, err := fs.Lookup(nil, "/w", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.cwd = d
+	if got, err := fs.Lookup(nil, "/proc/self/cwd", true); err != nil || got != d {
+		t.Fatalf("cwd link: %v %v", got, err)
+	}
+	if err := fs.UnlinkAt(nil, "/w", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fs.Lookup(nil, "/proc/self/cwd", true); err != nil || got != d || !got.Deleted() {
+		t.Errorf("cwd link after rmdir: %v %v", got, err)
+	}
+	if l, err := fs.ReadlinkAt(nil, "/proc/self/cwd"); err != nil || l != "/w (deleted)" {
+		t.Errorf("readlink cwd: %q %v", l, err)
 	}
 }

@@ -34,22 +34,22 @@ func New(k Kernel) vfs.Node {
 		}
 		ents = append(ents,
 			entry{name: "self", typ: unix.DT_LNK, node: func() vfs.Node {
-				return &link{path: "/proc/self", gen: func() (string, error) {
+				return newLink("/proc/self", func() (string, error) {
 					pid, _ := k.Caller()
 					if pid == 0 {
 						return "", unix.ENOENT
 					}
 					return itoa(pid), nil
-				}}
+				})
 			}},
 			entry{name: "thread-self", typ: unix.DT_LNK, node: func() vfs.Node {
-				return &link{path: "/proc/thread-self", gen: func() (string, error) {
+				return newLink("/proc/thread-self", func() (string, error) {
 					pid, tid := k.Caller()
 					if pid == 0 {
 						return "", unix.ENOENT
 					}
 					return fmt.Sprintf("%d/task/%d", pid, tid), nil
-				}}
+				})
 			}})
 		return append(ents, fixed()...)
 	})

@@ -35,6 +35,8 @@ func NewSys(k Kernel) vfs.Node {
 					// memfd of small pages: no huge pages.
 					"enabled": txt("always madvise [never]\n"),
 					"defrag":  txt("always defer defer+madvise madvise [never]\n"),
+					// The Go runtime and glibc's hugetlb tunable read it.
+					"hpage_pmd_size": txt("2097152\n"),
 				}),
 			}),
 		}),

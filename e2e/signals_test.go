@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sameAsNative runs a test program natively and under the sentry and
+// wants the same stdout and status from both (the programs print what
+// they checked and stop at the first failed check).
+func sameAsNative(t *testing.T, name string, wantStatus int, args ...string) {
+	t.Helper()
+	bin := buildC(t, name, "-pthread")
+	native := exec.Command(bin, args...)
+	var nout bytes.Buffer
+	native.Stdout = &nout
+	_ = native.Run()
+	nst := native.ProcessState.ExitCode()
+	if ws, ok := native.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		nst = 128 + int(ws.Signal()) // as a shell reports it
+	}
+	if nst != wantStatus {
+		t.Fatalf("natively: status %d, want %d; stdout:\n%s", nst, wantStatus, nout.String())
+	}
+	r := sentry(t, append([]string{"run", bin}, args...)...)
+	if r.status != wantStatus || r.stdout != nout.String() {
+		t.Fatalf("status %d (want %d), stdout:\n%s\nnatively:\n%s\nstderr:\n%s", r.status, wantStatus, r.stdout, nout.String(), r.stderr)
+	}
+}
+
+func TestSignalHandlersGetSiginfoAndContext(t *testing.T) { sameAsNative(t, "sig_handler", 0) }
+
+func TestSignalMaskPendingSigtimedwaitSigsuspend(t *testing.T) {
+	sameAsNative(t, "sig_mask", 0)
+}
+
+func TestSigaltstackAndStackOverflow(t *testing.T) { sameAsNative(t, "sig_altstack", 0) }
+
+func TestFaultsAreCaughtWithSiginfoThenUncaughtIs139(t *testing.T) {
+	sameAsNative(t, "sig_fault", 0)
+	sameAsNative(t, "sig_fault", 139, "uncaught")
+}
+
+func TestTimersInterruptWaitsAndRestartRules(t *testing.T) { sameAsNative(t, "sig_timer", 0) }
+
+// startReady starts the sentry on bin and waits for the program's "ready".
+func startReady(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(sentryBin, append([]string{"run", bin}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	br := bufio.NewReader(stdout)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "ready\n" {
+		t.Fatalf("first line %q, %v; stderr:\n%s", line, err, stderr.String())
+	}
+	return cmd, br, &stderr
+}
+
+func waitStatus(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) int {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("the sentry did not exit; stderr:\n%s", stderr.String())
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+func TestSignalsSentToTheSentryReachTheAppsHandler(t *testing.T) {
+	bin := buildC(t, "sig_term")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR2} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, br, stderr := startReady(t, bin)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			rest, _ := br.ReadString(0)
+			if st := waitStatus(t, cmd, stderr); st != 0 {
+				t.Fatalf("status %d; stderr:\n%s", st, stderr.String())
+			}
+			want := "got signal " + itoa(int(sig)) + " from pid 0, shutting down\n"
+			if rest != want {
+				t.Fatalf("output %q, want %q", rest, want)
+			}
+		})
+	}
+}
+
+func TestSignalsSentToTheSentryTakeTheirDefaultAction(t *testing.T) {
+	bin := buildC(t, "sig_term")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, _, stderr := startReady(t, bin, "nohandler")
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if st := waitStatus(t, cmd, stderr); st != 128+int(sig) {
+				t.Fatalf("status %d, want %d; stderr:\n%s", st, 128+int(sig), stderr.String())
+			}
+		})
+	}
+}
+
+func TestKillingTheSentryKillsTheApp(t *testing.T) {
+	bin := buildC(t, "sig_term")
+	cmd, _, stderr := startReady(t, bin, "nohandler")
+	stubs := stubsOf(cmd.Process.Pid)
+	if len(stubs) == 0 {
+		t.Fatalf("no stub found under sentry %d", cmd.Process.Pid)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	waitStatus(t, cmd, stderr)
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range stubs {
+		for {
+			if _, err := os.Stat("/proc/" + itoa(pid)); err != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stub %d outlived the sentry", pid)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// stubsOf lists the child processes of pid named sentry-stub.
+func stubsOf(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || !strings.Contains(s[:i], "(sentry-stub") {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == itoa(pid) {
+			var n int
+			for _, c := range e.Name() {
+				n = n*10 + int(c-'0')
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func TestCorruptedSigreturnFrameIsSIGSEGV(t *testing.T) {
+	for _, mode := range []string{"fpstate-pointer", "xsave-header", "no-frame"} {
+		t.Run(mode, func(t *testing.T) { sameAsNative(t, "sigreturn_bad", 139, mode) })
+	}
+	sameAsNative(t, "sigreturn_bad", 0, "intact")
+}

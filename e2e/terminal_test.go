@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// term is a pseudo-terminal whose slave end is the sentry's terminal.
+type term struct {
+	master *os.File
+	mu     sync.Mutex
+	out    bytes.Buffer
+}
+
+func openPty(t *testing.T) (*term, *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{master: m}
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := m.Read(b)
+			tm.mu.Lock()
+			tm.out.Write(b[:n])
+			tm.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { m.Close() })
+	return tm, s
+}
+
+// expect waits until the terminal has shown want since the last expect.
+func (tm *term) expect(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.mu.Lock()
+		s := tm.out.String()
+		if i := strings.Index(s, want); i >= 0 {
+			tm.out.Next(i + len(want))
+			tm.mu.Unlock()
+			return
+		}
+		tm.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	t.Fatalf("terminal never showed %q; it shows:\n%q", want, tm.out.String())
+}
+
+func (tm *term) send(t *testing.T, s string) {
+	t.Helper()
+	if _, err := tm.master.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInteractiveShellCtrlC drives an interactive dash in the sandbox from
+// a real terminal: a command, Ctrl-C reaching the foreground job (not the
+// shell), and exit with a status.
+func TestInteractiveShellCtrlC(t *testing.T) {
+	tm, slave := openPty(t)
+	cmd := exec.Command(sentryBin, "run", "/bin/dash", "-i")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.Env = append(os.Environ(), "PS1=$ ")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	tm.expect(t, "$ ")
+	tm.send(t, "echo hi $((1+2))\n")
+	tm.expect(t, "hi 3")
+	tm.send(t, "sleep 100\n")
+	time.Sleep(500 * time.Millisecond)
+	tm.send(t, "\x03")
+	tm.send(t, "echo after $?\n")
+	tm.expect(t, "after 130")
+	tm.send(t, "exit 3\n")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not exit")
+	}
+	if got := cmd.ProcessState.ExitCode(); got != 3 {
+		t.Errorf("exit status %d, want 3", got)
+	}
+}

@@ -1,0 +1,232 @@
+package kernel
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/loader"
+	"sentry/pkg/platform"
+	"sentry/pkg/signals"
+	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
+)
+
+// execve: a new program in the calling process. The new image is loaded
+// into a new address space (on ptrace, a new stub process, started from
+// this task's own OS thread, which then traces it) while the old one is
+// untouched, so a failure at any point before the switch leaves the
+// caller running as it was.
+
+const (
+	// maxArgStrlen is MAX_ARG_STRLEN: one argument or environment
+	// string, with its NUL.
+	maxArgStrlen = 32 * vm.PageSize
+	// minArgBytes is the smallest total Linux allows whatever the stack
+	// limit (ARG_MAX).
+	minArgBytes = 32 * vm.PageSize
+	// maxArgCount is MAX_ARG_STRINGS.
+	maxArgCount = 0x7fffffff
+)
+
+func sysExecve(t *Task, a [6]uint64) (uint64, error) {
+	path, err := t.copyInPath(a[0], false)
+	if err != nil {
+		return 0, err
+	}
+	return t.execve(int32(atFDCWD), path, a[1], a[2], 0)
+}
+
+func sysExecveat(t *Task, a [6]uint64) (uint64, error) {
+	flags := int(a[4])
+	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
+		return 0, unix.EINVAL
+	}
+	path, err := t.copyInPath(a[1], flags&unix.AT_EMPTY_PATH != 0)
+	if err != nil {
+		return 0, err
+	}
+	return t.execve(int32(a[0]), path, a[2], a[3], flags)
+}
+
+// copyInArgs reads a NULL-terminated array of string pointers (argv or
+// envp), counting its bytes against *budget: E2BIG past it or past
+// MAX_ARG_STRLEN for one string.
+func (t *Task) copyInArgs(addr uint64, budget *int) ([]string, error) {
+	var out []string
+	if addr == 0 {
+		return nil, nil
+	}
+	for i := 0; ; i++ {
+		if i >= maxArgCount {
+			return nil, unix.E2BIG
+		}
+		p, err := t.readU64(addr + uint64(8*i))
+		if err != nil {
+			return nil, err
+		}
+		if p == 0 {
+			return out, nil
+		}
+		s, err := t.tg.mm.CopyInString(p, maxArgStrlen)
+		if errors.Is(err, unix.ENAMETOOLONG) {
+			return nil, unix.E2BIG
+		}
+		if err != nil {
+			return nil, err
+		}
+		*budget -= len(s) + 1 + 8
+		if *budget < 0 {
+			return nil, unix.E2BIG
+		}
+		out = append(out, s)
+	}
+}
+
+func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags int) (uint64, error) {
+	budget := int(t.tg.limit(unix.RLIMIT_STACK) / 4)
+	if budget < minArgBytes {
+		budget = minArgBytes
+	}
+	argv, err := t.copyInArgs(argvAddr, &budget)
+	if err != nil {
+		return 0, err
+	}
+	envp, err := t.copyInArgs(envpAddr, &budget)
+	if err != nil {
+		return 0, err
+	}
+
+	cwd := t.cwd()
+	if dirfd != atFDCWD && (path == "" || path[0] != '/') {
+		f, err := t.file(uint64(uint32(dirfd)))
+		if err != nil {
+			return 0, err
+		}
+		d := f.Dentry()
+		f.DecRef()
+		if d == nil {
+			return 0, unix.EBADF
+		}
+		if path == "" {
+			// fexecve: the file dirfd itself.
+			path, cwd = d.Path(), t.k.cfg.FS.Root()
+		} else {
+			cwd = d
+		}
+	}
+
+	k := t.k
+	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	if err != nil {
+		return 0, fmt.Errorf("execve: new address space: %w", err)
+	}
+	mm := vm.NewMM(k.mf, as)
+	var vdso uint64
+	if k.cfg.VDSO {
+		vdso = as.VDSO()
+	}
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:])
+	img, err := loader.Load(loader.Args{
+		MM: mm, FS: k.cfg.FS, Cwd: cwd, Path: path, Argv: argv, Envp: envp,
+		Arch: k.cfg.Platform.Arch(), VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
+		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
+		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+	})
+	if err != nil {
+		mm.Release()
+		ctx.Release()
+		as.Release()
+		var errno unix.Errno
+		if errors.As(err, &errno) {
+			return 0, errno
+		}
+		return 0, unix.ENOEXEC
+	}
+
+	// The point of no return.
+	t.endOtherThreads()
+	t.execSwitch(mm, as, ctx, img)
+	return 0, nil
+}
+
+// endOtherThreads ends every other thread of the group and waits until
+// they are gone, so none of them touches the address space or the fd table
+// after the new program starts (Linux's de_thread).
+func (t *Task) endOtherThreads() {
+	tg := t.tg
+	tg.mu.Lock()
+	others := tg.otherTasksLocked(t)
+	tg.mu.Unlock()
+	if len(others) == 0 {
+		return
+	}
+	for _, o := range others {
+		o.execKilled.Store(true)
+		o.interrupt()
+	}
+	for {
+		tg.mu.Lock()
+		n := len(tg.tasks)
+		tg.mu.Unlock()
+		if n <= 1 || tg.isExiting() {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// execSwitch makes the loaded image the process's program: the new
+// address space replaces the old (which is released with its stub),
+// close-on-exec descriptors close, caught signals revert to their
+// default action (ignored ones stay ignored, the mask stays), and the
+// registers start at the new entry point.
+func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image) {
+	tg := t.tg
+	tg.mu.Lock()
+	oldMM, oldAS, oldCtx := tg.mm, tg.as, t.ctx
+	tg.mm, tg.as, t.ctx = mm, as, ctx
+	tg.exe, tg.argv = img.Path, img.Argv
+	t.name = ""
+	for i := range tg.sig.actions {
+		if h := tg.sig.actions[i].Handler; h != signals.SigDfl && h != signals.SigIgn {
+			tg.sig.actions[i] = signals.Action{}
+		}
+	}
+	tg.mu.Unlock()
+	t.altStack = stackT{}
+	t.clearChildTID = 0
+	t.robustList = 0
+
+	oldCtx.Release()
+	oldAS.Release()
+	oldMM.Release()
+
+	tg.fds.closeOnExec()
+	t.releaseVfork()
+	t.k.mu.Lock()
+	tg.proc.execed = true
+	t.k.mu.Unlock()
+	t.regs = initialRegs(t.regs.Arch, img.Entry, img.SP)
+}
+
+// closeOnExec closes every descriptor marked close-on-exec.
+func (t *FDTable) closeOnExec() {
+	t.mu.Lock()
+	var files []*vfs.File
+	for fd := range t.slots {
+		if e := t.slots[fd]; e.file != nil && e.cloexec {
+			files = append(files, e.file)
+			t.slots[fd] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range files {
+		f.DecRef()
+	}
+}

@@ -1,0 +1,49 @@
+package kernel
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/arch"
+)
+
+// sysRiscvHwprobe answers riscv_hwprobe(pairs, pair_count, cpusetsize,
+// cpus, flags) from pkg/arch's description of the interpreter, so glibc
+// only picks code the interpreter runs. Every CPU is the same hart, so the
+// cpu set does not change the answers.
+func sysRiscvHwprobe(t *Task, a [6]uint64) (uint64, error) {
+	pairs, count, flags := a[0], a[1], a[4]
+	if flags != 0 {
+		return 0, unix.EINVAL
+	}
+	if count > 1<<16 {
+		return 0, unix.EINVAL
+	}
+	b := make([]byte, 16*count)
+	if err := t.copyIn(pairs, b); err != nil {
+		return 0, err
+	}
+	le := binary.LittleEndian
+	for i := uint64(0); i < count; i++ {
+		key := int64(le.Uint64(b[16*i:]))
+		v, ok := arch.RISCV64HWProbe(key)
+		if !ok {
+			le.PutUint64(b[16*i:], ^uint64(0)) // key -1: unknown
+			v = 0
+		}
+		le.PutUint64(b[16*i+8:], v)
+	}
+	return 0, t.copyOut(pairs, b)
+}
+
+// sysRiscvFlushIcache: the interpreter fetches through its decoded-code
+// cache, which mapping changes invalidate; code written in place is
+// picked up on fence.i, which every caller of this syscall also issues
+// (glibc's __riscv_flush_icache does it for the local hart). Nothing to do.
+func sysRiscvFlushIcache(t *Task, a [6]uint64) (uint64, error) {
+	if a[2]&^1 != 0 {
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}

@@ -1,0 +1,30 @@
+// Package riscv is the interpreter platform: it runs riscv64 (RV64GC:
+// IMAFDC, Zicsr, Zifencei, Zba, Zbb) application code inside the sentry and
+// implements pkg/platform's Platform, AddressSpace and Context.
+//
+// Memory: application pages live in the kernel's memory file (the memfd
+// pkg/vm allocates from). A Platform maps that file into the sentry once;
+// each AddressSpace keeps a three-level page table (guest page -> file
+// offset and permissions) that MapFile and Unmap edit, so a guest access
+// is a table walk and a plain load or store, never a map lookup or an
+// allocation. Guest addresses are 47 bits, like pkg/vm's layout.
+//
+// Execution: each Context decodes an instruction the first time it runs
+// and keeps the decoded form in a per-page cache (one slot per 2-byte
+// parcel). The cache is dropped when the address space's mappings change
+// (Unmap, or MapFile over executable pages), on fence.i, and when another
+// thread's change is noticed at the next taken branch. ecall returns
+// EventSyscall with pc already past the instruction (as Linux's sepc+4);
+// faults return EventFault with pc at the faulting instruction;
+// illegal instructions return EventSignal SIGILL.
+//
+// Atomicity: LR/SC and AMOs use sync/atomic on the shared mapping, so they
+// are atomic across the goroutines of every thread of an address space.
+// SC succeeds when the reserved word still holds the value LR read
+// (compare-and-swap), which is what qemu does too.
+//
+// Concurrency: a Context belongs to its task goroutine. AddressSpace
+// methods may be called from any goroutine; they serialise on AddressSpace.mu
+// and publish table entries with atomic stores that running threads read
+// with atomic loads. Lock order: AddressSpace.mu only.
+package riscv

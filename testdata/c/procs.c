@@ -1,0 +1,355 @@
+// procs: fork/exec/wait semantics, checked by the program itself. Prints
+// "ok NAME" or "FAIL NAME: why" per check; exits with the failure count.
+// Runs the same on the host (as a non-init process) and in the sentry
+// (as PID 1), except the init-only check.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+static char *self;
+
+#define CHECK(name, cond, ...)                                   \
+	do {                                                         \
+		if (cond) {                                              \
+			printf("ok %s\n", name);                             \
+		} else {                                                 \
+			failures++;                                          \
+			printf("FAIL %s: ", name);                           \
+			printf(__VA_ARGS__);                                 \
+			printf("\n");                                        \
+		}                                                        \
+		fflush(stdout);                                          \
+	} while (0)
+
+static int waitst(pid_t pid, int opts) {
+	int st = -1;
+	pid_t r = waitpid(pid, &st, opts);
+	if (r <= 0 || (pid > 0 && r != pid)) return -1000 - errno;
+	return st;
+}
+
+static void exit_codes(void) {
+	pid_t p = fork();
+	if (p == 0) _exit(7);
+	int st = waitst(p, 0);
+	CHECK("exit-code", WIFEXITED(st) && WEXITSTATUS(st) == 7, "status %#x", st);
+
+	p = fork();
+	if (p == 0) {
+		kill(getpid(), SIGTERM);
+		pause();
+		_exit(0);
+	}
+	st = waitst(p, 0);
+	CHECK("killed-by-signal", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+
+	p = fork();
+	if (p == 0) {
+		*(volatile int *)8 = 1;
+		_exit(0);
+	}
+	st = waitst(p, 0);
+	CHECK("segv", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "status %#x", st);
+
+	p = fork();
+	if (p == 0) {
+		if (getppid() != getpid()) _exit(getppid() == (pid_t)atoi(getenv("PARENT")) ? 0 : 1);
+		_exit(2);
+	}
+	st = waitst(p, 0);
+	CHECK("getppid", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+static void nohang_and_echild(void) {
+	int pfd[2];
+	pid_t p = fork();
+	if (p == 0) {
+		usleep(200000);
+		_exit(3);
+	}
+	int st;
+	pid_t r = waitpid(p, &st, WNOHANG);
+	CHECK("wnohang-running", r == 0, "waitpid returned %d", r);
+	st = waitst(p, 0);
+	CHECK("wait-after-wnohang", WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x", st);
+	r = waitpid(-1, &st, 0);
+	CHECK("echild", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
+	r = waitpid(p, &st, WNOHANG);
+	CHECK("echild-reaped", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
+	(void)pfd;
+}
+
+static void zombie(void) {
+	pid_t p = fork();
+	if (p == 0) _exit(0);
+	usleep(100000);
+	// Still there (a zombie) until waited for.
+	int alive = kill(p, 0) == 0;
+	char path[64], buf[512] = {0};
+	snprintf(path, sizeof path, "/proc/%d/stat", p);
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		read(fd, buf, sizeof buf - 1);
+		close(fd);
+	}
+	char *rp = strrchr(buf, ')');
+	CHECK("zombie-exists", alive && rp && rp[2] == 'Z', "kill0=%d stat=%s", alive, buf);
+	waitst(p, 0);
+	CHECK("zombie-reaped", kill(p, 0) == -1 && errno == ESRCH, "errno %d", errno);
+}
+
+static void sigchld_ignored(void) {
+	signal(SIGCHLD, SIG_IGN);
+	pid_t p = fork();
+	if (p == 0) _exit(0);
+	int st;
+	pid_t r = waitpid(p, &st, 0); // blocks until the child is gone, then ECHILD
+	CHECK("sigchld-ign-autoreap", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static volatile sig_atomic_t chld_pid, chld_status, chld_code;
+static void on_chld(int sig, siginfo_t *si, void *uc) {
+	chld_pid = si->si_pid;
+	chld_status = si->si_status;
+	chld_code = si->si_code;
+}
+
+static void sigchld_handler(void) {
+	struct sigaction sa = {0};
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
+	pid_t p = fork();
+	if (p == 0) _exit(9);
+	int st = waitst(p, 0);
+	CHECK("sigchld-siginfo", chld_pid == p && chld_status == 9 && chld_code == CLD_EXITED && WEXITSTATUS(st) == 9,
+	      "si_pid %d (want %d) si_status %d si_code %d", chld_pid, p, chld_status, chld_code);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static void orphans(void) {
+	// The grandchild of an exiting child goes to the nearest subreaper:
+	// us.
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	pid_t c = fork();
+	if (c == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			for (int i = 0; i < 200 && getppid() != (pid_t)atoi(getenv("PARENT")); i++)
+				usleep(10000);
+			_exit(getppid() == (pid_t)atoi(getenv("PARENT")) ? 42 : 1);
+		}
+		_exit(0);
+	}
+	int st = waitst(c, 0);
+	st = waitst(-1, 0);
+	CHECK("orphan-to-subreaper", WIFEXITED(st) && WEXITSTATUS(st) == 42, "status %#x", st);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+
+	if (getpid() != 1) return;
+	c = fork();
+	if (c == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			for (int i = 0; i < 200 && getppid() != 1; i++) usleep(10000);
+			_exit(getppid() == 1 ? 43 : 1);
+		}
+		_exit(0);
+	}
+	waitst(c, 0);
+	st = waitst(-1, 0);
+	CHECK("orphan-to-init", WIFEXITED(st) && WEXITSTATUS(st) == 43, "status %#x", st);
+}
+
+static void cloexec_and_exec(void) {
+	int keep = open("/dev/null", O_RDONLY);
+	int gone = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct sigaction sa = {0};
+	sa.sa_handler = (void (*)(int))on_chld;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGUSR2, SIG_IGN);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		char a[16], b[16];
+		snprintf(a, sizeof a, "%d", keep);
+		snprintf(b, sizeof b, "%d", gone);
+		execl(self, self, "after-exec", a, b, (char *)NULL);
+		_exit(100);
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-cloexec-signals", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x (bits: 1 keep, 2 cloexec, 4 handler, 8 ignored, 16 mask)", st);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+	close(keep);
+	close(gone);
+}
+
+static int after_exec(int keep, int gone) {
+	int bad = 0;
+	if (fcntl(keep, F_GETFD) < 0) bad |= 1;
+	if (fcntl(gone, F_GETFD) >= 0 || errno != EBADF) bad |= 2;
+	struct sigaction sa;
+	sigaction(SIGUSR1, NULL, &sa);
+	if (sa.sa_handler != SIG_DFL) bad |= 4;
+	sigaction(SIGUSR2, NULL, &sa);
+	if (sa.sa_handler != SIG_IGN) bad |= 8;
+	sigset_t cur;
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	if (!sigismember(&cur, SIGHUP)) bad |= 16;
+	return bad;
+}
+
+static void exec_failure(void) {
+	char *argv[] = {"nope", NULL};
+	int r = execv("/nonexistent/program", argv);
+	CHECK("exec-enoent-intact", r == -1 && errno == ENOENT, "r %d errno %d", r, errno);
+	static char big[200 * 1024];
+	memset(big, 'x', sizeof big - 1);
+	char *argv2[] = {"x", big, NULL};
+	r = execv("/bin/true", argv2);
+	CHECK("exec-e2big", r == -1 && errno == E2BIG, "r %d errno %d", r, errno);
+}
+
+static void vfork_checks(void) {
+	pid_t p = vfork();
+	if (p == 0) _exit(5);
+	int st = waitst(p, 0);
+	CHECK("vfork-exit", WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %#x", st);
+	p = vfork();
+	if (p == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(99);
+	}
+	st = waitst(p, 0);
+	CHECK("vfork-exec", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+static void groups(void) {
+	pid_t me = getpid();
+	pid_t p = fork();
+	if (p == 0) {
+		setpgid(0, 0);
+		pause();
+		_exit(0);
+	}
+	setpgid(p, p); // both sides, as shells do
+	usleep(50000);
+	CHECK("setpgid", getpgid(p) == p, "getpgid %d", getpgid(p));
+	CHECK("getpgid-self", getpgid(0) == getpgrp(), "%d vs %d", getpgid(0), getpgrp());
+	int r = kill(-p, SIGTERM);
+	int st = waitst(p, 0);
+	CHECK("kill-group", r == 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "r %d status %#x", r, st);
+	CHECK("kill-no-group", kill(-99999, SIGTERM) == -1 && errno == ESRCH, "errno %d", errno);
+
+	p = fork();
+	if (p == 0) {
+		pid_t s = setsid();
+		int ok = s == getpid() && getsid(0) == getpid() && getpgrp() == getpid();
+		int again = setsid() == -1 && errno == EPERM;
+		_exit(ok && again ? 0 : 1);
+	}
+	st = waitst(p, 0);
+	CHECK("setsid", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	(void)me;
+}
+
+static void waitid_checks(void) {
+	pid_t p = fork();
+	if (p == 0) _exit(11);
+	siginfo_t si = {0};
+	int r = waitid(P_PID, p, &si, WEXITED | WNOWAIT);
+	CHECK("waitid-nowait", r == 0 && si.si_pid == p && si.si_code == CLD_EXITED && si.si_status == 11,
+	      "r %d pid %d code %d status %d", r, si.si_pid, si.si_code, si.si_status);
+	memset(&si, 0, sizeof si);
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	CHECK("waitid-reap", r == 0 && si.si_pid == p, "r %d pid %d", r, si.si_pid);
+
+	p = fork();
+	if (p == 0) {
+		pause();
+		_exit(0);
+	}
+	int fd = syscall(SYS_pidfd_open, p, 0);
+	r = syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+	memset(&si, 0, sizeof si);
+	int r2 = waitid(P_PIDFD, fd, &si, WEXITED);
+	CHECK("pidfd", fd >= 0 && r == 0 && r2 == 0 && si.si_pid == p && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+	      "fd %d send %d waitid %d pid %d code %d status %d", fd, r, r2, si.si_pid, si.si_code, si.si_status);
+	close(fd);
+}
+
+static void stop_continue(void) {
+	pid_t p = fork();
+	if (p == 0) {
+		raise(SIGSTOP);
+		usleep(300000); // the parent sees the continue before the exit
+		_exit(4);
+	}
+	int st = waitst(p, WUNTRACED);
+	CHECK("wuntraced", WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "status %#x", st);
+	kill(p, SIGCONT);
+	st = waitst(p, WCONTINUED);
+	CHECK("wcontinued", WIFCONTINUED(st), "status %#x", st);
+	st = waitst(p, 0);
+	CHECK("exit-after-continue", WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x", st);
+}
+
+static void cow(void) {
+	size_t n = 8 << 20;
+	char *buf = malloc(n);
+	memset(buf, 'p', n);
+	pid_t p = fork();
+	if (p == 0) {
+		int ok = buf[0] == 'p' && buf[n - 1] == 'p';
+		memset(buf, 'c', n);
+		_exit(ok && buf[n / 2] == 'c' ? 0 : 1);
+	}
+	buf[n / 2] = 'P';
+	int st = waitst(p, 0);
+	CHECK("cow", WIFEXITED(st) && WEXITSTATUS(st) == 0 && buf[0] == 'p' && buf[n / 2] == 'P' && buf[n - 1] == 'p',
+	      "status %#x parent %c%c%c", st, buf[0], buf[n / 2], buf[n - 1]);
+	free(buf);
+}
+
+int main(int argc, char **argv) {
+	self = argv[0];
+	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", getpid());
+	setenv("PARENT", pid, 1);
+	exit_codes();
+	nohang_and_echild();
+	zombie();
+	sigchld_ignored();
+	sigchld_handler();
+	orphans();
+	cloexec_and_exec();
+	exec_failure();
+	vfork_checks();
+	groups();
+	waitid_checks();
+	stop_continue();
+	cow();
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	CHECK("rusage-children", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec > 0,
+	      "children used no CPU time");
+	printf("done %d\n", failures);
+	return failures;
+}
