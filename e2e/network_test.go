@@ -340,3 +340,38 @@ func TestNetworkProgramsOnRISCV64(t *testing.T) {
 		})
 	}
 }
+
+// TestSocketEdgeCasesMatchLinux runs one Python script of socket edge
+// cases (errno of bad calls, option defaults, poll states after
+// half-closes, datagram truncation, backlog) on the host kernel and in
+// the sandbox: the outputs must be identical.
+func TestSocketEdgeCasesMatchLinux(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "net_errno.py"))
+	native, err := exec.Command(py, script).Output()
+	if err != nil {
+		t.Fatalf("native run: %v", err)
+	}
+	r := sentry(t, "run", py, script)
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if r.stdout != string(native) {
+		nl, sl := strings.Split(string(native), "\n"), strings.Split(r.stdout, "\n")
+		for i := 0; i < len(nl) || i < len(sl); i++ {
+			var a, b string
+			if i < len(nl) {
+				a = nl[i]
+			}
+			if i < len(sl) {
+				b = sl[i]
+			}
+			if a != b {
+				t.Errorf("linux:   %s\nsandbox: %s", a, b)
+			}
+		}
+	}
+}

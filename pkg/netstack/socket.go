@@ -370,6 +370,9 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		return unix.EALREADY
 	case stateListening:
 		s.mu.Unlock()
+		if s.isInet() {
+			return unix.EISCONN
+		}
 		return unix.EINVAL
 	case stateClosed:
 		s.mu.Unlock()
@@ -430,7 +433,7 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 			return unix.ECONNREFUSED
 		}
 		if l.stype != s.stype {
-			return unix.EPROTOTYPE
+			return unix.ECONNREFUSED
 		}
 		dst = Addr{Family: unix.AF_UNIX, Name: a.Name}
 	}
@@ -590,6 +593,9 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 		if state != stateConnected {
 			if s.family == unix.AF_UNIX && o.To != nil {
 				return 0, unix.EOPNOTSUPP
+			}
+			if s.isInet() {
+				return 0, unix.EPIPE // as Linux's tcp_sendmsg
 			}
 			return 0, unix.ENOTCONN
 		}
@@ -911,11 +917,9 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 			if reset {
 				r |= epoll.EventErr
 			}
+			// Writable also when a write would fail at once (EPIPE).
 			_, _, peerGone, _, full := tx.state()
-			if !shutWr && !full && !peerGone {
-				r |= epoll.EventOut | epoll.EventWrNorm
-			}
-			if peerGone && !shutWr {
+			if !full || peerGone || shutWr {
 				r |= epoll.EventOut | epoll.EventWrNorm
 			}
 			if (wclosed || shutRd) && (shutWr || peerGone) {

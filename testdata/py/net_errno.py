@@ -1,0 +1,146 @@
+# net_errno: socket edge cases whose results (values or errno names) must
+# be the same in the sandbox as on the host kernel. Prints one line per
+# case; e2e compares the sandbox's output with the host's.
+import errno, os, select, socket, struct
+
+def run(name, fn):
+    try:
+        r = fn()
+        print(name, "=", r)
+    except OSError as e:
+        print(name, "!", errno.errorcode.get(e.errno, e.errno))
+
+S = socket.socket
+AF4, AF6, UX = socket.AF_INET, socket.AF_INET6, socket.AF_UNIX
+ST, DG, SP = socket.SOCK_STREAM, socket.SOCK_DGRAM, socket.SOCK_SEQPACKET
+SOL, TCP = socket.SOL_SOCKET, socket.IPPROTO_TCP
+
+def listener(fam=AF4, addr="127.0.0.1"):
+    l = S(fam, ST)
+    l.bind((addr, 0))
+    l.listen(8)
+    return l
+
+def pair():
+    l = listener()
+    c = S(AF4, ST)
+    c.connect(l.getsockname())
+    s, _ = l.accept()
+    return l, c, s
+
+run("tcp send fresh", lambda: S().send(b"x"))
+run("tcp recv fresh", lambda: S().recv(1))
+run("tcp getpeername fresh", lambda: S().getpeername())
+run("tcp getsockname fresh", lambda: S().getsockname())
+run("tcp listen fresh then port nonzero", lambda: (lambda s: (s.listen(1), s.getsockname()[1] > 0)[1])(S()))
+run("tcp accept not listening", lambda: S().accept())
+run("tcp shutdown fresh", lambda: S().shutdown(socket.SHUT_RDWR))
+run("tcp shutdown bad how", lambda: pair()[1].shutdown(7))
+run("udp listen", lambda: S(AF4, DG).listen(1))
+run("tcp bind twice", lambda: (lambda s: (s.bind(("127.0.0.1", 0)), s.bind(("127.0.0.1", 0))))(S()))
+run("tcp bind after listen port", lambda: (lambda l: S().bind(l.getsockname()))(listener()))
+run("tcp bind v6 addr on v4", lambda: S(AF4, ST).bind(("::1", 0)))
+run("tcp connect twice", lambda: (lambda p: p[1].connect(p[0].getsockname()))(pair()))
+run("tcp connect listening", lambda: (lambda l: l.connect(l.getsockname()))(listener()))
+run("tcp connect port 1", lambda: S().connect(("127.0.0.1", 1)))
+run("tcp setsockopt short", lambda: pair()[1].setsockopt(TCP, socket.TCP_NODELAY, b"\x01"))
+run("tcp keepidle zero", lambda: S().setsockopt(TCP, socket.TCP_KEEPIDLE, 0))
+run("tcp keepcnt 200", lambda: S().setsockopt(TCP, socket.TCP_KEEPCNT, 200))
+run("tcp so_type", lambda: S().getsockopt(SOL, socket.SO_TYPE))
+run("udp so_type", lambda: S(AF4, DG).getsockopt(SOL, socket.SO_TYPE))
+run("tcp so_acceptconn", lambda: listener().getsockopt(SOL, socket.SO_ACCEPTCONN))
+run("tcp so_error fresh", lambda: S().getsockopt(SOL, socket.SO_ERROR))
+run("tcp so_domain v6", lambda: S(AF6, ST).getsockopt(SOL, socket.SO_DOMAIN))
+run("tcp so_protocol", lambda: S().getsockopt(SOL, socket.SO_PROTOCOL))
+run("tcp reuseaddr default", lambda: S().getsockopt(SOL, socket.SO_REUSEADDR))
+run("tcp v6only default", lambda: S(AF6, ST).getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+run("tcp v6only on v4", lambda: S(AF4, ST).getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+run("tcp nodelay on udp", lambda: S(AF4, DG).setsockopt(TCP, socket.TCP_NODELAY, 1))
+run("tcp unknown level", lambda: S().getsockopt(12345, 1))
+run("socket bad family", lambda: S(12345, ST))
+run("socket bad type", lambda: S(AF4, 12345))
+run("socket udp proto tcp", lambda: S(AF4, DG, socket.IPPROTO_TCP))
+run("socketpair inet", lambda: socket.socketpair(AF4, ST))
+run("unix send fresh", lambda: S(UX, ST).send(b"x"))
+run("unix recv fresh", lambda: S(UX, ST).recv(1))
+run("unix connect abstract missing", lambda: S(UX, ST).connect("\0sentry-no-such"))
+run("unix connect path missing", lambda: S(UX, ST).connect("/tmp/sentry-no-such-sock"))
+run("unix connect regular file", lambda: S(UX, ST).connect("/etc/hostname"))
+run("unix dgram send unconnected", lambda: S(UX, DG).send(b"x"))
+run("unix autobind name length", lambda: (lambda s: (s.bind(""), len(s.getsockname()))[1])(S(UX, ST)))
+run("unix stream to dgram", lambda: (lambda d: S(UX, ST).connect(d.getsockname()))((lambda d: (d.bind("\0sentry-dg-%d" % os.getpid()), d)[1])(S(UX, DG))))
+run("udp send no dest", lambda: S(AF4, DG).send(b"x"))
+run("udp sendto closed port", lambda: S(AF4, DG).sendto(b"x", ("127.0.0.1", 9)))
+run("udp connect then getpeername", lambda: (lambda s: (s.connect(("127.0.0.1", 9)), s.getpeername())[1])(S(AF4, DG)))
+run("udp recv nonblock", lambda: (lambda s: (s.setblocking(False), s.recv(1))[1])(S(AF4, DG)))
+run("udp sendto too big", lambda: S(AF4, DG).sendto(b"x" * 70000, ("127.0.0.1", 9)))
+
+def halfclose():
+    l, c, s = pair()
+    c.shutdown(socket.SHUT_WR)
+    out = [s.recv(10)]
+    try:
+        c.send(b"x")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    s.send(b"back")
+    out.append(c.recv(10))
+    return out
+run("tcp half-close", halfclose)
+
+def peerclosed():
+    l, c, s = pair()
+    s.close()
+    return [c.recv(10), select.select([c], [], [], 0)[0] == [c]]
+run("tcp peer closed recv", peerclosed)
+
+def pollstates():
+    l, c, s = pair()
+    p = select.poll()
+    p.register(c, select.POLLIN | select.POLLOUT | select.POLLRDHUP)
+    a = p.poll(0)[0][1]
+    s.shutdown(socket.SHUT_WR)
+    b = p.poll(0)[0][1]
+    c.shutdown(socket.SHUT_WR)
+    d = p.poll(0)[0][1]
+    f = select.poll()
+    f.register(S(), select.POLLIN | select.POLLOUT)
+    return [a, b, d, f.poll(0)[0][1]]
+run("tcp poll states", pollstates)
+
+def peek_waitall():
+    l, c, s = pair()
+    c.send(b"abcdef")
+    return [s.recv(3, socket.MSG_PEEK), s.recv(6, socket.MSG_WAITALL)]
+run("tcp peek waitall", peek_waitall)
+
+def dgram_trunc():
+    a, b = socket.socketpair(UX, DG)
+    a.send(b"0123456789")
+    n, anc, flags, addr = b.recvmsg(4)
+    return [n, flags & socket.MSG_TRUNC != 0]
+run("unix dgram trunc", dgram_trunc)
+
+def seq_eof():
+    a, b = socket.socketpair(UX, SP)
+    a.send(b"")
+    a.send(b"m")
+    a.close()
+    return [b.recv(5), b.recv(5), b.recv(5)]
+run("unix seqpacket eof", seq_eof)
+
+def backlog_nonblock_unix():
+    l = S(UX, ST)
+    l.bind("\0sentry-bl-%d" % os.getpid())
+    l.listen(0)
+    res = []
+    for i in range(3):
+        c = S(UX, ST)
+        c.setblocking(False)
+        try:
+            c.connect(l.getsockname())
+            res.append("ok")
+        except OSError as e:
+            res.append(errno.errorcode[e.errno])
+    return res
+run("unix backlog nonblocking", backlog_nonblock_unix)
