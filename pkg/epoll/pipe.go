@@ -177,7 +177,7 @@ func (e *PipeEnd) Readiness(mask EventMask) EventMask {
 	var r EventMask
 	if e.write {
 		if p.readers == 0 {
-			r |= EventErr
+			r |= EventErr | EventOut | EventWrNorm // a write fails at once
 		} else if p.n < p.size && p.size-p.n >= min(PipeBuf, p.size) {
 			r |= EventOut | EventWrNorm
 		}

@@ -323,6 +323,14 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 		v = o.keepIntvl
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_KEEPCNT}:
 		v = o.keepCnt
+	case [2]int{unix.IPPROTO_TCP, unix.TCP_MAXSEG}:
+		v = 536 // TCP_MSS_DEFAULT until connected
+		if s.state == stateConnected {
+			v = defaultMSS
+		}
+		if x, ok := o.other[key]; ok {
+			v = x
+		}
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_INFO}:
 		// struct tcp_info: only tcpi_state (first byte) is meaningful here.
 		b := make([]byte, 104)

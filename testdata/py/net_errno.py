@@ -144,3 +144,83 @@ def backlog_nonblock_unix():
             res.append(errno.errorcode[e.errno])
     return res
 run("unix backlog nonblocking", backlog_nonblock_unix)
+
+run("tcp rcvbuf default", lambda: S().getsockopt(SOL, socket.SO_RCVBUF))
+run("tcp sndbuf default", lambda: S().getsockopt(SOL, socket.SO_SNDBUF))
+run("unix rcvbuf default", lambda: S(UX, ST).getsockopt(SOL, socket.SO_RCVBUF))
+run("tcp rcvbuf set 10000", lambda: (lambda s: (s.setsockopt(SOL, socket.SO_RCVBUF, 10000), s.getsockopt(SOL, socket.SO_RCVBUF))[1])(S()))
+run("tcp linger default", lambda: S().getsockopt(SOL, socket.SO_LINGER, 8))
+run("tcp rcvtimeo default", lambda: S().getsockopt(SOL, socket.SO_RCVTIMEO, 16))
+run("tcp keepalive set", lambda: (lambda s: (s.setsockopt(SOL, socket.SO_KEEPALIVE, 5), s.getsockopt(SOL, socket.SO_KEEPALIVE))[1])(S()))
+run("tcp keepidle default", lambda: S().getsockopt(TCP, socket.TCP_KEEPIDLE))
+run("tcp keepintvl default", lambda: S().getsockopt(TCP, socket.TCP_KEEPINTVL))
+run("tcp keepcnt default", lambda: S().getsockopt(TCP, socket.TCP_KEEPCNT))
+run("tcp maxseg default", lambda: S().getsockopt(TCP, socket.TCP_MAXSEG))
+run("ip ttl default", lambda: S().getsockopt(socket.IPPROTO_IP, socket.IP_TTL))
+run("v6only after bind", lambda: (lambda s: (s.bind(("::1", 0)), s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)))(S(AF6, ST)))
+run("v6 bind v4-mapped v6only", lambda: (lambda s: (s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1), s.bind(("::ffff:127.0.0.1", 0))))(S(AF6, ST)))
+run("v6 bind v4-mapped", lambda: (lambda s: (s.bind(("::ffff:127.0.0.1", 0)), s.getsockname()[0]))(S(AF6, ST)))
+run("v6 connect v4-mapped", lambda: (lambda l: (lambda c: (c.connect(("::ffff:127.0.0.1", l.getsockname()[1])), c.getpeername()[0], c.getsockname()[0]))(S(AF6, ST)))(listener()))
+run("v4 bind 0.0.0.0 vs v6 :: dual", lambda: (lambda a: (lambda b: b.bind(("::", a.getsockname()[1])))(S(AF6, ST)))((lambda a: (a.bind(("0.0.0.0", 0)), a.listen(1), a)[2])(S())))
+run("udp v6 loop", lambda: (lambda a, b: (a.bind(("::1", 0)), b.sendto(b"hey", a.getsockname()), a.recvfrom(10)[0])[2])(S(AF6, DG), S(AF6, DG)))
+
+def epoll_cases():
+    out = []
+    ep = select.epoll()
+    a, b = socket.socketpair()
+    ep.register(a.fileno(), select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP)
+    out.append(sorted(ep.poll(0)))
+    b.send(b"x")
+    out.append(ep.poll(0)[0][1])
+    b.shutdown(socket.SHUT_WR)
+    out.append(ep.poll(0)[0][1])
+    b.close()
+    out.append(ep.poll(0)[0][1])
+    try:
+        ep.register(a.fileno(), select.EPOLLIN)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    ep.modify(a.fileno(), 0)
+    out.append(ep.poll(0))
+    ep.unregister(a.fileno())
+    try:
+        ep.unregister(a.fileno())
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    return out
+run("epoll socket states", epoll_cases)
+
+def pipe_cases():
+    r, w = os.pipe()
+    p = select.poll()
+    p.register(r, select.POLLIN)
+    p.register(w, select.POLLOUT)
+    out = [sorted(x[1] for x in p.poll(0))]
+    os.close(r)
+    out.append(p.poll(0))
+    try:
+        os.write(w, b"x")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    return out
+import signal
+signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+run("pipe poll states", pipe_cases)
+
+def eventfd_cases():
+    fd = os.eventfd(0, os.EFD_NONBLOCK)
+    out = []
+    try:
+        os.eventfd_read(fd)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    os.eventfd_write(fd, 3)
+    os.eventfd_write(fd, 4)
+    out.append(os.eventfd_read(fd))
+    try:
+        os.write(fd, b"abc")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    return out
+if hasattr(os, "eventfd"):
+    run("eventfd cases", eventfd_cases)
