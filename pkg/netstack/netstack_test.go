@@ -407,3 +407,29 @@ func TestPublishCarriesResets(t *testing.T) {
 		t.Fatalf("guest read after host reset: %v", err)
 	}
 }
+
+func TestReusePortTakesTurns(t *testing.T) {
+	st := NewStack()
+	var ls [2]*Socket
+	for i := range ls {
+		ls[i] = newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+		ls[i].SetSockopt(unix.SOL_SOCKET, unix.SO_REUSEPORT, []byte{1, 0, 0, 0})
+		if err := ls[i].Bind(v4("127.0.0.1", 7400)); err != nil {
+			t.Fatalf("bind %d: %v", i, err)
+		}
+		ls[i].Listen(16)
+	}
+	for i := 0; i < 4; i++ {
+		c := newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+		if err := c.Connect(v4("127.0.0.1", 7400), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range ls {
+		for j := 0; j < 2; j++ {
+			if _, err := l.Accept(); err != nil {
+				t.Fatalf("listener %d got fewer than 2 of 4 connections", i)
+			}
+		}
+	}
+}

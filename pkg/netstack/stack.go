@@ -28,6 +28,7 @@ type Stack struct {
 	nextEph   uint16
 	nextAuto  uint32
 	nextIno   uint64
+	turn      uint64 // SO_REUSEPORT rotation
 }
 
 // NewStack returns an empty network.
@@ -175,22 +176,41 @@ func (st *Stack) unbindInet(s *Socket, stream bool, port uint16) {
 }
 
 // lookupInet finds the socket that receives traffic for dst: a listener
-// (streams) or a bound socket (datagrams) covering dst's address.
+// (streams) or a bound socket (datagrams) covering dst's address, a
+// specific address before a wildcard. Several SO_REUSEPORT sockets on
+// the same address take turns.
 func (st *Stack) lookupInet(stream bool, dst netip.AddrPort) *Socket {
 	st.mu.Lock()
 	l := append([]*Socket(nil), st.ports[portKey{stream, dst.Port()}]...)
 	st.mu.Unlock()
-	var best *Socket
+	var specific, wild []*Socket
 	for _, o := range l {
 		o.mu.Lock()
 		ok := o.coverageLocked().contains(dst.Addr()) && (!stream || o.state == stateListening)
-		specific := ok && !o.local.IP.Addr().Unmap().IsUnspecified()
+		spec := !o.local.IP.Addr().Unmap().IsUnspecified()
 		o.mu.Unlock()
-		if ok && (best == nil || specific) {
-			best = o
+		switch {
+		case ok && spec:
+			specific = append(specific, o)
+		case ok:
+			wild = append(wild, o)
 		}
 	}
-	return best
+	c := specific
+	if len(c) == 0 {
+		c = wild
+	}
+	switch len(c) {
+	case 0:
+		return nil
+	case 1:
+		return c[0]
+	}
+	st.mu.Lock()
+	st.turn++
+	n := st.turn
+	st.mu.Unlock()
+	return c[n%uint64(len(c))]
 }
 
 // PortListening reports whether some guest socket listens on port (for
