@@ -67,6 +67,33 @@ static void test_pipe(void) {
 	OK();
 }
 
+static void test_splice(void) {
+	TEST("splice-tee-vmsplice");
+	int p[2], q[2], sv[2];
+	CHECK(pipe(p) == 0 && pipe(q) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	struct iovec iov[2] = {{"hello ", 6}, {"splice", 6}};
+	CHECK(vmsplice(p[1], iov, 2, 0) == 12);
+	CHECK(tee(p[0], q[1], 100, 0) == 12);
+	CHECK(tee(p[0], p[1], 100, 0) == -1 && errno == EINVAL);
+	CHECK(splice(p[0], NULL, sv[0], NULL, 100, 0) == 12);
+	char buf[32];
+	CHECK(read(sv[1], buf, sizeof buf) == 12 && memcmp(buf, "hello splice", 12) == 0);
+	CHECK(read(q[0], buf, sizeof buf) == 12 && memcmp(buf, "hello splice", 12) == 0);
+	CHECK(write(sv[1], "back", 4) == 4);
+	CHECK(splice(sv[0], NULL, q[1], NULL, 100, 0) == 4);
+	loff_t off = 1;
+	int fd = open("/etc/hostname", O_RDONLY);
+	if (fd >= 0) {
+		CHECK(splice(fd, &off, q[1], NULL, 2, 0) == 2 && off == 3);
+		close(fd);
+		CHECK(read(q[0], buf, sizeof buf) == 6);
+	}
+	CHECK(splice(sv[0], NULL, sv[1], NULL, 1, 0) == -1 && errno == EINVAL);
+	CHECK(splice(p[0], NULL, q[1], NULL, 1, SPLICE_F_NONBLOCK) == -1 && errno == EAGAIN);
+	close(p[0]); close(p[1]); close(q[0]); close(q[1]); close(sv[0]); close(sv[1]);
+	OK();
+}
+
 static void test_eventfd_epoll(void) {
 	TEST("eventfd-epoll");
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_SEMAPHORE);
@@ -628,6 +655,7 @@ int main(void) {
 	native = getenv("SELFTEST_NATIVE") != NULL;
 	test_pipe();
 	test_eventfd_epoll();
+	test_splice();
 	test_timerfd();
 	test_tcp();
 	test_dualstack();
