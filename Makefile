@@ -2,7 +2,7 @@
 # name with apt-get, Go modules with the go command.
 GO      ?= go
 SENTRY  := bin/sentry
-APT_PKGS := gcc busybox strace redis-server redis-tools
+APT_PKGS := gcc busybox strace redis-server redis-tools gcc-riscv64-linux-gnu qemu-user
 
 .PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
 
@@ -20,7 +20,7 @@ deps:
 build:
 	$(GO) build -o $(SENTRY) ./cmd/sentry
 
-test: deps build
+test: deps build rootfs-riscv64
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race -timeout 30m ./pkg/...

@@ -280,11 +280,11 @@ func TestPublishBusyHostPortIsAOneLineError(t *testing.T) {
 func TestRedisAnswersHostRedisCliThroughPublishedPort(t *testing.T) {
 	server, err := exec.LookPath("redis-server")
 	if err != nil {
-		t.Skip("redis-server is not installed")
+		t.Fatal("redis-server is not installed (make deps installs it)")
 	}
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
-		t.Skip("redis-cli is not installed")
+		t.Fatal("redis-cli is not installed (make deps installs it)")
 	}
 	host, guest := freePort(t), freePort(t)
 	b := startSentry(t, "run", "-p", fmt.Sprintf("127.0.0.1:%d:%d", host, guest), server,

@@ -7,15 +7,6 @@ import (
 	"time"
 )
 
-// needPipes skips a test whose shell script needs pipe2 while the sentry
-// does not have it yet (it comes with the network/pipes work).
-func needPipes(t *testing.T, r result) {
-	t.Helper()
-	if strings.Contains(r.stderr, "unsupported syscall pipe2") {
-		t.Skip("pipes are not in this build yet")
-	}
-}
-
 // TestForkExecWaitSemantics runs a C program checking exit statuses,
 // death by signal, zombies, WNOHANG/ECHILD, SIGCHLD (handler siginfo and
 // SIG_IGN auto-reap), orphans going to a subreaper and to PID 1,
@@ -79,7 +70,6 @@ func TestShellPipelines(t *testing.T) {
 	for _, sh := range [][]string{{"/bin/dash"}, {"/usr/bin/busybox", "sh"}} {
 		args := append(append([]string{"run"}, sh...), "-c", `echo a | cat; (exit 3); echo $?; x=$(echo sub); echo $x; echo b | tr b c | cat`)
 		r := sentry(t, args...)
-		needPipes(t, r)
 		if want := "a\n3\nsub\nc\n"; r.stdout != want || r.status != 0 {
 			t.Errorf("%s: stdout %q status %d, want %q; stderr:\n%s", sh[0], r.stdout, r.status, want, r.stderr)
 		}

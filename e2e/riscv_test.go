@@ -18,7 +18,7 @@ func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Skipf("%s is not installed (apt-get install gcc-riscv64-linux-gnu qemu-user)", name)
+		t.Fatalf("%s is not installed (make deps installs gcc-riscv64-linux-gnu and qemu-user)", name)
 	}
 	return p
 }
@@ -142,7 +142,7 @@ func riscvRoot(t *testing.T) string {
 	t.Helper()
 	root, _ := filepath.Abs(filepath.Join("..", "testdata", "rootfs", "riscv64"))
 	if _, err := os.Stat(filepath.Join(root, "usr", "bin", "busybox")); err != nil {
-		t.Skip("no riscv64 root: run `make rootfs-riscv64`")
+		t.Fatal("no riscv64 root: run `make rootfs-riscv64` (make test does)")
 	}
 	return root
 }

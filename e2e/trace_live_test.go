@@ -1,5 +1,3 @@
-//go:build seedlive
-
 package e2e
 
 import (
