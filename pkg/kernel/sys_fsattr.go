@@ -273,9 +273,10 @@ func sysSyncfs(t *Task, a [6]uint64) (uint64, error) {
 func (t *Task) mknodAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
 	switch mode & unix.S_IFMT {
 	case 0, unix.S_IFREG:
-	case unix.S_IFCHR, unix.S_IFBLK, unix.S_IFIFO, unix.S_IFSOCK:
-		// Devices cannot be served in the sandbox; FIFOs come with
-		// pipes, sockets with bind.
+	case unix.S_IFIFO:
+	case unix.S_IFCHR, unix.S_IFBLK, unix.S_IFSOCK:
+		// Devices cannot be served in the sandbox; sockets come with
+		// bind.
 		return 0, unix.EPERM
 	default:
 		return 0, unix.EINVAL
@@ -292,6 +293,9 @@ func (t *Task) mknodAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
 	t.tg.fs.mu.Lock()
 	umask := t.tg.fs.umask
 	t.tg.fs.mu.Unlock()
+	if mode&unix.S_IFMT == unix.S_IFIFO {
+		return 0, t.k.cfg.FS.MknodFIFOAt(d, p, mode&0o7777&^umask)
+	}
 	f, err := t.k.cfg.FS.OpenAt(d, p, unix.O_CREAT|unix.O_EXCL|unix.O_RDONLY|unix.O_NOFOLLOW, mode&0o7777&^umask)
 	if err != nil {
 		return 0, err

@@ -162,6 +162,14 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		}
 	case unix.S_IFSOCK:
 		return nil, unix.ENXIO
+	case unix.S_IFIFO:
+		// The kernel joins the open to the node's pipe (pkg/epoll).
+		impl, err := openFIFONode(d)
+		if err != nil {
+			return nil, err
+		}
+		f.impl = impl
+		return f, nil
 	}
 
 	var err error
