@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
 )
 
@@ -61,6 +62,9 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 }
 
 func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
+	if err := s.takeError(); err != nil {
+		return 0, err
+	}
 	s.mu.Lock()
 	connected, remote, peer, shut := s.connected, s.remote, s.peer, s.shutWr
 	s.mu.Unlock()
@@ -96,7 +100,16 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 		}
 		r := s.stack.lookupInet(false, netip.AddrPortFrom(ip, dst.Port()))
 		if r == nil {
-			return len(p), nil // nobody listens: UDP drops it
+			// Nobody listens: the datagram is lost. A connected socket
+			// hears of it (Linux's ICMP port unreachable): its next
+			// call fails with ECONNREFUSED, so resolvers move on.
+			if o.To == nil {
+				s.mu.Lock()
+				s.soError = unix.ECONNREFUSED
+				s.mu.Unlock()
+				s.q.Notify(epoll.EventErr)
+			}
+			return len(p), nil
 		}
 		s.mu.Lock()
 		from := s.local
@@ -182,6 +195,9 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 			return RecvResult{}, nil
 		}
 	default:
+		if err := s.takeError(); err != nil {
+			return RecvResult{}, err
+		}
 		r, err = s.rx.readMessage(p, peek)
 		if err == unix.EAGAIN && shutRd {
 			return RecvResult{}, nil
@@ -211,4 +227,15 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 		res.From = &remote
 	}
 	return res, nil
+}
+
+// takeError returns and clears a datagram socket's pending error.
+func (s *Socket) takeError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.soError; e != 0 {
+		s.soError = 0
+		return e
+	}
+	return nil
 }

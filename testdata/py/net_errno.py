@@ -224,3 +224,19 @@ def eventfd_cases():
     return out
 if hasattr(os, "eventfd"):
     run("eventfd cases", eventfd_cases)
+
+def udp_refused():
+    s = S(AF4, DG)
+    s.connect(("127.0.0.1", 9))
+    out = [s.send(b"x")]
+    p = select.poll()
+    p.register(s, select.POLLIN)
+    out.append(p.poll(1000))
+    for op in (lambda: s.recv(10), lambda: s.send(b"x"), lambda: s.send(b"x")):
+        try:
+            out.append(op())
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    out.append(s.getsockopt(SOL, socket.SO_ERROR))
+    return out
+run("udp connected to a closed port", udp_refused)
