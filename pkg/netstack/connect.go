@@ -175,7 +175,7 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		if l.stype != s.stype {
 			return unix.ECONNREFUSED
 		}
-		dst = Addr{Family: unix.AF_UNIX, Name: a.Name}
+		dst = l.LocalAddr() // the name it was bound with, however the client spelled it
 	}
 	return s.connectTo(l, dst, nonblock)
 }

@@ -240,3 +240,22 @@ def udp_refused():
     out.append(s.getsockopt(SOL, socket.SO_ERROR))
     return out
 run("udp connected to a closed port", udp_refused)
+
+def unix_peer_names():
+    d = "/tmp/sentry-net-errno-%d" % os.getpid()
+    os.mkdir(d)
+    try:
+        l = S(UX, ST)
+        l.bind(d + "/s")
+        l.listen(1)
+        old = os.getcwd()
+        os.chdir(d)
+        c = S(UX, ST)
+        c.connect("s")
+        os.chdir(old)
+        a, peer = l.accept()
+        return [c.getpeername() == d + "/s", peer, a.getsockname() == d + "/s", c.getsockname()]
+    finally:
+        os.unlink(d + "/s")
+        os.rmdir(d)
+run("unix peer names", unix_peer_names)
