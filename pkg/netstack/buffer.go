@@ -31,6 +31,7 @@ type buffer struct {
 	msgs    []message
 	bytes   int
 	limit   int
+	maxMsgs int  // datagrams queued at most (0: no limit)
 	wclosed bool // the writer is done: reads drain, then see end of file
 	rclosed bool // the reader is gone: writes fail with EPIPE
 	reset   bool // the peer reset the connection: the next read fails
@@ -46,6 +47,9 @@ func newBuffer(reader *Socket, limit int) *buffer {
 // takes any one message so that a message larger than the limit is not
 // stuck forever.
 func (b *buffer) roomLocked(n int) bool {
+	if b.maxMsgs > 0 && len(b.msgs) >= b.maxMsgs {
+		return false
+	}
 	return b.bytes == 0 || b.bytes+n <= b.limit
 }
 
@@ -241,7 +245,8 @@ func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
 func (b *buffer) state() (avail int, wclosed, rclosed, reset bool, full bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.bytes, b.wclosed, b.rclosed, b.reset, b.bytes >= b.limit
+	full = b.bytes >= b.limit || (b.maxMsgs > 0 && len(b.msgs) >= b.maxMsgs)
+	return b.bytes, b.wclosed, b.rclosed, b.reset, full
 }
 
 func (b *buffer) closeWrite() {

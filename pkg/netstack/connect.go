@@ -101,6 +101,23 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		return s.connectDgram(a)
 	}
 	s.mu.Lock()
+	// A connect after EINPROGRESS reports how that one ended, once: 0
+	// when it connected, its error when it failed.
+	if s.inProgress {
+		s.inProgress = false
+		if s.state == stateConnected {
+			s.mu.Unlock()
+			return nil
+		}
+		if e := s.soError; e != 0 && s.state != stateConnecting {
+			s.soError = 0
+			s.mu.Unlock()
+			return e
+		}
+		if s.state == stateConnecting {
+			s.inProgress = true
+		}
+	}
 	switch s.state {
 	case stateConnected:
 		s.mu.Unlock()
@@ -155,6 +172,7 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 			if nonblock {
 				s.mu.Lock()
 				s.soError = unix.ECONNREFUSED
+				s.inProgress = true
 				s.mu.Unlock()
 				s.q.Notify(epoll.EventOut | epoll.EventErr | epoll.EventHup)
 				return unix.EINPROGRESS
@@ -210,6 +228,7 @@ func (s *Socket) connectTo(l *Socket, dst Addr, nonblock bool) error {
 		l.mu.Unlock()
 		s.mu.Lock()
 		s.listener = l
+		s.inProgress = nonblock
 		s.mu.Unlock()
 		return unix.EINPROGRESS
 	}
@@ -219,6 +238,9 @@ func (s *Socket) connectTo(l *Socket, dst Addr, nonblock bool) error {
 	s.finishConnect(srv, dst)
 	l.q.Notify(epoll.EventIn | epoll.EventRdNorm)
 	if s.isInet() && nonblock {
+		s.mu.Lock()
+		s.inProgress = true
+		s.mu.Unlock()
 		return unix.EINPROGRESS
 	}
 	return nil
@@ -230,6 +252,9 @@ func (s *Socket) connectTo(l *Socket, dst Addr, nonblock bool) error {
 func (s *Socket) ConnectResult() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.state != stateConnecting {
+		s.inProgress = false
+	}
 	switch {
 	case s.state == stateConnecting:
 		return unix.EAGAIN

@@ -32,6 +32,7 @@ const (
 	defaultTTL   = 64
 	defaultMSS   = 65483
 	maxUnixDgram = 212992
+	maxDgramQlen = 512 // net.unix.max_dgram_qlen
 )
 
 // Socket is one socket of the sandbox: a vfs.FileImpl and an
@@ -63,6 +64,7 @@ type Socket struct {
 	pending    []*Socket
 	listener   *Socket // the listener whose backlog this socket waits on
 	connectDst Addr
+	inProgress bool // a non-blocking connect returned EINPROGRESS
 	opts       options
 	nl         *netlink
 }
@@ -109,6 +111,9 @@ func (st *Stack) NewSocket(family, stype, proto int, creds Creds) (*Socket, erro
 	}
 	s := &Socket{stack: st, family: family, stype: stype, proto: proto, ino: st.newIno(), creds: creds}
 	s.rx = newBuffer(s, defaultBuf)
+	if family == unix.AF_UNIX && stype == unix.SOCK_DGRAM {
+		s.rx.maxMsgs = maxDgramQlen
+	}
 	s.opts = defaultOptions(family, stype)
 	s.local = Addr{Family: family}
 	if family == unix.AF_INET || family == unix.AF_INET6 {

@@ -259,3 +259,86 @@ def unix_peer_names():
         os.unlink(d + "/s")
         os.rmdir(d)
 run("unix peer names", unix_peer_names)
+
+def nb_connect_twice():
+    l = listener()
+    c = S(AF4, ST)
+    c.setblocking(False)
+    out = []
+    for i in range(3):
+        try:
+            c.connect(l.getsockname())
+            out.append("ok")
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    return out
+run("tcp nonblocking connect repeated", nb_connect_twice)
+
+def nb_connect_refused_twice():
+    c = S(AF4, ST)
+    c.setblocking(False)
+    out = []
+    for i in range(3):
+        try:
+            c.connect(("127.0.0.1", 9))
+            out.append("ok")
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+        select.select([], [c], [], 1)
+    return out
+run("tcp nonblocking connect refused repeated", nb_connect_refused_twice)
+
+def close_with_pending_accept():
+    l = listener()
+    c = S(AF4, ST)
+    c.connect(l.getsockname())
+    c.send(b"early")
+    l.close()
+    out = []
+    for op in (lambda: c.recv(10), lambda: c.send(b"x"), lambda: c.send(b"x")):
+        try:
+            out.append(op())
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    return out
+run("tcp listener closed with a queued connection", close_with_pending_accept)
+
+def recv_after_peer_close_with_data():
+    l, c, s = pair()
+    s.send(b"last words")
+    s.close()
+    return [c.recv(100), c.recv(100)]
+run("tcp data then close", recv_after_peer_close_with_data)
+
+def shutdown_rd():
+    l, c, s = pair()
+    s.send(b"before")
+    c.shutdown(socket.SHUT_RD)
+    out = [c.recv(100), c.recv(100)]
+    s.send(b"after")
+    out.append(c.recv(100))
+    return out
+run("tcp shutdown rd", shutdown_rd)
+
+def epoll_listener():
+    l = listener()
+    ep = select.epoll()
+    ep.register(l.fileno(), select.EPOLLIN | select.EPOLLOUT)
+    out = [ep.poll(0)]
+    c = S(AF4, ST)
+    c.connect(l.getsockname())
+    out.append(ep.poll(0))
+    return out
+run("epoll on a listener", epoll_listener)
+
+def dgram_unix_full():
+    a, b = socket.socketpair(UX, DG)
+    a.setblocking(False)
+    n = 0
+    try:
+        while n < 100000:
+            a.send(b"x" * 100)
+            n += 1
+    except OSError as e:
+        return [n > 10, errno.errorcode[e.errno], select.select([], [a], [], 0)[1] == []]
+run("unix dgram fills", dgram_unix_full)
