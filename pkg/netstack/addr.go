@@ -23,12 +23,14 @@ type Addr struct {
 	Node [2]uint64
 }
 
-// unixKey is where an AF_UNIX name lives in the stack's name table.
-func (a Addr) unixKey() string {
+// unixKey is where an AF_UNIX name lives in the stack's name table: a
+// path by its node, an abstract name per socket type (sockets of
+// different types may share one, as on Linux).
+func (a Addr) unixKey(stype int) string {
 	if a.Node != ([2]uint64{}) {
 		return fmt.Sprintf("node:%d:%d", a.Node[0], a.Node[1])
 	}
-	return a.Name
+	return fmt.Sprintf("%d:%s", stype, a.Name)
 }
 
 // Sizes of the sockaddr structures.

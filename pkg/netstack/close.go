@@ -109,7 +109,7 @@ func (s *Socket) Close() {
 		}
 	}
 	had := s.rx.closeRead()
-	if tx != nil {
+	if tx != nil && s.connOriented() {
 		if (had || lingerReset) && s.stype == unix.SOCK_STREAM && s.isInet() {
 			tx.setReset()
 		} else if had && s.family == unix.AF_UNIX && s.stype == unix.SOCK_STREAM {

@@ -183,7 +183,7 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		if a.Family != unix.AF_UNIX {
 			return unix.EINVAL
 		}
-		l = s.stack.lookupUnix(a)
+		l = s.stack.lookupUnix(a, s.stype)
 		if l == nil {
 			if a.Name != "" && a.Name[0] != 0 && a.Node == ([2]uint64{}) {
 				return unix.ENOENT
@@ -294,7 +294,7 @@ func (s *Socket) connectDgram(a Addr) error {
 	if a.Family != unix.AF_UNIX {
 		return unix.EINVAL
 	}
-	p := s.stack.lookupUnix(a)
+	p := s.stack.lookupUnix(a, s.stype)
 	if p == nil {
 		if a.Name != "" && a.Name[0] != 0 && a.Node == ([2]uint64{}) {
 			return unix.ENOENT

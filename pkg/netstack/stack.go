@@ -229,13 +229,13 @@ func (st *Stack) bindUnix(s *Socket, a Addr) (Addr, error) {
 		for {
 			st.nextAuto++
 			n := "\x00" + hex5(st.nextAuto)
-			if st.unixNames[n] == nil {
+			if st.unixNames[Addr{Name: n}.unixKey(s.stype)] == nil {
 				a = Addr{Family: unix.AF_UNIX, Name: n}
 				break
 			}
 		}
 	}
-	k := a.unixKey()
+	k := a.unixKey(s.stype)
 	if a.Node == ([2]uint64{}) && st.unixNames[k] != nil {
 		return Addr{}, unix.EADDRINUSE
 	}
@@ -248,16 +248,18 @@ func (st *Stack) bindUnix(s *Socket, a Addr) (Addr, error) {
 func (st *Stack) unbindUnix(s *Socket, a Addr) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	k := a.unixKey()
+	k := a.unixKey(s.stype)
 	if st.unixNames[k] == s {
 		delete(st.unixNames, k)
 	}
 }
 
-func (st *Stack) lookupUnix(a Addr) *Socket {
+// lookupUnix finds the socket named a, for a socket of type stype (an
+// abstract name of another type is not found).
+func (st *Stack) lookupUnix(a Addr, stype int) *Socket {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.unixNames[a.unixKey()]
+	return st.unixNames[a.unixKey(stype)]
 }
 
 // hex5 is Linux's autobind name: five hex digits.

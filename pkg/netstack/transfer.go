@@ -123,7 +123,7 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 	var r *Socket
 	switch {
 	case o.To != nil:
-		r = s.stack.lookupUnix(*o.To)
+		r = s.stack.lookupUnix(*o.To, s.stype)
 		if r == nil {
 			if o.To.Name != "" && o.To.Name[0] != 0 && o.To.Node == ([2]uint64{}) {
 				return 0, unix.ENOENT

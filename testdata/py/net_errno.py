@@ -342,3 +342,85 @@ def dgram_unix_full():
     except OSError as e:
         return [n > 10, errno.errorcode[e.errno], select.select([], [a], [], 0)[1] == []]
 run("unix dgram fills", dgram_unix_full)
+
+def misc_flags():
+    import fcntl, termios, array
+    l, c, s = pair()
+    out = []
+    try:
+        s.recv(10, socket.MSG_DONTWAIT)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    c.send(b"0123456789")
+    select.select([s], [], [], 1)
+    buf = array.array("i", [0])
+    fcntl.ioctl(s, termios.FIONREAD, buf)
+    out.append(buf[0])
+    out.append(s.recv(4, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    out.append(c.sendto(b"x", ("127.0.0.1", 1)))
+    return out
+run("tcp misc flags", misc_flags)
+
+def unix_dgram_peer_gone():
+    a, b = socket.socketpair(UX, DG)
+    b.close()
+    out = []
+    for op in (lambda: a.send(b"x"), lambda: a.recv(1, socket.MSG_DONTWAIT)):
+        try:
+            out.append(op())
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    return out
+run("unix dgram peer gone", unix_dgram_peer_gone)
+
+def unix_stream_peer_gone():
+    a, b = socket.socketpair(UX, ST)
+    b.close()
+    out = []
+    for op in (lambda: a.recv(1), lambda: a.send(b"x")):
+        try:
+            out.append(op())
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    p = select.poll()
+    p.register(a, select.POLLIN | select.POLLOUT | select.POLLRDHUP)
+    out.append(p.poll(0))
+    return out
+run("unix stream peer gone", unix_stream_peer_gone)
+
+def abstract_collision():
+    n = "\0sentry-abs-%d" % os.getpid()
+    a = S(UX, ST)
+    a.bind(n)
+    b = S(UX, DG)
+    try:
+        b.bind(n)
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+run("unix abstract collision across types", abstract_collision)
+
+def peercred_tcp():
+    l, c, s = pair()
+    return struct.unpack("iII", c.getsockopt(SOL, socket.SO_PEERCRED, 12))[1:] != (0, 0)
+run("tcp peercred", peercred_tcp)
+
+def accept_timeout():
+    l = listener()
+    l.settimeout(0.05)
+    try:
+        l.accept()
+    except socket.timeout:
+        return "timeout"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+run("tcp accept timeout", accept_timeout)
+
+def rcvtimeo_accept():
+    l = listener()
+    l.setsockopt(SOL, socket.SO_RCVTIMEO, struct.pack("ll", 0, 50000))
+    try:
+        l.accept()
+    except OSError as e:
+        return errno.errorcode[e.errno]
+run("tcp SO_RCVTIMEO accept", rcvtimeo_accept)
