@@ -424,3 +424,50 @@ def rcvtimeo_accept():
     except OSError as e:
         return errno.errorcode[e.errno]
 run("tcp SO_RCVTIMEO accept", rcvtimeo_accept)
+
+def epoll_more():
+    out = []
+    ep = select.epoll()
+    try:
+        ep.register(ep.fileno(), select.EPOLLIN)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    f = open("/etc/hostname")
+    try:
+        ep.register(f.fileno(), select.EPOLLIN)
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    try:
+        ep.poll(0, 0)
+    except (OSError, ValueError) as e:
+        out.append(type(e).__name__)
+    a, b = socket.socketpair()
+    d = os.dup(a.fileno())
+    ep.register(d, select.EPOLLIN)
+    os.close(d)  # a still holds the file: the registration stays
+    b.send(b"x")
+    out.append(len(ep.poll(0)))
+    a.close()  # last reference: gone
+    out.append(ep.poll(0))
+    c, e2 = socket.socketpair()
+    ep.register(c.fileno(), select.EPOLLIN | select.EPOLLET)
+    e2.send(b"abc")
+    out.append(ep.poll(0))
+    c.recv(1)
+    out.append(ep.poll(0))  # ET: nothing new arrived
+    e2.send(b"d")
+    out.append(ep.poll(0))
+    ep.modify(c.fileno(), select.EPOLLIN | select.EPOLLONESHOT)
+    out.append(ep.poll(0))
+    out.append(ep.poll(0))
+    e2.close()
+    out.append(ep.poll(0))  # disabled until modified, even for HUP
+    ep.modify(c.fileno(), select.EPOLLIN | select.EPOLLRDHUP)
+    out.append(ep.poll(0))
+    inner = select.epoll()
+    inner.register(c.fileno(), select.EPOLLIN)
+    ep2 = select.epoll()
+    ep2.register(inner.fileno(), select.EPOLLIN | select.EPOLLOUT)
+    out.append([ev for _, ev in ep2.poll(0)])
+    return out
+run("epoll more", epoll_more)
