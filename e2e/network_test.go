@@ -375,16 +375,3 @@ func TestSocketEdgeCasesMatchLinux(t *testing.T) {
 		}
 	}
 }
-
-// TestNamedPipesJoinOpeners: mkfifo makes a node whose opens share one
-// pipe, with Linux's open rules, from C and from the shell.
-func TestNamedPipesJoinOpeners(t *testing.T) {
-	bin := buildC(t, "pipe_fifo", "-pthread")
-	if r := sentry(t, "run", bin); r.status != 0 || r.stdout != "fifo ok\n" {
-		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
-	}
-	r := sentry(t, "run", "/bin/sh", "-c", "mkfifo /tmp/f && (echo through-a-fifo > /tmp/f &) && cat /tmp/f")
-	if r.status != 0 || r.stdout != "through-a-fifo\n" {
-		t.Fatalf("shell fifo: status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
-	}
-}

@@ -248,39 +248,3 @@ func TestTimerFD(t *testing.T) {
 		t.Fatal("absolute timer did not fire")
 	}
 }
-
-func TestFIFO(t *testing.T) {
-	f := NewFIFO(1, 2)
-	r := f.Open(true, false)
-	if rd, wr, ro, wo := f.Opens(); rd != 1 || wr != 0 || ro != 1 || wo != 0 {
-		t.Fatalf("opens %d %d %d %d", rd, wr, ro, wo)
-	}
-	if n, err := r.ReadAt(make([]byte, 4), 0); n != 0 || err != nil {
-		t.Fatalf("read without writers: %d %v", n, err)
-	}
-	w := f.Open(false, true)
-	w.WriteAt([]byte("data"), 0)
-	w2 := f.Open(false, true)
-	w.Release()
-	buf := make([]byte, 8)
-	if n, _ := r.ReadAt(buf, 0); string(buf[:n]) != "data" {
-		t.Fatalf("read %q", buf[:n])
-	}
-	if _, err := r.ReadAt(buf, 0); !errors.Is(err, unix.EAGAIN) {
-		t.Fatalf("a writer is still open: %v", err)
-	}
-	w2.WriteAt([]byte("left"), 0)
-	w2.Release()
-	r.Release()
-	if !f.Idle() {
-		t.Fatal("FIFO keeps a pipe without ends")
-	}
-	r = f.Open(true, true)
-	if n, _ := r.ReadAt(buf, 0); n != 0 && string(buf[:n]) == "left" {
-		t.Fatal("data outlived the last close")
-	}
-	if st, _ := r.Stat(); st.Ino != 2 || st.Dev != 1 {
-		t.Fatalf("stat %+v", st)
-	}
-	r.Release()
-}

@@ -15,12 +15,11 @@ const (
 	MaxPipeSize     = 1 << 20 // /proc/sys/fs/pipe-max-size
 )
 
-// pipe is the buffer the ends share. Each end has its own queue, so that
-// the release of one end drops only that end's epoll registrations (a
-// FIFO can have many ends of each kind).
+// pipe is the buffer both ends share. The ends watch it through two
+// queues, because readers and writers wait for different events and an
+// end's release must only drop that end's epoll registrations.
 type pipe struct {
-	dev, ino uint64
-	fifo     *FIFO // nil for an anonymous pipe
+	ino uint64
 
 	mu      sync.Mutex
 	buf     []byte // ring; allocated on first write
@@ -28,56 +27,28 @@ type pipe struct {
 	size    int
 	readers int
 	writers int
-	ends    []*PipeEnd
+
+	rq Queue // watchers of the read end
+	wq Queue // watchers of the write end
 }
 
-// PipeEnd is one open end of a pipe (a read end, a write end, or both for
-// a FIFO opened O_RDWR): a vfs.FileImpl and a Waitable.
+// PipeEnd is one end of a pipe: a vfs.FileImpl and a Waitable.
 type PipeEnd struct {
-	p      *pipe
-	rd, wr bool
-	q      Queue
+	p     *pipe
+	write bool
 }
 
 // NewPipe returns the read and write ends of a new pipe; ino is the
 // inode number fstat shows for both.
 func NewPipe(ino uint64) (r, w *PipeEnd) {
-	p := &pipe{dev: 0xc, ino: ino, size: DefaultPipeSize}
-	return p.open(true, false), p.open(false, true)
-}
-
-func (p *pipe) open(rd, wr bool) *PipeEnd {
-	e := &PipeEnd{p: p, rd: rd, wr: wr}
-	p.mu.Lock()
-	if rd {
-		p.readers++
-	}
-	if wr {
-		p.writers++
-	}
-	p.ends = append(p.ends, e)
-	p.mu.Unlock()
-	return e
-}
-
-// notify tells the ends that read (toReaders) or write about ev. It is
-// called without p.mu held.
-func (p *pipe) notify(toReaders bool, ev EventMask) {
-	var buf [4]*PipeEnd
-	p.mu.Lock()
-	ends := append(buf[:0], p.ends...)
-	p.mu.Unlock()
-	for _, e := range ends {
-		if (toReaders && e.rd) || (!toReaders && e.wr) {
-			e.q.Notify(ev)
-		}
-	}
+	p := &pipe{ino: ino, size: DefaultPipeSize, readers: 1, writers: 1}
+	return &PipeEnd{p: p}, &PipeEnd{p: p, write: true}
 }
 
 // ReadAt reads what the pipe holds: EAGAIN when empty with writers left,
 // 0 (end of file) when empty without.
 func (e *PipeEnd) ReadAt(b []byte, _ int64) (int, error) {
-	if !e.rd {
+	if e.write {
 		return 0, unix.EBADF
 	}
 	p := e.p
@@ -105,14 +76,14 @@ func (e *PipeEnd) ReadAt(b []byte, _ int64) (int, error) {
 		p.head = 0
 	}
 	p.mu.Unlock()
-	p.notify(false, EventOut|EventWrNorm)
+	p.wq.Notify(EventOut | EventWrNorm)
 	return n, nil
 }
 
 // WriteAt writes what fits: EPIPE without readers, EAGAIN when full, and
 // a write of up to PipeBuf bytes either fits whole or waits.
 func (e *PipeEnd) WriteAt(b []byte, _ int64) (int, error) {
-	if !e.wr {
+	if !e.write {
 		return 0, unix.EBADF
 	}
 	p := e.p
@@ -142,7 +113,7 @@ func (e *PipeEnd) WriteAt(b []byte, _ int64) (int, error) {
 		n += chunk
 	}
 	p.mu.Unlock()
-	p.notify(true, EventIn|EventRdNorm)
+	p.rq.Notify(EventIn | EventRdNorm)
 	return n, nil
 }
 
@@ -184,7 +155,7 @@ func (e *PipeEnd) SetCapacity(n int) (int, error) {
 		p.regrow()
 	}
 	p.mu.Unlock()
-	p.notify(false, EventOut|EventWrNorm)
+	p.wq.Notify(EventOut | EventWrNorm)
 	return size, nil
 }
 
@@ -237,14 +208,13 @@ func (e *PipeEnd) Readiness(mask EventMask) EventMask {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var r EventMask
-	if e.wr {
+	if e.write {
 		if p.readers == 0 {
 			r |= EventErr | EventOut | EventWrNorm // a write fails at once
 		} else if p.n < p.size && p.size-p.n >= min(PipeBuf, p.size) {
 			r |= EventOut | EventWrNorm
 		}
-	}
-	if e.rd {
+	} else {
 		if p.n > 0 {
 			r |= EventIn | EventRdNorm
 		}
@@ -256,14 +226,26 @@ func (e *PipeEnd) Readiness(mask EventMask) EventMask {
 }
 
 // EventRegister implements Waitable.
-func (e *PipeEnd) EventRegister(en *Entry) { e.q.Register(en) }
+func (e *PipeEnd) EventRegister(en *Entry) {
+	if e.write {
+		e.p.wq.Register(en)
+	} else {
+		e.p.rq.Register(en)
+	}
+}
 
 // EventUnregister implements Waitable.
-func (e *PipeEnd) EventUnregister(en *Entry) { e.q.Unregister(en) }
+func (e *PipeEnd) EventUnregister(en *Entry) {
+	if e.write {
+		e.p.wq.Unregister(en)
+	} else {
+		e.p.rq.Unregister(en)
+	}
+}
 
 // Stat implements vfs.FileImpl: a FIFO.
 func (e *PipeEnd) Stat() (vfs.Stat, error) {
-	return vfs.Stat{Dev: e.p.dev, Ino: e.p.ino, Nlink: 1, Mode: unix.S_IFIFO | 0o600, UID: uint32(unix.Getuid()), GID: uint32(unix.Getgid()), Blksize: 4096}, nil
+	return vfs.Stat{Dev: 0xc, Ino: e.p.ino, Nlink: 1, Mode: unix.S_IFIFO | 0o600, UID: uint32(unix.Getuid()), GID: uint32(unix.Getgid()), Blksize: 4096}, nil
 }
 
 // Truncate implements vfs.FileImpl.
@@ -276,118 +258,21 @@ func (e *PipeEnd) Sync() error { return unix.EINVAL }
 func (e *PipeEnd) Seekable() bool { return false }
 
 // Release closes this end: readers of a pipe without writers see end of
-// file, writers of a pipe without readers get EPIPE. A FIFO's pipe (and
-// what it held) goes away with its last end.
+// file, writers of a pipe without readers get EPIPE.
 func (e *PipeEnd) Release() {
 	p := e.p
 	p.mu.Lock()
-	if e.rd {
+	if e.write {
+		p.writers--
+	} else {
 		p.readers--
 	}
-	if e.wr {
-		p.writers--
-	}
-	for i, o := range p.ends {
-		if o == e {
-			p.ends = append(p.ends[:i:i], p.ends[i+1:]...)
-			break
-		}
-	}
-	empty := p.readers == 0 && p.writers == 0
-	lastWriter, lastReader := e.wr && p.writers == 0, e.rd && p.readers == 0
 	p.mu.Unlock()
-	e.q.Release()
-	if lastWriter {
-		p.notify(true, EventHup|EventIn)
-	}
-	if lastReader {
-		p.notify(false, EventErr|EventOut)
-	}
-	if empty && p.fifo != nil {
-		p.fifo.drop(p)
+	if e.write {
+		p.wq.Release()
+		p.rq.Notify(EventHup | EventIn)
+	} else {
+		p.rq.Release()
+		p.wq.Notify(EventErr | EventOut)
 	}
 }
-
-// FIFO is a named pipe: the filesystem node's side, which hands out ends
-// of its current pipe as opens come (the kernel keeps one per node).
-type FIFO struct {
-	dev, ino uint64
-	q        Queue // told of every open, for opens waiting for the other side
-
-	mu         sync.Mutex
-	p          *pipe
-	readOpens  uint64
-	writeOpens uint64
-}
-
-// NewFIFO returns the named pipe of the node (dev, ino).
-func NewFIFO(dev, ino uint64) *FIFO { return &FIFO{dev: dev, ino: ino} }
-
-// Open adds an end (read, write, or both for O_RDWR). Opens never block
-// here; the kernel waits for the other side with Opens.
-func (f *FIFO) Open(rd, wr bool) *PipeEnd {
-	f.mu.Lock()
-	if f.p == nil {
-		f.p = &pipe{dev: f.dev, ino: f.ino, size: DefaultPipeSize, fifo: f}
-	}
-	p := f.p
-	e := p.open(rd, wr)
-	if rd {
-		f.readOpens++
-	}
-	if wr {
-		f.writeOpens++
-	}
-	f.mu.Unlock()
-	f.q.Notify(EventIn | EventOut)
-	if wr {
-		p.notify(true, EventIn)
-	}
-	if rd {
-		p.notify(false, EventOut)
-	}
-	return e
-}
-
-// Opens reports the ends open now and how many opens of each kind there
-// have ever been (an open waiting for a writer must also see one that
-// came and went).
-func (f *FIFO) Opens() (readers, writers int, readOpens, writeOpens uint64) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.p != nil {
-		f.p.mu.Lock()
-		readers, writers = f.p.readers, f.p.writers
-		f.p.mu.Unlock()
-	}
-	return readers, writers, f.readOpens, f.writeOpens
-}
-
-// Idle reports whether no end is open (the kernel may forget the FIFO).
-func (f *FIFO) Idle() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.p == nil
-}
-
-func (f *FIFO) drop(p *pipe) {
-	f.mu.Lock()
-	if f.p == p {
-		p.mu.Lock()
-		if p.readers == 0 && p.writers == 0 {
-			f.p = nil
-		}
-		p.mu.Unlock()
-	}
-	f.mu.Unlock()
-}
-
-// Readiness implements Waitable: waiting opens re-check Opens on every
-// notification.
-func (f *FIFO) Readiness(EventMask) EventMask { return 0 }
-
-// EventRegister implements Waitable.
-func (f *FIFO) EventRegister(e *Entry) { f.q.Register(e) }
-
-// EventUnregister implements Waitable.
-func (f *FIFO) EventUnregister(e *Entry) { f.q.Unregister(e) }

@@ -349,13 +349,8 @@ func (t *Task) openAt2(dirfd, pathAddr uint64, flags int, mode uint32, resolve u
 	if err != nil {
 		return 0, err
 	}
-	if n, ok := f.Impl().(*vfs.FIFONode); ok {
-		nf, err := t.openFIFO(f, n, flags)
-		f.DecRef()
-		if err != nil {
-			return 0, err
-		}
-		f = nf
+	if err := t.waitOpen(f); err != nil {
+		return 0, err
 	}
 	fd, err := t.tg.fds.install(f, 0, flags&unix.O_CLOEXEC != 0, t.tg.limit(unix.RLIMIT_NOFILE))
 	if err != nil {

@@ -162,14 +162,6 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		}
 	case unix.S_IFSOCK:
 		return nil, unix.ENXIO
-	case unix.S_IFIFO:
-		// The kernel joins the open to the node's pipe (pkg/epoll).
-		impl, err := openFIFONode(d)
-		if err != nil {
-			return nil, err
-		}
-		f.impl = impl
-		return f, nil
 	}
 
 	var err error
@@ -184,6 +176,8 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
 			f.impl, err = openMem(d.mem, flags)
 		}
+	case d.mem != nil && typ == unix.S_IFIFO:
+		f.impl, err = fs.openFIFO(d.mem, flags)
 	case d.mem != nil:
 		f.impl, err = openMem(d.mem, flags)
 	case typ != unix.S_IFREG:
