@@ -160,11 +160,6 @@ type RecvResult struct {
 	Creds  *Creds
 }
 
-// Recv flags the socket itself acts on.
-const (
-	MsgPeek = unix.MSG_PEEK
-)
-
 // Recv reads without blocking: EAGAIN when nothing is there yet; a
 // zero-length result with nil error is end of file.
 func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
