@@ -29,6 +29,8 @@ type Stack struct {
 	nextAuto  uint32
 	nextIno   uint64
 	turn      uint64 // SO_REUSEPORT rotation
+
+	chunks sync.Pool // *[]byte of chunkSize: message memory (buffer.go)
 }
 
 // NewStack returns an empty network.
@@ -39,6 +41,16 @@ func NewStack() *Stack {
 		nextEph:   ephemeralFirst,
 	}
 }
+
+func (st *Stack) getChunk() *[]byte {
+	if c, ok := st.chunks.Get().(*[]byte); ok {
+		return c
+	}
+	c := make([]byte, 0, chunkSize)
+	return &c
+}
+
+func (st *Stack) putChunk(c *[]byte) { st.chunks.Put(c) }
 
 // newIno numbers a socket for fstat and /proc/PID/fd ("socket:[N]").
 func (st *Stack) newIno() uint64 {
