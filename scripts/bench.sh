@@ -42,3 +42,6 @@ awk -v a="$pp_native" -v b="$pp_sentry" -v c="$bulk_native" -v d="$bulk_sentry" 
 
 # The riscv64 interpreter (MIPS, cpubench and redis against qemu-riscv64).
 "$(dirname "$0")/bench-riscv.sh" "$S" || echo "riscv64 benchmark failed"
+
+# redis-benchmark, native against the sandbox.
+"$(dirname "$0")/bench-redis.sh" "$S" || echo "redis benchmark failed"
