@@ -59,7 +59,7 @@ func Split(t *Trace, session []string) []Phase {
 	// They are keyed by fd alone: strace -f prefixes thread ids, and
 	// a server may accept on one thread and read on another.
 	accepted := map[int]bool{}
-	next := 0                     // into session
+	next := 0 // into session
 	command := func(name string) {
 		if name == "SHUTDOWN" {
 			state = PhaseShutdown
