@@ -71,6 +71,8 @@ type Task struct {
 	// interruptCh holds a token while the task has a reason to stop
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
+	// park is what waitUntil sleeps on (task_park.go).
+	park parker
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string
@@ -254,6 +256,7 @@ func (tg *ThreadGroup) exitGroup(st ExitStatus) {
 	}
 	tg.mu.Unlock()
 	for _, t := range tasks {
+		t.park.wake()
 		t.ctx.Interrupt()
 	}
 }

@@ -69,5 +69,6 @@ func (t *Task) interrupt() {
 	case t.interruptCh <- struct{}{}:
 	default:
 	}
+	t.park.wake()
 	t.ctx.Interrupt()
 }
