@@ -127,6 +127,7 @@ func New(cfg Config) (*Kernel, error) {
 		net:         newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
+		cfg.FS.SetFIFOProvider(newFIFO)
 		if err := k.mountProc(); err != nil {
 			mf.Close()
 			return nil, err

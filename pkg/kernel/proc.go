@@ -1,13 +1,16 @@
 package kernel
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vfs/procfs"
 	"sentry/pkg/vm"
@@ -90,7 +93,7 @@ func (p procKernel) System() procfs.System {
 	p.k.mu.Unlock()
 	return procfs.System{
 		Hostname: p.k.cfg.Hostname, Release: p.k.host.release, Version: p.k.host.version,
-		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: hostCPUInfo(),
+		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
 	}
@@ -239,4 +242,17 @@ func (p procTG) FD(fd int) (*vfs.File, bool, bool) {
 	e := t.slots[fd]
 	e.file.IncRef()
 	return e.file, e.cloexec, true
+}
+
+// cpuInfo is /proc/cpuinfo: the host's when the application runs on the
+// host CPU (ptrace), else a description of the interpreted riscv64 harts.
+func (p procKernel) cpuInfo() string {
+	if p.k.cfg.Platform == nil || p.k.cfg.Platform.Arch() != arch.RISCV64 {
+		return hostCPUInfo()
+	}
+	var b strings.Builder
+	for i := 0; i < runtime.NumCPU(); i++ {
+		fmt.Fprintf(&b, "processor\t: %d\nhart\t\t: %d\nisa\t\t: rv64imafdc_zicsr_zifencei\nmmu\t\t: sv39\n\n", i, i)
+	}
+	return b.String()
 }
