@@ -73,6 +73,8 @@ type Task struct {
 	interruptCh chan struct{}
 	// park is what waitUntil sleeps on (task_park.go).
 	park parker
+	// scratchBuf stages read/write bytes (task_scratch.go).
+	scratchBuf []byte
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string
