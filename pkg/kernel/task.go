@@ -74,6 +74,10 @@ type Task struct {
 	// interruptCh holds a token while the task has a reason to stop
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
+	// park is what waitUntil sleeps on (task_park.go).
+	park parker
+	// scratchBuf stages read/write bytes (task_scratch.go).
+	scratchBuf []byte
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string
@@ -259,6 +263,7 @@ func (tg *ThreadGroup) exitGroup(st ExitStatus) {
 	}
 	tg.mu.Unlock()
 	for _, t := range tasks {
+		t.park.wake()
 		t.ctx.Interrupt()
 	}
 }

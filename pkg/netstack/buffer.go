@@ -64,6 +64,7 @@ type buffer struct {
 	reset   bool // the peer reset the connection: the next read fails
 	writer  *Socket
 	blocked map[*Socket]struct{} // datagram senders that met a full buffer
+	sink    *hostSink            // a published connection's host socket (publish_direct.go)
 }
 
 func newBuffer(reader *Socket, limit int) *buffer {
@@ -93,6 +94,14 @@ func (b *buffer) writeStream(p []byte, m message) (int, error) {
 		b.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
+	direct := 0
+	if b.sink != nil && b.bytes == 0 && m.rights == nil {
+		if direct = b.sink.tryWrite(p); direct == len(p) {
+			b.mu.Unlock()
+			return direct, nil
+		}
+		p = p[direct:]
+	}
 	n := min(len(p), free)
 	rest := p[:n]
 	// Bytes without descriptors join the last message while its chunk
@@ -119,7 +128,7 @@ func (b *buffer) writeStream(p []byte, m message) (int, error) {
 	b.bytes += n
 	b.mu.Unlock()
 	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
-	return n, nil
+	return direct + n, nil
 }
 
 // writeMessage appends p whole (datagram, seqpacket), or fails: EMSGSIZE
