@@ -181,6 +181,12 @@ var syscalls = []Syscall{
 	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
 		note("checked and accepted; threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
+	sys("sched_getscheduler", sysSchedGetscheduler, Full),
+	sys("sched_getparam", sysSchedGetparam, Full),
+	sys("sched_setscheduler", sysSchedSetscheduler, Partial).note("SCHED_OTHER/BATCH/IDLE accepted and change nothing; real-time policies EPERM"),
+	sys("sched_setparam", sysSchedSetparam, Partial).note("priority 0 accepted and changes nothing"),
+	sys("sched_get_priority_max", sysSchedGetPriorityMax, Full),
+	sys("sched_get_priority_min", sysSchedGetPriorityMin, Full),
 	sys("getcpu", sysGetcpu, Full),
 	sys("futex", sysFutex, Partial).
 		note("all but the PI operations (ENOSYS)"),
@@ -214,6 +220,9 @@ var syscalls = []Syscall{
 	def("timerfd_gettime", sysTimerfdGettime, Full, tr.RetDec, p("fd", tr.FD), p("curr_value", tr.Pointer)),
 	def("signalfd", sysSignalfd, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec)),
 	def("signalfd4", sysSignalfd4, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec), p("flags", tr.OFlags)),
+	def("splice", sysSplice, Full, tr.RetDec, p("fd_in", tr.FD), p("off_in", tr.Pointer), p("fd_out", tr.FD), p("off_out", tr.Pointer), p("len", tr.Udec), p("flags", tr.Hex)),
+	def("tee", sysTee, Full, tr.RetDec, p("fd_in", tr.FD), p("fd_out", tr.FD), p("len", tr.Udec), p("flags", tr.Hex)),
+	def("vmsplice", sysVmsplice, Full, tr.RetDec, p("fd", tr.FD), p("iov", tr.InIovec), p("nr_segs", tr.Udec), p("flags", tr.Hex)),
 	sys("epoll_create", sysEpollCreate, Full),
 	sys("epoll_create1", sysEpollCreate1, Full),
 	sys("epoll_ctl", sysEpollCtl, Full),
@@ -229,8 +238,7 @@ var syscalls = []Syscall{
 	sys("socket", sysSocket, Full).
 		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
 	sys("socketpair", sysSocketpair, Full),
-	sys("bind", sysBind, Partial).
-		note("AF_UNIX path names live in the network's name table, not as socket files in the filesystem"),
+	sys("bind", sysBind, Full),
 	sys("listen", sysListen, Full),
 	sys("accept", sysAccept, Full),
 	sys("accept4", sysAccept4, Full),
