@@ -141,17 +141,17 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	for _, f := range deathSigs {
 		f()
 	}
-	if !autoReap {
-		st := tg.exitStatus
-		code, status := cldExited, st.Code
-		switch {
-		case st.Signal != 0 && st.Core && !tg.proc.noCore:
-			code, status = cldDumped, st.Signal
-		case st.Signal != 0:
-			code, status = cldKilled, st.Signal
-		}
-		k.notifyParent(parent, tg, sig, code, status)
+	// SIGCHLD goes out even for an auto-reaped child when the parent
+	// catches it with SA_NOCLDWAIT (an ignored one is discarded by send).
+	st := tg.exitStatus
+	code, status := cldExited, st.Code
+	switch {
+	case st.Signal != 0 && st.Core && !tg.proc.noCore:
+		code, status = cldDumped, st.Signal
+	case st.Signal != 0:
+		code, status = cldKilled, st.Signal
 	}
+	k.notifyParent(parent, tg, sig, code, status)
 }
 
 // groupStopped records that a job-control signal stopped tg, for its

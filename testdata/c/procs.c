@@ -114,6 +114,9 @@ static void zombie(void) {
 	CHECK("zombie-reaped", kill(p, 0) == -1 && errno == ESRCH, "errno %d", errno);
 }
 
+static void on_chld(int sig, siginfo_t *si, void *uc);
+static volatile sig_atomic_t chld_pid;
+
 static void sigchld_ignored(void) {
 	signal(SIGCHLD, SIG_IGN);
 	pid_t p = fork();
@@ -122,9 +125,23 @@ static void sigchld_ignored(void) {
 	pid_t r = waitpid(p, &st, 0); // blocks until the child is gone, then ECHILD
 	CHECK("sigchld-ign-autoreap", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
 	signal(SIGCHLD, SIG_DFL);
+
+	// SA_NOCLDWAIT with a handler: no zombie, but SIGCHLD still comes.
+	struct sigaction sa = {0};
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	chld_pid = 0;
+	p = fork();
+	if (p == 0) _exit(0);
+	r = waitpid(p, &st, 0);
+	int e = errno;
+	for (int i = 0; i < 100 && chld_pid != p; i++) usleep(10000);
+	CHECK("sa-nocldwait", r == -1 && e == ECHILD && chld_pid == p, "waitpid %d errno %d si_pid %d (child %d)", r, e, chld_pid, p);
+	signal(SIGCHLD, SIG_DFL);
 }
 
-static volatile sig_atomic_t chld_pid, chld_status, chld_code;
+static volatile sig_atomic_t chld_status, chld_code;
 static void on_chld(int sig, siginfo_t *si, void *uc) {
 	chld_pid = si->si_pid;
 	chld_status = si->si_status;
