@@ -182,6 +182,17 @@ func (t *Task) endOtherThreads() {
 	}
 }
 
+// interruptPlatform stops the task's user code (Context.Interrupt); safe
+// from any goroutine, also while execve swaps the Context.
+func (t *Task) interruptPlatform() {
+	t.ctxMu.Lock()
+	ctx := t.ctx
+	t.ctxMu.Unlock()
+	if ctx != nil {
+		ctx.Interrupt()
+	}
+}
+
 // becomeLeader gives a thread that execs, once it is the group's only
 // task, the group's ID as its own, as Linux does (the old leader is gone).
 func (t *Task) becomeLeader() {
@@ -210,7 +221,10 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	tg := t.tg
 	tg.mu.Lock()
 	oldMM, oldAS, oldCtx := tg.mm, tg.as, t.ctx
-	tg.mm, tg.as, t.ctx = mm, as, ctx
+	tg.mm, tg.as = mm, as
+	t.ctxMu.Lock()
+	t.ctx = ctx
+	t.ctxMu.Unlock()
 	tg.exe, tg.argv, tg.envp = img.Path, img.Argv, envp
 	t.name = ""
 	for i := range tg.sig.actions {
