@@ -282,3 +282,11 @@ func (tg *ThreadGroup) deletePosixTimers() {
 		delete(tt.posix, id)
 	}
 }
+
+// memory returns the process's address space and fd table as another
+// goroutine (procfs) may read them: execve replaces them under tg.mu.
+func (tg *ThreadGroup) memory() (*vm.MM, platform.AddressSpace, *FDTable) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.mm, tg.as, tg.fds
+}
