@@ -359,9 +359,7 @@ func (t *Task) openAt2(dirfd, pathAddr uint64, flags int, mode uint32, resolve u
 		}
 	}
 	defer release()
-	t.tg.fs.mu.Lock()
-	umask := t.tg.fs.umask
-	t.tg.fs.mu.Unlock()
+	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt2(d, p, flags, mode&0o7777&^umask, resolve)
 	if err != nil {
 		return 0, err
