@@ -345,3 +345,74 @@ func TestHostToolsSeeTheRootAsTheHostDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceCallsMatchLinux runs fsnames (mkdir, open flags, links,
+// renameat2, rmdir, chmod, utimensat, fchdir, dup3, fcntl, ELOOP,
+// ENAMETOOLONG ...) natively and in the sandbox, on a volume and in the
+// overlay, and wants the same results; the overlay run leaves the host
+// directory empty.
+func TestNamespaceCallsMatchLinux(t *testing.T) {
+	bin := buildC(t, "fsnames")
+	nat, vol, ovl := t.TempDir(), t.TempDir(), t.TempDir()
+	want := native(t, bin, nat)
+	norm := func(s, dir string) string { return strings.ReplaceAll(s, dir, "DIR") }
+	want = norm(want, nat)
+	r := mustRun(t, "-v", vol+":"+vol, bin, vol)
+	if got := norm(r.stdout, vol); got != want {
+		t.Errorf("volume run differs from Linux\nsandbox:\n%s\nlinux:\n%s", got, want)
+	}
+	r = mustRun(t, bin, ovl)
+	if got := norm(r.stdout, ovl); got != want {
+		t.Errorf("overlay run differs from Linux\nsandbox:\n%s\nlinux:\n%s", got, want)
+	}
+	if ents, _ := os.ReadDir(ovl); len(ents) != 0 {
+		t.Errorf("the overlay run changed the host directory: %v", ents)
+	}
+	if ents, _ := os.ReadDir(vol); len(ents) == 0 {
+		t.Errorf("the volume run left nothing on the host")
+	}
+}
+
+// TestNamedPipesWorkAsOnLinux runs fsfifo (mkfifo, blocking and
+// non-blocking opens, data, EOF, O_RDWR, an interrupted open) natively
+// and in the sandbox, and a shell pipeline through a FIFO.
+func TestNamedPipesWorkAsOnLinux(t *testing.T) {
+	bin := buildC(t, "fsfifo", "-pthread")
+	want := native(t, bin, t.TempDir())
+	r := mustRun(t, bin, "/tmp")
+	if r.stdout != want {
+		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+	r = mustRun(t, "/bin/sh", "-c", "mkfifo /tmp/f && (echo via-fifo > /tmp/f &) && cat /tmp/f && ls -l /tmp/f")
+	if !strings.HasPrefix(r.stdout, "via-fifo\nprw-r--r--") {
+		t.Errorf("shell through a FIFO: %q\n%s", r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	r = sentry(t, "run", "-v", dir+":/v", "/usr/bin/mkfifo", "/v/f")
+	if r.status == 0 || !strings.Contains(r.stderr, "Operation not permitted") {
+		t.Errorf("mkfifo in a volume: status %d stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestRecordLocksBetweenProcesses runs fsproclocks (a forked child meets
+// its parent's locks, waits for them, loses its own at exit; flock
+// follows the shared description) natively and in the sandbox.
+func TestRecordLocksBetweenProcesses(t *testing.T) {
+	bin := buildC(t, "fsproclocks")
+	want := native(t, bin, t.TempDir())
+	r := mustRun(t, bin, "/tmp")
+	if r.stdout != want {
+		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+}
+
+// TestSendfileIntoAFullSocketLosesNothing: sendfile into a non-blocking
+// socket that fills up takes the file forward only by what the socket
+// took, so every byte arrives once, in order.
+func TestSendfileIntoAFullSocketLosesNothing(t *testing.T) {
+	bin := buildC(t, "sendfile_partial")
+	r := sentry(t, "run", bin)
+	if r.status != 0 || r.stdout != "sent=4194304 pos=4194304 same=1 partial=yes\n" {
+		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}

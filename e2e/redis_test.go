@@ -104,9 +104,11 @@ const seedConf = "protected-mode no\nport 6379\n"
 // TestRedisSeedSession replays the seed notes' session against the real
 // redis-server in the sandbox through a published port: KEYS, SET, GET,
 // PING, CONFIG GET *, INFO, SAVE, then SIGTERM to the sentry.
-func TestRedisSeedSession(t *testing.T) {
+func TestRedisSeedSession(t *testing.T) { forEachArch(t, testRedisSeedSession) }
+
+func testRedisSeedSession(t *testing.T, extra ...string) {
 	dir := t.TempDir()
-	r := startRedis(t, dir, seedConf+"dir /data\n")
+	r := startRedis(t, dir, seedConf+"dir /data\n", extra...)
 	for _, step := range []struct {
 		args []string
 		want func(string) bool
@@ -142,7 +144,9 @@ func TestRedisSeedSession(t *testing.T) {
 // TestRedisDataOutlivesTheSandbox: SAVE, a shutdown with save points, and
 // the AOF (appendfsync always and everysec) each bring the data back in a
 // second run on the same volume.
-func TestRedisDataOutlivesTheSandbox(t *testing.T) {
+func TestRedisDataOutlivesTheSandbox(t *testing.T) { forEachArch(t, testRedisDataOutlivesTheSandbox) }
+
+func testRedisDataOutlivesTheSandbox(t *testing.T, extra ...string) {
 	for _, tc := range []struct {
 		name, conf string
 		write      func(r *redisUnderSentry)
@@ -155,7 +159,7 @@ func TestRedisDataOutlivesTheSandbox(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			conf := seedConf + "dir /data\n" + tc.conf
-			r := startRedis(t, dir, conf)
+			r := startRedis(t, dir, conf, extra...)
 			for i := 0; i < 50; i++ {
 				if got := r.cli("set", fmt.Sprintf("k%d", i), fmt.Sprintf("v%d", i)); got != "OK" {
 					t.Fatalf("set: %q", got)
@@ -166,7 +170,7 @@ func TestRedisDataOutlivesTheSandbox(t *testing.T) {
 			if st := r.stop(syscall.SIGTERM); st != 0 {
 				t.Fatalf("first run: exit status %d; output:\n%s", st, r.out)
 			}
-			r2 := startRedis(t, dir, conf)
+			r2 := startRedis(t, dir, conf, extra...)
 			if got := r2.cli("get", "k37"); got != "v37" {
 				t.Errorf("second run: get k37 = %q; first output:\n%s\nsecond output:\n%s", got, r.out, r2.out)
 			}
@@ -184,9 +188,13 @@ func TestRedisDataOutlivesTheSandbox(t *testing.T) {
 // TestRedisTraceShowsTheSeedBehaviour checks, in the --strace file of the
 // seed session, each behaviour the seed notes list.
 func TestRedisTraceShowsTheSeedBehaviour(t *testing.T) {
+	forEachArch(t, testRedisTraceShowsTheSeedBehaviour)
+}
+
+func testRedisTraceShowsTheSeedBehaviour(t *testing.T, extra ...string) {
 	dir := t.TempDir()
 	trace := filepath.Join(t.TempDir(), "redis.trace")
-	r := startRedis(t, dir, seedConf+"dir /data\n", "--strace", "--strace-output", trace)
+	r := startRedis(t, dir, seedConf+"dir /data\n", append(extra, "--strace", "--strace-output", trace)...)
 	r.cli("keys", "*")
 	r.cli("set", "mycsv", "1,mydata,10")
 	r.cli("get", "mycsv")
@@ -235,14 +243,14 @@ func TestRedisTraceShowsTheSeedBehaviour(t *testing.T) {
 		t.Errorf("thread stacks: %d PROT_NONE reservations, and an mprotect of one: %v", len(reserved), has(`mprotect\(`))
 	}
 	for _, re := range []string{
-		`epoll_wait\(`,                       // the idle loop
+		`epoll_p?wait\(`,                     // the idle loop (riscv64 has only epoll_pwait)
 		`accept4?\(\d+, \{sa_family=AF_INET`, // a client
 		`getcwd\(`,                           // CONFIG GET *
 		`uname\(`,                            // INFO
 		`openat\(AT_FDCWD, "temp-\d+\.rdb", O_WRONLY\|O_CREAT\|O_TRUNC`,
 		`write\(\d+, "REDIS`, // SAVE writes the RDB
 		`fsync\(\d+\)\s+= 0`,
-		`rename\("temp-\d+\.rdb", "dump\.rdb"\)\s+= 0`,
+		`rename(at2)?\((AT_FDCWD, )?"temp-\d+\.rdb", (AT_FDCWD, )?"dump\.rdb"(, 0)?\)\s+= 0`, // riscv64: renameat2
 		`fdatasync\(\d+\)\s+= 0`,
 		`--- SIGTERM \{si_signo=SIGTERM`,
 		`rt_sigreturn\(`,
@@ -259,8 +267,10 @@ func TestRedisTraceShowsTheSeedBehaviour(t *testing.T) {
 
 // TestRedisBenchmarkCompletes runs Debian's redis-benchmark, shortened,
 // for the commands the issue names: every request must succeed.
-func TestRedisBenchmarkCompletes(t *testing.T) {
-	r := startRedis(t, t.TempDir(), seedConf+"save ''\n")
+func TestRedisBenchmarkCompletes(t *testing.T) { forEachArch(t, testRedisBenchmarkCompletes) }
+
+func testRedisBenchmarkCompletes(t *testing.T, extra ...string) {
+	r := startRedis(t, t.TempDir(), seedConf+"save ''\n", extra...)
 	cmd := exec.Command("redis-benchmark", "-p", strconv.Itoa(r.port), "-n", "5000", "-c", "50", "-q",
 		"-t", "set,get,incr,lpush,lpop,mset")
 	b, err := cmd.CombinedOutput()
@@ -429,9 +439,11 @@ func populate(t *testing.T, port, n int) {
 
 // TestRedisBGSAVEForks: BGSAVE forks a child that writes the snapshot
 // while the parent keeps serving.
-func TestRedisBGSAVEForks(t *testing.T) {
+func TestRedisBGSAVEForks(t *testing.T) { forEachArch(t, testRedisBGSAVEForks) }
+
+func testRedisBGSAVEForks(t *testing.T, extra ...string) {
 	dir := t.TempDir()
-	r := startRedis(t, dir, seedConf+"dir /data\nsave ''\n")
+	r := startRedis(t, dir, seedConf+"dir /data\nsave ''\n", extra...)
 	populate(t, r.port, 20000)
 	if got := r.cli("BGSAVE"); got != "Background saving started" {
 		t.Fatalf("BGSAVE: %q; output:\n%s", got, r.out)

@@ -86,3 +86,12 @@ func TestRISCVRedisSeedSession(t *testing.T) {
 		t.Errorf("redis did not shut down cleanly; output:\n%s", out.String())
 	}
 }
+
+// forEachArch runs test once per architecture the sentry runs redis on:
+// amd64 (the host's redis-server under ptrace) and riscv64 (Debian's
+// riscv64 redis-server in the interpreter, from the rootfs); extra holds
+// the sentry flags that select it.
+func forEachArch(t *testing.T, test func(t *testing.T, extra ...string)) {
+	t.Run("amd64", func(t *testing.T) { test(t) })
+	t.Run("riscv64", func(t *testing.T) { test(t, "--root", riscvRoot(t)) })
+}

@@ -1,13 +1,16 @@
 package kernel
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vfs/procfs"
 	"sentry/pkg/vm"
@@ -90,7 +93,7 @@ func (p procKernel) System() procfs.System {
 	p.k.mu.Unlock()
 	return procfs.System{
 		Hostname: p.k.cfg.Hostname, Release: p.k.host.release, Version: p.k.host.version,
-		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: hostCPUInfo(),
+		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
 	}
@@ -116,7 +119,8 @@ func (p procTG) Status() procfs.Status {
 	// stand for it, leaving out the large PROT_NONE reservations that
 	// allocators and thread stacks make.
 	var size, rss uint64
-	for _, m := range tg.mm.Maps() {
+	mm, _, _ := tg.memory()
+	for _, m := range mm.Maps() {
 		size += m.End - m.Start
 		if m.Prot != unix.PROT_NONE {
 			rss += m.End - m.Start
@@ -186,12 +190,13 @@ func (p procTG) Cwd() *vfs.Dentry {
 // Maps adds the platform's reserved ranges the application can see (the
 // vDSO and its data page) to the address space's own mappings.
 func (p procTG) Maps() []vm.VMAInfo {
-	maps := p.tg.mm.Maps()
-	vdso := p.tg.as.VDSO()
+	mm, as, _ := p.tg.memory()
+	maps := mm.Maps()
+	vdso := as.VDSO()
 	if vdso == 0 || !p.tg.k.cfg.VDSO {
 		return maps
 	}
-	res := p.tg.as.Reserved()
+	res := as.Reserved()
 	for _, r := range res {
 		if r.Start <= vdso && vdso < r.End {
 			maps = append(maps, vm.VMAInfo{Start: r.Start, End: r.End, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "[vdso]"})
@@ -217,7 +222,7 @@ func (p procTG) Limits() [16][2]uint64 {
 }
 
 func (p procTG) FDs() []int {
-	t := p.tg.fds
+	_, _, t := p.tg.memory()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []int
@@ -230,7 +235,7 @@ func (p procTG) FDs() []int {
 }
 
 func (p procTG) FD(fd int) (*vfs.File, bool, bool) {
-	t := p.tg.fds
+	_, _, t := p.tg.memory()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if fd < 0 || fd >= len(t.slots) || t.slots[fd].file == nil {
@@ -239,4 +244,17 @@ func (p procTG) FD(fd int) (*vfs.File, bool, bool) {
 	e := t.slots[fd]
 	e.file.IncRef()
 	return e.file, e.cloexec, true
+}
+
+// cpuInfo is /proc/cpuinfo: the host's when the application runs on the
+// host CPU (ptrace), else a description of the interpreted riscv64 harts.
+func (p procKernel) cpuInfo() string {
+	if p.k.cfg.Platform == nil || p.k.cfg.Platform.Arch() != arch.RISCV64 {
+		return hostCPUInfo()
+	}
+	var b strings.Builder
+	for i := 0; i < runtime.NumCPU(); i++ {
+		fmt.Fprintf(&b, "processor\t: %d\nhart\t\t: %d\nisa\t\t: rv64imafdc_zicsr_zifencei\nmmu\t\t: sv39\n\n", i, i)
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/signals"
 )
 
@@ -38,6 +39,8 @@ type procLinks struct {
 	// noCore: killed by a core-dump signal but RLIMIT_CORE was 0.
 	noCore  bool
 	childCh chan struct{}
+	// exited wakes pidfd pollers when the process ends (its own lock).
+	exited epoll.Queue
 	// selfTimes are the process's own CPU times, final once it is a
 	// zombie; childTimes those of its reaped descendants (getrusage).
 	selfTimes, childTimes cpuTimes
@@ -106,6 +109,9 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 			deathSigs = append(deathSigs, func() { k.signalProcess(c, sig) })
 		}
 		c.proc.parent = np
+		// An adopted child reports with SIGCHLD whatever it chose
+		// (Linux's reparent_leader: no one slays init).
+		c.proc.exitSignal = int(unix.SIGCHLD)
 		if np == nil {
 			continue
 		}
@@ -131,20 +137,21 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	}
 	sig := tg.proc.exitSignal
 	k.mu.Unlock()
+	tg.proc.exited.Notify(epoll.EventIn)
 	for _, f := range deathSigs {
 		f()
 	}
-	if !autoReap {
-		st := tg.exitStatus
-		code, status := cldExited, st.Code
-		switch {
-		case st.Signal != 0 && st.Core && !tg.proc.noCore:
-			code, status = cldDumped, st.Signal
-		case st.Signal != 0:
-			code, status = cldKilled, st.Signal
-		}
-		k.notifyParent(parent, tg, sig, code, status)
+	// SIGCHLD goes out even for an auto-reaped child when the parent
+	// catches it with SA_NOCLDWAIT (an ignored one is discarded by send).
+	st := tg.exitStatus
+	code, status := cldExited, st.Code
+	switch {
+	case st.Signal != 0 && st.Core && !tg.proc.noCore:
+		code, status = cldDumped, st.Signal
+	case st.Signal != 0:
+		code, status = cldKilled, st.Signal
 	}
+	k.notifyParent(parent, tg, sig, code, status)
 }
 
 // groupStopped records that a job-control signal stopped tg, for its

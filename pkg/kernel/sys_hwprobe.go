@@ -37,13 +37,20 @@ func sysRiscvHwprobe(t *Task, a [6]uint64) (uint64, error) {
 	return 0, t.copyOut(pairs, b)
 }
 
-// sysRiscvFlushIcache: the interpreter fetches through its decoded-code
-// cache, which mapping changes invalidate; code written in place is
-// picked up on fence.i, which every caller of this syscall also issues
-// (glibc's __riscv_flush_icache does it for the local hart). Nothing to do.
+// icacheFlusher is implemented by platforms that cache decoded code
+// (pkg/riscv): FlushICache makes every thread of the address space fetch
+// instructions from memory again.
+type icacheFlusher interface{ FlushICache() }
+
+// sysRiscvFlushIcache(start, end, flags): code written in place (a JIT,
+// trampolines) becomes visible to every thread. The interpreter drops its
+// decoded code for the whole address space; the range is not needed.
 func sysRiscvFlushIcache(t *Task, a [6]uint64) (uint64, error) {
-	if a[2]&^1 != 0 {
+	if a[2]&^1 != 0 { // SYS_RISCV_FLUSH_ICACHE_LOCAL is the only flag
 		return 0, unix.EINVAL
+	}
+	if f, ok := t.tg.as.(icacheFlusher); ok {
+		f.FlushICache()
 	}
 	return 0, nil
 }

@@ -37,6 +37,9 @@ type ThreadGroup struct {
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
 	proc procLinks
+	// vmShared is set while another process shares mm and as (CLONE_VM
+	// without CLONE_THREAD; guarded by mu).
+	vmShared *vmShare
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -71,10 +74,18 @@ type Task struct {
 	// interruptCh holds a token while the task has a reason to stop
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
+	// park is what waitUntil sleeps on (task_park.go).
+	park parker
+	// scratchBuf stages read/write bytes (task_scratch.go).
+	scratchBuf []byte
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string
 	pdeathSig int
+
+	// ctxMu guards ctx against other goroutines (interruptPlatform)
+	// while execve replaces it; the task's own goroutine reads ctx freely.
+	ctxMu sync.Mutex
 
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
@@ -223,10 +234,12 @@ func (t *Task) exitTask() {
 	}
 	t.ctx.Release()
 	tg.stopTimers()
-	tg.fds.closeAll()
+	tg.fds.release()
 	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
-	tg.mm.Release()
-	tg.as.Release()
+	if tg.releaseVM() {
+		tg.mm.Release()
+		tg.as.Release()
+	}
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
@@ -254,7 +267,8 @@ func (tg *ThreadGroup) exitGroup(st ExitStatus) {
 	}
 	tg.mu.Unlock()
 	for _, t := range tasks {
-		t.ctx.Interrupt()
+		t.park.wake()
+		t.interruptPlatform()
 	}
 }
 

@@ -34,6 +34,39 @@ func mapSigTramp(mm *vm.MM) (uint64, error) {
 	return addr, nil
 }
 
+// sigTrampAddr returns the trampoline of the task's address space. The
+// address recorded at exec is checked against the mappings: after a
+// fork the child's copy of the [vdso] page is found by name, and an
+// address space without one (an exec path that did not map it, or an
+// application that unmapped it) gets a new one.
+func (t *Task) sigTrampAddr() (uint64, error) {
+	tg := t.tg
+	tg.mu.Lock()
+	addr := tg.sigTramp
+	tg.mu.Unlock()
+	found := uint64(0)
+	for _, v := range tg.mm.Maps() {
+		if v.Name == "[vdso]" && v.Prot&unix.PROT_EXEC != 0 {
+			if v.Start == addr {
+				return addr, nil
+			}
+			if found == 0 {
+				found = v.Start
+			}
+		}
+	}
+	if found == 0 {
+		var err error
+		if found, err = mapSigTramp(tg.mm); err != nil {
+			return 0, err
+		}
+	}
+	tg.mu.Lock()
+	tg.sigTramp = found
+	tg.mu.Unlock()
+	return found, nil
+}
+
 func (t *Task) pushSignalFrameRISCV64(info *signals.Info, act *signals.Action, oldMask signals.Set) error {
 	r := &t.regs.RISCV64
 	sp := r.X[2]
@@ -47,12 +80,14 @@ func (t *Task) pushSignalFrameRISCV64(info *signals.Info, act *signals.Action, o
 	}
 	uStack.flags = altFlags &^ ssAutodisarm
 	frame := (sp - arch.RISCV64FrameSize) &^ 15
-	tramp := t.tg.sigTramp
+	var tramp uint64
 	if act.Flags&signals.SARestorer != 0 && act.Restorer != 0 {
 		tramp = act.Restorer
-	}
-	if tramp == 0 {
-		return unix.EFAULT
+	} else {
+		var err error
+		if tramp, err = t.sigTrampAddr(); err != nil {
+			return unix.EFAULT
+		}
 	}
 
 	var fp []byte

@@ -137,6 +137,14 @@ func (as *addressSpace) bumpLocked() {
 	}
 }
 
+// FlushICache makes every thread drop its decoded code (riscv_flush_icache:
+// code was written in place).
+func (as *addressSpace) FlushICache() {
+	as.mu.Lock()
+	as.bumpLocked()
+	as.mu.Unlock()
+}
+
 // Reserved: the interpreter needs no part of the guest address space.
 func (as *addressSpace) Reserved() []platform.Range { return nil }
 

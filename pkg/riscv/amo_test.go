@@ -129,3 +129,24 @@ func TestInterruptStopsALoop(t *testing.T) {
 		t.Errorf("got %+v", ev)
 	}
 }
+
+// TestFlushICacheRunsRewrittenCode: code rewritten in place runs after
+// FlushICache (riscv_flush_icache), with no mapping change.
+func TestFlushICacheRunsRewrittenCode(t *testing.T) {
+	m := newMachine(t)
+	if r := m.exec(nil, addi(10, 0, 1)); r.RISCV64.X[10] != 1 {
+		t.Fatalf("a0 = %d", r.RISCV64.X[10])
+	}
+	binary.LittleEndian.PutUint32(m.data[codeOff:], addi(10, 0, 3))
+	var r arch.Regs
+	m.run(&r)
+	if r.RISCV64.X[10] != 1 {
+		t.Fatalf("decoded code was not cached: a0 = %d", r.RISCV64.X[10])
+	}
+	m.as.FlushICache()
+	r = arch.Regs{}
+	m.run(&r)
+	if r.RISCV64.X[10] != 3 {
+		t.Fatalf("after FlushICache a0 = %d, want 3", r.RISCV64.X[10])
+	}
+}

@@ -1,9 +1,5 @@
 package riscv
 
-import (
-	"golang.org/x/sys/unix"
-)
-
 // codePage is the decoded form of one 4 KiB guest code page: one slot per
 // 2-byte parcel, decoded on first execution.
 type codePage struct {
@@ -53,8 +49,6 @@ type cpu struct {
 	// Set by a failing access.
 	faultAddr uint64
 	faultCode int
-
-	instret uint64
 }
 
 // flushCaches drops every cached translation and decoded page.
@@ -237,5 +231,3 @@ const (
 	illIllOpc  = 1
 	trapBrkpt  = 1
 )
-
-var _ = unix.SIGSEGV

@@ -23,6 +23,13 @@
 // SC succeeds when the reserved word still holds the value LR read
 // (compare-and-swap), which is what qemu does too.
 //
+// Limits: a new thread (NewThread) starts with a clear FP state (fcsr 0),
+// since the interface does not name the cloning thread; SC succeeds on an
+// unchanged value even if other threads wrote it in between (ABA), as in
+// qemu; misaligned AMOs and LR/SC are SIGBUS (Linux does not emulate
+// them either); code written in place runs only after fence.i or
+// riscv_flush_icache (FlushICache), as the ISA requires.
+//
 // Concurrency: a Context belongs to its task goroutine. AddressSpace
 // methods may be called from any goroutine; they serialise on AddressSpace.mu
 // and publish table entries with atomic stores that running threads read

@@ -35,7 +35,6 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 			cpPage = pc >> pageShift
 		}
 		o := &cp.ops[(pc>>1)&(pageSize/2-1)]
-		next := pc + uint64(o.len)
 		switch o.kind {
 		case kUndecoded:
 			d, ok := c.decodeAt(pc)
@@ -53,67 +52,75 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 		case kAUIPC:
 			x[o.rd] = uint64(o.imm)
 		case kJAL:
-			x[o.rd] = next
-			next = uint64(o.imm)
+			x[o.rd] = pc + uint64(o.len)
+			pc = uint64(o.imm)
 			if poke.Load() != 0 {
-				c.pc = next
+				c.pc = pc
 				return stopPoke
 			}
+			continue
 		case kJALR:
 			t := (x[o.rs1] + uint64(o.imm)) &^ 1
-			x[o.rd] = next
-			next = t
+			x[o.rd] = pc + uint64(o.len)
+			pc = t
 			if poke.Load() != 0 {
-				c.pc = next
+				c.pc = pc
 				return stopPoke
 			}
+			continue
 		case kBEQ:
 			if x[o.rs1] == x[o.rs2] {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kBNE:
 			if x[o.rs1] != x[o.rs2] {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kBLT:
 			if int64(x[o.rs1]) < int64(x[o.rs2]) {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kBGE:
 			if int64(x[o.rs1]) >= int64(x[o.rs2]) {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kBLTU:
 			if x[o.rs1] < x[o.rs2] {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kBGEU:
 			if x[o.rs1] >= x[o.rs2] {
-				next = uint64(o.imm)
+				pc = uint64(o.imm)
 				if poke.Load() != 0 {
-					c.pc = next
+					c.pc = pc
 					return stopPoke
 				}
+				continue
 			}
 		case kLB:
 			addr := x[o.rs1] + uint64(o.imm)
@@ -307,11 +314,11 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 			x[o.rd] = uint64(int64(int32(x[o.rs1]) >> (x[o.rs2] & 31)))
 		case kFENCE:
 		case kFENCEI:
-			c.pc = next
+			c.pc = pc + uint64(o.len)
 			c.flushCaches()
 			return stopPoke
 		case kECALL:
-			c.pc = next
+			c.pc = pc + uint64(o.len)
 			return stopSyscall
 		case kEBREAK:
 			c.pc = pc
@@ -395,9 +402,9 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 		case kCTZW:
 			x[o.rd] = uint64(bits.TrailingZeros32(uint32(x[o.rs1])))
 		case kCPOP:
-			x[o.rd] = uint64(bits.OnesCount64(x[o.rs1]))
+			x[o.rd] = cpop64(x[o.rs1])
 		case kCPOPW:
-			x[o.rd] = uint64(bits.OnesCount32(uint32(x[o.rs1])))
+			x[o.rd] = cpop64(uint64(uint32(x[o.rs1])))
 		case kMAX:
 			x[o.rd] = uint64(max(int64(x[o.rs1]), int64(x[o.rs2])))
 		case kMAXU:
@@ -444,7 +451,7 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 				return stopIllegal
 			}
 		}
-		pc = next
+		pc += uint64(o.len)
 	}
 }
 
@@ -526,3 +533,9 @@ func orcb(v uint64) uint64 {
 	}
 	return r
 }
+
+// cpop64 is out of line: bits.OnesCount inlined into run makes every
+// iteration of the interpreter loop test for the POPCNT instruction.
+//
+//go:noinline
+func cpop64(v uint64) uint64 { return uint64(bits.OnesCount64(v)) }

@@ -36,14 +36,15 @@
 //
 // Also here: advisory locks (lock.go: POSIX, OFD and flock tables keyed
 // by object), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
-// statfs per mount, and the mount table for /proc/PID/mountinfo. Synthetic
+// statfs per mount, the mount table for /proc/PID/mountinfo, and FIFO
+// inodes whose pipes come from a FIFOProvider (fifo.go). Synthetic
 // filesystems (the kernel's procfs and sysfs, package procfs) are Node
 // trees whose methods run without FS.mu held (synth.go); /proc/PID/fd/N
 // links are MagicLinks that reach the open file itself.
 //
-// Not yet: mknod of FIFOs and devices, xattrs, linkat of an O_TMPFILE
-// file, a bound on the dentry cache (host entries looked up stay cached,
-// revalidated on use), pipes (they will be a FileImpl here).
+// Not yet: devices and sockets by mknod, FIFOs in volumes, xattrs, a
+// bound on the dentry cache (host entries looked up stay cached,
+// revalidated on use).
 //
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,

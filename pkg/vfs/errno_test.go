@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -149,4 +151,36 @@ func stat(fs *FS, p string) error {
 func readlink(fs *FS, p string) error {
 	_, err := fs.ReadlinkAt(nil, p)
 	return err
+}
+
+func TestMknodErrnos(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		path string
+		mode uint32
+		want error
+	}{
+		{"/tmp/fifo", unix.S_IFIFO | 0600, nil},
+		{"/tmp/fifo", unix.S_IFIFO | 0600, unix.EEXIST},
+		{"/tmp/reg", 0644, nil},
+		{"/tmp/chr", unix.S_IFCHR | 0600, unix.EPERM},
+		{"/tmp/sock", unix.S_IFSOCK | 0600, unix.EPERM},
+		{"/tmp/bad", 0170000, unix.EINVAL},
+		{"/data/fifo", unix.S_IFIFO | 0600, unix.EPERM},
+		{"/data/reg", unix.S_IFREG | 0600, nil},
+		{"/proc/fifo", unix.S_IFIFO | 0600, unix.EROFS},
+		{"/nope/fifo", unix.S_IFIFO | 0600, unix.ENOENT},
+	} {
+		wantErr(t, "mknod "+tc.path, e.fs.MknodAt(nil, tc.path, tc.mode), tc.want)
+	}
+	st, err := e.fs.StatAt(nil, "/tmp/fifo", false)
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("stat fifo: %o %v", st.Mode, err)
+	}
+	// Without a provider (no kernel), a FIFO cannot be opened.
+	_, err = e.fs.OpenAt(nil, "/tmp/fifo", unix.O_RDONLY|unix.O_NONBLOCK, 0)
+	wantErr(t, "open fifo without a provider", err, unix.ENXIO)
+	if _, err := os.Stat(filepath.Join(e.vol, "reg")); err != nil {
+		t.Errorf("mknod of a regular file in a volume: %v", err)
+	}
 }

@@ -58,6 +58,7 @@ type FS struct {
 	nextIno atomic.Uint64
 	nextDev uint32
 	locks   lockTable // advisory locks; its own mutex, taken after File.mu
+	fifos   FIFOProvider
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at

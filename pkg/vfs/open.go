@@ -176,6 +176,8 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
 			f.impl, err = openMem(d.mem, flags)
 		}
+	case d.mem != nil && typ == unix.S_IFIFO:
+		f.impl, err = fs.openFIFO(d.mem, flags)
 	case d.mem != nil:
 		f.impl, err = openMem(d.mem, flags)
 	case typ != unix.S_IFREG:

@@ -4,6 +4,10 @@
 // (as PID 1), except the init-only check.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,8 +17,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+extern char **environ;
 static int failures;
 static char *self;
 
@@ -108,6 +114,9 @@ static void zombie(void) {
 	CHECK("zombie-reaped", kill(p, 0) == -1 && errno == ESRCH, "errno %d", errno);
 }
 
+static void on_chld(int sig, siginfo_t *si, void *uc);
+static volatile sig_atomic_t chld_pid;
+
 static void sigchld_ignored(void) {
 	signal(SIGCHLD, SIG_IGN);
 	pid_t p = fork();
@@ -116,9 +125,23 @@ static void sigchld_ignored(void) {
 	pid_t r = waitpid(p, &st, 0); // blocks until the child is gone, then ECHILD
 	CHECK("sigchld-ign-autoreap", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
 	signal(SIGCHLD, SIG_DFL);
+
+	// SA_NOCLDWAIT with a handler: no zombie, but SIGCHLD still comes.
+	struct sigaction sa = {0};
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	chld_pid = 0;
+	p = fork();
+	if (p == 0) _exit(0);
+	r = waitpid(p, &st, 0);
+	int e = errno;
+	for (int i = 0; i < 100 && chld_pid != p; i++) usleep(10000);
+	CHECK("sa-nocldwait", r == -1 && e == ECHILD && chld_pid == p, "waitpid %d errno %d si_pid %d (child %d)", r, e, chld_pid, p);
+	signal(SIGCHLD, SIG_DFL);
 }
 
-static volatile sig_atomic_t chld_pid, chld_status, chld_code;
+static volatile sig_atomic_t chld_status, chld_code;
 static void on_chld(int sig, siginfo_t *si, void *uc) {
 	chld_pid = si->si_pid;
 	chld_status = si->si_status;
@@ -155,6 +178,26 @@ static void orphans(void) {
 	int st = waitst(c, 0);
 	st = waitst(-1, 0);
 	CHECK("orphan-to-subreaper", WIFEXITED(st) && WEXITSTATUS(st) == 42, "status %#x", st);
+
+	// PR_SET_PDEATHSIG: the grandchild asks for SIGTERM when its parent
+	// dies, tells the parent it did, and waits.
+	c = fork();
+	if (c == 0) {
+		int pfd[2];
+		pipe(pfd);
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			write(pfd[1], "x", 1);
+			for (;;) pause();
+		}
+		char b;
+		read(pfd[0], &b, 1);
+		_exit(0);
+	}
+	waitst(c, 0);
+	st = waitst(-1, 0);
+	CHECK("pdeathsig", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 
 	if (getpid() != 1) return;
@@ -215,6 +258,42 @@ static int after_exec(int keep, int gone) {
 	return bad;
 }
 
+static void *exec_from_thread(void *arg) {
+	execl(self, self, "tid-check", (char *)NULL);
+	return NULL;
+}
+
+static void thread_exec(void) {
+	// A thread other than the leader execs: the other threads end and
+	// the program continues as the process's only thread, with the PID
+	// as its TID.
+	pid_t p = fork();
+	if (p == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, exec_from_thread, NULL);
+		for (;;) pause();
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-from-thread", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+static void exec_timers(void) {
+	// POSIX timers die with the old image: a periodic SIGUSR1 timer
+	// would otherwise kill the new program, which sleeps through three
+	// of its periods.
+	pid_t p = fork();
+	if (p == 0) {
+		timer_t tid;
+		struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+		struct itimerspec its = {.it_value = {0, 100000000}, .it_interval = {0, 100000000}};
+		if (timer_create(CLOCK_MONOTONIC, &sev, &tid) != 0 || timer_settime(tid, 0, &its, NULL) != 0) _exit(2);
+		execl(self, self, "sleep-ms", "350", (char *)NULL);
+		_exit(3);
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-deletes-posix-timers", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static void exec_failure(void) {
 	char *argv[] = {"nope", NULL};
 	int r = execv("/nonexistent/program", argv);
@@ -222,7 +301,7 @@ static void exec_failure(void) {
 	static char big[200 * 1024];
 	memset(big, 'x', sizeof big - 1);
 	char *argv2[] = {"x", big, NULL};
-	r = execv("/bin/true", argv2);
+	r = execv(self, argv2);
 	CHECK("exec-e2big", r == -1 && errno == E2BIG, "r %d errno %d", r, errno);
 }
 
@@ -233,7 +312,7 @@ static void vfork_checks(void) {
 	CHECK("vfork-exit", WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %#x", st);
 	p = vfork();
 	if (p == 0) {
-		execl("/bin/true", "true", (char *)NULL);
+		execl(self, self, "exit-zero", (char *)NULL);
 		_exit(99);
 	}
 	st = waitst(p, 0);
@@ -292,6 +371,20 @@ static void waitid_checks(void) {
 	CHECK("pidfd", fd >= 0 && r == 0 && r2 == 0 && si.si_pid == p && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
 	      "fd %d send %d waitid %d pid %d code %d status %d", fd, r, r2, si.si_pid, si.si_code, si.si_status);
 	close(fd);
+
+	// A pidfd polls readable when its process exits.
+	p = fork();
+	if (p == 0) {
+		usleep(100000);
+		_exit(0);
+	}
+	fd = syscall(SYS_pidfd_open, p, 0);
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	int before = poll(&pf, 1, 0);
+	int after = poll(&pf, 1, 5000);
+	CHECK("pidfd-poll", before == 0 && after == 1 && (pf.revents & POLLIN), "before %d after %d revents %#x", before, after, pf.revents);
+	waitst(p, 0);
+	close(fd);
 }
 
 static void stop_continue(void) {
@@ -308,6 +401,69 @@ static void stop_continue(void) {
 	CHECK("wcontinued", WIFCONTINUED(st), "status %#x", st);
 	st = waitst(p, 0);
 	CHECK("exit-after-continue", WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x", st);
+}
+
+static void fpu_state(void) {
+#if defined(__x86_64__)
+	// The child inherits the parent's SSE control register (rounding
+	// mode bits 13-14: round up).
+	unsigned int csr, want;
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	want = (csr & ~0x6000u) | 0x4000u;
+	__asm__ volatile("ldmxcsr %0" : : "m"(want));
+	pid_t p = fork();
+	if (p == 0) {
+		unsigned int c;
+		__asm__ volatile("stmxcsr %0" : "=m"(c));
+		_exit(c == want ? 0 : 1);
+	}
+	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+	int st = waitst(p, 0);
+	CHECK("fork-fpu-state", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+#endif
+}
+
+static volatile int shared_word;
+static int vm_child(void *arg) {
+	shared_word = 77;
+	return 5;
+}
+
+static void clone_vm(void) {
+	// posix_spawn runs its child with CLONE_VM|CLONE_VFORK and learns of
+	// an exec failure through the shared memory.
+	pid_t p;
+	char *argv[] = {"nope", NULL};
+	int r = posix_spawn(&p, "/nonexistent/program", NULL, NULL, argv, environ);
+	CHECK("posix-spawn-enoent", r == ENOENT, "posix_spawn returned %d", r);
+	char *argv2[] = {self, "exit-zero", NULL};
+	r = posix_spawn(&p, self, NULL, NULL, argv2, environ);
+	int st = r == 0 ? waitst(p, 0) : -1;
+	CHECK("posix-spawn", r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "r %d status %#x", r, st);
+	// A process sharing memory without being a thread.
+	static char stack[64 << 10];
+	shared_word = 0;
+	p = clone(vm_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+	st = waitst(p, 0);
+	CHECK("clone-vm-process", p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5 && shared_word == 77,
+	      "pid %d status %#x word %d", p, st, shared_word);
+}
+
+static void clone_files(void) {
+	// A process sharing the fd table (CLONE_FILES without CLONE_THREAD):
+	// its close is the parent's, and its exit closes nothing of the
+	// parent's.
+	int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+	long p = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (p == 0) {
+		close(a);
+		syscall(SYS_exit, 0);
+	}
+	int st = waitst(p, 0);
+	int aClosed = fcntl(a, F_GETFD) == -1 && errno == EBADF;
+	int bOpen = fcntl(b, F_GETFD) >= 0;
+	CHECK("clone-files", WIFEXITED(st) && aClosed && bOpen, "status %#x a closed %d b open %d", st, aClosed, bOpen);
+	close(b);
 }
 
 static void cow(void) {
@@ -329,6 +485,12 @@ static void cow(void) {
 
 int main(int argc, char **argv) {
 	self = argv[0];
+	if (argc == 2 && strcmp(argv[1], "exit-zero") == 0) return 0;
+	if (argc == 3 && strcmp(argv[1], "sleep-ms") == 0) {
+		usleep(atoi(argv[2]) * 1000);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "tid-check") == 0) return getpid() == (pid_t)syscall(SYS_gettid) ? 0 : 1;
 	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", getpid());
@@ -341,10 +503,15 @@ int main(int argc, char **argv) {
 	orphans();
 	cloexec_and_exec();
 	exec_failure();
+	exec_timers();
+	thread_exec();
 	vfork_checks();
 	groups();
 	waitid_checks();
 	stop_continue();
+	clone_files();
+	clone_vm();
+	fpu_state();
 	cow();
 	struct rusage ru;
 	getrusage(RUSAGE_CHILDREN, &ru);
