@@ -89,7 +89,7 @@ func sysSendfile(t *Task, a [6]uint64) (uint64, error) {
 	}
 	count := a[3]
 	if a[2] == 0 {
-		return copyData(count, in.Read, out.Write)
+		return copyData(count, t.reader(in), t.writer(out))
 	}
 	off, err := t.readU64(a[2])
 	if err != nil {
@@ -103,7 +103,7 @@ func sysSendfile(t *Task, a [6]uint64) (uint64, error) {
 		k, err := in.ReadAt(b, pos)
 		pos += int64(k)
 		return k, err
-	}, out.Write)
+	}, t.writer(out))
 	if werr := t.writeU64(a[2], uint64(pos)); werr != nil && err == nil {
 		return 0, werr
 	}

@@ -78,7 +78,7 @@ func (t *Task) readInto(addr, count uint64, read func([]byte) (int, error)) (uin
 	if count > maxRW {
 		count = maxRW
 	}
-	buf := make([]byte, min(count, ioChunk))
+	buf := t.scratch(int(min(count, ioChunk)))
 	var done uint64
 	for done < count {
 		b := buf[:min(count-done, uint64(len(buf)))]
@@ -135,7 +135,7 @@ func (t *Task) writeFrom(addr, count uint64, write func([]byte) (int, error)) (u
 	if count > maxRW {
 		count = maxRW
 	}
-	buf := make([]byte, min(count, ioChunk))
+	buf := t.scratch(int(min(count, ioChunk)))
 	var done uint64
 	for done < count {
 		b := buf[:min(count-done, uint64(len(buf)))]

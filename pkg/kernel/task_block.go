@@ -70,5 +70,6 @@ func (t *Task) interrupt() {
 	case t.interruptCh <- struct{}{}:
 	default:
 	}
+	t.park.wake()
 	t.ctx.Interrupt()
 }
