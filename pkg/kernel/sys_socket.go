@@ -117,9 +117,7 @@ func (t *Task) resolveUnixPath(a *netstack.Addr, create bool) error {
 	defer release()
 	fs := t.k.cfg.FS
 	if create {
-		t.tg.fs.mu.Lock()
-		umask := t.tg.fs.umask
-		t.tg.fs.mu.Unlock()
+		umask := t.umask()
 		if err := fs.MknodSocketAt(d, a.Name, 0o777&^umask); err != nil {
 			if err == unix.EEXIST {
 				return unix.EADDRINUSE
