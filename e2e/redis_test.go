@@ -208,7 +208,8 @@ func testRedisTraceShowsTheSeedBehaviour(t *testing.T, extra ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
+	// Threads' lines split calls as strace -f's do: match whole calls.
+	lines := joinResumed(strings.Split(string(b), "\n"))
 	has := func(re string) bool {
 		rx := regexp.MustCompile(re)
 		for _, l := range lines {

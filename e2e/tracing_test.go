@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -250,5 +251,62 @@ func TestStraceFollowsTheProgramsArch(t *testing.T) {
 	}
 	if lines[1]["text"] != `1, "hi\n", 3` {
 		t.Errorf("write: %v", lines[1])
+	}
+}
+
+// joinResumed rejoins the calls an strace-format trace split: each
+// "PID <... name resumed>REST" is appended to its "PID name(ARGS
+// <unfinished ...>" line, which it replaces; the resumed line goes. Real
+// strace -f splits the same way whenever another thread's line comes in
+// between, so tests that match whole calls read a trace through this.
+var resultPad = regexp.MustCompile(`\)\s+= `)
+
+func joinResumed(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	open := map[string]int{} // pid -> index in out of its unfinished line
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			out = append(out, l)
+			continue
+		}
+		pid := f[0]
+		switch {
+		case strings.HasSuffix(l, " <unfinished ...>"):
+			open[pid] = len(out)
+			out = append(out, strings.TrimSuffix(l, " <unfinished ...>"))
+		case len(f) > 1 && f[1] == "<...":
+			i, ok := open[pid]
+			if !ok {
+				out = append(out, l)
+				continue
+			}
+			delete(open, pid)
+			if j := strings.Index(l, " resumed>"); j >= 0 {
+				// A joined line is past strace's result column:
+				// one space before "=", as on any long line.
+				out[i] += resultPad.ReplaceAllString(l[j+len(" resumed>"):], ") = ")
+			}
+		default:
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestJoinResumed(t *testing.T) {
+	in := []string{
+		`7     mmap(NULL, 8392704, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0 <unfinished ...>`,
+		`8     futex(0x7f, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>`,
+		`7     <... mmap resumed>)              = 0x7f0000`,
+		`9     write(1, "x", 1)                  = 1`,
+	}
+	want := []string{
+		`7     mmap(NULL, 8392704, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0) = 0x7f0000`,
+		`8     futex(0x7f, FUTEX_WAIT_PRIVATE, 0, NULL`,
+		`9     write(1, "x", 1)                  = 1`,
+	}
+	if got := joinResumed(in); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s", strings.Join(got, "\n"))
 	}
 }

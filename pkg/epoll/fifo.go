@@ -203,3 +203,15 @@ func (e *FIFOEnd) Release() {
 		p.wq.Notify(EventErr | EventOut)
 	}
 }
+
+// Capacity is F_GETPIPE_SZ on an open FIFO: its pipe's size.
+func (e *FIFOEnd) Capacity() int { return e.p.capacity() }
+
+// SetCapacity is F_SETPIPE_SZ on an open FIFO (see PipeEnd.SetCapacity).
+func (e *FIFOEnd) SetCapacity(n int) (int, error) { return e.p.setCapacity(n) }
+
+// PipeSizer is what F_GETPIPE_SZ and F_SETPIPE_SZ need: pipes and FIFOs.
+type PipeSizer interface {
+	Capacity() int
+	SetCapacity(n int) (int, error)
+}

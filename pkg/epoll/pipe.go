@@ -127,16 +127,20 @@ func (p *pipe) regrow() {
 }
 
 // Capacity returns the pipe's size in bytes (F_GETPIPE_SZ).
-func (e *PipeEnd) Capacity() int {
-	e.p.mu.Lock()
-	defer e.p.mu.Unlock()
-	return e.p.size
+func (e *PipeEnd) Capacity() int { return e.p.capacity() }
+
+func (p *pipe) capacity() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.size
 }
 
 // SetCapacity resizes the pipe (F_SETPIPE_SZ): rounded up to a power of
 // two of at least a page; EBUSY if the data would not fit; EPERM above
 // the maximum. It returns the new size.
-func (e *PipeEnd) SetCapacity(n int) (int, error) {
+func (e *PipeEnd) SetCapacity(n int) (int, error) { return e.p.setCapacity(n) }
+
+func (p *pipe) setCapacity(n int) (int, error) {
 	if n < 0 || n > MaxPipeSize {
 		return 0, unix.EPERM
 	}
@@ -144,7 +148,6 @@ func (e *PipeEnd) SetCapacity(n int) (int, error) {
 	for size < n {
 		size <<= 1
 	}
-	p := e.p
 	p.mu.Lock()
 	if p.n > size {
 		p.mu.Unlock()

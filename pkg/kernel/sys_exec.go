@@ -246,7 +246,7 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	tg.mu.Lock()
 	tg.fds = tg.fds.unshare()
 	tg.mu.Unlock()
-	tg.fds.closeOnExec()
+	tg.fds.closeOnExec(tg.pid)
 	tg.deletePosixTimers()
 	t.releaseVfork()
 	t.k.mu.Lock()
@@ -255,8 +255,9 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.regs = initialRegs(t.regs.Arch, img.Entry, img.SP)
 }
 
-// closeOnExec closes every descriptor marked close-on-exec.
-func (t *FDTable) closeOnExec() {
+// closeOnExec closes every descriptor marked close-on-exec, dropping the
+// process pid's record locks on each file as any close of it does.
+func (t *FDTable) closeOnExec(pid int) {
 	t.mu.Lock()
 	var files []*vfs.File
 	for fd := range t.slots {
@@ -267,6 +268,7 @@ func (t *FDTable) closeOnExec() {
 	}
 	t.mu.Unlock()
 	for _, f := range files {
+		f.ReleaseLocks(pid)
 		f.DecRef()
 	}
 }

@@ -68,7 +68,7 @@ func pipeFcntl(f *vfs.File, cmd int, arg uint64) (ret uint64, ok bool, err error
 	if cmd != unix.F_GETPIPE_SZ && cmd != unix.F_SETPIPE_SZ {
 		return 0, false, nil
 	}
-	p, isPipe := f.Impl().(*epoll.PipeEnd)
+	p, isPipe := f.Impl().(epoll.PipeSizer)
 	if !isPipe {
 		return 0, true, unix.EBADF
 	}
