@@ -37,6 +37,9 @@ type ThreadGroup struct {
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
 	proc procLinks
+	// vmShared is set while another process shares mm and as (CLONE_VM
+	// without CLONE_THREAD; guarded by mu).
+	vmShared *vmShare
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -229,10 +232,12 @@ func (t *Task) exitTask() {
 	}
 	t.ctx.Release()
 	tg.stopTimers()
-	tg.fds.closeAll()
+	tg.fds.release()
 	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
-	tg.mm.Release()
-	tg.as.Release()
+	if tg.releaseVM() {
+		tg.mm.Release()
+		tg.as.Release()
+	}
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
@@ -269,12 +274,4 @@ func (tg *ThreadGroup) isExiting() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	return tg.exiting
-}
-
-// traceSignal shows a synchronous signal the way strace does before the
-// task takes its action.
-func (k *Kernel) traceSignal(t *Task, ev platform.Event) {
-	if tr := k.cfg.Strace; tr != nil {
-		tr.Signal(t.tid, &strace.SigInfo{Signo: int32(ev.Signo), Code: int32(ev.Code), Addr: ev.Addr})
-	}
 }
