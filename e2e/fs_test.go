@@ -416,3 +416,13 @@ func TestSendfileIntoAFullSocketLosesNothing(t *testing.T) {
 		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }
+
+// TestExecReleasesLocksOfCloseOnExecFiles: execve closes close-on-exec
+// descriptors, and with them the process's record locks on those files.
+func TestExecReleasesLocksOfCloseOnExecFiles(t *testing.T) {
+	bin := buildC(t, "lock_exec")
+	r := sentry(t, "run", bin)
+	if r.status != 0 || r.stdout != "released\n" {
+		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestForkExecWaitSemantics runs a C program checking exit statuses,
@@ -80,13 +79,11 @@ func TestShellPipelines(t *testing.T) {
 // TestSandboxEndsWithFirstProcess: background processes do not keep the
 // sandbox alive; the sentry exits with PID 1's status at once.
 func TestSandboxEndsWithFirstProcess(t *testing.T) {
-	start := time.Now()
-	r := sentry(t, "run", "/bin/sh", "-c", "sleep 100 & sleep 100 & exit 5")
+	// The children would outlive the harness's 60 s limit, which fails
+	// the test if the sandbox waited for them.
+	r := sentry(t, "run", "/bin/sh", "-c", "sleep 1000 & sleep 1000 & exit 5")
 	if r.status != 5 {
 		t.Fatalf("status %d, want 5; stderr:\n%s", r.status, r.stderr)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("the sandbox took %v to end", d)
 	}
 }
 
@@ -94,6 +91,12 @@ func TestSandboxEndsWithFirstProcess(t *testing.T) {
 func TestProcShowsEveryProcess(t *testing.T) {
 	r := sentry(t, "run", "/bin/sh", "-c", `sleep 1 & sleep 0.3; grep -E "^(Name|PPid)" /proc/$!/status; kill $!`)
 	if want := "Name:\tsleep\nPPid:\t1\n"; r.stdout != want {
+		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
+	}
+	// After execve, /proc/self shows the new program's arguments and
+	// environment.
+	r = sentry(t, "run", "/bin/sh", "-c", `env -i BAR=baz cat /proc/self/environ; echo; cat /proc/self/cmdline | tr "\0" " "`)
+	if want := "BAR=baz\x00\ncat /proc/self/cmdline "; r.stdout != want {
 		t.Errorf("stdout %q, want %q; stderr:\n%s", r.stdout, want, r.stderr)
 	}
 }

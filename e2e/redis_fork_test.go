@@ -77,18 +77,6 @@ func TestRedisBGSAVEWhileWriting(t *testing.T) {
 	}
 }
 
-// TestRISCVRedisBGSAVE: the same on the riscv64 root's redis, under the
-// interpreter (fewer keys: it is slower).
-func TestRISCVRedisBGSAVE(t *testing.T) {
-	root := riscvRoot(t)
-	script := strings.Replace(bgsaveScript(20000), "$R info persistence | grep rdb_bgsave_in_progress | tr -d '\\r'\n", "", 1)
-	out, log := redisScript(t, []string{"--root", root, "/bin/busybox", "sh"}, script)
-	want := "Background saving started\nOK\nOK\nrdb_last_bgsave_status:ok\n20002\n20000\n"
-	if out != want {
-		t.Fatalf("got:\n%s\nwant:\n%s\nredis log:\n%s", out, want, log)
-	}
-}
-
 // bgsaveScript fills redis with n keys, forks it for BGSAVE while a
 // client keeps writing, and restarts it from the dump.
 func bgsaveScript(n int) string {

@@ -119,7 +119,8 @@ func (p procTG) Status() procfs.Status {
 	// stand for it, leaving out the large PROT_NONE reservations that
 	// allocators and thread stacks make.
 	var size, rss uint64
-	for _, m := range tg.mm.Maps() {
+	mm, _, _ := tg.memory()
+	for _, m := range mm.Maps() {
 		size += m.End - m.Start
 		if m.Prot != unix.PROT_NONE {
 			rss += m.End - m.Start
@@ -189,12 +190,13 @@ func (p procTG) Cwd() *vfs.Dentry {
 // Maps adds the platform's reserved ranges the application can see (the
 // vDSO and its data page) to the address space's own mappings.
 func (p procTG) Maps() []vm.VMAInfo {
-	maps := p.tg.mm.Maps()
-	vdso := p.tg.as.VDSO()
+	mm, as, _ := p.tg.memory()
+	maps := mm.Maps()
+	vdso := as.VDSO()
 	if vdso == 0 || !p.tg.k.cfg.VDSO {
 		return maps
 	}
-	res := p.tg.as.Reserved()
+	res := as.Reserved()
 	for _, r := range res {
 		if r.Start <= vdso && vdso < r.End {
 			maps = append(maps, vm.VMAInfo{Start: r.Start, End: r.End, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "[vdso]"})
@@ -220,7 +222,7 @@ func (p procTG) Limits() [16][2]uint64 {
 }
 
 func (p procTG) FDs() []int {
-	t := p.tg.fds
+	_, _, t := p.tg.memory()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []int
@@ -233,7 +235,7 @@ func (p procTG) FDs() []int {
 }
 
 func (p procTG) FD(fd int) (*vfs.File, bool, bool) {
-	t := p.tg.fds
+	_, _, t := p.tg.memory()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if fd < 0 || fd >= len(t.slots) || t.slots[fd].file == nil {

@@ -109,6 +109,9 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 			deathSigs = append(deathSigs, func() { k.signalProcess(c, sig) })
 		}
 		c.proc.parent = np
+		// An adopted child reports with SIGCHLD whatever it chose
+		// (Linux's reparent_leader: no one slays init).
+		c.proc.exitSignal = int(unix.SIGCHLD)
 		if np == nil {
 			continue
 		}
@@ -138,17 +141,17 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	for _, f := range deathSigs {
 		f()
 	}
-	if !autoReap {
-		st := tg.exitStatus
-		code, status := cldExited, st.Code
-		switch {
-		case st.Signal != 0 && st.Core && !tg.proc.noCore:
-			code, status = cldDumped, st.Signal
-		case st.Signal != 0:
-			code, status = cldKilled, st.Signal
-		}
-		k.notifyParent(parent, tg, sig, code, status)
+	// SIGCHLD goes out even for an auto-reaped child when the parent
+	// catches it with SA_NOCLDWAIT (an ignored one is discarded by send).
+	st := tg.exitStatus
+	code, status := cldExited, st.Code
+	switch {
+	case st.Signal != 0 && st.Core && !tg.proc.noCore:
+		code, status = cldDumped, st.Signal
+	case st.Signal != 0:
+		code, status = cldKilled, st.Signal
 	}
+	k.notifyParent(parent, tg, sig, code, status)
 }
 
 // groupStopped records that a job-control signal stopped tg, for its

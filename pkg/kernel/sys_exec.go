@@ -152,7 +152,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	// The point of no return.
 	t.endOtherThreads()
 	t.becomeLeader()
-	t.execSwitch(mm, as, ctx, img)
+	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil
 }
 
@@ -182,6 +182,17 @@ func (t *Task) endOtherThreads() {
 	}
 }
 
+// interruptPlatform stops the task's user code (Context.Interrupt); safe
+// from any goroutine, also while execve swaps the Context.
+func (t *Task) interruptPlatform() {
+	t.ctxMu.Lock()
+	ctx := t.ctx
+	t.ctxMu.Unlock()
+	if ctx != nil {
+		ctx.Interrupt()
+	}
+}
+
 // becomeLeader gives a thread that execs, once it is the group's only
 // task, the group's ID as its own, as Linux does (the old leader is gone).
 func (t *Task) becomeLeader() {
@@ -203,14 +214,18 @@ func (t *Task) becomeLeader() {
 // execSwitch makes the loaded image the process's program: the new
 // address space replaces the old (which is released with its stub),
 // close-on-exec descriptors close, caught signals revert to their
-// default action (ignored ones stay ignored, the mask stays), and the
-// registers start at the new entry point.
-func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image) {
+// default action (ignored ones stay ignored, the mask and pending
+// signals stay), POSIX timers are deleted (alarm and itimers go on), and
+// the registers start at the new entry point.
+func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Context, img loader.Image, envp []string) {
 	tg := t.tg
 	tg.mu.Lock()
 	oldMM, oldAS, oldCtx := tg.mm, tg.as, t.ctx
-	tg.mm, tg.as, t.ctx = mm, as, ctx
-	tg.exe, tg.argv = img.Path, img.Argv
+	tg.mm, tg.as = mm, as
+	t.ctxMu.Lock()
+	t.ctx = ctx
+	t.ctxMu.Unlock()
+	tg.exe, tg.argv, tg.envp = img.Path, img.Argv, envp
 	t.name = ""
 	for i := range tg.sig.actions {
 		if h := tg.sig.actions[i].Handler; h != signals.SigDfl && h != signals.SigIgn {
@@ -231,7 +246,8 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	tg.mu.Lock()
 	tg.fds = tg.fds.unshare()
 	tg.mu.Unlock()
-	tg.fds.closeOnExec()
+	tg.fds.closeOnExec(tg.pid)
+	tg.deletePosixTimers()
 	t.releaseVfork()
 	t.k.mu.Lock()
 	tg.proc.execed = true
@@ -239,8 +255,9 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.regs = initialRegs(t.regs.Arch, img.Entry, img.SP)
 }
 
-// closeOnExec closes every descriptor marked close-on-exec.
-func (t *FDTable) closeOnExec() {
+// closeOnExec closes every descriptor marked close-on-exec, dropping the
+// process pid's record locks on each file as any close of it does.
+func (t *FDTable) closeOnExec(pid int) {
 	t.mu.Lock()
 	var files []*vfs.File
 	for fd := range t.slots {
@@ -251,6 +268,27 @@ func (t *FDTable) closeOnExec() {
 	}
 	t.mu.Unlock()
 	for _, f := range files {
+		f.ReleaseLocks(pid)
 		f.DecRef()
 	}
+}
+
+// deletePosixTimers is execve's part of the timers: POSIX timers
+// (timer_create) are deleted, while alarm and setitimer timers go on.
+func (tg *ThreadGroup) deletePosixTimers() {
+	tt := &tg.timers
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	for id, kt := range tt.posix {
+		kt.stop()
+		delete(tt.posix, id)
+	}
+}
+
+// memory returns the process's address space and fd table as another
+// goroutine (procfs) may read them: execve replaces them under tg.mu.
+func (tg *ThreadGroup) memory() (*vm.MM, platform.AddressSpace, *FDTable) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.mm, tg.as, tg.fds
 }

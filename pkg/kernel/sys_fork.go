@@ -15,11 +15,13 @@ import (
 
 // fork, vfork and clone of a new process. The child gets an address space
 // of its own (on ptrace, a new stub process, started and traced by the
-// child's own task goroutine) holding a copy-on-write copy of the
-// parent's memory (vm.MM.Fork), a copy of the fd table (or the same one
-// with CLONE_FILES), the working directory (shared with CLONE_FS), the
-// signal dispositions and mask, and returns 0 where the parent gets the
-// child's PID.
+// child's own task goroutine) holding a copy of the parent's memory
+// (vm.MM.Fork: copied outright when small, shared copy-on-write when
+// large), a copy of the fd table (or the same one with CLONE_FILES), the
+// working directory (shared with CLONE_FS), the signal dispositions and
+// mask and the floating-point state, and returns 0 where the parent gets
+// the child's PID. The parent's SIGCHLD, zombies and wait are
+// process.go's and sys_wait.go's.
 //
 // CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
 // address space instead: the child is a new thread of the parent's stub

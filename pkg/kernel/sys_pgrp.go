@@ -222,6 +222,9 @@ func (t *Task) killTargets(pid int32) ([]*ThreadGroup, error) {
 	case pid > 0:
 		if tg := k.procs[int(pid)]; tg != nil {
 			out = append(out, tg)
+		} else if t := k.tasks[int(pid)]; t != nil {
+			// A thread's ID names its process too, as on Linux.
+			out = append(out, t.tg)
 		}
 	case pid == -1:
 		for _, tg := range k.procs {

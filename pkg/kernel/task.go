@@ -85,6 +85,10 @@ type Task struct {
 	name      string
 	pdeathSig int
 
+	// ctxMu guards ctx against other goroutines (interruptPlatform)
+	// while execve replaces it; the task's own goroutine reads ctx freely.
+	ctxMu sync.Mutex
+
 	// vforkDone is closed when a vfork child execs or exits.
 	vforkDone chan struct{}
 	vforkOnce sync.Once
@@ -266,7 +270,7 @@ func (tg *ThreadGroup) exitGroup(st ExitStatus) {
 	tg.mu.Unlock()
 	for _, t := range tasks {
 		t.park.wake()
-		t.ctx.Interrupt()
+		t.interruptPlatform()
 	}
 }
 

@@ -71,5 +71,5 @@ func (t *Task) interrupt() {
 	default:
 	}
 	t.park.wake()
-	t.ctx.Interrupt()
+	t.interruptPlatform()
 }

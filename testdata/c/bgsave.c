@@ -64,10 +64,8 @@ int main(int argc, char **argv) {
 		printf("FAIL child-status: %#x\n", st);
 		failures++;
 	}
+	/* Informational only: times belong in benchmarks, not in pass/fail
+	 * (pkg/vm's fork tests check that nothing is copied up front). */
 	printf("fork of %zu MiB took %.1f ms\n", mb, forkTime * 1e3);
-	if (forkTime > 0.5) {
-		printf("FAIL fork-time: %.3f s\n", forkTime);
-		failures++;
-	}
 	return failures;
 }

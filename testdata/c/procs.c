@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -113,6 +114,9 @@ static void zombie(void) {
 	CHECK("zombie-reaped", kill(p, 0) == -1 && errno == ESRCH, "errno %d", errno);
 }
 
+static void on_chld(int sig, siginfo_t *si, void *uc);
+static volatile sig_atomic_t chld_pid;
+
 static void sigchld_ignored(void) {
 	signal(SIGCHLD, SIG_IGN);
 	pid_t p = fork();
@@ -121,9 +125,23 @@ static void sigchld_ignored(void) {
 	pid_t r = waitpid(p, &st, 0); // blocks until the child is gone, then ECHILD
 	CHECK("sigchld-ign-autoreap", r == -1 && errno == ECHILD, "waitpid returned %d errno %d", r, errno);
 	signal(SIGCHLD, SIG_DFL);
+
+	// SA_NOCLDWAIT with a handler: no zombie, but SIGCHLD still comes.
+	struct sigaction sa = {0};
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	chld_pid = 0;
+	p = fork();
+	if (p == 0) _exit(0);
+	r = waitpid(p, &st, 0);
+	int e = errno;
+	for (int i = 0; i < 100 && chld_pid != p; i++) usleep(10000);
+	CHECK("sa-nocldwait", r == -1 && e == ECHILD && chld_pid == p, "waitpid %d errno %d si_pid %d (child %d)", r, e, chld_pid, p);
+	signal(SIGCHLD, SIG_DFL);
 }
 
-static volatile sig_atomic_t chld_pid, chld_status, chld_code;
+static volatile sig_atomic_t chld_status, chld_code;
 static void on_chld(int sig, siginfo_t *si, void *uc) {
 	chld_pid = si->si_pid;
 	chld_status = si->si_status;
@@ -257,6 +275,23 @@ static void thread_exec(void) {
 	}
 	int st = waitst(p, 0);
 	CHECK("exec-from-thread", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+static void exec_timers(void) {
+	// POSIX timers die with the old image: a periodic SIGUSR1 timer
+	// would otherwise kill the new program, which sleeps through three
+	// of its periods.
+	pid_t p = fork();
+	if (p == 0) {
+		timer_t tid;
+		struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+		struct itimerspec its = {.it_value = {0, 100000000}, .it_interval = {0, 100000000}};
+		if (timer_create(CLOCK_MONOTONIC, &sev, &tid) != 0 || timer_settime(tid, 0, &its, NULL) != 0) _exit(2);
+		execl(self, self, "sleep-ms", "350", (char *)NULL);
+		_exit(3);
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-deletes-posix-timers", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
 }
 
 static void exec_failure(void) {
@@ -451,6 +486,10 @@ static void cow(void) {
 int main(int argc, char **argv) {
 	self = argv[0];
 	if (argc == 2 && strcmp(argv[1], "exit-zero") == 0) return 0;
+	if (argc == 3 && strcmp(argv[1], "sleep-ms") == 0) {
+		usleep(atoi(argv[2]) * 1000);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "tid-check") == 0) return getpid() == (pid_t)syscall(SYS_gettid) ? 0 : 1;
 	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
 	char pid[16];
@@ -464,6 +503,7 @@ int main(int argc, char **argv) {
 	orphans();
 	cloexec_and_exec();
 	exec_failure();
+	exec_timers();
 	thread_exec();
 	vfork_checks();
 	groups();
