@@ -103,6 +103,7 @@ func (t *Task) epollWait(epfd, evAddr uint64, max int32, block bool, deadline ti
 	}
 	defer f.DecRef()
 	evs := ep.Wait(int(max))
+	t.noteEpollResult(len(evs), block)
 	if len(evs) == 0 && block {
 		// Parked rather than waitFor: the hot wait of an event loop
 		// (task_park.go).

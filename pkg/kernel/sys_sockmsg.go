@@ -64,6 +64,7 @@ func (t *Task) scatter(vs []iovec, b []byte) error {
 // (or what it could before an interruption); a datagram goes whole.
 func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int, o netstack.SendOpts) (int, error) {
 	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
+	o.Direct = t.latencyBound // task_latency.go
 	total := iovTotal(vs)
 	_, st := s.Timeouts()
 	deadline := deadlineAfter(st)

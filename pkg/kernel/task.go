@@ -78,6 +78,8 @@ type Task struct {
 	park parker
 	// scratchBuf stages read/write bytes (task_scratch.go).
 	scratchBuf []byte
+	// latencyBound: the last epoll wait had to wait (task_latency.go).
+	latencyBound bool
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string

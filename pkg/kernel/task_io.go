@@ -112,9 +112,10 @@ func (t *Task) writer(f *vfs.File) func([]byte) (int, error) {
 	if !ok {
 		return f.Write
 	}
+	write := t.fileWrite(f)
 	if nonblocking(f) {
 		return func(b []byte) (int, error) {
-			n, err := f.Write(b)
+			n, err := write(b)
 			if err == unix.EPIPE {
 				t.raiseSIGPIPE()
 			}
@@ -130,7 +131,7 @@ func (t *Task) writer(f *vfs.File) func([]byte) (int, error) {
 		done := 0
 		err := t.blockOn(w, epoll.EventOut, deadline, func() error {
 			for done < len(b) {
-				n, err := f.Write(b[done:])
+				n, err := write(b[done:])
 				done += n
 				if err != nil {
 					return err

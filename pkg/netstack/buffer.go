@@ -83,7 +83,7 @@ func (b *buffer) roomLocked(n int) bool {
 
 // writeStream appends as much of p as fits. It returns EPIPE when the
 // reader is gone and EAGAIN when nothing fits.
-func (b *buffer) writeStream(p []byte, m message) (int, error) {
+func (b *buffer) writeStream(p []byte, m message, direct bool) (int, error) {
 	b.mu.Lock()
 	if b.rclosed || b.wclosed {
 		b.mu.Unlock()
@@ -94,13 +94,13 @@ func (b *buffer) writeStream(p []byte, m message) (int, error) {
 		b.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
-	direct := 0
-	if b.sink != nil && b.bytes == 0 && m.rights == nil {
-		if direct = b.sink.tryWrite(p); direct == len(p) {
+	sent := 0
+	if direct && b.sink != nil && b.bytes == 0 && m.rights == nil {
+		if sent = b.sink.tryWrite(p); sent == len(p) {
 			b.mu.Unlock()
-			return direct, nil
+			return sent, nil
 		}
-		p = p[direct:]
+		p = p[sent:]
 	}
 	n := min(len(p), free)
 	rest := p[:n]
@@ -128,7 +128,7 @@ func (b *buffer) writeStream(p []byte, m message) (int, error) {
 	b.bytes += n
 	b.mu.Unlock()
 	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
-	return direct + n, nil
+	return sent + n, nil
 }
 
 // writeMessage appends p whole (datagram, seqpacket), or fails: EMSGSIZE

@@ -14,10 +14,15 @@ import (
 // every guest write to a published stream wakes the copier goroutine,
 // which reads the bytes back out of the buffer and writes them to the
 // host: a goroutine hand-off per response, the dominant cost of a
-// single-client request/response exchange. Instead, a write that finds
-// the stream's buffer empty and no copy in flight goes to the host socket
-// at once, without blocking, from the writer's own goroutine; whatever the
-// host does not take now is buffered for the copier as before.
+// single-client request/response exchange. Instead, a write marked
+// SendOpts.Direct that finds the stream's buffer empty and no copy in
+// flight goes to the host socket at once, without blocking, from the
+// writer's own goroutine; whatever the host does not take is buffered for
+// the copier as before. Only a latency-bound writer should ask: for a
+// busy one (a server with many clients, pipelining) the copier sending on
+// another CPU while the writer goes on is worth more than the hand-off it
+// costs (measured: redis -c 50 -P 16 ran ~25% slower with every write
+// direct).
 //
 // Order: bytes reach the host in the order the guest wrote them because
 // hostSink.mu is held by whoever has bytes on their way to the host (the
@@ -72,6 +77,15 @@ func (b *buffer) setSink(h *hostSink) {
 	b.mu.Lock()
 	b.sink = h
 	b.mu.Unlock()
+}
+
+// WriteNow is WriteAt (write(2)) for a latency-bound writer: see
+// SendOpts.Direct.
+func (s *Socket) WriteNow(p []byte) (int, error) {
+	if s.connOriented() && s.stype == unix.SOCK_STREAM && len(p) == 0 {
+		return 0, nil
+	}
+	return s.Send(p, SendOpts{Direct: true})
 }
 
 // copyToHost copies the guest's bytes to the host until end of stream

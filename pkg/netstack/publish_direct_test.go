@@ -86,10 +86,10 @@ func TestPublishedGuestWritesKeepTheirOrder(t *testing.T) {
 			e, ch := epoll.NewChanEntry(epoll.EventOut)
 			g.EventRegister(e)
 			off := 0
-			for _, n := range tc.sizes {
+			for w, n := range tc.sizes {
 				p := pattern(off, n)
 				for len(p) > 0 {
-					k, err := g.Send(p, SendOpts{})
+					k, err := g.Send(p, SendOpts{Direct: w%3 != 2})
 					if err == unix.EAGAIN {
 						<-ch
 						continue
@@ -164,15 +164,19 @@ func TestDirectWriteRules(t *testing.T) {
 		}
 	}
 
-	if n, err := b.writeStream([]byte("hello"), message{}); n != 5 || err != nil || b.bytes != 0 {
+	if n, err := b.writeStream([]byte("hello"), message{}, true); n != 5 || err != nil || b.bytes != 0 {
 		t.Fatalf("idle write: n=%d err=%v buffered=%d, want all of it sent to the host", n, err, b.bytes)
 	}
 	if got := hostRead(); got != 5 {
 		t.Fatalf("host got %d bytes, want 5", got)
 	}
+	if n, _ := b.writeStream([]byte("busy"), message{}, false); n != 4 || b.bytes != 4 {
+		t.Fatalf("write not marked direct: n=%d buffered=%d, want it queued for the copier", n, b.bytes)
+	}
+	b.readStream(make([]byte, 16), false)
 
 	big := make([]byte, 512<<10)
-	if n, err := b.writeStream(big, message{}); n != len(big) || err != nil || b.bytes == 0 || b.bytes == len(big) {
+	if n, err := b.writeStream(big, message{}, true); n != len(big) || err != nil || b.bytes == 0 || b.bytes == len(big) {
 		t.Fatalf("big write: n=%d err=%v buffered=%d: want it split between host and buffer", n, err, b.bytes)
 	}
 	sent := len(big) - b.bytes
@@ -182,7 +186,7 @@ func TestDirectWriteRules(t *testing.T) {
 	// The host has room again, but bytes are still buffered: a new write
 	// must queue behind them.
 	before := b.bytes
-	if n, _ := b.writeStream([]byte("tail"), message{}); n != 4 || b.bytes != before+4 {
+	if n, _ := b.writeStream([]byte("tail"), message{}, true); n != 4 || b.bytes != before+4 {
 		t.Fatalf("write behind buffered bytes: n=%d buffered %d -> %d, want it queued", n, before, b.bytes)
 	}
 	if got := hostRead(); got != 0 {
@@ -191,14 +195,14 @@ func TestDirectWriteRules(t *testing.T) {
 	b.readStream(make([]byte, 1<<20), false) // what the copier does
 
 	h.mu.Lock() // a copy in flight
-	if n, _ := b.writeStream([]byte("x"), message{}); n != 1 || b.bytes != 1 {
+	if n, _ := b.writeStream([]byte("x"), message{}, true); n != 1 || b.bytes != 1 {
 		t.Fatalf("write during a copy: n=%d buffered=%d, want it queued", n, b.bytes)
 	}
 	h.mu.Unlock()
 	b.readStream(make([]byte, 16), false)
 
 	h.close()
-	if n, _ := b.writeStream([]byte("y"), message{}); n != 1 || b.bytes != 1 {
+	if n, _ := b.writeStream([]byte("y"), message{}, true); n != 1 || b.bytes != 1 {
 		t.Fatalf("write after close: n=%d buffered=%d, want it queued", n, b.bytes)
 	}
 	if got := hostRead(); got != 0 {

@@ -16,6 +16,10 @@ type SendOpts struct {
 	To     *Addr
 	Rights []*vfs.File // the socket takes these references on success
 	Creds  *Creds
+	// Direct: the writer will wait for the answer next, so latency is
+	// what counts; a published connection may send straight to the host
+	// (publish_direct.go).
+	Direct bool
 }
 
 // Send writes p without blocking: a stream takes what fits (EAGAIN when
@@ -56,7 +60,7 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 		if len(p) == 0 && o.Rights == nil {
 			return 0, nil
 		}
-		return tx.writeStream(p, m)
+		return tx.writeStream(p, m, o.Direct)
 	}
 	return s.sendDgram(p, o)
 }
