@@ -318,6 +318,9 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 			c.flushCaches()
 			return stopPoke
 		case kECALL:
+			if c.vdsoTime && c.fastClock() {
+				break
+			}
 			c.pc = pc + uint64(o.len)
 			return stopSyscall
 		case kEBREAK:
