@@ -151,6 +151,10 @@ const (
 	kRORW
 	kORCB
 	kREV8
+	// Superinstructions (fuse.go).
+	kLI
+	kAUIPCLD
+	kAUIPCJALR
 	// F and D: everything from here on is floating point.
 	kFLW
 	kFLD

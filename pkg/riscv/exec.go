@@ -42,13 +42,39 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 				c.pc = pc
 				return stopFault
 			}
-			*o = d
+			*o = c.fuse(d, pc)
 			continue
 		case kIllegal:
 			c.pc = pc
 			return stopIllegal
 		case kLUI:
 			x[o.rd] = uint64(o.imm)
+		case kLI:
+			x[o.rd] = uint64(o.imm)
+		case kAUIPCLD:
+			addr := uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				v = c.mem.ld64(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 8); !ok {
+					// The auipc is done; the ld faults.
+					x[o.rd] = addr - uint64(o.lo12())
+					c.pc = pc + 4 // auipc is never compressed
+					return stopFault
+				}
+			}
+			x[o.rd] = v
+		case kAUIPCJALR:
+			x[o.rd] = pc + uint64(o.len)
+			pc = uint64(o.imm)
+			if poke.Load() != 0 {
+				c.pc = pc
+				return stopPoke
+			}
+			continue
 		case kAUIPC:
 			x[o.rd] = uint64(o.imm)
 		case kJAL:
