@@ -155,6 +155,10 @@ const (
 	kLI
 	kAUIPCLD
 	kAUIPCJALR
+	kLD2
+	kSD2
+	kADD2
+	kADDI2
 	// F and D: everything from here on is floating point.
 	kFLW
 	kFLD
