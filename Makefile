@@ -36,9 +36,9 @@ bench: deps build
 readme: build
 	./scripts/readme-syscalls.sh $(SENTRY)
 
-# Reference logs for trace-diff (testdata/ref/README.md). The riscv64 one
-# needs the root of `make rootfs-riscv64` (or RISCV64_ROOT=DIR).
-refs: deps build
+# Reference logs for trace-diff (testdata/ref/README.md); the riscv64 one
+# runs the server of the root rootfs-riscv64 builds (or RISCV64_ROOT=DIR).
+refs: deps build rootfs-riscv64
 	@dpkg -s qemu-user >/dev/null 2>&1 || { echo "installing: qemu-user"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q qemu-user; }

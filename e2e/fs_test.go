@@ -405,3 +405,14 @@ func TestRecordLocksBetweenProcesses(t *testing.T) {
 		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
 	}
 }
+
+// TestSendfileIntoAFullSocketLosesNothing: sendfile into a non-blocking
+// socket that fills up takes the file forward only by what the socket
+// took, so every byte arrives once, in order.
+func TestSendfileIntoAFullSocketLosesNothing(t *testing.T) {
+	bin := buildC(t, "sendfile_partial")
+	r := sentry(t, "run", bin)
+	if r.status != 0 || r.stdout != "sent=4194304 pos=4194304 same=1 partial=yes\n" {
+		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}

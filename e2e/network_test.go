@@ -319,3 +319,59 @@ func TestRedisAnswersHostRedisCliThroughPublishedPort(t *testing.T) {
 		t.Fatalf("redis did not exit after SHUTDOWN; stderr:\n%s", b.stderr)
 	}
 }
+
+// TestNetworkProgramsOnRISCV64 runs the same network programs built for
+// riscv64 (static) in the interpreter: one kernel, both architectures
+// (riscv64's epoll_event is not packed, and it has only the *2/p* forms
+// of pipe, eventfd, signalfd, epoll_wait, poll and select).
+func TestNetworkProgramsOnRISCV64(t *testing.T) {
+	gcc := needTool(t, "riscv64-linux-gnu-gcc")
+	for _, name := range []string{"net_selftest", "net_threads"} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name)
+			cmd := exec.Command(gcc, "-O2", "-static", "-pthread", "-o", out, filepath.Join("..", "testdata", "c", name+".c"))
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("riscv64 gcc %s: %v\n%s", name, err, b)
+			}
+			r := sentry(t, "run", out)
+			if r.status != 0 || !strings.HasSuffix(r.stdout, "all ok\n") {
+				t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestSocketEdgeCasesMatchLinux runs one Python script of socket edge
+// cases (errno of bad calls, option defaults, poll states after
+// half-closes, datagram truncation, backlog) on the host kernel and in
+// the sandbox: the outputs must be identical.
+func TestSocketEdgeCasesMatchLinux(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "net_errno.py"))
+	native, err := exec.Command(py, script).Output()
+	if err != nil {
+		t.Fatalf("native run: %v", err)
+	}
+	r := sentry(t, "run", py, script)
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if r.stdout != string(native) {
+		nl, sl := strings.Split(string(native), "\n"), strings.Split(r.stdout, "\n")
+		for i := 0; i < len(nl) || i < len(sl); i++ {
+			var a, b string
+			if i < len(nl) {
+				a = nl[i]
+			}
+			if i < len(sl) {
+				b = sl[i]
+			}
+			if a != b {
+				t.Errorf("linux:   %s\nsandbox: %s", a, b)
+			}
+		}
+	}
+}

@@ -186,3 +186,65 @@ func TestCorruptedSigreturnFrameIsSIGSEGV(t *testing.T) {
 	}
 	sameAsNative(t, "sigreturn_bad", 0, "intact")
 }
+
+func TestSignalsInterruptThreadsRunningUserCode(t *testing.T) { sameAsNative(t, "sig_spin", 0) }
+
+// TestRedisShutsDownCleanlyOnSIGTERM: redis's SIGTERM handler runs (on its
+// frame, then rt_sigreturn), its event loop's wait is interrupted, and it
+// exits 0 through its own shutdown path, with its background threads.
+func TestRedisShutsDownCleanlyOnSIGTERM(t *testing.T) {
+	redis, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not installed (make deps installs it)")
+	}
+	// The port is the sandbox's own (its loopback stack), never the host's.
+	cmd := exec.Command(sentryBin, "run", redis, "--port", "6379", "--save", "", "--appendonly", "no")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var out strings.Builder
+	waitFor := func(want string) {
+		t.Helper()
+		timeout := time.After(30 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("output ended before %q:\n%s", want, out.String())
+				}
+				out.WriteString(l + "\n")
+				if strings.Contains(l, want) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %q in 30 s; output:\n%s", want, out.String())
+			}
+		}
+	}
+	waitFor("Ready to accept connections")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("Received SIGTERM")
+	waitFor("ready to exit, bye bye")
+	for range lines {
+	}
+	var stderr bytes.Buffer
+	if st := waitStatus(t, cmd, &stderr); st != 0 {
+		t.Fatalf("status %d; output:\n%s", st, out.String())
+	}
+}

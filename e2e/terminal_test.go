@@ -82,12 +82,11 @@ func (tm *term) send(t *testing.T, s string) {
 	}
 }
 
-// TestInteractiveShellCtrlC drives an interactive dash in the sandbox from
-// a real terminal: a command, Ctrl-C reaching the foreground job (not the
-// shell), and exit with a status.
-func TestInteractiveShellCtrlC(t *testing.T) {
+// startShell runs args under the sentry on a new pseudo-terminal.
+func startShell(t *testing.T, args ...string) (*term, *exec.Cmd, <-chan error) {
+	t.Helper()
 	tm, slave := openPty(t)
-	cmd := exec.Command(sentryBin, "run", "/bin/dash", "-i")
+	cmd := exec.Command(sentryBin, append([]string{"run"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.Env = append(os.Environ(), "PS1=$ ")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
@@ -97,8 +96,27 @@ func TestInteractiveShellCtrlC(t *testing.T) {
 	slave.Close()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return tm, cmd, done
+}
 
+func expectExit(t *testing.T, cmd *exec.Cmd, done <-chan error, status int) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not exit")
+	}
+	if got := cmd.ProcessState.ExitCode(); got != status {
+		t.Errorf("exit status %d, want %d", got, status)
+	}
+}
+
+// TestInteractiveShellCtrlC drives an interactive dash in the sandbox from
+// a real terminal: a command, Ctrl-C reaching the foreground job (not the
+// shell), and exit with a status.
+func TestInteractiveShellCtrlC(t *testing.T) {
+	tm, cmd, done := startShell(t, "/bin/dash", "-i")
 	tm.expect(t, "$ ")
 	tm.send(t, "echo hi $((1+2))\n")
 	tm.expect(t, "hi 3")
@@ -108,12 +126,46 @@ func TestInteractiveShellCtrlC(t *testing.T) {
 	tm.send(t, "echo after $?\n")
 	tm.expect(t, "after 130")
 	tm.send(t, "exit 3\n")
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the shell did not exit")
+	expectExit(t, cmd, done, 3)
+}
+
+// TestInteractiveBusyboxJobControl: busybox sh's line editing, Ctrl-Z
+// stopping the foreground job, jobs, fg continuing it, Ctrl-C ending it,
+// SIGTTIN stopping a background reader of the terminal.
+func TestInteractiveBusyboxJobControl(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/busybox"); err != nil {
+		t.Fatal("busybox is not installed (make deps installs it)")
 	}
-	if got := cmd.ProcessState.ExitCode(); got != 3 {
-		t.Errorf("exit status %d, want 3", got)
-	}
+	tm, cmd, done := startShell(t, "/usr/bin/busybox", "sh")
+	tm.expect(t, "$ ")
+	tm.send(t, "echo abc\x1b[D\x1b[DX\n") // two cursor-lefts, then insert
+	tm.expect(t, "aXbc\r\n")
+	tm.send(t, "sleep 100\n")
+	time.Sleep(500 * time.Millisecond)
+	tm.send(t, "\x1a")
+	tm.expect(t, "Stopped")
+	tm.send(t, "jobs\n")
+	tm.expect(t, "sleep 100")
+	tm.send(t, "fg\n")
+	tm.expect(t, "sleep 100")
+	time.Sleep(300 * time.Millisecond)
+	tm.send(t, "\x03")
+	tm.send(t, "echo after $?\n")
+	tm.expect(t, "after 130")
+	// A background job reading the terminal is stopped by SIGTTIN until
+	// it is brought to the foreground.
+	tm.send(t, "cat &\n")
+	time.Sleep(500 * time.Millisecond)
+	tm.send(t, "jobs\n")
+	tm.expect(t, "Stopped (tty input)")
+	tm.send(t, "fg\n")
+	tm.expect(t, "fg\r\ncat\r\n")
+	time.Sleep(300 * time.Millisecond)
+	tm.send(t, "typed\n")
+	tm.expect(t, "typed\r\ntyped\r\n")
+	tm.send(t, "\x04")
+	tm.send(t, "echo cat $?\n")
+	tm.expect(t, "cat 0")
+	tm.send(t, "exit 4\n")
+	expectExit(t, cmd, done, 4)
 }

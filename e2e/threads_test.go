@@ -28,3 +28,11 @@ func TestThreadExitVersusExitGroup(t *testing.T) {
 	sameAsNative(t, "thread_exit", 7, "leader-first")
 	sameAsNative(t, "thread_exit", 5, "exit-group")
 }
+
+func TestSchedPolicyCalls(t *testing.T) {
+	r := runC(t, "sched", "-pthread")
+	want := "0 99 1 0\nset other 0\nset fifo -1 1\ngetparam 0 prio 0\npthread_getschedparam 0 pol 0\nbad pid -1 3\n"
+	if r.status != 0 || r.stdout != want {
+		t.Fatalf("status %d stdout %q, want %q; stderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}

@@ -225,3 +225,30 @@ func TestStraceUnfinishedOnlyForLongWaits(t *testing.T) {
 		t.Errorf("long sleep:\n%s", strings.Join(l, "\n"))
 	}
 }
+
+// TestStraceFollowsTheProgramsArch: a riscv64 program's calls are
+// decoded and numbered as riscv64 calls.
+func TestStraceFollowsTheProgramsArch(t *testing.T) {
+	root := riscvRoot(t)
+	out := filepath.Join(t.TempDir(), "trace.jsonl")
+	r := sentry(t, "run", "--root", root, "--strace-format", "jsonl", "--strace-output", out,
+		"--strace-syscalls", "execve,write", "/bin/busybox", "echo", "hi")
+	if r.status != 0 || r.stdout != "hi\n" {
+		t.Fatalf("status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
+	}
+	lines := readJSONL(t, out)
+	if len(lines) != 3 {
+		t.Fatalf("%d lines: %v", len(lines), lines)
+	}
+	for i, want := range []struct {
+		name string
+		nr   float64
+	}{{"execve", 221}, {"write", 64}} {
+		if l := lines[i]; l["arch"] != "riscv64" || l["name"] != want.name || l["nr"] != want.nr {
+			t.Errorf("line %d: %v", i, l)
+		}
+	}
+	if lines[1]["text"] != `1, "hi\n", 3` {
+		t.Errorf("write: %v", lines[1])
+	}
+}

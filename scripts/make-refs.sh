@@ -51,15 +51,17 @@ free_port() {
 }
 
 # record NAME CMD...: start the server under CMD (a tracer prefix), run
-# the session against it, SIGTERM it, wait for the tracer to finish.
-# The server's readiness is read from its own log, not probed with a
-# client, so the trace holds the session's one connection only.
+# the session against it, SIGTERM it, wait for the tracer to finish; fail
+# (status 1) if the server does not get ready. The server's readiness is
+# read from its own log, not probed with a client, so the trace holds the
+# session's one connection only.
 record() {
 	local name=$1
 	shift
 	local port dir
 	port=$(free_port)
 	dir=$work/$name
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	printf 'protected-mode no\nport %s\ndir %s\npidfile %s/redis.pid\nlogfile ""\n' \
 		"$port" "$dir" "$dir" >"$dir/redis.conf"
@@ -67,10 +69,18 @@ record() {
 	local tracer=$!
 	for _ in $(seq 600); do
 		grep -q 'Ready to accept connections' "$dir/server.out" 2>/dev/null && break
-		kill -0 "$tracer" 2>/dev/null || { cat "$dir/server.out" >&2; echo "make-refs: $name: server died" >&2; exit 1; }
+		if ! kill -0 "$tracer" 2>/dev/null; then
+			tail -3 "$dir/server.out" >&2
+			echo "make-refs: $name: server died" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
-	grep -q 'Ready to accept connections' "$dir/server.out" || { echo "make-refs: $name: server not ready" >&2; exit 1; }
+	if ! grep -q 'Ready to accept connections' "$dir/server.out"; then
+		kill -KILL "$tracer" 2>/dev/null || true
+		echo "make-refs: $name: server not ready" >&2
+		return 1
+	fi
 	redis-cli -p "$port" <"$SESSION" >"$dir/client.out"
 	# Let the server go back to waiting before the signal, as the seed's
 	# author did by quitting the client first.
@@ -81,17 +91,40 @@ record() {
 }
 
 # timer_in_command says the server's timer (serverCron, which reads
-# /proc/self/stat) ran between a command's read and the next epoll_wait: a
-# reference must show only the command's own calls in a command phase, or
-# a run that does not hit the timer there looks as if it missed them.
+# /proc/self/stat) ran between the read of a command from a client socket
+# and the next wait for events, in a strace or qemu log: a reference must
+# show only the command's own calls in a command phase, or a run that does
+# not hit the timer there looks as if it missed them.
 timer_in_command() {
-	awk '/ read\([0-9]+, "\*/ { c = 1 } / epoll_wait\(/ { c = 0 } c && /\/proc\/self\/stat/ { bad = 1 } END { exit !bad }' "$1"
+	awk '
+	/accept4?\(/ && match($0, /= [0-9]+$/) { acc[substr($0, RSTART + 2)] = 1 }
+	match($0, / (read|close)\([0-9]+/) {
+		fd = substr($0, RSTART, RLENGTH); sub(/.*\(/, "", fd)
+		if ($0 ~ / close\(/) delete acc[fd]; else if (fd in acc) c = 1
+	}
+	/ epoll_p?wait\(/ { c = 0 }
+	c && /\/proc\/self\/stat/ { bad = 1 }
+	END { exit !bad }' "$1"
 }
-for try in 1 2 3 4 5; do
-	record redis-native-amd64 strace -f -s 256 -o "$OUT/redis-native-amd64.strace" "$REDIS"
-	timer_in_command "$OUT/redis-native-amd64.strace" || break
-	echo "make-refs: the server's timer ran inside a command phase; recording again ($try)" >&2
-done
+
+# record_clean LOG NAME CMD...: record until it works (another program
+# may take the free port first) and LOG has no timer inside a command
+# phase; at most ten tries (qemu runs slowly enough that its timer often
+# lands in SAVE).
+record_clean() {
+	local log=$1
+	shift
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		if record "$@"; then
+			timer_in_command "$log" || return 0
+			echo "make-refs: $1: the server's timer ran inside a command phase; recording again ($try)" >&2
+		fi
+	done
+	echo "make-refs: $1: no clean recording in ten tries; $log is the last one" >&2
+	return 1
+}
+
+record_clean "$OUT/redis-native-amd64.strace" redis-native-amd64 strace -f -s 256 -o "$OUT/redis-native-amd64.strace" "$REDIS"
 
 # The client under strace -tt -T without -f: lines without pid prefixes.
 port=$(free_port)
@@ -106,7 +139,7 @@ kill -TERM "$server"
 wait "$server" || true
 
 if command -v qemu-x86_64 >/dev/null; then
-	record redis-qemu-amd64 qemu-x86_64 -strace -D "$OUT/redis-qemu-amd64.qemu" "$REDIS"
+	record_clean "$OUT/redis-qemu-amd64.qemu" redis-qemu-amd64 qemu-x86_64 -strace -D "$OUT/redis-qemu-amd64.qemu" "$REDIS"
 else
 	echo "make-refs: qemu-x86_64 missing (Debian package qemu-user): skipped redis-qemu-amd64.qemu" >&2
 fi
@@ -115,7 +148,7 @@ fi
 # names another.
 RISCV64_ROOT=${RISCV64_ROOT:-testdata/rootfs/riscv64}
 if [ -x "$RISCV64_ROOT/usr/bin/redis-server" ] && command -v qemu-riscv64 >/dev/null; then
-	record redis-qemu-riscv64 qemu-riscv64 -L "$RISCV64_ROOT" -strace -D "$OUT/redis-qemu-riscv64.qemu" "$RISCV64_ROOT/usr/bin/redis-server"
+	record_clean "$OUT/redis-qemu-riscv64.qemu" redis-qemu-riscv64 qemu-riscv64 -L "$RISCV64_ROOT" -strace -D "$OUT/redis-qemu-riscv64.qemu" "$RISCV64_ROOT/usr/bin/redis-server"
 else
 	echo "make-refs: no $RISCV64_ROOT/usr/bin/redis-server (make rootfs-riscv64, or set RISCV64_ROOT) or no qemu-riscv64: skipped redis-qemu-riscv64.qemu" >&2
 fi

@@ -126,23 +126,21 @@ func run(f runFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	var tracer *strace.Tracer
+	so := strace.Options{Format: f.straceFormat, StringLimit: f.straceLimit,
+		Syscalls: f.straceOnly, Exclude: f.straceExclude}
+	var traceOut io.Writer = os.Stderr
 	if f.strace {
-		so := strace.Options{Format: f.straceFormat, StringLimit: f.straceLimit, Arch: arch.AMD64,
-			Syscalls: f.straceOnly, Exclude: f.straceExclude}
 		if err := so.Check(); err != nil {
 			return err
 		}
-		var w io.Writer = os.Stderr
 		if f.straceOutput != "" {
 			out, err := os.Create(f.straceOutput)
 			if err != nil {
 				return err
 			}
 			defer out.Close()
-			w = out
+			traceOut = out
 		}
-		tracer = strace.NewTracer(w, so)
 	}
 	stack, closePublished, err := publishPorts(f.publish)
 	if err != nil {
@@ -160,6 +158,12 @@ func run(f runFlags, args []string) error {
 	}
 	if rp, ok := plat.(*riscv.Platform); ok {
 		rp.SetVDSOTime(f.vdso == "on")
+	}
+	var tracer *strace.Tracer
+	if f.strace {
+		// Arguments decode, and jsonl numbers calls, the program's way.
+		so.Arch = plat.Arch()
+		tracer = strace.NewTracer(traceOut, so)
 	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,

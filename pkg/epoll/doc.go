@@ -4,10 +4,11 @@
 // epoll instance built on it. poll and select (in pkg/kernel) use the
 // same Queues.
 //
-// It also holds the small anonymous files that are nothing but a buffer
-// or a counter plus readiness (pipes, eventfd, timerfd): they cannot live
-// in pkg/vfs, because an epoll instance is itself a vfs.FileImpl and vfs
-// would then import this package in a cycle.
+// It also holds the small files that are nothing but a buffer or a
+// counter plus readiness (pipes, eventfd, timerfd). ARCHITECTURE.md puts
+// pipes in pkg/vfs; they live here instead because a pipe must be a
+// Waitable, an epoll instance is itself a vfs.FileImpl (so this package
+// imports vfs), and vfs importing this package back would be a cycle.
 //
 // Nothing here blocks. Objects return EAGAIN when an operation would
 // wait; the kernel registers an Entry, retries, and waits through its

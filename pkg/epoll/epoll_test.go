@@ -248,3 +248,24 @@ func TestTimerFD(t *testing.T) {
 		t.Fatal("absolute timer did not fire")
 	}
 }
+
+// TestExclusiveSkipsInstancesWithoutWaiters: an EPOLLEXCLUSIVE wakeup
+// goes on past instances nobody waits on, to one somebody does.
+func TestExclusiveSkipsInstancesWithoutWaiters(t *testing.T) {
+	e := NewEventFD(0, false)
+	idle, busy := NewInstance(), NewInstance()
+	for i, ep := range []*Instance{idle, busy} {
+		if err := ep.Ctl(CtlAdd, Key{e, int32(i)}, e, EventIn|FlagExclusive, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	en, ch := NewChanEntry(EventIn)
+	busy.EventRegister(en)
+	defer busy.EventUnregister(en)
+	put(t, e, 1)
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the instance with a waiter was not woken")
+	}
+}

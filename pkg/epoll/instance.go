@@ -125,6 +125,9 @@ func (ep *Instance) add(k Key, w Waitable, events EventMask, data uint64) error 
 	it := &item{ep: ep, key: k, w: w, events: events, data: data}
 	it.entry = NewEntry(events&AllEvents, it.callback)
 	it.entry.exclusive = events&FlagExclusive != 0
+	if it.entry.exclusive {
+		it.entry.woke = ep.q.hasEntries
+	}
 	ep.items[k] = it
 	ep.mu.Unlock()
 	w.EventRegister(it.entry)

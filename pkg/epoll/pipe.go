@@ -166,6 +166,39 @@ func (e *PipeEnd) Buffered() int {
 	return e.p.n
 }
 
+// Room reports the free bytes of the pipe and whether it has readers
+// (splice sizes its read from the input by this).
+func (e *PipeEnd) Room() (free int, readers bool) {
+	e.p.mu.Lock()
+	defer e.p.mu.Unlock()
+	return e.p.size - e.p.n, e.p.readers > 0
+}
+
+// SamePipe reports whether e and o are ends of one pipe.
+func (e *PipeEnd) SamePipe(o *PipeEnd) bool { return e.p == o.p }
+
+// Peek copies what the pipe holds without taking it (tee): EAGAIN when
+// empty with writers left, 0 when empty without.
+func (e *PipeEnd) Peek(b []byte) (int, error) {
+	p := e.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		if p.writers == 0 {
+			return 0, nil
+		}
+		return 0, unix.EAGAIN
+	}
+	n := 0
+	for n < len(b) && n < p.n {
+		i := (p.head + n) % len(p.buf)
+		c := min(p.n-n, len(p.buf)-i, len(b)-n)
+		copy(b[n:], p.buf[i:i+c])
+		n += c
+	}
+	return n, nil
+}
+
 // Readable is FIONREAD's answer (vfs.File.Readable).
 func (e *PipeEnd) Readable(int64) int64 { return int64(e.Buffered()) }
 
@@ -177,7 +210,7 @@ func (e *PipeEnd) Readiness(mask EventMask) EventMask {
 	var r EventMask
 	if e.write {
 		if p.readers == 0 {
-			r |= EventErr
+			r |= EventErr | EventOut | EventWrNorm // a write fails at once
 		} else if p.n < p.size && p.size-p.n >= min(PipeBuf, p.size) {
 			r |= EventOut | EventWrNorm
 		}

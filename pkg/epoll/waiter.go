@@ -42,10 +42,13 @@ type Waitable interface {
 type Entry struct {
 	mask      EventMask
 	exclusive bool
-	cb        func(EventMask)
-	prev      *Entry
-	next      *Entry
-	q         *Queue
+	// woke, for an exclusive entry, says whether its notification reached
+	// someone waiting; if not, the next exclusive entry is told too.
+	woke func() bool
+	cb   func(EventMask)
+	prev *Entry
+	next *Entry
+	q    *Queue
 }
 
 // NewEntry returns an entry calling cb with the events of each
@@ -121,8 +124,9 @@ func (q *Queue) unlink(e *Entry) {
 }
 
 // Notify tells every entry whose mask intersects ev. Of the exclusive
-// entries (EPOLLEXCLUSIVE) only the first matching one is told, and it
-// then moves to the back so the next notification wakes another.
+// entries (EPOLLEXCLUSIVE) only those up to the first that reaches a
+// waiter are told, as on Linux, and that one then moves to the back so
+// the next notification wakes another.
 func (q *Queue) Notify(ev EventMask) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -132,8 +136,10 @@ func (q *Queue) Notify(ev EventMask) {
 		if e.mask&ev != 0 || ev&eventRelease != 0 {
 			if e.exclusive && ev&eventRelease == 0 {
 				if woke == nil {
-					woke = e
 					e.cb(ev)
+					if e.woke == nil || e.woke() {
+						woke = e
+					}
 				}
 			} else {
 				e.cb(ev)
@@ -148,6 +154,14 @@ func (q *Queue) Notify(ev EventMask) {
 		q.tail.next = woke
 		q.tail = woke
 	}
+}
+
+// hasEntries reports whether anyone watches the queue (an epoll
+// instance's: whether some epoll_wait is waiting on it).
+func (q *Queue) hasEntries() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.head != nil
 }
 
 // Release tells every watcher that the object is gone (epoll instances

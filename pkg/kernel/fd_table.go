@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -20,6 +21,9 @@ type fdEntry struct {
 type FDTable struct {
 	mu    sync.Mutex
 	slots []fdEntry // nil file: free
+	// sharers counts the processes beyond the first using this table
+	// (clone with CLONE_FILES and without CLONE_THREAD); see release.
+	sharers atomic.Int32
 }
 
 func newFDTable() *FDTable { return &FDTable{} }

@@ -11,7 +11,7 @@
 // Concurrency: one goroutine per task, locked to its OS thread for life
 // (the ptrace platform requires it). Lock order:
 //
-//	Kernel.mu (PID table)
+//	Kernel.mu (PID table, process tree: process.go)
 //	  ThreadGroup.mu (signal state, exit status)
 //	    FDTable.mu
 //	      futexTable.mu

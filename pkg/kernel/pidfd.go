@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 )
@@ -19,6 +20,21 @@ func (p *pidfd) Truncate(int64) error               { return unix.EINVAL }
 func (p *pidfd) Sync() error                        { return unix.EINVAL }
 func (p *pidfd) Seekable() bool                     { return false }
 func (p *pidfd) Release()                           {}
+
+// Readiness: a pidfd polls readable once its process has exited.
+func (p *pidfd) Readiness(mask epoll.EventMask) epoll.EventMask {
+	k := p.tg.k
+	k.mu.Lock()
+	gone := p.tg.proc.zombie || k.procs[p.tg.pid] != p.tg
+	k.mu.Unlock()
+	if gone {
+		return mask & epoll.EventIn
+	}
+	return 0
+}
+
+func (p *pidfd) EventRegister(e *epoll.Entry)   { p.tg.proc.exited.Register(e) }
+func (p *pidfd) EventUnregister(e *epoll.Entry) { p.tg.proc.exited.Unregister(e) }
 
 const pidfdNonblock = unix.O_NONBLOCK
 

@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/signals"
 )
 
@@ -38,6 +39,8 @@ type procLinks struct {
 	// noCore: killed by a core-dump signal but RLIMIT_CORE was 0.
 	noCore  bool
 	childCh chan struct{}
+	// exited wakes pidfd pollers when the process ends (its own lock).
+	exited epoll.Queue
 	// selfTimes are the process's own CPU times, final once it is a
 	// zombie; childTimes those of its reaped descendants (getrusage).
 	selfTimes, childTimes cpuTimes
@@ -131,6 +134,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	}
 	sig := tg.proc.exitSignal
 	k.mu.Unlock()
+	tg.proc.exited.Notify(epoll.EventIn)
 	for _, f := range deathSigs {
 		f()
 	}

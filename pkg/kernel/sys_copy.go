@@ -88,22 +88,39 @@ func sysSendfile(t *Task, a [6]uint64) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	count := a[3]
+	var pos int64
 	if a[2] == 0 {
-		return copyData(count, in.Read, out.Write)
+		if pos, err = in.Seek(0, unix.SEEK_CUR); err == unix.ESPIPE {
+			return copyData(count, t.reader(in), t.writer(out))
+		} else if err != nil {
+			return 0, err
+		}
+	} else {
+		off, err := t.readU64(a[2])
+		if err != nil {
+			return 0, err
+		}
+		if int64(off) < 0 {
+			return 0, unix.EINVAL
+		}
+		pos = int64(off)
 	}
-	off, err := t.readU64(a[2])
-	if err != nil {
-		return 0, err
-	}
-	if int64(off) < 0 {
-		return 0, unix.EINVAL
-	}
-	pos := int64(off)
+	// The input advances by what the output took, not by what was read:
+	// a short write (a full non-blocking socket) must not lose bytes.
+	write := t.writer(out)
 	n, err := copyData(count, func(b []byte) (int, error) {
-		k, err := in.ReadAt(b, pos)
-		pos += int64(k)
-		return k, err
-	}, out.Write)
+		return in.ReadAt(b, pos)
+	}, func(b []byte) (int, error) {
+		w, err := write(b)
+		pos += int64(w)
+		return w, err
+	})
+	if a[2] == 0 {
+		if _, serr := in.Seek(pos, unix.SEEK_SET); serr != nil && err == nil {
+			return 0, serr
+		}
+		return n, err
+	}
 	if werr := t.writeU64(a[2], uint64(pos)); werr != nil && err == nil {
 		return 0, werr
 	}
@@ -342,9 +359,7 @@ func (t *Task) openAt2(dirfd, pathAddr uint64, flags int, mode uint32, resolve u
 		}
 	}
 	defer release()
-	t.tg.fs.mu.Lock()
-	umask := t.tg.fs.umask
-	t.tg.fs.mu.Unlock()
+	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt2(d, p, flags, mode&0o7777&^umask, resolve)
 	if err != nil {
 		return 0, err

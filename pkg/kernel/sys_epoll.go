@@ -104,22 +104,21 @@ func (t *Task) epollWait(epfd, evAddr uint64, max int32, block bool, deadline ti
 	defer f.DecRef()
 	evs := ep.Wait(int(max))
 	if len(evs) == 0 && block {
-		e, ch := epoll.NewChanEntry(epoll.EventIn)
+		// Parked rather than waitFor: the hot wait of an event loop
+		// (task_park.go).
+		e := epoll.NewEntry(epoll.EventIn, func(epoll.EventMask) { t.park.wake() })
 		ep.EventRegister(e)
-		for len(evs) == 0 {
+		err := t.waitUntil(func() bool {
 			evs = ep.Wait(int(max))
-			if len(evs) > 0 {
-				break
-			}
-			if err := t.waitFor(ch, deadline); err != nil {
-				ep.EventUnregister(e)
-				if err == unix.ETIMEDOUT {
-					return 0, nil
-				}
-				return 0, err
-			}
-		}
+			return len(evs) > 0
+		}, deadline)
 		ep.EventUnregister(e)
+		if err == unix.ETIMEDOUT {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
 	if len(evs) == 0 {
 		return 0, nil

@@ -151,6 +151,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 
 	// The point of no return.
 	t.endOtherThreads()
+	t.becomeLeader()
 	t.execSwitch(mm, as, ctx, img)
 	return 0, nil
 }
@@ -181,6 +182,24 @@ func (t *Task) endOtherThreads() {
 	}
 }
 
+// becomeLeader gives a thread that execs, once it is the group's only
+// task, the group's ID as its own, as Linux does (the old leader is gone).
+func (t *Task) becomeLeader() {
+	tg, k := t.tg, t.k
+	if t.tid == tg.pid {
+		return
+	}
+	k.mu.Lock()
+	tg.mu.Lock()
+	delete(k.tasks, t.tid)
+	delete(tg.tasks, t.tid)
+	t.tid = tg.pid
+	k.tasks[t.tid] = t
+	tg.tasks[t.tid] = t
+	tg.mu.Unlock()
+	k.mu.Unlock()
+}
+
 // execSwitch makes the loaded image the process's program: the new
 // address space replaces the old (which is released with its stub),
 // close-on-exec descriptors close, caught signals revert to their
@@ -204,9 +223,14 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.robustList = 0
 
 	oldCtx.Release()
-	oldAS.Release()
-	oldMM.Release()
+	if tg.releaseVM() {
+		oldAS.Release()
+		oldMM.Release()
+	}
 
+	tg.mu.Lock()
+	tg.fds = tg.fds.unshare()
+	tg.mu.Unlock()
 	tg.fds.closeOnExec()
 	t.releaseVfork()
 	t.k.mu.Lock()

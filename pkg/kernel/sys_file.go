@@ -78,7 +78,7 @@ func (t *Task) readInto(addr, count uint64, read func([]byte) (int, error)) (uin
 	if count > maxRW {
 		count = maxRW
 	}
-	buf := make([]byte, min(count, ioChunk))
+	buf := t.scratch(int(min(count, ioChunk)))
 	var done uint64
 	for done < count {
 		b := buf[:min(count-done, uint64(len(buf)))]
@@ -135,7 +135,7 @@ func (t *Task) writeFrom(addr, count uint64, write func([]byte) (int, error)) (u
 	if count > maxRW {
 		count = maxRW
 	}
-	buf := make([]byte, min(count, ioChunk))
+	buf := t.scratch(int(min(count, ioChunk)))
 	var done uint64
 	for done < count {
 		b := buf[:min(count-done, uint64(len(buf)))]
@@ -286,18 +286,12 @@ func sysCloseRange(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) openAt(dirfd, pathAddr uint64, flags int, mode uint32) (uint64, error) {
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	t.tg.fs.mu.Lock()
-	umask := t.tg.fs.umask
-	t.tg.fs.mu.Unlock()
+	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt(d, p, flags, mode&0o7777&^umask)
 	if err != nil {
 		return 0, err
@@ -435,11 +429,7 @@ func (t *Task) readlinkAt(dirfd, pathAddr, buf, size uint64) (uint64, error) {
 	if int64(size) <= 0 {
 		return 0, unix.EINVAL
 	}
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -640,18 +630,12 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) mkdirAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	t.tg.fs.mu.Lock()
-	umask := t.tg.fs.umask
-	t.tg.fs.mu.Unlock()
+	umask := t.umask()
 	return 0, t.k.cfg.FS.MkdirAt(d, p, mode&0o7777&^umask)
 }
 
@@ -667,11 +651,7 @@ func (t *Task) unlinkAt(dirfd, pathAddr uint64, flags int) (uint64, error) {
 	if flags&^unix.AT_REMOVEDIR != 0 {
 		return 0, unix.EINVAL
 	}
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -737,11 +717,7 @@ func (t *Task) symlinkAt(targetAddr, dirfd, pathAddr uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -795,11 +771,7 @@ func sysLinkat(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) chmodAt(dirfd, pathAddr uint64, mode uint32, flags int) (uint64, error) {
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
@@ -867,4 +839,26 @@ func sysFadvise64(t *Task, a [6]uint64) (uint64, error) {
 		return 0, unix.EINVAL
 	}
 	return 0, nil
+}
+
+// pathAt reads the path at pathAddr and finds where it starts (see
+// startDir): the common head of every *at syscall. release must be called
+// after use.
+func (t *Task) pathAt(dirfd, pathAddr uint64, allowEmpty bool) (*vfs.Dentry, string, func(), error) {
+	p, err := t.copyInPath(pathAddr, allowEmpty)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	d, release, err := t.startDir(dirfd, p)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return d, p, release, nil
+}
+
+// umask is the process's file-creation mask.
+func (t *Task) umask() uint32 {
+	t.tg.fs.mu.Lock()
+	defer t.tg.fs.mu.Unlock()
+	return t.tg.fs.umask
 }

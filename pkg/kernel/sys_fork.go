@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,10 +21,10 @@ import (
 // signal dispositions and mask, and returns 0 where the parent gets the
 // child's PID.
 //
-// CLONE_VM without CLONE_THREAD (vfork, posix_spawn) is served as a copy
-// too: a vfork child that only calls execve or _exit cannot tell; one
-// that writes to its parent's memory (posix_spawn reporting an exec
-// error) is not seen by the parent.
+// CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
+// address space instead: the child is a new thread of the parent's stub
+// (platform.ThreadCreator) in a process of its own, and the address space
+// is released by the last process using it (vmShare).
 
 const (
 	cloneClearSighand = 0x100000000
@@ -56,70 +57,45 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		c.pidfd = c.parentTID // clone(2) stores the pidfd at parent_tid
 	}
 
-	type started struct {
-		as  platform.AddressSpace
-		ctx platform.Context
-		err error
+	// The child's task goroutine runs childStart, then the child. It
+	// is locked to its OS thread for life: that thread traces the
+	// child's stub thread.
+	var (
+		mm        *vm.MM
+		as        platform.AddressSpace
+		ctx       platform.Context
+		err       error
+		sharedVM  = f&cloneVM != 0
+		taskCh    = make(chan *Task)
+		fpCh      = make(chan []byte, 1)
+		childBody = func(child *Task) {
+			if fp := <-fpCh; fp != nil {
+				if fc, ok := child.ctx.(platform.FPUContext); ok {
+					_ = fc.SetFPState(fp)
+				}
+			}
+			if c.flags&cloneChildSettid != 0 {
+				_ = child.writeU32(c.childTID, uint32(child.tid))
+			}
+			child.run()
+		}
+	)
+	if tc, ok := parent.as.(platform.ThreadCreator); sharedVM && ok {
+		mm, as = parent.mm, parent.as
+		ctx, err = t.startSharedVM(tc, taskCh, childBody)
+	} else {
+		sharedVM = false
+		mm, as, ctx, err = t.startCopiedVM(taskCh, childBody)
 	}
-	startCh := make(chan started)
-	mmCh := make(chan *vm.MM)
-	mirrored := make(chan error)
-	taskCh := make(chan *Task)
-	go func() {
-		// The child's task goroutine: it starts and traces the child's
-		// stub, so it stays on this OS thread for life.
-		runtime.LockOSThread()
-		as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
-		startCh <- started{as, ctx, err}
-		if err != nil {
-			return
-		}
-		mm := <-mmCh
-		if mm == nil {
-			ctx.Release()
-			as.Release()
-			return
-		}
-		err = mm.MirrorAll()
-		mirrored <- err
-		if err != nil {
-			mm.Release()
-			ctx.Release()
-			as.Release()
-			return
-		}
-		child := <-taskCh
-		if c.flags&cloneChildSettid != 0 {
-			_ = child.writeU32(c.childTID, uint32(child.tid))
-		}
-		child.run()
-	}()
-
-	s := <-startCh
-	if s.err != nil {
-		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", s.err)
-		return 0, unix.EAGAIN
-	}
-	if parent.as.VDSO() != s.as.VDSO() && k.cfg.VDSO {
-		fmt.Fprintf(k.cfg.Warn, "sentry: fork: the child's vDSO is at %#x, the parent's at %#x\n", s.as.VDSO(), parent.as.VDSO())
-		mmCh <- nil
-		return 0, unix.EAGAIN
-	}
-	mm, err := parent.mm.Fork(s.as)
 	if err != nil {
-		mmCh <- nil
-		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
-		return 0, unix.ENOMEM
-	}
-	mmCh <- mm
-	if err := <-mirrored; err != nil {
-		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
-		return 0, unix.ENOMEM
+		return 0, err
 	}
 
 	fds := parent.fds
 	if c.flags&cloneFiles == 0 {
 		fds = fds.fork()
+	} else {
+		fds.sharers.Add(1)
 	}
 	fsctx := parent.fs
 	if c.flags&cloneFS == 0 {
@@ -129,12 +105,19 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	}
 	parent.mu.Lock()
 	tg := &ThreadGroup{
-		k: k, mm: mm, as: s.as, fds: fds, fs: fsctx,
+		k: k, mm: mm, as: as, fds: fds, fs: fsctx,
 		exe: parent.exe, argv: parent.argv, envp: parent.envp,
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs,
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
 	tg.sig.actions = parent.sig.actions
+	if sharedVM {
+		if parent.vmShared == nil {
+			parent.vmShared = &vmShare{}
+		}
+		parent.vmShared.n.Add(1)
+		tg.vmShared = parent.vmShared
+	}
 	name, mask := t.name, t.sigMask
 	parent.mu.Unlock()
 	if c.flags&cloneClearSighand != 0 {
@@ -145,7 +128,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		}
 	}
 	child := &Task{
-		k: k, tg: tg, ctx: s.ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
+		k: k, tg: tg, ctx: ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
 		name: name, sigMask: mask, altStack: t.altStack,
 	}
 	if c.flags&cloneChildCleartid != 0 {
@@ -190,10 +173,123 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	}
 	vforkDone := child.vforkDone // the child owns child from here on
 	taskCh <- child
+	// The child starts with the parent's floating-point state (MXCSR,
+	// the x87 control word, vector registers), as after a host fork.
+	var fp []byte
+	if fc, ok := t.ctx.(platform.FPUContext); ok {
+		fp, _ = fc.FPState()
+	}
+	fpCh <- fp
 	if vforkDone != nil {
 		t.waitVfork(vforkDone)
 	}
 	return uint64(pid), nil
+}
+
+// startCopiedVM starts the child's goroutine on a new address space (a
+// new stub process) holding a copy-on-write copy of the parent's memory.
+// The goroutine then takes the child's Task from taskCh and runs body.
+func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, platform.AddressSpace, platform.Context, error) {
+	k, parent := t.k, t.tg
+	type started struct {
+		as  platform.AddressSpace
+		ctx platform.Context
+		err error
+	}
+	startCh := make(chan started)
+	mmCh := make(chan *vm.MM)
+	mirrored := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+		startCh <- started{as, ctx, err}
+		if err != nil {
+			return
+		}
+		mm := <-mmCh
+		if mm == nil {
+			ctx.Release()
+			as.Release()
+			return
+		}
+		err = mm.MirrorAll()
+		mirrored <- err
+		if err != nil {
+			mm.Release()
+			ctx.Release()
+			as.Release()
+			return
+		}
+		body(<-taskCh)
+	}()
+
+	s := <-startCh
+	if s.err != nil {
+		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", s.err)
+		return nil, nil, nil, unix.EAGAIN
+	}
+	if parent.as.VDSO() != s.as.VDSO() && k.cfg.VDSO {
+		fmt.Fprintf(k.cfg.Warn, "sentry: fork: the child's vDSO is at %#x, the parent's at %#x\n", s.as.VDSO(), parent.as.VDSO())
+		mmCh <- nil
+		return nil, nil, nil, unix.EAGAIN
+	}
+	mm, err := parent.mm.Fork(s.as)
+	if err != nil {
+		mmCh <- nil
+		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
+		return nil, nil, nil, unix.ENOMEM
+	}
+	mmCh <- mm
+	if err := <-mirrored; err != nil {
+		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
+		return nil, nil, nil, unix.ENOMEM
+	}
+	return mm, s.as, s.ctx, nil
+}
+
+// startSharedVM starts the child's goroutine on a new thread of the
+// parent's address space (CLONE_VM: vfork, posix_spawn): the child runs
+// in the parent's memory until it execs or exits.
+func (t *Task) startSharedVM(tc platform.ThreadCreator, taskCh <-chan *Task, body func(*Task)) (platform.Context, error) {
+	starter, err := tc.NewThread()
+	if err != nil {
+		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: a thread for a CLONE_VM child: %v\n", t.tid, err)
+		return nil, unix.EAGAIN
+	}
+	type started struct {
+		ctx platform.Context
+		err error
+	}
+	startCh := make(chan started)
+	go func() {
+		runtime.LockOSThread()
+		ctx, err := starter.Start()
+		startCh <- started{ctx, err}
+		if err != nil {
+			return
+		}
+		body(<-taskCh)
+	}()
+	s := <-startCh
+	if s.err != nil {
+		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: starting a CLONE_VM child: %v\n", t.tid, s.err)
+		return nil, unix.EAGAIN
+	}
+	return s.ctx, nil
+}
+
+// vmShare counts the processes sharing one address space beyond the
+// first (clone with CLONE_VM and without CLONE_THREAD).
+type vmShare struct{ n atomic.Int32 }
+
+// releaseVM drops tg's use of its address space and reports whether it
+// was the last, which releases the memory and the platform's space.
+func (tg *ThreadGroup) releaseVM() bool {
+	tg.mu.Lock()
+	s := tg.vmShared
+	tg.vmShared = nil
+	tg.mu.Unlock()
+	return s == nil || s.n.Add(-1) < 0
 }
 
 // waitVfork suspends a vfork parent until the child has called execve or
@@ -211,6 +307,27 @@ func (t *Task) releaseVfork() {
 	if t.vforkDone != nil {
 		t.vforkOnce.Do(func() { close(t.vforkDone) })
 	}
+}
+
+// release is a process's last use of the table: the last process using it
+// closes every descriptor.
+func (ft *FDTable) release() {
+	if ft.sharers.Add(-1) >= 0 {
+		return
+	}
+	ft.closeAll()
+}
+
+// unshare returns a table of the process's own: ft itself, or if another
+// process shares it (CLONE_FILES), a copy, dropping this process's use of
+// ft. execve does this before closing close-on-exec descriptors.
+func (ft *FDTable) unshare() *FDTable {
+	if ft.sharers.Load() == 0 {
+		return ft
+	}
+	n := ft.fork()
+	ft.release()
+	return n
 }
 
 // fork copies the table for a child process: the same open file

@@ -13,9 +13,9 @@ import (
 
 const cwdFD = uint64(atFDCWD & 0xffffffff)
 
-// pathAt resolves (dirfd, path) for the *at calls that take
+// pathOrFileAt resolves (dirfd, path) for the *at calls that take
 // AT_EMPTY_PATH: an empty path with it means the file dirfd itself.
-func (t *Task) pathAt(dirfd, pathAddr uint64, allowEmpty bool) (p string, d *vfs.Dentry, f *vfs.File, release func(), err error) {
+func (t *Task) pathOrFileAt(dirfd, pathAddr uint64, allowEmpty bool) (p string, d *vfs.Dentry, f *vfs.File, release func(), err error) {
 	p, err = t.copyInPath(pathAddr, allowEmpty)
 	if err != nil {
 		return "", nil, nil, nil, err
@@ -38,7 +38,7 @@ func (t *Task) chownAt(dirfd, pathAddr uint64, uid, gid uint32, flags int) (uint
 	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return 0, unix.EINVAL
 	}
-	p, d, f, release, err := t.pathAt(dirfd, pathAddr, flags&unix.AT_EMPTY_PATH != 0)
+	p, d, f, release, err := t.pathOrFileAt(dirfd, pathAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
@@ -85,7 +85,7 @@ func sysFchmodat2(t *Task, a [6]uint64) (uint64, error) {
 	if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return 0, unix.EINVAL
 	}
-	p, d, f, release, err := t.pathAt(a[0], a[1], flags&unix.AT_EMPTY_PATH != 0)
+	p, d, f, release, err := t.pathOrFileAt(a[0], a[1], flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
@@ -116,7 +116,7 @@ func (t *Task) setTimes(dirfd, pathAddr uint64, atime, mtime unix.Timespec, flag
 		defer f.DecRef()
 		return 0, f.SetTimes(atime, mtime)
 	}
-	p, d, f, release, err := t.pathAt(dirfd, pathAddr, flags&unix.AT_EMPTY_PATH != 0)
+	p, d, f, release, err := t.pathOrFileAt(dirfd, pathAddr, flags&unix.AT_EMPTY_PATH != 0)
 	if err != nil {
 		return 0, err
 	}
@@ -228,11 +228,7 @@ func marshalStatfs(st vfs.Statfs) []byte {
 }
 
 func sysStatfs(t *Task, a [6]uint64) (uint64, error) {
-	p, err := t.copyInPath(a[0], false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(cwdFD, p)
+	d, p, release, err := t.pathAt(cwdFD, a[0], false)
 	if err != nil {
 		return 0, err
 	}
@@ -271,18 +267,12 @@ func sysSyncfs(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) mknodAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
-	p, err := t.copyInPath(pathAddr, false)
-	if err != nil {
-		return 0, err
-	}
-	d, release, err := t.startDir(dirfd, p)
+	d, p, release, err := t.pathAt(dirfd, pathAddr, false)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	t.tg.fs.mu.Lock()
-	umask := t.tg.fs.umask
-	t.tg.fs.mu.Unlock()
+	umask := t.umask()
 	return 0, t.k.cfg.FS.MknodAt(d, p, mode&unix.S_IFMT|mode&0o7777&^umask)
 }
 

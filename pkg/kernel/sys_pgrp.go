@@ -178,6 +178,40 @@ func (k *Kernel) signalForeground(sig int) bool {
 	return len(group) > 0 || sig == signals.SIGTSTP
 }
 
+// terminalRead is job control's check before a read from the terminal:
+// a process outside the foreground group a job-control shell chose gets
+// SIGTTIN for its whole group (the read is retried once it is continued
+// in the foreground), or EIO if it ignores or blocks SIGTTIN.
+func (t *Task) terminalRead() error {
+	k := t.k
+	k.mu.Lock()
+	fg, pg, sid := k.fgPgrp, t.tg.proc.pgid, t.tg.proc.sid
+	fgSid := -1
+	var group []*ThreadGroup
+	for _, o := range k.procs {
+		if o.proc.pgid == fg && !o.proc.zombie {
+			fgSid = o.proc.sid
+		}
+		if o.proc.pgid == pg && !o.proc.zombie {
+			group = append(group, o)
+		}
+	}
+	k.mu.Unlock()
+	if fg == 0 || pg == fg || sid != fgSid {
+		return nil
+	}
+	t.tg.mu.Lock()
+	ignored := t.tg.sig.actions[signals.SIGTTIN].Handler == signals.SigIgn || t.sigMask.Has(signals.SIGTTIN)
+	t.tg.mu.Unlock()
+	if ignored {
+		return unix.EIO
+	}
+	for _, o := range group {
+		_ = o.send(signals.Info{Signo: signals.SIGTTIN, Code: signals.SIKernel}, nil)
+	}
+	return unix.EINTR
+}
+
 // killTargets resolves kill's pid argument to processes.
 func (t *Task) killTargets(pid int32) ([]*ThreadGroup, error) {
 	k := t.k

@@ -1,11 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
-	"path"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -103,17 +100,40 @@ func (t *Task) readSockaddr(addr, n uint64) (netstack.Addr, error) {
 	if err := t.copyIn(addr, b); err != nil {
 		return netstack.Addr{}, err
 	}
-	a, err := netstack.ParseAddr(b)
+	return netstack.ParseAddr(b)
+}
+
+// resolveUnixPath gives an AF_UNIX path name its filesystem identity:
+// bind creates the socket's node (EADDRINUSE if the name exists), connect
+// and sendto find it (ENOENT if missing, ECONNREFUSED if not a socket).
+func (t *Task) resolveUnixPath(a *netstack.Addr, create bool) error {
+	if a.Family != unix.AF_UNIX || a.Name == "" || a.Name[0] == 0 {
+		return nil
+	}
+	d, release, err := t.startDir(cwdFD, a.Name)
 	if err != nil {
-		return a, err
+		return err
 	}
-	if a.Family == unix.AF_UNIX && a.Name != "" && a.Name[0] != 0 && !path.IsAbs(a.Name) {
-		t.tg.fs.mu.Lock()
-		cwd := t.tg.fs.cwd.Path()
-		t.tg.fs.mu.Unlock()
-		a.Name = path.Join(cwd, a.Name)
+	defer release()
+	fs := t.k.cfg.FS
+	if create {
+		umask := t.umask()
+		if err := fs.MknodSocketAt(d, a.Name, 0o777&^umask); err != nil {
+			if err == unix.EEXIST {
+				return unix.EADDRINUSE
+			}
+			return err
+		}
 	}
-	return a, nil
+	st, err := fs.StatAt(d, a.Name, !create)
+	if err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return unix.ECONNREFUSED
+	}
+	a.Node = [2]uint64{st.Dev, st.Ino}
+	return nil
 }
 
 // writeSockaddr writes a (truncated to the caller's buffer) at addr and
@@ -145,6 +165,14 @@ func sysBind(t *Task, a [6]uint64) (uint64, error) {
 	sa, err := t.readSockaddr(a[1], a[2])
 	if err != nil {
 		return 0, err
+	}
+	if sa.Family == unix.AF_UNIX && s.Family() == unix.AF_UNIX {
+		if s.LocalAddr().Name != "" {
+			return 0, unix.EINVAL
+		}
+		if err := t.resolveUnixPath(&sa, true); err != nil {
+			return 0, err
+		}
 	}
 	return 0, s.Bind(sa)
 }
@@ -206,6 +234,9 @@ func sysConnect(t *Task, a [6]uint64) (uint64, error) {
 	defer f.DecRef()
 	sa, err := t.readSockaddr(a[1], a[2])
 	if err != nil {
+		return 0, err
+	}
+	if err := t.resolveUnixPath(&sa, false); err != nil {
 		return 0, err
 	}
 	nb := nonblocking(f)
@@ -289,546 +320,4 @@ func sysGetsockopt(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	return 0, t.writeU32(a[4], uint32(n))
-}
-
-// iovecs: gathering and scattering socket data.
-
-func iovTotal(vs []iovec) int {
-	n := 0
-	for _, v := range vs {
-		n += int(v.len)
-	}
-	return n
-}
-
-// gather copies n bytes starting at byte off of the iovecs.
-func (t *Task) gather(vs []iovec, off, n int) ([]byte, error) {
-	b := make([]byte, n)
-	got := 0
-	for _, v := range vs {
-		if got == n {
-			break
-		}
-		l := int(v.len)
-		if off >= l {
-			off -= l
-			continue
-		}
-		c := min(l-off, n-got)
-		if err := t.copyIn(v.base+uint64(off), b[got:got+c]); err != nil {
-			return nil, err
-		}
-		got += c
-		off = 0
-	}
-	return b, nil
-}
-
-// scatter copies b into the iovecs.
-func (t *Task) scatter(vs []iovec, b []byte) error {
-	for _, v := range vs {
-		if len(b) == 0 {
-			break
-		}
-		c := min(int(v.len), len(b))
-		if err := t.copyOut(v.base, b[:c]); err != nil {
-			return err
-		}
-		b = b[c:]
-	}
-	return nil
-}
-
-// sendVec sends the bytes of vs: a blocking stream send writes it all
-// (or what it could before an interruption); a datagram goes whole.
-func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int, o netstack.SendOpts) (int, error) {
-	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
-	total := iovTotal(vs)
-	_, st := s.Timeouts()
-	deadline := deadlineAfter(st)
-	var sent int
-	var err error
-	if s.Type() == unix.SOCK_STREAM && s.Family() != unix.AF_NETLINK {
-		for sent < total || (total == 0 && sent == 0 && o.Rights != nil) {
-			chunk := min(total-sent, sockChunk)
-			var b []byte
-			b, err = t.gather(vs, sent, chunk)
-			if err != nil {
-				break
-			}
-			off := 0
-			op := func() error {
-				for off < len(b) || (len(b) == 0 && o.Rights != nil) {
-					n, err := s.Send(b[off:], o)
-					if err != nil {
-						return err
-					}
-					o.Rights, o.Creds = nil, nil // they ride with the first bytes
-					off += n
-					if len(b) == 0 {
-						break
-					}
-				}
-				return nil
-			}
-			if nb {
-				err = op()
-			} else {
-				err = t.blockOn(s, epoll.EventOut, deadline, op)
-			}
-			sent += off
-			if err != nil || total == 0 {
-				break
-			}
-		}
-	} else {
-		var b []byte
-		b, err = t.gather(vs, 0, total)
-		if err == nil {
-			op := func() error {
-				n, err := s.Send(b, o)
-				sent = n
-				return err
-			}
-			if nb {
-				err = op()
-			} else {
-				err = t.blockOn(s, epoll.EventOut, deadline, op)
-			}
-			if err == nil {
-				o.Rights = nil
-			}
-		}
-	}
-	for _, r := range o.Rights {
-		r.DecRef()
-	}
-	if err == unix.EPIPE && flags&unix.MSG_NOSIGNAL == 0 {
-		t.raiseSIGPIPE()
-	}
-	if sent > 0 {
-		return sent, nil
-	}
-	return 0, err
-}
-
-// recvVec receives into vs. MSG_WAITALL on a blocking stream keeps
-// reading until vs is full, the stream ends or a signal comes.
-func (t *Task) recvVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int) (netstack.RecvResult, error) {
-	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
-	total := iovTotal(vs)
-	rt, _ := s.Timeouts()
-	deadline := deadlineAfter(rt)
-	buf := make([]byte, min(total, 4<<20))
-	var res netstack.RecvResult
-	got := 0
-	waitAll := flags&unix.MSG_WAITALL != 0 && s.Type() == unix.SOCK_STREAM && flags&unix.MSG_PEEK == 0
-	for {
-		op := func() error {
-			r, err := s.Recv(buf[got:], flags)
-			if err != nil {
-				return err
-			}
-			if got == 0 {
-				res = r
-			} else {
-				res.Rights = append(res.Rights, r.Rights...)
-			}
-			res.N = got + r.N
-			return nil
-		}
-		var err error
-		if nb || (got > 0 && !waitAll) {
-			err = op()
-		} else {
-			err = t.blockOn(s, epoll.EventIn|epoll.EventRdHup, deadline, op)
-		}
-		if err != nil {
-			if got > 0 {
-				break
-			}
-			return res, err
-		}
-		if res.N == got || !waitAll || res.N >= len(buf) {
-			got = res.N
-			break
-		}
-		got = res.N
-	}
-	res.N = got
-	if err := t.scatter(vs, buf[:got]); err != nil {
-		for _, r := range res.Rights {
-			r.DecRef()
-		}
-		return netstack.RecvResult{}, err
-	}
-	return res, nil
-}
-
-func sysSendto(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	var o netstack.SendOpts
-	if a[4] != 0 {
-		sa, err := t.readSockaddr(a[4], a[5])
-		if err != nil {
-			return 0, err
-		}
-		o.To = &sa
-	}
-	if s.Family() == unix.AF_UNIX {
-		c := t.creds()
-		o.Creds = &c
-	}
-	n, err := t.sendVec(f, s, []iovec{{a[1], min(a[2], maxRW)}}, int(a[3]), o)
-	return uint64(n), err
-}
-
-func sysRecvfrom(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	flags := int(a[3])
-	r, err := t.recvVec(f, s, []iovec{{a[1], min(a[2], maxRW)}}, flags)
-	if err != nil {
-		return 0, err
-	}
-	for _, x := range r.Rights {
-		x.DecRef()
-	}
-	if a[4] != 0 && r.From != nil {
-		if err := t.writeSockaddr(a[4], a[5], *r.From); err != nil {
-			return 0, err
-		}
-	}
-	if flags&unix.MSG_TRUNC != 0 && s.Type() != unix.SOCK_STREAM {
-		return uint64(r.Full), nil
-	}
-	return uint64(r.N), nil
-}
-
-// msghdr is struct msghdr (the same on amd64 and riscv64).
-type msghdr struct {
-	name       uint64
-	namelen    uint32
-	iov        uint64
-	iovlen     uint64
-	control    uint64
-	controllen uint64
-	flags      int32
-}
-
-func (t *Task) readMsghdr(addr uint64) (msghdr, error) {
-	var b [sizeofMsghdr]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
-		return msghdr{}, err
-	}
-	le := binary.LittleEndian
-	return msghdr{le.Uint64(b[0:]), le.Uint32(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:]), le.Uint64(b[32:]), le.Uint64(b[40:]), int32(le.Uint32(b[48:]))}, nil
-}
-
-// sendControl decodes SCM_RIGHTS and SCM_CREDENTIALS; the files it
-// returns carry a reference each.
-func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, error) {
-	var o netstack.SendOpts
-	if m.controllen == 0 {
-		return o, nil
-	}
-	if m.controllen > maxOptLen {
-		return o, unix.ENOBUFS
-	}
-	b := make([]byte, m.controllen)
-	if err := t.copyIn(m.control, b); err != nil {
-		return o, err
-	}
-	fail := func(err error) (netstack.SendOpts, error) {
-		for _, f := range o.Rights {
-			f.DecRef()
-		}
-		return netstack.SendOpts{}, err
-	}
-	le := binary.LittleEndian
-	for len(b) >= 16 {
-		l := int(le.Uint64(b))
-		level, typ := int32(le.Uint32(b[8:])), int32(le.Uint32(b[12:]))
-		if l < 16 || l > len(b) {
-			return fail(unix.EINVAL)
-		}
-		data := b[16:l]
-		if level == unix.SOL_SOCKET {
-			if s.Family() != unix.AF_UNIX {
-				return fail(unix.EINVAL)
-			}
-			switch typ {
-			case unix.SCM_RIGHTS:
-				if len(data)%4 != 0 || len(o.Rights)+len(data)/4 > scmMaxFD {
-					return fail(unix.EINVAL)
-				}
-				for i := 0; i < len(data); i += 4 {
-					f, err := t.tg.fds.get(int32(le.Uint32(data[i:])))
-					if err != nil {
-						return fail(err)
-					}
-					o.Rights = append(o.Rights, f)
-				}
-			case unix.SCM_CREDENTIALS:
-				if len(data) < 12 {
-					return fail(unix.EINVAL)
-				}
-				c := netstack.Creds{PID: int32(le.Uint32(data)), UID: int32(le.Uint32(data[4:])), GID: int32(le.Uint32(data[8:]))}
-				own := t.creds()
-				if c.PID != own.PID || c.UID != own.UID || c.GID != own.GID {
-					return fail(unix.EPERM)
-				}
-				o.Creds = &c
-			default:
-				return fail(unix.EINVAL)
-			}
-		}
-		adv := (l + 7) &^ 7
-		if adv >= len(b) {
-			break
-		}
-		b = b[adv:]
-	}
-	return o, nil
-}
-
-func (t *Task) sendmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) (int, error) {
-	m, err := t.readMsghdr(addr)
-	if err != nil {
-		return 0, err
-	}
-	vs, err := t.readIovecs(m.iov, m.iovlen)
-	if err != nil {
-		return 0, err
-	}
-	o, err := t.sendControl(m, s)
-	if err != nil {
-		return 0, err
-	}
-	if m.name != 0 && m.namelen != 0 {
-		sa, err := t.readSockaddr(m.name, uint64(m.namelen))
-		if err != nil {
-			for _, r := range o.Rights {
-				r.DecRef()
-			}
-			return 0, err
-		}
-		o.To = &sa
-	}
-	if s.Family() == unix.AF_UNIX && o.Creds == nil {
-		c := t.creds()
-		o.Creds = &c
-	}
-	return t.sendVec(f, s, vs, flags, o)
-}
-
-func sysSendmsg(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n, err := t.sendmsg(f, s, a[1], int(a[2]))
-	return uint64(n), err
-}
-
-func sysSendmmsg(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	vlen := min(a[2], uioMaxIov)
-	var i uint64
-	for ; i < vlen; i++ {
-		n, err := t.sendmsg(f, s, a[1]+i*sizeofMmsghdr, int(a[3]))
-		if err != nil {
-			if i == 0 {
-				return 0, err
-			}
-			break
-		}
-		if err := t.writeU32(a[1]+i*sizeofMmsghdr+sizeofMsghdr, uint32(n)); err != nil {
-			return i, nil
-		}
-	}
-	return i, nil
-}
-
-// putControl writes received descriptors and credentials as control
-// messages and returns the length used and MSG_CTRUNC if some did not
-// fit (descriptors that do not fit are closed, as on Linux).
-func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, int, error) {
-	var out []byte
-	truncated := 0
-	le := binary.LittleEndian
-	put := func(typ int32, data []byte) bool {
-		space := 16 + (len(data)+7)&^7
-		if uint64(len(out)+16+len(data)) > m.controllen {
-			return false
-		}
-		h := make([]byte, 16)
-		le.PutUint64(h, uint64(16+len(data)))
-		le.PutUint32(h[8:], unix.SOL_SOCKET)
-		le.PutUint32(h[12:], uint32(typ))
-		out = append(out, h...)
-		out = append(out, data...)
-		for len(out) < space && uint64(len(out)) < m.controllen {
-			out = append(out, 0)
-		}
-		return true
-	}
-	if r.Creds != nil {
-		d := make([]byte, 12)
-		le.PutUint32(d, uint32(r.Creds.PID))
-		le.PutUint32(d[4:], uint32(r.Creds.UID))
-		le.PutUint32(d[8:], uint32(r.Creds.GID))
-		if !put(unix.SCM_CREDENTIALS, d) {
-			truncated = unix.MSG_CTRUNC
-		}
-	}
-	if len(r.Rights) > 0 {
-		room := 0
-		if m.controllen > uint64(len(out)+16) {
-			room = int(m.controllen-uint64(len(out))-16) / 4
-		}
-		n := min(room, len(r.Rights))
-		if n < len(r.Rights) {
-			truncated = unix.MSG_CTRUNC
-		}
-		d := make([]byte, 0, 4*n)
-		for i, f := range r.Rights {
-			if i >= n {
-				f.DecRef()
-				continue
-			}
-			fd, err := t.installNew(f, flags&unix.MSG_CMSG_CLOEXEC != 0)
-			if err != nil {
-				truncated = unix.MSG_CTRUNC
-				continue
-			}
-			d = le.AppendUint32(d, uint32(fd))
-		}
-		if len(d) > 0 {
-			put(unix.SCM_RIGHTS, d)
-		}
-	}
-	if len(out) > 0 {
-		if err := t.copyOut(m.control, out); err != nil {
-			return 0, 0, err
-		}
-	}
-	return uint64(len(out)), truncated, nil
-}
-
-func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) (int, error) {
-	m, err := t.readMsghdr(addr)
-	if err != nil {
-		return 0, err
-	}
-	vs, err := t.readIovecs(m.iov, m.iovlen)
-	if err != nil {
-		return 0, err
-	}
-	r, err := t.recvVec(f, s, vs, flags)
-	if err != nil {
-		return 0, err
-	}
-	le := binary.LittleEndian
-	var mflags int
-	if s.Type() != unix.SOCK_STREAM && r.Full > r.N {
-		mflags |= unix.MSG_TRUNC
-	}
-	clen, ctrunc, err := t.putControl(m, r, flags)
-	if err != nil {
-		return 0, err
-	}
-	mflags |= ctrunc
-	var nameLen uint32
-	if m.name != 0 && r.From != nil {
-		b := r.From.Marshal()
-		if err := t.copyOut(m.name, b[:min(int(m.namelen), len(b))]); err != nil {
-			return 0, err
-		}
-		nameLen = uint32(len(b))
-	}
-	var b [4]byte
-	le.PutUint32(b[:], nameLen)
-	if err := t.copyOut(addr+8, b[:]); err != nil {
-		return 0, err
-	}
-	var c [8]byte
-	le.PutUint64(c[:], clen)
-	if err := t.copyOut(addr+40, c[:]); err != nil {
-		return 0, err
-	}
-	le.PutUint32(b[:], uint32(mflags))
-	if err := t.copyOut(addr+48, b[:]); err != nil {
-		return 0, err
-	}
-	if flags&unix.MSG_TRUNC != 0 && s.Type() != unix.SOCK_STREAM {
-		return r.Full, nil
-	}
-	return r.N, nil
-}
-
-func sysRecvmsg(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	n, err := t.recvmsg(f, s, a[1], int(a[2]))
-	return uint64(n), err
-}
-
-func sysRecvmmsg(t *Task, a [6]uint64) (uint64, error) {
-	f, s, err := t.socket(a[0])
-	if err != nil {
-		return 0, err
-	}
-	defer f.DecRef()
-	flags := int(a[3])
-	var deadline time.Time
-	if a[4] != 0 {
-		ts, err := t.readTimespec(a[4])
-		if err != nil {
-			return 0, err
-		}
-		deadline = time.Now().Add(durationOf(ts))
-	}
-	vlen := min(a[2], uioMaxIov)
-	var i uint64
-	for ; i < vlen; i++ {
-		fl := flags
-		if i > 0 {
-			// After the first message, take only what is there
-			// (MSG_WAITFORONE is the same rule from the start).
-			fl |= unix.MSG_DONTWAIT
-		} else if flags&unix.MSG_WAITFORONE != 0 {
-			fl &^= unix.MSG_WAITFORONE
-		}
-		n, err := t.recvmsg(f, s, a[1]+i*sizeofMmsghdr, fl&^unix.MSG_WAITFORONE)
-		if err != nil {
-			if i == 0 {
-				return 0, err
-			}
-			break
-		}
-		if err := t.writeU32(a[1]+i*sizeofMmsghdr+sizeofMsghdr, uint32(n)); err != nil {
-			break
-		}
-		if !deadline.IsZero() && time.Now().After(deadline) {
-			i++
-			break
-		}
-	}
-	return i, nil
 }

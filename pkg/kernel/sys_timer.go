@@ -67,6 +67,8 @@ func (kt *ktimer) armLocked() {
 
 func (kt *ktimer) expire(gen uint64) {
 	kt.mu.Lock()
+	// (fire runs under mu; it only sends a signal, which takes
+	// ThreadGroup.mu, below ktimer.mu in the lock order.)
 	if gen != kt.gen || kt.expiry.IsZero() {
 		kt.mu.Unlock()
 		return
@@ -85,9 +87,10 @@ func (kt *ktimer) expire(gen uint64) {
 		kt.expiry = time.Time{}
 	}
 	kt.overrun = overrun
-	fire := kt.fire
+	// Send while holding mu: once set or stop has returned, no expiry
+	// of the old setting can still be on its way.
+	kt.fire(overrun)
 	kt.mu.Unlock()
-	fire(overrun)
 }
 
 func (kt *ktimer) get() itimerVal {
@@ -236,6 +239,10 @@ const (
 
 const timerAbstimeFlag = 1
 
+// maxPosixTimers bounds one process's timers (Linux bounds them by
+// RLIMIT_SIGPENDING), so an application cannot grow the sentry without end.
+const maxPosixTimers = 4096
+
 func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	clock := int32(a[0])
 	switch clock {
@@ -279,6 +286,10 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	tt.mu.Lock()
 	if tt.posix == nil {
 		tt.posix = map[int32]*ktimer{}
+	}
+	if len(tt.posix) >= maxPosixTimers {
+		tt.mu.Unlock()
+		return 0, unix.EAGAIN
 	}
 	id := tt.nextID
 	tt.nextID++

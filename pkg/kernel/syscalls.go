@@ -81,6 +81,7 @@ var syscalls = []Syscall{
 	sys("truncate", sysTruncate, Full),
 	sys("fsync", sysFsync, Full),
 	sys("fdatasync", sysFsync, Full),
+	def("sync_file_range", sysSyncFileRange, Full, tr.RetDec, p("fd", tr.FD), p("offset", tr.Dec64), p("nbytes", tr.Dec64), p("flags", tr.Hex)),
 	sys("fadvise64", sysFadvise64, Full),
 	def("openat2", sysOpenat2, Full, tr.RetFD, p("dirfd", tr.AtFD), p("pathname", tr.Path), p("how", tr.Pointer), p("size", tr.Udec)),
 	sys("statfs", sysStatfs, Full),
@@ -132,8 +133,8 @@ var syscalls = []Syscall{
 	sys("exit", sysExit, Full),
 	sys("exit_group", sysExitGroup, Full),
 	sys("fork", sysFork, Full),
-	sys("vfork", sysVfork, Partial).note("the child gets a copy of the address space, not the parent's"),
-	sys("execve", sysExecve, Partial).note("a thread other than the leader keeps its own TID"),
+	sys("vfork", sysVfork, Full),
+	sys("execve", sysExecve, Full),
 	sys("execveat", sysExecveat, Partial).note("AT_EMPTY_PATH execs the file by its path in the sandbox"),
 	sys("getpid", sysGetpid, Full),
 	sys("gettid", sysGettid, Full),
@@ -155,13 +156,13 @@ var syscalls = []Syscall{
 	sys("waitid", sysWaitid, Partial).
 		note("rusage holds CPU times only"),
 	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
-	sys("pidfd_open", sysPidfdOpen, Partial).note("not pollable yet"),
+	sys("pidfd_open", sysPidfdOpen, Full),
 	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),
 	sys("set_robust_list", sysSetRobustList, Full),
 	sys("get_robust_list", sysGetRobustList, Full),
 	sys("clone", sysClone, Partial).
-		note("threads (CLONE_THREAD with CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES) and processes; CLONE_VM without CLONE_THREAD (vfork, posix_spawn) copies the address space"),
+		note("threads need CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES; a process with CLONE_SIGHAND gets a copy of the handlers, not a shared table"),
 	sys("clone3", sysClone3, Partial).
 		note("as clone; set_tid and cgroup are refused (E2BIG)"),
 	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),
@@ -169,7 +170,7 @@ var syscalls = []Syscall{
 		note("ENOSYS: glibc then runs without restartable sequences").quiet(),
 	sys("arch_prctl", sysArchPrctl, Full),
 	sys("prctl", sysPrctl, Partial).
-		note("PR_SET/GET_NAME, PDEATHSIG (recorded), DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
+		note("PR_SET/GET_NAME, PDEATHSIG (on the parent process's death), CHILD_SUBREAPER, DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
 	sys("uname", sysUname, Full),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),
@@ -180,6 +181,12 @@ var syscalls = []Syscall{
 	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
 		note("checked and accepted; threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
+	sys("sched_getscheduler", sysSchedGetscheduler, Full),
+	sys("sched_getparam", sysSchedGetparam, Full),
+	sys("sched_setscheduler", sysSchedSetscheduler, Partial).note("SCHED_OTHER/BATCH/IDLE accepted and change nothing; real-time policies EPERM"),
+	sys("sched_setparam", sysSchedSetparam, Partial).note("priority 0 accepted and changes nothing"),
+	sys("sched_get_priority_max", sysSchedGetPriorityMax, Full),
+	sys("sched_get_priority_min", sysSchedGetPriorityMin, Full),
 	sys("getcpu", sysGetcpu, Full),
 	sys("futex", sysFutex, Partial).
 		note("all but the PI operations (ENOSYS)"),
@@ -213,6 +220,9 @@ var syscalls = []Syscall{
 	def("timerfd_gettime", sysTimerfdGettime, Full, tr.RetDec, p("fd", tr.FD), p("curr_value", tr.Pointer)),
 	def("signalfd", sysSignalfd, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec)),
 	def("signalfd4", sysSignalfd4, Full, tr.RetFD, p("fd", tr.FD), p("mask", tr.Sigset), p("sizemask", tr.Udec), p("flags", tr.OFlags)),
+	def("splice", sysSplice, Full, tr.RetDec, p("fd_in", tr.FD), p("off_in", tr.Pointer), p("fd_out", tr.FD), p("off_out", tr.Pointer), p("len", tr.Udec), p("flags", tr.Hex)),
+	def("tee", sysTee, Full, tr.RetDec, p("fd_in", tr.FD), p("fd_out", tr.FD), p("len", tr.Udec), p("flags", tr.Hex)),
+	def("vmsplice", sysVmsplice, Full, tr.RetDec, p("fd", tr.FD), p("iov", tr.InIovec), p("nr_segs", tr.Udec), p("flags", tr.Hex)),
 	sys("epoll_create", sysEpollCreate, Full),
 	sys("epoll_create1", sysEpollCreate1, Full),
 	sys("epoll_ctl", sysEpollCtl, Full),
@@ -228,8 +238,7 @@ var syscalls = []Syscall{
 	sys("socket", sysSocket, Full).
 		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
 	sys("socketpair", sysSocketpair, Full),
-	sys("bind", sysBind, Partial).
-		note("AF_UNIX path names live in the network's name table, not as socket files in the filesystem"),
+	sys("bind", sysBind, Full),
 	sys("listen", sysListen, Full),
 	sys("accept", sysAccept, Full),
 	sys("accept4", sysAccept4, Full),

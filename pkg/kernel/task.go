@@ -37,6 +37,9 @@ type ThreadGroup struct {
 	// proc is the process's place in the process tree (guarded by
 	// Kernel.mu, see process.go).
 	proc procLinks
+	// vmShared is set while another process shares mm and as (CLONE_VM
+	// without CLONE_THREAD; guarded by mu).
+	vmShared *vmShare
 
 	mu         sync.Mutex
 	tasks      map[int]*Task
@@ -71,6 +74,10 @@ type Task struct {
 	// interruptCh holds a token while the task has a reason to stop
 	// waiting (see task_block.go).
 	interruptCh chan struct{}
+	// park is what waitUntil sleeps on (task_park.go).
+	park parker
+	// scratchBuf stages read/write bytes (task_scratch.go).
+	scratchBuf []byte
 
 	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
 	name      string
@@ -223,10 +230,12 @@ func (t *Task) exitTask() {
 	}
 	t.ctx.Release()
 	tg.stopTimers()
-	tg.fds.closeAll()
+	tg.fds.release()
 	t.k.cfg.FS.ReleaseAllLocks(tg.pid)
-	tg.mm.Release()
-	tg.as.Release()
+	if tg.releaseVM() {
+		tg.mm.Release()
+		tg.as.Release()
+	}
 	if tr := t.k.cfg.Strace; tr != nil {
 		st := tg.exitStatus
 		if st.Signal != 0 {
@@ -254,6 +263,7 @@ func (tg *ThreadGroup) exitGroup(st ExitStatus) {
 	}
 	tg.mu.Unlock()
 	for _, t := range tasks {
+		t.park.wake()
 		t.ctx.Interrupt()
 	}
 }
@@ -262,12 +272,4 @@ func (tg *ThreadGroup) isExiting() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	return tg.exiting
-}
-
-// traceSignal shows a synchronous signal the way strace does before the
-// task takes its action.
-func (k *Kernel) traceSignal(t *Task, ev platform.Event) {
-	if tr := k.cfg.Strace; tr != nil {
-		tr.Signal(t.tid, &strace.SigInfo{Signo: int32(ev.Signo), Code: int32(ev.Code), Addr: ev.Addr})
-	}
 }

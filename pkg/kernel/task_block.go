@@ -36,12 +36,13 @@ func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
 		defer tm.Stop()
 		timeout = tm.C
 	}
-	select {
-	case <-ready:
-		return nil
-	default:
-	}
 	if t.traced != nil && (deadline.IsZero() || time.Until(deadline) >= longWait) {
+		// Only a call that will really wait shows as unfinished.
+		select {
+		case <-ready:
+			return nil
+		default:
+		}
 		t.k.cfg.Strace.Blocking(t.traced)
 	}
 	select {
@@ -69,5 +70,6 @@ func (t *Task) interrupt() {
 	case t.interruptCh <- struct{}{}:
 	default:
 	}
+	t.park.wake()
 	t.ctx.Interrupt()
 }

@@ -58,6 +58,11 @@ func nonblocking(f *vfs.File) bool { return f.Flags()&unix.O_NONBLOCK != 0 }
 // blocking waitable file the first read waits for data, later ones in the
 // same call take only what is there (a read returns what it has).
 func (t *Task) reader(f *vfs.File) func([]byte) (int, error) {
+	if f.IsTerminal() {
+		if err := t.terminalRead(); err != nil {
+			return func([]byte) (int, error) { return 0, err }
+		}
+	}
 	if s, ok := f.Impl().(*signalFD); ok {
 		read := func(b []byte) (int, error) { return s.read(t, b) }
 		if nonblocking(f) {

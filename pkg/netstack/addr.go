@@ -2,6 +2,7 @@ package netstack
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -16,6 +17,20 @@ type Addr struct {
 	IP     netip.AddrPort
 	Name   string
 	NLPid  uint32
+	// Node is the filesystem identity (st_dev, st_ino) of an AF_UNIX path
+	// name, which the kernel resolves: path sockets are found by the
+	// node, so renames, links and relative paths all reach them.
+	Node [2]uint64
+}
+
+// unixKey is where an AF_UNIX name lives in the stack's name table: a
+// path by its node, an abstract name per socket type (sockets of
+// different types may share one, as on Linux).
+func (a Addr) unixKey(stype int) string {
+	if a.Node != ([2]uint64{}) {
+		return fmt.Sprintf("node:%d:%d", a.Node[0], a.Node[1])
+	}
+	return fmt.Sprintf("%d:%s", stype, a.Name)
 }
 
 // Sizes of the sockaddr structures.

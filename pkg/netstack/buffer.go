@@ -17,10 +17,37 @@ type Creds struct {
 // message is one write (stream) or one datagram, with what rides along.
 type message struct {
 	data   []byte
+	chunk  *[]byte // the pooled chunk data lives in, recycled once read
 	from   Addr
 	rights []*vfs.File
 	creds  *Creds
 }
+
+// Message memory: payloads above smallMsg live in pooled chunks of
+// chunkSize bytes (the stack's pool), so bulk transfers do not allocate a
+// fresh large buffer per write; small ones are plain allocations.
+const (
+	chunkSize = 64 << 10
+	smallMsg  = 2048
+)
+
+func (b *buffer) fill(m *message, p []byte) {
+	if len(p) <= smallMsg || len(p) > chunkSize {
+		m.data = append([]byte(nil), p...)
+		return
+	}
+	m.chunk = b.reader.stack.getChunk()
+	m.data = append((*m.chunk)[:0], p...)
+}
+
+func (b *buffer) recycle(m *message) {
+	if m.chunk != nil {
+		b.reader.stack.putChunk(m.chunk)
+		m.chunk, m.data = nil, nil
+	}
+}
+
+func sameCreds(a, b *Creds) bool { return a == b || (a != nil && b != nil && *a == *b) }
 
 // buffer is one direction of a connection, or a datagram socket's
 // receive queue: bounded, so writers meet back-pressure (EAGAIN).
@@ -31,11 +58,13 @@ type buffer struct {
 	msgs    []message
 	bytes   int
 	limit   int
+	maxMsgs int  // datagrams queued at most (0: no limit)
 	wclosed bool // the writer is done: reads drain, then see end of file
 	rclosed bool // the reader is gone: writes fail with EPIPE
 	reset   bool // the peer reset the connection: the next read fails
 	writer  *Socket
 	blocked map[*Socket]struct{} // datagram senders that met a full buffer
+	sink    *hostSink            // a published connection's host socket (publish_direct.go)
 }
 
 func newBuffer(reader *Socket, limit int) *buffer {
@@ -46,6 +75,9 @@ func newBuffer(reader *Socket, limit int) *buffer {
 // takes any one message so that a message larger than the limit is not
 // stuck forever.
 func (b *buffer) roomLocked(n int) bool {
+	if b.maxMsgs > 0 && len(b.msgs) >= b.maxMsgs {
+		return false
+	}
 	return b.bytes == 0 || b.bytes+n <= b.limit
 }
 
@@ -62,13 +94,41 @@ func (b *buffer) writeStream(p []byte, m message) (int, error) {
 		b.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
+	direct := 0
+	if b.sink != nil && b.bytes == 0 && m.rights == nil {
+		if direct = b.sink.tryWrite(p); direct == len(p) {
+			b.mu.Unlock()
+			return direct, nil
+		}
+		p = p[direct:]
+	}
 	n := min(len(p), free)
-	m.data = append([]byte(nil), p[:n]...)
-	b.msgs = append(b.msgs, m)
+	rest := p[:n]
+	// Bytes without descriptors join the last message while its chunk
+	// has room: a stream has no boundaries to keep.
+	if k := len(b.msgs) - 1; k >= 0 && m.rights == nil {
+		t := &b.msgs[k]
+		if t.chunk != nil && t.rights == nil && sameCreds(t.creds, m.creds) {
+			c := min(cap(t.data)-len(t.data), len(rest))
+			t.data = append(t.data, rest[:c]...)
+			rest = rest[c:]
+		}
+	}
+	for len(rest) > 0 {
+		c := min(len(rest), chunkSize)
+		nm := message{rights: m.rights, creds: m.creds}
+		m.rights = nil
+		b.fill(&nm, rest[:c])
+		b.msgs = append(b.msgs, nm)
+		rest = rest[c:]
+	}
+	if m.rights != nil { // descriptors with no bytes
+		b.msgs = append(b.msgs, m)
+	}
 	b.bytes += n
 	b.mu.Unlock()
 	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
-	return n, nil
+	return direct + n, nil
 }
 
 // writeMessage appends p whole (datagram, seqpacket), or fails: EMSGSIZE
@@ -96,7 +156,7 @@ func (b *buffer) writeMessage(p []byte, m message, sender *Socket, drop bool) (i
 		b.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
-	m.data = append([]byte(nil), p...)
+	b.fill(&m, p)
 	b.msgs = append(b.msgs, m)
 	b.bytes += len(p)
 	b.mu.Unlock()
@@ -117,12 +177,13 @@ type readResult struct {
 // readStream copies bytes out across messages, stopping at one that
 // carries file descriptors once some bytes are taken, so descriptors
 // arrive with their own bytes. EAGAIN when empty and still open; eof when
-// empty and closed; ECONNRESET once after a reset.
+// empty and closed; ECONNRESET once after a reset, when the bytes that
+// came before it are read.
 func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 	b.mu.Lock()
-	if b.reset {
+	if b.reset && b.bytes == 0 {
+		// What arrived before the reset is still read first, as on Linux.
 		b.reset = false
-		b.dropLocked()
 		b.mu.Unlock()
 		return readResult{}, unix.ECONNRESET
 	}
@@ -160,6 +221,9 @@ func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 		off = 0
 	}
 	if !peek {
+		for j := 0; j < i; j++ {
+			b.recycle(&b.msgs[j])
+		}
 		b.msgs = b.msgs[i:]
 		if len(b.msgs) > 0 && off > 0 {
 			// Stopped inside a message: keep its rest.
@@ -183,6 +247,7 @@ func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 // fixupLocked drops consumed messages after a partial-message read.
 func (b *buffer) fixupLocked() {
 	for len(b.msgs) > 0 && len(b.msgs[0].data) == 0 && b.msgs[0].rights == nil {
+		b.recycle(&b.msgs[0])
 		b.msgs = b.msgs[1:]
 	}
 	if len(b.msgs) == 0 {
@@ -212,12 +277,14 @@ func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
 	r := readResult{n: copy(p, m.data), full: len(m.data), from: m.from, creds: m.creds, rights: m.rights}
 	var blocked map[*Socket]struct{}
 	if !peek {
+		size := len(m.data)
+		b.recycle(&m)
 		b.msgs[0] = message{}
 		b.msgs = b.msgs[1:]
 		if len(b.msgs) == 0 {
 			b.msgs = nil
 		}
-		b.bytes -= len(m.data)
+		b.bytes -= size
 		blocked, b.blocked = b.blocked, nil
 	} else {
 		r.rights = dupRights(r.rights)
@@ -240,7 +307,8 @@ func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
 func (b *buffer) state() (avail int, wclosed, rclosed, reset bool, full bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.bytes, b.wclosed, b.rclosed, b.reset, b.bytes >= b.limit
+	full = b.bytes >= b.limit || (b.maxMsgs > 0 && len(b.msgs) >= b.maxMsgs)
+	return b.bytes, b.wclosed, b.rclosed, b.reset, full
 }
 
 func (b *buffer) closeWrite() {
@@ -279,8 +347,9 @@ func (b *buffer) setReset() {
 }
 
 func (b *buffer) dropLocked() {
-	for _, m := range b.msgs {
-		releaseRights(m.rights)
+	for i := range b.msgs {
+		releaseRights(b.msgs[i].rights)
+		b.recycle(&b.msgs[i])
 	}
 	b.msgs = nil
 	b.bytes = 0

@@ -19,8 +19,10 @@
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
-// Lock order: Stack.mu -> Socket.mu -> buffer.mu. A socket never holds
-// its own mu while taking another socket's (connect and accept take them
-// one after the other), and nothing calls epoll.Queue.Notify with a
-// socket or buffer lock held.
+// Lock order: Stack.mu -> Socket.mu -> buffer.mu. Two sockets' locks
+// nest only as listener -> connecting socket (building the accepted end
+// of a connection); otherwise connect and accept take them one after the
+// other. Nothing calls epoll.Queue.Notify with a socket or buffer lock
+// held, because Queue callbacks (epoll) take their own locks and then
+// ask sockets for their readiness.
 package netstack

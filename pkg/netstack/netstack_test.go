@@ -358,3 +358,78 @@ func TestNetlinkShowsOnlyLo(t *testing.T) {
 		t.Fatalf("types %v", types)
 	}
 }
+
+// TestPublishCarriesResets: a guest reset reaches the host client as a
+// reset, and a host reset reaches the guest as ECONNRESET.
+func TestPublishCarriesResets(t *testing.T) {
+	st := NewStack()
+	l := newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+	l.Bind(v4("0.0.0.0", 7100))
+	l.Listen(5)
+	p, err := Publish(st, "127.0.0.1:0", 7100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	accept := func() *Socket {
+		for i := 0; i < 5000; i++ {
+			if g, err := l.Accept(); err == nil {
+				return g
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatal("no guest connection")
+		return nil
+	}
+	// Guest side resets (SO_LINGER 0).
+	hc, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := accept()
+	g.SetSockopt(unix.SOL_SOCKET, unix.SO_LINGER, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	g.Close()
+	hc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := hc.Read(make([]byte, 1)); !errors.Is(err, unix.ECONNRESET) {
+		t.Fatalf("host read after guest reset: %v", err)
+	}
+	hc.Close()
+	// Host side resets.
+	hc, err = net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = accept()
+	hc.(*net.TCPConn).SetLinger(0)
+	hc.Close()
+	gc := &Conn{s: g}
+	if _, err := gc.Read(make([]byte, 1)); !errors.Is(err, unix.ECONNRESET) {
+		t.Fatalf("guest read after host reset: %v", err)
+	}
+}
+
+func TestReusePortTakesTurns(t *testing.T) {
+	st := NewStack()
+	var ls [2]*Socket
+	for i := range ls {
+		ls[i] = newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+		ls[i].SetSockopt(unix.SOL_SOCKET, unix.SO_REUSEPORT, []byte{1, 0, 0, 0})
+		if err := ls[i].Bind(v4("127.0.0.1", 7400)); err != nil {
+			t.Fatalf("bind %d: %v", i, err)
+		}
+		ls[i].Listen(16)
+	}
+	for i := 0; i < 4; i++ {
+		c := newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+		if err := c.Connect(v4("127.0.0.1", 7400), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range ls {
+		for j := 0; j < 2; j++ {
+			if _, err := l.Accept(); err != nil {
+				t.Fatalf("listener %d got fewer than 2 of 4 connections", i)
+			}
+		}
+	}
+}

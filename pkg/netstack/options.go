@@ -152,10 +152,20 @@ func (s *Socket) levelOK(level int) bool {
 	return false
 }
 
+// badLevel is the error for a level the socket does not have: TCP
+// sockets answer EOPNOTSUPP (their IP layer's answer), others
+// ENOPROTOOPT, as Linux does.
+func (s *Socket) badLevel() error {
+	if s.isInet() && s.stype == unix.SOCK_STREAM {
+		return unix.EOPNOTSUPP
+	}
+	return unix.ENOPROTOOPT
+}
+
 // SetSockopt implements setsockopt(2).
 func (s *Socket) SetSockopt(level, name int, b []byte) error {
 	if !s.levelOK(level) {
-		return unix.ENOPROTOOPT
+		return s.badLevel()
 	}
 	key := [2]int{level, name}
 	s.mu.Lock()
@@ -244,7 +254,7 @@ func (s *Socket) SetSockopt(level, name int, b []byte) error {
 // the caller's length.
 func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 	if !s.levelOK(level) {
-		return nil, unix.ENOPROTOOPT
+		return nil, s.badLevel()
 	}
 	key := [2]int{level, name}
 	s.mu.Lock()
@@ -313,6 +323,14 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 		v = o.keepIntvl
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_KEEPCNT}:
 		v = o.keepCnt
+	case [2]int{unix.IPPROTO_TCP, unix.TCP_MAXSEG}:
+		v = 536 // TCP_MSS_DEFAULT until connected
+		if s.state == stateConnected {
+			v = defaultMSS
+		}
+		if x, ok := o.other[key]; ok {
+			v = x
+		}
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_INFO}:
 		// struct tcp_info: only tcpi_state (first byte) is meaningful here.
 		b := make([]byte, 104)

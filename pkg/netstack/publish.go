@@ -188,6 +188,8 @@ func (p *Publisher) join(hc *net.TCPConn) {
 		hc.Close()
 		return
 	}
+	sink := newHostSink(hc)
+	gc.s.rx.setSink(sink)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	var resetMu sync.Mutex
@@ -218,24 +220,17 @@ func (p *Publisher) join(hc *net.TCPConn) {
 	}()
 	go func() { // guest -> host
 		defer wg.Done()
-		buf := make([]byte, 64<<10)
-		for {
-			n, rerr := gc.Read(buf)
-			if n > 0 {
-				if _, werr := hc.Write(buf[:n]); werr != nil {
-					gc.Abort()
-					return
-				}
-			}
-			if rerr != nil {
-				if rerr == io.EOF {
-					hc.CloseWrite()
-				} else {
-					hc.SetLinger(0)
-					hc.Close()
-				}
-				return
-			}
+		err := gc.copyToHost(sink, hc, make([]byte, 64<<10))
+		var hw hostWriteError
+		switch {
+		case errors.As(err, &hw):
+			gc.Abort()
+		case err == io.EOF:
+			hc.CloseWrite()
+		default:
+			sink.close()
+			hc.SetLinger(0)
+			hc.Close()
 		}
 	}()
 	wg.Wait()
@@ -245,5 +240,6 @@ func (p *Publisher) join(hc *net.TCPConn) {
 	if !r {
 		gc.Close()
 	}
+	sink.close()
 	hc.Close()
 }

@@ -28,6 +28,9 @@ type Stack struct {
 	nextEph   uint16
 	nextAuto  uint32
 	nextIno   uint64
+	turn      uint64 // SO_REUSEPORT rotation
+
+	chunks sync.Pool // *[]byte of chunkSize: message memory (buffer.go)
 }
 
 // NewStack returns an empty network.
@@ -38,6 +41,16 @@ func NewStack() *Stack {
 		nextEph:   ephemeralFirst,
 	}
 }
+
+func (st *Stack) getChunk() *[]byte {
+	if c, ok := st.chunks.Get().(*[]byte); ok {
+		return c
+	}
+	c := make([]byte, 0, chunkSize)
+	return &c
+}
+
+func (st *Stack) putChunk(c *[]byte) { st.chunks.Put(c) }
 
 // newIno numbers a socket for fstat and /proc/PID/fd ("socket:[N]").
 func (st *Stack) newIno() uint64 {
@@ -175,22 +188,41 @@ func (st *Stack) unbindInet(s *Socket, stream bool, port uint16) {
 }
 
 // lookupInet finds the socket that receives traffic for dst: a listener
-// (streams) or a bound socket (datagrams) covering dst's address.
+// (streams) or a bound socket (datagrams) covering dst's address, a
+// specific address before a wildcard. Several SO_REUSEPORT sockets on
+// the same address take turns.
 func (st *Stack) lookupInet(stream bool, dst netip.AddrPort) *Socket {
 	st.mu.Lock()
 	l := append([]*Socket(nil), st.ports[portKey{stream, dst.Port()}]...)
 	st.mu.Unlock()
-	var best *Socket
+	var specific, wild []*Socket
 	for _, o := range l {
 		o.mu.Lock()
 		ok := o.coverageLocked().contains(dst.Addr()) && (!stream || o.state == stateListening)
-		specific := ok && !o.local.IP.Addr().Unmap().IsUnspecified()
+		spec := !o.local.IP.Addr().Unmap().IsUnspecified()
 		o.mu.Unlock()
-		if ok && (best == nil || specific) {
-			best = o
+		switch {
+		case ok && spec:
+			specific = append(specific, o)
+		case ok:
+			wild = append(wild, o)
 		}
 	}
-	return best
+	c := specific
+	if len(c) == 0 {
+		c = wild
+	}
+	switch len(c) {
+	case 0:
+		return nil
+	case 1:
+		return c[0]
+	}
+	st.mu.Lock()
+	st.turn++
+	n := st.turn
+	st.mu.Unlock()
+	return c[n%uint64(len(c))]
 }
 
 // PortListening reports whether some guest socket listens on port (for
@@ -200,39 +232,46 @@ func (st *Stack) PortListening(port uint16) bool {
 		st.lookupInet(true, netip.AddrPortFrom(netip.IPv6Loopback(), port)) != nil
 }
 
-// bindUnix names s; an empty name autobinds an abstract name.
-func (st *Stack) bindUnix(s *Socket, name string) (string, error) {
+// bindUnix names s; an empty name autobinds an abstract name. It returns
+// the address the socket now has.
+func (st *Stack) bindUnix(s *Socket, a Addr) (Addr, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if name == "" {
+	if a.Name == "" {
 		for {
 			st.nextAuto++
 			n := "\x00" + hex5(st.nextAuto)
-			if st.unixNames[n] == nil {
-				name = n
+			if st.unixNames[Addr{Name: n}.unixKey(s.stype)] == nil {
+				a = Addr{Family: unix.AF_UNIX, Name: n}
 				break
 			}
 		}
 	}
-	if st.unixNames[name] != nil {
-		return "", unix.EADDRINUSE
+	k := a.unixKey(s.stype)
+	if a.Node == ([2]uint64{}) && st.unixNames[k] != nil {
+		return Addr{}, unix.EADDRINUSE
 	}
-	st.unixNames[name] = s
-	return name, nil
+	// A path's node was just created by the kernel: whatever held the
+	// same node before (an unlinked file's reused inode) is gone.
+	st.unixNames[k] = s
+	return a, nil
 }
 
-func (st *Stack) unbindUnix(s *Socket, name string) {
+func (st *Stack) unbindUnix(s *Socket, a Addr) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.unixNames[name] == s {
-		delete(st.unixNames, name)
+	k := a.unixKey(s.stype)
+	if st.unixNames[k] == s {
+		delete(st.unixNames, k)
 	}
 }
 
-func (st *Stack) lookupUnix(name string) *Socket {
+// lookupUnix finds the socket named a, for a socket of type stype (an
+// abstract name of another type is not found).
+func (st *Stack) lookupUnix(a Addr, stype int) *Socket {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.unixNames[name]
+	return st.unixNames[a.unixKey(stype)]
 }
 
 // hex5 is Linux's autobind name: five hex digits.

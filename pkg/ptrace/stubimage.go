@@ -28,13 +28,14 @@ const (
 	// The clone site: the new host thread of an application thread is
 	// created by an injected clone here. Both threads return at
 	// cloneAfterSys; the parent (rax != 0) traps at the int3, and the
-	// child (rax == 0) spins at cloneSpin, untraced, until the OS thread
-	// that will drive it attaches (see thread.go).
+	// child (rax == 0) spins, untraced, until the OS thread that will
+	// drive it attaches (see thread.go). Should no one ever attach, the
+	// child exits after 2^28 pause instructions (seconds) instead of
+	// spinning for ever.
 	cloneCodeOffset = 0x120
 	cloneSyscall    = stubBase + cloneCodeOffset
 	cloneAfterSys   = cloneSyscall + 2
 	cloneTrapNext   = cloneSyscall + 8
-	cloneSpin       = cloneTrapNext
 
 	// The entry point is never executed while traced (the first stop is
 	// right after execve); if the stub somehow ran untraced it would exit.
@@ -95,10 +96,15 @@ func stubImage() []byte {
 	copy(img[cloneCodeOffset:], []byte{
 		0x0f, 0x05, // syscall
 		0x48, 0x85, 0xc0, // test %rax, %rax
-		0x74, 0x01, // je spin
-		0xcc,       // int3 (the parent)
+		0x74, 0x01, // je child
+		0xcc,                         // int3 (the parent)
+		0xb9, 0x00, 0x00, 0x00, 0x10, // child: mov $1<<28, %ecx
 		0xf3, 0x90, // spin: pause
-		0xeb, 0xfc, // jmp spin
+		0xff, 0xc9, // dec %ecx
+		0x75, 0xfa, // jnz spin
+		0xb8, 0x3c, 0x00, 0x00, 0x00, // mov $60 (exit), %eax
+		0x31, 0xff, // xor %edi, %edi
+		0xeb, 0xe4, // jmp to the syscall above
 	})
 	copy(img[stubEntryOffset:], []byte{
 		0xb8, 0xe7, 0x00, 0x00, 0x00, // mov $231 (exit_group), %eax

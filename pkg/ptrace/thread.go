@@ -13,8 +13,9 @@ import (
 //  1. The tracer of an existing stub thread (the cloning task's goroutine)
 //     injects clone(CLONE_VM|CLONE_THREAD|...) at the stub's clone site.
 //     Without CLONE_PTRACE the child is not traced by anyone; it returns
-//     from clone with rax == 0 and spins at cloneSpin, touching no memory
-//     and making no syscall, while the parent traps back to its tracer.
+//     from clone with rax == 0 and spins at the clone site, touching no
+//     memory, while the parent traps back to its tracer. (Should no one
+//     ever claim it, it exits after a few seconds of spinning.)
 //  2. The goroutine of the new task, locked to its own OS thread, calls
 //     Start: PTRACE_ATTACH (which queues a SIGSTOP for the thread), wait
 //     for that stop, set the options. The SIGSTOP is discarded when the

@@ -229,3 +229,34 @@ func TestCrossArch(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitAcrossThreads: strace -f prefixes thread ids; a connection
+// accepted on one thread and read on another still starts a command
+// phase, and a file that reuses a closed client fd does not.
+func TestSplitAcrossThreads(t *testing.T) {
+	tr, err := Parse([]byte(`10 epoll_wait(3, [{events=EPOLLIN, data={u32=5, u64=5}}], 128, -1) = 1
+10 accept4(5, NULL, NULL, SOCK_CLOEXEC) = 7
+11 read(7, "PING\r\n", 16384) = 6
+11 write(7, "+PONG\r\n", 7) = 7
+11 close(7) = 0
+10 openat(AT_FDCWD, "/proc/self/stat", O_RDONLY) = 7
+10 read(7, "1 (x) R", 4095) = 7
+10 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=1, si_uid=0} ---
+10 exit_group(0) = ?
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range Split(tr, nil) {
+		var n []string
+		for _, e := range p.Calls {
+			n = append(n, e.Name)
+		}
+		got = append(got, p.Name+"="+strings.Join(n, ","))
+	}
+	want := "idle=epoll_wait connect=accept command:PING=read,write,close,open,read shutdown=exit_group"
+	if strings.Join(got, " ") != want {
+		t.Errorf("phases %v\nwant %s", got, want)
+	}
+}

@@ -55,8 +55,11 @@ func Split(t *Trace, session []string) []Phase {
 			break
 		}
 	}
-	accepted := map[[2]int]bool{} // pid, fd
-	next := 0                     // into session
+	// accepted are the fds accept returned and close has not closed.
+	// They are keyed by fd alone: strace -f prefixes thread ids, and
+	// a server may accept on one thread and read on another.
+	accepted := map[int]bool{}
+	next := 0 // into session
 	command := func(name string) {
 		if name == "SHUTDOWN" {
 			state = PhaseShutdown
@@ -84,13 +87,12 @@ func Split(t *Trace, session []string) []Phase {
 			continue
 		}
 		if state != PhaseShutdown {
-			key := [2]int{e.PID, e.FD}
 			switch {
 			case e.Name == "accept" && e.HasRet && e.Errno == "" && e.Ret >= 0:
-				accepted[[2]int{e.PID, int(e.Ret)}] = true
+				accepted[int(e.Ret)] = true
 				state = PhaseConnect
 				enter(PhaseConnect)
-			case !prompts && readsBytes[e.Name] && accepted[key] && e.HasRet && e.Errno == "" && e.Ret > 0:
+			case !prompts && readsBytes[e.Name] && e.FD >= 0 && accepted[e.FD] && e.HasRet && e.Errno == "" && e.Ret > 0:
 				name := "?"
 				switch {
 				case e.Data != nil:
@@ -104,7 +106,7 @@ func Split(t *Trace, session []string) []Phase {
 				state = PhaseIdle
 				enter(PhaseIdle)
 			case e.Name == "close" && e.FD >= 0:
-				delete(accepted, key)
+				delete(accepted, e.FD)
 			}
 		}
 		phases[cur].Calls = append(phases[cur].Calls, e)

@@ -33,7 +33,10 @@
 // when the other side has already let go, just restores write access).
 // Writes by the sentry (CopyOut) break the sharing of the range first, so
 // nothing is ever written through to a page another address space sees.
-// Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Pieces may be finer than Linux's VMAs (a
+// Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Sharing
+// pays only for large processes: when the private writable data is small
+// (2 MiB, a shell), Fork copies it outright and spares both sides the
+// write faults; read-only memory (program text) is always shared. Pieces may be finer than Linux's VMAs (a
 // heap grown twice whose file ranges are not contiguous is two pieces);
 // Maps merges them back the way Linux would show them in /proc/PID/maps.
 //
@@ -83,7 +86,6 @@
 //   - CopyIn needs PROT_READ and CopyOut PROT_WRITE, although x86 page
 //     tables make write-only and exec-only pages readable.
 //   - MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags.
-//   - Fork ignores MADV_DONTFORK and MADV_WIPEONFORK.
 //   - A copy-on-write break copies at most 64 KiB per fault and splits the
 //     piece; a process rewriting a large heap after fork ends up with many
 //     pieces (and host mappings) until it exits.

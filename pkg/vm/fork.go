@@ -22,8 +22,8 @@ import (
 // The child's pieces are not mirrored yet: as belongs to the child, whose
 // own task goroutine calls MirrorAll before running it.
 //
-// MADV_DONTFORK and MADV_WIPEONFORK are not honoured: the child gets every
-// mapping.
+// Pieces marked MADV_DONTFORK are left out of the child; those marked
+// MADV_WIPEONFORK come to it as fresh zeroes.
 func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	c := NewMM(m.mf, as)
 	m.mu.Lock()
@@ -34,20 +34,55 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		}
 	}
 	c.vmas = make(vmaSet, 0, len(m.vmas))
+	// A small process (a shell) has its writable memory copied outright:
+	// copying its few resident pages costs less than the write faults
+	// that sharing them would take on both sides. A large one (redis
+	// with its dataset) is shared copy-on-write. Memory that is not
+	// writable (program text) is always shared: it takes no faults.
+	limit := m.mf.forkCopyLimit
+	eager := m.privateData(limit) <= limit
 	var protect []platform.Range
 	for i := range m.vmas {
 		v := &m.vmas[i]
-		incRef(v.file)
-		if v.backed() {
-			m.mf.share(v.memOff, v.length())
-			if !v.shared {
-				if !v.cow && v.prot&unix.PROT_WRITE != 0 {
-					protect = append(protect, platform.Range{Start: v.start, End: v.end})
-				}
-				v.cow = true
-			}
+		if v.dontFork {
+			continue
 		}
-		c.vmas = append(c.vmas, *v)
+		incRef(v.file)
+		nv := *v
+		switch {
+		case v.wipeOnFork:
+			// Private anonymous memory the child gets as zeroes (a
+			// reservation stays one).
+			nv.cow = false
+			if v.backed() {
+				off, err := m.mf.Allocate(v.length())
+				if err != nil {
+					decRef(v.file)
+					c.releaseLocked()
+					return nil, err
+				}
+				nv.memOff = off
+			}
+		case !v.backed():
+		case v.shared:
+			m.mf.share(v.memOff, v.length())
+		case eager && v.prot&unix.PROT_WRITE != 0:
+			off, err := m.mf.Allocate(v.length())
+			if err != nil {
+				decRef(v.file)
+				c.releaseLocked()
+				return nil, err
+			}
+			m.mf.copyRange(off, v.memOff, v.length())
+			nv.memOff, nv.cow = off, false
+		default:
+			m.mf.share(v.memOff, v.length())
+			if !v.cow && v.prot&unix.PROT_WRITE != 0 {
+				protect = append(protect, platform.Range{Start: v.start, End: v.end})
+			}
+			v.cow, nv.cow = true, true
+		}
+		c.vmas = append(c.vmas, nv)
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
 	// Pieces that now agree on cow may merge; the mirror is unchanged
@@ -63,6 +98,26 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		}
 	}
 	return c, nil
+}
+
+// defaultForkCopyLimit is the most private writable resident memory
+// Fork copies at once instead of sharing copy-on-write.
+const defaultForkCopyLimit = 2 << 20
+
+// privateData is the resident bytes of m's private writable memory,
+// counted up to a little past limit. The caller holds m.mu.
+func (m *MM) privateData(limit int64) int64 {
+	var total int64
+	for i := range m.vmas {
+		v := &m.vmas[i]
+		if v.backed() && !v.shared && v.prot&unix.PROT_WRITE != 0 {
+			total += m.mf.dataBytes(v.memOff, v.length(), limit-total)
+			if total > limit {
+				break
+			}
+		}
+	}
+	return total
 }
 
 // MirrorAll tells the platform about every piece of m: a forked child

@@ -14,6 +14,7 @@ import (
 // memory came back.
 func forkTest(t *testing.T, m *MM) (*MM, *fakeAS) {
 	t.Helper()
+	m.mf.forkCopyLimit = 0 // these tests are about sharing
 	f := newFakeAS(t)
 	c, err := m.Fork(f)
 	if err != nil {
@@ -348,5 +349,98 @@ func TestRefSet(t *testing.T) {
 				t.Fatalf("step %d: page %d exclusive=%v, model %d", step, p, !(model[p] == 1), model[p])
 			}
 		}
+	}
+}
+
+// TestForkSmallCopiesEagerly: an address space with little private data
+// (a shell) is copied at fork instead of shared, so neither side takes
+// write faults afterwards; read-only memory is still shared.
+func TestForkSmallCopiesEagerly(t *testing.T) {
+	m, pf := newTestMM(t)
+	priv := mustMmap(t, m, anon(A, 4*P, RW))
+	text := mustMmap(t, m, MmapOpts{Addr: A + 8*P, Length: 2 * P, Prot: RX, Flags: unix.MAP_PRIVATE | unix.MAP_FIXED,
+		File: &memFile{bytes.Repeat([]byte("t"), 2*P)}})
+	want := fill(t, m, priv, 4*P, 1)
+	cf := newFakeAS(t)
+	c, err := m.Fork(cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MirrorAll(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		checkMirror(t, c, cf)
+		c.Release()
+	}()
+	if pg := pf.pages[priv]; !pg.perms.Write {
+		t.Errorf("small fork write-protected the parent: %+v", pg)
+	}
+	if pg := cf.pages[priv]; !pg.perms.Write || pg.memOff == pf.pages[priv].memOff {
+		t.Errorf("child's private page %+v, parent's %+v: want its own writable copy", pg, pf.pages[priv])
+	}
+	if cf.pages[text].memOff != pf.pages[text].memOff {
+		t.Error("read-only file memory was copied, not shared")
+	}
+	fill(t, c, priv, P, 9)
+	if got := read(t, m, priv, 4*P); !bytes.Equal(got, want) {
+		t.Error("the child's write reached the parent")
+	}
+	if got := read(t, c, priv+P, 3*P); !bytes.Equal(got, want[P:]) {
+		t.Error("the child's copy differs")
+	}
+	checkMirror(t, m, pf)
+}
+
+// TestForkAdvice: MADV_DONTFORK leaves a mapping out of the child,
+// MADV_WIPEONFORK gives it zeroes (private anonymous memory only), and
+// DOFORK/KEEPONFORK undo them; the parent keeps its bytes.
+func TestForkAdvice(t *testing.T) {
+	for _, limit := range []int64{0, defaultForkCopyLimit} {
+		m, _ := newTestMM(t)
+		base := mustMmap(t, m, anon(A, 8*P, RW))
+		want := fill(t, m, base, 8*P, 3)
+		shared := mustMmap(t, m, MmapOpts{Addr: A + 16*P, Length: P, Prot: RW, Flags: SAF})
+		for _, c := range []struct {
+			off, n uint64
+			advice int
+		}{
+			{0, 2 * P, unix.MADV_DONTFORK},
+			{2 * P, 2 * P, unix.MADV_WIPEONFORK},
+			{4 * P, 2 * P, unix.MADV_DONTFORK},
+			{4 * P, 2 * P, unix.MADV_DOFORK},
+			{6 * P, P, unix.MADV_WIPEONFORK},
+			{6 * P, P, unix.MADV_KEEPONFORK},
+		} {
+			if err := m.Madvise(base+c.off, c.n, c.advice); err != nil {
+				t.Fatalf("madvise(%#x, %#x, %d): %v", base+c.off, c.n, c.advice, err)
+			}
+		}
+		if err := m.Madvise(shared, P, unix.MADV_WIPEONFORK); err != unix.EINVAL {
+			t.Errorf("MADV_WIPEONFORK on shared memory: %v, want EINVAL", err)
+		}
+		f := newFakeAS(t)
+		m.mf.forkCopyLimit = limit
+		c, err := m.Fork(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.MirrorAll(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Lookup(base); ok {
+			t.Errorf("limit %d: MADV_DONTFORK memory is in the child", limit)
+		}
+		if got := read(t, c, base+2*P, 2*P); !bytes.Equal(got, make([]byte, 2*P)) {
+			t.Errorf("limit %d: MADV_WIPEONFORK memory is not zero in the child", limit)
+		}
+		if got := read(t, c, base+4*P, 4*P); !bytes.Equal(got, want[4*P:]) {
+			t.Errorf("limit %d: the rest of the child's memory differs", limit)
+		}
+		if got := read(t, m, base, 8*P); !bytes.Equal(got, want) {
+			t.Errorf("limit %d: the parent's memory changed", limit)
+		}
+		checkMirror(t, c, f)
+		c.Release()
 	}
 }

@@ -36,6 +36,8 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch advice {
+	case unix.MADV_DONTFORK, unix.MADV_DOFORK, unix.MADV_WIPEONFORK, unix.MADV_KEEPONFORK:
+		return m.setForkAdvice(addr, end, advice)
 	case unix.MADV_DONTNEED, unix.MADV_DONTNEED_LOCKED:
 		// The pages are about to be dropped: memory shared with a
 		// forked address space is replaced by fresh memory, not
@@ -55,6 +57,38 @@ func (m *MM) Madvise(addr, length uint64, advice int) error {
 			return err
 		}
 	}
+	if !m.vmas.covered(addr, end) {
+		return unix.ENOMEM
+	}
+	return nil
+}
+
+// setForkAdvice records what a fork does with the pieces of [addr, end).
+// MADV_WIPEONFORK applies to private anonymous memory only (EINVAL).
+// ENOMEM if part of the range is unmapped, after marking the mapped part.
+func (m *MM) setForkAdvice(addr, end uint64, advice int) error {
+	if advice == unix.MADV_WIPEONFORK {
+		for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
+			if v := &m.vmas[i]; v.shared || v.file != nil {
+				return unix.EINVAL
+			}
+		}
+	}
+	i, j := m.vmas.isolate(addr, end)
+	for k := i; k < j; k++ {
+		v := &m.vmas[k]
+		switch advice {
+		case unix.MADV_DONTFORK:
+			v.dontFork = true
+		case unix.MADV_DOFORK:
+			v.dontFork = false
+		case unix.MADV_WIPEONFORK:
+			v.wipeOnFork = true
+		case unix.MADV_KEEPONFORK:
+			v.wipeOnFork = false
+		}
+	}
+	m.vmas.mergeAround(addr, end)
 	if !m.vmas.covered(addr, end) {
 		return unix.ENOMEM
 	}

@@ -26,6 +26,11 @@ type MemoryFile struct {
 	mu    sync.Mutex
 	alloc allocator
 	refs  refSet // pages held by more than one piece (fork)
+
+	// forkCopyLimit: Fork copies an address space with at most this
+	// much private writable data instead of sharing it copy-on-write
+	// (tests lower it to exercise sharing).
+	forkCopyLimit int64
 }
 
 // NewMemoryFile creates the memory file: a sparse memfd as large as the
@@ -46,7 +51,7 @@ func NewMemoryFile() (*MemoryFile, error) {
 			lastErr = fmt.Errorf("vm: mmap memory file of %#x bytes: %w", size, err)
 			continue
 		}
-		return &MemoryFile{fd: fd, data: data, alloc: allocator{size: size}}, nil
+		return &MemoryFile{fd: fd, data: data, alloc: allocator{size: size}, forkCopyLimit: defaultForkCopyLimit}, nil
 	}
 	unix.Close(fd)
 	return nil, lastErr
@@ -123,6 +128,26 @@ func (f *MemoryFile) exclusive(off int64, n uint64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.refs.exclusive(off, off+int64(n))
+}
+
+// dataBytes counts the bytes of [off, off+n) that hold data (are not
+// holes), stopping early once the count passes limit.
+func (f *MemoryFile) dataBytes(off int64, n uint64, limit int64) int64 {
+	end := off + int64(n)
+	var total int64
+	for off < end && total <= limit {
+		data, err := unix.Seek(f.fd, off, unix.SEEK_DATA)
+		if err != nil || data >= end {
+			break
+		}
+		hole, err := unix.Seek(f.fd, data, unix.SEEK_HOLE)
+		if err != nil || hole > end {
+			hole = end
+		}
+		total += hole - data
+		off = hole
+	}
+	return total
 }
 
 // copyRange copies n bytes from file offset src to dst, skipping the

@@ -49,6 +49,9 @@ type vma struct {
 	// it without write permission; the first write faults (HandleFault)
 	// or, from the sentry, breaks the sharing first (CopyOut).
 	cow bool
+	// dontFork (MADV_DONTFORK): a forked child does not get the piece;
+	// wipeOnFork (MADV_WIPEONFORK): it gets zeroes instead of the bytes.
+	dontFork, wipeOnFork bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
@@ -69,7 +72,8 @@ func (v *vma) perms() platform.Perms {
 // were adjacent: same protection, sharing, name and file, and for a file,
 // a's file range continuing into b's.
 func sameKind(a, b *vma) bool {
-	if a.prot != b.prot || a.shared != b.shared || a.name != b.name || !sameFile(a.file, b.file) {
+	if a.prot != b.prot || a.shared != b.shared || a.name != b.name || !sameFile(a.file, b.file) ||
+		a.dontFork != b.dontFork || a.wipeOnFork != b.wipeOnFork {
 		return false
 	}
 	return a.file == nil || a.fileOff+int64(a.length()) == b.fileOff

@@ -22,6 +22,9 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -64,6 +67,33 @@ static void test_pipe(void) {
 	OK();
 }
 
+static void test_splice(void) {
+	TEST("splice-tee-vmsplice");
+	int p[2], q[2], sv[2];
+	CHECK(pipe(p) == 0 && pipe(q) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	struct iovec iov[2] = {{"hello ", 6}, {"splice", 6}};
+	CHECK(vmsplice(p[1], iov, 2, 0) == 12);
+	CHECK(tee(p[0], q[1], 100, 0) == 12);
+	CHECK(tee(p[0], p[1], 100, 0) == -1 && errno == EINVAL);
+	CHECK(splice(p[0], NULL, sv[0], NULL, 100, 0) == 12);
+	char buf[32];
+	CHECK(read(sv[1], buf, sizeof buf) == 12 && memcmp(buf, "hello splice", 12) == 0);
+	CHECK(read(q[0], buf, sizeof buf) == 12 && memcmp(buf, "hello splice", 12) == 0);
+	CHECK(write(sv[1], "back", 4) == 4);
+	CHECK(splice(sv[0], NULL, q[1], NULL, 100, 0) == 4);
+	loff_t off = 1;
+	int fd = open("/etc/hostname", O_RDONLY);
+	if (fd >= 0) {
+		CHECK(splice(fd, &off, q[1], NULL, 2, 0) == 2 && off == 3);
+		close(fd);
+		CHECK(read(q[0], buf, sizeof buf) == 6);
+	}
+	CHECK(splice(sv[0], NULL, sv[1], NULL, 1, 0) == -1 && errno == EINVAL);
+	CHECK(splice(p[0], NULL, q[1], NULL, 1, SPLICE_F_NONBLOCK) == -1 && errno == EAGAIN);
+	close(p[0]); close(p[1]); close(q[0]); close(q[1]); close(sv[0]); close(sv[1]);
+	OK();
+}
+
 static void test_eventfd_epoll(void) {
 	TEST("eventfd-epoll");
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_SEMAPHORE);
@@ -103,7 +133,7 @@ static void test_timerfd(void) {
 	uint64_t n;
 	CHECK(read(tfd, &n, 8) == -1 && errno == EAGAIN);
 	CHECK(epoll_wait(ep, out, 2, 2000) == 1 && out[0].data.fd == tfd);
-	usleep(30 * 1000);
+	usleep(100 * 1000); // ~10 more periods; at least one must have counted
 	CHECK(read(tfd, &n, 8) == 8 && n >= 2);
 	struct itimerspec off = {0};
 	CHECK(timerfd_settime(tfd, 0, &off, NULL) == 0);
@@ -231,6 +261,36 @@ static void test_tcp(void) {
 	close(s);
 	OK();
 
+	TEST("so-rcvtimeo-epoll-pwait2");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&a, sizeof a) == 0);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	struct timeval tv = {0, 50 * 1000};
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(read(c, buf, sizeof buf) == -1 && errno == EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 40 && ms < 2000);
+	int ep2 = epoll_create1(0);
+	struct epoll_event e2 = {.events = EPOLLIN, .data.fd = c};
+	CHECK(epoll_ctl(ep2, EPOLL_CTL_ADD, c, &e2) == 0);
+	struct timespec pt = {0, 20 * 1000 * 1000};
+	CHECK(syscall(441 /* epoll_pwait2 */, ep2, out, 4, &pt, NULL, 8) == 0);
+	CHECK(write(s, "z", 1) == 1);
+	CHECK(syscall(441, ep2, out, 4, &pt, NULL, 8) == 1);
+	close(ep2);
+	// SO_LINGER {1, 0}: close resets the peer.
+	struct linger lg = {1, 0};
+	CHECK(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+	close(s);
+	CHECK(read(c, buf, sizeof buf) == 1);
+	CHECK(read(c, buf, sizeof buf) == -1 && errno == ECONNRESET);
+	close(c);
+	OK();
+
 	TEST("tcp-refused-unreachable");
 	close(l);
 	c = socket(AF_INET, SOCK_STREAM, 0);
@@ -331,6 +391,7 @@ static void test_unix(void) {
 	OK();
 
 	TEST("unix-abstract-stream");
+	int x;
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un ua = {.sun_family = AF_UNIX};
 	memcpy(ua.sun_path, "\0sentry-test", 12);
@@ -348,7 +409,7 @@ static void test_unix(void) {
 	OK();
 
 	TEST("unix-dgram-path");
-	char path[64];
+	char path[128];
 	snprintf(path, sizeof path, "/tmp/sentry-selftest-%d.sock", getpid());
 	unlink(path);
 	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -363,6 +424,48 @@ static void test_unix(void) {
 	close(e);
 	close(d);
 	unlink(path);
+	OK();
+
+	TEST("unix-path-node");
+	char dir[64], rel[80];
+	snprintf(dir, sizeof dir, "/tmp/sentry-selftest-dir-%d", getpid());
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/srv.sock", dir);
+	unlink(path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(pa.sun_path, path);
+	CHECK(bind(l, (void *)&pa, sizeof pa) == 0 && listen(l, 4) == 0);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+	CHECK(open(path, O_RDONLY) == -1 && errno == ENXIO);
+	x = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(x, (void *)&pa, sizeof pa) == -1 && errno == EADDRINUSE);
+	close(x);
+	// A relative name from another directory reaches the same socket.
+	char old[256];
+	CHECK(getcwd(old, sizeof old) != NULL && chdir(dir) == 0);
+	struct sockaddr_un ra = {.sun_family = AF_UNIX};
+	snprintf(rel, sizeof rel, "srv.sock");
+	strcpy(ra.sun_path, rel);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&ra, sizeof ra) == 0);
+	CHECK(chdir(old) == 0);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	struct sockaddr_un got;
+	socklen_t gl = sizeof got;
+	CHECK(getsockname(l, (void *)&got, &gl) == 0 && strcmp(got.sun_path, path) == 0);
+	close(c);
+	close(s);
+	close(l);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(connect(c, (void *)&pa, sizeof pa) == -1 && errno == ECONNREFUSED); // node left, nobody listens
+	unlink(path);
+	CHECK(connect(c, (void *)&pa, sizeof pa) == -1 && errno == ENOENT);
+	strcpy(ra.sun_path, "/etc/hostname");
+	CHECK(connect(c, (void *)&ra, sizeof ra) == -1 && errno == ECONNREFUSED);
+	close(c);
+	rmdir(dir);
 	OK();
 
 	TEST("unix-seqpacket");
@@ -552,6 +655,7 @@ int main(void) {
 	native = getenv("SELFTEST_NATIVE") != NULL;
 	test_pipe();
 	test_eventfd_epoll();
+	test_splice();
 	test_timerfd();
 	test_tcp();
 	test_dualstack();

@@ -4,6 +4,10 @@
 // (as PID 1), except the init-only check.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
 static int failures;
 static char *self;
 
@@ -155,6 +160,26 @@ static void orphans(void) {
 	int st = waitst(c, 0);
 	st = waitst(-1, 0);
 	CHECK("orphan-to-subreaper", WIFEXITED(st) && WEXITSTATUS(st) == 42, "status %#x", st);
+
+	// PR_SET_PDEATHSIG: the grandchild asks for SIGTERM when its parent
+	// dies, tells the parent it did, and waits.
+	c = fork();
+	if (c == 0) {
+		int pfd[2];
+		pipe(pfd);
+		pid_t g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			write(pfd[1], "x", 1);
+			for (;;) pause();
+		}
+		char b;
+		read(pfd[0], &b, 1);
+		_exit(0);
+	}
+	waitst(c, 0);
+	st = waitst(-1, 0);
+	CHECK("pdeathsig", WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 
 	if (getpid() != 1) return;
@@ -215,6 +240,25 @@ static int after_exec(int keep, int gone) {
 	return bad;
 }
 
+static void *exec_from_thread(void *arg) {
+	execl(self, self, "tid-check", (char *)NULL);
+	return NULL;
+}
+
+static void thread_exec(void) {
+	// A thread other than the leader execs: the other threads end and
+	// the program continues as the process's only thread, with the PID
+	// as its TID.
+	pid_t p = fork();
+	if (p == 0) {
+		pthread_t th;
+		pthread_create(&th, NULL, exec_from_thread, NULL);
+		for (;;) pause();
+	}
+	int st = waitst(p, 0);
+	CHECK("exec-from-thread", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static void exec_failure(void) {
 	char *argv[] = {"nope", NULL};
 	int r = execv("/nonexistent/program", argv);
@@ -222,7 +266,7 @@ static void exec_failure(void) {
 	static char big[200 * 1024];
 	memset(big, 'x', sizeof big - 1);
 	char *argv2[] = {"x", big, NULL};
-	r = execv("/bin/true", argv2);
+	r = execv(self, argv2);
 	CHECK("exec-e2big", r == -1 && errno == E2BIG, "r %d errno %d", r, errno);
 }
 
@@ -233,7 +277,7 @@ static void vfork_checks(void) {
 	CHECK("vfork-exit", WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %#x", st);
 	p = vfork();
 	if (p == 0) {
-		execl("/bin/true", "true", (char *)NULL);
+		execl(self, self, "exit-zero", (char *)NULL);
 		_exit(99);
 	}
 	st = waitst(p, 0);
@@ -292,6 +336,20 @@ static void waitid_checks(void) {
 	CHECK("pidfd", fd >= 0 && r == 0 && r2 == 0 && si.si_pid == p && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
 	      "fd %d send %d waitid %d pid %d code %d status %d", fd, r, r2, si.si_pid, si.si_code, si.si_status);
 	close(fd);
+
+	// A pidfd polls readable when its process exits.
+	p = fork();
+	if (p == 0) {
+		usleep(100000);
+		_exit(0);
+	}
+	fd = syscall(SYS_pidfd_open, p, 0);
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	int before = poll(&pf, 1, 0);
+	int after = poll(&pf, 1, 5000);
+	CHECK("pidfd-poll", before == 0 && after == 1 && (pf.revents & POLLIN), "before %d after %d revents %#x", before, after, pf.revents);
+	waitst(p, 0);
+	close(fd);
 }
 
 static void stop_continue(void) {
@@ -308,6 +366,69 @@ static void stop_continue(void) {
 	CHECK("wcontinued", WIFCONTINUED(st), "status %#x", st);
 	st = waitst(p, 0);
 	CHECK("exit-after-continue", WIFEXITED(st) && WEXITSTATUS(st) == 4, "status %#x", st);
+}
+
+static void fpu_state(void) {
+#if defined(__x86_64__)
+	// The child inherits the parent's SSE control register (rounding
+	// mode bits 13-14: round up).
+	unsigned int csr, want;
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	want = (csr & ~0x6000u) | 0x4000u;
+	__asm__ volatile("ldmxcsr %0" : : "m"(want));
+	pid_t p = fork();
+	if (p == 0) {
+		unsigned int c;
+		__asm__ volatile("stmxcsr %0" : "=m"(c));
+		_exit(c == want ? 0 : 1);
+	}
+	__asm__ volatile("ldmxcsr %0" : : "m"(csr));
+	int st = waitst(p, 0);
+	CHECK("fork-fpu-state", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+#endif
+}
+
+static volatile int shared_word;
+static int vm_child(void *arg) {
+	shared_word = 77;
+	return 5;
+}
+
+static void clone_vm(void) {
+	// posix_spawn runs its child with CLONE_VM|CLONE_VFORK and learns of
+	// an exec failure through the shared memory.
+	pid_t p;
+	char *argv[] = {"nope", NULL};
+	int r = posix_spawn(&p, "/nonexistent/program", NULL, NULL, argv, environ);
+	CHECK("posix-spawn-enoent", r == ENOENT, "posix_spawn returned %d", r);
+	char *argv2[] = {self, "exit-zero", NULL};
+	r = posix_spawn(&p, self, NULL, NULL, argv2, environ);
+	int st = r == 0 ? waitst(p, 0) : -1;
+	CHECK("posix-spawn", r == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "r %d status %#x", r, st);
+	// A process sharing memory without being a thread.
+	static char stack[64 << 10];
+	shared_word = 0;
+	p = clone(vm_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL);
+	st = waitst(p, 0);
+	CHECK("clone-vm-process", p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5 && shared_word == 77,
+	      "pid %d status %#x word %d", p, st, shared_word);
+}
+
+static void clone_files(void) {
+	// A process sharing the fd table (CLONE_FILES without CLONE_THREAD):
+	// its close is the parent's, and its exit closes nothing of the
+	// parent's.
+	int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+	long p = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (p == 0) {
+		close(a);
+		syscall(SYS_exit, 0);
+	}
+	int st = waitst(p, 0);
+	int aClosed = fcntl(a, F_GETFD) == -1 && errno == EBADF;
+	int bOpen = fcntl(b, F_GETFD) >= 0;
+	CHECK("clone-files", WIFEXITED(st) && aClosed && bOpen, "status %#x a closed %d b open %d", st, aClosed, bOpen);
+	close(b);
 }
 
 static void cow(void) {
@@ -329,6 +450,8 @@ static void cow(void) {
 
 int main(int argc, char **argv) {
 	self = argv[0];
+	if (argc == 2 && strcmp(argv[1], "exit-zero") == 0) return 0;
+	if (argc == 2 && strcmp(argv[1], "tid-check") == 0) return getpid() == (pid_t)syscall(SYS_gettid) ? 0 : 1;
 	if (argc == 4 && strcmp(argv[1], "after-exec") == 0) return after_exec(atoi(argv[2]), atoi(argv[3]));
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", getpid());
@@ -341,10 +464,14 @@ int main(int argc, char **argv) {
 	orphans();
 	cloexec_and_exec();
 	exec_failure();
+	thread_exec();
 	vfork_checks();
 	groups();
 	waitid_checks();
 	stop_continue();
+	clone_files();
+	clone_vm();
+	fpu_state();
 	cow();
 	struct rusage ru;
 	getrusage(RUSAGE_CHILDREN, &ru);

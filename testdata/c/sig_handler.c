@@ -58,6 +58,10 @@ static void on_ill(int sig, siginfo_t *si, void *ucv) {
 	got_code = si->si_code;
 	uc->uc_mcontext.gregs[REG_RIP] += 2;
 	uc->uc_mcontext.gregs[REG_RBX] = 0x1234;
+	/* Clobber xmm0 here (rt_sigreturn must bring the interrupted value
+	 * back) and change xmm1 in the saved state (it must take effect). */
+	__asm__ volatile("pcmpeqd %%xmm0, %%xmm0" ::: "xmm0");
+	uc->uc_mcontext.fpregs->_xmm[1].element[0] = 0xabcd;
 }
 
 static volatile pid_t thread_tid;
@@ -135,11 +139,15 @@ int main(void) {
 	sa.sa_sigaction = on_ill;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGILL, &sa, NULL);
-	long rbx;
-	__asm__ volatile("mov $0, %%rbx\n\tud2\n\tmov %%rbx, %0" : "=r"(rbx) : : "rbx");
+	long rbx, x0, x1;
+	__asm__ volatile("mov $0, %%rbx\n\tmov $77, %%rax\n\tmovq %%rax, %%xmm0\n\tmovq %%rax, %%xmm1\n\t"
+	                 "ud2\n\tmov %%rbx, %0\n\tmovq %%xmm0, %1\n\tmovq %%xmm1, %2"
+	                 : "=r"(rbx), "=r"(x0), "=r"(x1) : : "rbx", "rax", "xmm0", "xmm1");
 	if (rbx != 0x1234 || got_code != ILL_ILLOPN)
 		fail("context change");
-	printf("ucontext: handler moved rip and set rbx\n");
+	if (x0 != 77 || x1 != 0xabcd)
+		fail("FPU state across the handler");
+	printf("ucontext: handler moved rip, set rbx and xmm1; xmm0 kept\n");
 
 	signal(SIGUSR1, SIG_IGN);
 	raise(SIGUSR1);

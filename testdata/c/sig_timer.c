@@ -27,8 +27,8 @@ static void fail(const char *what) {
 
 static void on_alarm(int sig) {
 	(void)sig;
+	handler_tid = (int)syscall(SYS_gettid); /* before the count others watch */
 	alarms++;
-	handler_tid = (int)syscall(SYS_gettid);
 }
 
 static void on_usr1(int sig) {

@@ -1,0 +1,76 @@
+package netstack
+
+import (
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/epoll"
+)
+
+// Readiness: what poll and epoll see of a socket.
+
+// Readiness implements epoll.Waitable.
+func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
+	s.mu.Lock()
+	state, tx, soErr, shutRd, shutWr := s.state, s.tx, s.soError, s.shutRd, s.shutWr
+	nacc := len(s.acceptq)
+	connected, peer := s.connected, s.peer
+	s.mu.Unlock()
+	var r epoll.EventMask
+	if soErr != 0 {
+		r |= epoll.EventErr
+	}
+	if s.family == unix.AF_NETLINK {
+		if s.nl.pending() {
+			r |= epoll.EventIn | epoll.EventRdNorm
+		}
+		return (r | epoll.EventOut | epoll.EventWrNorm) & (mask | epoll.EventErr | epoll.EventHup)
+	}
+	avail, wclosed, _, reset, _ := s.rx.state()
+	if s.connOriented() {
+		switch state {
+		case stateListening:
+			if nacc > 0 {
+				r |= epoll.EventIn | epoll.EventRdNorm
+			}
+		case stateConnected:
+			if avail > 0 || wclosed || shutRd {
+				r |= epoll.EventIn | epoll.EventRdNorm
+			}
+			if wclosed || shutRd {
+				r |= epoll.EventRdHup
+			}
+			if reset {
+				r |= epoll.EventErr
+			}
+			// Writable also when a write would fail at once (EPIPE).
+			_, _, peerGone, _, full := tx.state()
+			if !full || peerGone || shutWr {
+				r |= epoll.EventOut | epoll.EventWrNorm
+			}
+			if (wclosed || shutRd) && (shutWr || peerGone) {
+				r |= epoll.EventHup
+			}
+		case stateConnecting:
+		default:
+			r |= epoll.EventOut | epoll.EventWrNorm | epoll.EventHup
+		}
+	} else {
+		if avail > 0 || shutRd {
+			r |= epoll.EventIn | epoll.EventRdNorm
+		}
+		r |= epoll.EventOut | epoll.EventWrNorm
+		if connected && peer != nil && s.family == unix.AF_UNIX {
+			_, _, gone, _, full := peer.rx.state()
+			if full && !gone {
+				r &^= epoll.EventOut | epoll.EventWrNorm
+			}
+		}
+	}
+	return r & (mask | epoll.EventErr | epoll.EventHup)
+}
+
+// EventRegister implements epoll.Waitable.
+func (s *Socket) EventRegister(e *epoll.Entry) { s.q.Register(e) }
+
+// EventUnregister implements epoll.Waitable.
+func (s *Socket) EventUnregister(e *epoll.Entry) { s.q.Unregister(e) }
