@@ -14,6 +14,7 @@ import (
 	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
 	"sentry/pkg/netstack"
+	"sentry/pkg/riscv"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 )
@@ -154,6 +155,9 @@ func run(f runFlags, args []string) error {
 	plat, err := choosePlatform(f.platform, fs, path)
 	if err != nil {
 		return err
+	}
+	if rp, ok := plat.(*riscv.Platform); ok {
+		rp.SetVDSOTime(f.vdso == "on")
 	}
 	var tracer *strace.Tracer
 	if f.strace {

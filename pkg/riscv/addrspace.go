@@ -16,6 +16,8 @@ type addressSpace struct {
 	mem *hostMem
 	pt  *pageTable
 
+	vdsoTime bool // threads serve clock_gettime themselves (vdsotime.go)
+
 	// gen counts mapping changes that can invalidate cached
 	// translations or decoded code; threads compare it with their own.
 	gen atomic.Uint64
@@ -35,6 +37,7 @@ func (as *addressSpace) newContext() *context {
 	c.cpu.as = as
 	c.cpu.mem = as.mem
 	c.cpu.pt = as.pt
+	c.cpu.vdsoTime = as.vdsoTime
 	c.cpu.code = make(map[uint64]*codePage)
 	as.mu.Lock()
 	if as.threads == nil {

@@ -41,6 +41,10 @@ type cpu struct {
 	codeTLB    [codeTLBSize]codeTLBEntry // in front of code
 	gen        uint64                    // as.gen when the caches were last valid
 
+	// vdsoTime: ecalls of clock_gettime on the common clocks are served
+	// in the interpreter (vdsotime.go).
+	vdsoTime bool
+
 	// LR reservation.
 	resAddr  uint64
 	resVal   uint64

@@ -151,6 +151,14 @@ const (
 	kRORW
 	kORCB
 	kREV8
+	// Superinstructions (fuse.go).
+	kLI
+	kAUIPCLD
+	kAUIPCJALR
+	kLD2
+	kSD2
+	kADD2
+	kADDI2
 	// F and D: everything from here on is floating point.
 	kFLW
 	kFLD

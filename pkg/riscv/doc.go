@@ -13,10 +13,15 @@
 // and keeps the decoded form in a per-page cache (one slot per 2-byte
 // parcel). The cache is dropped when the address space's mappings change
 // (Unmap, or MapFile over executable pages), on fence.i, and when another
-// thread's change is noticed at the next taken branch. ecall returns
+// thread's change is noticed at the next taken branch. Decoding fuses
+// common pairs (auipc/lui+addi, auipc+ld, auipc+jalr, and two of ld, sd,
+// add or addi) into one op in the first instruction's slot (fuse.go); a
+// jump to the second still finds it decoded alone. ecall returns
 // EventSyscall with pc already past the instruction (as Linux's sepc+4);
 // faults return EventFault with pc at the faulting instruction;
-// illegal instructions return EventSignal SIGILL.
+// illegal instructions return EventSignal SIGILL. With SetVDSOTime,
+// clock_gettime of CLOCK_REALTIME and CLOCK_MONOTONIC is answered at the
+// ecall without an event, as the vDSO answers it on Linux (vdsotime.go).
 //
 // Atomicity: LR/SC and AMOs use sync/atomic on the shared mapping, so they
 // are atomic across the goroutines of every thread of an address space.

@@ -42,13 +42,88 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 				c.pc = pc
 				return stopFault
 			}
-			*o = d
+			*o = c.fuse(d, pc)
 			continue
 		case kIllegal:
 			c.pc = pc
 			return stopIllegal
 		case kLUI:
 			x[o.rd] = uint64(o.imm)
+		case kLI:
+			x[o.rd] = uint64(o.imm)
+		case kAUIPCLD:
+			addr := uint64(o.imm)
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				v = c.mem.ld64(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 8); !ok {
+					// The auipc is done; the ld faults.
+					x[o.rd] = addr - uint64(o.lo12())
+					c.pc = pc + 4 // auipc is never compressed
+					return stopFault
+				}
+			}
+			x[o.rd] = v
+		case kLD2:
+			addr := x[o.rs1] + uint64(int64(int32(o.imm)))
+			t := &c.tlbR[(addr>>pageShift)%tlbSize]
+			var v uint64
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				v = c.mem.ld64(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 8); !ok {
+					c.pc = pc
+					return stopFault
+				}
+			}
+			x[o.rd] = v
+			addr = x[o.rs3] + uint64(o.imm>>32)
+			t = &c.tlbR[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				v = c.mem.ld64(t.off | addr&pageMask)
+			} else {
+				var ok bool
+				if v, ok = c.load(addr, 8); !ok {
+					c.pc = pc + uint64(o.rm)
+					return stopFault
+				}
+			}
+			x[o.rs2] = v
+		case kSD2:
+			addr := x[o.rs1] + uint64(int64(int32(o.imm)))
+			t := &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				c.mem.st64(t.off|addr&pageMask, x[o.rs2])
+			} else if !c.store(addr, 8, x[o.rs2]) {
+				c.pc = pc
+				return stopFault
+			}
+			addr = x[o.rd] + uint64(o.imm>>32)
+			t = &c.tlbW[(addr>>pageShift)%tlbSize]
+			if t.tag == addr>>pageShift+1 && addr&pageMask <= pageSize-8 {
+				c.mem.st64(t.off|addr&pageMask, x[o.rs3])
+			} else if !c.store(addr, 8, x[o.rs3]) {
+				c.pc = pc + uint64(o.rm)
+				return stopFault
+			}
+		case kADD2:
+			x[o.rd] = x[o.rs1] + x[o.rs2]
+			x[o.rs3] = x[uint8(o.imm)] + x[uint8(o.imm>>8)]
+		case kADDI2:
+			x[o.rd] = x[o.rs1] + uint64(int64(int32(o.imm)))
+			x[o.rs2] = x[o.rs3] + uint64(o.imm>>32)
+		case kAUIPCJALR:
+			x[o.rd] = pc + uint64(o.len)
+			pc = uint64(o.imm)
+			if poke.Load() != 0 {
+				c.pc = pc
+				return stopPoke
+			}
+			continue
 		case kAUIPC:
 			x[o.rd] = uint64(o.imm)
 		case kJAL:
@@ -318,6 +393,9 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 			c.flushCaches()
 			return stopPoke
 		case kECALL:
+			if c.vdsoTime && c.fastClock() {
+				break
+			}
 			c.pc = pc + uint64(o.len)
 			return stopSyscall
 		case kEBREAK:

@@ -11,14 +11,25 @@ import (
 // Platform runs riscv64 application code in the interpreter. It is safe
 // for concurrent use.
 type Platform struct {
-	mu   sync.Mutex
-	mems []*hostMem // one mapping per memory file seen
+	mu       sync.Mutex
+	mems     []*hostMem // one mapping per memory file seen
+	vdsoTime bool
 }
 
 var _ platform.Platform = (*Platform)(nil)
 
 // New returns an interpreter platform.
 func New() *Platform { return &Platform{} }
+
+// SetVDSOTime says whether clock_gettime of CLOCK_REALTIME and
+// CLOCK_MONOTONIC is answered inside the interpreter without an
+// EventSyscall (the riscv64 counterpart of the kernel's vDSO option; see
+// vdsotime.go). It applies to address spaces created afterwards.
+func (p *Platform) SetVDSOTime(on bool) {
+	p.mu.Lock()
+	p.vdsoTime = on
+	p.mu.Unlock()
+}
 
 // Arch is always arch.RISCV64.
 func (p *Platform) Arch() arch.Arch { return arch.RISCV64 }
@@ -64,6 +75,9 @@ func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.C
 	if err != nil {
 		return nil, nil, err
 	}
-	as := &addressSpace{mem: m, pt: new(pageTable)}
+	p.mu.Lock()
+	vt := p.vdsoTime
+	p.mu.Unlock()
+	as := &addressSpace{mem: m, pt: new(pageTable), vdsoTime: vt}
 	return as, as.newContext(), nil
 }
