@@ -10,7 +10,7 @@ wait_ping() { for i in $(seq 200); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" 
 # rps PORT TEST ARGS...: requests per second of one redis-benchmark test.
 rps() {
 	local port=$1 test=$2; shift 2
-	redis-benchmark -p "$port" -q -t "$test" -n "$N" "$@" 2>/dev/null | tr '\r' '\n' |
+	timeout 300 redis-benchmark -p "$port" -q -t "$test" -n "$N" "$@" 2>/dev/null | tr '\r' '\n' |
 		sed -n "s/^ *$(echo "$test" | tr a-z A-Z): \([0-9.]*\) requests per second.*/\1/p" | tail -1
 }
 

@@ -40,7 +40,7 @@ fi
 ROOT=$(cd "$ROOT" && pwd)
 bench() { # port label
 	for args in "-c 50 -P 16" "-c 1"; do
-		r=$(redis-benchmark -p "$1" -t set,get -n "${N:-20000}" $args -q 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ { printf "%s %s ", $1, $2 }')
+		r=$(timeout 300 redis-benchmark -p "$1" -t set,get -n "${N:-20000}" $args -q 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ { printf "%s %s ", $1, $2 }')
 		echo "  $2 $args: $r"
 	done
 }
