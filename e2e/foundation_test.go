@@ -193,3 +193,12 @@ func TestRandomSyscallArgumentsNeverCrashTheSentry(t *testing.T) {
 		}
 	}
 }
+
+// TestTtyFlagWantsATerminal: -t refuses a stdin that is no terminal with
+// one line, before the program starts.
+func TestTtyFlagWantsATerminal(t *testing.T) {
+	r := sentry(t, "run", "-it", "/bin/echo", "never")
+	if r.status != 125 || r.stdout != "" || !strings.Contains(r.stderr, "not a terminal") {
+		t.Fatalf("status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
+	}
+}

@@ -86,7 +86,8 @@ func (tm *term) send(t *testing.T, s string) {
 func startShell(t *testing.T, args ...string) (*term, *exec.Cmd, <-chan error) {
 	t.Helper()
 	tm, slave := openPty(t)
-	cmd := exec.Command(sentryBin, append([]string{"run"}, args...)...)
+	// -it as a user types it: -t insists on the terminal it is given.
+	cmd := exec.Command(sentryBin, append([]string{"run", "-it"}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.Env = append(os.Environ(), "PS1=$ ")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/kernel"
@@ -45,6 +46,8 @@ func main() {
 }
 
 type runFlags struct {
+	interactive   bool
+	tty           bool
 	strace        bool
 	straceFormat  string
 	straceOutput  string
@@ -87,6 +90,8 @@ func runCmd() *cobra.Command {
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
 	c.Flags().StringVar(&f.platform, "platform", "auto", "auto (from the program's ELF machine), ptrace (amd64) or interp (riscv64 interpreter)")
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
+	c.Flags().BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin attached (it always is: the program's stdio is the sentry's own)")
+	c.Flags().BoolVarP(&f.tty, "tty", "t", false, "require a terminal on stdin, for an interactive shell (`-it`); the program shares the sentry's terminal")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -110,6 +115,9 @@ func parseVolume(s string) (vfs.Volume, error) {
 }
 
 func run(f runFlags, args []string) error {
+	if f.tty && !isTerminal(0) {
+		return errors.New("-t: the input device is not a terminal")
+	}
 	defer startProfile()()
 	if f.vdso != "on" && f.vdso != "off" {
 		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
@@ -257,4 +265,10 @@ func publishPorts(specs []string) (*netstack.Stack, func(), error) {
 		pubs = append(pubs, p)
 	}
 	return stack, closeAll, nil
+}
+
+// isTerminal reports whether the sentry's fd is a terminal.
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
 }
