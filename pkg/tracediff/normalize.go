@@ -31,6 +31,10 @@ var families = map[string]string{
 	"mmap2": "mmap", "wait4": "wait", "waitpid": "wait", "waitid": "wait",
 	"clock_gettime64": "clock_gettime", "clock_nanosleep": "nanosleep",
 	"recv": "recvfrom", "send": "sendto", "umount": "umount2",
+	// A server picks the gather form by how its reply happens to be
+	// buffered (redis: one buffer → write, a reply list → writev), which
+	// depends on timing; both move the same bytes to the same fd.
+	"writev": "write", "readv": "read",
 }
 
 // maturinNames are the seed kernel's names that are not a Linux name

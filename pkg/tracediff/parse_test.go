@@ -144,7 +144,7 @@ func TestParseDetails(t *testing.T) {
 			names = append(names, "<"+e.Command+">")
 		}
 	}
-	want := "<keys *> mmap read mmap writev munmap <set mycsv 1,mydata,10> mmap read mmap write munmap"
+	want := "<keys *> mmap read mmap write munmap <set mycsv 1,mydata,10> mmap read mmap write munmap"
 	if strings.Join(names, " ") != want {
 		t.Errorf("maturin events:\n%s\nwant\n%s", strings.Join(names, " "), want)
 	}
