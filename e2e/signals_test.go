@@ -90,6 +90,10 @@ func TestSignalsSentToTheSentryReachTheAppsHandler(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR2} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd, br, stderr := startReady(t, bin)
+			// A lost signal must fail the test, not hang it: reading to
+			// EOF ends when the watchdog kills the sentry.
+			watchdog := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+			defer watchdog.Stop()
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
