@@ -17,6 +17,7 @@ type addressSpace struct {
 	pt  *pageTable
 
 	vdsoTime bool // threads serve clock_gettime themselves (vdsotime.go)
+	jit      bool // threads translate their code (jit_amd64.go)
 
 	// gen counts mapping changes that can invalidate cached
 	// translations or decoded code; threads compare it with their own.

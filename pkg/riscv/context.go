@@ -55,7 +55,7 @@ func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 			cpu.flushCaches()
 			cpu.gen = g
 		}
-		switch cpu.run(&c.poke) {
+		switch c.exec() {
 		case stopSyscall:
 			return platform.Event{Kind: platform.EventSyscall}, nil
 		case stopFault:

@@ -53,6 +53,13 @@ type cpu struct {
 	// Set by a failing access.
 	faultAddr uint64
 	faultCode int
+
+	// Translated code (jit_amd64.go); nil until the thread first runs
+	// when the address space translates.
+	jit       *jitState
+	jitSite   int32 // written by translated code: a jump to patch, or -1
+	jitBudget int32 // chained jumps left before translated code returns
+	jitFailed bool  // the code region could not be mapped: interpret
 }
 
 // flushCaches drops every cached translation and decoded page.
@@ -61,6 +68,10 @@ func (c *cpu) flushCaches() {
 	c.tlbW = [tlbSize]tlbEntry{}
 	c.codeTLB = [codeTLBSize]codeTLBEntry{}
 	clear(c.code)
+	if c.jit != nil {
+		c.jit.reset()
+		c.jitSite = jitNoSite
+	}
 }
 
 // fault records a failed access at addr needing perm.

@@ -14,12 +14,23 @@ type Platform struct {
 	mu       sync.Mutex
 	mems     []*hostMem // one mapping per memory file seen
 	vdsoTime bool
+	jit      bool
 }
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New returns an interpreter platform.
-func New() *Platform { return &Platform{} }
+// New returns an interpreter platform that translates guest code to host
+// code where the host allows (jit_amd64.go).
+func New() *Platform { return &Platform{jit: true} }
+
+// SetJIT says whether threads translate guest code to host code (on an
+// amd64 host) or only interpret it. It applies to address spaces created
+// afterwards.
+func (p *Platform) SetJIT(on bool) {
+	p.mu.Lock()
+	p.jit = on
+	p.mu.Unlock()
+}
 
 // SetVDSOTime says whether clock_gettime of CLOCK_REALTIME and
 // CLOCK_MONOTONIC is answered inside the interpreter without an
@@ -76,8 +87,8 @@ func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.C
 		return nil, nil, err
 	}
 	p.mu.Lock()
-	vt := p.vdsoTime
+	vt, jit := p.vdsoTime, p.jit
 	p.mu.Unlock()
-	as := &addressSpace{mem: m, pt: new(pageTable), vdsoTime: vt}
+	as := &addressSpace{mem: m, pt: new(pageTable), vdsoTime: vt, jit: jit}
 	return as, as.newContext(), nil
 }

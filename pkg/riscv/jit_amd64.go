@@ -1,0 +1,149 @@
+package riscv
+
+import (
+	hostcpu "golang.org/x/sys/cpu"
+
+	asm "sentry/pkg/riscv/internal/x86asm"
+)
+
+// The translator. On an amd64 host each thread translates the guest code
+// it runs into host code, one block at a time (jit_translate_amd64.go), and
+// runs that instead of the interpreter's switch. The interpreter stays the
+// reference and the fallback: whatever the translator does not handle
+// (floating point, atomics, CSRs, division, ecall, a TLB miss, a page
+// crossing) makes translated code stop at that instruction with every
+// guest register in c.x, and run interprets from there to its next taken
+// branch.
+//
+// Translated code keeps no guest state in host registers across
+// instructions: each instruction reads its operands from c.x and writes its
+// result back, so an exit at any instruction boundary is exact. Register
+// use inside translated code: R15 = the cpu, R14 = the memory file's host
+// address, RAX/RCX/RDX scratch; nothing else is touched.
+//
+// Blocks end at a branch or jump, after jitMaxInsns instructions, or at the
+// end of the page. A direct jump to a block not yet translated returns to
+// Go (exitLookup) with the jump's rel32 offset in c.jitSite; once the
+// target is translated the jump is patched to go there directly (chaining),
+// so loops and calls run without leaving translated code. An indirect jump
+// (jalr) looks its target up in a small table of (pc, host address) pairs
+// and leaves only on a miss. Every chained or indirect jump counts down
+// c.jitBudget and reads the context's poke flag, so translated code returns
+// to Go at least every jitBudget jumps (the Go runtime cannot preempt it)
+// and promptly after Interrupt or a mapping change.
+//
+// The code region, block map and table belong to one thread: no locks, and
+// no code is ever patched while another thread may run it. They are
+// emptied with the thread's other caches (flushCaches) and when the region
+// is full.
+
+const (
+	exitLookup = 0 // continue at c.pc; c.jitSite names a jump to patch, or is -1
+	exitStep   = 1 // interpret from c.pc
+	exitPoke   = 2 // c.pc is the next pc; return to the caller to re-check
+)
+
+const (
+	jitMaxInsns   = 64
+	jitMaxBlock   = 16 << 10 // more than any block's code
+	jitBudget     = 1 << 16
+	jitTabSize    = 1 << 12
+	jitTabShift   = 4 // log2 of the entry size
+	jitNoSite     = -1
+	jitUnusedSlot = ^uint64(0) // odd: never a jump target
+)
+
+type jitTabEntry struct {
+	pc   uint64
+	code uint64
+}
+
+// jitState is one thread's translations.
+type jitState struct {
+	code   []byte
+	base   uintptr
+	used   int
+	blocks map[uint64]int32 // guest pc -> offset in code
+	tab    *[jitTabSize]jitTabEntry
+	lay    jitLayout
+	mem    uintptr
+	feat   jitFeatures
+}
+
+// jitFeatures are the optional host instructions the translator may use.
+type jitFeatures struct {
+	lzcnt, tzcnt, popcnt bool
+}
+
+// newJIT prepares translation for the thread ctx; it returns nil (the
+// interpreter alone) if the code region cannot be mapped.
+func newJIT(ctx *context) *jitState {
+	code, err := mapJITCode(ctx)
+	if err != nil {
+		return nil
+	}
+	j := &jitState{
+		code:   code,
+		base:   addrOf(code),
+		blocks: make(map[uint64]int32),
+		tab:    new([jitTabSize]jitTabEntry),
+		lay:    layoutOf(ctx),
+		mem:    memAddr(ctx.as.mem),
+		feat:   jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT},
+	}
+	j.reset()
+	return j
+}
+
+// reset forgets every translation.
+func (j *jitState) reset() {
+	j.used = 0
+	clear(j.blocks)
+	for i := range j.tab {
+		j.tab[i] = jitTabEntry{pc: jitUnusedSlot}
+	}
+}
+
+// exec runs the thread from its pc: translated code when the platform
+// translates and the code region could be mapped, else the interpreter.
+func (ctx *context) exec() stop {
+	c := &ctx.cpu
+	if c.jit == nil {
+		if !ctx.as.jit || c.jitFailed {
+			return c.run(&ctx.poke)
+		}
+		if c.jit = newJIT(ctx); c.jit == nil {
+			c.jitFailed = true
+			return c.run(&ctx.poke)
+		}
+	}
+	j := c.jit
+	for {
+		site := c.jitSite
+		c.jitSite = jitNoSite
+		off, ok := j.blocks[c.pc]
+		if !ok {
+			if off, ok = c.translate(c.pc); !ok {
+				// The block's first instruction cannot be
+				// fetched: the interpreter reports the fault.
+				return c.run(&ctx.poke)
+			}
+			site = jitNoSite // the region may have been emptied
+		}
+		if site != jitNoSite {
+			asm.PatchRel32(j.code, int(site), int(off))
+		}
+		addr := j.base + uintptr(off)
+		j.tab[(c.pc>>1)&(jitTabSize-1)] = jitTabEntry{pc: c.pc, code: uint64(addr)}
+		c.jitBudget = jitBudget
+		switch jitEnter(addr, c, j.mem) {
+		case exitLookup:
+		case exitStep:
+			// Interpret up to the next taken branch.
+			ctx.poke.Store(1)
+			return c.run(&ctx.poke)
+		default:
+			return stopPoke
+		}
+	}
+}

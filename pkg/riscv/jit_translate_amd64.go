@@ -1,0 +1,543 @@
+package riscv
+
+import (
+	asm "sentry/pkg/riscv/internal/x86asm"
+)
+
+// Host registers of translated code (see jit_amd64.go).
+const (
+	rCPU = asm.R15
+	rMem = asm.R14
+	rA   = asm.RAX
+	rC   = asm.RCX
+	rD   = asm.RDX
+)
+
+// emitter translates one block.
+type emitter struct {
+	b    asm.Buf
+	j    *jitState
+	c    *cpu
+	at   int // region offset of b.B[0]
+	slow []slowExit
+}
+
+// slowExit is a jump to patch to an exitStep at pc.
+type slowExit struct {
+	jcc int
+	pc  uint64
+}
+
+// translate emits the block starting at pc and returns its offset in the
+// region, or false if pc cannot be fetched.
+func (c *cpu) translate(pc uint64) (int32, bool) {
+	j := c.jit
+	start := pc
+	o, ok := c.decodeAt(pc)
+	if !ok {
+		return 0, false
+	}
+	if len(j.code)-j.used < jitMaxBlock {
+		j.reset()
+	}
+	e := &emitter{j: j, c: c, at: j.used, b: asm.Buf{B: j.code[j.used:j.used:len(j.code)]}}
+	page := pc >> pageShift
+	for n := 0; ; n++ {
+		switch e.insn(&o, pc) {
+		case insnEnd:
+			goto done
+		case insnNo:
+			e.exit(pc, exitStep)
+			goto done
+		}
+		pc += uint64(o.len)
+		if n+1 >= jitMaxInsns || pc>>pageShift != page {
+			e.chain(pc)
+			goto done
+		}
+		if o, ok = c.decodeAt(pc); !ok {
+			c.faultAddr, c.faultCode = 0, 0
+			e.exit(pc, exitStep) // the interpreter faults there
+			goto done
+		}
+	}
+done:
+	for _, s := range e.slow {
+		e.b.Patch(s.jcc, e.b.Len())
+		e.exit(s.pc, exitStep)
+	}
+	if len(e.b.B) > jitMaxBlock {
+		panic("riscv: translated block overran its bound")
+	}
+	off := int32(j.used)
+	j.used += len(e.b.B)
+	j.blocks[start] = off
+	return off, true
+}
+
+type insnResult int
+
+const (
+	insnNext insnResult = iota // translated; the block goes on
+	insnEnd                    // translated a jump or branch: the block is over
+	insnNo                     // not translated: nothing emitted
+)
+
+// xr is guest register r in the cpu.
+func xr(r uint8) asm.Mem { return asm.Mem{Base: rCPU, Disp: int32(r) * 8} }
+
+func (e *emitter) field(disp int32) asm.Mem { return asm.Mem{Base: rCPU, Disp: disp} }
+
+// setPC stores v to c.pc.
+func (e *emitter) setPC(v uint64) {
+	e.storeImm(e.field(e.j.lay.pc), v)
+}
+
+// storeImm stores the 64-bit value v at m.
+func (e *emitter) storeImm(m asm.Mem, v uint64) {
+	if int64(v) == int64(int32(v)) {
+		e.b.MovMI(m, int32(v), true)
+		return
+	}
+	e.b.MovRI(rA, int64(v))
+	e.b.MovMR(m, rA, true)
+}
+
+// exit returns kind from translated code with c.pc = pc.
+func (e *emitter) exit(pc uint64, kind int32) {
+	e.setPC(pc)
+	e.b.MovRI(rA, int64(kind))
+	e.b.Ret()
+}
+
+// checks counts down the budget and reads poke; it returns the two jumps
+// to patch to the code that leaves.
+func (e *emitter) checks() (int, int) {
+	e.b.AluMI(asm.SUB, e.field(e.j.lay.budget), 1, false)
+	js := e.b.Jcc(asm.CondS)
+	e.b.AluMI(asm.CMP, e.field(e.j.lay.poke), 0, false)
+	jne := e.b.Jcc(asm.CondNE)
+	return js, jne
+}
+
+// chain jumps to the block at target: directly once it is translated,
+// until then through an exitLookup that asks for the patch.
+func (e *emitter) chain(target uint64) {
+	js, jne := e.checks()
+	site := e.b.Jmp() // rel32 0: falls into the lookup exit below
+	e.setPC(target)
+	e.b.MovMI(e.field(e.j.lay.site), int32(e.at+site), false)
+	e.b.MovRI(rA, exitLookup)
+	e.b.Ret()
+	e.b.Patch(js, e.b.Len())
+	e.b.Patch(jne, e.b.Len())
+	e.exit(target, exitPoke)
+}
+
+// jumpIndirect jumps to the guest address in RAX.
+func (e *emitter) jumpIndirect() {
+	js, jne := e.checks()
+	e.b.MovRR(rC, rA, false)
+	e.b.ShiftRI(asm.SHR, rC, 1, false)
+	e.b.AluRI(asm.AND, rC, jitTabSize-1, false)
+	e.b.ShiftRI(asm.SHL, rC, jitTabShift, false)
+	e.b.MovRI(rD, int64(tabAddr(e.j.tab)))
+	e.b.AluRM(asm.CMP, rA, asm.Mem{Base: rD, Index: rC, Scale: 1}, true)
+	miss := e.b.Jcc(asm.CondNE)
+	e.b.JmpM(asm.Mem{Base: rD, Index: rC, Scale: 1, Disp: 8})
+	e.b.Patch(miss, e.b.Len())
+	e.b.MovMR(e.field(e.j.lay.pc), rA, true)
+	e.b.MovMI(e.field(e.j.lay.site), jitNoSite, false)
+	e.b.MovRI(rA, exitLookup)
+	e.b.Ret()
+	e.b.Patch(js, e.b.Len())
+	e.b.Patch(jne, e.b.Len())
+	e.b.MovMR(e.field(e.j.lay.pc), rA, true)
+	e.b.MovRI(rA, exitPoke)
+	e.b.Ret()
+}
+
+// slowPath makes the last emitted jump leave for the interpreter at pc.
+func (e *emitter) slowPath(jcc int, pc uint64) {
+	e.slow = append(e.slow, slowExit{jcc: jcc, pc: pc})
+}
+
+// address leaves in RAX the host address (an offset from R14) of the
+// size-byte access at x[rs1]+imm through tlb, jumping to the slow path
+// when the TLB misses or the access crosses a page.
+func (e *emitter) address(rs1 uint8, imm int64, size int, tlb int32, pc uint64) {
+	b := &e.b
+	b.MovRM(rA, xr(rs1), true)
+	if imm != 0 {
+		b.AluRI(asm.ADD, rA, int32(imm), true)
+	}
+	b.MovRR(rC, rA, true)
+	b.ShiftRI(asm.SHR, rC, pageShift, true)
+	b.Movx(rD, rC, 1, false) // page % tlbSize
+	b.ShiftRI(asm.SHL, rD, 4, false)
+	b.AluRI(asm.ADD, rC, 1, true)
+	b.AluRM(asm.CMP, rC, asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: tlb}, true)
+	e.slowPath(b.Jcc(asm.CondNE), pc)
+	if size > 1 {
+		b.MovRR(rC, rA, false)
+		b.AluRI(asm.AND, rC, pageMask, false)
+		b.AluRI(asm.CMP, rC, int32(pageSize-size), false)
+		e.slowPath(b.Jcc(asm.CondA), pc)
+	}
+	b.AluRI(asm.AND, rA, pageMask, false)
+	b.AluRM(asm.ADD, rA, asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: tlb + 8}, true)
+}
+
+func hostMemAt(r asm.Reg) asm.Mem { return asm.Mem{Base: rMem, Index: r, Scale: 1} }
+
+// Operand helpers: RAX = x[rs1] (op) x[rs2] or imm; x[rd] = RAX.
+
+func (e *emitter) rr(op asm.AluOp, o *op, w64 bool) {
+	e.b.MovRM(rA, xr(o.rs1), w64)
+	e.b.AluRM(op, rA, xr(o.rs2), w64)
+	e.result(w64)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+func (e *emitter) ri(op asm.AluOp, o *op, w64 bool) {
+	e.b.MovRM(rA, xr(o.rs1), w64)
+	e.b.AluRI(op, rA, int32(o.imm), w64)
+	e.result(w64)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// result sign-extends a 32-bit result in EAX (the *W instructions).
+func (e *emitter) result(w64 bool) {
+	if !w64 {
+		e.b.Movx(rA, rA, 4, true)
+	}
+}
+
+func (e *emitter) shiftImm(op asm.ShiftOp, o *op, w64 bool) {
+	mask := int64(63)
+	if !w64 {
+		mask = 31
+	}
+	e.b.MovRM(rA, xr(o.rs1), w64)
+	if sh := uint8(o.imm & mask); sh != 0 {
+		e.b.ShiftRI(op, rA, sh, w64)
+	}
+	e.result(w64)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// shiftReg shifts by x[rs2]: x86 masks the count to 6 (or 5) bits as
+// RISC-V does.
+func (e *emitter) shiftReg(op asm.ShiftOp, o *op, w64 bool) {
+	e.b.MovRM(rC, xr(o.rs2), true)
+	e.b.MovRM(rA, xr(o.rs1), w64)
+	e.b.ShiftRCL(op, rA, w64)
+	e.result(w64)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// setIf sets x[rd] to 1 if x[rs1] cc (x[rs2] or imm), else 0.
+func (e *emitter) setIf(cc asm.Cond, o *op, imm bool) {
+	e.b.MovRM(rA, xr(o.rs1), true)
+	if imm {
+		e.b.AluRI(asm.CMP, rA, int32(o.imm), true)
+	} else {
+		e.b.AluRM(asm.CMP, rA, xr(o.rs2), true)
+	}
+	e.b.Setcc(cc, rA)
+	e.b.Movx(rA, rA, 1, false)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// pick sets x[rd] to x[rs2] if x[rs1] cc x[rs2], else x[rs1] (min/max).
+func (e *emitter) pick(cc asm.Cond, o *op) {
+	e.b.MovRM(rA, xr(o.rs1), true)
+	e.b.MovRM(rC, xr(o.rs2), true)
+	e.b.AluRR(asm.CMP, rA, rC, true)
+	e.b.Cmov(cc, rA, rC, true)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// unary applies f to RAX = x[rs1] and stores RAX to x[rd].
+func (e *emitter) unary(o *op, w64 bool, f func()) {
+	e.b.MovRM(rA, xr(o.rs1), w64)
+	f()
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+// shadd sets x[rd] = (x[rs1] or its low word) << sh + x[rs2].
+func (e *emitter) shadd(o *op, sh uint8, uw bool) {
+	e.b.MovRM(rA, xr(o.rs1), !uw)
+	e.b.MovRM(rC, xr(o.rs2), true)
+	e.b.Lea(rA, asm.Mem{Base: rC, Index: rA, Scale: 1 << sh}, true)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+func (e *emitter) load(o *op, size int, signed bool, pc uint64) {
+	e.address(o.rs1, o.imm, size, e.j.lay.tlbR, pc)
+	e.b.Load(rA, hostMemAt(rA), size, signed)
+	e.b.MovMR(xr(o.rd), rA, true)
+}
+
+func (e *emitter) store(o *op, size int, pc uint64) {
+	e.address(o.rs1, o.imm, size, e.j.lay.tlbW, pc)
+	e.b.MovRM(rC, xr(o.rs2), true)
+	e.b.Store(hostMemAt(rA), rC, size)
+}
+
+func (e *emitter) branch(cc asm.Cond, o *op, pc uint64) {
+	e.b.MovRM(rA, xr(o.rs1), true)
+	e.b.AluRM(asm.CMP, rA, xr(o.rs2), true)
+	taken := e.b.Jcc(cc)
+	e.chain(pc + uint64(o.len))
+	e.b.Patch(taken, e.b.Len())
+	e.chain(uint64(o.imm))
+}
+
+// insn translates o, decoded at pc.
+func (e *emitter) insn(o *op, pc uint64) insnResult {
+	b := &e.b
+	f := e.j.feat
+	switch o.kind {
+	case kLUI, kAUIPC:
+		e.storeImm(xr(o.rd), uint64(o.imm))
+	case kJAL:
+		if o.rd != sink {
+			e.storeImm(xr(o.rd), pc+uint64(o.len))
+		}
+		e.chain(uint64(o.imm))
+		return insnEnd
+	case kJALR:
+		b.MovRM(rA, xr(o.rs1), true)
+		if o.imm != 0 {
+			b.AluRI(asm.ADD, rA, int32(o.imm), true)
+		}
+		b.AluRI(asm.AND, rA, -2, true)
+		if o.rd != sink {
+			// After reading rs1, which may be rd.
+			link := pc + uint64(o.len)
+			if int64(link) == int64(int32(link)) {
+				b.MovMI(xr(o.rd), int32(link), true)
+			} else {
+				b.MovRI(rC, int64(link))
+				b.MovMR(xr(o.rd), rC, true)
+			}
+		}
+		e.jumpIndirect()
+		return insnEnd
+	case kBEQ:
+		e.branch(asm.CondE, o, pc)
+		return insnEnd
+	case kBNE:
+		e.branch(asm.CondNE, o, pc)
+		return insnEnd
+	case kBLT:
+		e.branch(asm.CondL, o, pc)
+		return insnEnd
+	case kBGE:
+		e.branch(asm.CondGE, o, pc)
+		return insnEnd
+	case kBLTU:
+		e.branch(asm.CondB, o, pc)
+		return insnEnd
+	case kBGEU:
+		e.branch(asm.CondAE, o, pc)
+		return insnEnd
+	case kLB:
+		e.load(o, 1, true, pc)
+	case kLH:
+		e.load(o, 2, true, pc)
+	case kLW:
+		e.load(o, 4, true, pc)
+	case kLD:
+		e.load(o, 8, false, pc)
+	case kLBU:
+		e.load(o, 1, false, pc)
+	case kLHU:
+		e.load(o, 2, false, pc)
+	case kLWU:
+		e.load(o, 4, false, pc)
+	case kSB:
+		e.store(o, 1, pc)
+	case kSH:
+		e.store(o, 2, pc)
+	case kSW:
+		e.store(o, 4, pc)
+	case kSD:
+		e.store(o, 8, pc)
+	case kADDI:
+		if o.rs1 == 0 {
+			e.storeImm(xr(o.rd), uint64(o.imm))
+			break
+		}
+		e.ri(asm.ADD, o, true)
+	case kSLTI:
+		e.setIf(asm.CondL, o, true)
+	case kSLTIU:
+		e.setIf(asm.CondB, o, true)
+	case kXORI:
+		e.ri(asm.XOR, o, true)
+	case kORI:
+		e.ri(asm.OR, o, true)
+	case kANDI:
+		e.ri(asm.AND, o, true)
+	case kSLLI:
+		e.shiftImm(asm.SHL, o, true)
+	case kSRLI:
+		e.shiftImm(asm.SHR, o, true)
+	case kSRAI:
+		e.shiftImm(asm.SAR, o, true)
+	case kADD:
+		e.rr(asm.ADD, o, true)
+	case kSUB:
+		e.rr(asm.SUB, o, true)
+	case kSLL:
+		e.shiftReg(asm.SHL, o, true)
+	case kSLT:
+		e.setIf(asm.CondL, o, false)
+	case kSLTU:
+		e.setIf(asm.CondB, o, false)
+	case kXOR:
+		e.rr(asm.XOR, o, true)
+	case kSRL:
+		e.shiftReg(asm.SHR, o, true)
+	case kSRA:
+		e.shiftReg(asm.SAR, o, true)
+	case kOR:
+		e.rr(asm.OR, o, true)
+	case kAND:
+		e.rr(asm.AND, o, true)
+	case kADDIW:
+		e.ri(asm.ADD, o, false)
+	case kSLLIW:
+		e.shiftImm(asm.SHL, o, false)
+	case kSRLIW:
+		e.shiftImm(asm.SHR, o, false)
+	case kSRAIW:
+		e.shiftImm(asm.SAR, o, false)
+	case kADDW:
+		e.rr(asm.ADD, o, false)
+	case kSUBW:
+		e.rr(asm.SUB, o, false)
+	case kSLLW:
+		e.shiftReg(asm.SHL, o, false)
+	case kSRLW:
+		e.shiftReg(asm.SHR, o, false)
+	case kSRAW:
+		e.shiftReg(asm.SAR, o, false)
+	case kFENCE:
+		// Translated code runs on one host thread with x86's ordering,
+		// which is at least as strong as any fence asks.
+	case kMUL, kMULW:
+		w64 := o.kind == kMUL
+		b.MovRM(rA, xr(o.rs1), w64)
+		b.MovRM(rC, xr(o.rs2), w64)
+		b.Imul(rA, rC, w64)
+		e.result(w64)
+		b.MovMR(xr(o.rd), rA, true)
+	case kMULH, kMULHU:
+		b.MovRM(rA, xr(o.rs1), true)
+		b.MovRM(rC, xr(o.rs2), true)
+		b.Mul1(rC, o.kind == kMULH)
+		b.MovMR(xr(o.rd), rD, true)
+	case kSH1ADD:
+		e.shadd(o, 1, false)
+	case kSH2ADD:
+		e.shadd(o, 2, false)
+	case kSH3ADD:
+		e.shadd(o, 3, false)
+	case kADDUW:
+		e.shadd(o, 0, true)
+	case kSH1ADDUW:
+		e.shadd(o, 1, true)
+	case kSH2ADDUW:
+		e.shadd(o, 2, true)
+	case kSH3ADDUW:
+		e.shadd(o, 3, true)
+	case kSLLIUW:
+		e.unary(o, false, func() {
+			if sh := uint8(o.imm & 63); sh != 0 {
+				b.ShiftRI(asm.SHL, rA, sh, true)
+			}
+		})
+	case kANDN, kORN:
+		b.MovRM(rA, xr(o.rs2), true)
+		b.Not(rA, true)
+		op := asm.AND
+		if o.kind == kORN {
+			op = asm.OR
+		}
+		b.AluRM(op, rA, xr(o.rs1), true)
+		b.MovMR(xr(o.rd), rA, true)
+	case kXNOR:
+		b.MovRM(rA, xr(o.rs1), true)
+		b.AluRM(asm.XOR, rA, xr(o.rs2), true)
+		b.Not(rA, true)
+		b.MovMR(xr(o.rd), rA, true)
+	case kCLZ, kCLZW:
+		if !f.lzcnt {
+			return insnNo
+		}
+		w64 := o.kind == kCLZ
+		e.unary(o, w64, func() { b.Lzcnt(rA, rA, w64) })
+	case kCTZ, kCTZW:
+		if !f.tzcnt {
+			return insnNo
+		}
+		w64 := o.kind == kCTZ
+		e.unary(o, w64, func() { b.Tzcnt(rA, rA, w64) })
+	case kCPOP, kCPOPW:
+		if !f.popcnt {
+			return insnNo
+		}
+		w64 := o.kind == kCPOP
+		e.unary(o, w64, func() { b.Popcnt(rA, rA, w64) })
+	case kMAX:
+		e.pick(asm.CondL, o)
+	case kMAXU:
+		e.pick(asm.CondB, o)
+	case kMIN:
+		e.pick(asm.CondG, o)
+	case kMINU:
+		e.pick(asm.CondA, o)
+	case kSEXTB:
+		e.unary(o, true, func() { b.Movx(rA, rA, 1, true) })
+	case kSEXTH:
+		e.unary(o, true, func() { b.Movx(rA, rA, 2, true) })
+	case kZEXTH:
+		e.unary(o, true, func() { b.Movx(rA, rA, 2, false) })
+	case kROL, kROLW, kROR, kRORW:
+		op := asm.ROL
+		if o.kind == kROR || o.kind == kRORW {
+			op = asm.ROR
+		}
+		e.shiftReg(op, o, o.kind == kROL || o.kind == kROR)
+	case kRORI:
+		e.shiftImm(asm.ROR, o, true)
+	case kRORIW:
+		e.shiftImm(asm.ROR, o, false)
+	case kREV8:
+		e.unary(o, true, func() { b.Bswap(rA, true) })
+	case kORCB:
+		// Bit 7 of each byte of h = (x&0x7f..)+0x7f.. | x is set iff
+		// the byte is non-zero; h - h>>7 | h spreads it to the byte.
+		e.unary(o, true, func() {
+			b.MovRI(rC, 0x7f7f7f7f7f7f7f7f)
+			b.MovRR(rD, rA, true)
+			b.AluRR(asm.AND, rD, rC, true)
+			b.AluRR(asm.ADD, rD, rC, true)
+			b.AluRR(asm.OR, rD, rA, true)
+			b.Not(rC, true)
+			b.AluRR(asm.AND, rD, rC, true)
+			b.MovRR(rA, rD, true)
+			b.ShiftRI(asm.SHR, rA, 7, true)
+			b.MovRR(rC, rD, true)
+			b.AluRR(asm.SUB, rC, rA, true)
+			b.AluRR(asm.OR, rC, rD, true)
+			b.MovRR(rA, rC, true)
+		})
+	default:
+		return insnNo
+	}
+	return insnNext
+}
