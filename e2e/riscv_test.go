@@ -100,13 +100,18 @@ func shellStatus(ps *os.ProcessState) int {
 // TestRISCVMatchesQemu: integer/M/C code, F/D in every rounding mode with
 // flags, A with threads, and signal frames (siginfo, ucontext pc and
 // registers, FP state kept across a handler, sigaltstack, masks) produce
-// qemu's output exactly.
+// qemu's output exactly, with the translator (--jit on, the default) and
+// with the interpreter alone.
 func TestRISCVMatchesQemu(t *testing.T) {
-	for _, name := range []string{"isa_int", "isa_fp", "atomics", "signals"} {
-		t.Run(name, func(t *testing.T) {
+	for _, c := range []struct{ name, jit string }{
+		{"isa_int", "on"}, {"isa_fp", "on"}, {"atomics", "on"}, {"signals", "on"},
+		{"isa_int", "off"}, {"isa_fp", "off"}, {"atomics", "off"}, {"signals", "off"},
+	} {
+		name := c.name
+		t.Run(name+"/jit-"+c.jit, func(t *testing.T) {
 			prog := buildRISCV(t, name)
 			want := qemu(t, prog)
-			got := sentry(t, "run", prog)
+			got := sentry(t, "run", "--jit", c.jit, prog)
 			if got.status != want.status {
 				t.Errorf("status %d, qemu %d; stderr: %s", got.status, want.status, got.stderr)
 			}

@@ -56,6 +56,7 @@ type runFlags struct {
 	straceExclude []string
 	debug         bool
 	vdso          string
+	jit           string
 	root          string
 	volumes       []string
 	publish       []string
@@ -87,6 +88,7 @@ func runCmd() *cobra.Command {
 	c.Flags().IntVar(&f.straceLimit, "strace-string-limit", 96, "show at most `N` bytes of each string")
 	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
+	c.Flags().StringVar(&f.jit, "jit", "on", "riscv64 on an amd64 host: on translates guest code to host code; off only interprets it")
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
 	c.Flags().StringVar(&f.platform, "platform", "auto", "auto (from the program's ELF machine), ptrace (amd64) or interp (riscv64 interpreter)")
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
@@ -121,6 +123,9 @@ func run(f runFlags, args []string) error {
 	defer startProfile()()
 	if f.vdso != "on" && f.vdso != "off" {
 		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
+	}
+	if f.jit != "on" && f.jit != "off" {
+		return fmt.Errorf("--jit must be on or off, not %q", f.jit)
 	}
 	opts := vfs.Options{HostRoot: f.root}
 	for _, s := range f.volumes {
@@ -166,6 +171,7 @@ func run(f runFlags, args []string) error {
 	}
 	if rp, ok := plat.(*riscv.Platform); ok {
 		rp.SetVDSOTime(f.vdso == "on")
+		rp.SetJIT(f.jit == "on")
 	}
 	var tracer *strace.Tracer
 	if f.strace {

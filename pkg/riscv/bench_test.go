@@ -8,9 +8,21 @@ import (
 )
 
 // BenchmarkInterpreterMIPS runs a loop of loads, stores, ALU ops and a
-// taken branch (7 instructions per iteration) and reports guest MIPS.
+// taken branch (7 instructions per iteration) and reports guest MIPS, with
+// the translator (jit) and with the interpreter alone (interp).
 func BenchmarkInterpreterMIPS(b *testing.B) {
+	for _, jit := range []bool{true, false} {
+		name := "interp"
+		if jit {
+			name = "jit"
+		}
+		b.Run(name, func(b *testing.B) { benchLoop(b, jit) })
+	}
+}
+
+func benchLoop(b *testing.B, jit bool) {
 	m := newMachine(&testing.T{})
+	m.as.jit = jit
 	const perIter = 7
 	m.load(
 		itype(0, 11, 3, 5, opLoad),  // ld t0, 0(a1)
