@@ -1,5 +1,7 @@
 package riscv
 
+import "sync/atomic"
+
 // codePage is the decoded form of one 4 KiB guest code page: one slot per
 // 2-byte parcel, decoded on first execution.
 type codePage struct {
@@ -44,6 +46,8 @@ type cpu struct {
 	// vdsoTime: ecalls of clock_gettime on the common clocks are served
 	// in the interpreter (vdsotime.go).
 	vdsoTime bool
+
+	fence atomic.Uint32 // target of the barrier a fence rw,rw needs
 
 	// LR reservation.
 	resAddr  uint64

@@ -388,6 +388,7 @@ func decode32(i uint32, pc uint64) op {
 		switch f3 {
 		case 0:
 			k = kFENCE
+			o.imm = int64(i>>20) & 0xff // pred (PI PO PR PW) << 4 | succ (SI SO SR SW)
 		case 1:
 			k = kFENCEI
 		}

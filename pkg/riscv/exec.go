@@ -388,6 +388,12 @@ func (c *cpu) run(poke *atomic.Uint32) stop {
 		case kSRAW:
 			x[o.rd] = uint64(int64(int32(x[o.rs1]) >> (x[o.rs2] & 31)))
 		case kFENCE:
+			if o.imm&0x12 == 0x12 {
+				// W before R: the one order a host may not keep
+				// on its own; a sequentially consistent atomic
+				// operation is a full barrier.
+				c.fence.Add(0)
+			}
 		case kFENCEI:
 			c.pc = pc + uint64(o.len)
 			c.flushCaches()

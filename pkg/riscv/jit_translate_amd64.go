@@ -426,8 +426,12 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 	case kSRAW:
 		e.shiftReg(asm.SAR, o, false)
 	case kFENCE:
-		// Translated code runs on one host thread with x86's ordering,
-		// which is at least as strong as any fence asks.
+		// x86 keeps every order but a store before a later load: only
+		// a fence with W in its predecessors and R in its successors
+		// needs an instruction (as qemu's TCG emits for its x86 host).
+		if o.imm&0x10 != 0 && o.imm&0x02 != 0 {
+			b.Mfence()
+		}
 	case kMUL, kMULW:
 		w64 := o.kind == kMUL
 		b.MovRM(rA, xr(o.rs1), w64)

@@ -471,6 +471,10 @@ func (b *Buf) JmpM(m Mem) { b.rm(0, 0, 0xFF, 4, m) }
 // Ret emits ret.
 func (b *Buf) Ret() { b.B = append(b.B, 0xC3) }
 
+// Mfence orders every earlier load and store before every later one (the
+// store-to-load order x86 does not give by itself).
+func (b *Buf) Mfence() { b.B = append(b.B, 0x0F, 0xAE, 0xF0) }
+
 // Patch makes the rel32 field at offset at (as returned by Jcc/Jmp) jump to
 // buffer offset target: rel32 = target - (at+4).
 func (b *Buf) Patch(at, target int) { PatchRel32(b.B, at, target) }

@@ -221,6 +221,7 @@ func handCases() []tcase {
 		{"JmpM", func(b *Buf) { b.JmpM(mR15) }, "jmp QWORD PTR [r15+0x10]", "41ff6710", 0},
 		{"JmpMidx", func(b *Buf) { b.JmpM(Mem{Base: RAX, Index: RCX, Scale: 8}) }, "jmp QWORD PTR [rax+rcx*8]", "ff24c8", 0},
 		{"Ret", func(b *Buf) { b.Ret() }, "ret", "c3", 0},
+		{"Mfence", func(b *Buf) { b.Mfence() }, "mfence", "0faef0", 0},
 	}
 }
 
