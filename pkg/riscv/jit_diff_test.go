@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -379,7 +381,9 @@ func (p *program) String() string {
 		s.WriteString("\n")
 	}
 	s.WriteString("  x:")
-	for i, v := range p.x {
+	x := p.x
+	x[rSub] = p.subAddr(addr)
+	for i, v := range x {
 		if v != 0 {
 			fmt.Fprintf(&s, " x%d=%#x", i, v)
 		}
@@ -991,12 +995,19 @@ func (p *program) without(i int) *program {
 
 func TestJITMatchesInterpreter(t *testing.T) {
 	jm, im := newMachineJIT(t, true), newMachineJIT(t, false)
-	n := 3000
+	n := 5000
 	if testing.Short() {
-		n = 300
+		n = 500
+	}
+	// RISCV_JITDIFF_N=count[,first] runs other programs for a longer hunt.
+	first := 0
+	if v := os.Getenv("RISCV_JITDIFF_N"); v != "" {
+		if _, err := fmt.Sscanf(strings.ReplaceAll(v, ",", " "), "%d %d", &n, &first); err != nil && n == 0 {
+			t.Fatalf("RISCV_JITDIFF_N=%q: %v", v, err)
+		}
 	}
 	kinds := map[platform.EventKind]int{}
-	for i := 0; i < n; i++ {
+	for i := first; i < first+n; i++ {
 		seed := uint64(i)*0x100000001b3 + 1
 		p := genProgram(seed)
 		again := i%4 == 0
@@ -1014,7 +1025,7 @@ func TestJITMatchesInterpreter(t *testing.T) {
 		t.Fatalf("translator on the JIT machine: %v, on the interpreter: %v", jm.ctx.cpu.jit != nil, im.ctx.cpu.jit != nil)
 	}
 	t.Logf("%d programs; final events: %v", n, kinds)
-	if kinds[platform.EventSyscall] < n/2 || kinds[platform.EventFault] == 0 {
+	if !t.Failed() && kinds[platform.EventSyscall] < n/2 || kinds[platform.EventFault] == 0 {
 		t.Errorf("too few programs end at the ecall or fault: %v", kinds)
 	}
 }
@@ -1098,5 +1109,161 @@ func TestDiffEncoders(t *testing.T) {
 	}
 	if d := decode32(0x0000100f, 0); d.kind != kFENCEI {
 		t.Errorf("fence.i decodes as %d", d.kind)
+	}
+}
+
+// patience bounds every wait in the tests below: generous, so that a
+// loaded machine never fails them, and no speed is asserted.
+const patience = 30 * time.Second
+
+// TestJITLongLoopInterruptAndGC: a loop that would run for ages under the
+// translator leaves Switch with EventInterrupted when another goroutine
+// calls Interrupt, lets a concurrent runtime.GC (which stops the world)
+// complete while it runs, and resumes where it stopped.
+func TestJITLongLoopInterruptAndGC(t *testing.T) {
+	for _, jit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("jit=%v", jit), func(t *testing.T) {
+			m := newMachineJIT(t, jit)
+			const s0, cnt = 2, 5
+			m.load(
+				addi(cnt, cnt, -1),
+				sd(cnt, s0, 0),       // progress, visible to the test
+				btype(-8, 0, cnt, 1), // bnez cnt, loop
+			)
+			progress := func() uint64 {
+				return binary.LittleEndian.Uint64(m.data[dataFileOff(0)+0x800:])
+			}
+			const iters = 1 << 62 // never finishes: only Interrupt ends it
+			regs := arch.Regs{Arch: arch.RISCV64}
+			regs.RISCV64.PC = codeBase
+			regs.RISCV64.X[s0] = b0Addr
+			regs.RISCV64.X[cnt] = iters
+			for round := 0; round < 2; round++ {
+				start := regs.RISCV64.X[cnt]
+				done := make(chan platform.Event, 1)
+				go func() {
+					ev, err := m.ctx.Switch(&regs)
+					if err != nil {
+						t.Error(err)
+					}
+					done <- ev
+				}()
+				// fail stops the guest (if it still heeds Interrupt)
+				// before failing, so that cleanup does not unmap
+				// memory under it.
+				fail := func(format string, args ...any) {
+					t.Helper()
+					m.ctx.Interrupt()
+					select {
+					case <-done:
+					case <-time.After(patience):
+					}
+					t.Fatalf(format, args...)
+				}
+				// Wait until the loop has run a while.
+				deadline := time.Now().Add(patience)
+				for v := progress(); v == 0 || start-v < 1000; v = progress() {
+					if time.Now().After(deadline) {
+						fail("round %d: the loop made no progress in %v (counter %#x)", round, patience, v)
+					}
+					time.Sleep(time.Millisecond)
+				}
+				gcDone := make(chan struct{})
+				go func() {
+					runtime.GC()
+					runtime.GC()
+					close(gcDone)
+				}()
+				select {
+				case <-gcDone:
+				case <-time.After(patience):
+					fail("round %d: runtime.GC did not complete in %v while the guest looped", round, patience)
+				}
+				// Still looping after the GC.
+				before := progress()
+				deadline = time.Now().Add(patience)
+				for progress() == before {
+					if time.Now().After(deadline) {
+						fail("round %d: the loop stopped after the GC", round)
+					}
+					time.Sleep(time.Millisecond)
+				}
+				m.ctx.Interrupt()
+				select {
+				case ev := <-done:
+					if ev.Kind != platform.EventInterrupted {
+						t.Fatalf("round %d: Switch returned %+v, want EventInterrupted", round, ev)
+					}
+				case <-time.After(patience):
+					t.Fatalf("round %d: Switch did not return in %v after Interrupt", round, patience)
+				}
+				pc, x := regs.RISCV64.PC, regs.RISCV64.X[cnt]
+				if pc < codeBase || pc >= codeBase+12 || x >= start || x == 0 {
+					t.Fatalf("round %d: stopped at pc %#x with counter %#x (was %#x)", round, pc, x, start)
+				}
+				t.Logf("round %d: %d iterations", round, start-x)
+			}
+			if jit && (m.ctx.cpu.jit == nil || len(m.ctx.cpu.jit.blocks) == 0) {
+				t.Fatal("the loop was not translated")
+			}
+		})
+	}
+}
+
+// TestJITSelfModifyingCodeAfterFenceI: code rewritten in place (through
+// the memory file, as another mapping of it would) runs once the guest
+// executes fence.i, though the old code was translated and chained
+// (direct calls) and in the indirect-jump table (jalr).
+func TestJITSelfModifyingCodeAfterFenceI(t *testing.T) {
+	for _, jit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("jit=%v", jit), func(t *testing.T) {
+			m := newMachineJIT(t, jit)
+			const ra, fn, a0, a1, a2, s1 = 1, 6, 10, 11, 12, 9
+			const target = 0x800
+			// main: fence.i; a2 = 1 (rewritten); then a loop calling
+			// the target directly and through fn; ecall.
+			m.load(
+				0x0000100f,             // 0x00 fence.i
+				addi(a2, 0, 1),         // 0x04 rewritten to a2 = 2
+				addi(s1, 0, 3),         // 0x08
+				jal(ra, target-0x0c),   // 0x0c loop: call target
+				addi(a1, a0, 0),        // 0x10
+				jalr(ra, fn, 0),        // 0x14 call target through fn
+				addi(s1, s1, -1),       // 0x18
+				btype(-0x10, 0, s1, 1), // 0x1c bnez s1, loop
+			)
+			put := func(off int, insns ...uint32) {
+				for i, w := range insns {
+					binary.LittleEndian.PutUint32(m.data[codeOff+off+4*i:], w)
+				}
+			}
+			put(target, addi(a0, 0, 1), jalr(0, ra, 0))
+			run := func(want uint64) {
+				t.Helper()
+				var regs arch.Regs
+				regs.RISCV64.X[fn] = codeBase + target
+				if ev := m.run(&regs); ev.Kind != platform.EventSyscall {
+					t.Fatalf("stopped with %+v at pc %#x", ev, regs.RISCV64.PC)
+				}
+				x := regs.RISCV64.X
+				if x[a0] != want || x[a1] != want || x[a2] != want {
+					t.Fatalf("a0 (indirect call) %d, a1 (direct call) %d, a2 (after fence.i) %d; want all %d", x[a0], x[a1], x[a2], want)
+				}
+			}
+			for range 3 {
+				run(1)
+			}
+			if jit && (m.ctx.cpu.jit == nil || len(m.ctx.cpu.jit.blocks) == 0) {
+				t.Fatal("nothing was translated")
+			}
+			// Rewrite without any mapping change: only fence.i tells.
+			put(4, addi(a2, 0, 2))
+			put(target, addi(a0, 0, 2))
+			run(2)
+			run(2)
+			put(4, addi(a2, 0, 3))
+			put(target, addi(a0, 0, 3))
+			run(3)
+		})
 	}
 }
