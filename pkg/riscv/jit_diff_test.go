@@ -1267,3 +1267,36 @@ func TestJITSelfModifyingCodeAfterFenceI(t *testing.T) {
 		})
 	}
 }
+
+// TestJITJumpTableCollision: two call targets 8 KiB apart share a slot of
+// the indirect-jump table; calling them alternately must always reach the
+// right one.
+func TestJITJumpTableCollision(t *testing.T) {
+	const ra, cnt, fa, fb, a0, a1 = 1, 5, 6, 7, 10, 11
+	const ta, tb = 0x100, 0x100 + 2*jitTabSize // same slot: (pc>>1) % jitTabSize
+	for _, jit := range []bool{true, false} {
+		m := newMachineJIT(t, jit)
+		m.load(
+			addi(cnt, 0, 1000),
+			jalr(ra, fa, 0), // loop
+			jalr(ra, fb, 0),
+			addi(cnt, cnt, -1),
+			btype(-12, 0, cnt, 1),
+		)
+		put := func(off int, insns ...uint32) {
+			for i, w := range insns {
+				binary.LittleEndian.PutUint32(m.data[codeOff+off+4*i:], w)
+			}
+		}
+		put(ta, addi(a0, a0, 1), jalr(0, ra, 0))
+		put(tb, addi(a1, a1, 3), jalr(0, ra, 0))
+		var regs arch.Regs
+		regs.RISCV64.X[fa], regs.RISCV64.X[fb] = codeBase+ta, codeBase+tb
+		if ev := m.run(&regs); ev.Kind != platform.EventSyscall {
+			t.Fatalf("jit=%v: stopped with %+v at pc %#x", jit, ev, regs.RISCV64.PC)
+		}
+		if x := regs.RISCV64.X; x[a0] != 1000 || x[a1] != 3000 {
+			t.Errorf("jit=%v: a0 = %d, a1 = %d; want 1000, 3000", jit, x[a0], x[a1])
+		}
+	}
+}
