@@ -124,7 +124,7 @@ static void *slow_reader(void *arg) {
 static volatile sig_atomic_t hits;
 static void on_usr1(int s) { (void)s; hits++; }
 
-struct blocked { int fd; int kind; int ret; int err; };
+struct blocked { int fd; int kind; int ret; int err; int wfd; /* kind 1: the pipe's write end */ };
 static void *block_in(void *arg) {
 	struct blocked *b = arg;
 	char c;
@@ -146,7 +146,7 @@ static void interrupt(struct blocked *b, const char *name, int expect_eintr) {
 	if (!expect_eintr) {
 		// Restarted: still blocked; unblock it for real.
 		if (b->kind == 0) close(dial(port));
-		else if (b->kind == 1) CHECK(write(b->fd + 1, "x", 1) == 1);
+		else if (b->kind == 1) CHECK(write(b->wfd, "x", 1) == 1);
 	}
 	CHECK(pthread_join(th, NULL) == 0);
 	if (expect_eintr) CHECK(b->ret == -1 && b->err == EINTR);
@@ -189,13 +189,13 @@ int main(void) {
 	int p[2];
 	CHECK(pipe(p) == 0);
 	int ep = epoll_create1(0);
-	struct blocked b0 = {.fd = l, .kind = 0}, b1 = {.fd = p[0], .kind = 1}, b2 = {.fd = ep, .kind = 2};
+	struct blocked b0 = {.fd = l, .kind = 0}, b1 = {.fd = p[0], .kind = 1, .wfd = p[1]}, b2 = {.fd = ep, .kind = 2};
 	interrupt(&b0, "accept-eintr", 1);
 	interrupt(&b1, "pipe-read-eintr", 1);
 	interrupt(&b2, "epoll-wait-eintr", 1);
 	sa.sa_flags = SA_RESTART;
 	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
-	struct blocked r0 = {.fd = l, .kind = 0}, r1 = {.fd = p[0], .kind = 1};
+	struct blocked r0 = {.fd = l, .kind = 0}, r1 = {.fd = p[0], .kind = 1, .wfd = p[1]};
 	interrupt(&r0, "accept-sa-restart", 0);
 	interrupt(&r1, "pipe-read-sa-restart", 0);
 	CHECK(hits == 5);
