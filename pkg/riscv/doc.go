@@ -23,6 +23,12 @@
 // clock_gettime of CLOCK_REALTIME and CLOCK_MONOTONIC is answered at the
 // ecall without an event, as the vDSO answers it on Linux (vdsotime.go).
 //
+// Translation: on an amd64 host (unless Platform.SetJIT(false)) each
+// thread translates the code it runs into host code, a block at a time,
+// and runs that; the interpreter above runs whatever the translator leaves
+// out and is the reference the translator is tested against
+// (jit_diff_test.go). jit_amd64.go states the translator's invariants.
+//
 // Atomicity: LR/SC and AMOs use sync/atomic on the shared mapping, so they
 // are atomic across the goroutines of every thread of an address space.
 // SC succeeds when the reserved word still holds the value LR read
@@ -35,7 +41,9 @@
 // them either); code written in place runs only after fence.i or
 // riscv_flush_icache (FlushICache), as the ISA requires.
 //
-// Concurrency: a Context belongs to its task goroutine. AddressSpace
+// Concurrency: a Context belongs to its task goroutine, and so do its
+// translations (code region, block map, jump table): no code is shared
+// or patched across threads. AddressSpace
 // methods may be called from any goroutine; they serialise on AddressSpace.mu
 // and publish table entries with atomic stores that running threads read
 // with atomic loads. Lock order: AddressSpace.mu only.

@@ -60,14 +60,15 @@ type jitTabEntry struct {
 
 // jitState is one thread's translations.
 type jitState struct {
-	code   []byte
-	base   uintptr
-	used   int
-	blocks map[uint64]int32 // guest pc -> offset in code
-	tab    *[jitTabSize]jitTabEntry
-	lay    jitLayout
-	mem    uintptr
-	feat   jitFeatures
+	code    []byte
+	base    uintptr
+	used    int
+	refills int              // times the region was full and emptied
+	blocks  map[uint64]int32 // guest pc -> offset in code
+	tab     *[jitTabSize]jitTabEntry
+	lay     jitLayout
+	mem     uintptr
+	feat    jitFeatures
 }
 
 // jitFeatures are the optional host instructions the translator may use.

@@ -1300,3 +1300,31 @@ func TestJITJumpTableCollision(t *testing.T) {
 		}
 	}
 }
+
+// TestJITRegionRefill: with a code region only a little larger than one
+// block's bound, translation empties and refills it again and again
+// (dropping chained jumps and table entries into emptied code), and the
+// results still match the interpreter's.
+func TestJITRegionRefill(t *testing.T) {
+	jm, im := newMachineJIT(t, true), newMachineJIT(t, false)
+	jm.exec(nil) // creates the translator
+	j := jm.ctx.cpu.jit
+	if j == nil {
+		t.Fatal("no translator on the JIT machine")
+	}
+	j.code = j.code[:jitMaxBlock+2048]
+	n := 400
+	if testing.Short() {
+		n = 50
+	}
+	for i := 0; i < n; i++ {
+		p := genProgram(uint64(i)*0x9e3779b97f4a7c15 + 7)
+		if d, _ := differs(jm, im, p, true); d != "" {
+			t.Fatalf("program %d differs (JIT vs interpreter) with a small code region:\n%s\nprogram:\n%v", i, d, p)
+		}
+	}
+	if j.refills == 0 {
+		t.Fatalf("the small region never filled up")
+	}
+	t.Logf("%d programs, region refilled %d times", n, j.refills)
+}

@@ -39,6 +39,7 @@ func (c *cpu) translate(pc uint64) (int32, bool) {
 	}
 	if len(j.code)-j.used < jitMaxBlock {
 		j.reset()
+		j.refills++
 	}
 	e := &emitter{j: j, c: c, at: j.used, b: asm.Buf{B: j.code[j.used:j.used:len(j.code)]}}
 	page := pc >> pageShift
