@@ -7,18 +7,20 @@ import (
 
 // The parker never loses a wake: one left before park makes park return
 // at once, one sent while it sleeps wakes it, and none lets it sleep for
-// its whole timeout.
+// its whole timeout. Only upper bounds are checked: park may return early
+// by contract (a signal to the sentry's thread interrupts FUTEX_WAIT), and
+// it did, under load, after 30 µs of a 30 ms timeout.
 func TestParker(t *testing.T) {
 	tests := []struct {
 		name       string
 		wakeBefore bool
 		wakeAfter  time.Duration // < 0: no wake while parked
 		timeout    time.Duration
-		min, max   time.Duration
+		max        time.Duration
 	}{
-		{"token already there", true, -1, time.Minute, 0, time.Second},
-		{"woken while asleep", false, 20 * time.Millisecond, time.Minute, 10 * time.Millisecond, 10 * time.Second},
-		{"times out", false, -1, 30 * time.Millisecond, 25 * time.Millisecond, 10 * time.Second},
+		{"token already there", true, -1, time.Minute, 10 * time.Second},
+		{"woken while asleep", false, 20 * time.Millisecond, time.Minute, 10 * time.Second},
+		{"times out", false, -1, 30 * time.Millisecond, 10 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,8 +33,8 @@ func TestParker(t *testing.T) {
 			}
 			start := time.Now()
 			p.park(tc.timeout)
-			if d := time.Since(start); d < tc.min || d > tc.max {
-				t.Fatalf("park took %v, want between %v and %v", d, tc.min, tc.max)
+			if d := time.Since(start); d > tc.max {
+				t.Fatalf("park took %v, want at most %v", d, tc.max)
 			}
 			if w := p.word.Load(); w != parkIdle {
 				t.Fatalf("parker left in state %d, want idle (token consumed)", w)
