@@ -60,6 +60,17 @@ const (
 
 func newMachine(t *testing.T) *machine {
 	t.Helper()
+	m := newBareMachine(t, true)
+	if err := m.as.MapFile(dataBase, 0x10000, dataOff, platform.Perms{Read: true, Write: true}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// newBareMachine is a machine with its code mapped and no data, with the
+// translator on or off.
+func newBareMachine(t *testing.T, jit bool) *machine {
+	t.Helper()
 	fd, err := unix.MemfdCreate("riscv-test", unix.MFD_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +85,7 @@ func newMachine(t *testing.T) *machine {
 	}
 	t.Cleanup(func() { unix.Munmap(data) })
 	p := New()
+	p.SetJIT(jit)
 	t.Cleanup(func() { p.Close() })
 	as, ctx, err := p.NewAddressSpace(fd)
 	if err != nil {
@@ -81,9 +93,6 @@ func newMachine(t *testing.T) *machine {
 	}
 	m := &machine{t: t, p: p, as: as.(*addressSpace), ctx: ctx.(*context), data: data}
 	if err := as.MapFile(codeBase, 0x10000, codeOff, platform.Perms{Read: true, Execute: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := as.MapFile(dataBase, 0x10000, dataOff, platform.Perms{Read: true, Write: true}); err != nil {
 		t.Fatal(err)
 	}
 	return m

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
@@ -26,35 +25,12 @@ import (
 // newMachineJIT is newMachine with the translator on or off.
 func newMachineJIT(t *testing.T, jit bool) *machine {
 	t.Helper()
-	fd, err := unix.MemfdCreate("riscv-test", unix.MFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Ftruncate(fd, memSize); err != nil {
-		t.Fatal(err)
-	}
-	data, err := unix.Mmap(fd, 0, memSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Munmap(data) })
-	p := New()
-	p.SetJIT(jit)
-	t.Cleanup(func() { p.Close() })
-	as, ctx, err := p.NewAddressSpace(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &machine{t: t, p: p, as: as.(*addressSpace), ctx: ctx.(*context), data: data}
-	if err := as.MapFile(codeBase, 0x10000, codeOff, platform.Perms{Read: true, Execute: true}); err != nil {
-		t.Fatal(err)
-	}
+	m := newBareMachine(t, jit)
 	// Each data page maps its own file page, in reverse order, so that
 	// guest pages adjacent in memory are not adjacent in the file: an
 	// access that crosses a page must be split.
 	for i := 0; i < dataSize/pageSize; i++ {
-		if err := as.MapFile(dataBase+uint64(i)*pageSize, pageSize, int64(dataFileOff(i)), platform.Perms{Read: true, Write: true}); err != nil {
+		if err := m.as.MapFile(dataBase+uint64(i)*pageSize, pageSize, int64(dataFileOff(i)), platform.Perms{Read: true, Write: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
