@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
 )
