@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -69,11 +70,26 @@ func sentryIn(t *testing.T, stdin string, args ...string) result {
 	select {
 	case <-done:
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("sentry %v: timed out; stderr:\n%s", args, errb.String())
+		// SIGABRT makes the sentry print every goroutine's stack
+		// (it sets traceback "all"): the failure says where it hung.
+		cmd.Process.Signal(syscall.SIGABRT)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		t.Fatalf("sentry %v: timed out; stdout:\n%s\nstderr (goroutines at the abort):\n%s", args, tail(out.String(), 4000), tail(errb.String(), 60000))
 	}
 	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+// tail is the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "...\n" + s[len(s)-n:]
 }
 
 // buildC compiles testdata/c/NAME.c with extra gcc flags into a temp dir.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,9 @@ type exitError struct{ status int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.status) }
 
 func main() {
+	// A crash or a SIGABRT (the e2e tests send one to a run that hangs)
+	// shows every goroutine: a hang is a goroutine waiting somewhere.
+	debug.SetTraceback("all")
 	root := &cobra.Command{
 		Use:           "sentry",
 		Short:         "Run programs on a user-space Linux kernel",
