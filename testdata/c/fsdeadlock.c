@@ -11,7 +11,8 @@
 // got the EDEADLK), and runs again with a longer pause if not. Only the
 // result of the intended order is printed.
 //
-// Usage: fsdeadlock DIR (a directory for the lock files).
+// Usage: fsdeadlock [DIR] (a directory for the lock files, /tmp if none;
+// they are removed at the end).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +25,16 @@
 #include <unistd.h>
 
 static const char *dir;
+static pid_t mainPid;
+
+// path names a lock file of this run: runs in a shared /tmp do not meet.
+static void path(char *p, size_t n, const char *name) {
+	snprintf(p, n, "%s/fsdeadlock-%d-%s", dir, (int)mainPid, name);
+}
 
 static int openFile(const char *name) {
 	char p[512];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
+	path(p, sizeof p, name);
 	int fd = open(p, O_RDWR | O_CREAT, 0644);
 	if (fd < 0) {
 		perror(p);
@@ -211,6 +218,7 @@ static void flockCycle(void) {
 
 int main(int argc, char **argv) {
 	dir = argc > 1 ? argv[1] : "/tmp";
+	mainPid = getpid();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	struct sigaction sa = {.sa_handler = onalarm}; // no SA_RESTART
 	sigaction(SIGALRM, &sa, NULL);
@@ -230,5 +238,11 @@ int main(int argc, char **argv) {
 	interruptedWaiter();
 	ofdCycle();
 	flockCycle();
+	const char *names[] = {"posix2", "posix3", "posixintr", "ofd", "flockx", "flocky"};
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char p[512];
+		path(p, sizeof p, names[i]);
+		unlink(p);
+	}
 	return 0;
 }
