@@ -49,11 +49,12 @@ func buildRISCVFrom(t *testing.T, src string) string {
 }
 
 // TestRISCVSharedProgramsMatchQemu runs the amd64 e2e suite's C programs
-// (threads, bad pointers, unknown syscalls, SIGSEGV, file locks) built for
-// riscv64 and compares them with qemu-riscv64. (fsmisc is left out: it
-// reports the sandbox's overlay filesystem, which qemu does not have.)
+// (threads, bad pointers, unknown syscalls, SIGSEGV, file locks and their
+// deadlock detection) built for riscv64 and compares them with
+// qemu-riscv64. (fsmisc is left out: it reports the sandbox's overlay
+// filesystem, which qemu does not have.)
 func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
-	for _, name := range []string{"hello", "threads", "efault", "enosys", "segv", "fslocks"} {
+	for _, name := range []string{"hello", "threads", "efault", "enosys", "segv", "fslocks", "fsdeadlock"} {
 		t.Run(name, func(t *testing.T) {
 			prog := buildRISCVFrom(t, filepath.Join("c", name+".c"))
 			want := qemu(t, prog)

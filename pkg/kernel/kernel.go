@@ -96,8 +96,11 @@ type Kernel struct {
 	early  []int        // host signals that arrived before it
 
 	futexes futexTable
-	threads osThreads // host TID -> task, for /proc/self
-	net     *netState
+	// lockWaits is the wait-for graph of blocked F_SETLKW calls, for
+	// EDEADLK (sys_lock.go).
+	lockWaits vfs.LockWaits
+	threads   osThreads // host TID -> task, for /proc/self
+	net       *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
