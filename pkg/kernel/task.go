@@ -106,6 +106,9 @@ type Task struct {
 
 	clearChildTID uint64
 	robustList    uint64
+	// futexExited: the task has released its PI futexes for good; a PI
+	// word naming it names no one (guarded by futexTable.mu).
+	futexExited bool
 	altStack      stackT
 	exitCode      int // exit(2)'s status, for the group if this is its last task
 
