@@ -320,10 +320,9 @@ func (ft *futexTable) proxyTrylockPI(t *Task, key, key2 futexKey, snap piSnapsho
 }
 
 // exitPIState hands every PI lock t owns that has waiters to its first
-// waiter (Linux's exit_pi_state_list), after the robust list has marked
-// the words of robust ones FUTEX_OWNER_DIED, which the new owner then
-// sees. exiting marks t gone for good (not so for execve): a later
-// locker then finds its TID dead.
+// waiter with FUTEX_OWNER_DIED set (Linux's exit_pi_state_list and the
+// new owner's fixup_pi_state_owner). exiting marks t gone for good (not
+// so for execve): a later locker then finds its TID dead.
 func (t *Task) exitPIState(exiting bool) {
 	ft := &t.k.futexes
 	ft.mu.Lock()
@@ -349,7 +348,9 @@ func (t *Task) exitPIState(exiting bool) {
 			if err != nil {
 				break // the waiter still gets the lock, as in Linux
 			}
-			nv := cur&futexOwnerDied | futexWaiters | uint32(w.tid)
+			// OWNER_DIED whether or not a robust list set it: the
+			// new owner learns the old one died holding the lock.
+			nv := futexOwnerDied | futexWaiters | uint32(w.tid)
 			if prev, err := mm.CompareAndSwapU32(addr, cur, nv); err != nil || prev == cur {
 				break
 			}
