@@ -406,6 +406,26 @@ func TestRecordLocksBetweenProcesses(t *testing.T) {
 	}
 }
 
+// TestFileLockDeadlockDetectedLikeLinux runs fsdeadlock natively and in
+// the sandbox: a POSIX F_SETLKW that would close a cycle of two or three
+// waiting processes fails with EDEADLK and the others then get their
+// locks; a waiter interrupted by a signal leaves the cycle; OFD and
+// flock cycles are not detected (a signal ends them), as on Linux.
+func TestFileLockDeadlockDetectedLikeLinux(t *testing.T) {
+	bin := buildC(t, "fsdeadlock")
+	want := native(t, bin, t.TempDir())
+	if !strings.Contains(want, "parent F_SETLKW: EDEADLK") {
+		t.Fatalf("Linux itself did not report EDEADLK:\n%s", want)
+	}
+	dir := t.TempDir()
+	for _, where := range []struct{ name, dir string }{{"volume", dir}, {"overlay", "/tmp"}} {
+		r := mustRun(t, "-v", dir+":"+dir, bin, where.dir)
+		if r.stdout != want {
+			t.Errorf("%s: sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", where.name, r.stdout, want, r.stderr)
+		}
+	}
+}
+
 // TestSendfileIntoAFullSocketLosesNothing: sendfile into a non-blocking
 // socket that fills up takes the file forward only by what the socket
 // took, so every byte arrives once, in order.

@@ -49,15 +49,24 @@ func buildRISCVFrom(t *testing.T, src string) string {
 }
 
 // TestRISCVSharedProgramsMatchQemu runs the amd64 e2e suite's C programs
-// (threads, bad pointers, unknown syscalls, SIGSEGV, file locks) built for
-// riscv64 and compares them with qemu-riscv64. (fsmisc is left out: it
-// reports the sandbox's overlay filesystem, which qemu does not have.)
+// (threads, bad pointers, unknown syscalls, SIGSEGV, file locks and their
+// deadlock detection, PI futexes) built for riscv64 and compares them with
+// qemu-riscv64. (fsmisc is left out: it reports the sandbox's overlay
+// filesystem, which qemu does not have; futex_pi runs without its robust
+// mutexes, qemu-user having no robust lists.)
 func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
-	for _, name := range []string{"hello", "threads", "efault", "enosys", "segv", "fslocks"} {
+	for _, p := range []struct {
+		name string
+		args []string
+	}{
+		{"hello", nil}, {"threads", nil}, {"efault", nil}, {"enosys", nil}, {"segv", nil}, {"fslocks", nil},
+		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}},
+	} {
+		name := p.name
 		t.Run(name, func(t *testing.T) {
 			prog := buildRISCVFrom(t, filepath.Join("c", name+".c"))
-			want := qemu(t, prog)
-			got := sentry(t, "run", prog)
+			want := qemu(t, prog, p.args...)
+			got := sentry(t, append([]string{"run", prog}, p.args...)...)
 			if got.status != want.status || got.stdout != want.stdout {
 				t.Errorf("sentry: status %d stdout %q stderr %q\nqemu: status %d stdout %q", got.status, got.stdout, got.stderr, want.status, want.stdout)
 			}

@@ -24,6 +24,12 @@ func TestPthreadsMutexCondvarJoinTLSAndTIDs(t *testing.T) {
 
 func TestFutexOperationsAndRobustMutex(t *testing.T) { sameAsNative(t, "futex", 0) }
 
+// TestPIFutexesBehaveLikeLinux: PTHREAD_PRIO_INHERIT mutexes (contention,
+// trylock, timedlock, error checking, robust owners that die, a condition
+// variable) and the raw PI operations, with the futex word's bits and
+// every errno, print what they print natively.
+func TestPIFutexesBehaveLikeLinux(t *testing.T) { sameAsNative(t, "futex_pi", 0) }
+
 func TestThreadExitVersusExitGroup(t *testing.T) {
 	sameAsNative(t, "thread_exit", 7, "leader-first")
 	sameAsNative(t, "thread_exit", 5, "exit-group")

@@ -1,10 +1,11 @@
 package kernel
 
 import (
+	"errors"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
-	"sync"
 )
 
 // futexTable queues waiters by (address space, address). Every futex
@@ -13,8 +14,15 @@ import (
 // the application's change of it.
 //
 // Shared and private futexes are keyed alike: without shared memory
-// between address spaces the distinction changes nothing. PI futexes are
-// not implemented (ENOSYS).
+// between address spaces the distinction changes nothing.
+//
+// PI futexes (futex_pi.go) keep their kernel state in the waiters: a
+// waiter blocked on a PI lock points at the lock's futexPI, which lives
+// exactly as long as some waiter does, as Linux's pi_state does. mu
+// guards the waiters, every futexPI and Task.futexExited. A PI operation
+// must learn which task the word's TID names, and Kernel.mu (the TID
+// table) comes before mu in the lock order: it looks the TID up first,
+// takes mu, and starts over if the word changed meanwhile.
 type futexTable struct {
 	mu      sync.Mutex
 	waiters map[futexKey][]*futexWaiter
@@ -28,32 +36,83 @@ type futexKey struct {
 type futexWaiter struct {
 	key    futexKey // the queue it is on; requeue changes it (under mu)
 	bitset uint32
-	woken  chan struct{}
+	// woken is closed when the wait is over: a plain waiter was woken, a
+	// PI waiter was handed the lock.
+	woken chan struct{}
+
+	// The rest serves PI waiters (guarded by mu). task and tid are the
+	// waiting task and its TID, which a lock handed over is written with.
+	task *Task
+	tid  int
+	// pi is the lock's state while the waiter is blocked on a PI futex
+	// (LOCK_PI, or WAIT_REQUEUE_PI once requeued).
+	pi *futexPI
+	// requeuePI: the waiter is in WAIT_REQUEUE_PI and still on its first
+	// futex; target is the PI futex it may only be requeued to.
+	requeuePI bool
+	target    futexKey
 }
 
 // futex operations (linux/futex.h).
 const (
-	futexWait         = 0
-	futexWake         = 1
-	futexRequeue      = 3
-	futexCmpRequeue   = 4
-	futexWakeOp       = 5
-	futexWaitBitset   = 9
-	futexWakeBitset   = 10
-	futexPrivateFlag  = 128
-	futexClockRealtme = 256
-	futexCmdMask      = 0x7f
-	futexBitsetAny    = ^uint32(0)
+	futexWait          = 0
+	futexWake          = 1
+	futexRequeue       = 3
+	futexCmpRequeue    = 4
+	futexWakeOp        = 5
+	futexLockPI        = 6
+	futexUnlockPI      = 7
+	futexTrylockPI     = 8
+	futexWaitBitset    = 9
+	futexWakeBitset    = 10
+	futexWaitRequeuePI = 11
+	futexCmpRequeuePI  = 12
+	futexLockPI2       = 13
+	futexPrivateFlag   = 128
+	futexClockRealtme  = 256
+	futexCmdMask       = 0x7f
+	futexBitsetAny     = ^uint32(0)
 )
+
+// errFutexRetry: the futex word changed between a PI operation's look at
+// it and its update; the operation starts over. Never seen by the app.
+var errFutexRetry = errors.New("futex word changed, retry")
 
 func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 	addr, op, val := a[0], int(a[1]), uint32(a[2])
+	cmd := op & futexCmdMask
+	// In Linux's order: the timeout is read first, then the op checked.
+	var deadline time.Time
+	switch cmd {
+	case futexWait, futexWaitBitset, futexWaitRequeuePI, futexLockPI, futexLockPI2:
+		if a[3] == 0 {
+			break
+		}
+		// FUTEX_WAIT's timeout is relative; the others' absolute, on
+		// CLOCK_REALTIME for LOCK_PI, else on CLOCK_MONOTONIC unless
+		// FUTEX_CLOCK_REALTIME says otherwise.
+		clk := int32(-1)
+		switch {
+		case cmd == futexWait:
+		case cmd == futexLockPI || op&futexClockRealtme != 0:
+			clk = clockRealtime
+		default:
+			clk = clockMonotonic
+		}
+		var err error
+		if deadline, err = t.futexDeadline(a[3], clk); err != nil {
+			return 0, err
+		}
+	}
+	if op&futexClockRealtme != 0 {
+		switch cmd {
+		case futexWait, futexWaitBitset, futexWaitRequeuePI, futexLockPI2:
+		default:
+			return 0, unix.ENOSYS
+		}
+	}
 	if addr%4 != 0 {
 		return 0, unix.EINVAL
-	}
-	cmd := op & futexCmdMask
-	if op&futexClockRealtme != 0 && cmd != futexWait && cmd != futexWaitBitset {
-		return 0, unix.ENOSYS
 	}
 	key := futexKey{t.tg.mm, addr}
 	switch cmd {
@@ -65,26 +124,6 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 		}
-		var deadline time.Time
-		if a[3] != 0 {
-			ts, err := t.readTimespec(a[3])
-			if err != nil {
-				return 0, err
-			}
-			d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
-			if cmd == futexWaitBitset {
-				// An absolute time on CLOCK_MONOTONIC, or REALTIME
-				// with the flag.
-				clk := int32(clockMonotonic)
-				if op&futexClockRealtme != 0 {
-					clk = clockRealtime
-				}
-				var now unix.Timespec
-				_ = unix.ClockGettime(clk, &now)
-				d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
-			}
-			deadline = time.Now().Add(d)
-		}
 		return 0, t.futexWait(key, val, bitset, deadline)
 	case futexWake, futexWakeBitset:
 		bitset := futexBitsetAny
@@ -94,18 +133,28 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 		}
-		return uint64(t.k.futexes.wake(key, int(val), bitset)), nil
-	case futexRequeue, futexCmpRequeue:
-		if int32(val) < 0 || int32(a[3]) < 0 || a[4]%4 != 0 {
+		n, err := t.k.futexes.wake(key, int(val), bitset)
+		return uint64(n), err
+	case futexRequeue, futexCmpRequeue, futexCmpRequeuePI:
+		nWake, nRequeue := int(int32(val)), int(int32(a[3]))
+		if nWake < 0 || nRequeue < 0 {
+			return 0, unix.EINVAL
+		}
+		pi := cmd == futexCmpRequeuePI
+		if pi && (a[4] == addr || nWake != 1) {
+			// Linux wakes at most the one waiter that gets the lock.
+			return 0, unix.EINVAL
+		}
+		if a[4]%4 != 0 {
 			return 0, unix.EINVAL
 		}
 		key2 := futexKey{t.tg.mm, a[4]}
 		var cmp *uint32
-		if cmd == futexCmpRequeue {
+		if cmd != futexRequeue {
 			v := uint32(a[5])
 			cmp = &v
 		}
-		n, err := t.futexRequeue(key, key2, int(val), int(a[3]), cmp)
+		n, err := t.futexRequeue(key, key2, nWake, nRequeue, cmp, pi)
 		return uint64(n), err
 	case futexWakeOp:
 		if a[4]%4 != 0 {
@@ -113,8 +162,35 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 		}
 		n, err := t.futexWakeOp(key, futexKey{t.tg.mm, a[4]}, int(val), int(uint32(a[3])), uint32(a[5]))
 		return uint64(n), err
+	case futexLockPI, futexLockPI2:
+		return 0, t.futexLockPI(key, deadline, false)
+	case futexTrylockPI:
+		return 0, t.futexLockPI(key, time.Time{}, true)
+	case futexUnlockPI:
+		return 0, t.futexUnlockPI(key)
+	case futexWaitRequeuePI:
+		if a[4] == addr || a[4]%4 != 0 {
+			return 0, unix.EINVAL
+		}
+		return 0, t.futexWaitRequeuePI(key, futexKey{t.tg.mm, a[4]}, val, deadline)
 	}
 	return 0, unix.ENOSYS
+}
+
+// futexDeadline reads a futex timeout: relative when clk is -1, else an
+// absolute time on clock clk.
+func (t *Task) futexDeadline(addr uint64, clk int32) (time.Time, error) {
+	ts, err := t.readTimespec(addr)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d := time.Duration(ts.Sec)*time.Second + time.Duration(ts.Nsec)
+	if clk >= 0 {
+		var now unix.Timespec
+		_ = unix.ClockGettime(clk, &now)
+		d -= time.Duration(now.Sec)*time.Second + time.Duration(now.Nsec)
+	}
+	return time.Now().Add(d), nil
 }
 
 // futexWait queues the task on key if the word there still holds val and
@@ -164,6 +240,10 @@ func (ft *futexTable) enqueue(w *futexWaiter) {
 func (ft *futexTable) remove(w *futexWaiter) bool {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
+	return ft.removeLocked(w)
+}
+
+func (ft *futexTable) removeLocked(w *futexWaiter) bool {
 	q := ft.waiters[w.key]
 	for i, x := range q {
 		if x == w {
@@ -177,41 +257,76 @@ func (ft *futexTable) remove(w *futexWaiter) bool {
 	return false
 }
 
-func (ft *futexTable) wake(key futexKey, n int, bitset uint32) int {
+func (ft *futexTable) wake(key futexKey, n int, bitset uint32) (int, error) {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	return ft.wakeLocked(key, n, bitset)
 }
 
-// wakeLocked wakes up to n waiters of key whose bitset meets bitset.
-func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) int {
+// wakeLocked wakes up to n waiters of key whose bitset meets bitset. A PI
+// waiter met on the way is EINVAL, as in Linux: only an unlock may end
+// its wait (those woken before it stay woken).
+func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) (int, error) {
 	q := ft.waiters[key]
 	woken := 0
+	var err error
 	rest := q[:0]
 	for _, w := range q {
-		if woken < n && w.bitset&bitset != 0 {
-			close(w.woken)
-			woken++
-			continue
+		if err == nil && woken < n {
+			if w.pi != nil || w.requeuePI {
+				err = unix.EINVAL
+			} else if w.bitset&bitset != 0 {
+				close(w.woken)
+				woken++
+				continue
+			}
 		}
 		rest = append(rest, w)
 	}
+	ft.setQueue(key, q, rest)
+	return woken, err
+}
+
+// setQueue stores rest, which reuses q's array, as key's queue.
+func (ft *futexTable) setQueue(key futexKey, q, rest []*futexWaiter) {
 	clear(q[len(rest):])
 	if len(rest) == 0 {
 		delete(ft.waiters, key)
 	} else {
 		ft.waiters[key] = rest
 	}
-	return woken
 }
 
-// futexRequeue wakes up to nWake waiters of key and moves up to nRequeue of
-// the rest to key2. With cmp, the word at key must hold *cmp (EAGAIN). It
-// returns the number woken plus the number requeued.
-func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32) (int, error) {
+// futexRequeue wakes up to nWake waiters of key and moves up to nRequeue
+// of the rest to key2. With cmp, the word at key must hold *cmp (EAGAIN).
+// It returns the number woken plus the number requeued (Linux counts the
+// requeued too, for every variant; the man page says otherwise for
+// REQUEUE).
+//
+// With pi (CMP_REQUEUE_PI; nWake is 1) the waiters must be in
+// WAIT_REQUEUE_PI for key2: the first is handed the PI lock at key2 if it
+// is free, the others (one more if it was not) become its waiters.
+func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32, pi bool) (int, error) {
 	ft := &t.k.futexes
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
+	for {
+		var snap piSnapshot
+		if pi {
+			var err error
+			if snap, err = t.piSnapshot(key2.addr); err != nil {
+				return 0, err
+			}
+		}
+		ft.mu.Lock()
+		n, err := t.futexRequeueLocked(key, key2, nWake, nRequeue, cmp, pi, snap)
+		ft.mu.Unlock()
+		if err != errFutexRetry {
+			return n, err
+		}
+	}
+}
+
+func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *uint32, pi bool, snap piSnapshot) (int, error) {
+	ft := &t.k.futexes
 	if cmp != nil {
 		cur, err := t.tg.mm.LoadU32(key.addr)
 		if err != nil {
@@ -221,24 +336,73 @@ func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32
 			return 0, unix.EAGAIN
 		}
 	}
-	woken := ft.wakeLocked(key, nWake, futexBitsetAny)
-	if key == key2 {
-		return woken, nil
+	count := 0
+	var state *futexPI
+	if pi {
+		acquired, st, err := ft.proxyTrylockPI(t, key, key2, snap, nRequeue > 0)
+		if err != nil {
+			return 0, err
+		}
+		if acquired {
+			count++
+		}
+		state = st
 	}
 	q := ft.waiters[key]
-	moved := min(nRequeue, len(q))
-	for _, w := range q[:moved] {
+	rest := q[:0]
+	var moved []*futexWaiter
+	var err error
+	for _, w := range q {
+		if err != nil || count-nWake >= nRequeue {
+			rest = append(rest, w)
+			continue
+		}
+		if w.requeuePI != pi || w.pi != nil {
+			// REQUEUE_PI pairs only with WAIT_REQUEUE_PI, and a
+			// waiter blocked on a PI lock is the unlock's to wake.
+			err = unix.EINVAL
+			rest = append(rest, w)
+			continue
+		}
+		if !pi {
+			count++
+			switch {
+			case count <= nWake:
+				close(w.woken)
+			case key == key2:
+				rest = append(rest, w) // requeued onto its own queue
+			default:
+				w.key = key2
+				moved = append(moved, w)
+			}
+			continue
+		}
+		if w.target != key2 {
+			err = unix.EINVAL
+			rest = append(rest, w)
+			continue
+		}
+		if state.owner == w.task {
+			// The deadlock rt_mutex_start_proxy_lock detects: the
+			// waiter would wait for itself. It stays where it is.
+			err = unix.EDEADLK
+			rest = append(rest, w)
+			continue
+		}
+		w.requeuePI = false
+		w.pi = state
 		w.key = key2
-		ft.waiters[key2] = append(ft.waiters[key2], w)
+		moved = append(moved, w)
+		count++
 	}
-	if moved == len(q) {
-		delete(ft.waiters, key)
-	} else {
-		ft.waiters[key] = append(q[:0:0], q[moved:]...)
+	ft.setQueue(key, q, rest)
+	if len(moved) > 0 {
+		ft.waiters[key2] = append(ft.waiters[key2], moved...)
 	}
-	// Linux counts the requeued waiters too, for both operations (the
-	// man page says otherwise for REQUEUE).
-	return woken + moved, nil
+	if err != nil {
+		return 0, err
+	}
+	return count, nil
 }
 
 // futexWakeOp applies the encoded operation to the word at key2, wakes up
@@ -289,7 +453,10 @@ func (t *Task) futexWakeOp(key, key2 futexKey, nWake, nWake2 int, enc uint32) (i
 			break
 		}
 	}
-	woken := ft.wakeLocked(key, nWake, futexBitsetAny)
+	woken, err := ft.wakeLocked(key, nWake, futexBitsetAny)
+	if err != nil {
+		return 0, err
+	}
 	o := int32(old)
 	var pass bool
 	switch cmp {
@@ -307,7 +474,11 @@ func (t *Task) futexWakeOp(key, key2 futexKey, nWake, nWake2 int, enc uint32) (i
 		pass = o >= cmparg
 	}
 	if pass {
-		woken += ft.wakeLocked(key2, nWake2, futexBitsetAny)
+		n, err := ft.wakeLocked(key2, nWake2, futexBitsetAny)
+		if err != nil {
+			return 0, err
+		}
+		woken += n
 	}
 	return woken, nil
 }

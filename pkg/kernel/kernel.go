@@ -21,8 +21,11 @@
 //
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
-// (the check-and-queue of FUTEX_WAIT must be atomic with respect to
-// wakers); MM never calls back into the kernel.
+// and compare-and-swaps (the check-and-queue of FUTEX_WAIT and the PI
+// futex handovers must be atomic with respect to other futex calls); MM
+// never calls back into the kernel. A PI futex operation needs the task
+// its word names, from the TID table under Kernel.mu: it looks it up
+// before taking futexTable.mu and starts over if the word changed.
 //
 // Threads and signals: task_clone.go (clone, clone3), task_exit.go (what a
 // dying thread leaves in memory), task_signal.go (generation, the choice
@@ -96,8 +99,11 @@ type Kernel struct {
 	early  []int        // host signals that arrived before it
 
 	futexes futexTable
-	threads osThreads // host TID -> task, for /proc/self
-	net     *netState
+	// lockWaits is the wait-for graph of blocked F_SETLKW calls, for
+	// EDEADLK (sys_lock.go).
+	lockWaits vfs.LockWaits
+	threads   osThreads // host TID -> task, for /proc/self
+	net       *netState
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int

@@ -151,6 +151,9 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 
 	// The point of no return.
 	t.endOtherThreads()
+	// Linux releases the old image's robust and PI futexes at exec,
+	// while the TID and address space they name are still current.
+	t.releaseFutexes(false)
 	t.becomeLeader()
 	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil

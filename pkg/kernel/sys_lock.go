@@ -13,7 +13,10 @@ import (
 
 // Advisory locks: fcntl record locks (POSIX and OFD) and flock, over the
 // vfs lock tables. The blocking forms wait through t.waitFor, so a signal
-// or the group's death interrupts them with EINTR.
+// or the group's death interrupts them with EINTR. A POSIX F_SETLKW also
+// takes part in the kernel's wait-for graph (vfs.LockWaits) while it
+// sleeps, and fails with EDEADLK instead of closing a cycle, as Linux's
+// does; OFD locks and flock are not checked, as on Linux.
 
 // flockSize is sizeof(struct flock) on 64-bit Linux: l_type, l_whence
 // (shorts), l_start, l_len (off_t), l_pid (int), padding.
@@ -115,8 +118,16 @@ func (t *Task) fcntlLock(f *vfs.File, cmd int, addr uint64) (uint64, error) {
 		return 0, t.writeFlock(addr, c)
 	}
 	wait := cmd == unix.F_SETLKW || cmd == unix.F_OFD_SETLKW
+	setLock := func() (<-chan struct{}, error) { return f.SetLock(owner, l) }
+	if cmd == unix.F_SETLKW {
+		// Every attempt checks the chain again: after a wake-up the
+		// lock may be held by a different owner.
+		w := t.k.lockWaits.Waiter(t.tg.pid)
+		defer w.Done()
+		setLock = func() (<-chan struct{}, error) { return f.SetLockWait(w, l) }
+	}
 	for {
-		ch, err := f.SetLock(owner, l)
+		ch, err := setLock()
 		if !errors.Is(err, unix.EAGAIN) || !wait {
 			return 0, err
 		}

@@ -188,8 +188,8 @@ var syscalls = []Syscall{
 	sys("sched_get_priority_max", sysSchedGetPriorityMax, Full),
 	sys("sched_get_priority_min", sysSchedGetPriorityMin, Full),
 	sys("getcpu", sysGetcpu, Full),
-	sys("futex", sysFutex, Partial).
-		note("all but the PI operations (ENOSYS)"),
+	sys("futex", sysFutex, Full).
+		note("PI operations without priority boosting (no real-time scheduling): waiters get the lock in arrival order"),
 
 	// Time.
 	sys("clock_gettime", sysClockGettime, Full),

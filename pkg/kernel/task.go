@@ -106,8 +106,11 @@ type Task struct {
 
 	clearChildTID uint64
 	robustList    uint64
-	altStack      stackT
-	exitCode      int // exit(2)'s status, for the group if this is its last task
+	// futexExited: the task has released its PI futexes for good; a PI
+	// word naming it names no one (guarded by futexTable.mu).
+	futexExited bool
+	altStack    stackT
+	exitCode    int // exit(2)'s status, for the group if this is its last task
 
 	// Guarded by tg.mu: senders read them to pick a thread.
 	sigMask    signals.Set

@@ -1,8 +1,9 @@
 package kernel
 
 // What a thread leaves behind in user memory when it ends (Linux's
-// exit_robust_list and mm_release): robust futexes it held are marked
-// FUTEX_OWNER_DIED and a waiter is woken; the CLONE_CHILD_CLEARTID word is
+// exit_robust_list, exit_pi_state_list and mm_release): robust futexes
+// it held are marked FUTEX_OWNER_DIED and a waiter is woken, PI locks it
+// held are handed to their first waiter; the CLONE_CHILD_CLEARTID word is
 // zeroed and woken, which is how pthread_join learns of the exit.
 
 const (
@@ -14,17 +15,26 @@ const (
 )
 
 func (t *Task) releaseUserState() {
-	t.exitRobustList()
+	t.releaseFutexes(true)
 	if addr := t.clearChildTID; addr != 0 {
 		t.clearChildTID = 0
 		if t.writeU32(addr, 0) == nil {
-			t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
+			_, _ = t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
 		}
 	}
 }
 
+// releaseFutexes gives up the futexes the task holds, at exit and at
+// execve (exiting false), in Linux's order: the robust list first, so
+// that a PI lock handed over next carries FUTEX_OWNER_DIED.
+func (t *Task) releaseFutexes(exiting bool) {
+	t.exitRobustList()
+	t.exitPIState(exiting)
+}
+
 // exitRobustList walks the robust list: head { next, futex_offset,
-// list_op_pending }. Every error just ends the walk, as in Linux.
+// list_op_pending }. Bit 0 of a pointer to an entry flags a PI futex.
+// Every error just ends the walk, as in Linux.
 func (t *Task) exitRobustList() {
 	head := t.robustList
 	if head == 0 {
@@ -43,30 +53,45 @@ func (t *Task) exitRobustList() {
 	if err != nil {
 		return
 	}
-	for i := 0; next != head && i < robustListLimit; i++ {
-		entry := next &^ 1 // bit 0 flags a PI futex
-		nn, err := t.readU64(entry)
-		if err != nil {
-			return
-		}
+	for i := 0; next&^1 != head && i < robustListLimit; i++ {
+		entry, pi := next&^1, next&1 != 0
+		// The next pointer is read first: releasing the entry may let
+		// another thread reuse its memory.
+		nn, nerr := t.readU64(entry)
 		if entry != pending&^1 {
-			t.robustRelease(entry + off)
+			t.robustRelease(entry+off, pi, false)
+		}
+		if nerr != nil {
+			return
 		}
 		next = nn
 	}
 	if pending != 0 {
-		t.robustRelease((pending &^ 1) + off)
+		t.robustRelease((pending&^1)+off, pending&1 != 0, true)
 	}
 }
 
-// robustRelease marks one futex word owned by the dying thread.
-func (t *Task) robustRelease(addr uint64) {
+// robustRelease marks one futex word owned by the dying thread (Linux's
+// handle_futex_death). A PI word's waiter is given the lock afterwards
+// by exitPIState, not woken here.
+func (t *Task) robustRelease(addr uint64, pi, pendingOp bool) {
 	if addr%4 != 0 {
 		return
 	}
+	key := futexKey{t.tg.mm, addr}
 	for {
 		v, err := t.tg.mm.LoadU32(addr)
-		if err != nil || v&futexTIDMask != uint32(t.tid) {
+		if err != nil {
+			return
+		}
+		if pendingOp && !pi && v&futexTIDMask == 0 {
+			// Killed between releasing the word and waking its
+			// waiters, or a woken waiter killed before taking it:
+			// wake one, leaving the consistent free word alone.
+			_, _ = t.k.futexes.wake(key, 1, futexBitsetAny)
+			return
+		}
+		if v&futexTIDMask != uint32(t.tid) {
 			return
 		}
 		nv := v&futexWaiters | futexOwnerDied
@@ -75,8 +100,8 @@ func (t *Task) robustRelease(addr uint64) {
 			return
 		}
 		if prev == v {
-			if v&futexWaiters != 0 {
-				t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
+			if !pi && v&futexWaiters != 0 {
+				_, _ = t.k.futexes.wake(key, 1, futexBitsetAny)
 			}
 			return
 		}

@@ -35,7 +35,7 @@
 //     still enforces its own permissions on volume files.
 //
 // Also here: advisory locks (lock.go: POSIX, OFD and flock tables keyed
-// by object), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
+// by object; lockwait.go: EDEADLK for POSIX F_SETLKW), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
 // statfs per mount, the mount table for /proc/PID/mountinfo, and FIFO
 // inodes whose pipes come from a FIFOProvider (fifo.go). Synthetic
 // filesystems (the kernel's procfs and sysfs, package procfs) are Node
@@ -53,7 +53,8 @@
 // Concurrency and lock order: File.mu (offset, flags, directory snapshot)
 // -> FS.mu (the whole dentry tree: names, children, whiteouts, mounts,
 // copy-up) -> memInode.mu (an in-memory inode's data and metadata).
-// lockTable.mu (advisory locks) is taken alone, never with the others.
+// lockTable.mu (advisory locks) is taken without the others, and only
+// LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
 // Namespace operations hold FS.mu for their whole duration, which makes
 // them atomic with respect to each other; reads and writes of open files
 // never take FS.mu (except directory listings), so data I/O of different

@@ -38,6 +38,9 @@ type objLocks struct {
 	// changed is closed (and replaced) whenever a lock is released or
 	// downgraded, waking every waiter to try again.
 	changed chan struct{}
+	// waiters are the F_SETLKW requests sleeping on changed, with an
+	// edge in their wait-for graph (lockwait.go).
+	waiters map[*LockWaiter]struct{}
 }
 
 type lockTable struct {
@@ -57,13 +60,19 @@ func (lt *lockTable) get(key any) *objLocks {
 	return o
 }
 
+// wake wakes every waiter on o. Their edges go with it: each one will
+// look again and, still blocked, check the chain for the owner it then
+// waits for.
 func (o *objLocks) wake() {
 	close(o.changed)
 	o.changed = make(chan struct{})
+	for w := range o.waiters {
+		o.unregister(w)
+	}
 }
 
 func (lt *lockTable) gc(key any, o *objLocks) {
-	if len(o.records) == 0 && len(o.flocks) == 0 {
+	if len(o.records) == 0 && len(o.flocks) == 0 && len(o.waiters) == 0 {
 		delete(lt.objs, key)
 	}
 }
@@ -118,9 +127,22 @@ func (f *File) TestLock(owner any, l Lock) (Lock, bool) {
 
 // SetLock is F_SETLK / F_OFD_SETLK (F_UNLCK releases). It fails with
 // EAGAIN on a conflict and then also returns a channel closed when the
-// locks of the object next change, for F_SETLKW to wait on and retry.
+// locks of the object next change, for F_OFD_SETLKW to wait on and retry.
 // owner is the process id for POSIX locks, nil for OFD locks.
 func (f *File) SetLock(owner any, l Lock) (<-chan struct{}, error) {
+	return f.setLock(owner, l, nil)
+}
+
+// SetLockWait is one attempt of a POSIX F_SETLKW by w's process: like
+// SetLock, except that a conflict which would close a cycle of waiting
+// owners fails with EDEADLK, and any other conflict records w as waiting
+// (until the returned channel closes, or w.Done). One waiter serves the
+// attempts of one call, on one file.
+func (f *File) SetLockWait(w *LockWaiter, l Lock) (<-chan struct{}, error) {
+	return f.setLock(w.owner, l, w)
+}
+
+func (f *File) setLock(owner any, l Lock, w *LockWaiter) (<-chan struct{}, error) {
 	if f.impl == nil {
 		return nil, unix.EBADF
 	}
@@ -147,9 +169,16 @@ func (f *File) SetLock(owner any, l Lock) (<-chan struct{}, error) {
 	defer lt.mu.Unlock()
 	key := f.lockKey()
 	o := lt.get(key)
+	if w != nil {
+		o.unregister(w)
+	}
 	if l.Type != unix.F_UNLCK {
 		for _, r := range o.records {
 			if r.owner != owner && conflicts(r.Lock, l) {
+				if w != nil && w.blockOn(lt, key, o, r.owner) {
+					lt.gc(key, o)
+					return nil, unix.EDEADLK
+				}
 				return o.changed, unix.EAGAIN
 			}
 		}

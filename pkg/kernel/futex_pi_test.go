@@ -1,0 +1,71 @@
+package kernel
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// attachPIState must refuse a word that disagrees with the lock's kernel
+// state, as Linux's attach_to_pi_state does.
+func TestAttachPIStateChecksTheWord(t *testing.T) {
+	owner := &Task{}
+	held := &futexPI{owner: owner, tid: 42}
+	orphan := &futexPI{tid: 42} // its owner died, the handover not done
+	for _, c := range []struct {
+		name string
+		word uint32
+		pi   *futexPI
+		err  error
+	}{
+		{"plain waiter on a PI word", 42 | futexWaiters, nil, unix.EINVAL},
+		{"word names the owner", 42 | futexWaiters, held, nil},
+		{"word names someone else", 43 | futexWaiters, held, unix.EINVAL},
+		{"word free without OWNER_DIED", futexWaiters, held, unix.EINVAL},
+		{"owner died, robust list ran", futexOwnerDied | futexWaiters, held, nil},
+		{"owner died, word names the owner", futexOwnerDied | 42, held, nil},
+		{"owner died, word names another", futexOwnerDied | 43, held, unix.EINVAL},
+		{"no owner, word free", futexOwnerDied, orphan, nil},
+		{"no owner, word names one", futexOwnerDied | 42, orphan, unix.EINVAL},
+		{"no owner, no OWNER_DIED", 42, orphan, unix.EINVAL},
+	} {
+		got, err := attachPIState(c.word, c.pi)
+		if err != c.err {
+			t.Errorf("%s: err %v, want %v", c.name, err, c.err)
+		}
+		if err == nil && got != c.pi {
+			t.Errorf("%s: attached to another state", c.name)
+		}
+	}
+}
+
+// Only an unlock or a requeue may end a PI waiter's wait: FUTEX_WAKE
+// meeting one is EINVAL, and the plain waiters before it stay woken.
+func TestWakeStopsAtAPIWaiter(t *testing.T) {
+	key := futexKey{addr: 8}
+	plain := &futexWaiter{key: key, bitset: futexBitsetAny, woken: make(chan struct{})}
+	for _, c := range []struct {
+		name string
+		w    *futexWaiter
+	}{
+		{"blocked on the lock", &futexWaiter{key: key, woken: make(chan struct{}), pi: &futexPI{}}},
+		{"in WAIT_REQUEUE_PI", &futexWaiter{key: key, woken: make(chan struct{}), requeuePI: true}},
+	} {
+		plain.woken = make(chan struct{})
+		var ft futexTable
+		ft.enqueue(plain)
+		ft.enqueue(c.w)
+		n, err := ft.wake(key, 10, futexBitsetAny)
+		if n != 1 || err != unix.EINVAL {
+			t.Errorf("%s: wake = %d, %v; want 1, EINVAL", c.name, n, err)
+		}
+		if q := ft.waiters[key]; len(q) != 1 || q[0] != c.w {
+			t.Errorf("%s: queue %v, want just the PI waiter", c.name, q)
+		}
+		select {
+		case <-c.w.woken:
+			t.Errorf("%s: the PI waiter was woken", c.name)
+		default:
+		}
+	}
+}
