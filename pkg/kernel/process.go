@@ -100,6 +100,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 		tg.mu.Unlock()
 	}
 	var deathSigs []func()
+	var orphans []int
 	k.mu.Lock()
 	init := k.procs[1]
 	for c := range tg.proc.children {
@@ -121,7 +122,14 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 				k.reapLocked(c)
 			}
 			np.wakeWaitersLocked()
+			continue
 		}
+		if g := k.orphanCheckLocked(c, tg); g != 0 {
+			orphans = append(orphans, g)
+		}
+	}
+	if g := k.orphanCheckLocked(tg, nil); g != 0 {
+		orphans = append(orphans, g)
 	}
 	tg.proc.zombie = true
 	parent := tg.proc.parent
@@ -138,6 +146,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	sig := tg.proc.exitSignal
 	k.mu.Unlock()
 	tg.proc.exited.Notify(epoll.EventIn)
+	k.hangUpOrphans(orphans)
 	for _, f := range deathSigs {
 		f()
 	}
