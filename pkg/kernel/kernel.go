@@ -90,8 +90,10 @@ type Kernel struct {
 	tasks   map[int]*Task
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
-	// fgPgrp is the terminal's foreground process group (0: PID 1's).
-	fgPgrp int
+	// hostTTY is the job-control state of the sentry's own terminal
+	// (tty_job.go), ptys the pseudo-terminals (tty.go).
+	hostTTY ttyJob
+	ptys    ptyTable
 	init   *ThreadGroup // the first process, once it exists
 	early  []int        // host signals that arrived before it
 
@@ -129,6 +131,10 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
 		if err := k.mountProc(); err != nil {
+			mf.Close()
+			return nil, err
+		}
+		if err := cfg.FS.MountTyped("/dev/pts", devptsRoot{k}, "devpts"); err != nil {
 			mf.Close()
 			return nil, err
 		}
