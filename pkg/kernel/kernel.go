@@ -19,6 +19,11 @@
 //	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
 //	expiry sends its signal holding none of them)
 //
+//	pty.mu and ptyTable.mu (pseudo-terminals, tty.go) are leaves: a
+//	signal the line discipline raises is sent after pty.mu is released.
+//	A terminal's session and foreground group (ttyJob, tty_job.go) are
+//	the process tree's, under Kernel.mu.
+//
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
 // (the check-and-queue of FUTEX_WAIT must be atomic with respect to
@@ -30,7 +35,9 @@
 // rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
 // task_block.go (waitFor: every blocking wait ends with EINTR when a
 // signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
-// to the sentry go to the first process). The pure pieces (sets, queues,
+// to the sentry go to the first process), pgrp_orphan.go (orphaned
+// process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
+// terminals, controlling terminals, SIGTTIN/SIGTTOU). The pure pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 
@@ -94,8 +101,8 @@ type Kernel struct {
 	// (tty_job.go), ptys the pseudo-terminals (tty.go).
 	hostTTY ttyJob
 	ptys    ptyTable
-	init   *ThreadGroup // the first process, once it exists
-	early  []int        // host signals that arrived before it
+	init    *ThreadGroup // the first process, once it exists
+	early   []int        // host signals that arrived before it
 
 	futexes futexTable
 	threads osThreads // host TID -> task, for /proc/self

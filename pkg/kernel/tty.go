@@ -160,8 +160,8 @@ func (p *pty) echoLocked(c byte) {
 		if c == '\n' && lf&unix.ECHONL != 0 && lf&unix.ICANON != 0 {
 			p.outputLocked([]byte{c})
 		}
-	case c < ' ' && c != '\n' && c != '\t' && lf&unix.ECHOCTL != 0:
-		p.outputLocked([]byte{'^', c + '@'})
+	case (c < ' ' || c == 0x7f) && c != '\n' && c != '\t' && lf&unix.ECHOCTL != 0:
+		p.outputLocked([]byte{'^', c ^ 0x40})
 	default:
 		p.outputLocked([]byte{c})
 	}

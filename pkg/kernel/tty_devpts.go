@@ -42,7 +42,7 @@ func (r devptsRoot) Readdir() ([]vfs.Dirent, error) {
 	return out, nil
 }
 
-func (r devptsRoot) Readlink() (string, error)        { return "", unix.EINVAL }
+func (r devptsRoot) Readlink() (string, error)            { return "", unix.EINVAL }
 func (r devptsRoot) Open(flags int) (vfs.FileImpl, error) { return nil, unix.EISDIR }
 
 type ptmxNode struct{ k *Kernel }
