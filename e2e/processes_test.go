@@ -128,3 +128,9 @@ func TestRISCVBusyboxJobs(t *testing.T) {
 		t.Fatalf("stdout %q status %d, want %q; stderr:\n%s", r.stdout, r.status, want, r.stderr)
 	}
 }
+
+// TestOrphanedStoppedGroupGetsHUPAndCONT: an exit that orphans a process
+// group with a stopped member (the exiting process's own group, or its
+// child's) sends SIGHUP then SIGCONT to the group; a running orphaned
+// group gets nothing.
+func TestOrphanedStoppedGroupGetsHUPAndCONT(t *testing.T) { sameAsNative(t, "jobctl_orphan", 0) }

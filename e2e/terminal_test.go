@@ -170,3 +170,15 @@ func TestInteractiveBusyboxJobControl(t *testing.T) {
 	tm.send(t, "exit 4\n")
 	expectExit(t, cmd, done, 4)
 }
+
+// TestControllingTerminalPerSessionAndBackgroundAccess runs, natively and
+// in the sandbox, a program that makes its own pseudo-terminal: /dev/tty
+// is ENXIO without a controlling terminal, a session leader opening the
+// slave gets it as one, tcgetpgrp/tcsetpgrp work only on it, a background
+// reader stops with SIGTTIN (EIO when it ignores it), a background writer
+// stops with SIGTTOU once TOSTOP is set (and writes when it ignores it),
+// tcsetattr from the background stops too, and the session leader's exit
+// hangs up the foreground group.
+func TestControllingTerminalPerSessionAndBackgroundAccess(t *testing.T) {
+	sameAsNative(t, "jobctl_tty", 0)
+}

@@ -19,6 +19,11 @@
 //	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
 //	expiry sends its signal holding none of them)
 //
+//	pty.mu and ptyTable.mu (pseudo-terminals, tty.go) are leaves: a
+//	signal the line discipline raises is sent after pty.mu is released.
+//	A terminal's session and foreground group (ttyJob, tty_job.go) are
+//	the process tree's, under Kernel.mu.
+//
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
 // and compare-and-swaps (the check-and-queue of FUTEX_WAIT and the PI
@@ -33,7 +38,9 @@
 // rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
 // task_block.go (waitFor: every blocking wait ends with EINTR when a
 // signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
-// to the sentry go to the first process). The pure pieces (sets, queues,
+// to the sentry go to the first process), pgrp_orphan.go (orphaned
+// process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
+// terminals, controlling terminals, SIGTTIN/SIGTTOU). The pure pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 
@@ -93,10 +100,12 @@ type Kernel struct {
 	tasks   map[int]*Task
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
-	// fgPgrp is the terminal's foreground process group (0: PID 1's).
-	fgPgrp int
-	init   *ThreadGroup // the first process, once it exists
-	early  []int        // host signals that arrived before it
+	// hostTTY is the job-control state of the sentry's own terminal
+	// (tty_job.go), ptys the pseudo-terminals (tty.go).
+	hostTTY ttyJob
+	ptys    ptyTable
+	init    *ThreadGroup // the first process, once it exists
+	early   []int        // host signals that arrived before it
 
 	futexes futexTable
 	// lockWaits is the wait-for graph of blocked F_SETLKW calls, for
@@ -135,6 +144,10 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
 		if err := k.mountProc(); err != nil {
+			mf.Close()
+			return nil, err
+		}
+		if err := cfg.FS.MountTyped("/dev/pts", devptsRoot{k}, "devpts"); err != nil {
 			mf.Close()
 			return nil, err
 		}

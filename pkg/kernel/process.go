@@ -36,6 +36,9 @@ type procLinks struct {
 	stopped   bool
 	continued bool
 	subreaper bool
+	// ctty is the session's controlling terminal, nil if none
+	// (tty_job.go).
+	ctty *ttyJob
 	// noCore: killed by a core-dump signal but RLIMIT_CORE was 0.
 	noCore  bool
 	childCh chan struct{}
@@ -64,9 +67,14 @@ func (k *Kernel) registerProcess(tg, parent *ThreadGroup) {
 	if parent == nil {
 		p.pgid, p.sid = tg.pid, tg.pid
 		p.exitSignal = int(unix.SIGCHLD)
+		if k.hostTerminal() {
+			k.hostTTY.sid = tg.pid
+			p.ctty = &k.hostTTY
+		}
 		return
 	}
 	p.pgid, p.sid = parent.proc.pgid, parent.proc.sid
+	p.ctty = parent.proc.ctty
 	parent.proc.children[tg] = struct{}{}
 }
 
@@ -99,7 +107,9 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 		tg.proc.noCore = true
 		tg.mu.Unlock()
 	}
+	k.sessionLeaderExited(tg)
 	var deathSigs []func()
+	var orphans []int
 	k.mu.Lock()
 	init := k.procs[1]
 	for c := range tg.proc.children {
@@ -121,7 +131,14 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 				k.reapLocked(c)
 			}
 			np.wakeWaitersLocked()
+			continue
 		}
+		if g := k.orphanCheckLocked(c, tg); g != 0 {
+			orphans = append(orphans, g)
+		}
+	}
+	if g := k.orphanCheckLocked(tg, nil); g != 0 {
+		orphans = append(orphans, g)
 	}
 	tg.proc.zombie = true
 	parent := tg.proc.parent
@@ -138,6 +155,7 @@ func (k *Kernel) processExited(tg *ThreadGroup) {
 	sig := tg.proc.exitSignal
 	k.mu.Unlock()
 	tg.proc.exited.Notify(epoll.EventIn)
+	k.hangUpOrphans(orphans)
 	for _, f := range deathSigs {
 		f()
 	}

@@ -367,6 +367,9 @@ func (t *Task) openAt2(dirfd, pathAddr uint64, flags int, mode uint32, resolve u
 	if err := t.waitOpen(f); err != nil {
 		return 0, err
 	}
+	if f, err = t.openedTTY(f, flags); err != nil {
+		return 0, err
+	}
 	fd, err := t.tg.fds.install(f, 0, flags&unix.O_CLOEXEC != 0, t.tg.limit(unix.RLIMIT_NOFILE))
 	if err != nil {
 		f.DecRef()

@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/signals"
 )
 
 // termiosSize is sizeof(struct termios) as TCGETS/TCSETS move it (the
@@ -18,9 +20,12 @@ const (
 	fionread = 0x541b
 )
 
-// sysIoctl serves the generic fd requests itself and the terminal ones by
-// asking the sentry's own terminal: stdio is the sentry's, so its terminal
-// state is the true answer. Nothing else reaches a host fd.
+// sysIoctl serves the generic fd requests itself, those of
+// pseudo-terminals from their state (tty.go), and the terminal ones on
+// stdio by asking the sentry's own terminal: stdio is the sentry's, so its
+// terminal state is the true answer. Job control (process groups,
+// sessions) is the kernel's on every terminal. Nothing else reaches a
+// host fd.
 func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 	fd := int32(a[0])
 	f, err := t.file(a[0])
@@ -55,9 +60,18 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 	if r, ok, err := t.netIoctl(f, req, arg); ok {
 		return r, err
 	}
+	switch impl := f.Impl().(type) {
+	case *ptyMaster:
+		return t.ptyIoctl(impl.p, true, req, arg)
+	case *ptySlave:
+		return t.ptyIoctl(impl.p, false, req, arg)
+	}
 	host, ok := f.HostFD()
 	if !ok || !f.IsTerminal() {
 		return 0, unix.ENOTTY
+	}
+	if r, ok, err := t.jobIoctl(&t.k.hostTTY, false, req, arg); ok {
+		return r, err
 	}
 	switch req {
 	case unix.TCGETS:
@@ -68,6 +82,9 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
 		return 0, t.copyOut(arg, b)
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
+		if err := t.ttyCheck(&t.k.hostTTY, signals.SIGTTOU); err != nil {
+			return 0, err
+		}
 		tio, err := unix.IoctlGetTermios(host, unix.TCGETS)
 		if err != nil {
 			return 0, err
@@ -83,14 +100,6 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 			return 0, err
 		}
 		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(ws)), unsafe.Sizeof(*ws)))
-	case unix.TIOCGPGRP:
-		return 0, t.writeU32(arg, uint32(t.k.foregroundPgrp()))
-	case unix.TIOCSPGRP:
-		g, err := t.readU32(arg)
-		if err != nil {
-			return 0, err
-		}
-		return 0, t.setForegroundPgrp(int32(g))
 	}
 	return 0, unix.ENOTTY
 }

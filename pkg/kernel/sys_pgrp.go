@@ -6,7 +6,8 @@ import (
 	"sentry/pkg/signals"
 )
 
-// Process groups, sessions, the terminal's foreground group, and kill to
+// Process groups, sessions, the terminal's foreground group (with
+// tty_job.go), and kill to
 // processes, groups and everyone.
 
 // pgid is the caller's process group.
@@ -116,35 +117,28 @@ func sysSetsid(t *Task, a [6]uint64) (uint64, error) {
 		}
 	}
 	t.tg.proc.sid, t.tg.proc.pgid = t.tg.pid, t.tg.pid
+	t.tg.proc.ctty = nil
 	return uint64(t.tg.pid), nil
 }
 
-// foregroundPgrp is the terminal's foreground process group
-// (tcgetpgrp): the first process's until someone calls tcsetpgrp.
-func (k *Kernel) foregroundPgrp() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.fgPgrp == 0 {
-		return 1
-	}
-	return k.fgPgrp
-}
-
-// setForegroundPgrp is tcsetpgrp: pgid must be a group of the caller's
-// session.
-func (t *Task) setForegroundPgrp(pgid int32) error {
-	if pgid < 0 {
-		return unix.EINVAL
-	}
+// setForegroundPgrp is tcsetpgrp on terminal j: it must be the caller's
+// controlling terminal and pgid a group of the caller's session.
+func (t *Task) setForegroundPgrp(j *ttyJob, pgid int32) error {
 	k := t.k
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if t.tg.proc.ctty != j || j.sid != t.tg.proc.sid {
+		return unix.ENOTTY
+	}
+	if pgid < 0 {
+		return unix.EINVAL
+	}
 	for _, o := range k.procs {
 		if o.proc.pgid == int(pgid) && !o.proc.zombie {
 			if o.proc.sid != t.tg.proc.sid {
 				return unix.EPERM
 			}
-			k.fgPgrp = int(pgid)
+			j.pgrp = int(pgid)
 			return nil
 		}
 	}
@@ -164,9 +158,9 @@ func (k *Kernel) signalForeground(sig int) bool {
 	}
 	k.mu.Lock()
 	var group []*ThreadGroup
-	if k.fgPgrp != 0 {
+	if fg := k.hostTTY.pgrp; fg != 0 {
 		for _, tg := range k.procs {
-			if tg.proc.pgid == k.fgPgrp && !tg.proc.zombie {
+			if tg.proc.pgid == fg && !tg.proc.zombie {
 				group = append(group, tg)
 			}
 		}
@@ -176,40 +170,6 @@ func (k *Kernel) signalForeground(sig int) bool {
 		_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIKernel}, nil)
 	}
 	return len(group) > 0 || sig == signals.SIGTSTP
-}
-
-// terminalRead is job control's check before a read from the terminal:
-// a process outside the foreground group a job-control shell chose gets
-// SIGTTIN for its whole group (the read is retried once it is continued
-// in the foreground), or EIO if it ignores or blocks SIGTTIN.
-func (t *Task) terminalRead() error {
-	k := t.k
-	k.mu.Lock()
-	fg, pg, sid := k.fgPgrp, t.tg.proc.pgid, t.tg.proc.sid
-	fgSid := -1
-	var group []*ThreadGroup
-	for _, o := range k.procs {
-		if o.proc.pgid == fg && !o.proc.zombie {
-			fgSid = o.proc.sid
-		}
-		if o.proc.pgid == pg && !o.proc.zombie {
-			group = append(group, o)
-		}
-	}
-	k.mu.Unlock()
-	if fg == 0 || pg == fg || sid != fgSid {
-		return nil
-	}
-	t.tg.mu.Lock()
-	ignored := t.tg.sig.actions[signals.SIGTTIN].Handler == signals.SigIgn || t.sigMask.Has(signals.SIGTTIN)
-	t.tg.mu.Unlock()
-	if ignored {
-		return unix.EIO
-	}
-	for _, o := range group {
-		_ = o.send(signals.Info{Signo: signals.SIGTTIN, Code: signals.SIKernel}, nil)
-	}
-	return unix.EINTR
 }
 
 // killTargets resolves kill's pid argument to processes.

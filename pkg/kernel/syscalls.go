@@ -61,7 +61,7 @@ var syscalls = []Syscall{
 	sys("dup3", sysDup3, Full),
 	sys("fcntl", sysFcntl, Full),
 	sys("ioctl", sysIoctl, Partial).
-		note("FIONREAD on files, FIONBIO, FIOCLEX, FIONCLEX; terminal TCGETS/TCSETS*/TIOCGWINSZ/TIOCGPGRP on the sentry's own terminal"),
+		note("FIONREAD on files, FIONBIO, FIOCLEX, FIONCLEX; TCGETS/TCSETS*/TIOCGWINSZ on the sentry's own terminal and on ptys (also TIOCSWINSZ, TCFLSH, TIOCGPTN, TIOCSPTLCK); job control TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY on both"),
 	sys("mkdir", sysMkdir, Full),
 	sys("mkdirat", sysMkdirat, Full),
 	sys("rmdir", sysRmdir, Full),

@@ -58,8 +58,8 @@ func nonblocking(f *vfs.File) bool { return f.Flags()&unix.O_NONBLOCK != 0 }
 // blocking waitable file the first read waits for data, later ones in the
 // same call take only what is there (a read returns what it has).
 func (t *Task) reader(f *vfs.File) func([]byte) (int, error) {
-	if f.IsTerminal() {
-		if err := t.terminalRead(); err != nil {
+	if j := t.ttyOf(f); j != nil {
+		if err := t.ttyCheck(j, signals.SIGTTIN); err != nil {
 			return func([]byte) (int, error) { return 0, err }
 		}
 	}
@@ -108,6 +108,11 @@ func (t *Task) reader(f *vfs.File) func([]byte) (int, error) {
 // (or it is interrupted, then the count so far stands). EPIPE raises
 // SIGPIPE.
 func (t *Task) writer(f *vfs.File) func([]byte) (int, error) {
+	if j := t.ttyOf(f); j != nil && t.tostop(f, j) {
+		if err := t.ttyCheck(j, signals.SIGTTOU); err != nil {
+			return func([]byte) (int, error) { return 0, err }
+		}
+	}
 	w, ok := f.Impl().(epoll.Waitable)
 	if !ok {
 		return f.Write

@@ -15,6 +15,7 @@ const (
 	devRandom
 	devURandom
 	devTTY
+	devConsole
 )
 
 var devices = []struct {
@@ -28,7 +29,7 @@ var devices = []struct {
 	{"random", devRandom, 1, 8},
 	{"urandom", devURandom, 1, 9},
 	{"tty", devTTY, 5, 0},
-	{"console", devTTY, 5, 1},
+	{"console", devConsole, 5, 1},
 }
 
 var devLinks = []struct{ name, target string }{
@@ -36,6 +37,8 @@ var devLinks = []struct{ name, target string }{
 	{"stdin", "/proc/self/fd/0"},
 	{"stdout", "/proc/self/fd/1"},
 	{"stderr", "/proc/self/fd/2"},
+	// The kernel mounts devpts on /dev/pts; its ptmx makes new ptys.
+	{"ptmx", "pts/ptmx"},
 }
 
 // mountDevfs mounts an in-memory /dev holding the devices above, the
@@ -75,7 +78,9 @@ func openDevice(m *memInode) (FileImpl, error) {
 		// A special file copied up from the host, or an unknown device.
 		return nil, unix.ENXIO
 	case devTTY:
-		// The sandbox has no controlling terminal.
+		return ControllingTTY{m}, nil
+	case devConsole:
+		// The sandbox has no console.
 		return nil, unix.ENXIO
 	}
 	return &deviceFile{kind: m.device, m: m}, nil
@@ -115,3 +120,16 @@ func (f *deviceFile) Truncate(int64) error { return nil }
 func (f *deviceFile) Sync() error          { return nil }
 func (f *deviceFile) Seekable() bool       { return true }
 func (f *deviceFile) Release()             {}
+
+// ControllingTTY is an open /dev/tty before the kernel, which knows the
+// caller's controlling terminal, replaces it with that terminal (or fails
+// with ENXIO). Used as it is, it is a terminal that is not there.
+type ControllingTTY struct{ m *memInode }
+
+func (f ControllingTTY) ReadAt(p []byte, off int64) (int, error)  { return 0, unix.ENXIO }
+func (f ControllingTTY) WriteAt(p []byte, off int64) (int, error) { return 0, unix.ENXIO }
+func (f ControllingTTY) Stat() (Stat, error)                      { return f.m.stat(), nil }
+func (f ControllingTTY) Truncate(int64) error                     { return unix.EINVAL }
+func (f ControllingTTY) Sync() error                              { return unix.EINVAL }
+func (f ControllingTTY) Seekable() bool                           { return false }
+func (f ControllingTTY) Release()                                 {}

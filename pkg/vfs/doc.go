@@ -34,8 +34,11 @@
 //     and read-only mounts refuse writes with EROFS. The host kernel
 //     still enforces its own permissions on volume files.
 //
-// Also here: advisory locks (lock.go: POSIX, OFD and flock tables keyed
-// by object; lockwait.go: EDEADLK for POSIX F_SETLKW), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
+// /dev/tty opens as a ControllingTTY placeholder that the kernel, which
+// knows the caller's controlling terminal, replaces; /dev/ptmx links to
+// the kernel's devpts (/dev/pts/ptmx). Also here: advisory locks (lock.go:
+// POSIX, OFD and flock tables keyed by object; lockwait.go: EDEADLK for
+// POSIX F_SETLKW), memfds with seals, O_TMPFILE, openat2's RESOLVE_* flags,
 // statfs per mount, the mount table for /proc/PID/mountinfo, and FIFO
 // inodes whose pipes come from a FIFOProvider (fifo.go). Synthetic
 // filesystems (the kernel's procfs and sysfs, package procfs) are Node

@@ -47,7 +47,7 @@ func TestErrnos(t *testing.T) {
 		{"open O_CREAT|O_NOFOLLOW symlink", open("/etc/pw", unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW), unix.ELOOP},
 		{"open O_TMPFILE read-only", open("/tmp", unix.O_RDONLY|unix.O_TMPFILE), unix.EINVAL},
 		{"open O_TMPFILE in /proc", open("/proc", unix.O_RDWR|unix.O_TMPFILE), unix.EROFS},
-		{"open /dev/tty", open("/dev/tty", unix.O_RDWR), unix.ENXIO},
+		{"open /dev/console", open("/dev/console", unix.O_RDWR), unix.ENXIO},
 		{"open O_CREAT in /proc", open("/proc/x", unix.O_WRONLY|unix.O_CREAT), unix.EROFS},
 		{"open ok", open("/etc/passwd", unix.O_RDONLY), nil},
 		{"open O_PATH dir", open("/etc", unix.O_PATH|unix.O_DIRECTORY), nil},

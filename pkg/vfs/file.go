@@ -122,7 +122,14 @@ func (f *File) Offset() int64 {
 
 // Impl returns the implementation, so that the package providing it can
 // reach its own type (a socket's, a pipe's).
-func (f *File) Impl() FileImpl { return f.impl }
+func (f *File) Impl() FileImpl {
+	if s, ok := f.impl.(synthFile); ok {
+		// What a synthetic filesystem opened, without the st_dev
+		// wrapper, so the kernel sees its own types.
+		return s.FileImpl
+	}
+	return f.impl
+}
 
 // Flags returns the access mode and status flags.
 func (f *File) Flags() int {
