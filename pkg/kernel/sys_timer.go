@@ -295,6 +295,11 @@ func sysSetitimer(t *Task, a [6]uint64) (uint64, error) {
 	case itimerReal:
 		old = t.tg.realTimer().set(nv.value, nv.interval)
 	case itimerVirtual, itimerProf:
+		if nv.value > 0 {
+			// Linux's set_cpu_itimer adds a tick, so that a timer
+			// sampled at ticks never fires early; getitimer shows it.
+			nv.value += cpuTimerTick
+		}
 		old = t.tg.cpuItimer(a[0]).set(nv.value, nv.interval)
 	default:
 		return 0, unix.EINVAL
