@@ -17,7 +17,9 @@
 //	      futexTable.mu
 //
 //	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
-//	expiry sends its signal holding none of them)
+//	expiry sends its signal holding only ktimer.mu; a timer on a CPU
+//	clock takes the ThreadGroup.mu of the clock's process, which may be
+//	another process, to sample it)
 //
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
@@ -33,7 +35,9 @@
 // rt_sigreturn), task_restart.go (ERESTART* rules and restart_syscall),
 // task_block.go (waitFor: every blocking wait ends with EINTR when a
 // signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
-// to the sentry go to the first process). The pure pieces (sets, queues,
+// to the sentry go to the first process). CPU time: rusage.go (the one
+// source of CPU times, readable from any goroutine), cpu_clock.go (CPU
+// clock ids; timers and sleeps on them sample the clock). The pure pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 

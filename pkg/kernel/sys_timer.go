@@ -359,7 +359,9 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 		signo, notify = int32(le.Uint32(b[8:])), int32(le.Uint32(b[12:]))
 		switch notify {
 		case sigevNone:
-		case sigevSignal, sigevThreadID:
+		case sigevSignal, sigevThread, sigevThreadID:
+			// (Linux takes SIGEV_THREAD, which the C library
+			// implements, as SIGEV_SIGNAL.)
 			if !signals.Valid(int(signo)) {
 				return 0, unix.EINVAL
 			}

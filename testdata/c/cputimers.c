@@ -149,9 +149,9 @@ int main(void) {
 	itimer_fires(ITIMER_VIRTUAL, SIGVTALRM, &vtalrms, "ITIMER_VIRTUAL");
 	itimer_fires(ITIMER_PROF, SIGPROF, &profs, "ITIMER_PROF");
 
-	/* Sleeping spends no user CPU: a 50 ms virtual timer stays quiet. */
+	/* Sleeping spends no user CPU: a 100 ms virtual timer stays quiet. */
 	vtalrms = 0;
-	struct itimerval it = {{0, 0}, {0, 50000}}, cur, off = {{0, 0}, {0, 0}};
+	struct itimerval it = {{0, 0}, {0, 100000}}, cur, off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_VIRTUAL, &it, NULL);
 	struct timespec nap = {0, 200000000};
 	nanosleep(&nap, NULL);
