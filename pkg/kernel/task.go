@@ -41,18 +41,18 @@ type ThreadGroup struct {
 	// without CLONE_THREAD; guarded by mu).
 	vmShared *vmShare
 
-	mu         sync.Mutex
-	tasks      map[int]*Task
-	limits     rlimits
-	sig        signalState
-	sigfd      epoll.Queue // signalfd watchers, told of every queued signal
-	timers     timerTable  // alarm, setitimer, timer_create (own lock)
+	mu     sync.Mutex
+	tasks  map[int]*Task
+	limits rlimits
+	sig    signalState
+	sigfd  epoll.Queue // signalfd watchers, told of every queued signal
+	timers timerTable  // alarm, setitimer, timer_create (own lock)
 	// deadUserNS, deadSysNS are the CPU times of the group's exited
 	// tasks (rusage.go).
 	deadUserNS, deadSysNS int64
-	exiting    bool
-	noNewPrivs bool
-	exitStatus ExitStatus
+	exiting               bool
+	noNewPrivs            bool
+	exitStatus            ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
 	killed chan struct{}
