@@ -155,3 +155,26 @@ func TestKtimerOnACPUClockFiresOnlyOnceItsClockGetsThere(t *testing.T) {
 		})
 	}
 }
+
+func TestDueTimerShowsItsDueValue(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		due  time.Duration
+		want time.Duration
+	}{
+		{"POSIX timer", 0, time.Nanosecond},
+		{"ITIMER_REAL", time.Microsecond, time.Microsecond},
+		{"CPU itimer", cpuTimerTick, cpuTimerTick},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := &fakeClock{}
+			kt := &ktimer{clk: clk, due: tc.due, fire: func(int32) {}}
+			kt.set(10, 10)
+			defer kt.stop()
+			clk.t = 15 // due, not yet fired
+			if got := kt.get(); got.value != tc.want || got.interval != 10 {
+				t.Errorf("get = %+v, want value %v interval 10", got, tc.want)
+			}
+		})
+	}
+}

@@ -66,7 +66,10 @@ type ktimer struct {
 	gen      uint64 // bumped on every set, so stale expiries do nothing
 	overrun  int32
 	clock    int32 // POSIX timers: the clock of absolute settings
-	fire     func(overrun int32)
+	// due is the value a due timer that has not fired yet shows
+	// (zero: 1 ns, as POSIX timers show it).
+	due  time.Duration
+	fire func(overrun int32)
 }
 
 // set arms the timer to expire after value (zero disarms) and every
@@ -155,11 +158,14 @@ func (kt *ktimer) get() itimerVal {
 }
 
 // getLocked is the setting now. A timer due but not yet fired (a CPU
-// timer between samples) shows 1 ns left, as in Linux.
+// timer between samples) shows kt.due left.
 func (kt *ktimer) getLocked() itimerVal {
 	v := itimerVal{interval: kt.interval}
 	if kt.expiry != 0 {
-		v.value = max(time.Duration(kt.expiry-kt.clk.now()), time.Nanosecond)
+		v.value = time.Duration(kt.expiry - kt.clk.now())
+		if v.value <= 0 {
+			v.value = max(kt.due, time.Nanosecond)
+		}
 	}
 	return v
 }
@@ -199,7 +205,9 @@ func (tg *ThreadGroup) realTimer() *ktimer {
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	if tt.real == nil {
-		tt.real = &ktimer{clk: wallClock{tg.k}, fire: func(int32) {
+		// A due ITIMER_REAL shows 1 µs, as in Linux's
+		// itimer_get_remtime, so that getitimer's timeval is not 0.
+		tt.real = &ktimer{clk: wallClock{tg.k}, due: time.Microsecond, fire: func(int32) {
 			_ = tg.send(signals.Info{Signo: signals.SIGALRM, Code: signals.SIKernel}, nil)
 		}}
 	}
@@ -218,7 +226,8 @@ func (tg *ThreadGroup) cpuItimer(which uint64) *ktimer {
 		if which == itimerProf {
 			clk, sig = cpuClock{which: cpuclockProf, tg: tg}, signals.SIGPROF
 		}
-		tt.cpu[i] = &ktimer{clk: clk, fire: func(int32) {
+		// A due CPU itimer shows a tick, as in Linux's get_cpu_itimer.
+		tt.cpu[i] = &ktimer{clk: clk, due: cpuTimerTick, fire: func(int32) {
 			_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIKernel}, nil)
 		}}
 	}
