@@ -50,17 +50,17 @@ func buildRISCVFrom(t *testing.T, src string) string {
 
 // TestRISCVSharedProgramsMatchQemu runs the amd64 e2e suite's C programs
 // (threads, bad pointers, unknown syscalls, SIGSEGV, file locks and their
-// deadlock detection, PI futexes) built for riscv64 and compares them with
-// qemu-riscv64. (fsmisc is left out: it reports the sandbox's overlay
-// filesystem, which qemu does not have; futex_pi runs without its robust
-// mutexes, qemu-user having no robust lists.)
+// deadlock detection, PI futexes, CPU-time timers) built for riscv64 and
+// compares them with qemu-riscv64. (fsmisc is left out: it reports the
+// sandbox's overlay filesystem, which qemu does not have; futex_pi runs
+// without its robust mutexes, qemu-user having no robust lists.)
 func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
 	for _, p := range []struct {
 		name string
 		args []string
 	}{
 		{"hello", nil}, {"threads", nil}, {"efault", nil}, {"enosys", nil}, {"segv", nil}, {"fslocks", nil},
-		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}},
+		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}}, {"cputimers", nil},
 	} {
 		name := p.name
 		t.Run(name, func(t *testing.T) {

@@ -49,6 +49,11 @@ func TestFaultsAreCaughtWithSiginfoThenUncaughtIs139(t *testing.T) {
 
 func TestTimersInterruptWaitsAndRestartRules(t *testing.T) { sameAsNative(t, "sig_timer", 0) }
 
+// TestCPUTimeTimersFireLikeLinux: ITIMER_VIRTUAL and ITIMER_PROF, POSIX
+// timers and clock_nanosleep on process and thread CPU clocks, and the
+// errors of Linux's CPU clock id rules.
+func TestCPUTimeTimersFireLikeLinux(t *testing.T) { sameAsNative(t, "cputimers", 0) }
+
 // startReady starts the sentry on bin and waits for the program's "ready".
 func startReady(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Reader, *bytes.Buffer) {
 	t.Helper()

@@ -17,7 +17,9 @@
 //	      futexTable.mu
 //
 //	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
-//	expiry sends its signal holding none of them)
+//	expiry sends its signal holding only ktimer.mu; a timer on a CPU
+//	clock takes the ThreadGroup.mu of the clock's process, which may be
+//	another process, to sample it)
 //
 //	pty.mu and ptyTable.mu (pseudo-terminals, tty.go) are leaves: a
 //	signal the line discipline raises is sent after pty.mu is released.
@@ -40,7 +42,10 @@
 // signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
 // to the sentry go to the first process), pgrp_orphan.go (orphaned
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
-// terminals, controlling terminals, SIGTTIN/SIGTTOU). The pure pieces (sets, queues,
+// terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
+// (the one source of CPU times, readable from any goroutine), cpu_clock.go
+// (CPU clock ids; timers and sleeps on them sample the clock). The pure
+// pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 

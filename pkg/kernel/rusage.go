@@ -8,67 +8,130 @@ import (
 	"sentry/pkg/platform"
 )
 
-// CPU accounting for getrusage and wait4's rusage. User time is the time
-// a task spends inside the platform's Switch (running application code,
-// plus the cost of the switch); system time is the CPU time of the task's
-// own OS thread in the sentry, which serves its syscalls (each task
-// goroutine is locked to its thread for life, so the thread's clock is
-// the task's).
+// CPU accounting, the one source of getrusage, wait4's rusage, the CPU
+// clocks and the CPU-time timers. User time is the wall time a task spends
+// inside the platform's Switch (running application code, plus the cost of
+// the switch: on ptrace the stub thread runs while the tracer waits, and is
+// stopped while the sentry serves its syscall). System time is the CPU time
+// of the task's own OS thread in the sentry, which serves its syscalls
+// (each task goroutine is locked to its thread for life, so the thread's
+// clock is the task's). On a platform whose Switch runs the application on
+// that same thread (platform.InlineRunner: the riscv interpreter), the
+// thread's time holds the user time too, and only the rest is system time.
+//
+// Every piece is readable from any goroutine, so that a timer can sample a
+// running task: userNS encodes a Switch in progress (see switchTimed), and
+// another thread's CPU clock is readable by its host TID.
+
+// monoNS is the time since the kernel started, from the monotonic clock.
+func (k *Kernel) monoNS() int64 { return int64(time.Since(k.start)) }
 
 // switchTimed runs user code and counts the time as user time.
 func (t *Task) switchTimed() (platform.Event, error) {
-	if t.sysBase == 0 {
-		t.sysBase = threadCPU()
+	if t.hostTID.Load() == 0 {
+		_, inline := t.ctx.(platform.InlineRunner)
+		t.cpuInline.Store(inline)
+		t.sysBase.Store(threadCPU())
+		t.hostTID.Store(int32(unix.Gettid()))
 	}
-	start := time.Now()
+	// While Switch runs, userNS holds acc-start-1: negative (acc, the
+	// user time so far, is at most start, since every earlier Switch
+	// lies between the kernel's start and this one), so one atomic word
+	// tells a reader both that user time is accruing and from when.
+	acc := t.userNS.Load()
+	start := t.k.monoNS()
+	t.userNS.Store(acc - start - 1)
 	ev, err := t.ctx.Switch(&t.regs)
-	t.userNS.Add(int64(time.Since(start)))
+	t.userNS.Store(acc + max(t.k.monoNS()-start, 0))
 	return ev, err
 }
 
-// threadCPU is the calling OS thread's CPU time in microseconds.
+// userTime is the task's user time so far in nanoseconds, a Switch in
+// progress included.
+func (t *Task) userTime() int64 {
+	v := t.userNS.Load()
+	if v < 0 {
+		return max(t.k.monoNS()+v+1, 0)
+	}
+	return v
+}
+
+// cpuNS is the task's user and system time in nanoseconds. Any goroutine
+// may call it; for a task that has exited, the system time is lost (its
+// times are its process's by then: exitTask).
+func (t *Task) cpuNS() (user, sys int64) {
+	user = t.userTime()
+	tid := t.hostTID.Load()
+	if tid == 0 {
+		return user, 0
+	}
+	thread, ok := hostThreadCPU(tid)
+	if !ok {
+		return user, 0
+	}
+	thread -= t.sysBase.Load()
+	if t.cpuInline.Load() {
+		// user+sys is then max(thread, user): monotonic, as both are.
+		return user, max(thread-user, 0)
+	}
+	return user, max(thread, 0)
+}
+
+// threadCPU is the calling OS thread's CPU time in nanoseconds.
 func threadCPU() int64 {
 	var ts unix.Timespec
 	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
 		return 0
 	}
-	return ts.Nano() / 1000
+	return ts.Nano()
 }
 
-// liveCPU is the calling task's times so far; only the task's own
-// goroutine may call it.
+// hostThreadCPU is the CPU time of the sentry's own OS thread tid, read
+// through Linux's per-thread CPU clock id (MAKE_THREAD_CPUCLOCK(tid,
+// CPUCLOCK_SCHED)), which a thread may read for any thread of its own
+// process. false if the thread is gone.
+func hostThreadCPU(tid int32) (int64, bool) {
+	id := (^tid)<<3 | cpuclockPerthread | cpuclockSched
+	var ts unix.Timespec
+	if unix.ClockGettime(id, &ts) != nil {
+		return 0, false
+	}
+	return ts.Nano(), true
+}
+
+// liveCPU is the task's times so far.
 func (t *Task) liveCPU() cpuTimes {
-	sys := int64(0)
-	if t.sysBase != 0 {
-		sys = threadCPU() - t.sysBase
-	}
-	return cpuTimes{user: t.userNS.Load() / 1000, sys: sys}
+	u, s := t.cpuNS()
+	return cpuTimes{user: u / 1000, sys: s / 1000}
 }
 
-// processCPU is the process's times: its exited tasks', the caller's,
-// and the user time of its other live tasks.
+// cpuNS is the process's user and system time in nanoseconds: its exited
+// tasks' and its live tasks'. Reading both under tg.mu, the lock exitTask
+// moves a task's times under, counts every task exactly once.
+func (tg *ThreadGroup) cpuNS() (user, sys int64) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	user, sys = tg.deadUserNS, tg.deadSysNS
+	for _, t := range tg.tasks {
+		u, s := t.cpuNS()
+		user += u
+		sys += s
+	}
+	return user, sys
+}
+
+// processCPU is the process's times.
 func (t *Task) processCPU() cpuTimes {
-	c := t.liveCPU()
-	t.tg.mu.Lock()
-	for _, o := range t.tg.tasks {
-		if o != t {
-			c.user += o.userNS.Load() / 1000
-		}
-	}
-	t.tg.mu.Unlock()
-	t.k.mu.Lock()
-	c.user += t.tg.proc.selfTimes.user
-	c.sys += t.tg.proc.selfTimes.sys
-	t.k.mu.Unlock()
-	return c
+	u, s := t.tg.cpuNS()
+	return cpuTimes{user: u / 1000, sys: s / 1000}
 }
 
-// accountCPU adds the exiting task's times to its process's, on the
-// task's own goroutine.
-func (t *Task) accountCPU() {
-	c := t.liveCPU()
-	t.k.mu.Lock()
-	t.tg.proc.selfTimes.user += c.user
-	t.tg.proc.selfTimes.sys += c.sys
-	t.k.mu.Unlock()
+// retireCPULocked moves the exiting task's times to its process's, on
+// the task's own goroutine, as it leaves tg.tasks; tg.mu must be held.
+// It returns them for the process's rusage.
+func (t *Task) retireCPULocked() cpuTimes {
+	u, s := t.cpuNS()
+	t.tg.deadUserNS += u
+	t.tg.deadSysNS += s
+	return cpuTimes{user: u / 1000, sys: s / 1000}
 }

@@ -28,12 +28,11 @@ const (
 )
 
 // hostClock maps an application clock id to the host clock that answers
-// it. CPU-time clocks are answered with the sentry's own process CPU time,
-// an approximation until per-task accounting exists.
+// it. CPU-time clocks are the sandbox's own (cpu_clock.go), not the host's.
 func hostClock(id int32) (int32, bool) {
 	switch id {
 	case clockRealtime, clockMonotonic, clockMonotonicRaw, clockRealtimeCoarse,
-		clockMonotonicCoarse, clockBoottime, clockTAI, clockProcessCputime, clockThreadCputime:
+		clockMonotonicCoarse, clockBoottime, clockTAI:
 		return id, true
 	case clockRealtimeAlarm:
 		return clockRealtime, true
@@ -49,13 +48,21 @@ func putTimespec(b []byte, ts unix.Timespec) {
 }
 
 func sysClockGettime(t *Task, a [6]uint64) (uint64, error) {
-	id, ok := hostClock(int32(a[0]))
-	if !ok {
-		return 0, unix.EINVAL
-	}
 	var ts unix.Timespec
-	if err := unix.ClockGettime(id, &ts); err != nil {
-		return 0, unix.EINVAL
+	if isCPUClock(int32(a[0])) {
+		c, err := t.cpuClockOf(int32(a[0]), true)
+		if err != nil {
+			return 0, err
+		}
+		ts = unix.NsecToTimespec(c.now())
+	} else {
+		id, ok := hostClock(int32(a[0]))
+		if !ok {
+			return 0, unix.EINVAL
+		}
+		if err := unix.ClockGettime(id, &ts); err != nil {
+			return 0, unix.EINVAL
+		}
 	}
 	var b [16]byte
 	putTimespec(b[:], ts)
@@ -63,16 +70,24 @@ func sysClockGettime(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysClockGetres(t *Task, a [6]uint64) (uint64, error) {
-	id, ok := hostClock(int32(a[0]))
-	if !ok {
-		return 0, unix.EINVAL
+	res := unix.Timespec{Nsec: 1}
+	if isCPUClock(int32(a[0])) {
+		c, err := t.cpuClockOf(int32(a[0]), false)
+		if err != nil {
+			return 0, err
+		}
+		res = unix.NsecToTimespec(int64(c.resolution()))
+	} else {
+		id, ok := hostClock(int32(a[0]))
+		if !ok {
+			return 0, unix.EINVAL
+		}
+		if id == clockRealtimeCoarse || id == clockMonotonicCoarse {
+			res.Nsec = coarseResolutionNanos
+		}
 	}
 	if a[1] == 0 {
 		return 0, nil
-	}
-	res := unix.Timespec{Nsec: 1}
-	if id == clockRealtimeCoarse || id == clockMonotonicCoarse {
-		res.Nsec = coarseResolutionNanos
 	}
 	var b [16]byte
 	putTimespec(b[:], res)
@@ -154,8 +169,15 @@ func sysNanosleep(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysClockNanosleep(t *Task, a [6]uint64) (uint64, error) {
-	id, ok := hostClock(int32(a[0]))
-	if !ok || id == clockThreadCputime {
+	cid := int32(a[0])
+	if isFDClock(cid) {
+		return 0, unix.ENOTSUP
+	}
+	if isCPUClock(cid) {
+		return t.cpuClockNanosleep(cid, a)
+	}
+	id, ok := hostClock(cid)
+	if !ok {
 		return 0, unix.EINVAL
 	}
 	ts, err := t.readTimespec(a[2])
@@ -173,4 +195,29 @@ func sysClockNanosleep(t *Task, a [6]uint64) (uint64, error) {
 		rem = 0 // an absolute sleep has no time left to report
 	}
 	return 0, t.sleepUntil(time.Now().Add(d), rem)
+}
+
+// cpuClockNanosleep is clock_nanosleep on a CPU clock. As in Linux, the
+// caller's own thread clock is EINVAL (it could never advance while the
+// thread sleeps); another thread's clock, or a process's, is slept on.
+func (t *Task) cpuClockNanosleep(id int32, a [6]uint64) (uint64, error) {
+	if id == clockThreadCputime || (id < 0 && id&cpuclockPerthread != 0 &&
+		(^(id>>3) == 0 || int(^(id>>3)) == t.tid)) {
+		return 0, unix.EINVAL
+	}
+	ts, err := t.readTimespec(a[2])
+	if err != nil {
+		return 0, err
+	}
+	c, err := t.cpuClockOf(id, false)
+	if err != nil {
+		return 0, err
+	}
+	deadline, rem := ts.Nano(), a[3]
+	if a[1]&timerAbstime != 0 {
+		rem = 0 // an absolute sleep has no time left to report
+	} else {
+		deadline += c.now()
+	}
+	return 0, t.cpuSleepUntil(c, deadline, rem)
 }

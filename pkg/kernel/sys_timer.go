@@ -11,34 +11,65 @@ import (
 )
 
 // Timers that signal: alarm and setitimer(ITIMER_REAL) (one per process,
-// SIGALRM to the process), and POSIX timers (timer_create: SIGEV_SIGNAL to
-// the process, SIGEV_THREAD_ID to one thread, SIGEV_NONE). They run on Go
-// timers; expiry sends through ThreadGroup.send like any other signal.
-// ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire: the sentry
-// does not account CPU time per process.
+// SIGALRM to the process), setitimer(ITIMER_VIRTUAL) and (ITIMER_PROF) on
+// the process's user and user+system CPU time (SIGVTALRM, SIGPROF to the
+// process), and POSIX timers (timer_create on a wall or a CPU clock:
+// SIGEV_SIGNAL to the process, SIGEV_THREAD_ID to one thread, SIGEV_NONE).
+// They run on Go timers; expiry sends through ThreadGroup.send like any
+// other signal.
+//
+// A timer on a CPU clock cannot be told when its clock reaches the
+// deadline: its Go timer wakes at the earliest wall-clock instant the
+// clock could have got there (cpuClock.wait), samples the clock, and fires
+// or sleeps again. Its granularity is cpuTimerTick, as Linux's is the
+// scheduler tick.
 
 // timerTable is a process's timers. Lock order: timerTable.mu, then
-// ktimer.mu, then ThreadGroup.mu (through send).
+// ktimer.mu, then ThreadGroup.mu (through send, and through sampling a CPU
+// clock, which may be another process's).
 type timerTable struct {
 	mu     sync.Mutex
 	real   *ktimer
-	other  [2]itimerVal // ITIMER_VIRTUAL, ITIMER_PROF: recorded only
+	cpu    [2]*ktimer // ITIMER_VIRTUAL, ITIMER_PROF, created on first use
 	posix  map[int32]*ktimer
 	nextID int32
 }
 
 type itimerVal struct{ value, interval time.Duration }
 
+// timerClock is what a ktimer counts: nanoseconds of wall time or of a
+// CPU clock (cpuClock).
+type timerClock interface {
+	now() int64
+	// wait is how long the clock needs at least to advance by
+	// remaining; false if it never will.
+	wait(remaining int64) (time.Duration, bool)
+}
+
+// wallClock is the monotonic clock, for ITIMER_REAL and the POSIX timers
+// of wall clocks (whose absolute settings become relative ones).
+type wallClock struct{ k *Kernel }
+
+func (c wallClock) now() int64 { return c.k.monoNS() }
+
+func (c wallClock) wait(remaining int64) (time.Duration, bool) {
+	return time.Duration(max(remaining, 0)), true
+}
+
 // ktimer is one armed-or-not timer.
 type ktimer struct {
+	clk      timerClock
 	mu       sync.Mutex
 	tm       *time.Timer
-	expiry   time.Time // zero: disarmed
+	expiry   int64 // on clk; zero: disarmed
 	interval time.Duration
 	gen      uint64 // bumped on every set, so stale expiries do nothing
 	overrun  int32
 	clock    int32 // POSIX timers: the clock of absolute settings
-	fire     func(overrun int32)
+	// due is the value a due timer that has not fired yet shows
+	// (zero: 1 ns, as POSIX timers show it).
+	due  time.Duration
+	fire func(overrun int32)
 }
 
 // set arms the timer to expire after value (zero disarms) and every
@@ -46,45 +77,72 @@ type ktimer struct {
 func (kt *ktimer) set(value, interval time.Duration) itimerVal {
 	kt.mu.Lock()
 	defer kt.mu.Unlock()
+	at := int64(0)
+	if value > 0 {
+		at = kt.clk.now() + int64(value)
+	}
+	return kt.setLocked(at, interval)
+}
+
+// setAbs arms the timer to expire when its clock reads at (zero
+// disarms); one already past expires at once.
+func (kt *ktimer) setAbs(at int64, interval time.Duration) itimerVal {
+	kt.mu.Lock()
+	defer kt.mu.Unlock()
+	return kt.setLocked(at, interval)
+}
+
+func (kt *ktimer) setLocked(at int64, interval time.Duration) itimerVal {
 	old := kt.getLocked()
 	kt.gen++
 	if kt.tm != nil {
 		kt.tm.Stop()
 		kt.tm = nil
 	}
-	kt.expiry, kt.interval, kt.overrun = time.Time{}, interval, 0
-	if value > 0 {
-		kt.expiry = time.Now().Add(value)
+	kt.expiry, kt.interval, kt.overrun = at, interval, 0
+	if at != 0 {
 		kt.armLocked()
 	}
 	return old
 }
 
+// armLocked starts the Go timer for the next look at the clock. A clock
+// that can no longer advance leaves the timer armed but silent, as Linux
+// leaves a CPU timer whose thread or process is gone.
 func (kt *ktimer) armLocked() {
+	d, ok := kt.clk.wait(kt.expiry - kt.clk.now())
+	if !ok {
+		return
+	}
 	gen := kt.gen
-	kt.tm = time.AfterFunc(time.Until(kt.expiry), func() { kt.expire(gen) })
+	kt.tm = time.AfterFunc(d, func() { kt.expire(gen) })
 }
 
 func (kt *ktimer) expire(gen uint64) {
 	kt.mu.Lock()
 	// (fire runs under mu; it only sends a signal, which takes
 	// ThreadGroup.mu, below ktimer.mu in the lock order.)
-	if gen != kt.gen || kt.expiry.IsZero() {
+	if gen != kt.gen || kt.expiry == 0 {
+		kt.mu.Unlock()
+		return
+	}
+	now := kt.clk.now()
+	if now < kt.expiry {
+		// A CPU clock that has not got there yet.
+		kt.armLocked()
 		kt.mu.Unlock()
 		return
 	}
 	overrun := int32(0)
-	if kt.interval > 0 {
-		// Expiries missed while the sentry was busy count as overruns.
-		now := time.Now()
-		kt.expiry = kt.expiry.Add(kt.interval)
-		for !kt.expiry.After(now) {
-			kt.expiry = kt.expiry.Add(kt.interval)
-			overrun++
-		}
+	if iv := int64(kt.interval); iv > 0 {
+		// Expiries missed while the sentry was busy (or, on a CPU
+		// clock, within one tick) count as overruns.
+		missed := (now - kt.expiry) / iv
+		kt.expiry += (missed + 1) * iv
+		overrun = int32(min(missed, int64(^uint32(0)>>1)))
 		kt.armLocked()
 	} else {
-		kt.expiry = time.Time{}
+		kt.expiry = 0
 	}
 	kt.overrun = overrun
 	// Send while holding mu: once set or stop has returned, no expiry
@@ -99,10 +157,15 @@ func (kt *ktimer) get() itimerVal {
 	return kt.getLocked()
 }
 
+// getLocked is the setting now. A timer due but not yet fired (a CPU
+// timer between samples) shows kt.due left.
 func (kt *ktimer) getLocked() itimerVal {
 	v := itimerVal{interval: kt.interval}
-	if !kt.expiry.IsZero() {
-		v.value = max(time.Until(kt.expiry), time.Nanosecond)
+	if kt.expiry != 0 {
+		v.value = time.Duration(kt.expiry - kt.clk.now())
+		if v.value <= 0 {
+			v.value = max(kt.due, time.Nanosecond)
+		}
 	}
 	return v
 }
@@ -110,7 +173,7 @@ func (kt *ktimer) getLocked() itimerVal {
 func (kt *ktimer) stop() {
 	kt.mu.Lock()
 	kt.gen++
-	kt.expiry = time.Time{}
+	kt.expiry = 0
 	if kt.tm != nil {
 		kt.tm.Stop()
 		kt.tm = nil
@@ -126,6 +189,11 @@ func (tg *ThreadGroup) stopTimers() {
 	if tt.real != nil {
 		tt.real.stop()
 	}
+	for _, kt := range tt.cpu {
+		if kt != nil {
+			kt.stop()
+		}
+	}
 	for _, kt := range tt.posix {
 		kt.stop()
 	}
@@ -137,11 +205,33 @@ func (tg *ThreadGroup) realTimer() *ktimer {
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	if tt.real == nil {
-		tt.real = &ktimer{fire: func(int32) {
+		// A due ITIMER_REAL shows 1 µs, as in Linux's
+		// itimer_get_remtime, so that getitimer's timeval is not 0.
+		tt.real = &ktimer{clk: wallClock{tg.k}, due: time.Microsecond, fire: func(int32) {
 			_ = tg.send(signals.Info{Signo: signals.SIGALRM, Code: signals.SIKernel}, nil)
 		}}
 	}
 	return tt.real
+}
+
+// cpuItimer is the process's ITIMER_VIRTUAL or ITIMER_PROF, created on
+// first use.
+func (tg *ThreadGroup) cpuItimer(which uint64) *ktimer {
+	tt := &tg.timers
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	i := which - itimerVirtual
+	if tt.cpu[i] == nil {
+		clk, sig := cpuClock{which: cpuclockVirt, tg: tg}, signals.SIGVTALRM
+		if which == itimerProf {
+			clk, sig = cpuClock{which: cpuclockProf, tg: tg}, signals.SIGPROF
+		}
+		// A due CPU itimer shows a tick, as in Linux's get_cpu_itimer.
+		tt.cpu[i] = &ktimer{clk: clk, due: cpuTimerTick, fire: func(int32) {
+			_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIKernel}, nil)
+		}}
+	}
+	return tt.cpu[i]
 }
 
 func sysAlarm(t *Task, a [6]uint64) (uint64, error) {
@@ -187,9 +277,7 @@ func sysGetitimer(t *Task, a [6]uint64) (uint64, error) {
 	case itimerReal:
 		v = t.tg.realTimer().get()
 	case itimerVirtual, itimerProf:
-		t.tg.timers.mu.Lock()
-		v = t.tg.timers.other[a[0]-1]
-		t.tg.timers.mu.Unlock()
+		v = t.tg.cpuItimer(a[0]).get()
 	default:
 		return 0, unix.EINVAL
 	}
@@ -216,10 +304,12 @@ func sysSetitimer(t *Task, a [6]uint64) (uint64, error) {
 	case itimerReal:
 		old = t.tg.realTimer().set(nv.value, nv.interval)
 	case itimerVirtual, itimerProf:
-		tt := &t.tg.timers
-		tt.mu.Lock()
-		old, tt.other[a[0]-1] = tt.other[a[0]-1], nv
-		tt.mu.Unlock()
+		if nv.value > 0 {
+			// Linux's set_cpu_itimer adds a tick, so that a timer
+			// sampled at ticks never fires early; getitimer shows it.
+			nv.value += cpuTimerTick
+		}
+		old = t.tg.cpuItimer(a[0]).set(nv.value, nv.interval)
 	default:
 		return 0, unix.EINVAL
 	}
@@ -245,13 +335,24 @@ const maxPosixTimers = 4096
 
 func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	clock := int32(a[0])
-	switch clock {
-	case clockRealtime, clockMonotonic, clockBoottime, clockRealtimeAlarm, clockBoottimeAlarm, clockTAI:
+	var clk timerClock = wallClock{t.k}
+	// As in Linux, an unknown clock fails before the sigevent is read
+	// and a bad CPU clock (pid_for_clock) after.
+	var cpuErr error
+	switch {
+	case clock == clockRealtime, clock == clockMonotonic, clock == clockBoottime,
+		clock == clockRealtimeAlarm, clock == clockBoottimeAlarm, clock == clockTAI:
+	case isFDClock(clock):
+		return 0, unix.ENOTSUP
+	case isCPUClock(clock):
+		var c cpuClock
+		c, cpuErr = t.cpuClockOf(clock, false)
+		clk = c
 	default:
 		if _, ok := hostClock(clock); !ok {
 			return 0, unix.EINVAL
 		}
-		return 0, unix.ENOTSUP // CPU-time clocks
+		return 0, unix.ENOTSUP // the coarse and raw clocks have no timers
 	}
 	notify, signo := int32(sigevSignal), int32(signals.SIGALRM)
 	var value uint64
@@ -267,7 +368,9 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 		signo, notify = int32(le.Uint32(b[8:])), int32(le.Uint32(b[12:]))
 		switch notify {
 		case sigevNone:
-		case sigevSignal, sigevThreadID:
+		case sigevSignal, sigevThread, sigevThreadID:
+			// (Linux takes SIGEV_THREAD, which the C library
+			// implements, as SIGEV_SIGNAL.)
 			if !signals.Valid(int(signo)) {
 				return 0, unix.EINVAL
 			}
@@ -280,6 +383,9 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 		default:
 			return 0, unix.EINVAL
 		}
+	}
+	if cpuErr != nil {
+		return 0, cpuErr
 	}
 	tg := t.tg
 	tt := &tg.timers
@@ -296,7 +402,7 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	if useID {
 		value = uint64(id)
 	}
-	kt := &ktimer{clock: clock}
+	kt := &ktimer{clk: clk, clock: clock}
 	kt.fire = func(overrun int32) {
 		if notify == sigevNone {
 			return
@@ -356,6 +462,13 @@ func sysTimerSettime(t *Task, a [6]uint64) (uint64, error) {
 	nv, err := t.readItimerspec(a[2])
 	if err != nil {
 		return 0, err
+	}
+	if _, cpu := kt.clk.(cpuClock); cpu && a[1]&timerAbstimeFlag != 0 {
+		old := kt.setAbs(int64(nv.value), nv.interval)
+		if a[3] != 0 {
+			return 0, t.writeItimerspec(a[3], old)
+		}
+		return 0, nil
 	}
 	if a[1]&timerAbstimeFlag != 0 && nv.value != 0 {
 		// An absolute expiry on the timer's clock: its distance from

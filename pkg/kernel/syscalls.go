@@ -197,12 +197,15 @@ var syscalls = []Syscall{
 	sys("gettimeofday", sysGettimeofday, Full),
 	sys("time", sysTime, Full),
 	sys("nanosleep", sysNanosleep, Full),
-	sys("clock_nanosleep", sysClockNanosleep, Full),
+	sys("clock_nanosleep", sysClockNanosleep, Full).
+		note("CPU clocks too: a process's, or another thread's of the caller's process (the caller's own thread clock is EINVAL, as in Linux), sampled at a 4 ms granularity"),
 	sys("alarm", sysAlarm, Full),
-	def("getitimer", sysGetitimer, Partial, tr.RetDec, p("which", tr.Dec), p("curr_value", tr.Pointer)).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
-	sys("setitimer", sysSetitimer, Partial).note("ITIMER_VIRTUAL and ITIMER_PROF are recorded but never fire"),
+	def("getitimer", sysGetitimer, Full, tr.RetDec, p("which", tr.Dec), p("curr_value", tr.Pointer)).
+		note("ITIMER_VIRTUAL and ITIMER_PROF count the process's user and user+system time as getrusage reports it"),
+	sys("setitimer", sysSetitimer, Full).
+		note("ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF) on the process's user and user+system time as getrusage reports it, sampled at a 4 ms granularity"),
 	def("timer_create", sysTimerCreate, Partial, tr.RetDec, p("clockid", tr.ClockID), p("sevp", tr.Pointer), p("timerid", tr.Pointer)).
-		note("SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE on the real-time clocks; CPU-time clocks are ENOTSUP"),
+		note("SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE on the real-time clocks and on CPU clocks (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, clock_getcpuclockid and pthread_getcpuclockid ids; CPU timers sampled at a 4 ms granularity); overruns count expiries missed between two firings, not those while the signal is still pending"),
 	def("timer_settime", sysTimerSettime, Full, tr.RetDec, p("timerid", tr.Dec), p("flags", tr.Hex), p("new_value", tr.Pointer), p("old_value", tr.Pointer)),
 	def("timer_gettime", sysTimerGettime, Full, tr.RetDec, p("timerid", tr.Dec), p("curr_value", tr.Pointer)),
 	def("timer_getoverrun", sysTimerGetoverrun, Full, tr.RetDec, p("timerid", tr.Dec)),

@@ -41,15 +41,18 @@ type ThreadGroup struct {
 	// without CLONE_THREAD; guarded by mu).
 	vmShared *vmShare
 
-	mu         sync.Mutex
-	tasks      map[int]*Task
-	limits     rlimits
-	sig        signalState
-	sigfd      epoll.Queue // signalfd watchers, told of every queued signal
-	timers     timerTable  // alarm, setitimer, timer_create (own lock)
-	exiting    bool
-	noNewPrivs bool
-	exitStatus ExitStatus
+	mu     sync.Mutex
+	tasks  map[int]*Task
+	limits rlimits
+	sig    signalState
+	sigfd  epoll.Queue // signalfd watchers, told of every queued signal
+	timers timerTable  // alarm, setitimer, timer_create (own lock)
+	// deadUserNS, deadSysNS are the CPU times of the group's exited
+	// tasks (rusage.go).
+	deadUserNS, deadSysNS int64
+	exiting               bool
+	noNewPrivs            bool
+	exitStatus            ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
 	killed chan struct{}
@@ -95,11 +98,16 @@ type Task struct {
 	// execKilled: another thread of the group called execve; this one
 	// ends at its next return to the run loop.
 	execKilled atomic.Bool
-	// userNS is the time spent running user code (rusage.go).
-	userNS atomic.Int64
-	// sysBase is the OS thread's CPU time when the task first ran: the
-	// thread may have run other goroutines before it was locked.
-	sysBase int64
+	// CPU accounting (rusage.go), readable from any goroutine. userNS
+	// is the time spent running user code (encoded while in Switch);
+	// hostTID the task's OS thread, set before its first Switch;
+	// sysBase that thread's CPU time then (it may have run other
+	// goroutines before it was locked); cpuInline: the platform runs
+	// user code on that thread.
+	userNS    atomic.Int64
+	hostTID   atomic.Int32
+	sysBase   atomic.Int64
+	cpuInline atomic.Bool
 	// traced is the call being traced, if any, for waitFor's
 	// Tracer.Blocking.
 	traced *strace.Pending
@@ -209,10 +217,10 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 // exitTask ends this thread; the group ends with its last thread.
 func (t *Task) exitTask() {
 	t.releaseVfork()
-	t.accountCPU()
 	tg := t.tg
 	t.releaseUserState()
 	tg.mu.Lock()
+	times := t.retireCPULocked()
 	delete(tg.tasks, t.tid)
 	last := len(tg.tasks) == 0
 	if last && !tg.exiting {
@@ -225,6 +233,8 @@ func (t *Task) exitTask() {
 	}
 	tg.mu.Unlock()
 	t.k.mu.Lock()
+	tg.proc.selfTimes.user += times.user
+	tg.proc.selfTimes.sys += times.sys
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
 	if !last {

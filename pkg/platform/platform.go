@@ -145,6 +145,15 @@ type FPUContext interface {
 	SetFPState([]byte) error
 }
 
+// InlineRunner is implemented by Contexts whose Switch runs the
+// application's code on the calling OS thread (an interpreter) rather than
+// in another host thread. The kernel's CPU accounting then finds the
+// application's user time inside that thread's own CPU time, and must not
+// count it twice.
+type InlineRunner interface {
+	RunsOnCallingThread()
+}
+
 // ErrDead is returned by Switch when the underlying host thread is gone
 // (the address space was released or the stub was killed).
 var ErrDead = errors.New("platform: application thread is gone")

@@ -24,9 +24,14 @@ type context struct {
 }
 
 var (
-	_ platform.Context    = (*context)(nil)
-	_ platform.FPUContext = (*context)(nil)
+	_ platform.Context      = (*context)(nil)
+	_ platform.FPUContext   = (*context)(nil)
+	_ platform.InlineRunner = (*context)(nil)
 )
+
+// RunsOnCallingThread marks the interpreter as running guest code on the
+// task's own OS thread (platform.InlineRunner).
+func (c *context) RunsOnCallingThread() {}
 
 // Switch runs the thread from regs until its next ecall, fault, illegal
 // instruction, breakpoint or Interrupt, and saves its registers to regs.
