@@ -19,7 +19,9 @@ import (
 // instructions: each instruction reads its operands from c.x and writes its
 // result back, so an exit at any instruction boundary is exact. Register
 // use inside translated code: R15 = the cpu, R14 = the memory file's host
-// address, RAX/RCX/RDX scratch; nothing else is touched.
+// address, RAX/RCX/RDX scratch, R8 in the TLB refill (a page-table walk
+// out of line, so that a TLB miss on a mapped page does not leave
+// translated code); nothing else is touched.
 //
 // Blocks end at a branch or jump, after jitMaxInsns instructions, or at the
 // end of the page. A direct jump to a block not yet translated returns to
@@ -68,6 +70,7 @@ type jitState struct {
 	tab     *[jitTabSize]jitTabEntry
 	lay     jitLayout
 	mem     uintptr
+	pt      uintptr // the page table's top level, or 0: no inline refill
 	feat    jitFeatures
 }
 
@@ -90,6 +93,7 @@ func newJIT(ctx *context) *jitState {
 		tab:    new([jitTabSize]jitTabEntry),
 		lay:    layoutOf(ctx),
 		mem:    memAddr(ctx.as.mem),
+		pt:     ptAddr(ctx.as.pt),
 		feat:   jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT},
 	}
 	j.reset()

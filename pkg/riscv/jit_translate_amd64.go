@@ -11,6 +11,7 @@ const (
 	rA   = asm.RAX
 	rC   = asm.RCX
 	rD   = asm.RDX
+	r8   = asm.R8
 )
 
 // emitter translates one block.
@@ -22,10 +23,15 @@ type emitter struct {
 	slow []slowExit
 }
 
-// slowExit is a jump to patch to an exitStep at pc.
+// slowExit is a jump to patch to an exitStep at pc, or, for a TLB miss
+// (perm != 0), to a page-table walk that fills the TLB entry and jumps
+// back to resume.
 type slowExit struct {
-	jcc int
-	pc  uint64
+	jcc    int
+	pc     uint64
+	perm   uint64
+	tlb    int32
+	resume int
 }
 
 // translate emits the block starting at pc and returns its offset in the
@@ -65,6 +71,9 @@ func (c *cpu) translate(pc uint64) (int32, bool) {
 done:
 	for _, s := range e.slow {
 		e.b.Patch(s.jcc, e.b.Len())
+		if s.perm != 0 && e.j.pt != 0 {
+			e.refill(s)
+		}
 		e.exit(s.pc, exitStep)
 	}
 	if len(e.b.B) > jitMaxBlock {
@@ -178,7 +187,11 @@ func (e *emitter) address(rs1 uint8, imm int64, size int, tlb int32, pc uint64) 
 	b.ShiftRI(asm.SHL, rD, 4, false)
 	b.AluRI(asm.ADD, rC, 1, true)
 	b.AluRM(asm.CMP, rC, asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: tlb}, true)
-	e.slowPath(b.Jcc(asm.CondNE), pc)
+	perm := uint64(permR)
+	if tlb == e.j.lay.tlbW {
+		perm = permW
+	}
+	e.slow = append(e.slow, slowExit{jcc: b.Jcc(asm.CondNE), pc: pc, perm: perm, tlb: tlb, resume: b.Len()})
 	if size > 1 {
 		b.MovRR(rC, rA, false)
 		b.AluRI(asm.AND, rC, pageMask, false)
@@ -187,6 +200,48 @@ func (e *emitter) address(rs1 uint8, imm int64, size int, tlb int32, pc uint64) 
 	}
 	b.AluRI(asm.AND, rA, pageMask, false)
 	b.AluRM(asm.ADD, rA, asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: tlb + 8}, true)
+}
+
+// refill walks the page table for the address in RAX, as pageTable.lookup
+// does, and on success fills the TLB entry RDX indexes and jumps back to
+// s.resume; it falls through (to the exitStep after it) when a level is
+// missing or the entry lacks s.perm, and the interpreter then faults or
+// fills the entry itself. Table pointers are read without atomics: x86
+// loads of aligned words are atomic, and tables are never freed while the
+// page table lives.
+func (e *emitter) refill(s slowExit) {
+	b := &e.b
+	var out []int
+	b.MovRR(rC, rA, true)
+	b.ShiftRI(asm.SHR, rC, 30, true)
+	b.AluRI(asm.CMP, rC, 1<<l1Bits, true)
+	out = append(out, b.Jcc(asm.CondAE))
+	b.MovRI(r8, int64(e.j.pt))
+	b.MovRM(rC, asm.Mem{Base: r8, Index: rC, Scale: 8}, true)
+	b.TestRR(rC, rC, true)
+	out = append(out, b.Jcc(asm.CondE))
+	for _, shift := range []uint8{21, pageShift} {
+		b.MovRR(r8, rA, true)
+		b.ShiftRI(asm.SHR, r8, shift, true)
+		b.AluRI(asm.AND, r8, 1<<lnBits-1, false)
+		b.MovRM(rC, asm.Mem{Base: rC, Index: r8, Scale: 8}, true)
+		if shift != pageShift {
+			b.TestRR(rC, rC, true)
+			out = append(out, b.Jcc(asm.CondE))
+		}
+	}
+	b.TestRI(rC, int32(s.perm), false)
+	out = append(out, b.Jcc(asm.CondE))
+	b.AluRI(asm.AND, rC, -pageSize, true)
+	b.MovMR(asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: s.tlb + 8}, rC, true)
+	b.MovRR(rC, rA, true)
+	b.ShiftRI(asm.SHR, rC, pageShift, true)
+	b.AluRI(asm.ADD, rC, 1, true)
+	b.MovMR(asm.Mem{Base: rCPU, Index: rD, Scale: 1, Disp: s.tlb}, rC, true)
+	b.Patch(b.Jmp(), s.resume)
+	for _, j := range out {
+		b.Patch(j, b.Len())
+	}
 }
 
 func hostMemAt(r asm.Reg) asm.Mem { return asm.Mem{Base: rMem, Index: r, Scale: 1} }

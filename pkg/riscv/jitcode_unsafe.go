@@ -57,3 +57,16 @@ func tabAddr(t *[jitTabSize]jitTabEntry) uintptr { return uintptr(unsafe.Pointer
 
 // memAddr is the host address of the memory file's mapping.
 func memAddr(m *hostMem) uintptr { return uintptr(m.base) }
+
+// ptAddr is the host address of the page table's top level, for the
+// translated TLB refill, which walks the levels as arrays of 8-byte
+// words; 0 (no inline refill) if the layout is not that.
+func ptAddr(pt *pageTable) uintptr {
+	var l2 l2Table
+	var l3 l3Table
+	if unsafe.Sizeof(*pt) != 8<<l1Bits || unsafe.Sizeof(l2) != 8<<lnBits || unsafe.Sizeof(l3) != 8<<lnBits ||
+		unsafe.Offsetof(pt.top) != 0 || unsafe.Offsetof(l2.t) != 0 || unsafe.Offsetof(l3.e) != 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(pt))
+}
