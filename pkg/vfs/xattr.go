@@ -95,14 +95,28 @@ func (fs *FS) RemovexattrAt(dir *Dentry, path string, follow bool, name string) 
 	return fs.removexattr(d, name)
 }
 
-// anonXattrType is the file type an anonymous file (pipe, socket, memfd)
-// shows to the user.* rule; its filesystem keeps no attributes.
-func (f *File) anonXattrType() uint32 {
-	st, err := f.impl.Stat()
-	if err != nil {
-		return 0
+// Anonymous files: a memfd is a tmpfs file on Linux and keeps
+// attributes on its inode; pipes and sockets have none (their user.*
+// fails by the file-type rule first, as on Linux).
+
+// anonMem returns a memfd's inode, or nil.
+func (f *File) anonMem() *memInode {
+	if mf, ok := f.impl.(*memFile); ok {
+		return mf.m
 	}
-	return st.Mode & unix.S_IFMT
+	return nil
+}
+
+// anonXattr checks a call on an anonymous file that is not a memfd.
+func (f *File) anonXattr(name string, write bool) error {
+	var typ uint32
+	if st, err := f.impl.Stat(); err == nil {
+		typ = st.Mode & unix.S_IFMT
+	}
+	if err := xattrPermission(typ, name, write); err != nil {
+		return err
+	}
+	return unix.EOPNOTSUPP
 }
 
 // Getxattr is fgetxattr.
@@ -111,10 +125,13 @@ func (f *File) Getxattr(name string) ([]byte, error) {
 		return nil, unix.EBADF
 	}
 	if f.dentry == nil {
-		if err := xattrPermission(f.anonXattrType(), name, false); err != nil {
-			return nil, err
+		if m := f.anonMem(); m != nil {
+			if err := xattrNamespace(name); err != nil {
+				return nil, err
+			}
+			return m.getxattr(name)
 		}
-		return nil, unix.EOPNOTSUPP
+		return nil, f.anonXattr(name, false)
 	}
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
@@ -127,6 +144,9 @@ func (f *File) Listxattr() ([]string, error) {
 		return nil, unix.EBADF
 	}
 	if f.dentry == nil {
+		if m := f.anonMem(); m != nil {
+			return m.listxattr(), nil
+		}
 		return nil, nil
 	}
 	f.fs.mu.Lock()
@@ -140,10 +160,13 @@ func (f *File) Setxattr(name string, value []byte, flags int) error {
 		return unix.EBADF
 	}
 	if f.dentry == nil {
-		if err := xattrPermission(f.anonXattrType(), name, true); err != nil {
-			return err
+		if m := f.anonMem(); m != nil {
+			if err := xattrNamespace(name); err != nil {
+				return err
+			}
+			return m.setxattr(name, value, flags)
 		}
-		return unix.EOPNOTSUPP
+		return f.anonXattr(name, true)
 	}
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
@@ -156,10 +179,13 @@ func (f *File) Removexattr(name string) error {
 		return unix.EBADF
 	}
 	if f.dentry == nil {
-		if err := xattrPermission(f.anonXattrType(), name, true); err != nil {
-			return err
+		if m := f.anonMem(); m != nil {
+			if err := xattrNamespace(name); err != nil {
+				return err
+			}
+			return m.removexattr(name)
 		}
-		return unix.EOPNOTSUPP
+		return f.anonXattr(name, true)
 	}
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()

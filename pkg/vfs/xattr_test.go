@@ -108,3 +108,24 @@ func TestXattrRefusals(t *testing.T) {
 		t.Errorf("set through the symlink: %q, %v", v, err)
 	}
 }
+
+func TestXattrOfAnonymousFiles(t *testing.T) {
+	e := newEnv(t)
+	mfd := e.fs.NewMemFD("m", true)
+	defer mfd.DecRef()
+	if err := mfd.Setxattr("user.m", []byte("v"), unix.XATTR_CREATE); err != nil {
+		t.Fatalf("memfd set: %v", err)
+	}
+	if v, err := mfd.Getxattr("user.m"); err != nil || string(v) != "v" {
+		t.Errorf("memfd get = %q, %v", v, err)
+	}
+	if names, err := mfd.Listxattr(); err != nil || !slices.Equal(names, []string{"user.m"}) {
+		t.Errorf("memfd list = %q, %v", names, err)
+	}
+	if err := mfd.Removexattr("user.m"); err != nil {
+		t.Errorf("memfd remove: %v", err)
+	}
+	if err := mfd.Setxattr("nope.m", nil, 0); err != unix.EOPNOTSUPP {
+		t.Errorf("memfd unknown namespace: %v", err)
+	}
+}

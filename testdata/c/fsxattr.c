@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -149,6 +150,11 @@ int main(int argc, char **argv) {
 	get("proc get", "/proc/self/status", "user.a");
 	res("proc set", setxattr("/proc/self/status", "user.a", "x", 1, 0));
 	printList("proc list", list, listxattr("/proc/self/status", list, sizeof list));
+	// A memfd is a tmpfs file (user xattrs there since Linux 6.6).
+	int mfd = memfd_create("x", 0);
+	res("memfd fset", fsetxattr(mfd, "user.m", "mv", 2, 0));
+	printList("memfd flist", list, flistxattr(mfd, list, sizeof list));
+	close(mfd);
 	res("pipe fget", ({ int p[2]; pipe(p); fgetxattr(p[0], "user.a", list, 10); }));
 
 	// The *xattrat calls of Linux 6.13, relative to a directory fd.
