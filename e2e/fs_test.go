@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // native runs a program on the host, for comparing with the sandbox.
@@ -370,6 +372,47 @@ func TestNamespaceCallsMatchLinux(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(vol); len(ents) == 0 {
 		t.Errorf("the volume run left nothing on the host")
+	}
+}
+
+// TestExtendedAttributesLikeLinux runs fsxattr (set/get/list/remove with
+// their flags, limits and errnos, symlinks, fd and *xattrat variants, a
+// file that had an attribute before) natively, in a volume, and in the
+// overlay, where the pre-existing file is the lower layer's and setting
+// an attribute copies it up without touching the host.
+func TestExtendedAttributesLikeLinux(t *testing.T) {
+	bin := buildC(t, "fsxattr")
+	nat, vol, ovl := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, dir := range []string{nat, vol, ovl} {
+		lower := filepath.Join(dir, "lower")
+		if err := os.WriteFile(lower, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Setxattr(lower, "user.origin", []byte("host"), 0); err != nil {
+			t.Fatalf("the host's temp directory must support user xattrs: %v", err)
+		}
+	}
+	want := native(t, bin, nat)
+	if !strings.Contains(want, "lower list: user.added user.origin\n") {
+		t.Fatalf("unexpected native output:\n%s", want)
+	}
+	r := mustRun(t, "-v", vol+":"+vol, bin, vol)
+	if r.stdout != want {
+		t.Errorf("volume run differs from Linux\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+	buf := make([]byte, 1024)
+	if n, err := unix.Listxattr(filepath.Join(vol, "xf"), buf); err != nil || !strings.Contains(string(buf[:n]), "user.vial") {
+		t.Errorf("the volume file's host attributes: %q, %v", buf[:max(n, 0)], err)
+	}
+	r = mustRun(t, bin, ovl)
+	if r.stdout != want {
+		t.Errorf("overlay run differs from Linux\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+	if n, err := unix.Listxattr(filepath.Join(ovl, "lower"), buf); err != nil || string(buf[:n]) != "user.origin\x00" {
+		t.Errorf("the overlay run changed the host file's attributes: %q, %v", buf[:max(n, 0)], err)
+	}
+	if ents, _ := os.ReadDir(ovl); len(ents) != 1 {
+		t.Errorf("the overlay run changed the host directory: %v", ents)
 	}
 }
 

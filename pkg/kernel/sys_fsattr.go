@@ -9,7 +9,7 @@ import (
 )
 
 // Handlers for file attributes and whole-filesystem calls: ownership,
-// times, statfs, sync, mknod and extended attributes.
+// times, statfs, sync and mknod (extended attributes: sys_xattr.go).
 
 const cwdFD = uint64(atFDCWD & 0xffffffff)
 
@@ -283,55 +283,6 @@ func sysMknod(t *Task, a [6]uint64) (uint64, error) {
 func sysMknodat(t *Task, a [6]uint64) (uint64, error) {
 	return t.mknodAt(a[0], a[1], uint32(a[2]))
 }
-
-// Extended attributes: no file in the sandbox has any, and none can be
-// set. The path is still resolved so a missing file is ENOENT.
-func (t *Task) xattrPath(pathAddr uint64, follow bool) error {
-	flags := 0
-	if !follow {
-		flags = unix.AT_SYMLINK_NOFOLLOW
-	}
-	_, err := t.statAt(cwdFD, pathAddr, flags)
-	return err
-}
-
-func (t *Task) xattrFD(fd uint64) error {
-	f, err := t.file(fd)
-	if err != nil {
-		return err
-	}
-	f.DecRef()
-	return nil
-}
-
-func xattrGet(err error) (uint64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return 0, unix.ENODATA
-}
-
-func xattrSet(err error) (uint64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return 0, unix.EOPNOTSUPP
-}
-
-func sysGetxattr(t *Task, a [6]uint64) (uint64, error)  { return xattrGet(t.xattrPath(a[0], true)) }
-func sysLgetxattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrPath(a[0], false)) }
-func sysFgetxattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrFD(a[0])) }
-func sysListxattr(t *Task, a [6]uint64) (uint64, error) { return 0, t.xattrPath(a[0], true) }
-func sysLlistxattr(t *Task, a [6]uint64) (uint64, error) {
-	return 0, t.xattrPath(a[0], false)
-}
-func sysFlistxattr(t *Task, a [6]uint64) (uint64, error)   { return 0, t.xattrFD(a[0]) }
-func sysSetxattr(t *Task, a [6]uint64) (uint64, error)     { return xattrSet(t.xattrPath(a[0], true)) }
-func sysLsetxattr(t *Task, a [6]uint64) (uint64, error)    { return xattrSet(t.xattrPath(a[0], false)) }
-func sysFsetxattr(t *Task, a [6]uint64) (uint64, error)    { return xattrSet(t.xattrFD(a[0])) }
-func sysRemovexattr(t *Task, a [6]uint64) (uint64, error)  { return xattrGet(t.xattrPath(a[0], true)) }
-func sysLremovexattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrPath(a[0], false)) }
-func sysFremovexattr(t *Task, a [6]uint64) (uint64, error) { return xattrGet(t.xattrFD(a[0])) }
 
 // linkFile is linkat(olddirfd, "", newdirfd, newpath, AT_EMPTY_PATH): a
 // name for the open file olddirfd (an O_TMPFILE file's first one).

@@ -8,7 +8,7 @@ import (
 
 // copyUp gives an overlay dentry an in-memory upper inode, copying its
 // parents up first, its attributes, and (for regular files, if withData)
-// its content. A directory keeps its host part so its lower entries stay
+// its content, and its user.* extended attributes. A directory keeps its host part so its lower entries stay
 // visible (it becomes a merged directory); any other object drops it.
 // Caller holds FS.mu.
 func (fs *FS) copyUp(d *Dentry, withData bool) error {
@@ -45,6 +45,7 @@ func (fs *FS) copyUp(d *Dentry, withData bool) error {
 			return err
 		}
 	}
+	copyHostXattrs(d.host, m)
 	m.atime, m.mtime, m.ctime = st.Atime, st.Mtime, st.Ctime
 	d.mem = m
 	if m.typ != unix.S_IFDIR {

@@ -23,6 +23,10 @@
 //     one path component at a time, with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW
 //     (or "." relative to a directory fd), so a lookup can never leave the
 //     host root directory or a volume, whatever symlinks the host holds.
+//     Extended attributes of host objects are the one exception to "one
+//     component at a time": they are reached through /proc/self/fd/N of an
+//     O_PATH fd opened that way, a magic link to exactly that object
+//     (hostxattr.go).
 //   - The overlay's lower layer is never modified.
 //   - Errors an application can cause are unix.Errno values (Linux errnos);
 //     failures of the sentry itself (New) are wrapped Go errors.
@@ -45,7 +49,11 @@
 // trees whose methods run without FS.mu held (synth.go); /proc/PID/fd/N
 // links are MagicLinks that reach the open file itself.
 //
-// Not yet: devices and sockets by mknod, FIFOs in volumes, xattrs, a
+// Extended attributes (xattr.go): in-memory inodes keep their own, host
+// objects have the host's, synthetic files have none (EOPNOTSUPP, as
+// procfs); a copy-up takes the lower object's user.* ones along.
+//
+// Not yet: devices and sockets by mknod, FIFOs in volumes, POSIX ACLs, a
 // bound on the dentry cache (host entries looked up stay cached,
 // revalidated on use).
 //

@@ -40,6 +40,7 @@ type memInode struct {
 	seals   int     // memfd seals (F_SEAL_*)
 	tmpfile bool    // made by O_TMPFILE without O_EXCL: linkat may name it
 	fifo    FIFO    // a named pipe's, made on first open
+	xattrs  map[string][]byte
 }
 
 func (fs *FS) newMem(m *mount, mode uint32, rdev uint64) *memInode {
