@@ -375,3 +375,24 @@ func TestSocketEdgeCasesMatchLinux(t *testing.T) {
 		}
 	}
 }
+
+// TestProcNetListsTheSandboxSockets: a program finds its own TCP (v4 and
+// v6), UDP and unix sockets in /proc/net/{tcp,tcp6,udp,unix} by inode;
+// the lines it prints (ports and inodes named) are the same on Linux and
+// in the sandbox.
+func TestProcNetListsTheSandboxSockets(t *testing.T) {
+	bin := buildC(t, "procnet")
+	want := native(t, bin)
+	r := sentry(t, "run", bin)
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if r.stdout != want {
+		t.Errorf("linux:\n%s\nsandbox:\n%s", want, r.stdout)
+	}
+	for _, name := range []string{"LISTEN", "CLIENT", "SERVER", "LISTEN6", "UDP", "UNIXLISTEN", "PAIR"} {
+		if !strings.Contains(want, " "+name) {
+			t.Errorf("the program did not find its %s socket even on Linux:\n%s", name, want)
+		}
+	}
+}

@@ -257,3 +257,24 @@ func TestRedisShutsDownCleanlyOnSIGTERM(t *testing.T) {
 		t.Fatalf("status %d; output:\n%s", st, out.String())
 	}
 }
+
+// TestCloneSighandSharesHandlers: processes made with
+// clone(CLONE_VM|CLONE_SIGHAND) share one handler table (a sigaction in
+// either is seen by the other) until one of them execs, as on Linux.
+func TestCloneSighandSharesHandlers(t *testing.T) {
+	bin := buildC(t, "clone_sighand")
+	want := native(t, bin)
+	for _, line := range []string{
+		"parent: SIGUSR2 (set by the child) is handler\n",
+		"child: SIGTERM (set by the parent) is handler\n",
+		"parent: SIGHUP (the exec'd child ignored it) is default\n",
+	} {
+		if !strings.Contains(want, line) {
+			t.Fatalf("natively the program does not print %q:\n%s", line, want)
+		}
+	}
+	r := sentry(t, "run", bin)
+	if r.status != 0 || r.stdout != want {
+		t.Fatalf("status %d, stdout:\n%s\nnatively:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}

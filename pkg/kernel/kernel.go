@@ -15,6 +15,8 @@
 //	  ThreadGroup.mu (signal state, exit status)
 //	    FDTable.mu
 //	      futexTable.mu
+//	    sigHandlers.mu (a leaf: the handler table, which processes made
+//	    with CLONE_SIGHAND share; sighand.go)
 //
 //	timerTable.mu (per process) > ktimer.mu > ThreadGroup.mu (a timer's
 //	expiry sends its signal holding only ktimer.mu; a timer on a CPU
@@ -272,6 +274,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
+	tg.sig.hand = &sigHandlers{}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vfs/procfs"
 	"sentry/pkg/vm"
@@ -100,6 +101,8 @@ func (p procKernel) System() procfs.System {
 }
 
 func (p procKernel) Mounts() []vfs.MountInfo { return p.k.cfg.FS.Mounts() }
+
+func (p procKernel) Sockets() []netstack.SocketInfo { return p.k.net.stack.Sockets() }
 
 // procTG is a thread group as procfs sees it.
 type procTG struct{ tg *ThreadGroup }

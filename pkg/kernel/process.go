@@ -201,7 +201,7 @@ func (k *Kernel) groupContinued(tg *ThreadGroup) {
 func (tg *ThreadGroup) noCldStop() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	return tg.sig.actions[signals.SIGCHLD].Flags&signals.SANoCldStop != 0
+	return tg.sig.hand.get(signals.SIGCHLD).Flags&signals.SANoCldStop != 0
 }
 
 // newParentLocked picks the new parent of an orphan of tg: the nearest
@@ -223,7 +223,7 @@ func (k *Kernel) newParentLocked(tg, init *ThreadGroup) *ThreadGroup {
 func (tg *ThreadGroup) autoReaps() bool {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	act := tg.sig.actions[signals.SIGCHLD]
+	act := tg.sig.hand.get(signals.SIGCHLD)
 	return act.Handler == signals.SigIgn || act.Flags&signals.SANoCldWait != 0
 }
 

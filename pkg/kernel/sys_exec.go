@@ -11,7 +11,6 @@ import (
 
 	"sentry/pkg/loader"
 	"sentry/pkg/platform"
-	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
 )
@@ -230,11 +229,9 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.ctxMu.Unlock()
 	tg.exe, tg.argv, tg.envp = img.Path, img.Argv, envp
 	t.name = ""
-	for i := range tg.sig.actions {
-		if h := tg.sig.actions[i].Handler; h != signals.SigDfl && h != signals.SigIgn {
-			tg.sig.actions[i] = signals.Action{}
-		}
-	}
+	// A table shared through CLONE_SIGHAND is left to the other
+	// process (Linux's unshare_sighand).
+	tg.sig.hand = tg.sig.hand.copyTable(true)
 	tg.mu.Unlock()
 	t.altStack = stackT{}
 	t.clearChildTID = 0

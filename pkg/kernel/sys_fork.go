@@ -48,6 +48,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	f := c.flags
 	switch {
 	case f&cloneSighand != 0 && f&cloneVM == 0,
+		f&cloneSighand != 0 && f&cloneClearSighand != 0,
 		f&cloneParent != 0 && parent.pid == 1,
 		f&cloneIntoCgroup != 0,
 		c.exitSignal > signals.NumSignals:
@@ -112,7 +113,11 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs,
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
-	tg.sig.actions = parent.sig.actions
+	if c.flags&cloneSighand != 0 {
+		tg.sig.hand = parent.sig.hand
+	} else {
+		tg.sig.hand = parent.sig.hand.copyTable(c.flags&cloneClearSighand != 0)
+	}
 	if sharedVM {
 		if parent.vmShared == nil {
 			parent.vmShared = &vmShare{}
@@ -122,13 +127,6 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	}
 	name, mask := t.name, t.sigMask
 	parent.mu.Unlock()
-	if c.flags&cloneClearSighand != 0 {
-		for i := range tg.sig.actions {
-			if tg.sig.actions[i].Handler != signals.SigIgn {
-				tg.sig.actions[i] = signals.Action{}
-			}
-		}
-	}
 	child := &Task{
 		k: k, tg: tg, ctx: ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
 		name: name, sigMask: mask, altStack: t.altStack,

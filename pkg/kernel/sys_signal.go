@@ -42,9 +42,11 @@ func sysRtSigaction(t *Task, a [6]uint64) (uint64, error) {
 	}
 	tg := t.tg
 	tg.mu.Lock()
-	old := tg.sig.actions[sig]
-	if nact != nil {
-		tg.sig.actions[sig] = *nact
+	var old signals.Action
+	if nact == nil {
+		old = tg.sig.hand.get(sig)
+	} else {
+		old = tg.sig.hand.swap(sig, *nact)
 		if nact.Ignored(sig) {
 			// POSIX: setting a pending signal to be ignored discards it.
 			tg.sig.pending.Discard(signals.Bit(sig))

@@ -166,7 +166,7 @@ var syscalls = []Syscall{
 	sys("set_robust_list", sysSetRobustList, Full),
 	sys("get_robust_list", sysGetRobustList, Full),
 	sys("clone", sysClone, Partial).
-		note("threads need CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES; a process with CLONE_SIGHAND gets a copy of the handlers, not a shared table"),
+		note("threads need CLONE_VM|CLONE_SIGHAND|CLONE_FS|CLONE_FILES"),
 	sys("clone3", sysClone3, Partial).
 		note("as clone; set_tid and cgroup are refused (E2BIG)"),
 	def("restart_syscall", sysRestartSyscall, Full, tr.RetDec),

@@ -20,7 +20,7 @@ import (
 
 // signalState is the group's signal state (tg.mu).
 type signalState struct {
-	actions [signals.NumSignals + 1]signals.Action
+	hand    *sigHandlers  // dispositions, maybe shared (sighand.go)
 	pending signals.Queue // process-directed signals
 	// stopped is set while the group is stopped (SIGSTOP, SIGTSTP...);
 	// cont is closed when SIGCONT ends the stop.
@@ -68,7 +68,7 @@ func (tg *ThreadGroup) send(info signals.Info, target *Task) error {
 			t.pending.Discard(signals.Bit(signals.SIGCONT))
 		}
 	}
-	act := tg.sig.actions[sig]
+	act := tg.sig.hand.get(sig)
 	if act.Ignored(sig) && !tg.blockedLocked(sig, target) {
 		tg.mu.Unlock()
 		return nil
@@ -153,11 +153,14 @@ func (t *Task) forceSignal(info signals.Info) {
 	tg := t.tg
 	sig := int(info.Signo)
 	tg.mu.Lock()
-	act := &tg.sig.actions[sig]
-	if t.sigMask.Has(sig) || act.Handler == signals.SigIgn {
-		if act.Handler == signals.SigIgn || t.sigMask.Has(sig) {
+	blocked := t.sigMask.Has(sig)
+	tg.sig.hand.update(sig, func(act *signals.Action) {
+		if blocked || act.Handler == signals.SigIgn {
 			act.Handler = signals.SigDfl
+			blocked = true
 		}
+	})
+	if blocked {
 		t.sigMask &^= signals.Bit(sig)
 	}
 	t.pending.Enqueue(info)
@@ -197,7 +200,7 @@ func (t *Task) handleSignals() bool {
 			break
 		}
 		sig := int(info.Signo)
-		act := tg.sig.actions[sig]
+		act := tg.sig.hand.get(sig)
 		if act.Handler == signals.SigIgn {
 			tg.mu.Unlock()
 			continue
@@ -225,8 +228,10 @@ func (t *Task) handleSignals() bool {
 			return true
 		}
 		if act.Flags&signals.SAResetHand != 0 {
-			tg.sig.actions[sig].Handler = signals.SigDfl
-			tg.sig.actions[sig].Flags &^= signals.SASigInfo
+			tg.sig.hand.update(sig, func(a *signals.Action) {
+				a.Handler = signals.SigDfl
+				a.Flags &^= signals.SASigInfo
+			})
 		}
 		oldMask := t.sigMask
 		if t.haveSavedMask {

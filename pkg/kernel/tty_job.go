@@ -84,7 +84,7 @@ func (t *Task) ttyCheck(j *ttyJob, sig int) error {
 	orphaned := k.willBeOrphanedLocked(pg, nil)
 	k.mu.Unlock()
 	t.tg.mu.Lock()
-	ignored := t.tg.sig.actions[sig].Handler == signals.SigIgn || t.sigMask.Has(sig)
+	ignored := t.tg.sig.hand.get(sig).Handler == signals.SigIgn || t.sigMask.Has(sig)
 	t.tg.mu.Unlock()
 	switch {
 	case ignored && sig == signals.SIGTTIN:

@@ -76,6 +76,7 @@ func (s *Socket) abort() {
 	}
 	s.rx.closeRead()
 	s.q.Release()
+	s.stack.unregister(s)
 }
 
 // Close releases the socket: a stream peer sees end of file, or a reset
@@ -119,4 +120,5 @@ func (s *Socket) Close() {
 		}
 	}
 	s.q.Release()
+	s.stack.unregister(s)
 }

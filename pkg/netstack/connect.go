@@ -44,7 +44,8 @@ func (s *Socket) Accept() (*Socket, error) {
 // newServerSideLocked creates the accepted end of a connection from c to
 // the listener s (whose mu is held) at dst.
 func (s *Socket) newServerSideLocked(c *Socket, dst Addr) *Socket {
-	srv := &Socket{stack: s.stack, family: s.family, stype: s.stype, proto: s.proto, ino: s.stack.newIno(), creds: s.creds}
+	srv := &Socket{stack: s.stack, family: s.family, stype: s.stype, proto: s.proto, creds: s.creds}
+	s.stack.register(srv)
 	srv.rx = newBuffer(srv, max(s.opts.rcvBuf, defaultBuf))
 	srv.opts = s.opts.inherit()
 	srv.state = stateConnected

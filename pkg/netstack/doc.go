@@ -19,7 +19,11 @@
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
-// Lock order: Stack.mu -> Socket.mu -> buffer.mu. Two sockets' locks
+// Every live socket is in the stack's registry (Stack.Sockets), which
+// /proc/net lists; a socket leaves it when it is closed.
+//
+// Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
+// registry and inode numbers) is a leaf taken under any of them. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
 // other. Nothing calls epoll.Queue.Notify with a socket or buffer lock

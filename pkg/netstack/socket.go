@@ -109,7 +109,8 @@ func (st *Stack) NewSocket(family, stype, proto int, creds Creds) (*Socket, erro
 	default:
 		return nil, unix.EAFNOSUPPORT
 	}
-	s := &Socket{stack: st, family: family, stype: stype, proto: proto, ino: st.newIno(), creds: creds}
+	s := &Socket{stack: st, family: family, stype: stype, proto: proto, creds: creds}
+	st.register(s)
 	s.rx = newBuffer(s, defaultBuf)
 	if family == unix.AF_UNIX && stype == unix.SOCK_DGRAM {
 		s.rx.maxMsgs = maxDgramQlen

@@ -27,8 +27,13 @@ type Stack struct {
 	unixNames map[string]*Socket
 	nextEph   uint16
 	nextAuto  uint32
-	nextIno   uint64
 	turn      uint64 // SO_REUSEPORT rotation
+
+	// regMu guards the registry of live sockets, which /proc/net lists.
+	// It is a leaf: callers may hold any other lock of the stack.
+	regMu   sync.Mutex
+	nextIno uint64
+	live    map[*Socket]struct{}
 
 	chunks sync.Pool // *[]byte of chunkSize: message memory (buffer.go)
 }
@@ -39,6 +44,7 @@ func NewStack() *Stack {
 		ports:     map[portKey][]*Socket{},
 		unixNames: map[string]*Socket{},
 		nextEph:   ephemeralFirst,
+		live:      map[*Socket]struct{}{},
 	}
 }
 
@@ -52,12 +58,23 @@ func (st *Stack) getChunk() *[]byte {
 
 func (st *Stack) putChunk(c *[]byte) { st.chunks.Put(c) }
 
-// newIno numbers a socket for fstat and /proc/PID/fd ("socket:[N]").
-func (st *Stack) newIno() uint64 {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+// register numbers a new socket for fstat and /proc/PID/fd
+// ("socket:[N]") and enters it in the registry /proc/net lists. It takes
+// only the leaf regMu, so it may be called with socket locks held (the
+// accepted end of a connection is built under its listener's lock).
+func (st *Stack) register(s *Socket) {
+	st.regMu.Lock()
+	defer st.regMu.Unlock()
 	st.nextIno++
-	return 100000 + st.nextIno
+	s.ino = 100000 + st.nextIno
+	st.live[s] = struct{}{}
+}
+
+// unregister removes a socket that is gone from the registry.
+func (st *Stack) unregister(s *Socket) {
+	st.regMu.Lock()
+	defer st.regMu.Unlock()
+	delete(st.live, s)
 }
 
 // addrSet is the set of local addresses a bound inet socket covers, per

@@ -3,7 +3,9 @@
 // own state: the kernel's processes, fd tables and address spaces, and the
 // mount table of the vfs. Nothing of the host's /proc is shown, except
 // facts about the CPU the application really runs on (cpuinfo) that the
-// kernel chooses to pass through its Kernel interface.
+// kernel chooses to pass through its Kernel interface. /proc/PID/net shows
+// the sandbox's network (pkg/netstack's socket table): there is one
+// network namespace, so it is the same for every process.
 //
 // Who may call it: pkg/kernel, which implements Kernel and mounts New's
 // and NewSys's trees with vfs.FS.Mount. procfs never imports pkg/kernel;

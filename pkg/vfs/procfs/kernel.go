@@ -3,6 +3,7 @@ package procfs
 import (
 	"time"
 
+	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
 )
@@ -20,6 +21,8 @@ type Kernel interface {
 	System() System
 	// Mounts lists the mount table (vfs.FS.Mounts).
 	Mounts() []vfs.MountInfo
+	// Sockets lists the sandbox network's sockets (netstack.Stack.Sockets).
+	Sockets() []netstack.SocketInfo
 }
 
 // System holds the machine-wide facts of /proc and /sys.

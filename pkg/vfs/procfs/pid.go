@@ -70,6 +70,7 @@ func processDir(k Kernel, pid int) vfs.Node {
 				}), proc}
 			}},
 			plink("root", func(Process) string { return "/" }),
+			{name: "net", typ: unix.DT_DIR, node: func() vfs.Node { return netDir(k, base+"/net") }},
 			{name: "fd", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fd", proc, false) }},
 			{name: "fdinfo", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fdinfo", proc, true) }},
 			{name: "task", typ: unix.DT_DIR, node: func() vfs.Node { return taskDir(k, base+"/task", proc) }},

@@ -24,6 +24,7 @@ func New(k Kernel) vfs.Node {
 		"version":     gen(func() string { return version(k.System()) }),
 		"filesystems": txt("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\toverlay\n"),
 		"mounts":      symlink("self/mounts"),
+		"net":         symlink("self/net"),
 		"sys":         sysctl(k, bootID),
 	})
 	return newDir("/proc", func() []entry {
