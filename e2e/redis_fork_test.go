@@ -32,6 +32,16 @@ func redisScript(t *testing.T, shell []string, script string) (string, string) {
 	if err := os.WriteFile(filepath.Join(dir, "script.sh"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A failure, a hang included, shows what the servers logged.
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, name := range []string{"log", "log2"} {
+				if b, err := os.ReadFile(filepath.Join(data, name)); err == nil {
+					t.Logf("redis %s:\n%s", name, tail(string(b), 8000))
+				}
+			}
+		}
+	})
 	args := append([]string{"run", "-v", data + ":/data", "-v", dir + ":/x"}, shell...)
 	// shell may start with sentry flags (--root DIR) before the program.
 	r := sentry(t, append(args, "/x/script.sh")...)
