@@ -50,7 +50,8 @@ func buildRISCVFrom(t *testing.T, src string) string {
 
 // TestRISCVSharedProgramsMatchQemu runs the amd64 e2e suite's C programs
 // (threads, bad pointers, unknown syscalls, SIGSEGV, file locks and their
-// deadlock detection, PI futexes, CPU-time timers) built for riscv64 and
+// deadlock detection, PI futexes, CPU-time timers, SIGBUS past the end of
+// a mapped file) built for riscv64 and
 // compares them with qemu-riscv64. (fsmisc is left out: it reports the
 // sandbox's overlay filesystem, which qemu does not have; futex_pi runs
 // without its robust mutexes, qemu-user having no robust lists.)
@@ -61,6 +62,7 @@ func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
 	}{
 		{"hello", nil}, {"threads", nil}, {"efault", nil}, {"enosys", nil}, {"segv", nil}, {"fslocks", nil},
 		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}}, {"cputimers", nil},
+		{"mmap_sigbus", nil}, {"mmap_sigbus", []string{"uncaught"}},
 	} {
 		name := p.name
 		t.Run(name, func(t *testing.T) {

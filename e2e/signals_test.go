@@ -47,6 +47,16 @@ func TestFaultsAreCaughtWithSiginfoThenUncaughtIs139(t *testing.T) {
 	sameAsNative(t, "sig_fault", 139, "uncaught")
 }
 
+// TestFileMappingPastEndRaisesSIGBUS: pages of a file mapping (private
+// or shared, from mmap or added by mremap) wholly past EOF raise SIGBUS
+// with BUS_ADRERR and the touched address on a read or a write, the page
+// holding EOF reads zeroes past it, and write(2)/pread(2) with such a
+// buffer fail with EFAULT; uncaught, the SIGBUS kills (status 135).
+func TestFileMappingPastEndRaisesSIGBUS(t *testing.T) {
+	sameAsNative(t, "mmap_sigbus", 0)
+	sameAsNative(t, "mmap_sigbus", 135, "uncaught")
+}
+
 func TestTimersInterruptWaitsAndRestartRules(t *testing.T) { sameAsNative(t, "sig_timer", 0) }
 
 // TestCPUTimeTimersFireLikeLinux: ITIMER_VIRTUAL and ITIMER_PROF, POSIX

@@ -156,7 +156,7 @@ func (t *Task) run() {
 			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
 				break
 			}
-			t.forceSignal(faultInfo(ev))
+			t.forceSignal(t.faultInfo(ev))
 		case platform.EventInterrupted:
 		}
 	}

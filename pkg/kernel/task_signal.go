@@ -167,8 +167,21 @@ func (t *Task) forceSignal(info signals.Info) {
 	tg.mu.Unlock()
 }
 
-// faultInfo is the siginfo of a fault the platform reported.
-func faultInfo(ev platform.Event) signals.Info {
+// Fault si_codes (asm-generic/siginfo.h).
+const (
+	segvMapErr = 1 // SEGV_MAPERR
+	segvAccErr = 2 // SEGV_ACCERR
+	busAdrErr  = 2 // BUS_ADRERR
+)
+
+// faultInfo is the siginfo of a fault the platform reported. A page fault
+// on a page of a file mapping past the file's end is SIGBUS for Linux:
+// the platform saw only a page it does not map.
+func (t *Task) faultInfo(ev platform.Event) signals.Info {
+	if ev.Kind == platform.EventFault && ev.Signo == int(unix.SIGSEGV) &&
+		(ev.Code == segvMapErr || ev.Code == segvAccErr) && t.tg.mm.PastEOF(ev.Addr) {
+		return signals.Info{Signo: signals.SIGBUS, Code: busAdrErr, Addr: ev.Addr}
+	}
 	return signals.Info{Signo: int32(ev.Signo), Code: int32(ev.Code), Addr: ev.Addr}
 }
 

@@ -41,7 +41,7 @@ func (m *MM) Brk(addr uint64) uint64 {
 		if i, ok := m.vmas.at(oldEnd - 1); ok && m.vmas[i].name == "[heap]" && m.vmas[i].end == oldEnd && m.vmas[i].file == nil {
 			last = &m.vmas[i]
 		}
-		v, err := m.growPiece(last, newEnd-oldEnd)
+		v, _, err := m.growPiece(last, newEnd-oldEnd) // anonymous: no EOF
 		if err != nil {
 			return m.brk
 		}

@@ -116,7 +116,7 @@ func (m *MM) walk(addr uint64, n, need int, fn func(mem []byte) bool) (done int,
 			return done, unix.EFAULT
 		}
 		v := &m.vmas[i]
-		if v.start > a || v.prot&need != need || !v.backed() {
+		if v.start > a || v.prot&need != need || !v.backed() || v.pastEOF {
 			return done, unix.EFAULT
 		}
 		chunk := min(v.end-a, uint64(n-done))

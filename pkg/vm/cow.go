@@ -22,7 +22,7 @@ func (m *MM) HandleFault(addr uint64) (bool, error) {
 		return false, nil
 	}
 	v := m.vmas[i]
-	if !v.cow || v.prot&unix.PROT_WRITE == 0 || !v.backed() {
+	if !v.cow || v.prot&unix.PROT_WRITE == 0 || !v.backed() || v.pastEOF {
 		return false, nil
 	}
 	s, e := v.start, v.end

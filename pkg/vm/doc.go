@@ -73,7 +73,15 @@
 //   - MAP_SHARED of a file is copied like a private mapping: writes are not
 //     written back to the file and other mappers do not see them.
 //   - Private file mappings copy the file's bytes eagerly at mmap time.
-//     Pages wholly past EOF read as zero (Linux raises SIGBUS on access).
+//   - Pages of a file mapping wholly past EOF are never mapped in the
+//     platform, so an access faults and the kernel raises SIGBUS
+//     (BUS_ADRERR) as Linux does (PastEOF), and copy-in/copy-out there is
+//     EFAULT; the page holding EOF reads zero past it. EOF is the file's
+//     size when the pages were filled (mmap, or mremap for the pages it
+//     adds): a file that grows later does not make them accessible, one
+//     that shrinks does not make pages fault (eof.go). A write to such a
+//     page of a read-only mapping is SIGBUS where Linux says SIGSEGV
+//     (the platform does not tell reads from writes).
 //   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
 //   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
 //   - Accessible anonymous memory takes memory-file offsets for its whole

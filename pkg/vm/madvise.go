@@ -114,7 +114,10 @@ func (m *MM) advise(v *vma, s, e uint64, advice int) error {
 			return unix.EINVAL
 		}
 		if v.file != nil {
-			return m.fill(v.file, v.fileOff+int64(s-v.start), off, e-s)
+			// Pages past EOF stay so even if the file has grown
+			// since (eof.go).
+			_, err := m.fill(v.file, v.fileOff+int64(s-v.start), off, e-s)
+			return err
 		}
 	case unix.MADV_REMOVE:
 		if !v.shared {

@@ -222,7 +222,8 @@ func protPerms(prot int) platform.Perms {
 
 // sync mirrors the pieces in [start, end) to the platform: one MapFile per
 // run of accessible pieces with contiguous memory-file ranges and equal
-// permissions, one Unmap per run of gaps and inaccessible pieces, never
+// permissions, one Unmap per run of gaps, inaccessible pieces and pieces
+// past the end of their file (so an access faults: eof.go), never
 // touching reserved ranges.
 func (m *MM) sync(start, end uint64) error {
 	type run struct {
@@ -250,7 +251,7 @@ func (m *MM) sync(start, end uint64) error {
 		if cur < s {
 			add(run{start: cur, end: s})
 		}
-		if v.prot != unix.PROT_NONE && v.backed() {
+		if v.prot != unix.PROT_NONE && v.backed() && !v.pastEOF {
 			add(run{start: s, end: e, mapped: true, memOff: v.memOff + int64(s-v.start), perms: v.perms()})
 		} else {
 			add(run{start: s, end: e})

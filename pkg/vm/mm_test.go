@@ -262,11 +262,12 @@ func TestMmapFileContents(t *testing.T) {
 	file := &memFile{b: data}
 	m, _ := newTestMM(t)
 	a := mustMmap(t, m, MmapOpts{Length: 4 * P, Prot: RW, Flags: unix.MAP_PRIVATE, File: file, Offset: P, Name: "/f"})
-	got := make([]byte, 4*P)
+	// Pages 2 and 3 lie past EOF (eof_test.go).
+	got := make([]byte, 2*P)
 	if n, err := m.CopyIn(a, got); err != nil || n != len(got) {
 		t.Fatalf("CopyIn = %d, %v", n, err)
 	}
-	want := make([]byte, 4*P)
+	want := make([]byte, 2*P)
 	copy(want, data[P:])
 	if !bytes.Equal(got, want) {
 		t.Errorf("file mapping contents differ from the file (zero past EOF)")

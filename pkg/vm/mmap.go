@@ -68,6 +68,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 	v := vma{prot: o.Prot & protMask, shared: shared, file: file, fileOff: offset, memOff: -1, name: o.Name}
 	// Prepare the pages before taking the lock: copying a file in may
 	// be slow.
+	inFile := length
 	if v.prot != unix.PROT_NONE || shared || file != nil {
 		off, err := m.mf.Allocate(length)
 		if err != nil {
@@ -75,7 +76,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		}
 		v.memOff = off
 		if file != nil {
-			if err := m.fill(file, offset, off, length); err != nil {
+			if inFile, err = m.fill(file, offset, off, length); err != nil {
 				m.mf.Free(off, length)
 				return 0, err
 			}
@@ -111,6 +112,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 	v.start, v.end = addr, addr+length
 	incRef(v.file)
 	m.vmas.insert(v)
+	m.markPastEOF(v.start, v.end, inFile)
 	m.vmas.mergeAround(v.start, v.end)
 	if err := m.sync(v.start, v.end); err != nil {
 		return 0, err
@@ -119,27 +121,28 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 }
 
 // fill copies length bytes of file from offset into the memory file at
-// memOff. Bytes past EOF stay zero.
-func (m *MM) fill(file Mappable, offset, memOff int64, length uint64) error {
+// memOff and returns how many of them the file had before its end. Bytes
+// past EOF stay zero.
+func (m *MM) fill(file Mappable, offset, memOff int64, length uint64) (uint64, error) {
 	buf := m.mf.view(memOff, length)
 	for len(buf) > 0 {
 		n, err := file.ReadAt(buf, offset)
 		buf, offset = buf[n:], offset+int64(n)
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
 			var errno unix.Errno
 			if errors.As(err, &errno) {
-				return errno
+				return 0, errno
 			}
-			return unix.EIO
+			return 0, unix.EIO
 		}
 		if n == 0 {
-			return nil
+			break
 		}
 	}
-	return nil
+	return length - uint64(len(buf)), nil
 }
 
 // Munmap removes the mappings in [addr, addr+length).

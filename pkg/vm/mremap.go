@@ -77,12 +77,13 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	}
 	newEnd := oldAddr + newLen
 	if newEnd > oldAddr && m.rangeFree(oldEnd, newEnd) {
-		v, err := m.growPiece(&last, newEnd-oldEnd)
+		v, inFile, err := m.growPiece(&last, newEnd-oldEnd)
 		if err != nil {
 			return 0, err
 		}
 		v.start, v.end = oldEnd, newEnd
 		m.vmas.insert(v)
+		m.markPastEOF(oldEnd, newEnd, inFile)
 		m.vmas.mergeAround(oldEnd, newEnd)
 		if err := m.sync(oldEnd, newEnd); err != nil {
 			return 0, err
@@ -129,6 +130,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 	n := min(oldEnd-src, newLen)
 	srcEnd := src + n
 	var tail vma
+	var tailInFile uint64
 	if newLen > n {
 		// Continue last from srcEnd even if the old range ends inside
 		// it.
@@ -139,7 +141,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 			last.end = srcEnd
 		}
 		var err error
-		if tail, err = m.growPiece(&last, newLen-n); err != nil {
+		if tail, tailInFile, err = m.growPiece(&last, newLen-n); err != nil {
 			return err
 		}
 	}
@@ -176,6 +178,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 	if newLen > n {
 		tail.start, tail.end = dst+n, dst+newLen
 		m.vmas.insert(tail)
+		m.markPastEOF(tail.start, tail.end, tailInFile)
 	}
 	m.vmas.mergeAround(dst, dst+newLen)
 	if dontUnmap {

@@ -52,6 +52,11 @@ type vma struct {
 	// dontFork (MADV_DONTFORK): a forked child does not get the piece;
 	// wipeOnFork (MADV_WIPEONFORK): it gets zeroes instead of the bytes.
 	dontFork, wipeOnFork bool
+	// pastEOF: the piece's pages lie wholly past the end of file as it
+	// was when they were filled (eof.go). They stay backed, so splits,
+	// moves and forks treat them like any page, but the platform never
+	// maps them and copy-in/copy-out refuses them.
+	pastEOF bool
 }
 
 func (v *vma) length() uint64 { return v.end - v.start }
@@ -82,7 +87,7 @@ func sameKind(a, b *vma) bool {
 // canMerge reports whether adjacent pieces a and b may become one piece:
 // they must also have contiguous memory-file ranges (or both none).
 func canMerge(a, b *vma) bool {
-	if a.end != b.start || !sameKind(a, b) || a.backed() != b.backed() || a.cow != b.cow {
+	if a.end != b.start || !sameKind(a, b) || a.backed() != b.backed() || a.cow != b.cow || a.pastEOF != b.pastEOF {
 		return false
 	}
 	return !a.backed() || a.memOff+int64(a.length()) == b.memOff
