@@ -499,3 +499,15 @@ func TestPipeSizeOfAFIFO(t *testing.T) {
 		t.Fatalf("status %d stdout %q stderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }
+
+// TestProcFilesRenderAtReadAndTakeWrites: a /proc file opened before a
+// rename shows the new name when read, lseek to 0 renders it again, and
+// comm and oom_score_adj take writes, as on Linux.
+func TestProcFilesRenderAtReadAndTakeWrites(t *testing.T) {
+	bin := buildC(t, "procrw")
+	want := native(t, bin)
+	r := mustRun(t, bin)
+	if r.stdout != want {
+		t.Errorf("sandbox and Linux differ\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.stdout, want, r.stderr)
+	}
+}

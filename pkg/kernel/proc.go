@@ -180,6 +180,38 @@ func (p procTG) TaskComm(tid int) (string, bool) {
 	return t.comm(), true
 }
 
+// SetTaskComm names the thread tid; the kernel's lead thread (the one
+// /proc/PID/comm names) is the lowest TID, as in Status.
+func (p procTG) SetTaskComm(tid int, name string) bool {
+	p.tg.mu.Lock()
+	t := p.tg.tasks[tid]
+	if tid == 0 {
+		for _, c := range p.tg.tasks {
+			if t == nil || c.tid < t.tid {
+				t = c
+			}
+		}
+	}
+	p.tg.mu.Unlock()
+	if t == nil {
+		return false
+	}
+	t.setComm(name)
+	return true
+}
+
+func (p procTG) OOMScoreAdj() int {
+	p.tg.mu.Lock()
+	defer p.tg.mu.Unlock()
+	return p.tg.oomScoreAdj
+}
+
+func (p procTG) SetOOMScoreAdj(v int) {
+	p.tg.mu.Lock()
+	p.tg.oomScoreAdj = v
+	p.tg.mu.Unlock()
+}
+
 func (p procTG) Cmdline() []string { return p.tg.argv }
 func (p procTG) Environ() []string { return p.tg.envp }
 func (p procTG) Exe() string       { return p.tg.exe }

@@ -228,7 +228,7 @@ func (t *Task) execSwitch(mm *vm.MM, as platform.AddressSpace, ctx platform.Cont
 	t.ctx = ctx
 	t.ctxMu.Unlock()
 	tg.exe, tg.argv, tg.envp = img.Path, img.Argv, envp
-	t.name = ""
+	t.name, t.named = "", false
 	// A table shared through CLONE_SIGHAND is left to the other
 	// process (Linux's unshare_sighand).
 	tg.sig.hand = tg.sig.hand.copyTable(true)

@@ -110,7 +110,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 	tg := &ThreadGroup{
 		k: k, mm: mm, as: as, fds: fds, fs: fsctx,
 		exe: parent.exe, argv: parent.argv, envp: parent.envp,
-		limits: parent.limits, noNewPrivs: parent.noNewPrivs,
+		limits: parent.limits, noNewPrivs: parent.noNewPrivs, oomScoreAdj: parent.oomScoreAdj,
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
 	if c.flags&cloneSighand != 0 {
@@ -125,11 +125,11 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		parent.vmShared.n.Add(1)
 		tg.vmShared = parent.vmShared
 	}
-	name, mask := t.name, t.sigMask
+	name, named, mask := t.name, t.named, t.sigMask
 	parent.mu.Unlock()
 	child := &Task{
 		k: k, tg: tg, ctx: ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
-		name: name, sigMask: mask, altStack: t.altStack,
+		name: name, named: named, sigMask: mask, altStack: t.altStack,
 	}
 	if c.flags&cloneChildCleartid != 0 {
 		child.clearChildTID = c.childTID

@@ -88,11 +88,11 @@ func sysPrctl(t *Task, a [6]uint64) (uint64, error) {
 	return 0, unix.EINVAL
 }
 
-// comm is the task's name: PR_SET_NAME's, or the program's base name.
+// comm is the task's name: the one set, or the program's base name.
 func (t *Task) comm() string {
 	t.tg.mu.Lock()
 	defer t.tg.mu.Unlock()
-	if t.name != "" {
+	if t.named {
 		return t.name
 	}
 	n := t.tg.exe
@@ -110,6 +110,6 @@ func (t *Task) comm() string {
 
 func (t *Task) setComm(s string) {
 	t.tg.mu.Lock()
-	t.name = s
+	t.name, t.named = s, true
 	t.tg.mu.Unlock()
 }

@@ -52,7 +52,10 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
-	exitStatus            ExitStatus
+	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
+	// acted on, since the sentry kills nothing for want of memory.
+	oomScoreAdj int
+	exitStatus  ExitStatus
 	// killed is closed when the group starts exiting, waking every
 	// blocked task of it; done is closed when its last task is gone.
 	killed chan struct{}
@@ -84,8 +87,10 @@ type Task struct {
 	// latencyBound: the last epoll wait had to wait (task_latency.go).
 	latencyBound bool
 
-	// name is the comm set by PR_SET_NAME (guarded by tg.mu).
+	// name is the comm set by PR_SET_NAME or a write to /proc/PID/comm,
+	// if named (guarded by tg.mu); an empty name is a valid one.
 	name      string
+	named     bool
 	pdeathSig int
 
 	// ctxMu guards ctx against other goroutines (interruptPlatform)

@@ -3,8 +3,9 @@ package vfs
 // Node is one object of a synthetic filesystem (procfs, sysfs) mounted with
 // FS.Mount. Nodes are asked again at every lookup, so their content can be
 // generated from current kernel state; the vfs caches nothing of them.
-// Errors are unix.Errno. Synthetic filesystems are read-only: the vfs
-// refuses namespace changes inside them with EROFS.
+// Errors are unix.Errno. The vfs refuses namespace changes inside
+// synthetic filesystems with EROFS; whether a file opens for writing is
+// the node's Open to decide.
 type Node interface {
 	// Stat returns the attributes; Mode carries the file type.
 	Stat() Stat

@@ -155,7 +155,8 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		f.impl, f.isDir = &dirFile{d: d}, true
 		return f, nil
 	case unix.S_IFREG:
-		if write {
+		// A synthetic node decides itself which files take writes.
+		if write && d.synth == nil {
 			if err := writableMount(d); err != nil {
 				return nil, err
 			}

@@ -12,13 +12,20 @@
 // it reads kernel state only through Kernel and Process, so the kernel
 // stays free to change its own types.
 //
-// Invariants: file content is a snapshot taken at open (reads of one open
-// file are consistent, as seq_file makes them on Linux); directories are
-// listed afresh each time; every node is read-only (the vfs refuses
-// changes with EROFS). Inode numbers are a hash of the node's path, so they
-// are stable across lookups.
+// Invariants: file content is rendered at the first read of an open file
+// and again at each read from offset 0, and reads further on are served
+// from that rendering (so one pass of reads is consistent, as seq_file
+// makes it on Linux); directories are listed afresh each time. The tree
+// is read-only (the vfs refuses namespace changes with EROFS). Of its
+// files only /proc/PID/comm, /proc/PID/task/TID/comm and
+// /proc/PID/oom_score_adj take writes; the other files of /proc and
+// /proc/PID open for writing for a root caller only (EACCES otherwise, as
+// the permission check on Linux) and fail each write with Linux's errno;
+// /proc/sys and /sys refuse write opens with EROFS. Inode numbers are a
+// hash of the node's path, so they are stable across lookups.
 //
-// Concurrency: nodes hold no mutable state; Kernel and Process
+// Concurrency: nodes hold no mutable state (an open file's rendering is
+// guarded by its own mutex); Kernel and Process
 // implementations must be safe for concurrent use. Node methods are called
 // without vfs locks held (see vfs.Node), so they may call into the vfs.
 package procfs

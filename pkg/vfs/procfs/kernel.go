@@ -51,6 +51,13 @@ type Process interface {
 	Tasks() []int
 	// TaskComm is a thread's name.
 	TaskComm(tid int) (string, bool)
+	// SetTaskComm names the thread tid, or the process's lead thread if
+	// tid is 0; false if there is no such thread.
+	SetTaskComm(tid int, name string) bool
+	// OOMScoreAdj and SetOOMScoreAdj are /proc/PID/oom_score_adj, whose
+	// range procfs checks.
+	OOMScoreAdj() int
+	SetOOMScoreAdj(v int)
 	Cmdline() []string
 	Environ() []string
 	// Exe is the executable's path in the guest tree.

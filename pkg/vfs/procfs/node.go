@@ -40,7 +40,7 @@ type notLink struct{}
 
 func (notLink) Readlink() (string, error) { return "", unix.EINVAL }
 
-// file is a read-only regular file whose content gen makes at open.
+// file is a regular file whose content gen makes when it is read.
 type file struct {
 	notDir
 	notLink
@@ -48,55 +48,115 @@ type file struct {
 	mode uint32
 	gen  func() ([]byte, error)
 	born unix.Timespec
+	// write, if set, takes each write(2) to the file (the offset is
+	// ignored, as by Linux's proc writers) and makes the file 0644.
+	write func(p []byte) (int, error)
+	// deny is what a write-open of a file without write returns; nil
+	// lets a privileged caller open it (root passes the permission
+	// check on Linux too), and then each write fails with badWrite.
+	deny     error
+	badWrite error
+	// priv reports whether the caller may open files it has no
+	// permission bits for (CAP_DAC_OVERRIDE); nil means never.
+	priv func() bool
 }
 
 func now() unix.Timespec { return unix.NsecToTimespec(time.Now().UnixNano()) }
 
 func newFile(path string, gen func() ([]byte, error)) *file {
-	return &file{path: path, mode: 0444, gen: gen, born: now()}
+	return &file{path: path, mode: 0444, gen: gen, born: now(), deny: unix.EROFS, badWrite: unix.EINVAL}
 }
 
 func textFile(path string, gen func() string) *file {
 	return newFile(path, func() ([]byte, error) { return []byte(gen()), nil })
 }
 
-func (f *file) Stat() vfs.Stat { return attrs(f.path, unix.S_IFREG|f.mode, f.born) }
+func (f *file) Stat() vfs.Stat {
+	mode := f.mode
+	if f.write != nil {
+		mode |= 0200
+	}
+	return attrs(f.path, unix.S_IFREG|mode, f.born)
+}
 
 func (f *file) Open(flags int) (vfs.FileImpl, error) {
-	if flags&unix.O_ACCMODE != unix.O_RDONLY {
-		return nil, unix.EACCES
+	o := &open{gen: f.gen, write: f.write, st: f.Stat()}
+	if flags&unix.O_ACCMODE != unix.O_RDONLY && f.write == nil {
+		switch {
+		case f.deny != nil:
+			return nil, f.deny
+		case f.priv == nil || !f.priv():
+			return nil, unix.EACCES
+		}
+		bad := f.badWrite
+		o.write = func([]byte) (int, error) { return 0, bad }
 	}
-	b, err := f.gen()
-	if err != nil {
-		return nil, err
-	}
-	return &snapshot{data: b, st: f.Stat()}, nil
+	return o, nil
 }
 
-// snapshot is an open generated file: its content as it was at open.
-type snapshot struct {
-	data []byte
-	st   vfs.Stat
+// open is an open generated file. Like Linux's seq_file it renders the
+// content at the first read and again at each read from offset 0, and
+// serves reads further on from that rendering, so that one pass of
+// reads sees one consistent text, however long ago the file was opened.
+type open struct {
+	gen   func() ([]byte, error)
+	write func(p []byte) (int, error)
+	st    vfs.Stat
+
+	mu       sync.Mutex
+	data     []byte
+	rendered bool
 }
 
-func (s *snapshot) ReadAt(p []byte, off int64) (int, error) {
+// content returns the rendering a read at off sees.
+func (o *open) content(off int64) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.rendered || off == 0 {
+		b, err := o.gen()
+		if err != nil {
+			return nil, err
+		}
+		o.data, o.rendered = b, true
+	}
+	return o.data, nil
+}
+
+func (o *open) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
 	}
-	if off >= int64(len(s.data)) {
+	data, err := o.content(off)
+	if err != nil {
+		return 0, err
+	}
+	if off >= int64(len(data)) {
 		return 0, nil
 	}
-	return copy(p, s.data[off:]), nil
+	return copy(p, data[off:]), nil
 }
-func (s *snapshot) WriteAt([]byte, int64) (int, error) { return 0, unix.EBADF }
-func (s *snapshot) Stat() (vfs.Stat, error)            { return s.st, nil }
-func (s *snapshot) Truncate(int64) error               { return unix.EINVAL }
-func (s *snapshot) Sync() error                        { return nil }
-func (s *snapshot) Seekable() bool                     { return true }
-func (s *snapshot) Release()                           {}
+
+func (o *open) WriteAt(p []byte, _ int64) (int, error) {
+	if o.write == nil {
+		return 0, unix.EBADF
+	}
+	return o.write(p)
+}
+
+func (o *open) Stat() (vfs.Stat, error) { return o.st, nil }
+func (o *open) Truncate(int64) error    { return unix.EINVAL }
+func (o *open) Sync() error             { return nil }
+func (o *open) Seekable() bool          { return true }
+func (o *open) Release()                {}
 
 // Readable reports how many bytes a read at off would return (FIONREAD).
-func (s *snapshot) Readable(off int64) int64 { return max(int64(len(s.data))-off, 0) }
+func (o *open) Readable(off int64) int64 {
+	data, err := o.content(off)
+	if err != nil {
+		return 0
+	}
+	return max(int64(len(data))-off, 0)
+}
 
 // link is a symlink whose target gen computes at each readlink.
 type link struct {

@@ -23,15 +23,7 @@ func processDir(k Kernel, pid int) vfs.Node {
 		return nil, unix.ESRCH
 	}
 	pfile := func(name string, g func(Process) string) entry {
-		return entry{name: name, typ: unix.DT_REG, node: func() vfs.Node {
-			return newFile(base+"/"+name, func() ([]byte, error) {
-				p, err := proc()
-				if err != nil {
-					return nil, err
-				}
-				return []byte(g(p)), nil
-			})
-		}}
+		return pidFile(k, base+"/"+name, proc, g, nil)
 	}
 	plink := func(name string, g func(Process) string) entry {
 		return entry{name: name, typ: unix.DT_LNK, node: func() vfs.Node {
@@ -52,12 +44,12 @@ func processDir(k Kernel, pid int) vfs.Node {
 			pfile("maps", func(p Process) string { return mapsText(p.Maps()) }),
 			pfile("cmdline", func(p Process) string { return nulJoin(p.Cmdline()) }),
 			pfile("environ", func(p Process) string { return nulJoin(p.Environ()) }),
-			pfile("comm", func(p Process) string { return p.Status().Comm + "\n" }),
+			pidFile(k, base+"/comm", proc, func(p Process) string { return p.Status().Comm + "\n" }, commWriter(k, pid, 0)),
 			pfile("limits", func(p Process) string { return limitsText(p.Limits()) }),
 			pfile("mountinfo", func(Process) string { return mountinfo(k.Mounts()) }),
 			pfile("mounts", func(Process) string { return mounts(k.Mounts()) }),
 			pfile("cgroup", func(Process) string { return "0::/\n" }),
-			pfile("oom_score_adj", func(Process) string { return "0\n" }),
+			pidFile(k, base+"/oom_score_adj", proc, func(p Process) string { return itoa(p.OOMScoreAdj()) + "\n" }, oomScoreAdjWriter),
 			pfile("oom_score", func(Process) string { return "0\n" }),
 			plink("exe", func(p Process) string { return p.Exe() }),
 			{name: "cwd", typ: unix.DT_LNK, node: func() vfs.Node {
@@ -73,14 +65,41 @@ func processDir(k Kernel, pid int) vfs.Node {
 			{name: "net", typ: unix.DT_DIR, node: func() vfs.Node { return netDir(k, base+"/net") }},
 			{name: "fd", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fd", proc, false) }},
 			{name: "fdinfo", typ: unix.DT_DIR, node: func() vfs.Node { return fdDir(base+"/fdinfo", proc, true) }},
-			{name: "task", typ: unix.DT_DIR, node: func() vfs.Node { return taskDir(k, base+"/task", proc) }},
+			{name: "task", typ: unix.DT_DIR, node: func() vfs.Node { return taskDir(k, pid, base+"/task", proc) }},
 		}
 	}
 	return newDir(base, list)
 }
 
+// pidFile is a file of /proc/PID, shown by g and, if w is set, written
+// by w. The process is looked up at each read and write.
+func pidFile(k Kernel, path string, proc func() (Process, error), g func(Process) string, w func(Process, []byte) (int, error)) entry {
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	return entry{name: name, typ: unix.DT_REG, node: func() vfs.Node {
+		f := newFile(path, func() ([]byte, error) {
+			p, err := proc()
+			if err != nil {
+				return nil, err
+			}
+			return []byte(g(p)), nil
+		})
+		f.deny, f.priv = nil, privileged(k)
+		if w != nil {
+			f.mode = 0644
+			f.write = func(b []byte) (int, error) {
+				p, err := proc()
+				if err != nil {
+					return 0, err
+				}
+				return w(p, b)
+			}
+		}
+		return f
+	}}
+}
+
 // taskDir is /proc/PID/task: one directory per thread.
-func taskDir(k Kernel, base string, proc func() (Process, error)) vfs.Node {
+func taskDir(k Kernel, pid int, base string, proc func() (Process, error)) vfs.Node {
 	return newDir(base, func() []entry {
 		p, err := proc()
 		if err != nil {
@@ -97,22 +116,14 @@ func taskDir(k Kernel, base string, proc func() (Process, error)) vfs.Node {
 				return p.Status().Comm
 			}
 			tfile := func(name string, g func(Process) string) entry {
-				return entry{name: name, typ: unix.DT_REG, node: func() vfs.Node {
-					return newFile(tbase+"/"+name, func() ([]byte, error) {
-						p, err := proc()
-						if err != nil {
-							return nil, err
-						}
-						return []byte(g(p)), nil
-					})
-				}}
+				return pidFile(k, tbase+"/"+name, proc, g, nil)
 			}
 			ents = append(ents, entry{name: itoa(tid), typ: unix.DT_DIR, node: func() vfs.Node {
 				return newDir(tbase, func() []entry {
 					return []entry{
 						tfile("stat", func(p Process) string { return statLine(k, p.Status(), comm(p)) }),
 						tfile("status", func(p Process) string { return statusText(p.Status(), comm(p), tid, k.System().CPUs) }),
-						tfile("comm", func(p Process) string { return comm(p) + "\n" }),
+						pidFile(k, tbase+"/comm", proc, func(p Process) string { return comm(p) + "\n" }, commWriter(k, pid, tid)),
 					}
 				})
 			}})

@@ -19,6 +19,9 @@ type fakeKernel struct {
 	fs    *vfs.FS
 	files map[int]*vfs.File
 	cwd   *vfs.Dentry
+	// comm and oom are what writes to comm and oom_score_adj set.
+	comm map[int]string
+	oom  int
 }
 
 func (k *fakeKernel) Caller() (int, int) { return 7, 7 }
@@ -42,13 +45,28 @@ func (k *fakeKernel) Sockets() []netstack.SocketInfo {
 type fakeProc struct{ k *fakeKernel }
 
 func (p fakeProc) Status() Status {
-	return Status{PID: 7, PGID: 7, SID: 7, Comm: "prog", State: 'R', Threads: 1, Start: time.Now(), VmSize: 8192}
+	comm, _ := p.TaskComm(0)
+	return Status{PID: 7, PGID: 7, SID: 7, Comm: comm, State: 'R', Threads: 1, Start: time.Now(), VmSize: 8192}
 }
-func (p fakeProc) Tasks() []int                { return []int{7} }
-func (p fakeProc) TaskComm(int) (string, bool) { return "prog", true }
-func (p fakeProc) Cmdline() []string           { return []string{"prog", "arg"} }
-func (p fakeProc) Environ() []string           { return []string{"A=1"} }
-func (p fakeProc) Exe() string                 { return "/bin/prog" }
+func (p fakeProc) Tasks() []int { return []int{7} }
+func (p fakeProc) TaskComm(tid int) (string, bool) {
+	if c, ok := p.k.comm[tid]; ok {
+		return c, true
+	}
+	return "prog", true
+}
+func (p fakeProc) SetTaskComm(tid int, name string) bool {
+	if p.k.comm == nil {
+		p.k.comm = map[int]string{}
+	}
+	p.k.comm[tid] = name
+	return true
+}
+func (p fakeProc) OOMScoreAdj() int     { return p.k.oom }
+func (p fakeProc) SetOOMScoreAdj(v int) { p.k.oom = v }
+func (p fakeProc) Cmdline() []string    { return []string{"prog", "arg"} }
+func (p fakeProc) Environ() []string    { return []string{"A=1"} }
+func (p fakeProc) Exe() string          { return "/bin/prog" }
 func (p fakeProc) Cwd() *vfs.Dentry {
 	if p.k.cwd != nil {
 		return p.k.cwd
@@ -159,7 +177,8 @@ func TestProcIsReadOnlyAndUnknownPIDsAreMissing(t *testing.T) {
 		want  error
 	}{
 		{"/proc/8/status", unix.O_RDONLY, unix.ENOENT},
-		{"/proc/self/status", unix.O_WRONLY, unix.EROFS},
+		{"/proc/sys/kernel/hostname", unix.O_WRONLY, unix.EROFS},
+		{"/sys/devices/system/cpu/online", unix.O_WRONLY, unix.EROFS},
 		{"/proc/new", unix.O_WRONLY | unix.O_CREAT, unix.EROFS},
 		{"/sys/nothing", unix.O_RDONLY, unix.ENOENT},
 		{"/proc/self/fd/9", unix.O_RDONLY, unix.ENOENT},

@@ -15,14 +15,23 @@ import (
 // New returns the root of /proc for the kernel k.
 func New(k Kernel) vfs.Node {
 	bootID := uuid()
+	// The files of /proc itself take a privileged write-open and fail
+	// the write with EIO, as proc_reg_write does for files without one.
+	top := func(g func() string) func(string) vfs.Node {
+		return func(p string) vfs.Node {
+			f := textFile(p, g)
+			f.deny, f.priv, f.badWrite = nil, privileged(k), unix.EIO
+			return f
+		}
+	}
 	fixed := static("/proc", map[string]func(string) vfs.Node{
-		"cpuinfo":     gen(func() string { return k.System().CPUInfo }),
-		"meminfo":     gen(func() string { return meminfo(k.System()) }),
-		"stat":        gen(func() string { return procStat(k.System()) }),
-		"uptime":      gen(func() string { return uptime(k.System()) }),
-		"loadavg":     gen(func() string { return loadavg(k.System()) }),
-		"version":     gen(func() string { return version(k.System()) }),
-		"filesystems": txt("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\toverlay\n"),
+		"cpuinfo":     top(func() string { return k.System().CPUInfo }),
+		"meminfo":     top(func() string { return meminfo(k.System()) }),
+		"stat":        top(func() string { return procStat(k.System()) }),
+		"uptime":      top(func() string { return uptime(k.System()) }),
+		"loadavg":     top(func() string { return loadavg(k.System()) }),
+		"version":     top(func() string { return version(k.System()) }),
+		"filesystems": top(func() string { return "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\toverlay\n" }),
 		"mounts":      symlink("self/mounts"),
 		"net":         symlink("self/net"),
 		"sys":         sysctl(k, bootID),
