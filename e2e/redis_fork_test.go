@@ -37,7 +37,16 @@ func redisScript(t *testing.T, shell []string, script string) (string, string) {
 		if t.Failed() {
 			for _, name := range []string{"log", "log2"} {
 				if b, err := os.ReadFile(filepath.Join(data, name)); err == nil {
-					t.Logf("redis %s:\n%s", name, tail(string(b), 8000))
+					l := string(b)
+					// A crash report starts with the signal and the
+					// stack; the tail is mostly INFO.
+					if i := strings.Index(l, "BUG REPORT START"); i >= 0 {
+						l = l[max(0, i-2000):]
+						l = l[:min(len(l), 12000)]
+					} else {
+						l = tail(l, 8000)
+					}
+					t.Logf("redis %s:\n%s", name, l)
 				}
 			}
 		}
