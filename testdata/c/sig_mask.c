@@ -22,8 +22,9 @@ static void fail(const char *what) {
 }
 
 static void on_sig(int sig) {
-	handled = sig;
+	/* The tid first: main polls handled, then reads handler_tid. */
 	handler_tid = (int)syscall(SYS_gettid);
+	handled = sig;
 }
 
 static volatile int worker_tid, worker_stop;
