@@ -10,10 +10,10 @@ import (
 // it runs into host code, one block at a time (jit_translate_amd64.go), and
 // runs that instead of the interpreter's switch. The interpreter stays the
 // reference and the fallback: whatever the translator does not handle
-// (floating point, atomics, CSRs, division, ecall, a TLB miss, a page
-// crossing) makes translated code stop at that instruction with every
-// guest register in c.x, and run interprets from there to its next taken
-// branch.
+// (floating-point arithmetic, LR/SC and the min/max AMOs, CSRs, ecall, a
+// TLB miss, a page crossing, a misaligned AMO) makes translated code stop
+// at that instruction with every guest register in c.x, and run
+// interprets from there to its next taken branch.
 //
 // Translated code keeps no guest state in host registers across
 // instructions: each instruction reads its operands from c.x and writes its
@@ -21,7 +21,8 @@ import (
 // use inside translated code: R15 = the cpu, R14 = the memory file's host
 // address, RAX/RCX/RDX scratch, R8 in the TLB refill (a page-table walk
 // out of line, so that a TLB miss on a mapped page does not leave
-// translated code); nothing else is touched.
+// translated code) and in the AMOs' compare-and-swap loop; nothing else
+// is touched.
 //
 // Blocks end at a branch or jump, after jitMaxInsns instructions, or at the
 // end of the page. A direct jump to a block not yet translated returns to

@@ -498,7 +498,7 @@ func (g *gen) insn() {
 	switch {
 	case n < 30:
 		o := diffROps[r.IntN(len(diffROps))]
-		if !g.untrans && (o.kind == kMULHSU || o.kind >= kDIV && o.kind <= kREMU || o.kind >= kDIVW && o.kind <= kREMUW) {
+		if !g.untrans && o.kind == kMULHSU {
 			o = diffROps[0]
 		}
 		rd, rs1, rs2 := g.rd(), g.rs(), g.rs()
@@ -542,6 +542,8 @@ func (g *gen) insn() {
 			return
 		}
 		g.untranslated()
+	case n < 96:
+		g.extra()
 	default:
 		if r.IntN(3) == 0 {
 			g.fixed32("fence", 0x0ff0000f)
@@ -604,6 +606,89 @@ func (g *gen) compressed() {
 	case 9:
 		rs2, off := g.rs(), uint32(r.IntN(64))*8
 		g.fixed(fmt.Sprintf("c.sdsp x%d, %d(sp)", rs2, off), cSdsp(rs2, off))
+	}
+}
+
+// setConst sets x[rd] to v, one of divEdges, without lui+addi fusion.
+func (g *gen) setConst(rd uint32, v uint64) {
+	switch v {
+	case 1 << 63:
+		g.fixed32(fmt.Sprintf("addi x%d, x0, 1", rd), addi(rd, 0, 1))
+		g.fixed32(fmt.Sprintf("slli x%d, x%d, 63", rd, rd), itype(63, rd, 1, rd, opOpImm))
+	case 1 << 32:
+		g.fixed32(fmt.Sprintf("addi x%d, x0, 1", rd), addi(rd, 0, 1))
+		g.fixed32(fmt.Sprintf("slli x%d, x%d, 32", rd, rd), itype(32, rd, 1, rd, opOpImm))
+	case 0xffffffff:
+		g.fixed32(fmt.Sprintf("addi x%d, x0, -1", rd), addi(rd, 0, -1))
+		g.fixed32(fmt.Sprintf("srli x%d, x%d, 32", rd, rd), itype(32, rd, 5, rd, opOpImm))
+	case 0xffffffff80000000:
+		g.fixed32(fmt.Sprintf("lui x%d, 0x80000", rd), lui(rd, 0x80000))
+	default:
+		g.fixed32(fmt.Sprintf("addi x%d, x0, %d", rd, int64(v)), addi(rd, 0, int32(v)))
+	}
+}
+
+// divEdges are the operands where RISC-V's division differs from a plain
+// host divide: zero, -1 and the most negative values (64- and 32-bit),
+// and 1<<32 and 0xffffffff, which are 0 and -1 only in their low word.
+var divEdges = []uint64{0, ^uint64(0), 1 << 63, 0xffffffff80000000, 1 << 32, 0xffffffff, 7, ^uint64(6)}
+
+var divKinds = []uint16{kDIV, kDIVU, kREM, kREMU, kDIVW, kDIVUW, kREMW, kREMUW}
+
+// extra emits instructions translated since the JIT's first version:
+// division with edge operands, FP loads and stores, and AMOs (sometimes
+// misaligned or faulting).
+func (g *gen) extra() {
+	r := g.r
+	switch r.IntN(3) {
+	case 0:
+		rd, rs1, rs2 := g.rd(), g.rd(), g.rd()
+		if r.IntN(2) == 0 {
+			g.setConst(rs1, divEdges[r.IntN(len(divEdges))])
+		}
+		if r.IntN(4) != 0 {
+			g.setConst(rs2, divEdges[r.IntN(len(divEdges))])
+		}
+		k := divKinds[r.IntN(len(divKinds))]
+		for _, o := range diffROps {
+			if o.kind == k {
+				g.fixed32(fmt.Sprintf("%s x%d, x%d, x%d", o.name, rd, rs1, rs2), rtype(o.f7, rs2, rs1, o.f3, rd, o.oc))
+			}
+		}
+	case 1:
+		size, f3, name := int32(4), uint32(2), "w"
+		if r.IntN(2) == 0 {
+			size, f3, name = 8, 3, "d"
+		}
+		store := r.IntN(2) == 0
+		base, off := g.memBase(size, store)
+		f := uint32(r.IntN(8))
+		if store {
+			g.fixed32(fmt.Sprintf("fs%s f%d, %d(x%d)", name, f, off, base), stype(off, f, base, f3, 0x27))
+		} else {
+			g.fixed32(fmt.Sprintf("fl%s f%d, %d(x%d)", name, f, off, base), itype(off, base, f3, f, 0x07))
+		}
+	case 2:
+		ops := []struct {
+			name string
+			f5   uint32
+		}{{"amoadd", 0}, {"amoswap", 1}, {"amoxor", 4}, {"amoor", 8}, {"amoand", 0xc}}
+		o := ops[r.IntN(len(ops))]
+		size, f3, sfx := int32(4), uint32(2), "w"
+		if r.IntN(2) == 0 {
+			size, f3, sfx = 8, 3, "d"
+		}
+		base, off := g.memBase(size, true)
+		if !g.faults || r.IntN(4) != 0 {
+			off &^= size - 1
+		}
+		t := g.rd()
+		for t == 0 && !g.faults {
+			t = g.rd()
+		}
+		g.fixed32(fmt.Sprintf("addi x%d, x%d, %d", t, base, off), addi(t, base, off))
+		rd, rs2 := g.rd(), g.rs()
+		g.fixed32(fmt.Sprintf("%s.%s x%d, x%d, (x%d)", o.name, sfx, rd, rs2, t), amo(o.f5, rs2, t, f3, rd))
 	}
 }
 

@@ -21,7 +21,26 @@ type emitter struct {
 	c    *cpu
 	at   int // region offset of b.B[0]
 	slow []slowExit
+	cold []coldPath
 }
+
+// coldPath is rarely run code placed after the block: the jump at jcc
+// goes to emit's code, which then jumps back to resume.
+type coldPath struct {
+	jcc    int
+	resume int
+	emit   func()
+}
+
+// Bounds for ending a block before its code could overrun jitMaxBlock:
+// no instruction emits more than jitInsnMax bytes inline, no slow exit
+// (with its refill) more than jitSlowMax, no cold path more than
+// jitColdMax.
+const (
+	jitInsnMax = 512
+	jitSlowMax = 256
+	jitColdMax = 64
+)
 
 // slowExit is a jump to patch to an exitStep at pc, or, for a TLB miss
 // (perm != 0), to a page-table walk that fills the TLB entry and jumps
@@ -58,7 +77,7 @@ func (c *cpu) translate(pc uint64) (int32, bool) {
 			goto done
 		}
 		pc += uint64(o.len)
-		if n+1 >= jitMaxInsns || pc>>pageShift != page {
+		if n+1 >= jitMaxInsns || pc>>pageShift != page || !e.room() {
 			e.chain(pc)
 			goto done
 		}
@@ -69,6 +88,11 @@ func (c *cpu) translate(pc uint64) (int32, bool) {
 		}
 	}
 done:
+	for _, p := range e.cold {
+		e.b.Patch(p.jcc, e.b.Len())
+		p.emit()
+		e.b.Patch(e.b.Jmp(), p.resume)
+	}
 	for _, s := range e.slow {
 		e.b.Patch(s.jcc, e.b.Len())
 		if s.perm != 0 && e.j.pt != 0 {
@@ -93,8 +117,23 @@ const (
 	insnNo                     // not translated: nothing emitted
 )
 
+// room reports whether one more instruction, its slow exits and cold
+// paths, and the block's end still fit in jitMaxBlock.
+func (e *emitter) room() bool {
+	return e.b.Len()+(len(e.slow)+8)*jitSlowMax+(len(e.cold)+4)*jitColdMax+2*jitInsnMax <= jitMaxBlock
+}
+
+// coldJump makes the jump at jcc run emit out of line and come back to
+// buffer offset resume.
+func (e *emitter) coldJump(jcc, resume int, emit func()) {
+	e.cold = append(e.cold, coldPath{jcc: jcc, resume: resume, emit: emit})
+}
+
 // xr is guest register r in the cpu.
 func xr(r uint8) asm.Mem { return asm.Mem{Base: rCPU, Disp: int32(r) * 8} }
+
+// fr is FP register r in the cpu.
+func (e *emitter) fr(r uint8) asm.Mem { return asm.Mem{Base: rCPU, Disp: e.j.lay.f + int32(r)*8} }
 
 func (e *emitter) field(disp int32) asm.Mem { return asm.Mem{Base: rCPU, Disp: disp} }
 
@@ -341,6 +380,120 @@ func (e *emitter) store(o *op, size int, pc uint64) {
 	e.b.Store(hostMemAt(rA), rC, size)
 }
 
+// divide sets x[rd] to x[rs1] / x[rs2] (or the remainder), with RISC-V's
+// results for a zero divisor and for the most negative value over -1.
+// x86 div/idiv fault (#DE) on both, so a zero divisor, and for signed
+// division any divisor -1, branch out of line first: x / -1 is -x, which
+// wraps to the dividend for the most negative value, and x % -1 is 0.
+func (e *emitter) divide(o *op, signed, rem, w64 bool) {
+	b := &e.b
+	b.MovRM(rA, xr(o.rs1), w64)
+	b.MovRM(rC, xr(o.rs2), w64)
+	b.TestRR(rC, rC, w64)
+	zero := b.Jcc(asm.CondE)
+	var minus1 int
+	if signed {
+		b.AluRI(asm.CMP, rC, -1, w64)
+		minus1 = b.Jcc(asm.CondE)
+		if w64 {
+			b.Cqo()
+		} else {
+			b.Cdq()
+		}
+	} else {
+		b.AluRR(asm.XOR, rD, rD, false)
+	}
+	b.Div1(rC, signed, w64)
+	if rem {
+		b.MovRR(rA, rD, w64)
+	}
+	done := b.Len()
+	e.result(w64)
+	b.MovMR(xr(o.rd), rA, true)
+	e.coldJump(zero, done, func() {
+		// Division by zero: all ones; the remainder is the dividend,
+		// already in RAX.
+		if !rem {
+			b.MovRI(rA, -1)
+		}
+	})
+	if signed {
+		e.coldJump(minus1, done, func() {
+			if rem {
+				b.MovRI(rA, 0)
+			} else {
+				b.Neg(rA, w64)
+			}
+		})
+	}
+}
+
+// fload sets f[rd] to the size-byte value at x[rs1]+imm, NaN-boxing a
+// single.
+func (e *emitter) fload(o *op, size int, pc uint64) {
+	e.address(o.rs1, o.imm, size, e.j.lay.tlbR, pc)
+	e.b.Load(rA, hostMemAt(rA), size, false)
+	if size == 4 {
+		e.b.MovRI(rC, -1<<32)
+		e.b.AluRR(asm.OR, rA, rC, true)
+	}
+	e.b.MovMR(e.fr(o.rd), rA, true)
+}
+
+// fstore stores the low size bytes of f[rs2] at x[rs1]+imm.
+func (e *emitter) fstore(o *op, size int, pc uint64) {
+	e.address(o.rs1, o.imm, size, e.j.lay.tlbW, pc)
+	e.b.MovRM(rC, e.fr(o.rs2), true)
+	e.b.Store(hostMemAt(rA), rC, size)
+}
+
+// amo runs an AMO on x[rs1] with a host atomic and sets x[rd] to the old
+// value (sign-extended for a word). A misaligned address exits to the
+// interpreter, which raises the misaligned fault; an aligned one cannot
+// cross a page. The locked instructions are full barriers, stronger than
+// any aq/rl ordering asks for, and atomic against the interpreter's
+// sync/atomic operations on the same memory in other threads.
+func (e *emitter) amo(o *op, size int, pc uint64) {
+	b := &e.b
+	w64 := size == 8
+	b.MovRM(rA, xr(o.rs1), true)
+	b.TestRI(rA, int32(size-1), false)
+	e.slowPath(b.Jcc(asm.CondNE), pc)
+	e.address(o.rs1, 0, size, e.j.lay.tlbW, pc)
+	res := rC
+	switch o.kind {
+	case kAMOSWAPW, kAMOSWAPD:
+		b.MovRM(rC, xr(o.rs2), w64)
+		b.Xchg(hostMemAt(rA), rC, w64)
+	case kAMOADDW, kAMOADDD:
+		b.MovRM(rC, xr(o.rs2), w64)
+		b.LockXadd(hostMemAt(rA), rC, w64)
+	default:
+		// A compare-and-swap loop: RDX = the address, R8 = x[rs2],
+		// RAX = the value seen, RCX = the value to put.
+		op := asm.AND
+		switch o.kind {
+		case kAMOORW, kAMOORD:
+			op = asm.OR
+		case kAMOXORW, kAMOXORD:
+			op = asm.XOR
+		}
+		b.MovRR(rD, rA, true)
+		b.MovRM(r8, xr(o.rs2), w64)
+		b.Load(rA, hostMemAt(rD), size, false)
+		loop := b.Len()
+		b.MovRR(rC, rA, w64)
+		b.AluRR(op, rC, r8, w64)
+		b.LockCmpxchg(hostMemAt(rD), rC, w64)
+		b.Patch(b.Jcc(asm.CondNE), loop)
+		res = rA
+	}
+	if !w64 {
+		b.Movx(res, res, 4, true)
+	}
+	b.MovMR(xr(o.rd), res, true)
+}
+
 func (e *emitter) branch(cc asm.Cond, o *op, pc uint64) {
 	e.b.MovRM(rA, xr(o.rs1), true)
 	e.b.AluRM(asm.CMP, rA, xr(o.rs2), true)
@@ -500,6 +653,22 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		b.MovRM(rC, xr(o.rs2), true)
 		b.Mul1(rC, o.kind == kMULH)
 		b.MovMR(xr(o.rd), rD, true)
+	case kDIV, kDIVU, kREM, kREMU, kDIVW, kDIVUW, kREMW, kREMUW:
+		signed := o.kind == kDIV || o.kind == kREM || o.kind == kDIVW || o.kind == kREMW
+		rem := o.kind == kREM || o.kind == kREMU || o.kind == kREMW || o.kind == kREMUW
+		e.divide(o, signed, rem, o.kind <= kREMU)
+	case kFLW:
+		e.fload(o, 4, pc)
+	case kFLD:
+		e.fload(o, 8, pc)
+	case kFSW:
+		e.fstore(o, 4, pc)
+	case kFSD:
+		e.fstore(o, 8, pc)
+	case kAMOSWAPW, kAMOADDW, kAMOANDW, kAMOORW, kAMOXORW:
+		e.amo(o, 4, pc)
+	case kAMOSWAPD, kAMOADDD, kAMOANDD, kAMOORD, kAMOXORD:
+		e.amo(o, 8, pc)
 	case kSH1ADD:
 		e.shadd(o, 1, false)
 	case kSH2ADD:

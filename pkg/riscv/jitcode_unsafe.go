@@ -37,13 +37,14 @@ func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
 // jitLayout holds the offsets translated code uses to reach the cpu's
 // fields from R15.
 type jitLayout struct {
-	pc, tlbR, tlbW, site, budget, poke int32
+	pc, f, tlbR, tlbW, site, budget, poke int32
 }
 
 func layoutOf(ctx *context) jitLayout {
 	var c cpu
 	return jitLayout{
 		pc:     int32(unsafe.Offsetof(c.pc)),
+		f:      int32(unsafe.Offsetof(c.f)),
 		tlbR:   int32(unsafe.Offsetof(c.tlbR)),
 		tlbW:   int32(unsafe.Offsetof(c.tlbW)),
 		site:   int32(unsafe.Offsetof(c.jitSite)),

@@ -411,6 +411,42 @@ func (b *Buf) Mul1(src Reg, signed bool) {
 	b.rr(0, fW, 0xF7, d, src)
 }
 
+// Div1 emits the one-operand div (or idiv when signed), 64-bit
+// (rdx:rax / src) or 32-bit (edx:eax / src): quotient in rax/eax,
+// remainder in rdx/edx. It faults (#DE) on a zero divisor or an
+// overflowing quotient, so the caller must rule both out first.
+func (b *Buf) Div1(src Reg, signed bool, w64 bool) {
+	d := Reg(6)
+	if signed {
+		d = 7
+	}
+	b.rr(0, w(w64), 0xF7, d, src)
+}
+
+// Cqo sign-extends rax into rdx:rax.
+func (b *Buf) Cqo() { b.B = append(b.B, 0x48, 0x99) }
+
+// Cdq sign-extends eax into edx:eax.
+func (b *Buf) Cdq() { b.B = append(b.B, 0x99) }
+
+// LockXadd emits lock xadd [m], src: [m] += src atomically, src = the old
+// value.
+func (b *Buf) LockXadd(m Mem, src Reg, w64 bool) {
+	b.B = append(b.B, 0xF0)
+	b.rm(0, w(w64), 0x0FC1, src, m)
+}
+
+// Xchg emits xchg [m], src, which is atomic (implicitly locked) with a
+// memory operand.
+func (b *Buf) Xchg(m Mem, src Reg, w64 bool) { b.rm(0, w(w64), 0x87, src, m) }
+
+// LockCmpxchg emits lock cmpxchg [m], src: if [m] == rax/eax then [m] =
+// src (ZF set), else rax/eax = [m] (ZF clear), atomically.
+func (b *Buf) LockCmpxchg(m Mem, src Reg, w64 bool) {
+	b.B = append(b.B, 0xF0)
+	b.rm(0, w(w64), 0x0FB1, src, m)
+}
+
 // Neg emits neg dst.
 func (b *Buf) Neg(dst Reg, w64 bool) { b.rr(0, w(w64), 0xF7, 3, dst) }
 

@@ -171,6 +171,18 @@ func handCases() []tcase {
 		{"Imul32", func(b *Buf) { b.Imul(R10, RCX, false) }, "imul r10d,ecx", "440fafd1", 0},
 		{"Mul1u", func(b *Buf) { b.Mul1(RCX, false) }, "mul rcx", "48f7e1", 0},
 		{"Mul1s", func(b *Buf) { b.Mul1(R11, true) }, "imul r11", "49f7eb", 0},
+		{"Div1u", func(b *Buf) { b.Div1(RCX, false, true) }, "div rcx", "48f7f1", 0},
+		{"Div1s", func(b *Buf) { b.Div1(R11, true, true) }, "idiv r11", "49f7fb", 0},
+		{"Div1u32", func(b *Buf) { b.Div1(RCX, false, false) }, "div ecx", "f7f1", 0},
+		{"Div1s32", func(b *Buf) { b.Div1(R9, true, false) }, "idiv r9d", "41f7f9", 0},
+		{"Cqo", func(b *Buf) { b.Cqo() }, "cqo", "4899", 0},
+		{"Cdq", func(b *Buf) { b.Cdq() }, "cdq", "99", 0},
+		{"LockXadd", func(b *Buf) { b.LockXadd(Mem{Base: R14, Index: RAX, Scale: 1}, RCX, true) }, "lock xadd QWORD PTR [r14+rax*1],rcx", "f0490fc10c06", 0},
+		{"LockXadd32", func(b *Buf) { b.LockXadd(mR15, R9, false) }, "lock xadd DWORD PTR [r15+0x10],r9d", "f0450fc14f10", 0},
+		{"Xchg", func(b *Buf) { b.Xchg(Mem{Base: R14, Index: RAX, Scale: 1}, RCX, true) }, "xchg QWORD PTR [r14+rax*1],rcx", "49870c06", 0},
+		{"Xchg32", func(b *Buf) { b.Xchg(mRAX, RDX, false) }, "xchg DWORD PTR [rax],edx", "8710", 0},
+		{"LockCmpxchg", func(b *Buf) { b.LockCmpxchg(Mem{Base: R14, Index: RDX, Scale: 1}, RCX, true) }, "lock cmpxchg QWORD PTR [r14+rdx*1],rcx", "f0490fb10c16", 0},
+		{"LockCmpxchg32", func(b *Buf) { b.LockCmpxchg(mR12, R8, false) }, "lock cmpxchg DWORD PTR [r12+0x8],r8d", "f0450fb1442408", 0},
 		{"Neg", func(b *Buf) { b.Neg(RDX, true) }, "neg rdx", "48f7da", 0},
 		{"Neg32", func(b *Buf) { b.Neg(R14, false) }, "neg r14d", "41f7de", 0},
 		{"Not", func(b *Buf) { b.Not(R9, true) }, "not r9", "49f7d1", 0},
@@ -470,6 +482,12 @@ func emitAll(b *Buf) {
 	b.ShiftRCL(SHL, RAX, true)
 	b.Imul(RAX, RCX, true)
 	b.Mul1(RCX, true)
+	b.Div1(RCX, true, true)
+	b.Cqo()
+	b.Cdq()
+	b.LockXadd(m, RAX, true)
+	b.Xchg(m, RAX, true)
+	b.LockCmpxchg(m, RCX, true)
 	b.Neg(RAX, true)
 	b.Not(RAX, true)
 	b.Setcc(CondE, RSI)
