@@ -396,3 +396,25 @@ func TestProcNetListsTheSandboxSockets(t *testing.T) {
 		}
 	}
 }
+
+// TestTCPUrgentDataLikeLinux runs net_oob (TCP urgent data: send and
+// recv MSG_OOB, the read that stops at the mark, SIOCATMARK,
+// SO_OOBINLINE, POLLPRI and EPOLLPRI, SIGURG to the F_SETOWN owner,
+// MSG_OOB on AF_UNIX, MSG_ERRQUEUE) on the host kernel and in the
+// sandbox: the outputs must be identical.
+func TestTCPUrgentDataLikeLinux(t *testing.T) {
+	bin := buildC(t, "net_oob")
+	native, err := exec.Command(bin).Output()
+	if err != nil {
+		t.Fatalf("native net_oob: %v", err)
+	}
+	for _, line := range []string{"tcp: read -> 2 \"ab\"\n", "tcp: recv MSG_OOB -> 1 'c'\n", "sigurg: delivered 1\n"} {
+		if !strings.Contains(string(native), line) {
+			t.Fatalf("the host kernel does not show %q; its output:\n%s", line, native)
+		}
+	}
+	r := sentry(t, "run", bin)
+	if r.status != 0 || r.stdout != string(native) {
+		t.Errorf("sandbox: status %d stderr %q\n got:\n%s\nwant (host):\n%s", r.status, r.stderr, r.stdout, native)
+	}
+}

@@ -51,8 +51,8 @@ func buildRISCVFrom(t *testing.T, src string) string {
 // TestRISCVSharedProgramsMatchQemu runs the amd64 e2e suite's C programs
 // (threads, bad pointers, unknown syscalls, SIGSEGV, file locks and their
 // deadlock detection, PI futexes, CPU-time timers, SIGBUS past the end of
-// a mapped file) built for riscv64 and
-// compares them with qemu-riscv64. (fsmisc is left out: it reports the
+// a mapped file, TCP urgent data) built for riscv64 and compares them with
+// qemu-riscv64. (fsmisc is left out: it reports the
 // sandbox's overlay filesystem, which qemu does not have; futex_pi runs
 // without its robust mutexes, qemu-user having no robust lists.)
 func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
@@ -61,7 +61,7 @@ func TestRISCVSharedProgramsMatchQemu(t *testing.T) {
 		args []string
 	}{
 		{"hello", nil}, {"threads", nil}, {"efault", nil}, {"enosys", nil}, {"segv", nil}, {"fslocks", nil},
-		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}}, {"cputimers", nil},
+		{"fsdeadlock", nil}, {"futex_pi", []string{"norobust"}}, {"cputimers", nil}, {"net_oob", nil},
 		{"mmap_sigbus", nil}, {"mmap_sigbus", []string{"uncaught"}},
 	} {
 		name := p.name

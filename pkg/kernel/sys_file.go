@@ -626,6 +626,9 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 		s, err := f.Seals()
 		return uint64(s), err
 	}
+	if r, ok, err := t.fcntlOwner(f, int(a[1]), a[2]); ok {
+		return r, err
+	}
 	if r, ok, err := pipeFcntl(f, int(a[1]), a[2]); ok {
 		return r, err
 	}

@@ -44,7 +44,7 @@ func (t *Task) socket(fd uint64) (*vfs.File, *netstack.Socket, error) {
 func sockName(s *netstack.Socket) string { return fmt.Sprintf("socket:[%d]", s.Ino()) }
 
 func (t *Task) newSocketFile(s *netstack.Socket, flags int) (uint64, error) {
-	f := vfs.NewFile(s, unix.O_RDWR|flags&unix.O_NONBLOCK, sockName(s))
+	f := t.k.newSocketVFSFile(s, flags)
 	fd, err := t.installNew(f, flags&unix.O_CLOEXEC != 0)
 	return uint64(fd), err
 }
@@ -82,8 +82,8 @@ func sysSocketpair(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	fx := vfs.NewFile(x, unix.O_RDWR|flags&unix.O_NONBLOCK, sockName(x))
-	fy := vfs.NewFile(y, unix.O_RDWR|flags&unix.O_NONBLOCK, sockName(y))
+	fx := t.k.newSocketVFSFile(x, flags)
+	fy := t.k.newSocketVFSFile(y, flags)
 	return 0, t.installPair(fx, fy, flags&unix.O_CLOEXEC != 0, a[3])
 }
 

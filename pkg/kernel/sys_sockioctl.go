@@ -10,8 +10,9 @@ import (
 )
 
 // ioctls of sockets: the interface queries (SIOCGIF*) that show the
-// sandbox's only interface, lo. FIONREAD of pipes and sockets goes
-// through vfs.File.Readable (their Readable methods).
+// sandbox's only interface, lo, and SIOCATMARK (urgent data). FIONREAD
+// of pipes and sockets goes through vfs.File.Readable (their Readable
+// methods).
 
 const (
 	sizeofIfreq = 40
@@ -22,11 +23,17 @@ const (
 // netIoctl serves req if it is a pipe or socket request; ok is false
 // otherwise.
 func (t *Task) netIoctl(f *vfs.File, req uint32, arg uint64) (ret uint64, ok bool, err error) {
-	switch f.Impl().(type) {
+	switch s := f.Impl().(type) {
 	case *netstack.Socket:
 		switch req {
 		case unix.SIOCOUTQ:
 			return 0, true, t.writeU32(arg, 0)
+		case unix.SIOCATMARK:
+			var v uint32
+			if s.AtMark() {
+				v = 1
+			}
+			return 0, true, t.writeU32(arg, v)
 		case unix.SIOCGIFCONF:
 			return 0, true, t.ifconf(arg)
 		case unix.SIOCGIFFLAGS, unix.SIOCGIFINDEX, unix.SIOCGIFADDR, unix.SIOCGIFNETMASK, unix.SIOCGIFMTU, unix.SIOCGIFNAME, unix.SIOCGIFHWADDR:

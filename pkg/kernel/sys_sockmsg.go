@@ -65,6 +65,7 @@ func (t *Task) scatter(vs []iovec, b []byte) error {
 func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int, o netstack.SendOpts) (int, error) {
 	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
 	o.Direct = t.latencyBound // task_latency.go
+	o.OOB = flags&unix.MSG_OOB != 0
 	total := iovTotal(vs)
 	_, st := s.Timeouts()
 	deadline := deadlineAfter(st)
@@ -143,6 +144,18 @@ func (t *Task) recvVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int) (
 	deadline := deadlineAfter(rt)
 	buf := make([]byte, min(total, 4<<20))
 	var res netstack.RecvResult
+	if flags&(unix.MSG_OOB|unix.MSG_ERRQUEUE) != 0 {
+		// Urgent data and the error queue never wait: what is not
+		// there is an error at once (tcp_recv_urg, ip_recv_error).
+		r, err := s.Recv(buf, flags)
+		if err != nil {
+			return r, err
+		}
+		if err := t.scatter(vs, buf[:r.N]); err != nil {
+			return netstack.RecvResult{}, err
+		}
+		return r, nil
+	}
 	got := 0
 	waitAll := flags&unix.MSG_WAITALL != 0 && s.Type() == unix.SOCK_STREAM && flags&unix.MSG_PEEK == 0
 	for {
@@ -470,7 +483,7 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 		return 0, err
 	}
 	le := binary.LittleEndian
-	var mflags int
+	mflags := r.Flags
 	if s.Type() != unix.SOCK_STREAM && r.Full > r.N {
 		mflags |= unix.MSG_TRUNC
 	}

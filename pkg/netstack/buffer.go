@@ -65,6 +65,11 @@ type buffer struct {
 	writer  *Socket
 	blocked map[*Socket]struct{} // datagram senders that met a full buffer
 	sink    *hostSink            // a published connection's host socket (publish_direct.go)
+
+	// rseq and wseq count the stream's bytes read and written (TCP's
+	// copied_seq and rcv_nxt), so the urgent mark has a position.
+	rseq, wseq int64
+	urg        urgent // urgent data (urgent.go)
 }
 
 func newBuffer(reader *Socket, limit int) *buffer {
@@ -83,7 +88,7 @@ func (b *buffer) roomLocked(n int) bool {
 
 // writeStream appends as much of p as fits. It returns EPIPE when the
 // reader is gone and EAGAIN when nothing fits.
-func (b *buffer) writeStream(p []byte, m message, direct bool) (int, error) {
+func (b *buffer) writeStream(p []byte, m message, direct bool, urg urgentMark) (int, error) {
 	b.mu.Lock()
 	if b.rclosed || b.wclosed {
 		b.mu.Unlock()
@@ -95,7 +100,7 @@ func (b *buffer) writeStream(p []byte, m message, direct bool) (int, error) {
 		return 0, unix.EAGAIN
 	}
 	sent := 0
-	if direct && b.sink != nil && b.bytes == 0 && m.rights == nil {
+	if direct && b.sink != nil && b.bytes == 0 && m.rights == nil && !urg.set {
 		if sent = b.sink.tryWrite(p); sent == len(p) {
 			b.mu.Unlock()
 			return sent, nil
@@ -126,8 +131,16 @@ func (b *buffer) writeStream(p []byte, m message, direct bool) (int, error) {
 		b.msgs = append(b.msgs, m)
 	}
 	b.bytes += n
+	b.wseq += int64(n)
+	if urg.set && n > 0 {
+		b.markUrgentLocked(b.wseq-1, p[n-1], urg.inline)
+	}
 	b.mu.Unlock()
-	b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
+	if urg.set && n > 0 {
+		b.reader.urgentArrived()
+	} else {
+		b.reader.q.Notify(epoll.EventIn | epoll.EventRdNorm)
+	}
 	return sent + n, nil
 }
 
@@ -179,7 +192,7 @@ type readResult struct {
 // arrive with their own bytes. EAGAIN when empty and still open; eof when
 // empty and closed; ECONNRESET once after a reset, when the bytes that
 // came before it are read.
-func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
+func (b *buffer) readStream(p []byte, peek, oobInline bool) (readResult, error) {
 	b.mu.Lock()
 	if b.reset && b.bytes == 0 {
 		// What arrived before the reset is still read first, as on Linux.
@@ -195,6 +208,7 @@ func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 		}
 		return readResult{}, unix.EAGAIN
 	}
+	p, skip := b.urgentLimitLocked(p, peek, oobInline)
 	var r readResult
 	off := 0
 	i := 0
@@ -232,14 +246,27 @@ func (b *buffer) readStream(p []byte, peek bool) (readResult, error) {
 			b.msgs = b.msgs[:0]
 		}
 		b.bytes -= r.n
+		b.rseq += int64(r.n)
 		b.fixupLocked()
+		b.urgentPassedLocked()
 	} else if r.rights != nil {
 		r.rights = dupRights(r.rights)
 	}
+	if skip != nil {
+		r.n = skip(r.n)
+	}
+	empty, closed := b.bytes == 0, b.wclosed
 	w := b.writer
 	b.mu.Unlock()
 	if !peek && w != nil {
 		w.q.Notify(epoll.EventOut | epoll.EventWrNorm)
+	}
+	if skip != nil && r.n == 0 && r.rights == nil {
+		// Only the urgent byte's hole was there to take.
+		if empty && closed {
+			return readResult{eof: true}, nil
+		}
+		return readResult{}, unix.EAGAIN
 	}
 	return r, nil
 }
@@ -352,7 +379,9 @@ func (b *buffer) dropLocked() {
 		b.recycle(&b.msgs[i])
 	}
 	b.msgs = nil
+	b.rseq += int64(b.bytes)
 	b.bytes = 0
+	b.urg = urgent{}
 }
 
 func releaseRights(fs []*vfs.File) {

@@ -26,7 +26,11 @@
 // registry and inode numbers) is a leaf taken under any of them. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
-// other. Nothing calls epoll.Queue.Notify with a socket or buffer lock
+// other (so does a send with MSG_OOB, which reads the receiver's
+// SO_OOBINLINE before it takes the receive buffer's lock). Urgent data
+// (urgent.go) lives in the receive buffer under buffer.mu; the SIGURG
+// hook the kernel installs is called with no lock held. Nothing calls
+// epoll.Queue.Notify with a socket or buffer lock
 // held, because Queue callbacks (epoll) take their own locks and then
 // ask sockets for their readiness.
 package netstack

@@ -164,19 +164,19 @@ func TestDirectWriteRules(t *testing.T) {
 		}
 	}
 
-	if n, err := b.writeStream([]byte("hello"), message{}, true); n != 5 || err != nil || b.bytes != 0 {
+	if n, err := b.writeStream([]byte("hello"), message{}, true, urgentMark{}); n != 5 || err != nil || b.bytes != 0 {
 		t.Fatalf("idle write: n=%d err=%v buffered=%d, want all of it sent to the host", n, err, b.bytes)
 	}
 	if got := hostRead(); got != 5 {
 		t.Fatalf("host got %d bytes, want 5", got)
 	}
-	if n, _ := b.writeStream([]byte("busy"), message{}, false); n != 4 || b.bytes != 4 {
+	if n, _ := b.writeStream([]byte("busy"), message{}, false, urgentMark{}); n != 4 || b.bytes != 4 {
 		t.Fatalf("write not marked direct: n=%d buffered=%d, want it queued for the copier", n, b.bytes)
 	}
-	b.readStream(make([]byte, 16), false)
+	b.readStream(make([]byte, 16), false, false)
 
 	big := make([]byte, 512<<10)
-	if n, err := b.writeStream(big, message{}, true); n != len(big) || err != nil || b.bytes == 0 || b.bytes == len(big) {
+	if n, err := b.writeStream(big, message{}, true, urgentMark{}); n != len(big) || err != nil || b.bytes == 0 || b.bytes == len(big) {
 		t.Fatalf("big write: n=%d err=%v buffered=%d: want it split between host and buffer", n, err, b.bytes)
 	}
 	sent := len(big) - b.bytes
@@ -186,23 +186,23 @@ func TestDirectWriteRules(t *testing.T) {
 	// The host has room again, but bytes are still buffered: a new write
 	// must queue behind them.
 	before := b.bytes
-	if n, _ := b.writeStream([]byte("tail"), message{}, true); n != 4 || b.bytes != before+4 {
+	if n, _ := b.writeStream([]byte("tail"), message{}, true, urgentMark{}); n != 4 || b.bytes != before+4 {
 		t.Fatalf("write behind buffered bytes: n=%d buffered %d -> %d, want it queued", n, before, b.bytes)
 	}
 	if got := hostRead(); got != 0 {
 		t.Fatalf("host got %d bytes that overtook buffered ones", got)
 	}
-	b.readStream(make([]byte, 1<<20), false) // what the copier does
+	b.readStream(make([]byte, 1<<20), false, false) // what the copier does
 
 	h.mu.Lock() // a copy in flight
-	if n, _ := b.writeStream([]byte("x"), message{}, true); n != 1 || b.bytes != 1 {
+	if n, _ := b.writeStream([]byte("x"), message{}, true, urgentMark{}); n != 1 || b.bytes != 1 {
 		t.Fatalf("write during a copy: n=%d buffered=%d, want it queued", n, b.bytes)
 	}
 	h.mu.Unlock()
-	b.readStream(make([]byte, 16), false)
+	b.readStream(make([]byte, 16), false, false)
 
 	h.close()
-	if n, _ := b.writeStream([]byte("y"), message{}, true); n != 1 || b.bytes != 1 {
+	if n, _ := b.writeStream([]byte("y"), message{}, true, urgentMark{}); n != 1 || b.bytes != 1 {
 		t.Fatalf("write after close: n=%d buffered=%d, want it queued", n, b.bytes)
 	}
 	if got := hostRead(); got != 0 {

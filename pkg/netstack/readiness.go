@@ -13,7 +13,7 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 	s.mu.Lock()
 	state, tx, soErr, shutRd, shutWr := s.state, s.tx, s.soError, s.shutRd, s.shutWr
 	nacc := len(s.acceptq)
-	connected, peer := s.connected, s.peer
+	connected, peer, inline := s.connected, s.peer, s.opts.oobInline
 	s.mu.Unlock()
 	var r epoll.EventMask
 	if soErr != 0 {
@@ -33,6 +33,14 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 				r |= epoll.EventIn | epoll.EventRdNorm
 			}
 		case stateConnected:
+			if pri, hole := s.rx.urgentReadiness(inline); pri || hole {
+				if pri {
+					r |= epoll.EventPri
+				}
+				if hole {
+					avail-- // the urgent byte's hole is not readable
+				}
+			}
 			if avail > 0 || wclosed || shutRd {
 				r |= epoll.EventIn | epoll.EventRdNorm
 			}

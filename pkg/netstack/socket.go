@@ -67,6 +67,7 @@ type Socket struct {
 	inProgress bool // a non-blocking connect returned EINPROGRESS
 	opts       options
 	nl         *netlink
+	urgNotify  urgNotifyHook // SIGURG to the owner (urgent.go)
 }
 
 // NewSocket creates a socket (socket(2) without the flags, which belong

@@ -20,6 +20,8 @@ type SendOpts struct {
 	// what counts; a published connection may send straight to the host
 	// (publish_direct.go).
 	Direct bool
+	// OOB is MSG_OOB: the last byte sent is urgent data (urgent.go).
+	OOB bool
 }
 
 // Send writes p without blocking: a stream takes what fits (EAGAIN when
@@ -30,6 +32,9 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 	}
 	if o.Rights != nil && s.family != unix.AF_UNIX {
 		return 0, unix.EINVAL
+	}
+	if o.OOB && !s.supportsOOB() {
+		return 0, unix.EOPNOTSUPP
 	}
 	if s.connOriented() {
 		s.mu.Lock()
@@ -60,7 +65,14 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 		if len(p) == 0 && o.Rights == nil {
 			return 0, nil
 		}
-		return tx.writeStream(p, m, o.Direct)
+		var urg urgentMark
+		if o.OOB {
+			// The reader's option decides whether the byte is a hole;
+			// read it before the buffer lock (two sockets' locks do
+			// not nest).
+			urg = urgentMark{set: true, inline: tx.reader.oobInline()}
+		}
+		return tx.writeStream(p, m, o.Direct, urg)
 	}
 	return s.sendDgram(p, o)
 }
@@ -162,6 +174,7 @@ type RecvResult struct {
 	From   *Addr // the sender, for datagrams
 	Rights []*vfs.File
 	Creds  *Creds
+	Flags  int // msg_flags to report (MSG_OOB, MSG_TRUNC of urgent data)
 }
 
 // Recv reads without blocking: EAGAIN when nothing is there yet; a
@@ -171,8 +184,16 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 		return s.netlinkRecv(p, flags)
 	}
 	peek := flags&unix.MSG_PEEK != 0
+	if flags&unix.MSG_ERRQUEUE != 0 && s.isInet() {
+		// Nothing here queues errors (no timestamping, no zerocopy,
+		// no ICMP): Linux's ip_recv_error finds the queue empty.
+		return RecvResult{}, unix.EAGAIN
+	}
+	if flags&unix.MSG_OOB != 0 {
+		return s.recvUrgent(p, peek)
+	}
 	s.mu.Lock()
-	state, shutRd, passCred := s.state, s.shutRd, s.opts.passCred
+	state, shutRd, passCred, inline := s.state, s.shutRd, s.opts.passCred, s.opts.oobInline
 	remote := s.remote
 	s.mu.Unlock()
 	var r readResult
@@ -188,7 +209,7 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 		if s.stype == unix.SOCK_SEQPACKET {
 			r, err = s.rx.readMessage(p, peek)
 		} else {
-			r, err = s.rx.readStream(p, peek)
+			r, err = s.rx.readStream(p, peek, inline)
 		}
 		if err == unix.EAGAIN && shutRd {
 			return RecvResult{}, nil

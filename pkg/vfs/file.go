@@ -73,10 +73,11 @@ type File struct {
 	anonLocksOnce sync.Once
 	anonLocks     *lockTable
 
-	mu      sync.Mutex // guards off, flags, dirents
+	mu      sync.Mutex // guards off, flags, dirents, owner
 	off     int64
 	flags   int
 	dirents []Dirent // directory snapshot, taken at offset 0
+	owner   Owner    // fcntl F_SETOWN (owner.go)
 }
 
 // NewFile returns a File (one reference) for an implementation provided by
