@@ -143,13 +143,17 @@ func (e *emitter) setPC(v uint64) {
 }
 
 // storeImm stores the 64-bit value v at m.
-func (e *emitter) storeImm(m asm.Mem, v uint64) {
+func (e *emitter) storeImm(m asm.Mem, v uint64) { e.storeImmVia(m, v, rA) }
+
+// storeImmVia is storeImm using scratch for a value wider than an
+// immediate, for callers that hold something in RAX.
+func (e *emitter) storeImmVia(m asm.Mem, v uint64, scratch asm.Reg) {
 	if int64(v) == int64(int32(v)) {
 		e.b.MovMI(m, int32(v), true)
 		return
 	}
-	e.b.MovRI(rA, int64(v))
-	e.b.MovMR(m, rA, true)
+	e.b.MovRI(scratch, int64(v))
+	e.b.MovMR(m, scratch, true)
 }
 
 // exit returns kind from translated code with c.pc = pc.
@@ -494,6 +498,9 @@ func (e *emitter) amo(o *op, size int, pc uint64) {
 	b.MovMR(xr(o.rd), res, true)
 }
 
+// branchCond is the x86 condition of each branch kind, kBEQ to kBGEU.
+var branchCond = [...]asm.Cond{asm.CondE, asm.CondNE, asm.CondL, asm.CondGE, asm.CondB, asm.CondAE}
+
 func (e *emitter) branch(cc asm.Cond, o *op, pc uint64) {
 	e.b.MovRM(rA, xr(o.rs1), true)
 	e.b.AluRM(asm.CMP, rA, xr(o.rs2), true)
@@ -523,34 +530,13 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		}
 		b.AluRI(asm.AND, rA, -2, true)
 		if o.rd != sink {
-			// After reading rs1, which may be rd.
-			link := pc + uint64(o.len)
-			if int64(link) == int64(int32(link)) {
-				b.MovMI(xr(o.rd), int32(link), true)
-			} else {
-				b.MovRI(rC, int64(link))
-				b.MovMR(xr(o.rd), rC, true)
-			}
+			// After reading rs1, which may be rd; RAX holds the target.
+			e.storeImmVia(xr(o.rd), pc+uint64(o.len), rC)
 		}
 		e.jumpIndirect()
 		return insnEnd
-	case kBEQ:
-		e.branch(asm.CondE, o, pc)
-		return insnEnd
-	case kBNE:
-		e.branch(asm.CondNE, o, pc)
-		return insnEnd
-	case kBLT:
-		e.branch(asm.CondL, o, pc)
-		return insnEnd
-	case kBGE:
-		e.branch(asm.CondGE, o, pc)
-		return insnEnd
-	case kBLTU:
-		e.branch(asm.CondB, o, pc)
-		return insnEnd
-	case kBGEU:
-		e.branch(asm.CondAE, o, pc)
+	case kBEQ, kBNE, kBLT, kBGE, kBLTU, kBGEU:
+		e.branch(branchCond[o.kind-kBEQ], o, pc)
 		return insnEnd
 	case kLB:
 		e.load(o, 1, true, pc)
