@@ -1,8 +1,16 @@
 package e2e
 
 import (
+	"bufio"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRestartSyscallWithNothingToRestartIsEINTR: restart_syscall called by
@@ -15,5 +23,202 @@ func TestRestartSyscallWithNothingToRestartIsEINTR(t *testing.T) {
 	got := sentry(t, "run", prog)
 	if got.status != 0 || got.stdout != want+want {
 		t.Errorf("riscv64: status %d stdout %q stderr %q; want %q twice", got.status, got.stdout, got.stderr, want)
+	}
+}
+
+// stdinKind makes the host object a test gives a program as its stdin:
+// the end to give and a writer the test keeps open.
+type stdinKind struct {
+	name string
+	open func(t *testing.T) (child, writer *os.File)
+}
+
+var stdinKinds = []stdinKind{
+	{"pipe", func(t *testing.T) (*os.File, *os.File) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close(); w.Close() })
+		return r, w
+	}},
+	{"fifo", func(t *testing.T) (*os.File, *os.File) {
+		path := filepath.Join(t.TempDir(), "fifo")
+		if err := unix.Mkfifo(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Held open read-write, the FIFO has a writer while the ends
+		// are opened, so neither open waits.
+		rw, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rw.Close()
+		r, err := os.OpenFile(path, os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close(); w.Close() })
+		return r, w
+	}},
+	{"pty", func(t *testing.T) (*os.File, *os.File) {
+		tm, slave := openPty(t)
+		t.Cleanup(func() { slave.Close() })
+		return slave, tm.master
+	}},
+}
+
+// runFed runs argv with stdin, writing "data\n" to feed each time the
+// program's stderr shows "alarm" or "waiting", and returns its stderr.
+// stdout, if not nil, is the program's stdout.
+func runFed(t *testing.T, argv []string, stdin, feed, stdout *os.File) string {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout = stdin, stdout
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = errW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errW.Close()
+	var out strings.Builder
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(errR)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				errR.Close()
+				return out.String()
+			}
+			out.WriteString(l + "\n")
+			switch l {
+			case "waiting":
+				// Give the wait a chance to start before the data
+				// comes, so what is tested is the wake-up.
+				time.Sleep(200 * time.Millisecond)
+				fallthrough
+			case "alarm":
+				if _, err := feed.Write([]byte("data\n")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case <-timeout:
+			cmd.Process.Signal(syscall.SIGABRT)
+			t.Fatalf("%v never finished; stderr so far:\n%s", argv, out.String())
+		}
+	}
+}
+
+// TestStdinReadsAndWaitsAreInterruptible: read, readv, poll, select and
+// epoll_wait on a stdin that is a host pipe, FIFO or terminal whose writer
+// stays open return EINTR when a SIGALRM handler without SA_RESTART runs,
+// read and readv restart with SA_RESTART (and get what is written later),
+// the waits wake when input comes; the same as natively.
+func TestStdinReadsAndWaitsAreInterruptible(t *testing.T) {
+	bin := buildC(t, "stdio_intr")
+	for _, kind := range stdinKinds {
+		for _, c := range []struct{ mode, how string }{
+			{"read", "plain"}, {"read", "restart"}, {"readv", "plain"}, {"readv", "restart"},
+			{"poll", "plain"}, {"poll", "restart"}, {"select", "plain"}, {"epoll", "restart"},
+			{"read", "input"}, {"poll", "input"}, {"select", "input"}, {"epoll", "input"},
+		} {
+			t.Run(kind.name+"/"+c.mode+"/"+c.how, func(t *testing.T) {
+				child, feed := kind.open(t)
+				want := runFed(t, []string{bin, c.mode, c.how}, child, feed, nil)
+				child, feed = kind.open(t)
+				got := runFed(t, []string{sentryBin, "run", bin, c.mode, c.how}, child, feed, nil)
+				if got != want {
+					t.Errorf("sentry:\n%s\nnatively:\n%s", got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestStdoutWriteToAFullPipeIsInterruptible: a 1 MiB write to a stdout
+// pipe nobody reads returns what fitted when a signal handler runs, as
+// natively, instead of blocking until the reader reads.
+func TestStdoutWriteToAFullPipeIsInterruptible(t *testing.T) {
+	bin := buildC(t, "stdio_intr")
+	for _, how := range []string{"plain", "restart"} {
+		t.Run(how, func(t *testing.T) {
+			var outs []string
+			for _, argv := range [][]string{{bin}, {sentryBin, "run", bin}} {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				devnull, _ := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+				outs = append(outs, runFed(t, append(argv, "write", how), devnull, devnull, w))
+				devnull.Close()
+				r.Close()
+				w.Close()
+			}
+			if outs[0] != outs[1] {
+				t.Errorf("sentry:\n%s\nnatively:\n%s", outs[1], outs[0])
+			}
+		})
+	}
+}
+
+// TestRedirectedStdoutFileIsNotTheAppsToRewrite: `sentry run prog > file`
+// where prog seeks fd 1 back, truncates, preallocates and pwrites it: the
+// sentry's stdout is a stream to the sandbox (ESPIPE, EINVAL for
+// ftruncate, as for a pipe), so the file keeps everything written, in
+// order. Stdin redirected from a file still seeks (reading cannot damage
+// it).
+func TestRedirectedStdoutFileIsNotTheAppsToRewrite(t *testing.T) {
+	bin := buildC(t, "stdio_seek")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.WriteFile(in, []byte("abcdef"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	outPath := filepath.Join(dir, "out")
+	stdout, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	cmd := exec.Command(sentryBin, "run", bin)
+	var errb strings.Builder
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, errb.String())
+	}
+	want := `lseek(1, 0, SEEK_SET): -1 Illegal seek
+lseek(1, 0, SEEK_CUR): -1 Illegal seek
+ftruncate(1, 0): -1 Invalid argument
+fallocate(1): -1 Illegal seek
+pwrite(1, 0): -1 Illegal seek
+read(0, 3): 3
+lseek(0, 0, SEEK_CUR): 3
+`
+	if errb.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", errb.String(), want)
+	}
+	if b, _ := os.ReadFile(outPath); string(b) != "first\nsecond\n" {
+		t.Errorf("the redirected file holds %q, want %q", b, "first\nsecond\n")
 	}
 }
