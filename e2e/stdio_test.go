@@ -222,3 +222,20 @@ lseek(0, 0, SEEK_CUR): 3
 		t.Errorf("the redirected file holds %q, want %q", b, "first\nsecond\n")
 	}
 }
+
+// TestDiscardedOverlayFileNamesAreEscaped: a file the program names with
+// a terminal escape sequence and a newline is listed at exit escaped as
+// --strace escapes strings, so neither reaches the user's terminal raw.
+func TestDiscardedOverlayFileNamesAreEscaped(t *testing.T) {
+	dir := t.TempDir()
+	r := sentry(t, "run", "/bin/sh", "-c", `printf x > "$(printf "$1/e\033[2Jz\nfake")"`, "sh", dir)
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if strings.ContainsAny(r.stderr, "\x1b") || strings.Contains(r.stderr, "\nfake") {
+		t.Errorf("a raw escape or newline reached stderr:\n%q", r.stderr)
+	}
+	if want := "  " + dir + `/e\33[2Jz\nfake` + "\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr does not name the file as %q:\n%s", want, r.stderr)
+	}
+}
