@@ -239,3 +239,62 @@ func TestDiscardedOverlayFileNamesAreEscaped(t *testing.T) {
 		t.Errorf("stderr does not name the file as %q:\n%s", want, r.stderr)
 	}
 }
+
+// TestTerminalModesAreRestoredHoweverTheSentryExits: a program that puts
+// the sentry's terminal in raw mode and then exits, is killed, or is
+// ended by SIGTERM, SIGINT or SIGHUP sent to the sentry leaves the
+// terminal as it was before the run.
+func TestTerminalModesAreRestoredHoweverTheSentryExits(t *testing.T) {
+	const raw = `stty raw -echo -isig && echo set && `
+	for _, c := range []struct {
+		name   string
+		script string
+		signal syscall.Signal
+	}{
+		{"exit", raw + "read x && exit 3", 0},
+		{"killed", raw + "read x && kill -KILL $$", 0},
+		{"SIGTERM", raw + "exec sleep 100", syscall.SIGTERM},
+		{"SIGINT", raw + "exec sleep 100", syscall.SIGINT},
+		{"SIGHUP", raw + "exec sleep 100", syscall.SIGHUP},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tm, slave := openPty(t)
+			defer slave.Close()
+			before, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(sentryBin, "run", "/bin/sh", "-c", c.script)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			t.Cleanup(func() { cmd.Process.Kill() })
+			tm.expect(t, "set")
+			during, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+			if err != nil || during.Lflag&unix.ECHO != 0 {
+				t.Fatalf("the program did not set raw mode: %+v %v", during, err)
+			}
+			if c.signal != 0 {
+				cmd.Process.Signal(c.signal)
+			} else {
+				tm.send(t, "go\n")
+			}
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatal("the sentry did not exit")
+			}
+			after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *after != *before {
+				t.Errorf("terminal modes after the run:\n%+v\nbefore:\n%+v", *after, *before)
+			}
+		})
+	}
+}

@@ -202,6 +202,7 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer k.Close()
+	defer kernel.KeepHostTerminal()()
 	defer k.ForwardHostSignals()()
 	st, err := k.Run(path, args, env)
 	if err != nil {
