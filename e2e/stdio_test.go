@@ -298,3 +298,24 @@ func TestTerminalModesAreRestoredHoweverTheSentryExits(t *testing.T) {
 		})
 	}
 }
+
+// TestRISCVStdinReadsAreInterruptible: the same on riscv64 (compared with
+// the native amd64 run of the same source), for a host pipe.
+func TestRISCVStdinReadsAreInterruptible(t *testing.T) {
+	bin := buildC(t, "stdio_intr")
+	rv := buildRISCVFrom(t, filepath.Join("c", "stdio_intr.c"))
+	pipe := stdinKinds[0]
+	for _, c := range []struct{ mode, how string }{
+		{"read", "plain"}, {"read", "restart"}, {"poll", "restart"}, {"epoll", "input"},
+	} {
+		t.Run(c.mode+"/"+c.how, func(t *testing.T) {
+			child, feed := pipe.open(t)
+			want := runFed(t, []string{bin, c.mode, c.how}, child, feed, nil)
+			child, feed = pipe.open(t)
+			got := runFed(t, []string{sentryBin, "run", rv, c.mode, c.how}, child, feed, nil)
+			if got != want {
+				t.Errorf("sentry (riscv64):\n%s\nnatively (amd64):\n%s", got, want)
+			}
+		})
+	}
+}
