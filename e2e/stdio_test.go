@@ -319,3 +319,24 @@ func TestRISCVStdinReadsAreInterruptible(t *testing.T) {
 		})
 	}
 }
+
+// TestCtrlCInterruptsAReadOfTheTerminal: Ctrl-C typed while a program in
+// the sandbox waits for a line on the sentry's terminal reaches it at
+// once (Python raises KeyboardInterrupt), without a line being typed.
+func TestCtrlCInterruptsAReadOfTheTerminal(t *testing.T) {
+	py := "/usr/bin/python3.11"
+	if _, err := os.Stat(py); err != nil {
+		t.Fatal("python3.11 is not installed (make deps installs it)")
+	}
+	tm, cmd, done := startShell(t, py, "-c", `
+try:
+    input("name? ")
+except KeyboardInterrupt:
+    print("interrupted")
+`)
+	tm.expect(t, "name? ")
+	time.Sleep(300 * time.Millisecond)
+	tm.send(t, "\x03")
+	tm.expect(t, "interrupted")
+	expectExit(t, cmd, done, 0)
+}
