@@ -78,6 +78,14 @@ func (w *hostWatch) unregister(e *Entry) {
 	w.poke()
 }
 
+// stop forgets every registration, so the goroutine ends.
+func (w *hostWatch) stop() {
+	w.mu.Lock()
+	clear(w.masks)
+	w.mu.Unlock()
+	w.poke()
+}
+
 // poke makes a running watcher poll the host fd again. It costs nothing
 // when no one watches.
 func (w *hostWatch) poke() {

@@ -194,4 +194,10 @@ func (f *stdioWaitable) Readiness(mask EventMask) EventMask {
 
 func (f *stdioWaitable) EventRegister(e *Entry)   { f.watch.register(e) }
 func (f *stdioWaitable) EventUnregister(e *Entry) { f.watch.unregister(e) }
-func (f *stdioWaitable) Release()                 { f.q.Release() }
+
+// Release tells the watchers the file is gone and retires the host watch
+// (a watcher told so need not unregister).
+func (f *stdioWaitable) Release() {
+	f.q.Release()
+	f.watch.stop()
+}

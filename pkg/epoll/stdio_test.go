@@ -154,3 +154,45 @@ func TestHostStdioOnAFileKeepsTheUsersFile(t *testing.T) {
 		t.Errorf("lseek of read-only stdin: %d %v", off, err)
 	}
 }
+
+// TestHostWatchStopsWithItsLastWatcher: the goroutine polling the host fd
+// (and its eventfd) goes away once nobody is registered, and when the
+// file is released under a watcher that never unregisters.
+func TestHostWatchStopsWithItsLastWatcher(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	retired := func(w *hostWatch) bool {
+		for range 3000 {
+			if !w.active.Load() {
+				return true
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	r := NewHostStdio(p[0], "stdin")
+	sw := r.Impl().(*stdioWaitable)
+	a, b := NewEntry(EventIn, func(EventMask) {}), NewEntry(EventIn, func(EventMask) {})
+	sw.EventRegister(a)
+	sw.EventRegister(b)
+	sw.EventUnregister(a)
+	if !sw.watch.active.Load() {
+		t.Fatal("the watch stopped with a watcher left")
+	}
+	sw.EventUnregister(b)
+	if !retired(sw.watch) {
+		t.Fatal("the watch outlived its last watcher")
+	}
+	sw.EventRegister(a)
+	if !sw.watch.active.Load() {
+		t.Fatal("a new watcher did not start the watch again")
+	}
+	r.DecRef()
+	if !retired(sw.watch) {
+		t.Fatal("the watch outlived the file")
+	}
+}
