@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -339,4 +340,79 @@ except KeyboardInterrupt:
 	tm.send(t, "\x03")
 	tm.expect(t, "interrupted")
 	expectExit(t, cmd, done, 0)
+}
+
+// TestSentryInTheBackgroundOfItsTerminalStopsOnRead: `sentry run cat &`
+// from an interactive shell is stopped by SIGTTIN when cat reads the
+// terminal, as a native `cat &` is, rather than waiting for input meant
+// for the shell.
+func TestSentryInTheBackgroundOfItsTerminalStopsOnRead(t *testing.T) {
+	tm, slave := openPty(t)
+	cmd := exec.Command("/bin/dash", "-i")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.Env = append(os.Environ(), "PS1=$ ")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	tm.expect(t, "$ ")
+	// One line, so that nothing is typed while the shell watches the
+	// job: input typed for the shell would end a wait for input too.
+	f := filepath.Join(t.TempDir(), "jobs")
+	tm.send(t, fmt.Sprintf("%s run /bin/cat & i=0; while [ $i -lt 250 ]; do sleep 0.2; jobs >%s; grep -q Stopped %s && break; i=$((i+1)); done; echo waited $i\n", sentryBin, f, f))
+	tm.upTo(t, "waited ")
+	// jobs shows what the shell has reaped so far; the death may come
+	// after the first look.
+	look := func(until func(string) bool) {
+		for i := 1; ; i++ {
+			time.Sleep(200 * time.Millisecond)
+			marker := fmt.Sprintf("look-%d", i)
+			tm.send(t, "jobs; echo "+marker+"\n")
+			out := tm.upTo(t, marker+"\r\n")
+			if until(out) {
+				return
+			}
+			if i == 50 {
+				t.Fatalf("jobs says:\n%s", out)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(f); !strings.Contains(string(b), "Stopped") {
+		t.Errorf("the backgrounded sentry was not stopped; jobs said: %q", b)
+	}
+	tm.send(t, "kill -KILL %1\n")
+	look(func(out string) bool { return strings.Contains(out, "Killed") })
+	tm.send(t, "exit 5\n")
+	if expectExit(t, cmd, done, 5); t.Failed() {
+		tm.mu.Lock()
+		t.Logf("terminal:\n%q", tm.out.String())
+		tm.mu.Unlock()
+	}
+}
+
+// upTo waits until the terminal shows want (its output echoed back
+// excluded: want is looked for after the last echo of it) and returns
+// what it showed up to there.
+func (tm *term) upTo(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.mu.Lock()
+		s := tm.out.String()
+		if i := strings.LastIndex(s, want); i >= 0 && !strings.HasSuffix(s[:i], "echo ") {
+			tm.out.Next(i + len(want))
+			tm.mu.Unlock()
+			return s[:i]
+		}
+		tm.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	t.Fatalf("terminal never showed %q; it shows:\n%q", want, tm.out.String())
+	return ""
 }

@@ -158,7 +158,7 @@ func (f *stdioFile) Readable(int64) int64 {
 // ReadAt never blocks: EAGAIN until the host fd polls readable (or hung
 // up, when the read reports the end of file).
 func (f *stdioWaitable) ReadAt(p []byte, off int64) (int, error) {
-	if !f.readAlwaysReturns() && hostReadiness(f.fd, EventIn) == 0 {
+	if !f.readDirectly() && hostReadiness(f.fd, EventIn) == 0 {
 		return 0, unix.EAGAIN
 	}
 	n, err := f.stdioFile.ReadAt(p, off)
@@ -166,12 +166,19 @@ func (f *stdioWaitable) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// readAlwaysReturns reports a terminal in non-canonical mode with VMIN 0:
-// its read returns within VTIME even with nothing typed, and it never
-// polls readable in the meantime, so it must be read, not waited for.
-func (f *stdioWaitable) readAlwaysReturns() bool {
+// readDirectly reports a terminal whose read must be issued rather than
+// waited for: in non-canonical mode with VMIN 0, where the read returns
+// within VTIME even with nothing typed and never polls readable in the
+// meantime; and when the sentry is in a background group of its
+// controlling terminal, where the read is what makes the host stop the
+// sentry with SIGTTIN (as it stops a native reader at once), while a
+// poll would wait for input meant for the foreground.
+func (f *stdioWaitable) readDirectly() bool {
 	if !f.tty {
 		return false
+	}
+	if fg, err := unix.IoctlGetInt(f.fd, unix.TIOCGPGRP); err == nil && fg != unix.Getpgrp() {
+		return true
 	}
 	tio, err := unix.IoctlGetTermios(f.fd, unix.TCGETS)
 	return err == nil && tio.Lflag&unix.ICANON == 0 && tio.Cc[unix.VMIN] == 0
