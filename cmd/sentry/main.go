@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
 	"sentry/pkg/netstack"
 	"sentry/pkg/riscv"
@@ -189,9 +190,9 @@ func run(f runFlags, args []string) error {
 		Strace:   tracer,
 		VDSO:     f.vdso == "on",
 		Stdio: [3]*vfs.File{
-			vfs.NewHostStdio(0, "stdin"),
-			vfs.NewHostStdio(1, "stdout"),
-			vfs.NewHostStdio(2, "stderr"),
+			epoll.NewHostStdio(0, "stdin"),
+			epoll.NewHostStdio(1, "stdout"),
+			epoll.NewHostStdio(2, "stderr"),
 		},
 		Warn:  os.Stderr,
 		Debug: f.debug,
@@ -201,6 +202,7 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer k.Close()
+	defer kernel.KeepHostTerminal()()
 	defer k.ForwardHostSignals()()
 	st, err := k.Run(path, args, env)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 	"sentry/pkg/vfs"
 )
 
-// Blocking I/O on waitable files (pipes, sockets, eventfd, timerfd). Their
+// Blocking I/O on waitable files (pipes, sockets, eventfd, timerfd, and the
+// sentry's own stdio when it is a host pipe, socket or terminal). Their
 // implementations never block: they return EAGAIN, and the task waits here,
 // through waitFor, for the readiness that may let the operation proceed.
 // That keeps every wait interruptible in one place.

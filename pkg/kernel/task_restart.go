@@ -68,6 +68,10 @@ var restartPolicy = map[string]restartErr{
 	"pselect6":        errRestartNoHand,
 	"pause":           errRestartNoHand,
 	"rt_sigsuspend":   errRestartNoHand,
+	// restart_syscall with nothing to continue is Linux's
+	// do_no_restart_syscall: a plain EINTR. Restarting it would run it
+	// again at once, forever.
+	"restart_syscall": errNoRestart,
 }
 
 // restartState is what the task goroutine keeps between an interrupted

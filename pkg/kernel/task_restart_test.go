@@ -60,6 +60,7 @@ func TestSetRestartPolicy(t *testing.T) {
 		{"poll", unix.EINTR, errRestartNoHand},
 		{"nanosleep", errRestartBlock, errRestartBlock},
 		{"read", unix.EAGAIN, 0},
+		{"restart_syscall", unix.EINTR, 0},
 	}
 	for _, tt := range tests {
 		task := &Task{}

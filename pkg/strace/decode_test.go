@@ -30,6 +30,12 @@ func TestQuote(t *testing.T) {
 	}
 }
 
+func TestEscape(t *testing.T) {
+	if got, want := Escape("/tmp/e\x1b[2J\nx y"), `/tmp/e\33[2J\nx y`; got != want {
+		t.Errorf("Escape = %s, want %s", got, want)
+	}
+}
+
 func TestFlagsAndValues(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{flags(protTab, 0), "PROT_NONE"},

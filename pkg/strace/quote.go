@@ -56,3 +56,9 @@ func quote(b []byte, forceHex, more bool) string {
 	}
 	return s.String()
 }
+
+// Escape is s as quote renders it, without the quotes: what the sentry
+// prints of an application-chosen name (a file name) on the user's
+// terminal, so that no control sequence or newline in it reaches the
+// terminal raw.
+func Escape(s string) string { return unquoted([]byte(s)) }

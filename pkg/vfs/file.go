@@ -10,8 +10,8 @@ import (
 )
 
 // FileImpl is the behaviour of one kind of open object behind a File:
-// in-memory and host files, directories, devices, stdio, and (from other
-// packages) pipes, sockets and synthetic files.
+// in-memory and host files, directories, devices, and (from other
+// packages) pipes, sockets, the sentry's own stdio and synthetic files.
 //
 // ReadAt and WriteAt take the file position; a non-seekable implementation
 // (a stream) ignores it. ReadAt reports end of file with a short count and
@@ -37,7 +37,7 @@ type appender interface {
 }
 
 // seeker is implemented by streams that keep their own offset (stdio that
-// the host redirected to a file).
+// the host redirected from a file, pkg/epoll).
 type seeker interface {
 	Seek(off int64, whence int) (int64, error)
 }

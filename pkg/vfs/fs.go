@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/strace"
 )
 
 // Options configure a new FS.
@@ -248,6 +250,9 @@ const overlayReportMax = 20
 // ReportOverlayWrites tells the user, on w, which files the application
 // wrote only to the in-memory overlay (paths from OverlayWrites): they
 // are gone when the sentry exits. It writes nothing when paths is empty.
+// The application chose the names, so they are escaped as --strace
+// escapes strings: an escape sequence or a newline in a name must not
+// reach the user's terminal raw.
 func ReportOverlayWrites(w io.Writer, paths []string) {
 	if len(paths) == 0 {
 		return
@@ -262,6 +267,6 @@ func ReportOverlayWrites(w io.Writer, paths []string) {
 			fmt.Fprintf(w, "  ... and %d more\n", len(paths)-i)
 			break
 		}
-		fmt.Fprintf(w, "  %s\n", p)
+		fmt.Fprintf(w, "  %s\n", strace.Escape(p))
 	}
 }

@@ -114,51 +114,7 @@ func TestSyntheticMount(t *testing.T) {
 	}
 }
 
-func TestHostStdio(t *testing.T) {
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(p[0])
-	defer unix.Close(p[1])
-	w := NewHostStdio(p[1], "stdout")
-	r := NewHostStdio(p[0], "stdin")
-	if w.IsTerminal() {
-		t.Error("a pipe is not a terminal")
-	}
-	if fd, ok := w.HostFD(); !ok || fd != p[1] {
-		t.Errorf("HostFD = %d, %v", fd, ok)
-	}
-	if w.Flags()&unix.O_ACCMODE != unix.O_WRONLY || r.Flags()&unix.O_ACCMODE != unix.O_RDONLY {
-		t.Errorf("flags %#o %#o", w.Flags(), r.Flags())
-	}
-	if _, err := w.Write([]byte("out")); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := r.Readable(); n != 3 || err != nil {
-		t.Errorf("FIONREAD of the pipe: %d %v", n, err)
-	}
-	buf := make([]byte, 8)
-	if n, err := r.Read(buf); n != 3 || err != nil || string(buf[:3]) != "out" {
-		t.Errorf("read %q, %v", buf[:n], err)
-	}
-	if _, err := r.Seek(0, unix.SEEK_SET); err != unix.ESPIPE {
-		t.Errorf("seek on a pipe: %v", err)
-	}
-	r.SetFlags(unix.O_NONBLOCK)
-	if _, err := r.Read(buf); err != unix.EAGAIN {
-		t.Errorf("non-blocking read of an empty pipe: %v", err)
-	}
-	// A host pipe behind stdio is named as /proc/PID/fd names pipes.
-	if !strings.HasPrefix(w.Name(), "pipe:[") || w.Dentry() != nil {
-		t.Errorf("name %q dentry %v", w.Name(), w.Dentry())
-	}
-	w.DecRef()
-	r.DecRef()
-	var st unix.Stat_t
-	if err := unix.Fstat(p[1], &st); err != nil {
-		t.Errorf("the sentry's fd was closed: %v", err)
-	}
+func TestHostFDOfAPlainFile(t *testing.T) {
 	if _, ok := (&File{}).HostFD(); ok {
 		t.Error("HostFD of a plain file")
 	}

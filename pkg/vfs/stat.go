@@ -22,6 +22,9 @@ func (s Stat) IsDir() bool { return s.Mode&unix.S_IFMT == unix.S_IFDIR }
 // IsRegular reports whether the stat describes a regular file.
 func (s Stat) IsRegular() bool { return s.Mode&unix.S_IFMT == unix.S_IFREG }
 
+// StatFromHost converts a host stat (of a host file the sentry holds).
+func StatFromHost(st *unix.Stat_t) Stat { return statFromHost(st) }
+
 func statFromHost(st *unix.Stat_t) Stat {
 	return Stat{
 		Dev:     uint64(st.Dev),
