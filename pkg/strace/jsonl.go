@@ -39,13 +39,15 @@ func appendJSONEvent(b []byte, at time.Duration, pid, tid int, kv ...string) []b
 
 // appendJSONCall appends one call as
 //
-//	{"t":1234,"pid":1,"tid":1,"arch":"amd64","nr":257,"name":"openat","args":[...six raw values...],
+//	{"t":1234,"pid":1,"tid":1,"dur":850,"arch":"amd64","nr":257,"name":"openat","args":[...six raw values...],
 //	 "text":"AT_FDCWD, \"/x\", O_RDONLY","ret":-2,"errno":"ENOENT"}
 //
-// with "errno" only on failure and "data" (the bytes read or written,
-// with strace's escaping, cut at the string limit) when the call moved a
-// buffer. text is the decoded arguments exactly as the strace format shows
-// them.
+// "t" is when the call entered and "dur" how long it took, both in
+// nanoseconds on the monotonic clock ("t" from the trace's start), so
+// that a timeline can be drawn from the trace alone. "errno" is only on
+// failure and "data" (the bytes read or written, with strace's escaping,
+// cut at the string limit) only when the call moved a buffer. text is the
+// decoded arguments exactly as the strace format shows them.
 func appendJSONCall(b []byte, p *Pending, tail []string) []byte {
 	var text []byte
 	for i, pc := range p.pieces[:p.split] {
@@ -73,7 +75,7 @@ func appendJSONCall(b []byte, p *Pending, tail []string) []byte {
 		raw = strconv.AppendUint(raw, a, 10)
 	}
 	raw = append(raw, ']')
-	kv := []string{"arch", jsonString(p.c.arch.String()), "nr", strconv.FormatUint(p.nr, 10),
+	kv := []string{"dur", strconv.FormatInt(int64(p.dur), 10), "arch", jsonString(p.c.arch.String()), "nr", strconv.FormatUint(p.nr, 10),
 		"name", jsonString(p.c.d.Name), "args", string(raw), "text", jsonString(string(text)),
 		"ret", strconv.FormatInt(int64(p.c.ret), 10)}
 	if p.c.failed {

@@ -89,6 +89,7 @@ type Pending struct {
 	pid     int
 	nr      uint64
 	at      time.Duration // since Tracer.start, at Enter
+	dur     time.Duration // jsonl: from Enter to Exit
 	data    string        // jsonl: the buffer moved, escaped; set when hasData
 	hasData bool
 	c       call
@@ -233,6 +234,9 @@ func (t *Tracer) Exit(p *Pending, ret uint64) {
 	}
 	if t.whole {
 		if t.o.Format == FormatJSONL {
+			// Both ends on the monotonic clock (time.Since), so a
+			// wall-clock step cannot make a call last less than 0.
+			p.dur = time.Since(t.start) - p.at
 			exitData(p)
 		}
 		t.mu.Lock()

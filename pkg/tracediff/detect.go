@@ -34,11 +34,11 @@ func Detect(data []byte) (string, error) {
 			continue
 		}
 		m := straceLineRE.FindStringSubmatch(line)
-		c := callStartRE.FindStringSubmatch(m[3])
+		c := callStartRE.FindStringSubmatch(m[7])
 		if c == nil {
 			continue
 		}
-		rest := m[3][len(c[0]):]
+		rest := m[7][len(c[0]):]
 		end := closeParen(rest, 1)
 		// Only a call with a result counts: prose mentioning f(x)
 		// is no trace.
@@ -81,7 +81,7 @@ func Parse(data []byte) (*Trace, error) {
 	case FormatMaturin:
 		return parseMaturin(data), nil
 	case FormatJSONL:
-		return parseJSONL(data), nil
+		return parseJSONL(data)
 	case FormatQemu:
 		return parseQemu(data), nil
 	default:
