@@ -80,12 +80,12 @@ type (
 		ID, Title string
 		// Phases are the phases shown here: one, or the later
 		// occurrences of a phase that all match, summed.
-		Phases                   []string
-		Status                   string // a word: "differs", "matches", ...
-		Class                    string
-		Open                     bool
+		Phases                    []string
+		Status                    string // a word: "differs", "matches", ...
+		Class                     string
+		Open                      bool
 		Missing, Extra, Differing int
-		Rows                     []htmlRow
+		Rows                      []htmlRow
 	}
 	htmlRow struct {
 		Name     string

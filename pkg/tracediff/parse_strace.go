@@ -13,8 +13,8 @@ var (
 	straceLineRE = regexp.MustCompile(`^\s*(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s+|(\d+\.\d+)\s+)?(.*)$`)
 	// strace -T's "<0.000012>" after the result: seconds in the call.
 	straceDurRE = regexp.MustCompile(`<(\d+\.\d+)>\s*$`)
-	callStartRE  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\(`)
-	resumedRE    = regexp.MustCompile(`^<\.\.\. ([a-z_][a-z0-9_]*) resumed>`)
+	callStartRE = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\(`)
+	resumedRE   = regexp.MustCompile(`^<\.\.\. ([a-z_][a-z0-9_]*) resumed>`)
 )
 
 // parseStrace reads `strace [-f] [-t|-tt|-ttt] [-T]` output.
