@@ -79,8 +79,10 @@ type (
 	htmlSection struct {
 		ID, Title string
 		// Phases are the phases shown here: one, or the later
-		// occurrences of a phase that all match, summed.
+		// occurrences of a phase that all match, summed; PhaseList
+		// names the latter compactly ("command:GET #2–#9, #11").
 		Phases                    []string
+		PhaseList                 string
 		Status                    string // a word: "differs", "matches", ...
 		Class                     string
 		Open                      bool
@@ -166,6 +168,7 @@ func WriteHTML(w io.Writer, in HTMLInput) error {
 		if s.Title == "" {
 			s.Title = fmt.Sprintf("%s … %s (%d more occurrences that match, summed)",
 				s.Phases[0], s.Phases[len(s.Phases)-1], len(s.Phases))
+			s.PhaseList = phaseRanges(s.Phases)
 		}
 		markRows(s, pg.Single)
 	}
@@ -234,4 +237,35 @@ func markRows(s *htmlSection, single bool) {
 
 func sortRows(rows []htmlRow) {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+}
+
+// phaseRanges names occurrences of one phase ("x#2", "x#3", "x#5") as
+// "x #2–#3, #5": a benchmark's list would otherwise be megabytes.
+func phaseRanges(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	num := func(n string) int {
+		i := strings.LastIndexByte(n, '#')
+		v, _ := strconv.Atoi(n[i+1:])
+		return v
+	}
+	var b strings.Builder
+	b.WriteString(recurrence.ReplaceAllString(names[0], ""))
+	b.WriteByte(' ')
+	for i := 0; i < len(names); {
+		j := i
+		for j+1 < len(names) && num(names[j+1]) == num(names[j])+1 {
+			j++
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("#" + strconv.Itoa(num(names[i])))
+		if j > i {
+			b.WriteString("–#" + strconv.Itoa(num(names[j])))
+		}
+		i = j + 1
+	}
+	return b.String()
 }

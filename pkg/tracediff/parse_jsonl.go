@@ -29,6 +29,9 @@ type jsonLine struct {
 // truncated line means a damaged file, whose counts would mislead.
 func parseJSONL(data []byte) (*Trace, error) {
 	t := &Trace{Format: FormatJSONL, Src: data}
+	// One event per line: growing the slice would copy them again and
+	// again (a benchmark's trace has a million).
+	t.Events = make([]Event, 0, bytes.Count(data, []byte{'\n'})+1)
 	var err error
 	eachLine(data, func(ln, start, end int, line []byte) {
 		if err != nil || len(bytes.TrimSpace(line)) == 0 {

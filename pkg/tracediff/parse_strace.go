@@ -1,6 +1,7 @@
 package tracediff
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ var (
 // parseStrace reads `strace [-f] [-t|-tt|-ttt] [-T]` output.
 func parseStrace(data []byte) *Trace {
 	t := &Trace{Format: FormatStrace, Src: data}
+	t.Events = make([]Event, 0, bytes.Count(data, []byte{'\n'})+1)
 	// pending holds, per pid, the events of calls shown unfinished.
 	pending := map[int][]int{}
 	var lastDay int64 // -t/-tt: time of day, for crossing midnight
