@@ -15,7 +15,8 @@ const (
 	laneLabelW  = 96   // left of the axis: the lane's thread
 	laneHeight  = 14
 	laneGap     = 4
-	headHeight  = 30 // above the lanes: phase labels
+	headHeight  = 36 // above the lanes: phase labels
+	labelRows   = 3
 	axisHeight  = 22 // below the lanes: the time axis
 	maxMarks    = 10000
 	maxBoundary = 300
@@ -84,6 +85,7 @@ type (
 	}
 	boundary struct {
 		X, Name, Href string
+		Label         string // "" when there is no room for it
 		LabelY        int
 	}
 	tick struct {
@@ -281,9 +283,21 @@ func layout(label, file string, t *Trace, span int64, phases []Phase, sectionOf 
 		starts = kept
 		tl.BoundaryNote = fmt.Sprintf("%d of %d phase boundaries drawn (first occurrences only)", len(starts), all)
 	}
-	for i, s := range starts {
-		tl.Boundaries = append(tl.Boundaries, boundary{X: px(xOf(s.at)), Name: s.name,
-			Href: "#" + sectionOf[s.name], LabelY: 10 + (i%2)*12})
+	// Labels go in the first of labelRows rows where they clear the
+	// label before them; a boundary with no room keeps its line (and
+	// its tooltip) without a label.
+	var rowEnd [labelRows]float64
+	for _, s := range starts {
+		x := xOf(s.at)
+		b := boundary{X: px(x), Name: s.name, Href: "#" + sectionOf[s.name], LabelY: headHeight - 2}
+		for r := range rowEnd {
+			if rowEnd[r] <= x {
+				b.Label, b.LabelY = s.name, 9+r*10
+				rowEnd[r] = x + 5.5*float64(len(s.name)) + 6
+				break
+			}
+		}
+		tl.Boundaries = append(tl.Boundaries, b)
 	}
 
 	step := niceStep(span / 8)
