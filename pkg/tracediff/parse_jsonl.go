@@ -2,28 +2,14 @@ package tracediff
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"sentry/pkg/strace"
 )
 
-// jsonLine is one line of the sentry's jsonl trace (pkg/strace).
-type jsonLine struct {
-	Event  string   `json:"event"`
-	T      *int64   `json:"t"`
-	Dur    int64    `json:"dur"`
-	PID    int      `json:"pid"`
-	TID    int      `json:"tid"`
-	Name   string   `json:"name"`
-	Args   []uint64 `json:"args"`
-	Text   string   `json:"text"`
-	Ret    int64    `json:"ret"`
-	Errno  string   `json:"errno"`
-	Data   *string  `json:"data"`
-	Signal string   `json:"signal"`
-}
-
-// parseJSONL reads the sentry's `--strace-format jsonl` output. Blank
+// parseJSONL reads the sentry's `--strace-format jsonl` output (the
+// format pkg/strace defines: strace.Record, DecodeJSONL). Blank
 // lines are skipped; any other line that is not a JSON object is an
 // error naming it, because the writer writes only whole objects: a
 // truncated line means a damaged file, whose counts would mislead.
@@ -37,8 +23,8 @@ func parseJSONL(data []byte) (*Trace, error) {
 		if err != nil || len(bytes.TrimSpace(line)) == 0 {
 			return
 		}
-		var j jsonLine
-		if e := json.Unmarshal(line, &j); e != nil {
+		j, derr := strace.DecodeJSONL(line)
+		if derr != nil {
 			err = fmt.Errorf("line %d: not a jsonl trace line (truncated?): %.60q", ln, line)
 			return
 		}
@@ -69,9 +55,7 @@ func parseJSONL(data []byte) (*Trace, error) {
 			return
 		}
 		e.TID, e.Start, e.End = j.TID, start, end
-		if j.T != nil {
-			e.At, e.Dur, e.HasTime = *j.T, j.Dur, true
-		}
+		e.At, e.Dur, e.HasTime = j.T, j.Dur, true
 		t.Events = append(t.Events, e)
 	})
 	if err != nil {
@@ -83,8 +67,8 @@ func parseJSONL(data []byte) (*Trace, error) {
 // jsonlShow renders a jsonl call line the way the strace format shows it
 // ("openat(AT_FDCWD, "/x", O_RDONLY) = -1 ENOENT"), for people to read.
 func jsonlShow(line []byte) string {
-	var j jsonLine
-	if json.Unmarshal(line, &j) != nil {
+	j, err := strace.DecodeJSONL(line)
+	if err != nil {
 		return string(line)
 	}
 	switch {
