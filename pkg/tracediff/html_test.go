@@ -171,3 +171,39 @@ func TestPhaseRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelinesShareOneScale: REF's timeline comes above RUN's, each
+// starts at its own first call, and one nanosecond is as wide in both:
+// a trace half as long fills half the axis.
+func TestTimelinesShareOneScale(t *testing.T) {
+	trace := func(origin, step int64) *Trace {
+		var b strings.Builder
+		for i := int64(0); i <= 10; i++ {
+			fmt.Fprintf(&b, `{"t":%d,"pid":1,"tid":1,"dur":0,"name":"getpid","args":[],"text":"","ret":1}`+"\n", origin+i*step)
+		}
+		tr, err := Parse([]byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	ref, run := trace(5000, 100), trace(123456789, 50) // spans 1000 and 500 ns
+	page := render(t, HTMLInput{Report: Compare(ref, run, Options{}), Ref: ref, Run: run, RefName: "a", RunName: "b"})
+	r, u := strings.Index(page, `data-side="REF"`), strings.Index(page, `data-side="RUN"`)
+	if r < 0 || u < r {
+		t.Fatalf("REF timeline at %d, RUN at %d", r, u)
+	}
+	xs := func(svg string) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(`<rect class="m k-threads" x="([0-9.]+)"`).FindAllStringSubmatch(svg, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	refX, runX := xs(page[r:u]), xs(page[u:])
+	left, right := fmt.Sprint(laneLabelW)+".0", fmt.Sprint(laneLabelW+plotWidth)+".0"
+	half := fmt.Sprint(laneLabelW+plotWidth/2) + ".0"
+	if len(refX) != 11 || len(runX) != 11 || refX[0] != left || runX[0] != left || refX[10] != right || runX[10] != half {
+		t.Errorf("REF marks at %v, RUN marks at %v; want both from %s, REF to %s, RUN to %s", refX, runX, left, right, half)
+	}
+}
