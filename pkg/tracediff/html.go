@@ -177,7 +177,8 @@ func WriteHTML(w io.Writer, in HTMLInput) error {
 	return reportTemplate.Execute(w, pg)
 }
 
-// addRows adds p's counts to rows (kept sorted by name).
+// addRows adds p's counts to rows, one row per name (markRows sorts
+// them).
 func addRows(rows []htmlRow, p *PhaseDiff) []htmlRow {
 	idx := map[string]int{}
 	for i, r := range rows {
