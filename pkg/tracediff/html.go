@@ -166,8 +166,11 @@ func WriteHTML(w io.Writer, in HTMLInput) error {
 	}
 	for _, s := range pg.Sections {
 		if s.Title == "" {
-			s.Title = fmt.Sprintf("%s … %s (%d more occurrences that match, summed)",
-				s.Phases[0], s.Phases[len(s.Phases)-1], len(s.Phases))
+			s.Title = s.Phases[0]
+			if len(s.Phases) > 1 {
+				s.Title = fmt.Sprintf("%s … %s (%d more occurrences that match, summed)",
+					s.Phases[0], s.Phases[len(s.Phases)-1], len(s.Phases))
+			}
 			s.PhaseList = phaseRanges(s.Phases)
 		}
 		markRows(s, pg.Single)

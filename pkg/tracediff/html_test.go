@@ -152,8 +152,8 @@ func TestHTMLLargeTrace(t *testing.T) {
 	if len(page) > 3<<20 {
 		t.Errorf("page of %d bytes", len(page))
 	}
-	if m := regexp.MustCompile(`of \d+ phase boundaries drawn`).FindString(page); m == "" {
-		t.Errorf("boundaries not thinned")
+	if m := regexp.MustCompile(`of \d+ phase boundaries drawn`).FindString(page); m == "" || strings.Count(page, `<a class="boundary"`) > 2*4 {
+		t.Errorf("boundaries not thinned to one per phase: %d drawn", strings.Count(page, `<a class="boundary"`))
 	}
 }
 

@@ -273,15 +273,17 @@ func layout(label, file string, t *Trace, span int64, phases []Phase, sectionOf 
 	if all > maxBoundary {
 		// Keep phases with a section of their own (first occurrences
 		// and those that differ): summed repeats would only blacken
-		// the lanes.
+		// the lanes. Idle recurs under one name: only its first start.
 		kept := starts[:0]
+		drawn := map[string]bool{}
 		for _, s := range starts {
-			if id := sectionOf[s.name]; id != "" && len(kept) < maxBoundary && !recurrence.MatchString(s.name) {
+			if id := sectionOf[s.name]; id != "" && len(kept) < maxBoundary && !recurrence.MatchString(s.name) && !drawn[s.name] {
+				drawn[s.name] = true
 				kept = append(kept, s)
 			}
 		}
 		starts = kept
-		tl.BoundaryNote = fmt.Sprintf("%d of %d phase boundaries drawn (first occurrences only)", len(starts), all)
+		tl.BoundaryNote = fmt.Sprintf("%d of %d phase boundaries drawn (the first start of each phase)", len(starts), all)
 	}
 	// Labels go in the first of labelRows rows where they clear the
 	// label before them; a boundary with no room keeps its line (and
