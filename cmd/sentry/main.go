@@ -19,6 +19,7 @@ import (
 	"sentry/pkg/netstack"
 	"sentry/pkg/riscv"
 	"sentry/pkg/strace"
+	"sentry/pkg/tracediff"
 	"sentry/pkg/vfs"
 )
 
@@ -55,6 +56,7 @@ type runFlags struct {
 	tty           bool
 	strace        bool
 	straceFormat  string
+	straceFmtSet  bool
 	straceOutput  string
 	straceLimit   int
 	straceOnly    []string
@@ -81,13 +83,14 @@ func runCmd() *cobra.Command {
 					f.strace = true
 				}
 			}
+			f.straceFmtSet = cmd.Flags().Changed("strace-format")
 			return run(f, args)
 		},
 	}
 	c.Flags().SetInterspersed(false)
 	c.Flags().BoolVar(&f.strace, "strace", false, "print every syscall the program makes")
 	c.Flags().StringVar(&f.straceFormat, "strace-format", "strace", "trace format: strace, maturin or jsonl (implies --strace)")
-	c.Flags().StringVar(&f.straceOutput, "strace-output", "", "write the trace to `FILE` instead of stderr")
+	c.Flags().StringVar(&f.straceOutput, "strace-output", "", "write the trace to `FILE` instead of stderr; a FILE ending in .html gets trace-diff's page of the trace (tables and a timeline)")
 	c.Flags().StringSliceVar(&f.straceOnly, "strace-syscalls", nil, "trace only these syscalls (comma-separated `LIST`)")
 	c.Flags().StringSliceVar(&f.straceExclude, "strace-exclude", nil, "trace every syscall but these (comma-separated `LIST`)")
 	c.Flags().IntVar(&f.straceLimit, "strace-string-limit", 96, "show at most `N` bytes of each string")
@@ -151,6 +154,10 @@ func run(f runFlags, args []string) error {
 		if err := so.Check(); err != nil {
 			return err
 		}
+		html := strings.HasSuffix(strings.ToLower(f.straceOutput), ".html")
+		if html && f.straceFmtSet && f.straceFormat != strace.FormatJSONL {
+			return fmt.Errorf("--strace-output %s writes a page made from a jsonl trace; --strace-format %s cannot be shown there", f.straceOutput, f.straceFormat)
+		}
 		if f.straceOutput != "" {
 			out, err := os.Create(f.straceOutput)
 			if err != nil {
@@ -158,6 +165,14 @@ func run(f runFlags, args []string) error {
 			}
 			defer out.Close()
 			traceOut = out
+			if html {
+				w, done, err := htmlTrace(f.straceOutput, strings.Join(args, " "), &so, out)
+				if err != nil {
+					return err
+				}
+				defer done()
+				traceOut = w
+			}
 		}
 	}
 	stack, closePublished, err := publishPorts(f.publish)
@@ -218,6 +233,29 @@ func run(f runFlags, args []string) error {
 		return exitError{s}
 	}
 	return nil
+}
+
+// htmlTrace makes --strace-output FILE.html work: the tracer writes jsonl
+// (the format that shows threads and times) to a temporary file, and
+// done, called once the program has ended, turns it into the page in out.
+func htmlTrace(path, command string, so *strace.Options, out *os.File) (io.Writer, func(), error) {
+	so.Format = strace.FormatJSONL
+	tmp, err := os.CreateTemp("", "sentry-trace-*.jsonl")
+	if err != nil {
+		return nil, nil, err
+	}
+	done := func() {
+		defer os.Remove(tmp.Name())
+		tmp.Close()
+		data, err := os.ReadFile(tmp.Name())
+		if err == nil {
+			err = tracediff.WriteHTMLTrace(out, data, command)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sentry: --strace-output %s: %v\n", path, err)
+		}
+	}
+	return tmp, done, nil
 }
 
 func execFailed(err error) error {

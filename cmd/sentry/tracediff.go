@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -28,10 +29,10 @@ func traceDiffCmd() *cobra.Command {
 				return exitError{2}
 			}
 			if ref == "" || len(args) != 1 {
-				return bad("usage: sentry trace-diff [--format text|json] [--session FILE] [--ignore LIST] [--strict-vdso] --ref REF RUN")
+				return bad("usage: sentry trace-diff [--format text|json|html] [--session FILE] [--ignore LIST] [--strict-vdso] --ref REF RUN")
 			}
-			if format != "text" && format != "json" {
-				return bad("--format must be text or json, not %q", format)
+			if format != "text" && format != "json" && format != "html" {
+				return bad("--format must be text, json or html, not %q", format)
 			}
 			o := tracediff.Options{StrictVDSO: strictVDSO}
 			if ignore != "" {
@@ -57,9 +58,18 @@ func traceDiffCmd() *cobra.Command {
 				return bad("%v", err)
 			}
 			r := tracediff.Compare(rt, ut, o)
-			if format == "json" {
+			switch format {
+			case "json":
 				err = r.WriteJSON(os.Stdout)
-			} else {
+			case "html":
+				// One write at the end: a page cut short by a
+				// failure halfway would still look like a report.
+				var b bytes.Buffer
+				if err = tracediff.WriteHTML(&b, tracediff.HTMLInput{Report: r, Ref: rt, Run: ut,
+					RefName: ref, RunName: args[0], Session: o.Session}); err == nil {
+					_, err = os.Stdout.Write(b.Bytes())
+				}
+			default:
 				err = r.WriteText(os.Stdout, ref, args[0])
 			}
 			if err != nil {
@@ -71,7 +81,7 @@ func traceDiffCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&format, "format", "text", "text or json")
+	c.Flags().StringVar(&format, "format", "text", "text, json or html (one self-contained page: tables and a timeline)")
 	c.Flags().StringVar(&session, "session", "", "`FILE` listing the client's commands in order, one per line, for logs that show no bytes read")
 	c.Flags().StringVar(&ignore, "ignore", "", "comma-separated syscall `LIST` to leave out")
 	c.Flags().BoolVar(&strictVDSO, "strict-vdso", false, "report clock_gettime, gettimeofday, time and getcpu missing like other calls")

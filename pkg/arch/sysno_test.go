@@ -123,3 +123,22 @@ func BenchmarkLookup(b *testing.B) {
 	}
 	_ = sink
 }
+
+// TestKindNames: every name in the kind table is a real syscall (a typo
+// would silently make it "other").
+func TestKindNames(t *testing.T) {
+	for name, k := range kindOf {
+		if _, ok := SysnoByName(name); !ok && name != "mmap2" && name != "riscv_flush_icache" {
+			t.Errorf("kind table names %q (%v), which no arch has", name, k)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		want Kind
+	}{{"mmap", KindMemory}, {"openat", KindFiles}, {"accept4", KindNetwork}, {"rt_sigaction", KindSignals},
+		{"clock_gettime", KindTime}, {"futex", KindThreads}, {"uname", KindOther}, {"", KindOther}} {
+		if got := KindByName(c.name); got != c.want {
+			t.Errorf("KindByName(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

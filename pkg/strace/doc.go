@@ -3,7 +3,11 @@
 // that the kernel's syscall table uses, so that dispatch and tracing share
 // one description of every syscall, and the Tracer that turns a call into
 // an `strace -f -o FILE` style line ("strace" format), one JSON object
-// ("jsonl") or the seed kernel's log lines ("maturin"). Describe holds
+// ("jsonl") or the seed kernel's log lines ("maturin"). It holds the one
+// definition of the formats it invents, for writers and readers alike:
+// Record with AppendJSONL and DecodeJSONL for jsonl, and the seed kernel's
+// names (MaturinName, LinuxNameOfMaturin) with ScanMaturin for maturin
+// (pkg/tracediff reads both through these). Describe holds
 // strace's description of the common syscalls, for the kernel's table.
 //
 // Who calls it: the kernel, once per syscall when tracing is on: Enter

@@ -3,7 +3,6 @@ package strace
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"sentry/pkg/arch"
 )
@@ -50,9 +49,9 @@ func (t *Tracer) Exec(pid, tid int, path string, argv []string, envp uint64, env
 			}
 			t.pids[tid] = pid
 		}
-		t.out = appendJSONEvent(t.out, time.Since(t.start), pid, tid,
-			"arch", jsonString(t.o.Arch.String()), "nr", strconv.FormatUint(nr, 10), "name", `"execve"`,
-			"args", "[0,0,0,0,0,0]", "text", jsonString(args), "ret", "0")
+		r := Record{T: since(t.start), PID: pid, TID: tid, Arch: t.o.Arch.String(), Nr: nr, Name: "execve",
+			Args: make([]uint64, 6), Text: args}
+		t.out = AppendJSONL(t.out, &r)
 	case FormatMaturin:
 		// That kernel printed no result for EXECVE.
 		t.out = append(t.out, "Syscall EXECVE, [0, 0, 0, 0, 0, 0]\n"...)

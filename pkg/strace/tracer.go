@@ -89,6 +89,7 @@ type Pending struct {
 	pid     int
 	nr      uint64
 	at      time.Duration // since Tracer.start, at Enter
+	dur     time.Duration // jsonl: from Enter to Exit
 	data    string        // jsonl: the buffer moved, escaped; set when hasData
 	hasData bool
 	c       call
@@ -233,13 +234,17 @@ func (t *Tracer) Exit(p *Pending, ret uint64) {
 	}
 	if t.whole {
 		if t.o.Format == FormatJSONL {
+			// Both ends on the monotonic clock (time.Since), so a
+			// wall-clock step cannot make a call last less than 0.
+			p.dur = time.Since(t.start) - p.at
 			exitData(p)
 		}
 		t.mu.Lock()
 		if t.o.Format == FormatMaturin {
 			t.out = appendMaturinCall(t.out[:0], p)
 		} else {
-			t.out = appendJSONCall(t.out[:0], p, tail)
+			r := jsonCall(p, tail)
+			t.out = AppendJSONL(t.out[:0], &r)
 		}
 		t.write()
 		t.mu.Unlock()
@@ -346,8 +351,9 @@ func (t *Tracer) write() {
 }
 
 // event writes a line that is not a syscall (signal, exit), after any
-// pending first halves. The maturin format shows the strace line.
-func (t *Tracer) event(tid int, s string, kv ...string) {
+// pending first halves. The maturin format shows the strace line; jsonl
+// shows r, given its time and ids here.
+func (t *Tracer) event(tid int, s string, r Record) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out = t.out[:0]
@@ -357,7 +363,8 @@ func (t *Tracer) event(tid int, s string, kv ...string) {
 		if !ok {
 			pid = tid
 		}
-		t.out = appendJSONEvent(t.out, time.Since(t.start), pid, tid, kv...)
+		r.T, r.PID, r.TID = since(t.start), pid, tid
+		t.out = AppendJSONL(t.out, &r)
 	case FormatMaturin:
 		t.out = append(t.out, s...)
 		t.out = append(t.out, '\n')
@@ -377,7 +384,7 @@ func (t *Tracer) Signal(tid int, info *SigInfo) {
 	}
 	s := formatSigInfo(info)
 	t.event(tid, "--- "+SignalName(int(info.Signo))+" "+s+" ---",
-		"event", `"signal"`, "signal", jsonString(SignalName(int(info.Signo))), "siginfo", jsonString(s))
+		Record{Event: "signal", Signal: SignalName(int(info.Signo)), Siginfo: s})
 }
 
 // Exited records that thread tid exited with status: "+++ exited with 0 +++".
@@ -385,8 +392,7 @@ func (t *Tracer) Exited(tid int, status int) {
 	if t == nil {
 		return
 	}
-	t.event(tid, "+++ exited with "+strconv.Itoa(status)+" +++",
-		"event", `"exit"`, "status", strconv.Itoa(status))
+	t.event(tid, "+++ exited with "+strconv.Itoa(status)+" +++", Record{Event: "exit", Status: status})
 }
 
 // Killed records that thread tid was killed by sig:
@@ -400,8 +406,7 @@ func (t *Tracer) Killed(tid int, sig int, coreDumped bool) {
 		s += " (core dumped)"
 	}
 	// jsonl's status is the shell's: 128+N for death by signal N.
-	t.event(tid, s+" +++", "event", `"exit"`, "status", strconv.Itoa(128+sig),
-		"signal", jsonString(SignalName(sig)), "core", strconv.FormatBool(coreDumped))
+	t.event(tid, s+" +++", Record{Event: "exit", Status: 128 + sig, Signal: SignalName(sig), Core: coreDumped})
 }
 
 // Flush writes the first halves of calls still pending as unfinished

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"sentry/pkg/arch"
 )
@@ -227,6 +228,8 @@ func TestJSONL(t *testing.T) {
 	buf := m.put(make([]byte, 8))
 	p := tr.EnterCall(5, 7, arch.SysRead, 0, desc(t, arch.SysRead), [6]uint64{3, buf, 8}, m)
 	copy(m.find(buf), "a\r\n")
+	// "dur" is at least the time spent between Enter and Exit.
+	time.Sleep(2 * time.Millisecond)
 	tr.Exit(p, 3)
 	tr.Signal(7, &SigInfo{Signo: 11, Code: 1, Addr: 0x10})
 	tr.Killed(7, 11, true)
@@ -236,6 +239,7 @@ func TestJSONL(t *testing.T) {
 	}
 	type callLine struct {
 		T     *int64
+		Dur   *int64
 		PID   int
 		TID   int
 		Arch  string
@@ -259,6 +263,9 @@ func TestJSONL(t *testing.T) {
 	call = callLine{}
 	if err := json.Unmarshal([]byte(lines[1]), &call); err != nil {
 		t.Fatal(err)
+	}
+	if call.Dur == nil || *call.Dur < int64(2*time.Millisecond) || *call.T < 0 {
+		t.Errorf("read: dur should cover the 2 ms between Enter and Exit: %s", lines[1])
 	}
 	if call.Text != `3, "a\r\n", 8` || call.Ret != 3 || call.Errno != "" || call.Data == nil || *call.Data != `a\r\n` {
 		t.Errorf("read: %s", lines[1])

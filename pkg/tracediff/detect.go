@@ -7,16 +7,18 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"sentry/pkg/strace"
 )
 
 // Detect names the format of a log, or fails when it is in none.
 func Detect(data []byte) (string, error) {
-	if maturinCallRE.Match(data) {
+	if strace.HasMaturinCall(data) {
 		return FormatMaturin, nil
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	strace, qemu, lines, calls := 0, 0, 0, 0
+	straces, qemu, lines, calls := 0, 0, 0, 0
 	for sc.Scan() && lines < 5000 {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
@@ -24,8 +26,7 @@ func Detect(data []byte) (string, error) {
 		}
 		lines++
 		if lines == 1 && line[0] == '{' && json.Valid([]byte(line)) {
-			var j jsonLine
-			if json.Unmarshal([]byte(line), &j) == nil && (j.Name != "" || j.Event != "") {
+			if j, err := strace.DecodeJSONL([]byte(line)); err == nil && (j.Name != "" || j.Event != "") {
 				return FormatJSONL, nil
 			}
 		}
@@ -34,11 +35,11 @@ func Detect(data []byte) (string, error) {
 			continue
 		}
 		m := straceLineRE.FindStringSubmatch(line)
-		c := callStartRE.FindStringSubmatch(m[3])
+		c := callStartRE.FindStringSubmatch(m[7])
 		if c == nil {
 			continue
 		}
-		rest := m[3][len(c[0]):]
+		rest := m[7][len(c[0]):]
 		end := closeParen(rest, 1)
 		// Only a call with a result counts: prose mentioning f(x)
 		// is no trace.
@@ -51,20 +52,20 @@ func Detect(data []byte) (string, error) {
 			// One argument: strace pads results to column 40, qemu
 			// never pads.
 			if strings.Contains(rest[end+1:], "  =") {
-				strace++
+				straces++
 			}
 			continue
 		}
 		if strings.HasPrefix(args[1], " ") {
-			strace++
+			straces++
 		} else {
 			qemu++
 		}
 	}
 	switch {
-	case strace == 0 && qemu == 0 && calls == 0:
+	case straces == 0 && qemu == 0 && calls == 0:
 		return "", fmt.Errorf("not a trace in a known format (strace, qemu -strace, maturin or jsonl)")
-	case qemu > strace:
+	case qemu > straces:
 		return FormatQemu, nil
 	default:
 		return FormatStrace, nil
@@ -81,7 +82,7 @@ func Parse(data []byte) (*Trace, error) {
 	case FormatMaturin:
 		return parseMaturin(data), nil
 	case FormatJSONL:
-		return parseJSONL(data), nil
+		return parseJSONL(data)
 	case FormatQemu:
 		return parseQemu(data), nil
 	default:

@@ -3,7 +3,13 @@
 // parsers (strace -f with or without pid prefixes, -tt and -T; qemu
 // -strace; the seed kernel's "maturin" log; the sentry's own jsonl), format
 // detection, normalisation, phase splitting and the report that
-// `sentry trace-diff` prints.
+// `sentry trace-diff` prints: text, JSON, or one self-contained HTML page
+// (html.go and report.html.tmpl: tables by html/template, which escapes
+// the arbitrary bytes of log lines; timeline.go lays out an SVG timeline
+// per trace that shows times, its marks coloured by pkg/arch's kind of
+// each syscall). Events keep their thread, time and duration where the
+// log shows them (jsonl; strace -t/-tt/-ttt and -T) and where their line
+// is, so the page can show it.
 //
 // Normalisation (normalize.go) reduces a call to what survives a change of
 // arch, kernel and libc: its name is folded to one family name
@@ -28,5 +34,7 @@
 //
 // Nothing here touches the host beyond reading the files it is given;
 // parsing never panics on malformed input: unparseable lines are skipped,
-// and a file in no known format is an error.
+// except in jsonl, whose writer writes only whole objects, so a line that
+// is not one (a file cut short) is an error; a file in no known format is
+// an error.
 package tracediff

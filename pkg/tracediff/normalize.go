@@ -1,6 +1,6 @@
 package tracediff
 
-import "strings"
+import "sentry/pkg/strace"
 
 // families folds names that do one thing under different numbers on
 // different arches, kernels and libcs to one name. Names absent here are
@@ -37,24 +37,9 @@ var families = map[string]string{
 	"writev": "write", "readv": "read",
 }
 
-// maturinNames are the seed kernel's names that are not a Linux name
-// upper-cased (shared/REFERENCES.md, "Log formats"), as Linux names.
-var maturinNames = map[string]string{
-	"OPEN": "openat", "EPOLL_WAIT": "epoll_pwait", "EPOLL_CREATE": "epoll_create1",
-	"PIPE": "pipe2", "ACCESS": "faccessat", "MKDIR": "mkdirat", "FSTATAT": "newfstatat",
-	"CLOCK_GET_TIME": "clock_gettime", "GET_TIME_OF_DAY": "gettimeofday",
-	"SIGACTION": "rt_sigaction", "SIGPROCMASK": "rt_sigprocmask", "SIGRETURN": "rt_sigreturn",
-	"YIELD": "sched_yield", "SHUDOWN": "shutdown", "FCNTL64": "fcntl", "PREAD": "pread64",
-	"SENDFILE64": "sendfile", "SIGSUSPEND": "rt_sigsuspend", "SIGTIMEDWAIT": "rt_sigtimedwait",
-}
-
-// LinuxName turns a maturin log name into the Linux name.
-func LinuxName(maturin string) string {
-	if n, ok := maturinNames[maturin]; ok {
-		return n
-	}
-	return strings.ToLower(maturin)
-}
+// LinuxName turns a maturin log name into the Linux name (pkg/strace
+// holds the one table of that kernel's names).
+func LinuxName(maturin string) string { return strace.LinuxNameOfMaturin(maturin) }
 
 // Normalize folds a Linux syscall name to its family name.
 func Normalize(name string) string {

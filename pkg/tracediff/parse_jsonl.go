@@ -1,42 +1,41 @@
 package tracediff
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"sentry/pkg/strace"
 )
 
-// jsonLine is one line of the sentry's jsonl trace (pkg/strace).
-type jsonLine struct {
-	Event  string   `json:"event"`
-	PID    int      `json:"pid"`
-	TID    int      `json:"tid"`
-	Name   string   `json:"name"`
-	Args   []uint64 `json:"args"`
-	Ret    int64    `json:"ret"`
-	Errno  string   `json:"errno"`
-	Data   *string  `json:"data"`
-	Signal string   `json:"signal"`
-}
-
-// parseJSONL reads the sentry's `--strace-format jsonl` output. Lines
-// that are not JSON objects are skipped.
-func parseJSONL(data []byte) *Trace {
-	t := &Trace{Format: FormatJSONL}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for ln := 1; sc.Scan(); ln++ {
-		var j jsonLine
-		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
-			continue
+// parseJSONL reads the sentry's `--strace-format jsonl` output (the
+// format pkg/strace defines: strace.Record, DecodeJSONL). Blank
+// lines are skipped; any other line that is not a JSON object is an
+// error naming it, because the writer writes only whole objects: a
+// truncated line means a damaged file, whose counts would mislead.
+func parseJSONL(data []byte) (*Trace, error) {
+	t := &Trace{Format: FormatJSONL, Src: data}
+	// One event per line: growing the slice would copy them again and
+	// again (a benchmark's trace has a million).
+	t.Events = make([]Event, 0, bytes.Count(data, []byte{'\n'})+1)
+	var err error
+	eachLine(data, func(ln, start, end int, line []byte) {
+		if err != nil || len(bytes.TrimSpace(line)) == 0 {
+			return
 		}
+		j, derr := strace.DecodeJSONL(line)
+		if derr != nil {
+			err = fmt.Errorf("line %d: not a jsonl trace line (truncated?): %.60q", ln, line)
+			return
+		}
+		var e Event
 		switch {
 		case j.Event == "signal":
-			t.Events = append(t.Events, Event{Kind: EvSignal, Line: ln, PID: j.PID, Signal: j.Signal, FD: -1})
+			e = Event{Kind: EvSignal, Line: ln, PID: j.PID, Signal: j.Signal, FD: -1}
 		case j.Event != "":
-			t.Events = append(t.Events, Event{Kind: EvExit, Line: ln, PID: j.PID, FD: -1})
+			e = Event{Kind: EvExit, Line: ln, PID: j.PID, FD: -1}
 		case j.Name != "":
-			e := newCall(ln, j.PID, j.Name)
+			e = newCall(ln, j.PID, j.Name)
 			if len(j.Args) > 0 && int32(j.Args[0]) >= 0 {
 				e.FD = int(int32(j.Args[0]))
 			}
@@ -52,8 +51,35 @@ func parseJSONL(data []byte) *Trace {
 				// data holds the bytes with strace's escaping, unquoted.
 				e.Data = firstString(`"` + *j.Data + `"`)
 			}
-			t.Events = append(t.Events, e)
+		default:
+			return
 		}
+		e.TID, e.Start, e.End = j.TID, start, end
+		e.At, e.Dur, e.HasTime = j.T, j.Dur, true
+		t.Events = append(t.Events, e)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return t
+	return t, nil
+}
+
+// jsonlShow renders a jsonl call line the way the strace format shows it
+// ("openat(AT_FDCWD, "/x", O_RDONLY) = -1 ENOENT"), for people to read.
+func jsonlShow(line []byte) string {
+	j, err := strace.DecodeJSONL(line)
+	if err != nil {
+		return string(line)
+	}
+	switch {
+	case j.Event == "signal":
+		return "--- " + j.Signal + " ---"
+	case j.Event != "":
+		return "+++ " + j.Event + " +++"
+	}
+	r := strconv.FormatInt(j.Ret, 10)
+	if j.Errno != "" {
+		r = "-1 " + j.Errno
+	}
+	return j.Name + "(" + j.Text + ") = " + r
 }

@@ -10,6 +10,9 @@ import (
 type Phase struct {
 	Name  string
 	Calls []*Event
+	// Starts are the indexes in Trace.Events where the trace entered the
+	// phase (idle is entered many times; other phases once).
+	Starts []int
 }
 
 // Phase names.
@@ -30,10 +33,12 @@ func Split(t *Trace, session []string) []Phase {
 	index := map[string]int{}
 	seen := map[string]int{}
 	cur := -1
+	pos := 0 // the event being read, where a phase entered starts
 	enter := func(name string) {
 		if name == PhaseIdle {
 			if i, ok := index[name]; ok {
 				cur = i
+				phases[i].Starts = append(phases[i].Starts, pos)
 				return
 			}
 		} else {
@@ -43,7 +48,7 @@ func Split(t *Trace, session []string) []Phase {
 			}
 		}
 		index[name] = len(phases)
-		phases = append(phases, Phase{Name: name})
+		phases = append(phases, Phase{Name: name, Starts: []int{pos}})
 		cur = len(phases) - 1
 	}
 	enter(PhaseStartup)
@@ -71,6 +76,7 @@ func Split(t *Trace, session []string) []Phase {
 	}
 	for i := range t.Events {
 		e := &t.Events[i]
+		pos = i
 		switch e.Kind {
 		case EvSignal:
 			if state != PhaseShutdown && terminating[e.Signal] {

@@ -1,5 +1,7 @@
 package tracediff
 
+import "bytes"
+
 // Formats a trace can be in.
 const (
 	FormatStrace  = "strace"
@@ -30,6 +32,18 @@ type Event struct {
 	Kind EventKind
 	Line int // 1-based line of the event's start in its file
 	PID  int // as the log shows it; 0 when it shows none
+	// TID is the thread, where the log tells threads apart (strace -f
+	// shows thread ids where this shows PID; jsonl shows both).
+	TID int
+	// Start and End are the byte offsets of the event's first line in
+	// Trace.Src, for showing the line itself.
+	Start, End int
+	// At is when the call entered and Dur how long it took, in
+	// nanoseconds from an origin of the log's own (HasTime says the log
+	// shows times: jsonl, strace -t/-tt/-ttt; Dur is 0 where the log
+	// shows no durations).
+	At, Dur int64
+	HasTime bool
 
 	// Name is the normalised syscall name (see Normalize); Raw the name
 	// as the log wrote it.
@@ -56,6 +70,47 @@ type Event struct {
 type Trace struct {
 	Format string
 	Events []Event
+	// Src is the log's bytes (Event.Start/End index it).
+	Src []byte
+}
+
+// Timed says the trace shows when its calls were made.
+func (t *Trace) Timed() bool {
+	for i := range t.Events {
+		if t.Events[i].Kind == EvCall {
+			return t.Events[i].HasTime
+		}
+	}
+	return false
+}
+
+// LineOf is the log line e started on, without its line end.
+func (t *Trace) LineOf(e *Event) string {
+	if e.Start < 0 || e.End > len(t.Src) || e.Start >= e.End {
+		return ""
+	}
+	if t.Format == FormatJSONL {
+		return jsonlShow(t.Src[e.Start:e.End])
+	}
+	return string(t.Src[e.Start:e.End])
+}
+
+// eachLine calls f with every line of data (1-based number, the byte
+// offsets of its start and end, its bytes without "\n" or "\r\n").
+func eachLine(data []byte, f func(ln, start, end int, line []byte)) {
+	for ln, off := 1, 0; off < len(data); ln++ {
+		end := bytes.IndexByte(data[off:], '\n')
+		next := off + end + 1
+		if end < 0 {
+			end, next = len(data)-off, len(data)
+		}
+		end += off
+		if end > off && data[end-1] == '\r' {
+			end--
+		}
+		f(ln, off, end, data[off:end])
+		off = next
+	}
 }
 
 // Syscalls counts the calls in t.
