@@ -92,6 +92,9 @@ type Config struct {
 	Hostname string
 	// Net is the sandbox's network; nil gives a fresh one.
 	Net *netstack.Stack
+	// Cwd is the directory the first process starts in (FS.Workdir);
+	// nil is the root.
+	Cwd *vfs.Dentry
 }
 
 // Kernel is one sandbox.
@@ -232,7 +235,11 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	cwd := k.cfg.Cwd
+	if cwd == nil {
+		cwd = k.cfg.FS.Root()
+	}
+	fsctx := &fsContext{cwd: cwd, umask: 0o022}
 	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
 	if a == arch.RISCV64 {
 		// The interpreter's hart, not the host CPU.
