@@ -249,3 +249,46 @@ func TestRunEnvBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRefusesVolumesThatMakeNoSense: a volume of the host's /proc,
+// /sys or /dev, a volume over the sandbox's /proc, /sys or /dev, and two
+// volumes on one guest path are each refused at start with one line and
+// status 125; the program does not run.
+func TestRunRefusesVolumesThatMakeNoSense(t *testing.T) {
+	data, other := t.TempDir(), t.TempDir()
+	for _, c := range []struct {
+		vols []string
+		msg  string
+	}{
+		{[]string{"/proc:/hostproc"}, "host's /proc"},
+		{[]string{"/proc/self:/hostproc"}, "host's /proc"},
+		{[]string{"/sys:/hostsys"}, "host's /sys"},
+		{[]string{"/dev:/hostdev"}, "host's /dev"},
+		{[]string{data + ":/proc"}, "sandbox's /proc"},
+		{[]string{data + ":/sys"}, "sandbox's /sys"},
+		{[]string{data + ":/dev"}, "sandbox's /dev"},
+		{[]string{data + ":/dev/shm"}, "sandbox's /dev"},
+		{[]string{data + ":/data", other + ":/data/"}, "two volumes on one guest path /data"},
+	} {
+		var args []string
+		for _, v := range c.vols {
+			args = append(args, "-v", v)
+		}
+		args = append(append([]string{"run"}, args...), "busybox", "echo", "ran")
+		r := sentry(t, args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.status != 125 || r.stdout != "" || len(lines) != 1 || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("sentry %v: status %d (want 125), stdout %q, stderr %q (want one line with %q)", args, r.status, r.stdout, r.stderr, c.msg)
+		}
+	}
+	// Two volumes on different paths still work.
+	r := sentry(t, "run", "-v", data+":/data", "-v", other+":/other", "busybox", "sh", "-c", "echo a > /data/f && echo b > /other/f")
+	if r.status != 0 {
+		t.Fatalf("two volumes: status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	for dir, want := range map[string]string{data: "a\n", other: "b\n"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "f")); err != nil || string(b) != want {
+			t.Errorf("%s/f: %q, %v; want %q", dir, b, err, want)
+		}
+	}
+}
