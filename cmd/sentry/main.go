@@ -236,6 +236,8 @@ func run(f runFlags, args []string) error {
 		Debug: f.debug,
 		Net:   stack,
 		Cwd:   cwd,
+		// Before ForwardHostSignals, which un-ignores them.
+		IgnoredSignals: kernel.HostIgnoredSignals(),
 	})
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ import (
 	"sentry/pkg/loader"
 	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -95,6 +96,9 @@ type Config struct {
 	// Cwd is the directory the first process starts in (FS.Workdir);
 	// nil is the root.
 	Cwd *vfs.Dentry
+	// IgnoredSignals start ignored in the first process, as execve
+	// keeps ignored dispositions (HostIgnoredSignals: the sentry's own).
+	IgnoredSignals []int
 }
 
 // Kernel is one sandbox.
@@ -282,6 +286,11 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	tg.sig.hand = &sigHandlers{}
+	for _, sig := range k.cfg.IgnoredSignals {
+		if signals.Valid(sig) && !signals.Unblockable.Has(sig) {
+			tg.sig.hand.act[sig] = signals.Action{Handler: signals.SigIgn}
+		}
+	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
