@@ -27,7 +27,7 @@ func sentryAt(t *testing.T, dir string, env []string, args ...string) result {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(hangLimit):
 		cmd.Process.Signal(syscall.SIGABRT)
 		<-done
 		t.Fatalf("sentry %v: timed out; stdout:\n%s\nstderr:\n%s", args, tail(out.String(), 4000), tail(errb.String(), 60000))

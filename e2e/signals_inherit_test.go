@@ -57,7 +57,7 @@ func TestNohupProgramSurvivesHangup(t *testing.T) {
 	go func() {
 		select {
 		case <-done:
-		case <-time.After(60 * time.Second):
+		case <-time.After(hangLimit):
 			cmd.Process.Kill()
 		}
 	}()
