@@ -292,3 +292,13 @@ func TestRunRefusesVolumesThatMakeNoSense(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReadmeFirstCommand: the README's first command, `cd /usr/bin &&
+// sentry run ./redis-server ...`, finds ./redis-server, as the shell does.
+func TestRunReadmeFirstCommand(t *testing.T) {
+	want := nativeAt(t, "/usr/bin", nil, "./redis-server", "--version")
+	r := sentryAt(t, "/usr/bin", nil, "run", "./redis-server", "--version")
+	if r.status != 0 || r.stdout != want {
+		t.Errorf("cd /usr/bin && sentry run ./redis-server --version: status %d, stdout %q, natively %q; stderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}
