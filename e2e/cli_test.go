@@ -173,12 +173,12 @@ func envOf(t *testing.T, env []string, keys []string, args ...string) []string {
 
 // TestRunEnvFlags: the program gets the sentry's environment, then the
 // env files' variables, then -e, later ones winning, as docker orders
-// them; a bare KEY copies the sentry's value and is left out when the
-// sentry has none.
+// them; a bare KEY copies the sentry's value, and when the sentry has
+// none a file's is left out and -e KEY unsets KEY.
 func TestRunEnvFlags(t *testing.T) {
 	dir := t.TempDir()
 	ef := filepath.Join(dir, "env")
-	if err := os.WriteFile(ef, []byte("# a comment\n\n  FROMFILE=file value \nOVERRIDDEN=file\nCOPIED\nUNSETKEY\nINHERITED=from file\nEQ=a=b\n"), 0o644); err != nil {
+	if err := os.WriteFile(ef, []byte("# a comment\n\n  FROMFILE=file value \nOVERRIDDEN=file\nCOPIED\nUNSETKEY\nINHERITED=from file\nEQ=a=b\nDROPPED=file\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ef2 := filepath.Join(dir, "env2")
@@ -186,9 +186,9 @@ func TestRunEnvFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "COPIED=host copy", "INHERITED=host", "KEEP=kept", "PWD=/"}
-	keys := []string{"FROMFILE", "OVERRIDDEN", "COPIED", "UNSETKEY", "INHERITED", "EQ", "SECOND", "KEEP", "CLI", "NOTSET"}
+	keys := []string{"FROMFILE", "OVERRIDDEN", "COPIED", "UNSETKEY", "INHERITED", "EQ", "SECOND", "KEEP", "CLI", "NOTSET", "DROPPED"}
 
-	got := envOf(t, env, keys, "--env-file", ef, "--env-file", ef2, "-e", "OVERRIDDEN=flag", "-e", "CLI=x y", "-e", "NOTSET", "-e", "COPIED")
+	got := envOf(t, env, keys, "--env-file", ef, "--env-file", ef2, "-e", "OVERRIDDEN=flag", "-e", "CLI=x y", "-e", "NOTSET", "-e", "COPIED", "-e", "DROPPED")
 	want := []string{"CLI=x y", "COPIED=host copy", "EQ=a=b", "FROMFILE=second file", "INHERITED=from file", "KEEP=kept", "OVERRIDDEN=flag", "SECOND=2"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("environment:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -15,8 +15,9 @@ import (
 // `runsc do` passes it), then the variables of each env file in order,
 // then vars (the -e flags). A later value of a key replaces an earlier one
 // where the earlier one stood. A bare KEY, in a file or in vars, takes
-// KEY's value from lookup and is left out when lookup has none, as docker
-// does. Errors name the bad flag or file line.
+// KEY's value from lookup; when lookup has none, a file's is left out and
+// a -e one removes KEY, as docker does. Errors name the bad flag or file
+// line.
 func Environ(base, envFiles, vars []string, lookup func(string) (string, bool)) ([]string, error) {
 	e := newEnvList(base)
 	for _, name := range envFiles {
@@ -35,13 +36,17 @@ func Environ(base, envFiles, vars []string, lookup func(string) (string, bool)) 
 		}
 		if ok {
 			e.set(kv)
+		} else {
+			// Docker drops a key named bare on -e that the client's
+			// environment lacks, even one an env file set.
+			e.unset(kv)
 		}
 	}
 	return e.list, nil
 }
 
 // envVar is one -e value: KEY=VAL as it is, KEY alone from lookup (ok is
-// false when lookup has none).
+// false when lookup has none; kv is then the key).
 func envVar(v string, lookup func(string) (string, bool)) (kv string, ok bool, err error) {
 	key, _, hasValue := strings.Cut(v, "=")
 	if key == "" {
@@ -51,7 +56,10 @@ func envVar(v string, lookup func(string) (string, bool)) (kv string, ok bool, e
 		return v, true, nil
 	}
 	val, ok := lookup(key)
-	return key + "=" + val, ok, nil
+	if !ok {
+		return key, false, nil
+	}
+	return key + "=" + val, true, nil
 }
 
 // ReadEnvFile reads a docker --env-file: one KEY=VAL a line (VAL taken
@@ -119,6 +127,20 @@ func (e *envList) set(kv string) {
 	}
 	e.index[key] = len(e.list)
 	e.list = append(e.list, kv)
+}
+
+func (e *envList) unset(key string) {
+	i, ok := e.index[key]
+	if !ok {
+		return
+	}
+	e.list = append(e.list[:i], e.list[i+1:]...)
+	delete(e.index, key)
+	for k, j := range e.index {
+		if j > i {
+			e.index[k] = j - 1
+		}
+	}
 }
 
 // WithPWD returns env with an inherited PWD replaced by dir, the directory

@@ -36,6 +36,7 @@ func TestEnviron(t *testing.T) {
 		{name: "-e replaces in place and appends", base: []string{"A=1", "B=2"}, vars: []string{"A=x", "C=y"}, want: "A=x|B=2|C=y"},
 		{name: "bare -e copies", vars: []string{"HOSTVAR"}, want: "HOSTVAR=host value"},
 		{name: "bare -e unset is left out", base: []string{"A=1"}, vars: []string{"NOPE"}, want: "A=1"},
+		{name: "bare -e unset removes a file's value", base: []string{"A=1"}, files: []string{file("NOPE=f\nB=2\n")}, vars: []string{"NOPE", "C=3"}, want: "A=1|B=2|C=3"},
 		{name: "-e without name", vars: []string{"=v"}, err: "no variable name"},
 		{name: "empty value", vars: []string{"E="}, want: "E="},
 		{name: "file then -e", files: []string{file("\ufeff# c\n\n \tK=file\nHOSTVAR\nNOPE\nV= spaced \r\n")}, vars: []string{"K=flag"},
