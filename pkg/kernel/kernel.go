@@ -68,6 +68,7 @@ import (
 	"sentry/pkg/loader"
 	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -92,6 +93,12 @@ type Config struct {
 	Hostname string
 	// Net is the sandbox's network; nil gives a fresh one.
 	Net *netstack.Stack
+	// Cwd is the directory the first process starts in (FS.Workdir);
+	// nil is the root.
+	Cwd *vfs.Dentry
+	// IgnoredSignals start ignored in the first process, as execve
+	// keeps ignored dispositions (HostIgnoredSignals: the sentry's own).
+	IgnoredSignals []int
 }
 
 // Kernel is one sandbox.
@@ -232,7 +239,11 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	cwd := k.cfg.Cwd
+	if cwd == nil {
+		cwd = k.cfg.FS.Root()
+	}
+	fsctx := &fsContext{cwd: cwd, umask: 0o022}
 	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
 	if a == arch.RISCV64 {
 		// The interpreter's hart, not the host CPU.
@@ -275,6 +286,11 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	tg.sig.hand = &sigHandlers{}
+	for _, sig := range k.cfg.IgnoredSignals {
+		if signals.Valid(sig) && !signals.Unblockable.Has(sig) {
+			tg.sig.hand.act[sig] = signals.Action{Handler: signals.SigIgn}
+		}
+	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t

@@ -70,7 +70,8 @@ type Image struct {
 	Entry    uint64 // first instruction (the interpreter's, if any)
 	SP       uint64 // initial stack pointer (points at argc)
 	BrkStart uint64
-	// Path is the program finally loaded (the interpreter of a script).
+	// Path is the absolute guest path of the program finally loaded (the
+	// interpreter of a script).
 	Path string
 	Argv []string
 }
@@ -108,6 +109,12 @@ func Load(a Args) (Image, error) {
 		}
 		if !isScript {
 			img, err := loadELF(a, f, path, argv)
+			if d := f.Dentry(); d != nil && err == nil {
+				// /proc/PID/exe is absolute even after a relative
+				// exec (static glibc asserts so); AT_EXECFN keeps
+				// the name as given.
+				img.Path = d.Path()
+			}
 			f.DecRef()
 			return img, err
 		}

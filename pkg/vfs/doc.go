@@ -8,7 +8,8 @@
 //     upper layer. Writes copy a file up into memory, unlink and rename leave
 //     whiteouts, so the application sees a writable root that never changes
 //     the host. Volumes mount host directories (writable or read-only) at
-//     guest paths; /dev is an in-memory devfs; /proc and /sys are empty
+//     guest paths (never the host's /proc, /sys or /dev, never at or under
+//     the sandbox's, never two on one path: volume.go); /dev is an in-memory devfs; /proc and /sys are empty
 //     read-only placeholders until the kernel mounts its own synthetic
 //     filesystems there (FS.MountTyped with a Node tree).
 //   - Path resolution, done here component by component: ".." at the root
