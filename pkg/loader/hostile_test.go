@@ -25,10 +25,10 @@ import (
 type nopAS struct{}
 
 func (nopAS) MapFile(addr, length uint64, fileOffset int64, perms platform.Perms) error { return nil }
-func (nopAS) Unmap(addr, length uint64) error                                         { return nil }
-func (nopAS) Reserved() []platform.Range                                              { return nil }
-func (nopAS) VDSO() uint64                                                            { return 0 }
-func (nopAS) Release()                                                                {}
+func (nopAS) Unmap(addr, length uint64) error                                           { return nil }
+func (nopAS) Reserved() []platform.Range                                                { return nil }
+func (nopAS) VDSO() uint64                                                              { return 0 }
+func (nopAS) Release()                                                                  {}
 
 // loadEnv is a filesystem whose /t is a writable host directory, and the
 // memory file loads go into.
