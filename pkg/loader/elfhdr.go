@@ -46,7 +46,8 @@ type progHeader struct {
 }
 
 // readELF reads and checks the ELF header and program headers of f for
-// machine m. Every failure is ENOEXEC, as binfmt_elf answers for a file
+// machine m (e_type is the caller's to check: Linux checks a main
+// program's before and an interpreter's after the point of no return). Every failure is ENOEXEC, as binfmt_elf answers for a file
 // it does not recognise (the caller turns it into ELIBBAD for an
 // interpreter).
 func readELF(f io.ReaderAt, m elf.Machine) (elfHeader, []progHeader, error) {
@@ -67,9 +68,6 @@ func readELF(f io.ReaderAt, m elf.Machine) (elfHeader, []progHeader, error) {
 	}
 	if elf.Class(b[elf.EI_CLASS]) != elf.ELFCLASS64 || elf.Data(b[elf.EI_DATA]) != elf.ELFDATA2LSB || h.machine != m {
 		return elfHeader{}, nil, fmt.Errorf("ELF for %v %v, not %v: %w", elf.Class(b[elf.EI_CLASS]), h.machine, m, unix.ENOEXEC)
-	}
-	if h.typ != elf.ET_EXEC && h.typ != elf.ET_DYN {
-		return elfHeader{}, nil, fmt.Errorf("ELF type %v is not executable: %w", h.typ, unix.ENOEXEC)
 	}
 	if phentsize := le.Uint16(b[54:]); phentsize != phdrSize {
 		return elfHeader{}, nil, fmt.Errorf("e_phentsize %d, want %d: %w", phentsize, phdrSize, unix.ENOEXEC)

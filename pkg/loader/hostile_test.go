@@ -148,77 +148,86 @@ func TestLoadRejectsHostileELF(t *testing.T) {
 		ld := tinyELF(m)
 		put16(ld, 16, uint16(elf.ET_DYN))
 		e.put(t, "ld", ld)
+		relld := tinyELF(m)
+		put16(relld, 16, uint16(elf.ET_REL))
+		e.put(t, "relld", relld)
 		cases := []struct {
 			name   string
 			mutate func(b []byte) []byte
 			want   error // nil: loads
+			late   bool  // fails past the point of no return
 		}{
-			{"valid static", func(b []byte) []byte { return b }, nil},
-			{"valid with interpreter", func(b []byte) []byte { interp(b, 0x180, 6); return b }, nil},
-			{"valid PIE", func(b []byte) []byte { put16(b, 16, uint16(elf.ET_DYN)); return b }, nil},
-			{"truncated header", func(b []byte) []byte { return b[:40] }, unix.ENOEXEC},
-			{"bad magic", func(b []byte) []byte { b[1] = 'X'; return b }, unix.ENOEXEC},
-			{"32-bit class", func(b []byte) []byte { b[elf.EI_CLASS] = byte(elf.ELFCLASS32); return b }, unix.ENOEXEC},
-			{"big endian", func(b []byte) []byte { b[elf.EI_DATA] = byte(elf.ELFDATA2MSB); return b }, unix.ENOEXEC},
-			{"wrong machine", func(b []byte) []byte { put16(b, 18, uint16(other)); return b }, unix.ENOEXEC},
-			{"relocatable", func(b []byte) []byte { put16(b, 16, uint16(elf.ET_REL)); return b }, unix.ENOEXEC},
-			{"phentsize 32", func(b []byte) []byte { put16(b, ehPhent, 32); return b }, unix.ENOEXEC},
-			{"phentsize 0xffff", func(b []byte) []byte { put16(b, ehPhent, 0xffff); return b }, unix.ENOEXEC},
-			{"no program headers", func(b []byte) []byte { put16(b, ehPhnum, 0); return b }, unix.ENOEXEC},
-			{"74 program headers", func(b []byte) []byte { put16(b, ehPhnum, 74); return b }, unix.ENOEXEC},
-			{"65535 program headers", func(b []byte) []byte { put16(b, ehPhnum, 0xffff); return b }, unix.ENOEXEC},
-			{"phoff past EOF", func(b []byte) []byte { put64(b, ehPhoff, 0x10000); return b }, unix.ENOEXEC},
-			{"phoff 2^63", func(b []byte) []byte { put64(b, ehPhoff, 1<<63); return b }, unix.ENOEXEC},
-			{"phoff 2^64-1", func(b []byte) []byte { put64(b, ehPhoff, ^uint64(0)); return b }, unix.ENOEXEC},
-			{"PT_INTERP of 2^40 bytes", func(b []byte) []byte { interp(b, 0x180, 1<<40); return b }, unix.ENOEXEC},
-			{"PT_INTERP of 2^64-1 bytes", func(b []byte) []byte { interp(b, 0x180, ^uint64(0)); return b }, unix.ENOEXEC},
-			{"PT_INTERP of PATH_MAX+1 bytes", func(b []byte) []byte { interp(b, 0x180, unix.PathMax+1); return b }, unix.ENOEXEC},
-			{"PT_INTERP of 1 byte", func(b []byte) []byte { interp(b, 0x180, 1); return b }, unix.ENOEXEC},
-			{"PT_INTERP unterminated", func(b []byte) []byte { interp(b, 0x180, 5); return b }, unix.ENOEXEC},
-			{"PT_INTERP past EOF", func(b []byte) []byte { interp(b, 0x1fe, 8); return b }, unix.EIO},
-			{"PT_INTERP at 2^63", func(b []byte) []byte { interp(b, 1<<63, 8); return b }, unix.EIO},
-			{"PT_INTERP at 2^64-8", func(b []byte) []byte { interp(b, ^uint64(7), 8); return b }, unix.EIO},
-			{"PT_INTERP missing", func(b []byte) []byte { copy(b[0x180:], "/t/no\x00"); interp(b, 0x180, 6); return b }, unix.ENOENT},
-			{"PT_INTERP empty", func(b []byte) []byte { copy(b[0x180:], "\x00\x00"); interp(b, 0x180, 2); return b }, unix.ENOENT},
+			{"valid static", func(b []byte) []byte { return b }, nil, false},
+			{"valid with interpreter", func(b []byte) []byte { interp(b, 0x180, 6); return b }, nil, false},
+			{"valid PIE", func(b []byte) []byte { put16(b, 16, uint16(elf.ET_DYN)); return b }, nil, false},
+			{"truncated header", func(b []byte) []byte { return b[:40] }, unix.ENOEXEC, false},
+			{"bad magic", func(b []byte) []byte { b[1] = 'X'; return b }, unix.ENOEXEC, false},
+			{"32-bit class", func(b []byte) []byte { b[elf.EI_CLASS] = byte(elf.ELFCLASS32); return b }, unix.ENOEXEC, false},
+			{"big endian", func(b []byte) []byte { b[elf.EI_DATA] = byte(elf.ELFDATA2MSB); return b }, unix.ENOEXEC, false},
+			{"wrong machine", func(b []byte) []byte { put16(b, 18, uint16(other)); return b }, unix.ENOEXEC, false},
+			{"relocatable", func(b []byte) []byte { put16(b, 16, uint16(elf.ET_REL)); return b }, unix.ENOEXEC, false},
+			{"phentsize 32", func(b []byte) []byte { put16(b, ehPhent, 32); return b }, unix.ENOEXEC, false},
+			{"phentsize 0xffff", func(b []byte) []byte { put16(b, ehPhent, 0xffff); return b }, unix.ENOEXEC, false},
+			{"no program headers", func(b []byte) []byte { put16(b, ehPhnum, 0); return b }, unix.ENOEXEC, false},
+			{"74 program headers", func(b []byte) []byte { put16(b, ehPhnum, 74); return b }, unix.ENOEXEC, false},
+			{"65535 program headers", func(b []byte) []byte { put16(b, ehPhnum, 0xffff); return b }, unix.ENOEXEC, false},
+			{"phoff past EOF", func(b []byte) []byte { put64(b, ehPhoff, 0x10000); return b }, unix.ENOEXEC, false},
+			{"phoff 2^63", func(b []byte) []byte { put64(b, ehPhoff, 1<<63); return b }, unix.ENOEXEC, false},
+			{"phoff 2^64-1", func(b []byte) []byte { put64(b, ehPhoff, ^uint64(0)); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP of 2^40 bytes", func(b []byte) []byte { interp(b, 0x180, 1<<40); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP of 2^64-1 bytes", func(b []byte) []byte { interp(b, 0x180, ^uint64(0)); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP of PATH_MAX+1 bytes", func(b []byte) []byte { interp(b, 0x180, unix.PathMax+1); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP of 1 byte", func(b []byte) []byte { interp(b, 0x180, 1); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP unterminated", func(b []byte) []byte { interp(b, 0x180, 5); return b }, unix.ENOEXEC, false},
+			{"PT_INTERP past EOF", func(b []byte) []byte { interp(b, 0x1fe, 8); return b }, unix.EIO, false},
+			{"PT_INTERP at 2^63", func(b []byte) []byte { interp(b, 1<<63, 8); return b }, unix.EIO, false},
+			{"PT_INTERP at 2^64-8", func(b []byte) []byte { interp(b, ^uint64(7), 8); return b }, unix.EIO, false},
+			{"PT_INTERP missing", func(b []byte) []byte { copy(b[0x180:], "/t/no\x00"); interp(b, 0x180, 6); return b }, unix.ENOENT, false},
+			{"PT_INTERP empty", func(b []byte) []byte { copy(b[0x180:], "\x00\x00"); interp(b, 0x180, 2); return b }, unix.ENOENT, false},
 			{"PT_INTERP a script", func(b []byte) []byte {
 				copy(b[0x180:], "/t/scriptld\x00")
 				interp(b, 0x180, 12)
 				return b
-			}, unix.ELIBBAD},
+			}, unix.ELIBBAD, false},
 			{"PT_INTERP wrong machine", func(b []byte) []byte {
 				copy(b[0x180:], "/t/wrongld\x00")
 				interp(b, 0x180, 11)
 				return b
-			}, unix.ELIBBAD},
-			{"p_filesz > p_memsz", func(b []byte) []byte { put64(b, ph0+phMemsz, 0x100); return b }, unix.EINVAL},
-			{"p_filesz > p_memsz = 0", func(b []byte) []byte { put64(b, ph0+phMemsz, 0); return b }, unix.EINVAL},
-			{"p_memsz 2^64-1", func(b []byte) []byte { put64(b, ph0+phMemsz, ^uint64(0)); return b }, unix.EINVAL},
-			{"p_memsz 2^47", func(b []byte) []byte { put64(b, ph0+phMemsz, 1<<47); return b }, unix.EINVAL},
+			}, unix.ELIBBAD, false},
+			{"PT_INTERP relocatable", func(b []byte) []byte {
+				copy(b[0x180:], "/t/relld\x00")
+				interp(b, 0x180, 9)
+				return b
+			}, unix.EINVAL, true},
+			{"p_filesz > p_memsz", func(b []byte) []byte { put64(b, ph0+phMemsz, 0x100); return b }, unix.EINVAL, true},
+			{"p_filesz > p_memsz = 0", func(b []byte) []byte { put64(b, ph0+phMemsz, 0); return b }, unix.EINVAL, true},
+			{"p_memsz 2^64-1", func(b []byte) []byte { put64(b, ph0+phMemsz, ^uint64(0)); return b }, unix.EINVAL, true},
+			{"p_memsz 2^47", func(b []byte) []byte { put64(b, ph0+phMemsz, 1<<47); return b }, unix.EINVAL, true},
 			{"p_vaddr+p_memsz wraps", func(b []byte) []byte {
 				put64(b, ph0+phVaddr, ^uint64(0xfff))
 				put64(b, ph0+phMemsz, 0x2000)
 				return b
-			}, unix.EINVAL},
-			{"segment in the kernel half", func(b []byte) []byte { put64(b, ph0+phVaddr, 0xffff800000000000); return b }, unix.EINVAL},
-			{"segment ends past TASK_SIZE", func(b []byte) []byte { put64(b, ph0+phVaddr, vm.TaskSize-0x1000); return b }, unix.EINVAL},
-			{"p_offset not congruent", func(b []byte) []byte { put64(b, ph0+phOff, 0x10); return b }, unix.EINVAL},
-			{"p_offset 2^63", func(b []byte) []byte { put64(b, ph0+phOff, 1<<63); return b }, unix.EINVAL},
+			}, unix.EINVAL, true},
+			{"segment in the kernel half", func(b []byte) []byte { put64(b, ph0+phVaddr, 0xffff800000000000); return b }, unix.EINVAL, true},
+			{"segment ends past TASK_SIZE", func(b []byte) []byte { put64(b, ph0+phVaddr, vm.TaskSize-0x1000); return b }, unix.EINVAL, true},
+			{"p_offset not congruent", func(b []byte) []byte { put64(b, ph0+phOff, 0x10); return b }, unix.EINVAL, true},
+			{"p_offset 2^63", func(b []byte) []byte { put64(b, ph0+phOff, 1<<63); return b }, unix.EINVAL, true},
 			{"p_filesz 2^62+ in file", func(b []byte) []byte {
 				put64(b, ph0+phFilesz, 1<<63)
 				put64(b, ph0+phMemsz, 1<<63)
 				return b
-			}, unix.EINVAL},
-			{"overlapping segments", func(b []byte) []byte { copy(b[ph1:ph1+phdrSize], b[ph0:ph0+phdrSize]); return b }, unix.EINVAL},
+			}, unix.EINVAL, true},
+			{"overlapping segments", func(b []byte) []byte { copy(b[ph1:ph1+phdrSize], b[ph0:ph0+phdrSize]); return b }, unix.EINVAL, true},
 			{"descending segments", func(b []byte) []byte {
 				copy(b[ph1:ph1+phdrSize], b[ph0:ph0+phdrSize])
 				put64(b, ph0+phVaddr, baseVaddr+0x100000)
 				return b
-			}, unix.EINVAL},
-			{"no PT_LOAD", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[ph0:], uint32(elf.PT_NOTE)); return b }, unix.ENOEXEC},
-			{"segment below mmap_min_addr", func(b []byte) []byte { put64(b, ph0+phVaddr, 0x1000); return b }, unix.EPERM},
-			{"bss of 64 TiB", func(b []byte) []byte { put64(b, ph0+phMemsz, 1<<46); return b }, unix.ENOMEM},
-			{"entry at the vsyscall page", func(b []byte) []byte { put64(b, 24, 0xffffffffff600000); return b }, unix.EINVAL},
-			{"entry at 2^63", func(b []byte) []byte { put64(b, 24, 1<<63); return b }, unix.EINVAL},
+			}, unix.EINVAL, true},
+			{"no PT_LOAD", func(b []byte) []byte { binary.LittleEndian.PutUint32(b[ph0:], uint32(elf.PT_NOTE)); return b }, unix.ENOEXEC, true},
+			{"segment below mmap_min_addr", func(b []byte) []byte { put64(b, ph0+phVaddr, 0x1000); return b }, unix.EPERM, true},
+			{"bss of 64 TiB", func(b []byte) []byte { put64(b, ph0+phMemsz, 1<<46); return b }, unix.ENOMEM, true},
+			{"entry at the vsyscall page", func(b []byte) []byte { put64(b, 24, 0xffffffffff600000); return b }, unix.EINVAL, true},
+			{"entry at 2^63", func(b []byte) []byte { put64(b, 24, 1<<63); return b }, unix.EINVAL, true},
 		}
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%v/%s", a, c.name), func(t *testing.T) {
@@ -232,6 +241,9 @@ func TestLoadRejectsHostileELF(t *testing.T) {
 				}
 				if !errors.Is(err, c.want) {
 					t.Fatalf("load: %v, want %v", err, c.want)
+				}
+				if late := errors.Is(err, ErrNoReturn); late != c.late {
+					t.Fatalf("load: %v: past the point of no return %v, want %v", err, late, c.late)
 				}
 			})
 		}

@@ -204,76 +204,126 @@ type loaded struct {
 	phdr   uint64 // address of the program headers
 	phnum  int
 	end    uint64 // highest address of any segment
-	interp string
+}
+
+// ErrNoReturn marks a load that failed where Linux's execve is past its
+// point of no return (placing the segments, binfmt_elf after
+// begin_new_exec): the caller's old image is gone there, so Linux kills
+// the process with SIGSEGV instead of returning the errno, and the
+// kernel does the same. Failures before it (unreadable or unusable
+// headers, PT_INTERP, the interpreter's headers) are plain errnos.
+var ErrNoReturn = errors.New("exec failed past the point of no return")
+
+type noReturnError struct{ err error }
+
+func (e noReturnError) Error() string   { return e.err.Error() }
+func (e noReturnError) Unwrap() []error { return []error{e.err, ErrNoReturn} }
+
+// object is one parsed ELF, checked as far as Linux does before the point
+// of no return.
+type object struct {
+	f      *vfs.File
+	path   string
+	hdr    elfHeader
+	progs  []progHeader
+	interp string // PT_INTERP of a main program
 }
 
 func loadELF(a Args, f *vfs.File, path string, argv []string) (Image, error) {
-	main, err := loadObject(a, f, path, true)
+	main, err := parseObject(a, f, path, true)
 	if err != nil {
 		return Image{}, err
 	}
-	entry := main.entry
-	var interpBase uint64
+	var in object
 	if main.interp != "" {
 		inf, err := openExec(a.FS, a.Cwd, main.interp)
 		if err != nil {
 			return Image{}, fmt.Errorf("interpreter of %s: %w", path, err)
 		}
-		in, err := loadObject(a, inf, main.interp, false)
-		inf.DecRef()
-		if err != nil {
+		defer inf.DecRef()
+		if in, err = parseObject(a, inf, main.interp, false); err != nil {
 			return Image{}, err
 		}
-		if in.interp != "" {
-			return Image{}, fmt.Errorf("%s: interpreter has an interpreter: %w", main.interp, unix.ELIBBAD)
-		}
-		entry, interpBase = in.entry, in.base
 	}
-	brk := pageUp(main.end)
+	// The point of no return.
+	ml, err := placeObject(a, main, true)
+	if err != nil {
+		return Image{}, noReturnError{err}
+	}
+	entry := ml.entry
+	var interpBase uint64
+	if in.f != nil {
+		il, err := placeObject(a, in, false)
+		if err != nil {
+			return Image{}, noReturnError{err}
+		}
+		entry, interpBase = il.entry, il.base
+	}
+	brk := pageUp(ml.end)
 	a.MM.SetBrkStart(brk)
-	sp, err := buildStack(a, path, argv, main, interpBase)
+	sp, err := buildStack(a, path, argv, ml, interpBase)
 	if err != nil {
 		return Image{}, err
 	}
 	return Image{Entry: entry, SP: sp, BrkStart: brk, Path: path, Argv: argv}, nil
 }
 
-func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
+// parseObject reads and checks f's headers and, for a main program, its
+// PT_INTERP, as load_elf_binary does before begin_new_exec.
+func parseObject(a Args, f *vfs.File, path string, isMain bool) (object, error) {
 	hdr, progs, err := readELF(f, machineOf(a.Arch))
 	if err != nil {
 		if !isMain && errors.Is(err, unix.ENOEXEC) {
 			// binfmt_elf: an interpreter it cannot use is ELIBBAD.
-			return loaded{}, fmt.Errorf("interpreter %s: %v: %w", path, err, unix.ELIBBAD)
+			return object{}, fmt.Errorf("interpreter %s: %v: %w", path, err, unix.ELIBBAD)
 		}
-		return loaded{}, fmt.Errorf("%s: %w", path, err)
+		return object{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if isMain && hdr.typ != elf.ET_EXEC && hdr.typ != elf.ET_DYN {
+		return object{}, fmt.Errorf("%s: ELF type %v is not executable: %w", path, hdr.typ, unix.ENOEXEC)
+	}
+	o := object{f: f, path: path, hdr: hdr, progs: progs}
+	if !isMain {
+		return o, nil
+	}
+	for _, p := range progs {
+		// Linux uses the first PT_INTERP of the main program and
+		// ignores one in an interpreter.
+		if p.typ != elf.PT_INTERP {
+			continue
+		}
+		if o.interp, err = readInterp(f, p); err != nil {
+			return object{}, fmt.Errorf("%s: %w", path, err)
+		}
+		if o.interp == "" {
+			return object{}, fmt.Errorf("%s: empty PT_INTERP: %w", path, unix.ENOENT)
+		}
+		break
+	}
+	return o, nil
+}
+
+// placeObject maps o's segments into a.MM.
+func placeObject(a Args, o object, isMain bool) (loaded, error) {
+	path := o.path
+	if o.hdr.typ != elf.ET_EXEC && o.hdr.typ != elf.ET_DYN {
+		// load_elf_interp's check, after the point of no return.
+		return loaded{}, fmt.Errorf("interpreter %s: ELF type %v: %w", path, o.hdr.typ, unix.EINVAL)
 	}
 	var loads []progHeader
 	var l loaded
 	var phdrVaddr uint64
-	hasPhdr, hasInterp := false, false
-	for _, p := range progs {
+	hasPhdr := false
+	for _, p := range o.progs {
 		switch p.typ {
 		case elf.PT_LOAD:
 			if p.memsz == 0 && p.filesz == 0 {
 				continue
 			}
 			loads = append(loads, p)
-		case elf.PT_INTERP:
-			// Linux uses the first PT_INTERP of the main program and
-			// ignores one in an interpreter.
-			if !isMain || hasInterp {
-				continue
-			}
-			if l.interp, err = readInterp(f, p); err != nil {
-				return loaded{}, fmt.Errorf("%s: %w", path, err)
-			}
-			hasInterp = true
 		case elf.PT_PHDR:
 			phdrVaddr, hasPhdr = p.vaddr, true
 		}
-	}
-	if hasInterp && l.interp == "" {
-		return loaded{}, fmt.Errorf("%s: empty PT_INTERP: %w", path, unix.ENOENT)
 	}
 	lo, hi, err := checkLoads(loads)
 	if err != nil {
@@ -284,7 +334,7 @@ func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
 	// Linux's total_mapping_size does, then place each segment over it.
 	opts := vm.MmapOpts{Length: span, Prot: unix.PROT_NONE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS}
 	switch {
-	case hdr.typ == elf.ET_EXEC:
+	case o.hdr.typ == elf.ET_EXEC:
 		opts.Addr, opts.Flags = lo, opts.Flags|unix.MAP_FIXED_NOREPLACE
 	case isMain:
 		opts.Addr, opts.Flags = pieBase, opts.Flags|unix.MAP_FIXED_NOREPLACE
@@ -295,23 +345,23 @@ func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
 	}
 	l.base = start - lo
 	for _, p := range loads {
-		if err := loadSegment(a.MM, f, path, l.base, p); err != nil {
+		if err := loadSegment(a.MM, o.f, path, l.base, p); err != nil {
 			return loaded{}, err
 		}
 	}
-	l.entry = l.base + hdr.entry
+	l.entry = l.base + o.hdr.entry
 	if l.entry >= vm.TaskSize {
 		// load_elf_binary's BAD_ADDR(elf_entry).
 		return loaded{}, fmt.Errorf("%s: entry point %#x outside the address space: %w", path, l.entry, unix.EINVAL)
 	}
 	l.end = l.base + hi
-	l.phnum = len(progs)
+	l.phnum = len(o.progs)
 	if hasPhdr {
 		l.phdr = l.base + phdrVaddr
 	} else {
 		for _, p := range loads {
-			if hdr.phoff >= p.off && hdr.phoff-p.off < p.filesz {
-				l.phdr = l.base + p.vaddr + (hdr.phoff - p.off)
+			if o.hdr.phoff >= p.off && o.hdr.phoff-p.off < p.filesz {
+				l.phdr = l.base + p.vaddr + (o.hdr.phoff - p.off)
 			}
 		}
 	}
