@@ -199,11 +199,11 @@ func machineOf(a arch.Arch) elf.Machine {
 
 // loaded is one ELF object placed in memory.
 type loaded struct {
-	base   uint64 // load bias
-	entry  uint64
-	phdr   uint64 // address of the program headers
-	phnum  int
-	end    uint64 // highest address of any segment
+	base  uint64 // load bias
+	entry uint64
+	phdr  uint64 // address of the program headers
+	phnum int
+	end   uint64 // highest address of any segment
 }
 
 // ErrNoReturn marks a load that failed where Linux's execve is past its
