@@ -18,6 +18,13 @@ const interruptSignal = unix.SIGCHLD
 // syscallStop is the stop signal of a syscall stop (PTRACE_O_TRACESYSGOOD).
 const syscallStop = unix.SIGTRAP | 0x80
 
+// vsyscallBase is the legacy vsyscall page; sysSeccomp is SIGSYS's
+// si_code when a seccomp filter trapped.
+const (
+	vsyscallBase = 0xffffffffff600000
+	sysSeccomp   = 1
+)
+
 // context is one stub thread and the OS thread of the sentry that traces it.
 type context struct {
 	as     *addressSpace
@@ -95,6 +102,25 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 			if sig == unix.SIGSEGV || sig == unix.SIGBUS {
 				ev.Kind = platform.EventFault
 			}
+		case unix.SIGSYS:
+			si, err := ptraceGetSiginfo(c.tid)
+			if err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETSIGINFO", err)
+			}
+			if si.code != sysSeccomp || si.addr < vsyscallBase || si.addr >= vsyscallBase+0x1000 {
+				continue
+			}
+			// The host's vsyscall emulation asked the filter, which
+			// trapped: the registers already show the emulated ret
+			// (rip at the caller, rsp past the return address), so
+			// the call is served like any syscall and the result
+			// lands in rax. Resuming with no signal drops the SIGSYS.
+			if err := ptraceGetRegs(c.tid, r); err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETREGS", err)
+			}
+			c.cur = *r
+			r.OrigRax = uint64(int64(si.syscall))
+			return platform.Event{Kind: platform.EventSyscall}, nil
 		default:
 			continue // host signals never reach the application
 		}
