@@ -74,3 +74,56 @@ func TestVsyscallPageWorksAndNoCoreFile(t *testing.T) {
 	}
 	emptyDir(t, dir)
 }
+
+// TestInt80IsSIGSEGVLikeAKernelWithoutIA32: int $0x80 from a 64-bit
+// program is not served as a 64-bit syscall (eax=1 would be write) but is
+// the #GP of a kernel without IA32 emulation: SIGSEGV, SI_KERNEL, rip at
+// the instruction. Hosts without IA32 emulation answer the same natively.
+func TestInt80IsSIGSEGVLikeAKernelWithoutIA32(t *testing.T) {
+	prog := buildC(t, "int80")
+	const want = "SIGSEGV code 128 at-int80 1\n"
+	cmd := exec.Command(prog)
+	out, _ := cmd.Output()
+	if string(out) == want {
+		t.Log("this host has no IA32 emulation either: same answer natively")
+	} else {
+		t.Logf("natively (IA32 emulation on): %q, status %d", out, cmd.ProcessState.ExitCode())
+	}
+	got := sentry(t, "run", prog)
+	if got.status != 0 || got.stdout != want {
+		t.Errorf("int $0x80: status %d stdout %q stderr %q, want %q", got.status, got.stdout, got.stderr, want)
+	}
+}
+
+// TestArchPrctlKernelHalfBaseIsEPERM: ARCH_SET_FS/GS with a base at or
+// above TASK_SIZE_MAX (including the last user page) fails with EPERM as
+// natively, instead of reaching PTRACE_SETREGS and killing the program.
+func TestArchPrctlKernelHalfBaseIsEPERM(t *testing.T) {
+	prog := buildC(t, "int80")
+	want, err := exec.Command(prog, "fs").Output()
+	if err != nil {
+		t.Fatalf("natively: %v", err)
+	}
+	got := sentry(t, "run", prog, "fs")
+	if got.status != 0 || got.stdout != string(want) {
+		t.Errorf("status %d stdout %q stderr %q, natively %q", got.status, got.stdout, got.stderr, want)
+	}
+}
+
+// TestInitIgnoresKillFromInside: kill(1, SIGKILL), SIGSTOP and an
+// unhandled SIGTERM from a child (and from init itself) do not touch the
+// sandbox's init; a handled SIGUSR1 does arrive. Natively the program runs
+// as pid 1 of a new pid namespace (unshare, as root).
+func TestInitIgnoresKillFromInside(t *testing.T) {
+	prog := buildC(t, "initkill")
+	want := "child: exited 1 status 0\ninit survived; SIGUSR1 handled 1\n"
+	if out, err := exec.Command("unshare", "--pid", "--fork", prog).Output(); err == nil {
+		want = string(out)
+	} else {
+		t.Logf("no native pid namespace (%v): comparing with the expected output", err)
+	}
+	got := sentry(t, "run", prog)
+	if got.status != 0 || got.stdout != want {
+		t.Errorf("status %d stdout %q stderr %q, want %q", got.status, got.stdout, got.stderr, want)
+	}
+}

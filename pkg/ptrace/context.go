@@ -23,6 +23,7 @@ const syscallStop = unix.SIGTRAP | 0x80
 const (
 	vsyscallBase = 0xffffffffff600000
 	sysSeccomp   = 1
+	siKernel     = 0x80
 )
 
 // context is one stub thread and the OS thread of the sentry that traces it.
@@ -84,7 +85,21 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 		var ev platform.Event
 		switch sig := ws.StopSignal(); sig {
 		case syscallStop:
-			ev.Kind = platform.EventSyscall
+			if err := ptraceGetRegs(c.tid, r); err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETREGS", err)
+			}
+			c.cur = *r
+			if r.Rcx != r.Rip {
+				// Not the syscall instruction, which leaves the return
+				// address in rcx: int $0x80 (or sysenter), the i386
+				// ABI. The sentry serves only x86-64 syscalls, so it
+				// behaves as a kernel without IA32 emulation, whose
+				// int $0x80 is a #GP: SIGSEGV (SI_KERNEL) with rip at
+				// the instruction.
+				r.Rip -= 2
+				return platform.Event{Kind: platform.EventSignal, Signo: int(unix.SIGSEGV), Code: siKernel}, nil
+			}
+			return platform.Event{Kind: platform.EventSyscall}, nil
 		case interruptSignal:
 			if !c.interrupt.Swap(false) {
 				continue // a late signal of an Interrupt already reported

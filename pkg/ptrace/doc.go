@@ -31,7 +31,11 @@
 // (SECCOMP_RET_TRAP); the host has already emulated the `ret`, and Switch
 // reports the SIGSYS stop as an ordinary syscall event (gettimeofday, time
 // or getcpu from si_syscall) whose result lands in rax, so the sentry
-// serves the call as Linux's vsyscall=xonly does.
+// serves the call as Linux's vsyscall=xonly does. A syscall stop whose rcx
+// is not its rip did not come from the syscall instruction (which leaves
+// the return address in rcx) but from int $0x80 or sysenter, the i386 ABI:
+// Switch reports it as the SIGSEGV (SI_KERNEL) a kernel without IA32
+// emulation raises, with rip back at the instruction.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
 // application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host
