@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -125,5 +127,63 @@ func TestInitIgnoresKillFromInside(t *testing.T) {
 	got := sentry(t, "run", prog)
 	if got.status != 0 || got.stdout != want {
 		t.Errorf("status %d stdout %q stderr %q, want %q", got.status, got.stdout, got.stderr, want)
+	}
+}
+
+// TestVolumeCannotPlantPrivilegedHostFiles: inside a writable volume the
+// sandbox makes a copy of busybox set-user-ID and set-group-ID, gives it
+// to other owners, creates a set-user-ID file, and sets file capabilities
+// and trusted.* attributes. The sandbox sees the bits and owners it set;
+// the host files stay owned by the sentry's user, without set-ID bits and
+// without the privileged attributes (a user.* one does reach the host).
+func TestVolumeCannotPlantPrivilegedHostFiles(t *testing.T) {
+	setx := buildC(t, "setxattrs", "-static")
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	script := `cp /usr/bin/busybox /v/bb && chmod 6755 /v/bb && chown 0:0 /v/bb && chmod 6755 /v/bb && ls -ln /v/bb &&
+cp /usr/bin/busybox /v/bb2 && chown 1234:5678 /v/bb2 && chmod 6755 /v/bb2 && ls -ln /v/bb2 &&
+/usr/bin/busybox touch /v/f /v/g && chmod 4755 /v/g && ls -ln /v/g && mkdir /v/d && chmod 2775 /v/d && mkdir -m 6775 /v/d2 &&
+` + setx + ` /v/f security.capability trusted.x user.ok`
+	got := sentry(t, "run", "-v", dir+":/v", "/usr/bin/busybox", "sh", "-c", script)
+	if got.status != 0 {
+		t.Fatalf("sandbox script: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
+	wantOut := []string{
+		fmt.Sprintf("-rwsr-sr-x 1 %d %d ", uid, gid), // bb: the sandbox sees its chmod
+		"-rwsr-sr-x 1 1234 5678 ",                    // bb2: and its chown
+		fmt.Sprintf("-rwsr-xr-x 1 %d %d ", uid, gid), // g
+		"security.capability EPERM\ntrusted.x EPERM\nuser.ok ok\n",
+	}
+	for _, w := range wantOut {
+		if !strings.Contains(got.stdout, w) {
+			t.Errorf("sandbox output lacks %q:\n%s", w, got.stdout)
+		}
+	}
+	for _, name := range []string{"bb", "bb2", "g", "f"} {
+		var st syscall.Stat_t
+		if err := syscall.Stat(dir+"/"+name, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode&(syscall.S_ISUID|syscall.S_ISGID) != 0 || st.Uid != uid || st.Gid != gid {
+			t.Errorf("host %s: mode %o owner %d:%d, want no set-ID bits and %d:%d", name, st.Mode, st.Uid, st.Gid, uid, gid)
+		}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir+"/d", &st); err != nil || st.Mode&syscall.S_ISGID == 0 {
+		t.Errorf("host d: mode %o (%v): set-group-ID on a directory should reach the host", st.Mode, err)
+	}
+	if err := syscall.Stat(dir+"/d2", &st); err != nil || st.Mode&syscall.S_ISUID != 0 {
+		t.Errorf("host d2: mode %o (%v): set-user-ID reached the host", st.Mode, err)
+	}
+	for _, x := range []string{"security.capability", "trusted.x"} {
+		if _, err := syscall.Getxattr(dir+"/f", x, make([]byte, 64)); err == nil {
+			t.Errorf("host f has %s", x)
+		}
+	}
+	if _, err := syscall.Getxattr(dir+"/f", "user.ok", make([]byte, 64)); err != nil {
+		t.Errorf("host f lacks user.ok: %v", err)
 	}
 }
