@@ -274,7 +274,7 @@ func (t *FDTable) closeOnExec(pid int) {
 	for fd := range t.slots {
 		if e := t.slots[fd]; e.file != nil && e.cloexec {
 			files = append(files, e.file)
-			t.slots[fd] = fdEntry{}
+			t.setLocked(fd, fdEntry{})
 		}
 	}
 	t.mu.Unlock()

@@ -335,7 +335,11 @@ func (ft *FDTable) unshare() *FDTable {
 func (ft *FDTable) fork() *FDTable {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	n := &FDTable{slots: make([]fdEntry, len(ft.slots))}
+	n := &FDTable{
+		slots: make([]fdEntry, len(ft.slots)),
+		used:  append([]uint64(nil), ft.used...),
+		full:  append([]uint64(nil), ft.full...),
+	}
 	copy(n.slots, ft.slots)
 	for _, e := range n.slots {
 		if e.file != nil {
