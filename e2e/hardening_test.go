@@ -187,3 +187,33 @@ cp /usr/bin/busybox /v/bb2 && chown 1234:5678 /v/bb2 && chmod 6755 /v/bb2 && ls 
 		t.Errorf("host f lacks user.ok: %v", err)
 	}
 }
+
+// TestPidsLimitStopsForkBombs: --pids-limit N bounds the tasks alive at
+// once: a process that forks waiting children gets EAGAIN after N-1 of
+// them, and a fork bomb (every process forking until it fails) fills the
+// limit and ends, with the sentry intact.
+func TestPidsLimitStopsForkBombs(t *testing.T) {
+	prog := buildC(t, "forkbomb")
+	got := sentry(t, "run", "--pids-limit", "10", prog, "flat")
+	if got.status != 0 || got.stdout != "forked 9 children, then EAGAIN\n" {
+		t.Errorf("flat: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	got = sentry(t, "run", "--pids-limit", "40", prog, "bomb")
+	if got.status != 0 || got.stdout != "bomb contained: fork failed with EAGAIN\n" {
+		t.Errorf("bomb: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}
+
+// TestNofileCapsRLIMIT_NOFILE: --nofile N is the hard limit of open files
+// (soft min(1024, N)); raising it is EPERM. Without the flag: 1024 soft,
+// 1048576 hard.
+func TestNofileCapsRLIMIT_NOFILE(t *testing.T) {
+	got := sentry(t, "run", "--nofile", "100", "/bin/sh", "-c", "ulimit -n; ulimit -Hn; ulimit -n 200 2>/dev/null || echo refused; ulimit -n 50 && ulimit -n")
+	if got.status != 0 || got.stdout != "100\n100\nrefused\n50\n" {
+		t.Errorf("--nofile 100: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	got = sentry(t, "run", "/bin/sh", "-c", "ulimit -n; ulimit -Hn")
+	if got.status != 0 || got.stdout != "1024\n1048576\n" {
+		t.Errorf("default: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}

@@ -65,6 +65,8 @@ type runFlags struct {
 	volumes       []string
 	publish       []string
 	platform      string
+	pidsLimit     int
+	nofile        uint64
 }
 
 func runCmd() *cobra.Command {
@@ -98,6 +100,8 @@ func runCmd() *cobra.Command {
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
 	c.Flags().BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin attached (it always is: the program's stdio is the sentry's own)")
 	c.Flags().BoolVarP(&f.tty, "tty", "t", false, "require a terminal on stdin, for an interactive shell (`-it`); the program shares the sentry's terminal")
+	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
+	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -193,9 +197,11 @@ func run(f runFlags, args []string) error {
 			vfs.NewHostStdio(1, "stdout"),
 			vfs.NewHostStdio(2, "stderr"),
 		},
-		Warn:  os.Stderr,
-		Debug: f.debug,
-		Net:   stack,
+		Warn:      os.Stderr,
+		Debug:     f.debug,
+		Net:       stack,
+		PidsLimit: f.pidsLimit,
+		NoFile:    f.nofile,
 	})
 	if err != nil {
 		return err

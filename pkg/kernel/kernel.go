@@ -60,6 +60,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -92,7 +93,24 @@ type Config struct {
 	Hostname string
 	// Net is the sandbox's network; nil gives a fresh one.
 	Net *netstack.Stack
+	// PidsLimit bounds the tasks (threads of every process) alive at
+	// once, like docker's --pids-limit: fork and clone past it are
+	// EAGAIN. 0 means DefaultPidsLimit.
+	PidsLimit int
+	// NoFile is the hard cap of RLIMIT_NOFILE (Linux's nr_open): the
+	// initial limit is min(1024, NoFile) soft, NoFile hard, and raising
+	// it further is EPERM. 0 means DefaultNoFile.
+	NoFile uint64
 }
+
+const (
+	// DefaultPidsLimit keeps a fork bomb well below what the sentry
+	// itself can hold: on ptrace every task is a host thread of a stub
+	// and an OS thread of the sentry, and the Go runtime dies at 10000.
+	DefaultPidsLimit = 4096
+	// DefaultNoFile is Linux's default nr_open.
+	DefaultNoFile = 1 << 20
+)
 
 // Kernel is one sandbox.
 type Kernel struct {
@@ -105,6 +123,8 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
+	// tasksLive counts tasks charged against cfg.PidsLimit (limits.go).
+	tasksLive atomic.Int64
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
 	// hostTTY is the job-control state of the sentry's own terminal
@@ -132,6 +152,12 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = "sentry"
+	}
+	if cfg.PidsLimit <= 0 {
+		cfg.PidsLimit = DefaultPidsLimit
+	}
+	if cfg.NoFile == 0 {
+		cfg.NoFile = DefaultNoFile
 	}
 	mf, err := vm.NewMemoryFile()
 	if err != nil {
@@ -271,13 +297,14 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	k.nextTID++
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
-		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
+		limits: defaultRlimits(k.cfg.NoFile), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	tg.sig.hand = &sigHandlers{}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
+	k.tasksLive.Add(1)
 	k.registerProcess(tg, nil)
 	k.mu.Unlock()
 	t.regs = initialRegs(a, img.Entry, img.SP)
