@@ -35,8 +35,8 @@
 //     root with CAP_DAC_OVERRIDE: permission bits are recorded (chmod,
 //     chown in the overlay; in volumes on the host file, except that
 //     set-ID bits, owners other than the sentry's and security.*/trusted.*
-//     xattrs never reach the host: volguard.go records the first two for
-//     the sandbox's view and refuses the last with EPERM) but not enforced,
+//     xattrs never reach the host: volguard.go records them for the
+//     sandbox's view) but not enforced,
 //     except that X_OK and exec need some execute bit on non-directories
 //     and read-only mounts refuse writes with EROFS. The host kernel
 //     still enforces its own permissions on volume files.

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"os"
+	"sort"
 	"strings"
 	"sync"
 
@@ -19,13 +20,14 @@ import (
 //   - chown to an owner other than the sentry's own uid and gid never
 //     reaches the host: host files stay owned by the sentry's user;
 //   - security.* and trusted.* extended attributes (file capabilities,
-//     LSM labels) can be neither set nor removed: EPERM, as for a process
-//     without CAP_SETFCAP/CAP_SYS_ADMIN over the host filesystem.
+//     LSM labels) never reach the host file, and the host's own are not
+//     changed.
 //
-// The sandbox still sees what Linux would show it: the bits and owners it
-// set are recorded here, by host inode, and stat inside the sandbox shows
-// them. The record lives as long as the FS (a new sandbox sees the host's
-// own state).
+// The sandbox still sees what Linux would show it: the bits, owners and
+// privileged attributes it set are recorded here, by host inode, and
+// stat, getxattr and listxattr inside the sandbox show them (the host's
+// own privileged attributes stay hidden behind the sandbox's). The record
+// lives as long as the FS (a new sandbox sees the host's own state).
 
 // volKey names a host inode.
 type volKey struct{ dev, ino uint64 }
@@ -42,6 +44,7 @@ type volMeta struct {
 type volGuard struct {
 	mu sync.Mutex
 	m  map[volKey]volMeta
+	x  map[volKey]map[string][]byte // security.* and trusted.* attributes
 }
 
 // hostSafeMode strips what a volume's host object must not get.
@@ -110,6 +113,9 @@ func (fs *FS) volCreated(d *Dentry, kept uint32) {
 		return
 	}
 	fs.vol.update(st, func(m *volMeta) { *m = volMeta{mode: kept} })
+	fs.vol.mu.Lock()
+	delete(fs.vol.x, volKey{st.Dev, st.Ino})
+	fs.vol.mu.Unlock()
 }
 
 // volChown is chown of a volume object: only to the sentry's own ids does
@@ -155,11 +161,102 @@ func (fs *FS) volChown(d *Dentry, uid, gid uint32) error {
 	return nil
 }
 
-// volXattrAllowed refuses the extended attributes that grant privilege on
-// the host.
-func volXattrAllowed(name string) error {
-	if strings.HasPrefix(name, "security.") || strings.HasPrefix(name, "trusted.") {
-		return unix.EPERM
+// privXattr reports whether name is an attribute that grants privilege
+// on the host, kept in the sandbox's record instead.
+func privXattr(name string) bool {
+	return strings.HasPrefix(name, "security.") || strings.HasPrefix(name, "trusted.")
+}
+
+// volXattrsLocked returns the record of a volume object (created if
+// create).
+// fs.vol.mu is held.
+func (fs *FS) volXattrsLocked(d *Dentry, create bool) (map[string][]byte, error) {
+	st, err := d.host.stat()
+	if err != nil {
+		return nil, err
 	}
+	k := volKey{st.Dev, st.Ino}
+	x := fs.vol.x[k]
+	if x == nil && create {
+		if fs.vol.x == nil {
+			fs.vol.x = map[volKey]map[string][]byte{}
+		}
+		x = map[string][]byte{}
+		fs.vol.x[k] = x
+	}
+	return x, nil
+}
+
+func (fs *FS) volSetxattr(d *Dentry, name string, value []byte, flags int) error {
+	if err := xattrNamespace(name); err != nil {
+		return err
+	}
+	fs.vol.mu.Lock()
+	defer fs.vol.mu.Unlock()
+	x, err := fs.volXattrsLocked(d, true)
+	if err != nil {
+		return err
+	}
+	_, ok := x[name]
+	switch {
+	case flags&unix.XATTR_CREATE != 0 && ok:
+		return unix.EEXIST
+	case flags&unix.XATTR_REPLACE != 0 && !ok:
+		return unix.ENODATA
+	}
+	x[name] = append([]byte{}, value...)
 	return nil
+}
+
+func (fs *FS) volGetxattr(d *Dentry, name string) ([]byte, error) {
+	fs.vol.mu.Lock()
+	defer fs.vol.mu.Unlock()
+	x, err := fs.volXattrsLocked(d, false)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := x[name]
+	if !ok {
+		return nil, unix.ENODATA
+	}
+	return append([]byte{}, v...), nil
+}
+
+func (fs *FS) volRemovexattr(d *Dentry, name string) error {
+	if err := xattrNamespace(name); err != nil {
+		return err
+	}
+	fs.vol.mu.Lock()
+	defer fs.vol.mu.Unlock()
+	x, err := fs.volXattrsLocked(d, false)
+	if err != nil {
+		return err
+	}
+	if _, ok := x[name]; !ok {
+		return unix.ENODATA
+	}
+	delete(x, name)
+	return nil
+}
+
+// volListxattr is the host's unprivileged names and the recorded ones,
+// sorted.
+func (fs *FS) volListxattr(d *Dentry, host []string) ([]string, error) {
+	var out []string
+	for _, n := range host {
+		if !privXattr(n) {
+			out = append(out, n)
+		}
+	}
+	fs.vol.mu.Lock()
+	x, err := fs.volXattrsLocked(d, false)
+	for n := range x {
+		out = append(out, n)
+	}
+	fs.vol.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(out)
+	return out, nil
 }
