@@ -380,7 +380,10 @@ func mutate(r *rand.Rand, orig []byte) []byte {
 // error or an image, and none may allocate absurdly from the Go heap.
 func TestLoadSurvivesMutatedELFs(t *testing.T) {
 	e := newLoadEnv(t)
-	const perELF = 1500
+	perELF := 1500
+	if raceEnabled {
+		perELF = 100
+	}
 	const maxHeap = 64 << 20
 	for name, p := range realELFs(t) {
 		if err := e.load(p.a, e.put(t, name, p.b)); err != nil {
