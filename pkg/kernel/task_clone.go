@@ -9,6 +9,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
+	"sentry/pkg/vm"
 )
 
 // Threads: clone and clone3 with CLONE_THREAD create a task in the
@@ -134,7 +135,7 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 		nt.regs.SetSP(ca.stack)
 	}
 	if f&cloneSettls != 0 {
-		if t.regs.Arch == arch.AMD64 && ca.tls >= 1<<47 {
+		if t.regs.Arch == arch.AMD64 && ca.tls >= vm.TaskSize { // TASK_SIZE_MAX, as arch_prctl
 			return 0, unix.EPERM
 		}
 		nt.regs.SetTLS(ca.tls)

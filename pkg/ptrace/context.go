@@ -21,6 +21,9 @@ const syscallStop = unix.SIGTRAP | 0x80
 // vsyscallBase is the legacy vsyscall page; sysSeccomp is SIGSYS's
 // si_code when a seccomp filter trapped.
 const (
+	// taskSizeMax is Linux's TASK_SIZE_MAX on x86-64 (4-level paging):
+	// ptrace refuses an fs or gs base at or above it.
+	taskSizeMax  = 1<<47 - 4096
 	vsyscallBase = 0xffffffffff600000
 	sysSeccomp   = 1
 	siKernel     = 0x80
@@ -66,6 +69,23 @@ func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 
 func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 	if *r != c.cur {
+		if (r.FsBase >= taskSizeMax || r.GsBase >= taskSizeMax) && !onlyRaxDiffers(r, &c.cur) {
+			// wrfsbase/wrgsbase may have put a kernel-half base in
+			// the stub thread, where Linux keeps it (a syscall
+			// result alone is still written, by PTRACE_POKEUSER);
+			// but ptrace refuses to load one (EIO), so registers
+			// carrying it cannot be written back. Rather than losing the
+			// program to that error, the base is reset and the
+			// program gets the SIGSEGV (SI_KERNEL) a bad base
+			// earns it elsewhere.
+			if r.FsBase >= taskSizeMax {
+				r.FsBase = 0
+			}
+			if r.GsBase >= taskSizeMax {
+				r.GsBase = 0
+			}
+			return platform.Event{Kind: platform.EventSignal, Signo: int(unix.SIGSEGV), Code: siKernel}, nil
+		}
 		if err := c.writeRegs(r); err != nil {
 			return platform.Event{}, err
 		}

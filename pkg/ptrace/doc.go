@@ -35,7 +35,10 @@
 // is not its rip did not come from the syscall instruction (which leaves
 // the return address in rcx) but from int $0x80 or sysenter, the i386 ABI:
 // Switch reports it as the SIGSEGV (SI_KERNEL) a kernel without IA32
-// emulation raises, with rip back at the instruction.
+// emulation raises, with rip back at the instruction. An fs or gs base at or
+// above TASK_SIZE_MAX (only wrfsbase/wrgsbase can leave one) cannot be
+// loaded through ptrace: when registers carrying one must be written,
+// Switch resets it and reports SIGSEGV instead of failing.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
 // application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host

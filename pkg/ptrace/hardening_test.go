@@ -87,3 +87,23 @@ func TestVsyscallServed(t *testing.T) {
 		t.Fatalf("after the vsyscall: event %+v err %v orig_rax %d rip %#x", ev, err, regs.AMD64.OrigRax, regs.AMD64.Rip)
 	}
 }
+
+// TestKernelHalfBaseIsSIGSEGV: registers carrying an fs or gs base at or
+// above TASK_SIZE_MAX (what wrfsbase/wrgsbase can leave, and ptrace cannot
+// load) make Switch report SIGSEGV with the base reset, not fail; the
+// program then runs on.
+func TestKernelHalfBaseIsSIGSEGV(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.load(t, codeAddr, 0, rx, cat(movEAX(39), insSyscall))
+	for _, base := range []uint64{taskSizeMax, 0xffff800000000000} {
+		regs := regsAt(codeAddr)
+		regs.AMD64.GsBase = base
+		ev, err := f.c.Switch(regs)
+		if err != nil || ev.Kind != platform.EventSignal || ev.Signo != int(unix.SIGSEGV) || regs.AMD64.GsBase != 0 {
+			t.Fatalf("gs base %#x: event %+v err %v gs base now %#x", base, ev, err, regs.AMD64.GsBase)
+		}
+		if ev, err := f.c.Switch(regs); err != nil || ev.Kind != platform.EventSyscall {
+			t.Fatalf("after the reset: event %+v err %v", ev, err)
+		}
+	}
+}

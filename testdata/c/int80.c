@@ -2,15 +2,18 @@
  * syscall would be visible: eax=1 is write(1, msg, len) on x86-64 but
  * exit(ebx=42) on i386. Under a kernel without IA32 emulation (the
  * sentry's choice) it is a #GP: SIGSEGV with si_code SI_KERNEL and the
- * faulting rip at the instruction. With "fs" it also tries
- * arch_prctl(ARCH_SET_FS/GS) with addresses Linux refuses (EPERM). */
+ * faulting rip at the instruction. With "fs" it tries instead
+ * arch_prctl(ARCH_SET_FS/GS) and fork with CLONE_SETTLS with addresses
+ * Linux refuses (EPERM). */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -39,6 +42,13 @@ int main(int argc, char **argv) {
 		}
 		unsigned long ok = 0x7fffffffe000UL;
 		printf("%#lx: ARCH_SET_GS %ld\n", ok, syscall(SYS_arch_prctl, ARCH_SET_GS, ok));
+		/* fork with CLONE_SETTLS and a kernel-half TLS: EPERM too. */
+		long c = syscall(SYS_clone, CLONE_SETTLS | SIGCHLD, 0, 0, 0, 0xffff800000000000UL);
+		if (c == 0)
+			_exit(0);
+		printf("clone CLONE_SETTLS kernel-half: %ld %s\n", c < 0 ? -1L : 0L, c < 0 ? strerrorname_np(errno) : "created");
+		if (c > 0)
+			waitpid(c, 0, 0);
 		return 0;
 	}
 	struct sigaction sa = {0};
