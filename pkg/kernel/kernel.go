@@ -7,6 +7,11 @@
 // the host; the host only runs what a platform injects into its stub. All
 // kernel state hangs off one *Kernel (no package-level state); a syscall
 // handler returns a Linux errno, never panics on application input.
+// Resources are charged to the sandbox: every task against
+// Config.PidsLimit (clone past it is EAGAIN), open files against
+// RLIMIT_NOFILE capped at Config.NoFile. The first process is the init of
+// the sandbox's pid namespace: signals sent to it from inside that it
+// leaves at SIG_DFL are dropped (signal_send.go).
 //
 // Concurrency: one goroutine per task, locked to its OS thread for life
 // (the ptrace platform requires it). Lock order:
@@ -123,7 +128,8 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
-	// tasksLive counts tasks charged against cfg.PidsLimit (limits.go).
+	// tasksLive counts tasks charged against cfg.PidsLimit: charged by
+	// clone (and the first task), released by exitTask.
 	tasksLive atomic.Int64
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
