@@ -242,6 +242,7 @@ func (t *Task) exitTask() {
 	tg.proc.selfTimes.sys += times.sys
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
+	t.k.tasksLive.Add(-1)
 	if !last {
 		if t.tid == tg.pid {
 			// The host reports the exit of a thread-group leader only

@@ -34,7 +34,10 @@
 //   - Identity and permissions: the application has the sentry's own uid
 //     and gid (what getuid returns) and is treated as privileged, like
 //     root with CAP_DAC_OVERRIDE: permission bits are recorded (chmod,
-//     chown in the overlay, real chown in volumes) but not enforced,
+//     chown in the overlay; in volumes on the host file, except that
+//     set-ID bits, owners other than the sentry's and security.*/trusted.*
+//     xattrs never reach the host: volguard.go records them for the
+//     sandbox's view) but not enforced,
 //     except that X_OK and exec need some execute bit on non-directories
 //     and read-only mounts refuse writes with EROFS. The host kernel
 //     still enforces its own permissions on volume files.

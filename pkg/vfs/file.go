@@ -327,7 +327,11 @@ func (f *File) Stat() (Stat, error) {
 		}
 		return f.dentry.Stat()
 	}
-	return f.impl.Stat()
+	st, err := f.impl.Stat()
+	if d := f.dentry; err == nil && d != nil && d.host != nil && d.mnt.kind == kindHost {
+		st = f.fs.vol.apply(st)
+	}
+	return st, err
 }
 
 // Truncate is ftruncate.

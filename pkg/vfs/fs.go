@@ -61,6 +61,7 @@ type FS struct {
 	nextDev uint32
 	locks   lockTable // advisory locks; its own mutex, taken after File.mu
 	fifos   FIFOProvider
+	vol     volGuard // what the sandbox set on volume files (volguard.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at

@@ -224,7 +224,8 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 		return nil, nil, unix.ENAMETOOLONG
 	}
 	dir := parent.host.self
-	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, mode&07777)
+	safe, kept := hostSafeMode(mode&07777, unix.S_IFREG)
+	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
 	runtime.KeepAlive(dir)
 	if err != nil {
 		return nil, nil, err
@@ -234,6 +235,7 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 		unix.Close(fd)
 		return nil, nil, err
 	}
+	fs.volCreated(c, kept)
 	return c, &hostFile{fd: fd}, nil
 }
 

@@ -332,7 +332,7 @@ func (fs *FS) chmod(d *Dentry, mode uint32) error {
 	mode &= 07777
 	switch {
 	case d.mnt.kind == kindHost:
-		return hostChmod(d.host, mode)
+		return fs.volChmod(d, mode)
 	case d.mnt.kind == kindOverlay:
 		if err := fs.copyUp(d, true); err != nil {
 			return err
