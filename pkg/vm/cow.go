@@ -22,6 +22,9 @@ func (m *MM) HandleFault(addr uint64) (bool, error) {
 		return false, nil
 	}
 	v := m.vmas[i]
+	if v.pastEOF {
+		return m.growEOF(i, addr)
+	}
 	if !v.cow || v.prot&unix.PROT_WRITE == 0 || !v.backed() || v.pastEOF {
 		return false, nil
 	}

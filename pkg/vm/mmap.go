@@ -69,7 +69,13 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 	// Prepare the pages before taking the lock: copying a file in may
 	// be slow.
 	inFile := length
-	if v.prot != unix.PROT_NONE || shared || file != nil {
+	var pieces []vma // a shared mapping of a page cache (shared.go)
+	if sm, ok := sharedFile(&v); ok {
+		var err error
+		if pieces, inFile, err = m.sharedPieces(sm, v, offset, length); err != nil {
+			return 0, err
+		}
+	} else if v.prot != unix.PROT_NONE || shared || file != nil {
 		off, err := m.mf.Allocate(length)
 		if err != nil {
 			return 0, err
@@ -87,6 +93,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		if v.backed() {
 			m.mf.Free(v.memOff, length)
 		}
+		m.dropPieces(pieces)
 	}
 
 	m.mu.Lock()
@@ -110,9 +117,13 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		}
 	}
 	v.start, v.end = addr, addr+length
-	incRef(v.file)
-	m.vmas.insert(v)
-	m.markPastEOF(v.start, v.end, inFile)
+	if pieces != nil {
+		m.placePieces(pieces, addr, inFile)
+	} else {
+		incRef(v.file)
+		m.vmas.insert(v)
+		m.markPastEOF(v.start, v.end, inFile)
+	}
 	m.vmas.mergeAround(v.start, v.end)
 	if err := m.sync(v.start, v.end); err != nil {
 		return 0, err

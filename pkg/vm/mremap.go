@@ -77,6 +77,18 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	}
 	newEnd := oldAddr + newLen
 	if newEnd > oldAddr && m.rangeFree(oldEnd, newEnd) {
+		if sm, ok := sharedFile(&last); ok {
+			vs, inFile, err := m.sharedPieces(sm, last, last.fileOff+int64(last.length()), newEnd-oldEnd)
+			if err != nil {
+				return 0, err
+			}
+			m.placePieces(vs, oldEnd, inFile)
+			m.vmas.mergeAround(oldEnd, newEnd)
+			if err := m.sync(oldEnd, newEnd); err != nil {
+				return 0, err
+			}
+			return oldAddr, nil
+		}
 		v, inFile, err := m.growPiece(&last, newEnd-oldEnd)
 		if err != nil {
 			return 0, err
@@ -130,6 +142,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 	n := min(oldEnd-src, newLen)
 	srcEnd := src + n
 	var tail vma
+	var tailPieces []vma
 	var tailInFile uint64
 	if newLen > n {
 		// Continue last from srcEnd even if the old range ends inside
@@ -141,7 +154,13 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 			last.end = srcEnd
 		}
 		var err error
-		if tail, tailInFile, err = m.growPiece(&last, newLen-n); err != nil {
+		if sm, ok := sharedFile(&last); ok {
+			// A shared file mapping grows with more of the file's
+			// cache (shared.go).
+			if tailPieces, tailInFile, err = m.sharedPieces(sm, last, last.fileOff+int64(last.length()), newLen-n); err != nil {
+				return err
+			}
+		} else if tail, tailInFile, err = m.growPiece(&last, newLen-n); err != nil {
 			return err
 		}
 	}
@@ -175,7 +194,9 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 		v.start, v.end = v.start-src+dst, v.end-src+dst
 		m.vmas.insert(v)
 	}
-	if newLen > n {
+	if tailPieces != nil {
+		m.placePieces(tailPieces, dst+n, tailInFile)
+	} else if newLen > n {
 		tail.start, tail.end = dst+n, dst+newLen
 		m.vmas.insert(tail)
 		m.markPastEOF(tail.start, tail.end, tailInFile)

@@ -1,0 +1,211 @@
+package vm
+
+import "golang.org/x/sys/unix"
+
+// Shared file mappings.
+//
+// A MAP_SHARED mapping of a SharedMappable (a file's page cache, from
+// pkg/vfs) does not copy the file: its pieces are backed by the cache's
+// own pages in the memory file, each piece holding one reference to them
+// (MemoryFile.share) and one to the cache (IncRef). Every address space
+// and every mapping of the file therefore maps the same pages, the
+// cache keeps them coherent with read and write, and the cache writes
+// them back to the file (msync, and when its last mapping goes). A
+// cache's memory is contiguous only within its chunks, so such a
+// mapping may be several pieces.
+
+// SharedMappable is a file whose MAP_SHARED mappings share its page
+// cache. Pages calls fn for the runs of memory-file pages holding the
+// file's bytes [off, off+n) in file order; Size is the file's size now;
+// Writeback writes the pages of [off, off+n) to the file.
+type SharedMappable interface {
+	Mappable
+	IncRef()
+	DecRef()
+	Pages(off int64, n uint64, fn func(memOff int64, n uint64)) error
+	Size() (int64, error)
+	Writeback(off int64, n uint64, sync bool) error
+}
+
+// View is the sentry's mapping of the allocated range [off, off+n): page
+// caches use it to fill and write back their pages.
+func (f *MemoryFile) View(off int64, n uint64) []byte { return f.view(off, n) }
+
+// sharedFile returns v's file if v is a shared mapping of a page cache.
+func sharedFile(v *vma) (SharedMappable, bool) {
+	if !v.shared || v.file == nil {
+		return nil, false
+	}
+	sm, ok := v.file.(SharedMappable)
+	return sm, ok
+}
+
+// sharedPieces returns the pieces backing a shared mapping of length
+// bytes of sm at file offset off, shaped like tmpl and placed from
+// address 0 (the caller moves them), and how many of those bytes lie
+// before the end of file. Each piece holds a reference to its memory and
+// one to sm.
+func (m *MM) sharedPieces(sm SharedMappable, tmpl vma, off int64, length uint64) ([]vma, uint64, error) {
+	size, err := sm.Size()
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []vma
+	var addr uint64
+	err = sm.Pages(off, length, func(memOff int64, n uint64) {
+		m.mf.share(memOff, n)
+		v := tmpl
+		v.start, v.end = addr, addr+n
+		v.fileOff = off + int64(addr)
+		v.memOff = memOff
+		v.cow, v.pastEOF = false, false
+		out = append(out, v)
+		addr += n
+	})
+	if err != nil {
+		for i := range out {
+			m.mf.Free(out[i].memOff, out[i].length())
+		}
+		return nil, 0, err
+	}
+	for range out {
+		sm.IncRef()
+	}
+	inFile := uint64(0)
+	if size > off {
+		inFile = min(length, uint64(size-off))
+	}
+	return out, inFile, nil
+}
+
+// placePieces inserts pieces made by sharedPieces at base and marks the
+// ones past the end of file. The caller holds m.mu and merges after.
+func (m *MM) placePieces(vs []vma, base, inFile uint64) {
+	if len(vs) == 0 {
+		return
+	}
+	for _, v := range vs {
+		v.start, v.end = v.start+base, v.end+base
+		m.vmas.insert(v)
+	}
+	m.markPastEOF(base, base+vs[len(vs)-1].end, inFile)
+}
+
+// dropPieces undoes sharedPieces for pieces never inserted.
+func (m *MM) dropPieces(vs []vma) {
+	for i := range vs {
+		m.mf.Free(vs[i].memOff, vs[i].length())
+		decRef(vs[i].file)
+	}
+}
+
+// growEOF handles a fault on a page of a shared file mapping that was past
+// the end of file: if the file has grown to reach it, the pages now in the
+// file become accessible (as on Linux, where a shared mapping sees the
+// file as it is) and the access is retried. The caller holds m.mu.
+func (m *MM) growEOF(i int, addr uint64) (bool, error) {
+	v := &m.vmas[i]
+	sm, ok := sharedFile(v)
+	if !ok || !v.pastEOF || v.prot == unix.PROT_NONE {
+		return false, nil
+	}
+	size, err := sm.Size()
+	if err != nil {
+		return false, nil
+	}
+	at := v.fileOff + int64(addr-v.start)
+	if size <= at {
+		return false, nil
+	}
+	eof, _ := pageRoundUp(uint64(size))
+	start, end := v.start, v.end
+	if lim := v.start + (eof - uint64(v.fileOff)); lim < end {
+		end = lim
+	}
+	i, j := m.vmas.isolate(start, end)
+	for k := i; k < j; k++ {
+		m.vmas[k].pastEOF = false
+	}
+	m.vmas.mergeAround(start, end)
+	return true, m.sync(start, end)
+}
+
+// SharedKey reports where the memory at addr lives if another address
+// space may see it: for a MAP_SHARED mapping, the memory-file offset of
+// addr (the same in every mapping of the same page), which is what a
+// process-shared futex is keyed by. shared is false for private memory;
+// EFAULT if addr is not mapped.
+func (m *MM) SharedKey(addr uint64) (off int64, shared bool, err error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i, ok := m.vmas.at(addr)
+	if !ok {
+		return 0, false, unix.EFAULT
+	}
+	v := &m.vmas[i]
+	if !v.shared || !v.backed() {
+		return 0, false, nil
+	}
+	return v.memOff + int64(addr-v.start), true, nil
+}
+
+// Msync is msync(2): the shared file mappings in [addr, addr+length) are
+// written back to their files (MS_SYNC also syncs the files; MS_ASYNC
+// writes without syncing, which Linux leaves to later). MS_INVALIDATE has
+// nothing to do: mappings and the file's cache are one memory. EINVAL for
+// an unaligned addr or bad flags, ENOMEM if part of the range is unmapped
+// (after syncing the mapped part, like Linux).
+func (m *MM) Msync(addr, length uint64, flags int) error {
+	if flags&^(unix.MS_ASYNC|unix.MS_INVALIDATE|unix.MS_SYNC) != 0 || !pageAligned(addr) {
+		return unix.EINVAL
+	}
+	if flags&unix.MS_ASYNC != 0 && flags&unix.MS_SYNC != 0 {
+		return unix.EINVAL
+	}
+	n, ok := pageRoundUp(length)
+	end := addr + n
+	if !ok || end < addr {
+		return unix.ENOMEM
+	}
+	if n == 0 {
+		return nil
+	}
+	type job struct {
+		sm  SharedMappable
+		off int64
+		n   uint64
+	}
+	var jobs []job
+	unmapped := false
+	m.mu.RLock()
+	cur := addr
+	for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
+		v := &m.vmas[i]
+		if v.start > cur {
+			unmapped = true
+		}
+		s, e := max(v.start, addr), min(v.end, end)
+		if sm, ok := sharedFile(v); ok {
+			sm.IncRef()
+			jobs = append(jobs, job{sm, v.fileOff + int64(s-v.start), e - s})
+		}
+		cur = e
+	}
+	m.mu.RUnlock()
+	if cur < end {
+		unmapped = true
+	}
+	var firstErr error
+	for _, j := range jobs {
+		if flags&unix.MS_INVALIDATE == 0 || flags&(unix.MS_SYNC|unix.MS_ASYNC) != 0 {
+			if err := j.sm.Writeback(j.off, j.n, flags&unix.MS_SYNC != 0); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		j.sm.DecRef()
+	}
+	if unmapped {
+		return unix.ENOMEM
+	}
+	return firstErr
+}
