@@ -126,7 +126,7 @@ var syscalls = []Syscall{
 
 	// Memory.
 	sys("mmap", sysMmap, Partial).
-		note("MAP_SHARED files share one page cache; a file that shrinks does not make mapped pages past its new end SIGBUS"),
+		note("MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags"),
 	sys("munmap", sysMunmap, Full),
 	sys("mprotect", sysMprotect, Full),
 	sys("brk", sysBrk, Full),

@@ -55,7 +55,7 @@ func (f *File) Fallocate(mode uint32, off, length int64) error {
 	if mode&(fallocPunchHole|fallocZeroRange) == 0 {
 		return a.Allocate(mode, off, length)
 	}
-	return f.cachedResize(func() error { return a.Allocate(mode, off, length) }, off, off+length)
+	return f.cachedResize(func() error { return a.Allocate(mode, off, length) }, off, off+length, -1)
 }
 
 func (f *memFile) Allocate(mode uint32, off, length int64) error {

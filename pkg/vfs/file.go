@@ -73,6 +73,11 @@ type File struct {
 	anonLocksOnce sync.Once
 	anonLocks     *lockTable
 
+	// The object's identity for page caches (pagecache.go), found once:
+	// it never changes for an open file.
+	cacheKeyOnce sync.Once
+	cacheKeyVal  any
+
 	mu      sync.Mutex // guards off, flags, dirents, owner
 	off     int64
 	flags   int
@@ -341,7 +346,7 @@ func (f *File) Truncate(size int64) error {
 	if size < 0 {
 		return unix.EINVAL
 	}
-	return f.cachedResize(func() error { return f.impl.Truncate(size) }, size, -1)
+	return f.cachedResize(func() error { return f.impl.Truncate(size) }, size, -1, size)
 }
 
 // Sync is fsync: volume files are really synced to the host disk.

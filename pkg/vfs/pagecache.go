@@ -44,7 +44,7 @@ const cacheChunk = 256 << 10
 // cacheRegistry finds the live cache of an object. n counts the live
 // caches, so that file I/O pays nothing while no file is shared-mapped.
 type cacheRegistry struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[any]*PageCache
 	n  atomic.Int32
 }
@@ -65,10 +65,53 @@ type PageCache struct {
 	file   *File
 	chunks map[int64]int64 // chunk index -> memory offset
 	dead   bool            // written back and freed; I/O goes direct
+	// mappers are the address spaces that have mapped the cache, told
+	// when the file shrinks so that their pages past the new end fault.
+	mappers map[Mapper]struct{}
+}
+
+// Mapper is an address space mapping a cache (vm.MM): FileShrunk makes
+// its pages of file past size inaccessible (SIGBUS), as Linux unmaps them
+// when a file is truncated. It is called without any vfs lock held.
+type Mapper interface {
+	FileShrunk(file any, size int64)
+}
+
+// AddMapper records m (a Mapper) as mapping c; RemoveMapper forgets it.
+// An address space that unmaps the file without saying so only gets
+// FileShrunk calls it has nothing to do for.
+func (c *PageCache) AddMapper(m any) {
+	mp, ok := m.(Mapper)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead {
+		return
+	}
+	if c.mappers == nil {
+		c.mappers = map[Mapper]struct{}{}
+	}
+	c.mappers[mp] = struct{}{}
+}
+
+// RemoveMapper forgets m.
+func (c *PageCache) RemoveMapper(m any) {
+	mp, ok := m.(Mapper)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	delete(c.mappers, mp)
+	c.mu.Unlock()
 }
 
 // cacheKey identifies f's object, as for the lock tables.
-func (f *File) cacheKey() any { return f.lockKey() }
+func (f *File) cacheKey() any {
+	f.cacheKeyOnce.Do(func() { f.cacheKeyVal = f.lockKey() })
+	return f.cacheKeyVal
+}
 
 // MapShared returns the page cache of f's object (creating it), with one
 // reference for the caller, whose pages live in mem. ENODEV for files
@@ -135,6 +178,7 @@ func (c *PageCache) DecRef() {
 		delete(c.chunks, idx)
 	}
 	c.dead = true
+	c.mappers = nil
 	f := c.file
 	c.file = nil
 	c.mu.Unlock()
@@ -295,8 +339,8 @@ func (f *File) cacheFor() *PageCache {
 	}
 	key := f.cacheKey()
 	r := &f.fs.caches
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.m[key]
 }
 
@@ -333,21 +377,37 @@ func (f *File) cachedWrite(p []byte, write func() (n int, at int64, err error)) 
 	return n, at, err
 }
 
-// cachedResize runs an operation that may change the file's size or zero
-// a range of it (truncate, fallocate) and then zeroes the cached bytes of
-// [zeroFrom, zeroTo) (zeroTo < 0: from zeroFrom to the new end... of the
-// cache), so that pages past a new end read zero if the file grows again.
-func (f *File) cachedResize(op func() error, zeroFrom, zeroTo int64) error {
-	c := f.cacheFor()
+// cachedResize runs op, which may change the size of f's object or zero
+// a range of it (truncate, fallocate), and keeps the cache in step.
+func (f *File) cachedResize(op func() error, zeroFrom, zeroTo, newSize int64) error {
+	if f.fs == nil || f.impl == nil || f.isDir || !f.impl.Seekable() {
+		return op()
+	}
+	return f.fs.resizeCached(f.cacheKey(), op, zeroFrom, zeroTo, newSize)
+}
+
+// resizeCached runs op on the object key names and then, if it has a
+// cache, zeroes the cached bytes of [zeroFrom, zeroTo) (zeroTo < 0: to
+// the end of the cache), so that what the file no longer holds reads
+// zero if it grows again; with newSize >= 0 (a truncation) it then tells
+// the mappers, whose pages past the new end must fault.
+func (fs *FS) resizeCached(key any, op func() error, zeroFrom, zeroTo, newSize int64) error {
+	if fs.caches.n.Load() == 0 {
+		return op()
+	}
+	fs.caches.mu.RLock()
+	c := fs.caches.m[key]
+	fs.caches.mu.RUnlock()
 	if c == nil {
 		return op()
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err := op(); err != nil {
+		c.mu.Unlock()
 		return err
 	}
 	if c.dead {
+		c.mu.Unlock()
 		return nil
 	}
 	for idx, mo := range c.chunks {
@@ -358,6 +418,17 @@ func (f *File) cachedResize(op func() error, zeroFrom, zeroTo int64) error {
 		if s < e {
 			clear(c.mem.View(mo+s-idx*cacheChunk, uint64(e-s)))
 		}
+	}
+	var tell []Mapper
+	if newSize >= 0 {
+		for m := range c.mappers {
+			tell = append(tell, m)
+		}
+	}
+	c.mu.Unlock()
+	// Outside the cache's lock: the address spaces' locks come first.
+	for _, m := range tell {
+		m.FileShrunk(c, newSize)
 	}
 	return nil
 }

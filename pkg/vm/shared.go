@@ -17,7 +17,9 @@ import "golang.org/x/sys/unix"
 // SharedMappable is a file whose MAP_SHARED mappings share its page
 // cache. Pages calls fn for the runs of memory-file pages holding the
 // file's bytes [off, off+n) in file order; Size is the file's size now;
-// Writeback writes the pages of [off, off+n) to the file.
+// Writeback writes the pages of [off, off+n) to the file. AddMapper
+// records an address space (an *MM) mapping the file, so that a file
+// that shrinks calls its FileShrunk; RemoveMapper forgets it.
 type SharedMappable interface {
 	Mappable
 	IncRef()
@@ -25,6 +27,8 @@ type SharedMappable interface {
 	Pages(off int64, n uint64, fn func(memOff int64, n uint64)) error
 	Size() (int64, error)
 	Writeback(off int64, n uint64, sync bool) error
+	AddMapper(m any)
+	RemoveMapper(m any)
 }
 
 // View is the sentry's mapping of the allocated range [off, off+n): page
@@ -71,6 +75,7 @@ func (m *MM) sharedPieces(sm SharedMappable, tmpl vma, off int64, length uint64)
 	for range out {
 		sm.IncRef()
 	}
+	sm.AddMapper(m)
 	inFile := uint64(0)
 	if size > off {
 		inFile = min(length, uint64(size-off))
@@ -128,6 +133,97 @@ func (m *MM) growEOF(i int, addr uint64) (bool, error) {
 	}
 	m.vmas.mergeAround(start, end)
 	return true, m.sync(start, end)
+}
+
+// FileShrunk makes the pages of m's shared mappings of file that lie
+// wholly past size inaccessible, so that an access raises SIGBUS, as
+// Linux unmaps them when the file is truncated. The page cache calls it
+// (as a vfs.Mapper) without its own locks held, from whichever task
+// truncated the file: the platform may only be told from a task of m, so
+// the pieces change now (copy-in and copy-out there fail at once) and
+// the platform follows when a task of m next enters the kernel
+// (SyncPending).
+func (m *MM) FileShrunk(file any, size int64) {
+	eof, _ := pageRoundUp(uint64(max(size, 0)))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ranges []extent
+	for i := range m.vmas {
+		v := &m.vmas[i]
+		if _, ok := sharedFile(v); !ok || v.file != file || v.pastEOF {
+			continue
+		}
+		end := uint64(v.fileOff) + v.length()
+		if end <= eof {
+			continue
+		}
+		from := v.start
+		if eof > uint64(v.fileOff) {
+			from += eof - uint64(v.fileOff)
+		}
+		ranges = append(ranges, extent{int64(from), int64(v.end)})
+	}
+	for _, r := range ranges {
+		i, j := m.vmas.isolate(uint64(r.off), uint64(r.end))
+		for k := i; k < j; k++ {
+			m.vmas[k].pastEOF = true
+		}
+		m.vmas.mergeAround(uint64(r.off), uint64(r.end))
+		m.stale = append(m.stale, r)
+	}
+	if len(ranges) > 0 {
+		m.pending.Store(true)
+	}
+}
+
+// SyncPending mirrors to the platform the changes FileShrunk made. The
+// kernel calls it on a task goroutine of m before the task returns to the
+// application; it costs an atomic load when there is nothing to do.
+func (m *MM) SyncPending() error {
+	if !m.pending.Load() {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending.Store(false)
+	stale := m.stale
+	m.stale = nil
+	for _, r := range stale {
+		if err := m.sync(uint64(r.off), uint64(r.end)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetMappers tells the page caches m maps that it is going away. The
+// caller holds m.mu.
+func (m *MM) forgetMappers() {
+	var seen map[SharedMappable]bool
+	for i := range m.vmas {
+		if sm, ok := sharedFile(&m.vmas[i]); ok && !seen[sm] {
+			if seen == nil {
+				seen = map[SharedMappable]bool{}
+			}
+			seen[sm] = true
+			sm.RemoveMapper(m)
+		}
+	}
+}
+
+// addMappers records m with the page caches its pieces map (a forked
+// child). The caller holds m.mu or m is not yet visible.
+func (m *MM) addMappers() {
+	var seen map[SharedMappable]bool
+	for i := range m.vmas {
+		if sm, ok := sharedFile(&m.vmas[i]); ok && !seen[sm] {
+			if seen == nil {
+				seen = map[SharedMappable]bool{}
+			}
+			seen[sm] = true
+			sm.AddMapper(m)
+		}
+	}
 }
 
 // SharedKey reports where the memory at addr lives if another address

@@ -100,6 +100,19 @@ static void shared_fd(int fd) {
 	ftruncate(fd, PG + 5);
 	ftruncate(fd, 2 * PG);
 	printf("after shrink and regrow: %d %d\n", a[PG + 4] != 0, a[PG + 5]);
+	printf("page 1 before shrinking: %s\n", touch(a + PG, &v));
+	ftruncate(fd, PG);
+	printf("page 1 after shrinking to 1 page: %s\n", touch(b + PG, &v));
+	ftruncate(fd, 2 * PG);
+	printf("page 1 after regrowing: %s\n", touch(a + PG, &v));
+	pid = fork();
+	if (pid == 0) {
+		ftruncate(fd, PG); // another process shrinks it
+		_exit(0);
+	}
+	waitchild(pid);
+	printf("page 1 after a child shrank the file: %s\n", touch(a + PG, &v));
+	ftruncate(fd, 2 * PG);
 
 	printf("msync MS_SYNC: %s\n", err(msync(a, 2 * PG, MS_SYNC)));
 	printf("msync MS_ASYNC|MS_INVALIDATE: %s\n", err(msync(a, PG, MS_ASYNC | MS_INVALIDATE)));
