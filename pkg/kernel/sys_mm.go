@@ -33,6 +33,7 @@ func sysMmap(t *Task, a [6]uint64) (uint64, error) {
 		}
 		o.File = f
 		o.Name = f.Name()
+		o.ReadOnlyFile = acc != unix.O_RDWR
 		if flags&unix.MAP_TYPE != unix.MAP_PRIVATE && st.Mode&unix.S_IFMT == unix.S_IFREG {
 			// One memory for every shared mapping of the file: its
 			// page cache (vfs/pagecache.go), which each mapping piece

@@ -104,8 +104,9 @@
 //     from writes).
 //   - A truncation by another process reaches an MM's platform mappings
 //     when one of its tasks next enters the kernel (SyncPending).
-//   - mprotect does not refuse PROT_WRITE on a shared mapping of a file
-//     opened read-only (Linux: EACCES).
+//   - mprotect refusing PROT_WRITE on a shared mapping of a file opened
+//     read-only (EACCES) changes nothing, where Linux has already changed
+//     the mappings before the refused one.
 //   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
 //   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
 //   - Accessible anonymous memory takes memory-file offsets for its whole

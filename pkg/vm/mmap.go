@@ -18,6 +18,9 @@ type MmapOpts struct {
 	File   Mappable // nil for anonymous memory
 	Offset int64    // offset in File
 	Name   string   // shown by Maps: a path, "[stack]", "[heap]" or ""
+	// ReadOnlyFile: File is not open for writing, so a shared mapping
+	// of it may not become writable (mprotect: EACCES).
+	ReadOnlyFile bool
 }
 
 const protMask = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
@@ -65,7 +68,8 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 			return 0, unix.EPERM
 		}
 	}
-	v := vma{prot: o.Prot & protMask, shared: shared, file: file, fileOff: offset, memOff: -1, name: o.Name}
+	v := vma{prot: o.Prot & protMask, shared: shared, file: file, fileOff: offset, memOff: -1, name: o.Name,
+		noMayWrite: shared && file != nil && o.ReadOnlyFile}
 	// Prepare the pages before taking the lock: copying a file in may
 	// be slow.
 	inFile := length
@@ -193,6 +197,13 @@ func (m *MM) Mprotect(addr, length uint64, prot int) error {
 	defer m.mu.Unlock()
 	if !m.vmas.covered(addr, end) {
 		return unix.ENOMEM
+	}
+	if prot&unix.PROT_WRITE != 0 {
+		for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
+			if m.vmas[i].noMayWrite {
+				return unix.EACCES
+			}
+		}
 	}
 	i, j := m.vmas.isolate(addr, end)
 	if prot != unix.PROT_NONE {

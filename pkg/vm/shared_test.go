@@ -2,7 +2,7 @@ package vm
 
 import (
 	"bytes"
-	"errors"
+	"io"
 	"sync"
 	"testing"
 
@@ -30,7 +30,7 @@ func newFakeCache(mf *MemoryFile, size int64) *fakeCache {
 	return &fakeCache{mf: mf, refs: 1, size: size, chunks: map[int64]int64{}, mappers: map[any]int{}}
 }
 
-func (c *fakeCache) ReadAt(p []byte, off int64) (int, error) { return 0, errors.New("not for shared") }
+func (c *fakeCache) ReadAt(p []byte, off int64) (int, error) { return 0, io.EOF }
 func (c *fakeCache) IncRef()                                 { c.mu.Lock(); c.refs++; c.mu.Unlock() }
 func (c *fakeCache) DecRef() {
 	c.mu.Lock()
@@ -279,4 +279,28 @@ func TestMremapSharedFileKeepsSharing(t *testing.T) {
 		t.Errorf("moved part reads %q, %v", got, err)
 	}
 	checkMirror(t, m, f)
+}
+
+func TestMprotectSharedReadOnlyFile(t *testing.T) {
+	m, _ := newTestMM(t)
+	c := newFakeCache(m.mf, PageSize)
+	for _, tc := range []struct {
+		name     string
+		flags    int
+		readOnly bool
+		want     error
+	}{
+		{"shared, file read-only", unix.MAP_SHARED, true, unix.EACCES},
+		{"shared, file read-write", unix.MAP_SHARED, false, nil},
+		{"private, file read-only", unix.MAP_PRIVATE, true, nil},
+	} {
+		a := mustMmap(t, m, MmapOpts{Length: PageSize, Prot: unix.PROT_READ, Flags: tc.flags, File: c, ReadOnlyFile: tc.readOnly})
+		if err := m.Mprotect(a, PageSize, unix.PROT_READ|unix.PROT_WRITE); err != tc.want && !(err == nil && tc.want == nil) {
+			t.Errorf("%s: mprotect = %v, want %v", tc.name, err, tc.want)
+		}
+		if err := m.Mprotect(a, PageSize, unix.PROT_NONE); err != nil {
+			t.Errorf("%s: mprotect PROT_NONE = %v", tc.name, err)
+		}
+	}
+	c.DecRef()
 }

@@ -268,6 +268,9 @@ static void mode_existing(const char *path) {
 	char buf[6] = {0};
 	pread(fd, buf, 5, 0);
 	printf("read-only mapping: %.5s, read: %s\n", b, buf);
+	printf("mprotect PROT_WRITE of the read-only file's mapping: %s\n", err(mprotect(b, PG, PROT_READ | PROT_WRITE)));
+	char *p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, open(path, O_RDONLY), 0);
+	printf("mprotect PROT_WRITE of a private mapping of it: %s\n", err(mprotect(p, PG, PROT_READ | PROT_WRITE)));
 }
 
 static void mode_writeback(const char *path) {
