@@ -1,8 +1,10 @@
 # Python multiprocessing over memory shared between processes: a process
-# pool, a Queue, a Lock, shared Value and Array. Output is deterministic, to
-# be compared with a native run.
+# pool, a Queue, a Lock, shared Value and Array, a Pool, and
+# shared_memory.SharedMemory (shm_open). Output is deterministic, to be
+# compared with a native run.
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import shared_memory
 
 def sq(x):
     return x * x
@@ -14,6 +16,11 @@ def add(v, a, lock, n):
     with lock:
         for i in range(len(a)):
             a[i] += 1
+
+def poke(name):
+    s = shared_memory.SharedMemory(name=name)
+    s.buf[:5] = b"child"
+    s.close()
 
 def producer(q, k):
     for i in range(5):
@@ -41,3 +48,12 @@ if __name__ == "__main__":
     for p in ps: p.start()
     for p in ps: p.join()
     print("Value:", v.value, "Array:", list(a), "exitcodes:", [p.exitcode for p in ps])
+    with mp.Pool(2) as pool:
+        print("Pool:", pool.map(sq, range(6)))
+    shm = shared_memory.SharedMemory(create=True, size=64)
+    p = mp.Process(target=poke, args=(shm.name,))
+    p.start()
+    p.join()
+    print("SharedMemory:", bytes(shm.buf[:5]))
+    shm.close()
+    shm.unlink()
