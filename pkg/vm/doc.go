@@ -16,8 +16,9 @@
 //
 // An MM is one application address space: a sorted slice of VMA pieces.
 // Each piece is a page-aligned range of addresses backed by a range of the
-// memory file (memOff); no two pieces of one address space share file
-// pages, except pieces mapping the same file's page cache (below).
+// memory file (memOff); no two private pieces of one address space share
+// file pages (shared ones may: the same file's page cache mapped twice, a
+// shared mapping duplicated by mremap; below).
 // Splitting a piece splits its file range; unmapping a piece drops its
 // reference to exactly its file range.
 //
@@ -107,7 +108,9 @@
 //   - mprotect refusing PROT_WRITE on a shared mapping of a file opened
 //     read-only (EACCES) changes nothing, where Linux has already changed
 //     the mappings before the refused one.
-//   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
+//   - mremap with old_len == 0 duplicates shared anonymous memory only as
+//     far as the mapping reaches (EINVAL past it; Linux maps pages that
+//     raise SIGBUS).
 //   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
 //   - Accessible anonymous memory takes memory-file offsets for its whole
 //     length at mmap time (not pages: the file is sparse), so the sum of

@@ -105,9 +105,10 @@ func checkMirror(t *testing.T, m *MM, f *fakeAS) {
 			}
 			continue
 		}
-		if _, ok := sharedFile(&v); !ok {
-			// Shared file mappings may map the same page-cache pages
-			// more than once (shared.go); other pieces may not.
+		if !v.shared {
+			// Shared pieces may map the same pages more than once (a
+			// page cache mapped twice, mremap duplicating a shared
+			// mapping: shared.go); private ones may not.
 			mem = append(mem, extent{v.memOff, v.memOff + int64(v.length())})
 		}
 		if v.prot == unix.PROT_NONE || v.pastEOF {

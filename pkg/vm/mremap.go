@@ -6,7 +6,8 @@ import "golang.org/x/sys/unix"
 // which must lie inside one mapping (as Maps shows them). Moving keeps the
 // memory-file ranges and only changes addresses, so nothing is copied.
 // MREMAP_DONTUNMAP is supported for private anonymous mappings: the old
-// range stays mapped, reading as zeroes.
+// range stays mapped, reading as zeroes. old_len == 0 duplicates a shared
+// mapping (mremapDup).
 func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (uint64, error) {
 	const known = unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED | unix.MREMAP_DONTUNMAP
 	mayMove := flags&unix.MREMAP_MAYMOVE != 0
@@ -20,10 +21,11 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	}
 	oldLen, ok1 := pageRoundUp(oldLen)
 	newLen, ok2 := pageRoundUp(newLen)
+	if ok1 && ok2 && oldLen == 0 && newLen != 0 && newLen <= TaskSize {
+		// Duplicating a shared mapping (shared.go).
+		return m.mremapDup(oldAddr, newLen, mayMove, fixed, newAddr)
+	}
 	if !ok1 || !ok2 || newLen == 0 || oldLen == 0 {
-		// old_len == 0 duplicates a shared mapping on Linux; file
-		// ranges are not shared between pieces here (see the package
-		// doc), so it is refused.
 		return 0, unix.EINVAL
 	}
 	oldEnd := oldAddr + oldLen

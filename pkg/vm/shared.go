@@ -104,6 +104,81 @@ func (m *MM) dropPieces(vs []vma) {
 	}
 }
 
+// mremapDup is mremap with old_len == 0: a new mapping of newLen bytes
+// (at newAddr with fixed) of the same shared memory as the mapping at
+// addr, from addr's place in it on, as Linux duplicates a shared mapping.
+// EFAULT if addr is not mapped, EINVAL if the mapping is private, ENOMEM
+// without MREMAP_MAYMOVE (nothing can grow in place from zero bytes).
+// A shared file mapping may be duplicated over any length of the file;
+// shared anonymous memory only as far as the mapping at addr reaches
+// (EINVAL past it, where Linux maps pages that raise SIGBUS).
+func (m *MM) mremapDup(addr, newLen uint64, mayMove, fixed bool, newAddr uint64) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.vmas.at(addr)
+	if !ok {
+		return 0, unix.EFAULT
+	}
+	v := m.vmas[i]
+	if !v.shared {
+		return 0, unix.EINVAL
+	}
+	if !mayMove {
+		return 0, unix.ENOMEM
+	}
+	var vs []vma
+	var inFile uint64
+	if sm, ok := sharedFile(&v); ok {
+		var err error
+		if vs, inFile, err = m.sharedPieces(sm, v, v.fileOff+int64(addr-v.start), newLen); err != nil {
+			return 0, err
+		}
+	} else {
+		// The pieces from addr on, as far as newLen, must be this one
+		// shared mapping.
+		inFile = newLen
+		for pos, first := addr, i; pos < addr+newLen; i++ {
+			if i >= len(m.vmas) || m.vmas[i].start > pos || !m.vmas[i].backed() ||
+				(i > first && !sameKind(&m.vmas[i-1], &m.vmas[i])) {
+				m.dropPieces(vs)
+				return 0, unix.EINVAL
+			}
+			p := m.vmas[i]
+			if p.start < addr {
+				p.memOff += int64(addr - p.start)
+				if p.file != nil {
+					p.fileOff += int64(addr - p.start)
+				}
+				p.start = addr
+			}
+			p.end = min(p.end, addr+newLen)
+			m.mf.share(p.memOff, p.length())
+			incRef(p.file)
+			pos = p.end
+			p.start, p.end = p.start-addr, p.end-addr
+			vs = append(vs, p)
+		}
+	}
+	dst := newAddr
+	if fixed {
+		if !pageAligned(newAddr) || newAddr+newLen < newAddr || newAddr+newLen > TaskSize {
+			m.dropPieces(vs)
+			return 0, unix.EINVAL
+		}
+		if newAddr < MinAddr || m.reservedOverlaps(newAddr, newAddr+newLen) {
+			m.dropPieces(vs)
+			return 0, unix.ENOMEM
+		}
+		m.removeRange(newAddr, newAddr+newLen)
+	} else if dst, ok = m.findFree(0, newLen, false); !ok {
+		m.dropPieces(vs)
+		return 0, unix.ENOMEM
+	}
+	m.placePieces(vs, dst, inFile)
+	m.vmas.mergeAround(dst, dst+newLen)
+	return dst, m.sync(dst, dst+newLen)
+}
+
 // growEOF handles a fault on a page of a shared file mapping that was past
 // the end of file: if the file has grown to reach it, the pages now in the
 // file become accessible (as on Linux, where a shared mapping sees the

@@ -304,3 +304,44 @@ func TestMprotectSharedReadOnlyFile(t *testing.T) {
 	}
 	c.DecRef()
 }
+
+func TestMremapDuplicatesSharedMapping(t *testing.T) {
+	m, f := newTestMM(t)
+	c := newFakeCache(m.mf, 2*fakeChunk)
+	file := mapShared(t, m, c, 0, PageSize, 0)
+	c.DecRef()
+	sh := mustMmap(t, m, MmapOpts{Length: 4 * PageSize, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_SHARED | unix.MAP_ANONYMOUS})
+	priv := mustMmap(t, m, MmapOpts{Length: PageSize, Prot: unix.PROT_READ | unix.PROT_WRITE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS})
+	for _, tc := range []struct {
+		name      string
+		addr, len uint64
+		flags     int
+		want      error
+		same      uint64 // an address whose memory the duplicate's start must be
+	}{
+		{"file, past the old length and a chunk", file, fakeChunk + PageSize, unix.MREMAP_MAYMOVE, nil, file},
+		{"shared anonymous, from its second page", sh + PageSize, 3 * PageSize, unix.MREMAP_MAYMOVE, nil, sh + PageSize},
+		{"shared anonymous, past its end", sh + PageSize, 4 * PageSize, unix.MREMAP_MAYMOVE, unix.EINVAL, 0},
+		{"private", priv, PageSize, unix.MREMAP_MAYMOVE, unix.EINVAL, 0},
+		{"unmapped", 0x10000, PageSize, unix.MREMAP_MAYMOVE, unix.EFAULT, 0},
+		{"without MREMAP_MAYMOVE", sh, PageSize, 0, unix.ENOMEM, 0},
+	} {
+		got, err := m.Mremap(tc.addr, 0, tc.len, tc.flags, 0)
+		if err != tc.want && !(err == nil && tc.want == nil) {
+			t.Errorf("%s: Mremap = %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		a, _, _ := m.SharedKey(got)
+		b, _, _ := m.SharedKey(tc.same)
+		if a != b {
+			t.Errorf("%s: the duplicate maps memory %#x, the original %#x", tc.name, a, b)
+		}
+		if _, err := m.CopyOut(got+tc.len-1, []byte{1}); err != nil {
+			t.Errorf("%s: last byte of the duplicate: %v", tc.name, err)
+		}
+	}
+	checkMirror(t, m, f)
+}

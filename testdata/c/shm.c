@@ -175,6 +175,14 @@ static void mode_anon(void) {
 	printf("parent sees: %s %s %s\n", p, p + PG, p + 10);
 	madvise(p, 2 * PG, MADV_DONTNEED);
 	printf("after MADV_DONTNEED: %s\n", p + PG);
+	// old_len 0 duplicates a shared mapping.
+	char *d = mremap(p + PG, 0, PG, MREMAP_MAYMOVE);
+	if (d != MAP_FAILED) {
+		strcpy(d + 20, "through the duplicate");
+		printf("mremap(old_len 0): %s\n", p + PG + 20);
+	}
+	char *priv = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("mremap(old_len 0) of private memory: %s\n", mremap(priv, 0, PG, MREMAP_MAYMOVE) == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 }
 
 struct shared {
