@@ -17,7 +17,7 @@ import (
 // directory the sandbox sees as a volume at the same path.
 func shmModes(dir string) [][]string {
 	return [][]string{
-		{"file", "/tmp"}, {"file", "/dev/shm"}, {"file", dir}, {"memfd"}, {"anon"}, {"sem"},
+		{"file", "/tmp"}, {"file", "/dev/shm"}, {"file", dir}, {"memfd"}, {"anon"}, {"sem"}, {"pi"},
 	}
 }
 

@@ -341,7 +341,12 @@ func (t *Task) exitPIState(exiting bool) {
 		}
 	}
 	for _, w := range owned {
+		// The word as the waiter names it: in shared memory another
+		// process's address space may map it elsewhere.
 		mm, addr := w.pi.mm, w.key.addr
+		if w.task != nil {
+			mm = w.task.tg.mm
+		}
 		w.pi.owner = nil
 		for {
 			cur, err := mm.LoadU32(addr)

@@ -9,6 +9,7 @@
 //                    MADV_DONTNEED
 //   shm sem          sem_open, sem_init(pshared=1), process-shared mutex
 //                    and condition variable, across forked processes
+//   shm pi           process-shared priority-inheritance robust mutexes
 //   shm existing F   a shared mapping of an existing file F (in the
 //                    sandbox: a host file, copied up into the overlay)
 //   shm writeback F  writes F through a shared mapping and exits
@@ -281,6 +282,44 @@ static void mode_existing(const char *path) {
 	printf("mprotect PROT_WRITE of a private mapping of it: %s\n", err(mprotect(p, PG, PROT_READ | PROT_WRITE)));
 }
 
+static void mode_pi(void) {
+	pthread_mutex_t *mu = mmap(NULL, sizeof *mu, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(mu, &ma);
+	// Handed over by unlock to a child that may be waiting.
+	pthread_mutex_lock(mu);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = pthread_mutex_lock(mu);
+		pthread_mutex_unlock(mu);
+		_exit(r);
+	}
+	pthread_mutex_unlock(mu);
+	waitchild(pid);
+	printf("PI mutex handed to the child\n");
+	// Held by a child that dies: the parent, perhaps already waiting,
+	// gets it with EOWNERDEAD.
+	int fds[2];
+	pipe(fds);
+	pid = fork();
+	if (pid == 0) {
+		pthread_mutex_lock(mu);
+		write(fds[1], "x", 1);
+		_exit(0);
+	}
+	char c;
+	read(fds[0], &c, 1);
+	int r = pthread_mutex_lock(mu);
+	printf("lock after the owner died: %s\n", r == EOWNERDEAD ? "EOWNERDEAD" : strerror(r));
+	pthread_mutex_consistent(mu);
+	pthread_mutex_unlock(mu);
+	waitchild(pid);
+}
+
 static void mode_writeback(const char *path) {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
@@ -308,12 +347,14 @@ int main(int argc, char **argv) {
 		mode_anon();
 	else if (argc >= 2 && strcmp(argv[1], "sem") == 0)
 		mode_sem();
+	else if (argc >= 2 && strcmp(argv[1], "pi") == 0)
+		mode_pi();
 	else if (argc >= 3 && strcmp(argv[1], "existing") == 0)
 		mode_existing(argv[2]);
 	else if (argc >= 3 && strcmp(argv[1], "writeback") == 0)
 		mode_writeback(argv[2]);
 	else {
-		fprintf(stderr, "usage: shm file DIR | memfd | anon | sem | existing FILE | writeback FILE\n");
+		fprintf(stderr, "usage: shm file DIR | memfd | anon | sem | pi | existing FILE | writeback FILE\n");
 		return 2;
 	}
 	return 0;
