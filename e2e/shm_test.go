@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Memory shared between processes: MAP_SHARED file mappings (overlay,
@@ -91,6 +94,47 @@ func TestSharedMappingWritesReachVolumeFile(t *testing.T) {
 				t.Errorf("volume file holds %q", got)
 			}
 		})
+	}
+}
+
+// TestMsyncAndMunmapWriteToVolumeFile: a running program's stores through
+// a shared mapping of a volume file are in the host file once msync
+// returns, and again once munmap returns, before the program exits.
+func TestMsyncAndMunmapWriteToVolumeFile(t *testing.T) {
+	bin := buildC(t, "shm", "-pthread")
+	dir := t.TempDir()
+	f := filepath.Join(dir, "synced")
+	cmd := exec.Command(sentryBin, "run", "-v", dir+":"+dir, bin, "sync", f)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	lines := bufio.NewScanner(stdout)
+	for _, step := range []struct{ line, want string }{
+		{"msync: 0", "abcdefghijklmnopqrstuvwxyz"},
+		{"munmap: 0", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+	} {
+		if !lines.Scan() || lines.Text() != step.line {
+			t.Fatalf("program printed %q, want %q (%v)", lines.Text(), step.line, lines.Err())
+		}
+		if got, _ := os.ReadFile(f); string(got) != step.want {
+			t.Errorf("after %q the host file holds %q, want %q", step.line, got, step.want)
+		}
+		stdin.Write([]byte{'\n'})
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("sentry: %v", err)
 	}
 }
 

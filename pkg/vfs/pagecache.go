@@ -24,8 +24,9 @@ import (
 // Lock order: File.mu -> cacheRegistry.mu -> PageCache.mu -> the
 // implementation's own locks (memInode.mu) -> PageMemory's. The memory
 // manager (pkg/vm) calls Pages, Size, Writeback and DecRef holding its MM
-// lock, which therefore comes before cacheRegistry.mu; no path here calls
-// back into pkg/vm.
+// lock, which therefore comes before cacheRegistry.mu. The one call back
+// into pkg/vm, Mapper.FileShrunk after a truncation, is made with none of
+// the cache's locks held.
 
 // PageMemory is where page caches keep file pages: the kernel's memory
 // file, so the pages can be mapped into applications. Allocate returns

@@ -13,6 +13,8 @@
 //   shm existing F   a shared mapping of an existing file F (in the
 //                    sandbox: a host file, copied up into the overlay)
 //   shm writeback F  writes F through a shared mapping and exits
+//   shm sync F       writes F through a shared mapping, msyncs, waits for
+//                    a byte on stdin, writes again, munmaps, waits again
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -334,6 +336,25 @@ static void mode_writeback(const char *path) {
 	printf("wrote %.26s\n", p);
 }
 
+static void mode_sync(const char *path) {
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		perror("open");
+		exit(1);
+	}
+	ftruncate(fd, 26);
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char c;
+	for (int i = 0; i < 26; i++)
+		p[i] = 'a' + i;
+	printf("msync: %s\n", err(msync(p, PG, MS_SYNC)));
+	read(0, &c, 1);
+	for (int i = 0; i < 26; i++)
+		p[i] = 'A' + i;
+	printf("munmap: %s\n", err(munmap(p, PG)));
+	read(0, &c, 1);
+}
+
 int main(int argc, char **argv) {
 	struct sigaction sa = {.sa_handler = onsig};
 	sigaction(SIGBUS, &sa, NULL);
@@ -351,10 +372,12 @@ int main(int argc, char **argv) {
 		mode_pi();
 	else if (argc >= 3 && strcmp(argv[1], "existing") == 0)
 		mode_existing(argv[2]);
+	else if (argc >= 3 && strcmp(argv[1], "sync") == 0)
+		mode_sync(argv[2]);
 	else if (argc >= 3 && strcmp(argv[1], "writeback") == 0)
 		mode_writeback(argv[2]);
 	else {
-		fprintf(stderr, "usage: shm file DIR | memfd | anon | sem | pi | existing FILE | writeback FILE\n");
+		fprintf(stderr, "usage: shm file DIR | memfd | anon | sem | pi | existing FILE | writeback FILE | sync FILE\n");
 		return 2;
 	}
 	return 0;
