@@ -182,20 +182,32 @@ func (m *MM) mremapDup(addr, newLen uint64, mayMove, fixed bool, newAddr uint64)
 // growEOF handles a fault on a page of a shared file mapping that was past
 // the end of file: if the file has grown to reach it, the pages now in the
 // file become accessible (as on Linux, where a shared mapping sees the
-// file as it is) and the access is retried. The caller holds m.mu.
+// file as it is) and the access is retried. The caller holds m.mu and runs
+// on a task of m (it tells the platform).
 func (m *MM) growEOF(i int, addr uint64) (bool, error) {
+	start, end, ok := m.unmarkEOF(i, addr)
+	if !ok {
+		return false, nil
+	}
+	return true, m.sync(start, end)
+}
+
+// unmarkEOF makes the pages of piece i's shared file mapping that the
+// file now holds, from the piece's start, accessible, if addr is among
+// them, and returns their range. The caller holds m.mu and mirrors it.
+func (m *MM) unmarkEOF(i int, addr uint64) (uint64, uint64, bool) {
 	v := &m.vmas[i]
 	sm, ok := sharedFile(v)
 	if !ok || !v.pastEOF || v.prot == unix.PROT_NONE {
-		return false, nil
+		return 0, 0, false
 	}
 	size, err := sm.Size()
 	if err != nil {
-		return false, nil
+		return 0, 0, false
 	}
 	at := v.fileOff + int64(addr-v.start)
 	if size <= at {
-		return false, nil
+		return 0, 0, false
 	}
 	eof, _ := pageRoundUp(uint64(size))
 	start, end := v.start, v.end
@@ -207,7 +219,58 @@ func (m *MM) growEOF(i int, addr uint64) (bool, error) {
 		m.vmas[k].pastEOF = false
 	}
 	m.vmas.mergeAround(start, end)
-	return true, m.sync(start, end)
+	return start, end, true
+}
+
+// eofRetry runs a copy of n bytes at addr by the sentry (copy(off) copies
+// from byte off on) and, when it stops with EFAULT at a page of a shared
+// file mapping that the file has grown to since it was mapped, makes the
+// page accessible and copies the rest: a syscall may be the first to touch
+// such a page. The platform learns of the change when a task of m next
+// faults there or returns to the application (syncStale), since the copy
+// may run on another process's task.
+func (m *MM) eofRetry(addr uint64, n int, copy func(off int) (int, error)) (int, error) {
+	done, err := copy(0)
+	for err == unix.EFAULT && done < n && m.refreshEOF(addr+uint64(done)) {
+		k, e := copy(done)
+		done += k
+		err = e
+	}
+	return done, err
+}
+
+// refreshEOF is unmarkEOF for the piece at addr, leaving the mirror to
+// syncStale.
+func (m *MM) refreshEOF(addr uint64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.vmas.at(addr)
+	if !ok {
+		return false
+	}
+	start, end, ok := m.unmarkEOF(i, addr)
+	if ok {
+		m.stale = append(m.stale, extent{int64(start), int64(end)})
+		m.pending.Store(true)
+	}
+	return ok
+}
+
+// syncStale mirrors the ranges changed without telling the platform and
+// reports whether addr was in one of them. The caller holds m.mu and runs
+// on a task of m.
+func (m *MM) syncStale(addr uint64) (bool, error) {
+	m.pending.Store(false)
+	stale := m.stale
+	m.stale = nil
+	hit := false
+	for _, r := range stale {
+		hit = hit || (uint64(r.off) <= addr && addr < uint64(r.end))
+		if err := m.sync(uint64(r.off), uint64(r.end)); err != nil {
+			return hit, err
+		}
+	}
+	return hit, nil
 }
 
 // FileShrunk makes the pages of m's shared mappings of file that lie
@@ -260,15 +323,8 @@ func (m *MM) SyncPending() error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.pending.Store(false)
-	stale := m.stale
-	m.stale = nil
-	for _, r := range stale {
-		if err := m.sync(uint64(r.off), uint64(r.end)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := m.syncStale(0)
+	return err
 }
 
 // forgetMappers tells the page caches m maps that it is going away. The

@@ -226,6 +226,23 @@ func TestSharedFileEOF(t *testing.T) {
 		t.Errorf("CopyOut to the grown page: %v", err)
 	}
 	checkMirror(t, m, f)
+	// Grown again, page 2 is first touched by the sentry (a syscall's
+	// copy), which makes it accessible; the platform follows at the
+	// next fault there or return to the application.
+	c.shrink(PageSize + 10)
+	if err := m.SyncPending(); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.size = 3 * PageSize
+	c.mu.Unlock()
+	if _, err := m.CopyIn(a+2*PageSize, make([]byte, 1)); err != nil {
+		t.Errorf("CopyIn from a page the file grew to: %v", err)
+	}
+	if ok, err := m.HandleFault(a + 2*PageSize); !ok || err != nil {
+		t.Errorf("fault on the page the copy made accessible: %v, %v", ok, err)
+	}
+	checkMirror(t, m, f)
 	// The file shrinks to one page: pages 1 and 2 fault, in both
 	// processes, once each has synced.
 	c.shrink(PageSize)

@@ -117,6 +117,12 @@ static void shared_fd(int fd) {
 	printf("page 1 after a child shrank the file: %s\n", touch(a + PG, &v));
 	ftruncate(fd, 2 * PG);
 
+	// A syscall may be the first to touch a page the file grew to.
+	char *e = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ftruncate(fd, 3 * PG);
+	printf("pread into a page the file grew to: %zd %.3s\n", pread(fd, e + 2 * PG, 3, 0), e + 2 * PG);
+	munmap(e, 3 * PG);
+	ftruncate(fd, 2 * PG);
 	printf("msync MS_SYNC: %s\n", err(msync(a, 2 * PG, MS_SYNC)));
 	printf("msync MS_ASYNC|MS_INVALIDATE: %s\n", err(msync(a, PG, MS_ASYNC | MS_INVALIDATE)));
 	printf("msync 0: %s\n", err(msync(a, PG, 0)));
