@@ -76,6 +76,35 @@ type PageCache struct {
 // when a file is truncated. It is called without any vfs lock held.
 type Mapper interface {
 	FileShrunk(file any, size int64)
+	// MapsWritable reports whether it maps file shared and writable.
+	MapsWritable(file any) bool
+}
+
+// mappedWritable reports whether some address space maps the object key
+// names shared and writable (F_SEAL_WRITE is then EBUSY). Called without
+// the object's locks held.
+func (fs *FS) mappedWritable(key any) bool {
+	if fs.caches.n.Load() == 0 {
+		return false
+	}
+	fs.caches.mu.RLock()
+	c := fs.caches.m[key]
+	fs.caches.mu.RUnlock()
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	var ms []Mapper
+	for m := range c.mappers {
+		ms = append(ms, m)
+	}
+	c.mu.Unlock()
+	for _, m := range ms {
+		if m.MapsWritable(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // AddMapper records m (a Mapper) as mapping c; RemoveMapper forgets it.

@@ -327,6 +327,20 @@ func (m *MM) SyncPending() error {
 	return err
 }
 
+// MapsWritable reports whether m maps file shared and writable (a memfd
+// may then not be sealed against writes).
+func (m *MM) MapsWritable(file any) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.vmas {
+		v := &m.vmas[i]
+		if v.shared && v.file == file && v.prot&unix.PROT_WRITE != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // forgetMappers tells the page caches m maps that it is going away. The
 // caller holds m.mu.
 func (m *MM) forgetMappers() {

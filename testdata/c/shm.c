@@ -164,6 +164,19 @@ static void mode_memfd(void) {
 	int fd = memfd_create("shm", 0);
 	ftruncate(fd, 2 * PG);
 	shared_fd(fd);
+	// A write-sealed memfd maps shared only read-only, for good; it
+	// cannot be sealed while mapped writable.
+	int sealed = memfd_create("sealed", MFD_ALLOW_SEALING);
+	ftruncate(sealed, PG);
+	char *w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, sealed, 0);
+	printf("F_SEAL_WRITE while mapped writable: %s\n", err(fcntl(sealed, F_ADD_SEALS, F_SEAL_WRITE)));
+	munmap(w, PG);
+	printf("F_SEAL_WRITE: %s\n", err(fcntl(sealed, F_ADD_SEALS, F_SEAL_WRITE)));
+	printf("writable shared mapping: %s\n", mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, sealed, 0) == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+	char *r = mmap(NULL, PG, PROT_READ, MAP_SHARED, sealed, 0);
+	printf("read-only shared mapping: %s\n", r == MAP_FAILED ? strerrorname_np(errno) : "mapped");
+	printf("mprotect it PROT_WRITE: %s\n", err(mprotect(r, PG, PROT_READ | PROT_WRITE)));
+	printf("writable private mapping: %s\n", mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, sealed, 0) == MAP_FAILED ? strerrorname_np(errno) : "mapped");
 }
 
 static void mode_anon(void) {
