@@ -59,7 +59,8 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
-	locks   lockTable // advisory locks; its own mutex, taken after File.mu
+	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
+	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
 	vol     volGuard // what the sandbox set on volume files (volguard.go)
 }

@@ -175,12 +175,12 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		}
 	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
-			f.impl, err = openMem(d.mem, flags)
+			f.impl, err = fs.openMem(d.mem, flags)
 		}
 	case d.mem != nil && typ == unix.S_IFIFO:
 		f.impl, err = fs.openFIFO(d.mem, flags)
 	case d.mem != nil:
-		f.impl, err = openMem(d.mem, flags)
+		f.impl, err = fs.openMem(d.mem, flags)
 	case typ != unix.S_IFREG:
 		// Host devices, fifos and sockets stay out of reach of the app.
 		err = unix.EACCES
@@ -199,14 +199,16 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 	return f, nil
 }
 
-func openMem(m *memInode, flags int) (FileImpl, error) {
+func (fs *FS) openMem(m *memInode, flags int) (FileImpl, error) {
 	if m.typ != unix.S_IFREG {
 		return openDevice(m)
 	}
 	if flags&unix.O_TRUNC != 0 {
-		m.mu.Lock()
-		err := m.truncateLocked(0)
-		m.mu.Unlock()
+		err := fs.resizeCached(m, func() error {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return m.truncateLocked(0)
+		}, 0, -1, 0)
 		if err != nil {
 			return nil, err
 		}
