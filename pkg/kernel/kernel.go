@@ -101,6 +101,9 @@ type Kernel struct {
 	table *syscallTable
 	start time.Time
 	host  hostInfo
+	// hostIDs are the sentry's own ids: the sandbox's initial
+	// credentials and the owner of the files vfs creates.
+	hostIDs *Credentials
 
 	mu      sync.Mutex
 	nextTID int
@@ -143,6 +146,7 @@ func New(cfg Config) (*Kernel, error) {
 		table:       newSyscallTable(),
 		start:       time.Now(),
 		host:        readHostInfo(),
+		hostIDs:     hostCredentials(),
 		nextTID:     1,
 		tasks:       map[int]*Task{},
 		unsupported: map[string]int{},
@@ -238,11 +242,12 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		// The interpreter's hart, not the host CPU.
 		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
 	}
+	cr := k.hostIDs
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
 		MinSigStkSz: minSigStkSz, Random: rnd,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: cr.RealUID, GID: cr.RealGID, EUID: cr.EffectiveUID, EGID: cr.EffectiveGID,
 	})
 	if err != nil {
 		mm.Release()
@@ -275,7 +280,9 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	tg.sig.hand = &sigHandlers{}
+	tg.creds.Store(cr)
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
+	t.affinity.Store(k.allCPUs())
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
 	k.registerProcess(tg, nil)

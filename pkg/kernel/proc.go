@@ -152,9 +152,12 @@ func (p procTG) Status() procfs.Status {
 		state = 'T'
 	}
 	tg.k.mu.Unlock()
+	c := tg.credentials()
 	return procfs.Status{
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
+		UID: c.RealUID, EUID: c.EffectiveUID, SUID: c.SavedUID, FSUID: c.FilesystemUID,
+		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
+		Threads: n, Start: tg.k.start,
 		VmSize: size, VmRSS: rss, Umask: umask,
 	}
 }

@@ -291,10 +291,17 @@ func (t *Task) openAt(dirfd, pathAddr uint64, flags int, mode uint32) (uint64, e
 		return 0, err
 	}
 	defer release()
+	creating, err := t.checkOpen(d, p, flags)
+	if err != nil {
+		return 0, err
+	}
 	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt(d, p, flags, mode&0o7777&^umask)
 	if err != nil {
 		return 0, err
+	}
+	if creating {
+		t.ownNewFile(d, p)
 	}
 	if err := t.waitOpen(f); err != nil {
 		return 0, err
@@ -472,7 +479,10 @@ func (t *Task) accessAt(dirfd, pathAddr uint64, mode uint32, flags int) (uint64,
 		return 0, err
 	}
 	defer release()
-	return 0, t.k.cfg.FS.AccessAt(d, p, mode, flags&unix.AT_SYMLINK_NOFOLLOW == 0)
+	if err := t.k.cfg.FS.AccessAt(d, p, mode, flags&unix.AT_SYMLINK_NOFOLLOW == 0); err != nil {
+		return 0, err
+	}
+	return 0, t.checkAccess(d, p, mode, flags)
 }
 
 func sysAccess(t *Task, a [6]uint64) (uint64, error) {

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -163,7 +162,7 @@ func (t *Task) setAltStack(ns stackT, sp uint64) error {
 
 // userInfo is the siginfo of kill/tkill/tgkill from task t.
 func (t *Task) userInfo(sig int, code int32) signals.Info {
-	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(os.Getuid())}
+	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(t.cred().RealUID)}
 }
 
 func sysTgkill(t *Task, a [6]uint64) (uint64, error) {

@@ -319,8 +319,10 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 					return fail(unix.EINVAL)
 				}
 				c := netstack.Creds{PID: int32(le.Uint32(data)), UID: int32(le.Uint32(data[4:])), GID: int32(le.Uint32(data[8:]))}
-				own := t.creds()
-				if c.PID != own.PID || c.UID != own.UID || c.GID != own.GID {
+				// Linux's scm_check_creds: an unprivileged sender may
+				// name any of its real, effective or saved ids.
+				own := t.cred()
+				if c.PID != int32(t.tg.pid) || (!own.hasCapSetuid() && !own.isUID(uint32(c.UID))) || (!own.hasCapSetgid() && !own.isGID(uint32(c.GID))) {
 					return fail(unix.EPERM)
 				}
 				o.Creds = &c

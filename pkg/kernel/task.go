@@ -52,6 +52,10 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
+	// creds are the process's ids (creds.go); nice its nice value
+	// (sys_priority.go). Both are read without a lock.
+	creds atomic.Pointer[Credentials]
+	nice  atomic.Int32
 	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
 	// acted on, since the sentry kills nothing for want of memory.
 	oomScoreAdj int
@@ -92,6 +96,8 @@ type Task struct {
 	name      string
 	named     bool
 	pdeathSig int
+	// affinity is the thread's CPU mask (sys_affinity.go).
+	affinity atomic.Pointer[cpuMask]
 
 	// ctxMu guards ctx against other goroutines (interruptPlatform)
 	// while execve replaces it; the task's own goroutine reads ctx freely.

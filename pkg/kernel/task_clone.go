@@ -127,6 +127,7 @@ func (t *Task) clone(ca cloneArgs) (uint64, error) {
 		nt.clearChildTID = ca.childTID
 	}
 	nt.sigMask = t.mask()
+	nt.affinity.Store(t.affinity.Load())
 	nt.altStack = stackT{flags: ssDisable} // a thread sharing the VM starts without one
 
 	t.k.mu.Lock()

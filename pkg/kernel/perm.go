@@ -1,0 +1,114 @@
+package kernel
+
+import (
+	"path"
+
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+)
+
+// File permission checks by the caller's credentials. pkg/vfs checks
+// nothing but read-only mounts and execute bits, as root would (see its
+// doc); an unprivileged process (fsuid not 0) gets Linux's mode-bit
+// checks here, before the operation: on the file it opens (EACCES for a
+// denied read or write), on the directory it creates a file in, on the
+// file access and faccessat ask about, on the file it executes
+// (exec_creds.go). Search permission on the directories along a path is
+// not checked. The check and the operation are two lookups: a rename in
+// between is possible, as it is in any check-then-act of the
+// application's own.
+
+// openAccess is what open flags ask of a file: MAY_READ/MAY_WRITE bits.
+func openAccess(flags int) uint32 {
+	if flags&unix.O_PATH != 0 {
+		return 0
+	}
+	var want uint32
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		want = unix.R_OK
+	case unix.O_WRONLY:
+		want = unix.W_OK
+	case unix.O_RDWR:
+		want = unix.R_OK | unix.W_OK
+	}
+	if flags&unix.O_TRUNC != 0 {
+		want |= unix.W_OK
+	}
+	return want
+}
+
+// checkOpen checks an open of (d, p) with flags against the caller's
+// filesystem ids, and reports whether the open will create the file.
+func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err error) {
+	c := t.cred()
+	if c.FilesystemUID == 0 && !t.ownsNewFilesDifferently(c) {
+		return false, nil
+	}
+	fs := t.k.cfg.FS
+	st, err := fs.StatAt(d, p, flags&unix.O_NOFOLLOW == 0)
+	switch {
+	case err == unix.ENOENT && flags&unix.O_CREAT != 0:
+		dst, derr := fs.StatAt(d, path.Dir(p), true)
+		if derr != nil {
+			return false, nil // the open reports it
+		}
+		if !c.mayAccess(dst.Mode, dst.UID, dst.GID, unix.W_OK|unix.X_OK) {
+			return false, unix.EACCES
+		}
+		return true, nil
+	case err != nil:
+		return false, nil
+	case flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT|unix.O_EXCL:
+		return false, nil // EEXIST
+	}
+	typ := st.Mode & unix.S_IFMT
+	if typ == unix.S_IFLNK || typ == unix.S_IFSOCK {
+		return false, nil // ELOOP, ENXIO from the open
+	}
+	if !c.mayAccess(st.Mode, st.UID, st.GID, openAccess(flags)) {
+		return false, unix.EACCES
+	}
+	return false, nil
+}
+
+// ownsNewFilesDifferently: files the caller creates must be given its
+// filesystem ids, which are not the ones the sentry creates files with.
+func (t *Task) ownsNewFilesDifferently(c *Credentials) bool {
+	h := t.k.hostIDs
+	return c.FilesystemUID != h.FilesystemUID || c.FilesystemGID != h.FilesystemGID
+}
+
+// ownNewFile gives a file the caller just created its filesystem ids, as
+// Linux's inode_init_owner does (a set-gid directory's group is not
+// inherited: a judgement call, the sandbox's directories rarely have it).
+func (t *Task) ownNewFile(d *vfs.Dentry, p string) {
+	c := t.cred()
+	if !t.ownsNewFilesDifferently(c) {
+		return
+	}
+	// The file exists and the caller created it; a failure (a volume
+	// whose host file the sentry may not chown) leaves the sentry's ids.
+	_ = t.k.cfg.FS.ChownAt(d, p, c.FilesystemUID, c.FilesystemGID, false)
+}
+
+// checkAccess is access/faccessat's check by the real ids, or by the
+// effective (filesystem) ids with AT_EACCESS.
+func (t *Task) checkAccess(d *vfs.Dentry, p string, mode uint32, flags int) error {
+	c := t.cred()
+	if flags&unix.AT_EACCESS == 0 {
+		c = c.realAsFS()
+	}
+	if c.FilesystemUID == 0 || mode == 0 {
+		return nil
+	}
+	st, err := t.k.cfg.FS.StatAt(d, p, flags&unix.AT_SYMLINK_NOFOLLOW == 0)
+	if err != nil {
+		return err
+	}
+	if !c.mayAccess(st.Mode, st.UID, st.GID, mode) {
+		return unix.EACCES
+	}
+	return nil
+}
