@@ -86,3 +86,15 @@ for kw in [dict(), dict(user=1000), dict(user=1000, group=1001), dict(group=5, e
 		t.Fatalf("no uid=1000 in:\n%s", r.stdout)
 	}
 }
+
+// TestNiceAffinityClockSetAndPidfdSignalsAsOnLinux: nice values by
+// process, group and user (clamping, EACCES/EPERM unprivileged,
+// inheritance), per-thread affinity masks inherited over fork and
+// pthread_create, sched_rr_get_interval, clock_settime/settimeofday as an
+// unprivileged process sees them, pidfd_send_signal's scopes and siginfo
+// rules (pidfds from pidfd_open and CLONE_PIDFD), and kill's permission
+// check: the program prints the same natively and in the sandbox.
+func TestNiceAffinityClockSetAndPidfdSignalsAsOnLinux(t *testing.T) {
+	needRoot(t)
+	sameAsNative(t, "prio_affinity", 0)
+}

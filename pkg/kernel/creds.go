@@ -298,3 +298,34 @@ func (c *Credentials) mayKill(target *Credentials) bool {
 		c.EffectiveUID == target.RealUID || c.EffectiveUID == target.SavedUID ||
 		c.RealUID == target.RealUID || c.RealUID == target.SavedUID
 }
+
+// mayKill is Linux's check_kill_permission for a user signal from t to
+// process target: the credentials allow it, or it is SIGCONT within the
+// sender's session.
+func (t *Task) mayKill(target *ThreadGroup, sig int) bool {
+	if target == t.tg || t.cred().mayKill(target.credentials()) {
+		return true
+	}
+	if sig != int(unix.SIGCONT) {
+		return false
+	}
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	return t.tg.proc.sid == target.proc.sid
+}
+
+// permittedKillTargets keeps the processes kill(pid, sig) may signal.
+// None permitted is EPERM, except for pid -1, where Linux skips the
+// processes it may not signal and reports success.
+func (t *Task) permittedKillTargets(pid int32, sig int, targets []*ThreadGroup) ([]*ThreadGroup, error) {
+	var out []*ThreadGroup
+	for _, tg := range targets {
+		if t.mayKill(tg, sig) {
+			out = append(out, tg)
+		}
+	}
+	if len(out) == 0 && len(targets) > 0 && pid != -1 {
+		return nil, unix.EPERM
+	}
+	return out, nil
+}

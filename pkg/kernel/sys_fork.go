@@ -114,7 +114,6 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
 	tg.creds.Store(parent.credentials())
-	tg.nice.Store(parent.nice.Load())
 	if c.flags&cloneSighand != 0 {
 		tg.sig.hand = parent.sig.hand
 	} else {
@@ -134,6 +133,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		name: name, named: named, sigMask: mask, altStack: t.altStack,
 	}
 	child.affinity.Store(t.affinity.Load())
+	child.nice.Store(t.nice.Load())
 	if c.flags&cloneChildCleartid != 0 {
 		child.clearChildTID = c.childTID
 	}

@@ -174,6 +174,9 @@ func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
 	if target == nil || target.tg.pid != int(tgid) {
 		return 0, unix.ESRCH
 	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
+	}
 	if sig == 0 {
 		return 0, nil
 	}
@@ -188,6 +191,9 @@ func sysTkill(t *Task, a [6]uint64) (uint64, error) {
 	target := t.k.taskByTID(int(tid))
 	if target == nil {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
 	}
 	if sig == 0 {
 		return 0, nil
@@ -219,6 +225,9 @@ func sysRtSigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	if tg == nil {
 		return 0, unix.ESRCH
 	}
+	if !t.mayKill(tg, sig) {
+		return 0, unix.EPERM
+	}
 	info, err := t.readQueueInfo(a[2], sig, tg == t.tg)
 	if err != nil {
 		return 0, err
@@ -234,6 +243,9 @@ func sysRtTgsigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	target := t.k.taskByTID(int(tid))
 	if target == nil || target.tg.pid != int(tgid) {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
 	}
 	info, err := t.readQueueInfo(a[3], sig, target.tg == t.tg)
 	if err != nil {

@@ -128,6 +128,7 @@ func (t *Task) clone(ca cloneArgs) (uint64, error) {
 	}
 	nt.sigMask = t.mask()
 	nt.affinity.Store(t.affinity.Load())
+	nt.nice.Store(t.nice.Load())
 	nt.altStack = stackT{flags: ssDisable} // a thread sharing the VM starts without one
 
 	t.k.mu.Lock()
