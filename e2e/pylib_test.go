@@ -1,0 +1,56 @@
+package e2e
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const python = "/usr/bin/python3.11"
+
+// unittestLine is one verbose unittest result: "test_x (mod.Class.test_x) ... ok".
+var unittestLine = regexp.MustCompile(`(?m)^(test\w*) \(([\w.]+)\)(?: .*)? \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure)$`)
+
+// pyTestResults maps each test of a `python -m test -v` run to its result.
+func pyTestResults(out string) map[string]string {
+	m := map[string]string{}
+	for _, g := range unittestLine.FindAllStringSubmatch(out, -1) {
+		m[g[2]] = g[3]
+	}
+	return m
+}
+
+// samePythonTests runs `python3.11 -m test -v ARGS` natively and in the
+// sandbox and fails on any test whose result differs (or that ran on one
+// side only).
+func samePythonTests(t *testing.T, args ...string) {
+	t.Helper()
+	argv := append([]string{"-m", "test", "-v"}, args...)
+	nout, _ := exec.Command(python, argv...).CombinedOutput()
+	want := pyTestResults(string(nout))
+	if len(want) == 0 {
+		t.Fatalf("no results natively:\n%s", tail(string(nout), 3000))
+	}
+	r := sentry(t, append([]string{"run", python}, argv...)...)
+	got := pyTestResults(r.stdout + r.stderr)
+	var diffs []string
+	for name, w := range want {
+		if g := got[name]; g != w {
+			diffs = append(diffs, name+": "+g+", natively "+w)
+		}
+	}
+	for name, g := range got {
+		if _, ok := want[name]; !ok {
+			diffs = append(diffs, name+": "+g+", not run natively")
+		}
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("%d of %d tests differ:\n%s\nsandbox output:\n%s", len(diffs), len(want), strings.Join(diffs, "\n"), tail(r.stdout+r.stderr, 6000))
+	}
+}
+
+// TestPythonFcntlTestsPassAsNatively: CPython's test_fcntl (locks through
+// F_SETLKW/F_GETLK, which are also the *64 commands on 64-bit, flock,
+// lockf, F_NOTIFY with DN_MULTISHOT's 64-bit argument, pipe sizes).
+func TestPythonFcntlTestsPassAsNatively(t *testing.T) { samePythonTests(t, "test_fcntl") }
