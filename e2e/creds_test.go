@@ -35,7 +35,15 @@ func needRoot(t *testing.T) {
 // same program prints the same natively and in the sandbox.
 func TestCredentialsBehaveAsOnLinux(t *testing.T) {
 	needRoot(t)
-	bin := buildC(t, "creds")
+	sameAsNativeInDir(t, "creds")
+}
+
+// sameAsNativeInDir runs testdata/c/NAME.c natively and in the sandbox,
+// each with a fresh directory of its own as argument, and compares
+// their output.
+func sameAsNativeInDir(t *testing.T, name string) {
+	t.Helper()
+	bin := buildC(t, name)
 	want, err := exec.Command(bin, openDir(t)).Output()
 	if err != nil {
 		t.Fatalf("native: %v\n%s", err, want)
@@ -98,3 +106,8 @@ func TestNiceAffinityClockSetAndPidfdSignalsAsOnLinux(t *testing.T) {
 	needRoot(t)
 	sameAsNative(t, "prio_affinity", 0)
 }
+
+// TestPreadv2Pwritev2FlagsAsOnLinux: offsets of -1, RWF_APPEND,
+// RWF_NOAPPEND, RWF_NOWAIT on files, pipes and sockets, and the errnos for
+// bad offsets and flags, as a native run shows them.
+func TestPreadv2Pwritev2FlagsAsOnLinux(t *testing.T) { sameAsNativeInDir(t, "rwf") }

@@ -36,6 +36,8 @@ var syscalls = []Syscall{
 	sys("writev", sysWritev, Full),
 	sys("preadv", sysPreadv, Full),
 	sys("pwritev", sysPwritev, Full),
+	def("preadv2", sysPreadv2, Full, tr.RetDec, p("fd", tr.FD), p("iov", tr.OutIovec), p("iovcnt", tr.Udec), p("pos_l", tr.Dec64), p("pos_h", tr.Dec64), p("flags", tr.Hex)).note("RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT (EAGAIN where a read would wait), RWF_APPEND, RWF_NOAPPEND; others EOPNOTSUPP"),
+	def("pwritev2", sysPwritev2, Full, tr.RetDec, p("fd", tr.FD), p("iov", tr.InIovec), p("iovcnt", tr.Udec), p("pos_l", tr.Dec64), p("pos_h", tr.Dec64), p("flags", tr.Hex)).note("RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT (EAGAIN where a write would wait), RWF_APPEND, RWF_NOAPPEND; others EOPNOTSUPP"),
 	sys("lseek", sysLseek, Full),
 	sys("close", sysClose, Full),
 	sys("close_range", sysCloseRange, Full),
