@@ -329,6 +329,8 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 			default:
 				return fail(unix.EINVAL)
 			}
+		} else if err := s.SendControl(int(level), int(typ), data, &o); err != nil {
+			return fail(err)
 		}
 		adv := (l + 7) &^ 7
 		if adv >= len(b) {
@@ -489,7 +491,11 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if s.Type() != unix.SOCK_STREAM && r.Full > r.N {
 		mflags |= unix.MSG_TRUNC
 	}
-	clen, ctrunc, err := t.putControl(m, r, flags)
+	putCtl := t.putControl
+	if r.Control != nil {
+		putCtl = t.putInetControl
+	}
+	clen, ctrunc, err := putCtl(m, r, flags)
 	if err != nil {
 		return 0, err
 	}

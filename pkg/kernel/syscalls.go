@@ -259,7 +259,7 @@ var syscalls = []Syscall{
 
 	// Sockets (pkg/netstack): the sandbox's own loopback network.
 	sys("socket", sysSocket, Full).
-		note("AF_INET, AF_INET6, AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
+		note("AF_INET, AF_INET6 (TCP, UDP, UDP-Lite), AF_UNIX, AF_NETLINK (NETLINK_ROUTE link and address dumps); only lo exists"),
 	sys("socketpair", sysSocketpair, Full),
 	sys("bind", sysBind, Full),
 	sys("listen", sysListen, Full),
