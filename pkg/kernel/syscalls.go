@@ -170,6 +170,7 @@ var syscalls = []Syscall{
 		note("rusage holds CPU times only"),
 	sys("waitid", sysWaitid, Partial).
 		note("rusage holds CPU times only"),
+	def("times", sysTimes, Full, tr.RetDec, p("buf", tr.Pointer)),
 	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
 	sys("pidfd_open", sysPidfdOpen, Full),
 	sys("pidfd_send_signal", sysPidfdSendSignal, Full),

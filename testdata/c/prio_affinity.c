@@ -4,7 +4,8 @@
 // EINVAL for a mask without an online CPU), sched_rr_get_interval,
 // clock_settime/settimeofday refused as to an unprivileged process,
 // pidfd_send_signal (pidfd_open and CLONE_PIDFD, with and without a
-// siginfo), and kill's permission check. Run as root; the e2e test
+// siginfo), kill's permission check, and times(2) (properties only: the
+// values are times). Run as root; the e2e test
 // compares its output with a native run.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +92,31 @@ int main(void) {
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
+
+	// times: CPU time of the process and of waited-for children, and a
+	// tick count that advances at least as far as a sleep.
+	struct tms tm0, tm1;
+	clock_t c0;
+	volatile unsigned long spin = 0;
+	times(&tm0);
+	do {
+		for (int i = 0; i < 1000000; i++) spin++;
+	} while (times(&tm1), tm1.tms_utime + tm1.tms_stime < tm0.tms_utime + tm0.tms_stime + 3);
+	printf("times: own user+sys grew\n");
+	pid = fork();
+	if (pid == 0) {
+		struct tms c;
+		do {
+			for (int i = 0; i < 1000000; i++) spin++;
+		} while (times(&c), c.tms_utime + c.tms_stime < 3);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	times(&tm1);
+	printf("times: children user+sys > 0 %d\n", tm1.tms_cutime + tm1.tms_cstime > 0);
+	c0 = times(NULL);
+	usleep(200000);
+	printf("times: 200 ms sleep is >= 19 ticks %d\n", times(NULL) - c0 >= 19);
 
 	struct timespec ts = {1, 1};
 	res("sched_rr_get_interval", sched_rr_get_interval(0, &ts));
