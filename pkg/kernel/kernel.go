@@ -104,6 +104,8 @@ type Kernel struct {
 	// hostIDs are the sentry's own ids: the sandbox's initial
 	// credentials and the owner of the files vfs creates.
 	hostIDs *Credentials
+	// uts are the names sethostname and setdomainname set (uts.go).
+	uts utsNames
 
 	mu      sync.Mutex
 	nextTID int

@@ -188,6 +188,8 @@ var syscalls = []Syscall{
 	sys("prctl", sysPrctl, Partial).
 		note("PR_SET/GET_NAME, PDEATHSIG (on the parent process's death), CHILD_SUBREAPER, DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
 	sys("uname", sysUname, Full),
+	def("sethostname", sysSethostname, Full, tr.RetDec, p("name", tr.Pointer), p("len", tr.Udec)).note("the sandbox's own name; the host's never changes"),
+	def("setdomainname", sysSetdomainname, Full, tr.RetDec, p("name", tr.Pointer), p("len", tr.Udec)).note("the sandbox's own name; the host's never changes"),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),
 	sys("prlimit64", sysPrlimit64, Full),
