@@ -54,3 +54,27 @@ func samePythonTests(t *testing.T, args ...string) {
 // F_SETLKW/F_GETLK, which are also the *64 commands on 64-bit, flock,
 // lockf, F_NOTIFY with DN_MULTISHOT's 64-bit argument, pipe sizes).
 func TestPythonFcntlTestsPassAsNatively(t *testing.T) { samePythonTests(t, "test_fcntl") }
+
+// TestChrootAnswersAsForAProcessWithoutCapSysChroot: chroot checks its
+// path (ENOENT, ENOTDIR) and then refuses with EPERM; natively the same
+// script runs after dropping root, which gives Linux's answers for a
+// process without CAP_SYS_CHROOT.
+func TestChrootAnswersAsForAProcessWithoutCapSysChroot(t *testing.T) {
+	needRoot(t)
+	script := `import os, errno
+os.setuid(65534)
+for p in ["/nonexistent-dir", "/etc/passwd", "/", "/tmp", "x" * 5000]:
+    try:
+        os.chroot(p); print(p[:20], "ok")
+    except OSError as e:
+        print(p[:20], errno.errorcode[e.errno])
+`
+	want, err := exec.Command(python, "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("native: %v\n%s", err, want)
+	}
+	r := sentry(t, "run", python, "-c", script)
+	if r.status != 0 || r.stdout != string(want) {
+		t.Fatalf("status %d, stdout:\n%s\nnatively:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}

@@ -57,6 +57,7 @@ var syscalls = []Syscall{
 	sys("faccessat2", sysFaccessat2, Full),
 	sys("getcwd", sysGetcwd, Full),
 	sys("chdir", sysChdir, Full),
+	def("chroot", sysChroot, Partial, tr.RetDec, p("path", tr.Path)).note("the path is checked, then EPERM as without CAP_SYS_CHROOT: no per-process root directory"),
 	sys("fchdir", sysFchdir, Full),
 	sys("dup", sysDup, Full),
 	sys("dup2", sysDup2, Full),
