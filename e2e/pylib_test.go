@@ -78,3 +78,11 @@ for p in ["/nonexistent-dir", "/etc/passwd", "/", "/tmp", "x" * 5000]:
 		t.Fatalf("status %d, stdout:\n%s\nnatively:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
 	}
 }
+
+// TestPythonPosixTestsPassAsNatively: CPython's test_posix (ids, groups,
+// scheduling, priorities, times, file calls) gives every test the result
+// it gives natively.
+func TestPythonPosixTestsPassAsNatively(t *testing.T) { samePythonTests(t, "test_posix") }
+
+// TestPythonOSTestsPassAsNatively: the same for CPython's test_os.
+func TestPythonOSTestsPassAsNatively(t *testing.T) { samePythonTests(t, "test_os") }
