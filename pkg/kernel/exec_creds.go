@@ -15,6 +15,9 @@ import (
 // AT_SECURE: the effective ids differ from the real ones.
 func (t *Task) execCreds(cwd *vfs.Dentry, path string) (nc *Credentials, secure bool, err error) {
 	old := t.cred()
+	if err := t.checkSearch(old, cwd, path); err != nil {
+		return nil, false, err
+	}
 	st, err := t.k.cfg.FS.StatAt(cwd, path, true)
 	if err != nil {
 		// The loader reports the lookup error.

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"path"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -14,10 +15,11 @@ import (
 // checks here, before the operation: on the file it opens (EACCES for a
 // denied read or write), on the directory it creates a file in, on the
 // file access and faccessat ask about, on the file it executes
-// (exec_creds.go). Search permission on the directories along a path is
-// not checked. The check and the operation are two lookups: a rename in
-// between is possible, as it is in any check-then-act of the
-// application's own.
+// (exec_creds.go), and search permission on the directories its path
+// walks through (the directories of a symlink's target are not checked).
+// Other calls (stat, chdir, unlink...) check nothing. The check and the
+// operation are separate lookups: a rename in between is possible, as it
+// is in any check-then-act of the application's own.
 
 // openAccess is what open flags ask of a file: MAY_READ/MAY_WRITE bits.
 func openAccess(flags int) uint32 {
@@ -45,6 +47,9 @@ func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err
 	c := t.cred()
 	if c.FilesystemUID == 0 && !t.ownsNewFilesDifferently(c) {
 		return false, nil
+	}
+	if err := t.checkSearch(c, d, p); err != nil {
+		return false, err
 	}
 	fs := t.k.cfg.FS
 	st, err := fs.StatAt(d, p, flags&unix.O_NOFOLLOW == 0)
@@ -100,7 +105,13 @@ func (t *Task) checkAccess(d *vfs.Dentry, p string, mode uint32, flags int) erro
 	if flags&unix.AT_EACCESS == 0 {
 		c = c.realAsFS()
 	}
-	if c.FilesystemUID == 0 || mode == 0 {
+	if c.FilesystemUID == 0 {
+		return nil
+	}
+	if err := t.checkSearch(c, d, p); err != nil {
+		return err
+	}
+	if mode == 0 {
 		return nil
 	}
 	st, err := t.k.cfg.FS.StatAt(d, p, flags&unix.AT_SYMLINK_NOFOLLOW == 0)
@@ -111,4 +122,38 @@ func (t *Task) checkAccess(d *vfs.Dentry, p string, mode uint32, flags int) erro
 		return unix.EACCES
 	}
 	return nil
+}
+
+// checkSearch is Linux's may_lookup along p: every directory the walk
+// enters (the starting one, then each component but the last) must be
+// searchable (X_OK) by c. A component that does not resolve is left to
+// the operation to report.
+func (t *Task) checkSearch(c *Credentials, d *vfs.Dentry, p string) error {
+	if c.FilesystemUID == 0 {
+		return nil
+	}
+	fs := t.k.cfg.FS
+	dir := "."
+	if strings.HasPrefix(p, "/") {
+		dir = "/"
+	}
+	rest := strings.Trim(p, "/")
+	for {
+		st, err := fs.StatAt(d, dir, true)
+		if err != nil || !st.IsDir() {
+			return nil
+		}
+		if !c.mayAccess(st.Mode, st.UID, st.GID, unix.X_OK) {
+			return unix.EACCES
+		}
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return nil
+		}
+		dir = path.Join(dir, rest[:i])
+		if strings.HasPrefix(p, "/") && !strings.HasPrefix(dir, "/") {
+			dir = "/" + dir
+		}
+		rest = strings.TrimLeft(rest[i+1:], "/")
+	}
 }

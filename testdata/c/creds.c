@@ -73,6 +73,14 @@ int main(int argc, char **argv) {
 	close(out);
 	res("chmod 04755", chmod(path, 04755));
 
+	// A directory only root may search, holding a readable file.
+	snprintf(path, sizeof path, "%s/private", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/private/f", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+
+	res("initgroups root", initgroups("root", 0));
+	ids("initgroups");
 	gid_t gs[] = {30, 10, 20, 10};
 	res("setgroups", setgroups(4, gs));
 	res("getgroups(0)", getgroups(0, NULL));
@@ -124,6 +132,12 @@ int main(int argc, char **argv) {
 	close(fd);
 	res("reopen mine rw", (fd = open(path, O_RDWR)) >= 0 ? 0 : -1);
 	close(fd);
+	snprintf(path, sizeof path, "%s/private/f", dir);
+	res("open in unsearchable dir", open(path, O_RDONLY));
+	res("access F in unsearchable dir", access(path, F_OK));
+	res("faccessat R in unsearchable dir", faccessat(AT_FDCWD, path, R_OK, AT_EACCESS));
+	snprintf(path, sizeof path, "%s/private/new", dir);
+	res("create in unsearchable dir", open(path, O_CREAT | O_WRONLY, 0644));
 
 	pid_t pid = fork();
 	if (pid == 0) {
