@@ -162,6 +162,8 @@ var syscalls = []Syscall{
 	def("setfsuid", sysSetfsuid, Full, tr.RetDec, p("fsuid", tr.Dec)),
 	def("setfsgid", sysSetfsgid, Full, tr.RetDec, p("fsgid", tr.Dec)),
 	sys("setgroups", sysSetgroups, Full),
+	def("capget", sysCapget, Full, tr.RetDec, p("hdrp", tr.Pointer), p("datap", tr.Pointer)).note("every capability while euid 0 (permitted while any uid is 0), none otherwise"),
+	def("capset", sysCapset, Partial, tr.RetDec, p("hdrp", tr.Pointer), p("datap", tr.Pointer)).note("accepted when it changes nothing; any change is EPERM (no capability sets)"),
 	sys("getpgid", sysGetpgid, Full),
 	sys("getpgrp", sysGetpgrp, Full),
 	sys("setpgid", sysSetpgid, Full),

@@ -13,6 +13,7 @@
 #include <sys/auxv.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,28 @@ static void ids(const char *what) {
 
 static void res(const char *what, int rc) {
 	printf("%s = %d%s%s\n", what, rc, rc < 0 ? " " : "", rc < 0 ? strerrorname_np(errno) : "");
+}
+
+struct caphdr {
+	unsigned version;
+	int pid;
+};
+struct capdata {
+	unsigned eff, perm, inh;
+};
+
+// caps prints a few capability bits (the host's root may lack others:
+// only these are compared) and that capset of the same sets succeeds.
+static void caps(const char *what) {
+	struct caphdr h = {0x20080522, 0};
+	struct capdata d[2];
+	if (syscall(SYS_capget, &h, d) < 0) {
+		printf("%s: capget %s\n", what, strerrorname_np(errno));
+		return;
+	}
+	printf("%s: eff DAC_OVERRIDE %d SETUID %d KILL %d perm SETUID %d inh %u", what, d[0].eff >> 1 & 1,
+	       d[0].eff >> 7 & 1, d[0].eff >> 5 & 1, d[0].perm >> 7 & 1, d[0].inh);
+	printf(" capset same %ld\n", syscall(SYS_capset, &h, d));
 }
 
 static void status_lines(void) {
@@ -53,6 +76,17 @@ int main(int argc, char **argv) {
 	char path[4096], self[4096];
 	setvbuf(stdout, NULL, _IONBF, 0);
 	ids("start");
+	caps("start");
+	struct capdata cd[2];
+	struct caphdr bad = {123, 0};
+	res("capget bad version", syscall(SYS_capget, &bad, NULL));
+	printf("version written back %#x\n", bad.version);
+	struct caphdr probe = {0x20080522, 0};
+	res("capget probe", syscall(SYS_capget, &probe, NULL));
+	bad.version = 123;
+	res("capget bad version with data", syscall(SYS_capget, &bad, cd));
+	struct caphdr none = {0x20080522, 999999};
+	res("capget no such pid", syscall(SYS_capget, &none, cd));
 
 	// A root-only file, a world-readable one, and a set-uid copy of us.
 	snprintf(path, sizeof path, "%s/secret", dir);
@@ -97,6 +131,7 @@ int main(int argc, char **argv) {
 	res("setuid -1", setuid(-1));
 	res("setresuid 1000 1001 0", setresuid(1000, 1001, 0));
 	ids("resuid");
+	caps("resuid");
 	status_lines();
 	// Unprivileged now (euid 1001): only among r/e/s.
 	res("setuid 5", setuid(5));
@@ -149,6 +184,7 @@ int main(int argc, char **argv) {
 	// Drop everything to 1000 and exec the set-uid-root copy.
 	res("setresuid 1000 1000 1000", setresuid(1000, 1000, 1000));
 	res("setreuid -1 0 (gone)", setreuid(-1, 0));
+	caps("dropped");
 	status_lines();
 	snprintf(path, sizeof path, "%s/suid", dir);
 	pid = fork();
