@@ -46,8 +46,13 @@
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
 // terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
-// (CPU clock ids; timers and sleeps on them sample the clock). The pure
-// pieces (sets, queues,
+// (CPU clock ids; timers and sleeps on them sample the clock).
+// Credentials: creds.go (per-process ids, the set*id rules, kill
+// permission), perm.go (mode-bit checks for unprivileged ids),
+// exec_creds.go (set-uid exec), sys_caps.go; creds are immutable values
+// read without locks. Scheduling: sys_affinity.go, sys_priority.go
+// (kept and reported per thread, not applied). The pure pieces (sets,
+// queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 
