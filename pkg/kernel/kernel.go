@@ -111,6 +111,8 @@ type Kernel struct {
 	hostIDs *Credentials
 	// uts are the names sethostname and setdomainname set (uts.go).
 	uts utsNames
+	// cpuMaskBytes is the host's cpumask size (sys_affinity.go).
+	cpuMaskBytes int
 
 	mu      sync.Mutex
 	nextTID int
@@ -148,16 +150,17 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
 	k := &Kernel{
-		cfg:         cfg,
-		mf:          mf,
-		table:       newSyscallTable(),
-		start:       time.Now(),
-		host:        readHostInfo(),
-		hostIDs:     hostCredentials(),
-		nextTID:     1,
-		tasks:       map[int]*Task{},
-		unsupported: map[string]int{},
-		net:         newNetState(cfg.Net),
+		cfg:          cfg,
+		mf:           mf,
+		table:        newSyscallTable(),
+		start:        time.Now(),
+		host:         readHostInfo(),
+		hostIDs:      hostCredentials(),
+		cpuMaskBytes: hostCPUMaskSize(runtime.NumCPU()),
+		nextTID:      1,
+		tasks:        map[int]*Task{},
+		unsupported:  map[string]int{},
+		net:          newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)

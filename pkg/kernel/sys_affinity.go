@@ -18,8 +18,16 @@ type cpuMask []byte
 // itself may run on.
 func (k *Kernel) numCPUs() int { return runtime.NumCPU() }
 
-// cpuMaskSize is Linux's cpumask_size(): whole longs.
-func (k *Kernel) cpuMaskSize() int { return (k.numCPUs() + 63) / 64 * 8 }
+// cpuMaskSize is Linux's cpumask_size(), the byte count
+// sched_getaffinity returns: the host kernel's, which depends on its
+// configuration (NR_CPUS or nr_cpu_ids, in whole longs), probed when the
+// kernel starts (sys_affinity_unsafe.go).
+func (k *Kernel) cpuMaskSize() int {
+	if k.cpuMaskBytes == 0 {
+		return (k.numCPUs() + 63) / 64 * 8
+	}
+	return k.cpuMaskBytes
+}
 
 func (k *Kernel) allCPUs() *cpuMask {
 	m := make(cpuMask, k.cpuMaskSize())

@@ -72,6 +72,7 @@ int main(void) {
 	char buf[1024];
 	res("raw getaffinity 4 bytes", syscall(SYS_sched_getaffinity, 0, 4, buf));
 	res("raw getaffinity 12 bytes", syscall(SYS_sched_getaffinity, 0, 12, buf));
+	res("raw getaffinity 1024 bytes (the kernel's cpumask size)", syscall(SYS_sched_getaffinity, 0, 1024, buf));
 	res("getaffinity no such pid", sched_getaffinity(999999, 128, (cpu_set_t *)buf));
 	cpu_set_t one;
 	CPU_ZERO(&one);
