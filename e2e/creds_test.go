@@ -111,3 +111,14 @@ func TestNiceAffinityClockSetAndPidfdSignalsAsOnLinux(t *testing.T) {
 // RWF_NOAPPEND, RWF_NOWAIT on files, pipes and sockets, and the errnos for
 // bad offsets and flags, as a native run shows them.
 func TestPreadv2Pwritev2FlagsAsOnLinux(t *testing.T) { sameAsNativeInDir(t, "rwf") }
+
+// TestReniceShowsInProcAndPs: renice (setpriority) changes what
+// /proc/PID/stat (priority, nice) and ps show, as natively.
+func TestReniceShowsInProcAndPs(t *testing.T) {
+	script := `renice -n 7 $$ >/dev/null; cut -d" " -f18,19 /proc/$$/stat; ps -o ni= -p $$; sh -c 'ps -o ni= -p $$'`
+	want := native(t, "sh", "-c", script)
+	r := sentry(t, "run", "/bin/sh", "-c", script)
+	if r.status != 0 || r.stdout != want {
+		t.Fatalf("status %d, stdout %q, natively %q\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}

@@ -135,8 +135,10 @@ func (p procTG) Status() procfs.Status {
 	tg.fs.mu.Unlock()
 	comm := ""
 	state := byte('S')
+	var nice int32
 	if lead != nil {
 		comm = lead.comm()
+		nice = lead.nice.Load()
 	}
 	if c := tg.k.threads.current(); c != nil && c.tg == tg {
 		state = 'R'
@@ -158,7 +160,7 @@ func (p procTG) Status() procfs.Status {
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
 		UID: c.RealUID, EUID: c.EffectiveUID, SUID: c.SavedUID, FSUID: c.FilesystemUID,
 		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
-		Threads: n, Start: tg.k.start,
+		Threads: n, Start: tg.k.start, Nice: int(nice),
 		VmSize: size, VmRSS: rss, Umask: umask,
 	}
 }

@@ -88,6 +88,7 @@ type Status struct {
 	EGID, SGID, FSGID      uint32
 	Groups                 []uint32
 	Threads                int
+	Nice                   int // the leader thread's nice value
 	Start                  time.Time
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32

@@ -220,7 +220,7 @@ func statLine(k Kernel, s Status, comm string) string {
 		0, -1, 0x400000, // tty_nr, tpgid, flags
 		0, 0, 0, 0, // minflt cminflt majflt cmajflt
 		0, 0, 0, 0, // utime stime cutime cstime
-		20, 0, s.Threads, 0, start, // priority nice num_threads itrealvalue starttime
+		20 + s.Nice, s.Nice, s.Threads, 0, start, // priority nice num_threads itrealvalue starttime
 		s.VmSize, s.VmRSS / 4096, uint64(1<<64 - 1), // vsize rss rsslim
 		0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
 		0, s.SigBlk, s.SigIgn, s.SigCgt, // signal blocked sigignore sigcatch
