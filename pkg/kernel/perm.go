@@ -55,7 +55,7 @@ func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err
 	st, err := fs.StatAt(d, p, flags&unix.O_NOFOLLOW == 0)
 	switch {
 	case err == unix.ENOENT && flags&unix.O_CREAT != 0:
-		dst, derr := fs.StatAt(d, path.Dir(p), true)
+		dst, derr := fs.StatAt(d, parentOf(p), true)
 		if derr != nil {
 			return false, nil // the open reports it
 		}
@@ -78,14 +78,15 @@ func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err
 	return false, nil
 }
 
-// ownsNewFilesDifferently: files the caller creates must be given its
-// filesystem ids, which are not the ones the sentry creates files with.
+// ownsNewFilesDifferently: files the caller creates may need its
+// filesystem ids given to them, because pkg/vfs creates overlay files as
+// root and volume files as the sentry's user.
 func (t *Task) ownsNewFilesDifferently(c *Credentials) bool {
 	h := t.k.hostIDs
-	return c.FilesystemUID != h.FilesystemUID || c.FilesystemGID != h.FilesystemGID
+	return c.FilesystemUID != 0 || c.FilesystemGID != 0 || h.FilesystemUID != 0 || h.FilesystemGID != 0
 }
 
-// ownNewFile gives a file the caller just created its filesystem ids, as
+// ownNewFile gives a node the caller just created its filesystem ids, as
 // Linux's inode_init_owner does (a set-gid directory's group is not
 // inherited: a judgement call, the sandbox's directories rarely have it).
 func (t *Task) ownNewFile(d *vfs.Dentry, p string) {
@@ -93,9 +94,47 @@ func (t *Task) ownNewFile(d *vfs.Dentry, p string) {
 	if !t.ownsNewFilesDifferently(c) {
 		return
 	}
-	// The file exists and the caller created it; a failure (a volume
-	// whose host file the sentry may not chown) leaves the sentry's ids.
+	st, err := t.k.cfg.FS.StatAt(d, p, false)
+	if err != nil || (st.UID == c.FilesystemUID && st.GID == c.FilesystemGID) {
+		return
+	}
+	// A failure (a volume whose host file the sentry may not chown)
+	// leaves the owner vfs gave it.
 	_ = t.k.cfg.FS.ChownAt(d, p, c.FilesystemUID, c.FilesystemGID, false)
+}
+
+// parentOf is the directory holding path p's last component.
+func parentOf(p string) string {
+	q := strings.TrimRight(p, "/")
+	if q == "" {
+		return "/"
+	}
+	return path.Dir(q)
+}
+
+// createIn runs create (mkdir, mknod, symlink) at (d, p): an unprivileged
+// caller needs search permission along the path and write and search
+// permission on the directory (EACCES; an existing name is left to
+// create, which reports EEXIST first, as Linux does), and the new node
+// gets the caller's filesystem ids.
+func (t *Task) createIn(d *vfs.Dentry, p string, create func() error) error {
+	c := t.cred()
+	if c.FilesystemUID != 0 {
+		if err := t.checkSearch(c, d, p); err != nil {
+			return err
+		}
+		fs := t.k.cfg.FS
+		if _, err := fs.StatAt(d, p, false); err == unix.ENOENT {
+			if dst, err := fs.StatAt(d, parentOf(p), true); err == nil && !c.mayAccess(dst.Mode, dst.UID, dst.GID, unix.W_OK|unix.X_OK) {
+				return unix.EACCES
+			}
+		}
+	}
+	if err := create(); err != nil {
+		return err
+	}
+	t.ownNewFile(d, p)
+	return nil
 }
 
 // checkAccess is access/faccessat's check by the real ids, or by the

@@ -654,7 +654,7 @@ func (t *Task) mkdirAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
 	}
 	defer release()
 	umask := t.umask()
-	return 0, t.k.cfg.FS.MkdirAt(d, p, mode&0o7777&^umask)
+	return 0, t.createIn(d, p, func() error { return t.k.cfg.FS.MkdirAt(d, p, mode&0o7777&^umask) })
 }
 
 func sysMkdir(t *Task, a [6]uint64) (uint64, error) {
@@ -740,7 +740,7 @@ func (t *Task) symlinkAt(targetAddr, dirfd, pathAddr uint64) (uint64, error) {
 		return 0, err
 	}
 	defer release()
-	return 0, t.k.cfg.FS.SymlinkAt(target, d, p)
+	return 0, t.createIn(d, p, func() error { return t.k.cfg.FS.SymlinkAt(target, d, p) })
 }
 
 func sysSymlink(t *Task, a [6]uint64) (uint64, error) {

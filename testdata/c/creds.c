@@ -173,6 +173,21 @@ int main(int argc, char **argv) {
 	res("faccessat R in unsearchable dir", faccessat(AT_FDCWD, path, R_OK, AT_EACCESS));
 	snprintf(path, sizeof path, "%s/private/new", dir);
 	res("create in unsearchable dir", open(path, O_CREAT | O_WRONLY, 0644));
+	res("mkdir in unsearchable dir", mkdir(path, 0755));
+	snprintf(path, sizeof path, "%s/private", dir);
+	res("mkdir existing", mkdir(path, 0755));
+	snprintf(path, sizeof path, "%s/mydir", dir);
+	res("mkdir mine", mkdir(path, 0750));
+	stat(path, &st);
+	printf("mkdir'd: uid %u gid %u mode %o\n", st.st_uid, st.st_gid, st.st_mode & 07777);
+	snprintf(path, sizeof path, "%s/mydir/link", dir);
+	res("symlink mine", symlink("target", path));
+	lstat(path, &st);
+	printf("symlink: uid %u gid %u\n", st.st_uid, st.st_gid);
+	snprintf(path, sizeof path, "%s/mydir", dir);
+	res("chmod mydir 0500", chmod(path, 0500));
+	snprintf(path, sizeof path, "%s/mydir/f", dir);
+	res("create in my read-only dir", open(path, O_CREAT | O_WRONLY, 0644));
 
 	pid_t pid = fork();
 	if (pid == 0) {
