@@ -52,7 +52,15 @@ func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err
 		return false, err
 	}
 	fs := t.k.cfg.FS
-	st, err := fs.StatAt(d, p, flags&unix.O_NOFOLLOW == 0)
+	var st vfs.Stat
+	target, err := fs.Lookup(d, p, flags&unix.O_NOFOLLOW == 0)
+	if err == nil {
+		if target.Synthetic() {
+			// /proc and /sys nodes do their own checks (procfs).
+			return false, nil
+		}
+		st, err = target.Stat()
+	}
 	switch {
 	case err == unix.ENOENT && flags&unix.O_CREAT != 0:
 		dst, derr := fs.StatAt(d, parentOf(p), true)
