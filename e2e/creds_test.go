@@ -122,3 +122,36 @@ func TestReniceShowsInProcAndPs(t *testing.T) {
 		t.Fatalf("status %d, stdout %q, natively %q\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
 	}
 }
+
+// TestSentryRunByAnUnprivilegedUser: run by uid 1000, the sandbox starts
+// with uid 1000, enforces the mode bits the host enforces for that user,
+// and lets it make directories and files it owns: the same script run
+// natively as uid 1000 prints the same.
+func TestSentryRunByAnUnprivilegedUser(t *testing.T) {
+	needRoot(t)
+	setpriv := needTool(t, "setpriv")
+	dir := openDir(t)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(openDir(t), "sentry")
+	b, err := os.ReadFile(sentryBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := func(sub string) string {
+		d := filepath.Join(dir, sub)
+		return `id -u; mkdir ` + d + ` && mkdir ` + d + `/a && echo x > ` + d + `/a/f && ls -ln ` + d + `/a | grep -v total | sed 's/ [A-Z][a-z][a-z] .*//';` +
+			` cat /etc/shadow 2>&1 | sed 's/^[^:]*: //'; echo hi > /proc/self/comm && echo comm ok; touch /root/x 2>&1 | sed 's/^[^:]*: //'`
+	}
+	as1000 := []string{setpriv, "--reuid=1000", "--regid=1000", "--clear-groups"}
+	want := native(t, append(as1000, "sh", "-c", script("native"))...)
+	cmd := exec.Command(as1000[0], append(as1000[1:], bin, "run", "/bin/sh", "-c", script("sandbox"))...)
+	got, _ := cmd.Output()
+	if string(got) != want {
+		t.Fatalf("as uid 1000 in the sandbox:\n%s\nnatively:\n%s", got, want)
+	}
+}
