@@ -51,8 +51,13 @@
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
 // terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
-// (CPU clock ids; timers and sleeps on them sample the clock). The pure
-// pieces (sets, queues,
+// (CPU clock ids; timers and sleeps on them sample the clock).
+// Credentials: creds.go (per-process ids, the set*id rules, kill
+// permission), perm.go (mode-bit checks for unprivileged ids),
+// exec_creds.go (set-uid exec), sys_caps.go; creds are immutable values
+// read without locks. Scheduling: sys_affinity.go, sys_priority.go
+// (kept and reported per thread, not applied). The pure pieces (sets,
+// queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 
@@ -131,6 +136,13 @@ type Kernel struct {
 	table *syscallTable
 	start time.Time
 	host  hostInfo
+	// hostIDs are the sentry's own ids: the sandbox's initial
+	// credentials and the owner of the files vfs creates.
+	hostIDs *Credentials
+	// uts are the names sethostname and setdomainname set (uts.go).
+	uts utsNames
+	// cpuMaskBytes is the host's cpumask size (sys_affinity.go).
+	cpuMaskBytes int
 
 	mu      sync.Mutex
 	nextTID int
@@ -177,15 +189,17 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
 	k := &Kernel{
-		cfg:         cfg,
-		mf:          mf,
-		table:       newSyscallTable(),
-		start:       time.Now(),
-		host:        readHostInfo(),
-		nextTID:     1,
-		tasks:       map[int]*Task{},
-		unsupported: map[string]int{},
-		net:         newNetState(cfg.Net),
+		cfg:          cfg,
+		mf:           mf,
+		table:        newSyscallTable(),
+		start:        time.Now(),
+		host:         readHostInfo(),
+		hostIDs:      hostCredentials(),
+		cpuMaskBytes: hostCPUMaskSize(runtime.NumCPU()),
+		nextTID:      1,
+		tasks:        map[int]*Task{},
+		unsupported:  map[string]int{},
+		net:          newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
@@ -281,11 +295,12 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		// The interpreter's hart, not the host CPU.
 		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
 	}
+	cr := k.hostIDs
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
 		MinSigStkSz: minSigStkSz, Random: rnd,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: cr.RealUID, GID: cr.RealGID, EUID: cr.EffectiveUID, EGID: cr.EffectiveGID,
 	})
 	if err != nil {
 		mm.Release()
@@ -323,7 +338,9 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 			tg.sig.hand.act[sig] = signals.Action{Handler: signals.SigIgn}
 		}
 	}
+	tg.creds.Store(cr)
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
+	t.affinity.Store(k.allCPUs())
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
 	k.tasksLive.Add(1)

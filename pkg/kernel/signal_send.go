@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"os"
-
 	"sentry/pkg/signals"
 )
 
@@ -35,7 +33,7 @@ func (k *Kernel) notifyParent(parent, child *ThreadGroup, sig, code, status int)
 	}
 	_ = parent.send(signals.Info{
 		Signo: int32(sig), Code: int32(code), Pid: int32(child.pid),
-		Uid: int32(os.Getuid()), Status: int32(status),
+		Uid: int32(child.credentials().RealUID), Status: int32(status),
 	}, nil)
 }
 

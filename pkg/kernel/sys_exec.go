@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -121,6 +120,10 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		}
 	}
 
+	nc, secure, err := t.execCreds(cwd, path)
+	if err != nil {
+		return 0, err
+	}
 	k := t.k
 	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
 	if err != nil {
@@ -137,7 +140,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		MM: mm, FS: k.cfg.FS, Cwd: cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: k.cfg.Platform.Arch(), VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
 		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: nc.RealUID, GID: nc.RealGID, EUID: nc.EffectiveUID, EGID: nc.EffectiveGID, Secure: secure,
 	})
 	if err != nil {
 		mm.Release()
@@ -165,6 +168,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	// while the TID and address space they name are still current.
 	t.releaseFutexes(false)
 	t.becomeLeader()
+	t.tg.creds.Store(nc)
 	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil
 }

@@ -116,6 +116,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs, oomScoreAdj: parent.oomScoreAdj,
 		killed: make(chan struct{}), done: make(chan struct{}),
 	}
+	tg.creds.Store(parent.credentials())
 	if c.flags&cloneSighand != 0 {
 		tg.sig.hand = parent.sig.hand
 	} else {
@@ -134,6 +135,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		k: k, tg: tg, ctx: ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
 		name: name, named: named, sigMask: mask, altStack: t.altStack,
 	}
+	child.affinity.Store(t.affinity.Load())
+	child.nice.Store(t.nice.Load())
 	if c.flags&cloneChildCleartid != 0 {
 		child.clearChildTID = c.childTID
 	}

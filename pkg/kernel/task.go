@@ -52,6 +52,8 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
+	// creds are the process's ids (creds.go), read without a lock.
+	creds atomic.Pointer[Credentials]
 	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
 	// acted on, since the sentry kills nothing for want of memory.
 	oomScoreAdj int
@@ -92,6 +94,10 @@ type Task struct {
 	name      string
 	named     bool
 	pdeathSig int
+	// affinity is the thread's CPU mask (sys_affinity.go), nice its
+	// nice value (sys_priority.go).
+	affinity atomic.Pointer[cpuMask]
+	nice     atomic.Int32
 
 	// ctxMu guards ctx against other goroutines (interruptPlatform)
 	// while execve replaces it; the task's own goroutine reads ctx freely.

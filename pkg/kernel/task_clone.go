@@ -144,6 +144,8 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 		nt.clearChildTID = ca.childTID
 	}
 	nt.sigMask = t.mask()
+	nt.affinity.Store(t.affinity.Load())
+	nt.nice.Store(t.nice.Load())
 	nt.altStack = stackT{flags: ssDisable} // a thread sharing the VM starts without one
 
 	t.k.mu.Lock()

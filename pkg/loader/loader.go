@@ -66,8 +66,10 @@ type Args struct {
 	MinSigStkSz uint64
 	// Random are the 16 bytes AT_RANDOM points at.
 	Random [16]byte
-	// UID and GID are reported in the auxv.
-	UID, GID uint32
+	// UID, GID (real) and EUID, EGID (effective) are reported in the
+	// auxv; Secure is AT_SECURE (a set-uid or set-gid exec changed them).
+	UID, GID, EUID, EGID uint32
+	Secure               bool
 }
 
 // Image is the loaded program, ready to run.

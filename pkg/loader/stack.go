@@ -155,6 +155,10 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 	}
 	top := stackAddr + StackSize
 	var aux []AuxEntry
+	var secure uint64
+	if a.Secure {
+		secure = 1
+	}
 	if a.VDSO != 0 {
 		aux = append(aux, AuxEntry{atSysinfoEhdr, a.VDSO})
 	}
@@ -172,10 +176,10 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 		AuxEntry{atFlags, 0},
 		AuxEntry{atEntry, main.entry},
 		AuxEntry{atUID, uint64(a.UID)},
-		AuxEntry{atEUID, uint64(a.UID)},
+		AuxEntry{atEUID, uint64(a.EUID)},
 		AuxEntry{atGID, uint64(a.GID)},
-		AuxEntry{atEGID, uint64(a.GID)},
-		AuxEntry{atSecure, 0},
+		AuxEntry{atEGID, uint64(a.EGID)},
+		AuxEntry{atSecure, secure},
 		AuxEntry{atHWCap2, a.HWCap2},
 	)
 	lay, err := BuildStack(top, a.Arch, argv, a.Envp, path, a.Random, aux)

@@ -78,11 +78,17 @@ type Process interface {
 
 // Status is what stat and status show of a process.
 type Status struct {
-	PID, PPID, PGID, SID   int
-	Comm                   string
-	State                  byte // 'R', 'S', 'Z'
-	UID, GID               uint32
+	PID, PPID, PGID, SID int
+	Comm                 string
+	State                byte   // 'R', 'S', 'Z'
+	UID, GID             uint32 // real ids
+	// EUID...FSGID are the effective, saved and filesystem ids,
+	// Groups the supplementary groups.
+	EUID, SUID, FSUID      uint32
+	EGID, SGID, FSGID      uint32
+	Groups                 []uint32
 	Threads                int
+	Nice                   int // the leader thread's nice value
 	Start                  time.Time
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32
