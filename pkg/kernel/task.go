@@ -144,6 +144,7 @@ func (t *Task) run() {
 		if t.execKilled.Load() || t.handleSignals() {
 			return
 		}
+		gen := t.tg.mm.MirrorGen()
 		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -158,7 +159,7 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
-			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
+			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr, gen) {
 				break
 			}
 			t.forceSignal(t.faultInfo(ev))

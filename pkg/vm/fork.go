@@ -24,7 +24,22 @@ import (
 //
 // Pieces marked MADV_DONTFORK are left out of the child; those marked
 // MADV_WIPEONFORK come to it as fresh zeroes.
-func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
+//
+// Fork is for a process whose other threads, if any, cannot run
+// application code until it returns; ForkRunning is for the others.
+func (m *MM) Fork(as platform.AddressSpace) (*MM, error) { return m.fork(as, true) }
+
+// ForkRunning is Fork for a process other threads of which may be running
+// (writing memory) meanwhile. It never copies memory outright: a copy
+// made while another thread writes would give the child a mixture of
+// moments (a lock seen released, the data it guarded seen as before).
+// Sharing copy-on-write gives each of the other threads' sequence of
+// writes to the child up to some point, as Linux's fork does: the
+// write-protection is in place when Fork returns, and a thread writing
+// after that faults and waits for m.mu.
+func (m *MM) ForkRunning(as platform.AddressSpace) (*MM, error) { return m.fork(as, false) }
+
+func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 	c := NewMM(m.mf, as)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -40,7 +55,7 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	// with its dataset) is shared copy-on-write. Memory that is not
 	// writable (program text) is always shared: it takes no faults.
 	limit := m.mf.forkCopyLimit
-	eager := m.privateData(limit) <= limit
+	eager := alone && m.privateData(limit) <= limit
 	var protect []platform.Range
 	for i := range m.vmas {
 		v := &m.vmas[i]
