@@ -103,16 +103,24 @@ func (as *addressSpace) MapFile(addr, length uint64, fileOffset int64, perms pla
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	revoked := false
 	for i := uint64(0); i < length; i += pageSize {
 		e := uint64(0)
 		if p != 0 {
 			e = (uint64(fileOffset) + i) | p
 		}
+		if old := as.pt.lookup(addr + i); old != 0 && (old&^pageMask != e&^pageMask || old&^e&pageMask != 0) {
+			revoked = true
+		}
 		as.pt.set(addr+i, e)
 	}
 	// Every change may leave stale entries in threads' TLBs or code
-	// caches: tell them all.
+	// caches: tell them all. One that takes away access, or points a
+	// page elsewhere, must also be obeyed before it returns.
 	as.bumpLocked()
+	if revoked {
+		as.shootdownLocked()
+	}
 	return nil
 }
 
@@ -123,12 +131,17 @@ func (as *addressSpace) Unmap(addr, length uint64) error {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	revoked := false
 	for i := uint64(0); i < length; i += pageSize {
 		if as.pt.lookup(addr+i) != 0 {
 			as.pt.set(addr+i, 0)
+			revoked = true
 		}
 	}
 	as.bumpLocked()
+	if revoked {
+		as.shootdownLocked()
+	}
 	return nil
 }
 
