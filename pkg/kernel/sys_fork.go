@@ -21,7 +21,10 @@ import (
 // working directory (shared with CLONE_FS), the signal dispositions and
 // mask and the floating-point state, and returns 0 where the parent gets
 // the child's PID. The parent's SIGCHLD, zombies and wait are
-// process.go's and sys_wait.go's.
+// process.go's and sys_wait.go's. The parent's other threads keep running
+// while it forks: then memory is copied only while write-protected
+// (vm.MM.ForkRunning), and their faults on it may be stale by the time
+// they are served (copyOnWrite).
 //
 // CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
 // address space instead: the child is a new thread of the parent's stub
@@ -235,7 +238,7 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 	}
 	// Another thread of the process (or another process sharing its
 	// memory, CLONE_VM) may be writing memory while the child's copy is
-	// made: then the copy must be copy-on-write (vm.MM.ForkRunning).
+	// made: then it must be write-protected meanwhile (vm.MM.ForkRunning).
 	parent.mu.Lock()
 	alone := len(parent.tasks) == 1 && parent.vmShared == nil
 	parent.mu.Unlock()

@@ -38,9 +38,11 @@
 // (2 MiB, a shell), Fork copies it outright and spares both sides the
 // write faults; read-only memory (program text) is always shared. A
 // process whose other threads may be writing meanwhile forks with
-// ForkRunning, which always shares: a copy made under running threads
-// would show the child a mixture of moments, while write-protecting first
-// shows it each thread's writes up to some point, as Linux does.
+// ForkRunning: a copy made under running threads would show the child a
+// mixture of moments, so ForkRunning write-protects what it copies in the
+// platform until the copy is made (shared memory is write-protected before
+// Fork returns anyway), and the child sees each thread's writes up to some
+// point, as on Linux.
 //
 // The application's threads fault while other threads change the
 // mappings, so a fault can be stale: taken on a copy-on-write page that

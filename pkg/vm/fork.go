@@ -30,13 +30,14 @@ import (
 func (m *MM) Fork(as platform.AddressSpace) (*MM, error) { return m.fork(as, true) }
 
 // ForkRunning is Fork for a process other threads of which may be running
-// (writing memory) meanwhile. It never copies memory outright: a copy
-// made while another thread writes would give the child a mixture of
-// moments (a lock seen released, the data it guarded seen as before).
-// Sharing copy-on-write gives each of the other threads' sequence of
-// writes to the child up to some point, as Linux's fork does: the
-// write-protection is in place when Fork returns, and a thread writing
-// after that faults and waits for m.mu.
+// (writing memory) meanwhile. A copy made while another thread writes
+// would give the child a mixture of moments (a lock seen released, the
+// data it guarded seen as before), so ForkRunning write-protects the
+// memory it copies in the platform first and gives write access back
+// after the copy; a thread writing meanwhile faults, waits for m.mu and
+// retries (HandleFaultSince). Memory shared copy-on-write is protected
+// before Fork returns anyway. Either way the child sees each of the other
+// threads' writes up to some point, as Linux's fork shows them.
 func (m *MM) ForkRunning(as platform.AddressSpace) (*MM, error) { return m.fork(as, false) }
 
 func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
@@ -55,7 +56,21 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 	// with its dataset) is shared copy-on-write. Memory that is not
 	// writable (program text) is always shared: it takes no faults.
 	limit := m.mf.forkCopyLimit
-	eager := alone && m.privateData(limit) <= limit
+	eager := m.privateData(limit) <= limit
+	var held []int // pieces write-protected while they are copied
+	if eager && !alone {
+		for i := range m.vmas {
+			v := &m.vmas[i]
+			if !v.dontFork && !v.wipeOnFork && v.backed() && !v.shared && !v.cow && v.prot&unix.PROT_WRITE != 0 {
+				v.cow = true // perms() drops write while it is set
+				held = append(held, i)
+			}
+		}
+		if err := m.syncPieces(held); err != nil {
+			m.unhold(held)
+			return nil, err
+		}
+	}
 	var protect []platform.Range
 	for i := range m.vmas {
 		v := &m.vmas[i]
@@ -74,6 +89,7 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 				if err != nil {
 					decRef(v.file)
 					c.releaseLocked()
+					m.unhold(held)
 					return nil, err
 				}
 				nv.memOff = off
@@ -86,6 +102,7 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 			if err != nil {
 				decRef(v.file)
 				c.releaseLocked()
+				m.unhold(held)
 				return nil, err
 			}
 			m.mf.copyRange(off, v.memOff, v.length())
@@ -100,6 +117,10 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 		c.vmas = append(c.vmas, nv)
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
+	if err := m.unhold(held); err != nil {
+		c.releaseLocked()
+		return nil, err
+	}
 	// Pieces that now agree on cow may merge; the mirror is unchanged
 	// by merging.
 	if len(m.vmas) > 0 {
@@ -113,6 +134,31 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 		}
 	}
 	return c, nil
+}
+
+// syncPieces mirrors the pieces at indexes idx (ascending), one sync per
+// run of adjacent ones. The caller holds m.mu.
+func (m *MM) syncPieces(idx []int) error {
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[j-1]+1 && m.vmas[idx[j]].start == m.vmas[idx[j-1]].end {
+			j++
+		}
+		if err := m.sync(m.vmas[idx[i]].start, m.vmas[idx[j-1]].end); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// unhold gives write access back to the pieces ForkRunning held while
+// it copied them. The caller holds m.mu.
+func (m *MM) unhold(held []int) error {
+	for _, i := range held {
+		m.vmas[i].cow = false
+	}
+	return m.syncPieces(held)
 }
 
 // defaultForkCopyLimit is the most private writable resident memory

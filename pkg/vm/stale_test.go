@@ -3,7 +3,11 @@ package vm
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"slices"
 	"testing"
+
+	"sentry/pkg/platform"
 )
 
 // TestHandleFaultSince: a fault another thread's copy-on-write break has
@@ -49,21 +53,28 @@ func TestHandleFaultSince(t *testing.T) {
 	}
 }
 
-// TestForkRunningNeverCopies: a small process is copied at Fork but
-// shared copy-on-write at ForkRunning (its other threads may be writing).
-func TestForkRunningNeverCopies(t *testing.T) {
+// TestForkRunningHoldsWhileCopying: a small process is copied at fork;
+// when its other threads may be running, its writable memory is
+// write-protected in the platform while the copy is made, and given back
+// afterwards.
+func TestForkRunningHoldsWhileCopying(t *testing.T) {
+	rw, ro := platform.Perms{Read: true, Write: true}, platform.Perms{Read: true}
 	for _, tc := range []struct {
 		name    string
 		running bool
-		wantCOW bool
+		want    []string
 	}{
-		{"Fork", false, false},
-		{"ForkRunning", true, true},
+		{"Fork", false, nil},
+		{"ForkRunning", true, []string{
+			fmt.Sprintf("map %#x-%#x @0x0 %v", A, A+4*P, ro),
+			fmt.Sprintf("map %#x-%#x @0x0 %v", A, A+4*P, rw),
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, pf := newTestMM(t)
 			base := mustMmap(t, m, anon(A, 4*P, RW))
 			want := fill(t, m, base, 4*P, 7)
+			pf.takeCalls()
 			fork := m.Fork
 			if tc.running {
 				fork = m.ForkRunning
@@ -77,12 +88,12 @@ func TestForkRunningNeverCopies(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Release()
-			i, _ := m.vmas.at(base)
-			if got := m.vmas[i].cow; got != tc.wantCOW {
-				t.Errorf("parent's piece cow %v, want %v", got, tc.wantCOW)
+			if got := pf.takeCalls(); !slices.Equal(got, tc.want) {
+				t.Errorf("the parent's platform was told %q, want %q", got, tc.want)
 			}
-			if got := pf.pages[base].perms.Write; got == tc.wantCOW {
-				t.Errorf("parent's page writable %v, want %v", got, !tc.wantCOW)
+			i, _ := m.vmas.at(base)
+			if m.vmas[i].cow || !pf.pages[base].perms.Write {
+				t.Errorf("the parent's memory is left copy-on-write (cow %v, mirror %+v)", m.vmas[i].cow, pf.pages[base].perms)
 			}
 			if got := read(t, c, base, 4*P); !bytes.Equal(got, want) {
 				t.Error("the child's memory differs")
