@@ -22,7 +22,10 @@ import (
 // working directory (shared with CLONE_FS), the signal dispositions and
 // mask and the floating-point state, and returns 0 where the parent gets
 // the child's PID. The parent's SIGCHLD, zombies and wait are
-// process.go's and sys_wait.go's.
+// process.go's and sys_wait.go's. The parent's other threads keep running
+// while it forks: then memory is copied only while write-protected
+// (vm.MM.ForkRunning), and their faults on it may be stale by the time
+// they are served (copyOnWrite).
 //
 // CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
 // address space instead: the child is a new thread of the parent's stub
@@ -239,7 +242,17 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 		mmCh <- nil
 		return nil, nil, nil, unix.EAGAIN
 	}
-	mm, err := parent.mm.Fork(s.as)
+	// Another thread of the process (or another process sharing its
+	// memory, CLONE_VM) may be writing memory while the child's copy is
+	// made: then it must be write-protected meanwhile (vm.MM.ForkRunning).
+	parent.mu.Lock()
+	alone := len(parent.tasks) == 1 && parent.vmShared == nil
+	parent.mu.Unlock()
+	fork := parent.mm.ForkRunning
+	if alone {
+		fork = parent.mm.Fork
+	}
+	mm, err := fork(s.as)
 	if err != nil {
 		mmCh <- nil
 		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
@@ -356,9 +369,11 @@ func (ft *FDTable) fork() *FDTable {
 }
 
 // copyOnWrite resolves a write fault on memory shared copy-on-write with
-// another process and reports whether it did (the access is retried).
-func (t *Task) copyOnWrite(addr uint64) bool {
-	ok, err := t.tg.mm.HandleFault(addr)
+// another process, or a fault taken on mappings another thread has changed
+// since the task resumed (MirrorGen was gen then), and reports whether it
+// did (the access is retried).
+func (t *Task) copyOnWrite(addr, gen uint64) bool {
+	ok, err := t.tg.mm.HandleFaultSince(addr, gen)
 	if err != nil {
 		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: copy-on-write at %#x: %v\n", t.tid, addr, err)
 		return false

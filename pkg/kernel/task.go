@@ -155,6 +155,7 @@ func (t *Task) run() {
 		if err := t.tg.mm.SyncPending(); err != nil {
 			fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
 		}
+		gen := t.tg.mm.MirrorGen()
 		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -169,7 +170,7 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
-			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
+			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr, gen) {
 				break
 			}
 			t.forceSignal(t.faultInfo(ev))

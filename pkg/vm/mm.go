@@ -44,6 +44,10 @@ type MM struct {
 	// are some, for SyncPending's fast path.
 	stale   []extent
 	pending atomic.Bool
+
+	// mirrorGen counts sync calls (stale.go); written with mu held
+	// exclusively, after the platform calls, read without mu.
+	mirrorGen atomic.Uint64
 }
 
 // NewMM creates an empty address space whose pages live in mf and whose
@@ -234,6 +238,7 @@ func protPerms(prot int) platform.Perms {
 // past the end of their file (so an access faults: eof.go), never
 // touching reserved ranges.
 func (m *MM) sync(start, end uint64) error {
+	defer m.mirrorGen.Add(1)
 	type run struct {
 		start, end uint64
 		mapped     bool
