@@ -15,7 +15,7 @@
 // the stub inherits is the memory file (as its fd 0); before the application
 // runs, injected syscalls close every other fd (close_range), name it
 // "sentry-stub" (PR_SET_NAME), set no_new_privs, make it never dump core
-// (RLIMIT_CORE 0 and PR_SET_DUMPABLE 0: its memory is the application's;
+// (RLIMIT_CORE 1, and PR_SET_DUMPABLE 0 with CAP_SYS_PTRACE: its memory is the application's;
 // the tracer's ptrace requests still work, only /proc/PID/maps and
 // process_vm_writev need to come first), install a seccomp filter
 // and unmap everything the

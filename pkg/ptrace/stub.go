@@ -1,6 +1,7 @@
 package ptrace
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -137,14 +138,22 @@ func (as *addressSpace) setup(c *context) error {
 	}
 	// The stub must never dump core: its memory is the application's
 	// (and, mapped shared, part of the sentry's memory file), and a core
-	// file would land in the sentry's working directory. RLIMIT_CORE 0
-	// alone is ignored when core_pattern is a pipe; PR_SET_DUMPABLE 0
-	// covers that. Ptrace requests of the tracer attached at exec keep
-	// working on a non-dumpable process (they check only the attach);
-	// /proc/PID/maps and process_vm_writev do not, for a sentry without
-	// CAP_SYS_PTRACE, so both are done before.
+	// file would land in the sentry's working directory. RLIMIT_CORE 1,
+	// not 0: a limit below ELF's min_coredump (a page) writes no core
+	// file, and 1 is also the value at which Linux aborts a dump to a
+	// core_pattern pipe (which ignores the limit otherwise). On top of
+	// that PR_SET_DUMPABLE 0 where the sentry has CAP_SYS_PTRACE: a
+	// non-dumpable stub refuses PTRACE_SEIZE of its new threads to a
+	// tracer without it, so an unprivileged sentry keeps the stub
+	// dumpable and relies on the limit. Ptrace requests of the tracer
+	// attached at exec keep working on a non-dumpable process (they check
+	// only the attach); /proc/PID/maps and process_vm_writev do not, for
+	// a sentry without CAP_SYS_PTRACE, so both are done before.
 	rlim := (c.initial.Rsp - 12288) &^ 15
-	if err := as.writeStub(rlim, make([]byte, 16)); err != nil {
+	one := make([]byte, 16)
+	binary.LittleEndian.PutUint64(one[0:], 1)
+	binary.LittleEndian.PutUint64(one[8:], 1)
+	if err := as.writeStub(rlim, one); err != nil {
 		return err
 	}
 	if _, err := c.injectErrno(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, rlim, 0); err != nil {
@@ -158,8 +167,10 @@ func (as *addressSpace) setup(c *context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("ptrace: making the stub non-dumpable: %w", err)
+	if hasPtraceCap() {
+		if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("ptrace: making the stub non-dumpable: %w", err)
+		}
 	}
 	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
 		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)
