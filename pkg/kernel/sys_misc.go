@@ -145,13 +145,17 @@ func sysSchedGetaffinity(t *Task, a [6]uint64) (uint64, error) {
 }
 
 // sysSchedSetaffinity accepts any mask that names at least one CPU the
-// sandbox has; tasks are goroutines, so placement is the Go scheduler's.
+// sandbox has, and places the thread there where the platform can
+// (cpu_placement.go).
 func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
 	if int32(a[0]) < 0 {
 		return 0, unix.EINVAL
 	}
-	if a[0] != 0 && t.k.taskByTID(int(a[0])) == nil {
-		return 0, unix.ESRCH
+	target := t
+	if a[0] != 0 {
+		if target = t.k.taskByTID(int(a[0])); target == nil {
+			return 0, unix.ESRCH
+		}
 	}
 	n := runtime.NumCPU()
 	size := min(a[1], uint64((n+63)/64*8))
@@ -159,12 +163,11 @@ func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
 	if err := t.copyIn(a[2], mask); err != nil {
 		return 0, err
 	}
-	for i := 0; i < n && i/8 < len(mask); i++ {
-		if mask[i/8]&(1<<(i%8)) != 0 {
-			return 0, nil
-		}
+	cpus := cpusOfMask(mask, n)
+	if len(cpus) == 0 {
+		return 0, unix.EINVAL
 	}
-	return 0, unix.EINVAL
+	return 0, target.placeOnCPUs(cpus)
 }
 
 func sysSchedYield(t *Task, a [6]uint64) (uint64, error) {

@@ -183,7 +183,7 @@ var syscalls = []Syscall{
 	sys("setrlimit", sysSetrlimit, Full),
 	sys("sched_getaffinity", sysSchedGetaffinity, Full),
 	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
-		note("checked and accepted; threads run where the Go scheduler puts them"),
+		note("on amd64 the thread's stub and tracer run on the CPUs named (those the sentry may use); on riscv64 accepted, threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
 	sys("sched_getscheduler", sysSchedGetscheduler, Full),
 	sys("sched_getparam", sysSchedGetparam, Full),
