@@ -42,6 +42,19 @@ for mode in spin getppid pipe; do
 	done
 done
 
+# Python threads hashing large buffers (hashlib releases the GIL).
+PY=${PY:-/usr/bin/python3.11}
+if [ -x "$PY" ]; then
+	echo "python threading, sha256 of 16 MiB x ${HASHES:-10} per thread, wall s (best of $ROUNDS alternating rounds)"
+	printf '  %2s %10s %10s %7s
+' T native sentry ratio
+	pyw() { sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p'; }
+	for n in 1 2; do
+		read -r a b <<<"$(pair pyw "$PY" "$S run $PY" testdata/py/hashlib_threads.py "$n" "${HASHES:-10}")"
+		printf '  %2d %10.2f %10.2f %7.2f\n' "$n" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN{print b/a}')"
+	done
+fi
+
 if command -v riscv64-linux-gnu-gcc >/dev/null && command -v qemu-riscv64 >/dev/null; then
 	riscv64-linux-gnu-gcc -O2 -static -pthread -o "$dir/threads_scale.rv" testdata/bench/threads_scale.c
 	RSPIN=${RSPIN:-$((SPIN / 4))}
