@@ -72,6 +72,8 @@ type runFlags struct {
 	workdir       string
 	env           []string
 	envFiles      []string
+	pidsLimit     int
+	nofile        uint64
 }
 
 func runCmd() *cobra.Command {
@@ -109,6 +111,8 @@ func runCmd() *cobra.Command {
 	c.Flags().StringVarP(&f.workdir, "workdir", "w", "", "start the program in the absolute guest `DIR` (created if missing, as docker does); default: the sentry's own directory with the host's / as root, else /")
 	c.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VAL` in the program's environment; KEY alone copies KEY from the sentry's environment")
 	c.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VAL lines from `FILE` into the program's environment (docker's format); -e overrides it")
+	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
+	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -254,6 +258,8 @@ func run(f runFlags, args []string) error {
 		Cwd:   cwd,
 		// Before ForwardHostSignals, which un-ignores them.
 		IgnoredSignals: kernel.HostIgnoredSignals(),
+		PidsLimit:      f.pidsLimit,
+		NoFile:         f.nofile,
 	})
 	if err != nil {
 		return err

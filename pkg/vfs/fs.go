@@ -59,8 +59,10 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
-	locks   lockTable // advisory locks; its own mutex, taken after File.mu
+	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
+	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
+	vol     volGuard // what the sandbox set on volume files (volguard.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
