@@ -144,13 +144,25 @@ func TestThreadsOfOneProcessRunOnSeveralCPUs(t *testing.T) {
 // one CPU with sched_setaffinity runs on that host CPU, and stays there
 // while it computes.
 func TestSchedSetaffinityPlacesTheThread(t *testing.T) {
+	checkSpinnerConfined(t, "pin")
+}
+
+// TestNewThreadInheritsSchedAffinity: a thread created by a thread
+// restricted to one CPU runs on that CPU, as in Linux.
+func TestNewThreadInheritsSchedAffinity(t *testing.T) {
+	checkSpinnerConfined(t, "inherit")
+}
+
+// checkSpinnerConfined runs cpu_spread MODE CPU, for a CPU other than the
+// host's first, and checks that its spinning thread runs there only.
+func checkSpinnerConfined(t *testing.T, mode string) {
 	cpus := hostCPUs(t)
 	if len(cpus) < 2 {
 		t.Skip("needs 2 host CPUs")
 	}
 	// Not the first CPU, where an unplaced thread would most likely be.
 	cpu := cpus[len(cpus)-1]
-	cmd := startCPUSpread(t, "pinned", "pin", strconv.Itoa(cpu))
+	cmd := startCPUSpread(t, "pinned", mode, strconv.Itoa(cpu))
 	want := strconv.Itoa(cpu)
 	// The spinning thread is the stub thread that is running; the others
 	// are stopped at a syscall. Wait until it has been seen on its CPU,
@@ -169,7 +181,7 @@ func TestSchedSetaffinityPlacesTheThread(t *testing.T) {
 			}
 			if seen > 0 {
 				if th.allowed != want {
-					t.Fatalf("stub thread %d of the thread on CPU %d may run on %q (it was on %s)", th.tid, cpu, th.allowed, want)
+					t.Fatalf("stub thread %d of the thread on CPU %d may run on %q", th.tid, cpu, th.allowed)
 				}
 				confined++
 			}

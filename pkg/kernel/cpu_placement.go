@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/platform"
 )
 
 // cpuPlacer is implemented by platform Contexts that can run a thread on
@@ -12,6 +14,25 @@ import (
 // it; there sched_setaffinity changes nothing on the host.
 type cpuPlacer interface {
 	SetCPUs(cpus []int) error
+	// CPUs returns the CPUs set by SetCPUs, nil if none were.
+	CPUs() []int
+}
+
+// inheritPlacement gives a new thread the CPUs its creator was placed on:
+// a Linux thread or process inherits its creator's affinity. Called on
+// the creating task's goroutine (it reads from, its own Context).
+func inheritPlacement(from, to platform.Context) {
+	f, ok := from.(cpuPlacer)
+	if !ok {
+		return
+	}
+	tp, ok := to.(cpuPlacer)
+	if !ok {
+		return
+	}
+	if cpus := f.CPUs(); cpus != nil {
+		_ = tp.SetCPUs(cpus) // placement only changes speed
+	}
 }
 
 // placeOnCPUs runs t on the host CPUs among cpus that the sentry may use,

@@ -247,6 +247,7 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
 		return nil, nil, nil, unix.ENOMEM
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return mm, s.as, s.ctx, nil
 }
 
@@ -278,6 +279,7 @@ func (t *Task) startSharedVM(tc platform.ThreadCreator, taskCh <-chan *Task, bod
 		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: starting a CLONE_VM child: %v\n", t.tid, s.err)
 		return nil, unix.EAGAIN
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return s.ctx, nil
 }
 

@@ -169,6 +169,23 @@ func (c *context) SetCPUs(cpus []int) error {
 	return nil
 }
 
+// CPUs returns the CPUs SetCPUs (or the tracer's mask at the start)
+// restricted the thread to, nil if it may use every CPU the sentry may.
+// Safe from any goroutine.
+func (c *context) CPUs() []int {
+	m := c.place.cpus.Load()
+	if m == nil {
+		return nil
+	}
+	var out []int
+	for i := 0; i < len(m)*64; i++ {
+		if m.IsSet(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // inheritCPUs records the calling tracer thread's mask as the thread's,
 // when it is narrower than the sentry's: a tracer that set its CPUs for
 // one address space keeps them for the next (execve keeps a thread's

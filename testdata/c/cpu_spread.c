@@ -5,6 +5,8 @@
 //   cpu_spread spread N   N threads spin; prints "ready" once all started
 //   cpu_spread pin CPU    one thread sets its affinity to CPU alone with
 //                         sched_setaffinity(0, ...), prints "pinned", spins
+//   cpu_spread inherit CPU  the main thread sets its affinity to CPU alone,
+//                         then starts a thread that prints "pinned", spins
 // Either way the program then runs until killed.
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,8 +32,7 @@ static void *spinner(void *arg) {
 	return NULL;
 }
 
-static void *pinner(void *arg) {
-	int cpu = *(int *)arg;
+static void setcpu(int cpu) {
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
@@ -39,6 +40,11 @@ static void *pinner(void *arg) {
 		perror("sched_setaffinity");
 		exit(1);
 	}
+}
+
+static void *pinner(void *arg) {
+	int *cpu = arg;
+	if (cpu) setcpu(*cpu);
 	printf("pinned\n");
 	fflush(stdout);
 	spin();
@@ -47,7 +53,7 @@ static void *pinner(void *arg) {
 
 int main(int argc, char **argv) {
 	if (argc != 3) {
-		fprintf(stderr, "usage: cpu_spread spread N | pin CPU\n");
+		fprintf(stderr, "usage: cpu_spread spread N | pin CPU | inherit CPU\n");
 		return 2;
 	}
 	int v = atoi(argv[2]);
@@ -65,8 +71,14 @@ int main(int argc, char **argv) {
 			fprintf(stderr, "pthread_create failed\n");
 			return 1;
 		}
+	} else if (strcmp(argv[1], "inherit") == 0) {
+		setcpu(v);
+		if (pthread_create(&t, NULL, pinner, NULL) != 0) {
+			fprintf(stderr, "pthread_create failed\n");
+			return 1;
+		}
 	} else {
-		fprintf(stderr, "usage: cpu_spread spread N | pin CPU\n");
+		fprintf(stderr, "usage: cpu_spread spread N | pin CPU | inherit CPU\n");
 		return 2;
 	}
 	for (;;) pause();
