@@ -35,7 +35,9 @@ import (
 // it nothing; it is unbound (given every CPU its thread may use), and the
 // host moves it off a busy CPU like any other thread. Its next resume binds
 // it again, to wherever its tracer then runs. The balancer runs only while
-// some stub thread lives.
+// some stub thread runs: it stops at a look that finds none running, and
+// the next resume of a stub thread starts it again (one atomic load on
+// the resume path), so an idle sandbox causes no periodic wakeups.
 
 // placer is the placement state of one stub thread.
 type placer struct {
@@ -57,12 +59,14 @@ const balancePeriod = 10 * time.Millisecond
 
 // balancer unbinds stub threads that run long without stopping.
 type balancer struct {
-	mu      sync.Mutex
-	ctxs    map[*context]uint32 // live stub threads, with runs at the last look
-	running bool                // the balancer goroutine is running
+	mu   sync.Mutex
+	ctxs map[*context]uint32 // live stub threads, with runs at the last look
+	// running: the balancer goroutine is running. Set under mu, read
+	// without it by kick.
+	running atomic.Bool
 }
 
-// add makes the balancer watch c, starting it if it is not running.
+// add makes the balancer watch c.
 func (b *balancer) add(c *context) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -70,8 +74,18 @@ func (b *balancer) add(c *context) {
 		b.ctxs = make(map[*context]uint32)
 	}
 	b.ctxs[c] = c.place.runs.Load()
-	if !b.running {
-		b.running = true
+}
+
+// kick starts the balancer goroutine if it is not running. Called before
+// each resume of a stub thread.
+func (b *balancer) kick() {
+	if b.running.Load() {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.running.Load() {
+		b.running.Store(true)
 		go b.loop()
 	}
 }
@@ -87,10 +101,12 @@ func (b *balancer) loop() {
 }
 
 // look unbinds the stub threads that have been in one run since the last
-// look, forgets dead ones, and reports whether any is left to watch.
+// look, forgets dead ones, and reports whether any runs (and is worth
+// another look).
 func (b *balancer) look() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	anyRunning := false
 	for c, seen := range b.ctxs {
 		if c.dead.Load() {
 			delete(b.ctxs, c)
@@ -98,15 +114,29 @@ func (b *balancer) look() bool {
 		}
 		runs := c.place.runs.Load()
 		b.ctxs[c] = runs
-		if runs == seen && c.running.Load() && c.place.bound.Load() != 0 {
+		if !c.running.Load() {
+			continue
+		}
+		anyRunning = true
+		if runs == seen && c.place.bound.Load() != 0 {
 			c.unbind()
 		}
 	}
-	if len(b.ctxs) == 0 {
-		b.running = false
-		return false
+	if anyRunning {
+		return true
 	}
-	return true
+	b.running.Store(false)
+	// A Switch marks its context running before it kicks. One that
+	// kicked before the Store above saw the loop running and left;
+	// it is seen running here. One not seen here kicks after the Store
+	// and starts a new loop.
+	for c := range b.ctxs {
+		if c.running.Load() {
+			b.running.Store(true)
+			return true
+		}
+	}
+	return false
 }
 
 // unbind lets the stub thread run on every CPU it may use. Safe from any
@@ -130,6 +160,7 @@ func (c *context) bind() {
 		return
 	}
 	c.place.runs.Add(1)
+	c.as.balance.kick()
 	cpu, err := getcpu()
 	if err != nil || cpu+1 == c.place.bound.Load() {
 		return
