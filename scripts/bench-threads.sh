@@ -12,6 +12,7 @@ set -eu
 S=${1:-bin/sentry}
 ROUNDS=${ROUNDS:-3}
 NS=${NS:-"1 2 4 8"}
+MODES=${MODES:-"spin getppid pipe"}
 SPIN=${SPIN:-100000000}  # iterations per spinning thread
 CALLS=${CALLS:-50000}    # syscalls per thread
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -32,7 +33,7 @@ pair() {
 }
 echo "threads of one process, amd64 (best of $ROUNDS alternating rounds; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '  %-8s %2s %14s %14s %7s\n' mode N native sentry ratio
-for mode in spin getppid pipe; do
+for mode in $MODES; do
 	iters=$CALLS; field=per; unit=ns/call
 	if [ "$mode" = spin ]; then iters=$SPIN; field=wall; unit=ms; fi
 	for n in $NS; do
