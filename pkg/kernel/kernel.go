@@ -51,7 +51,9 @@
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
 // terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
-// (CPU clock ids; timers and sleeps on them sample the clock). The pure
+// (CPU clock ids; timers and sleeps on them sample the clock),
+// cpu_placement.go (sched_setaffinity places a thread on host CPUs through
+// its platform Context, which a new thread or process inherits). The pure
 // pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
