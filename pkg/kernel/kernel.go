@@ -53,7 +53,7 @@
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
 // (CPU clock ids; timers and sleeps on them sample the clock),
 // cpu_placement.go (sched_setaffinity places a thread on host CPUs through
-// its platform Context, which a new thread or process inherits). The pure
+// its platform Context, which a new thread or process and execve keep). The pure
 // pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel

@@ -68,16 +68,15 @@
 // wakes the stub; when both sit on one CPU the wakeups are direct switches
 // instead of cross-CPU IPIs (raw PTRACE_SYSEMU measured ~50 µs per syscall
 // across CPUs against ~9 µs on one, testdata/bench/raw_sysemu.c). So before
-// each resume a tracer binds its stub thread to the CPU the tracer is on;
-// the tracer OS threads themselves run wherever the host puts them, so the
-// pairs of a process's threads spread over every CPU and follow their
-// tracer when the host moves it. A balancer goroutine unbinds stub threads
-// that run long without a stop (they compute, and gain nothing from their
-// tracer's CPU), so the host can move them off a busy CPU too. Context.SetCPUs
-// restricts a pair to given CPUs (sched_setaffinity). With binding and the
-// SIGCHLD choice below, BenchmarkSwitch measured ~7.2 µs per Switch round
-// trip against ~8.6 µs for the raw C floor (0.85x). Options.NoPin turns
-// binding off.
+// each resume a tracer pins itself and its stub thread to the CPU the
+// tracer is on. New tracer OS threads run wherever the host puts them, so
+// the pairs of a process's threads spread over every CPU. A balancer
+// goroutine unpins pairs whose stub computes without stopping, and every
+// ~100 ms lets the tracer of a busy pair loose for one run, so the host
+// can move pairs off a busy CPU. Context.SetCPUs restricts a pair to given
+// CPUs (sched_setaffinity). With pinning and the SIGCHLD choice below,
+// BenchmarkSwitch measured ~7.2 µs per Switch round trip against ~8.6 µs
+// for the raw C floor (0.85x). Options.NoPin turns placement off.
 //
 // SIGCHLD. Every ptrace stop also sends SIGCHLD to the tracer's process,
 // and the Go runtime handles SIGCHLD: one signal delivery into the sentry per

@@ -41,9 +41,10 @@ func cpuList(set unix.CPUSet) []int {
 	return out
 }
 
-// TestSwitchBindsStubThreadToTracerCPU: after a Switch the stub thread may
-// run only on the CPU its tracer ran on when it resumed it.
-func TestSwitchBindsStubThreadToTracerCPU(t *testing.T) {
+// TestSwitchPinsStubThreadAndTracerTogether: after a Switch the stub
+// thread and its tracer may run only on the one CPU the tracer ran on when
+// it resumed the stub.
+func TestSwitchPinsStubThreadAndTracerTogether(t *testing.T) {
 	f := newFixture(t, Options{})
 	f.load(t, codeAddr, 0, rx, cat(movEAX(39), insSyscall, insSpin))
 	if ev, err := f.c.Switch(regsAt(codeAddr)); err != nil || ev.Kind != platform.EventSyscall {
@@ -55,6 +56,44 @@ func TestSwitchBindsStubThreadToTracerCPU(t *testing.T) {
 	}
 	if bound := f.c.place.bound.Load() - 1; got != strconv.Itoa(int(bound)) {
 		t.Fatalf("stub thread may run on %q, recorded as bound to %d", got, bound)
+	}
+	if tracer := allowedList(t, f.c.tracer); tracer != got {
+		t.Fatalf("tracer may run on %q, its stub thread on %q", tracer, got)
+	}
+}
+
+// TestReleasedTracerIsPinnedAgain: a tracer the balancer let loose stays
+// loose for one run, and the resume after pins the pair again.
+func TestReleasedTracerIsPinnedAgain(t *testing.T) {
+	host, err := hostCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := allowedListOfSet(host)
+	f := newFixture(t, Options{})
+	f.load(t, codeAddr, 0, rx, cat(movEAX(39), insSyscall, insSpin))
+	regs := regsAt(codeAddr)
+	if _, err := f.c.Switch(regs); err != nil {
+		t.Fatal(err)
+	}
+	f.c.release()
+	if got := allowedList(t, f.c.tracer); got != all {
+		t.Fatalf("released tracer may run on %q, want %q", got, all)
+	}
+	regs = regsAt(codeAddr)
+	if _, err := f.c.Switch(regs); err != nil {
+		t.Fatal(err)
+	}
+	if got := allowedList(t, f.c.tracer); got != all {
+		t.Fatalf("tracer after one loose run may run on %q, want %q", got, all)
+	}
+	regs = regsAt(codeAddr)
+	if _, err := f.c.Switch(regs); err != nil {
+		t.Fatal(err)
+	}
+	tracer, stub := allowedList(t, f.c.tracer), allowedList(t, f.c.tid)
+	if strings.ContainsAny(tracer, ",-") || tracer != stub {
+		t.Fatalf("after the loose run: tracer may run on %q, stub thread on %q; want one and the same CPU", tracer, stub)
 	}
 }
 

@@ -101,7 +101,6 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 		as.Release()
 		return nil, nil, err
 	}
-	c.inheritCPUs()
 	if as.balance != nil {
 		as.balance.add(c)
 	}

@@ -103,7 +103,6 @@ func (s *threadStarter) Start() (platform.Context, error) {
 		return nil, fmt.Errorf("ptrace: new stub thread %d: %w", s.tid, platform.ErrDead)
 	}
 	as.threads[tracer] = c
-	c.inheritCPUs()
 	if as.balance != nil {
 		as.balance.add(c)
 	}
