@@ -55,9 +55,11 @@
 // Credentials: creds.go (per-process ids, the set*id rules, kill
 // permission), perm.go (mode-bit checks for unprivileged ids),
 // exec_creds.go (set-uid exec), sys_caps.go; creds are immutable values
-// read without locks. Scheduling: sys_affinity.go, sys_priority.go
-// (kept and reported per thread, not applied). The pure pieces (sets,
-// queues,
+// read without locks. Scheduling: sys_affinity.go (the mask, kept per
+// thread and reported), cpu_placement.go (sched_setaffinity places a
+// thread on host CPUs through its platform Context, which a new thread
+// or process and execve keep), sys_priority.go (nice, kept and reported,
+// not applied). The pure pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 

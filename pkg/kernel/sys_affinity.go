@@ -101,6 +101,9 @@ func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
 	if !any {
 		return 0, unix.EINVAL
 	}
+	if err := target.placeOnCPUs(cpusOfMask(m, t.k.numCPUs())); err != nil {
+		return 0, err
+	}
 	target.affinity.Store(&m)
 	return 0, nil
 }

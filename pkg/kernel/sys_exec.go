@@ -129,6 +129,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	if err != nil {
 		return 0, fmt.Errorf("execve: new address space: %w", err)
 	}
+	inheritPlacement(t.ctx, ctx) // execve keeps a thread's affinity
 	mm := vm.NewMM(k.mf, as)
 	var vdso uint64
 	if k.cfg.VDSO {

@@ -263,6 +263,7 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
 		return nil, nil, nil, unix.ENOMEM
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return mm, s.as, s.ctx, nil
 }
 
@@ -294,6 +295,7 @@ func (t *Task) startSharedVM(tc platform.ThreadCreator, taskCh <-chan *Task, bod
 		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: starting a CLONE_VM child: %v\n", t.tid, s.err)
 		return nil, unix.EAGAIN
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return s.ctx, nil
 }
 

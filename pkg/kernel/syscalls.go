@@ -201,7 +201,7 @@ var syscalls = []Syscall{
 	sys("setrlimit", sysSetrlimit, Full),
 	sys("sched_getaffinity", sysSchedGetaffinity, Full),
 	sys("sched_setaffinity", sysSchedSetaffinity, Partial).
-		note("the mask is kept per thread and reported; threads run where the Go scheduler puts them"),
+		note("the mask is kept per thread and reported; on amd64 the thread's stub and tracer run on the CPUs named (those the sentry may use); on riscv64 threads run where the Go scheduler puts them"),
 	sys("sched_yield", sysSchedYield, Full),
 	sys("sched_getscheduler", sysSchedGetscheduler, Full),
 	sys("sched_getparam", sysSchedGetparam, Full),

@@ -171,6 +171,7 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 		return 0, unix.EAGAIN
 	}
 	started := make(chan error, 1)
+	parentCtx := t.ctx
 	go func() {
 		// Like every task goroutine: locked for life, never unlocked,
 		// so its OS thread (the stub thread's tracer) dies with it.
@@ -180,6 +181,7 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 			started <- err
 			return
 		}
+		inheritPlacement(parentCtx, ctx)
 		nt.ctx = ctx
 		tg.mu.Lock()
 		if tg.exiting {

@@ -18,7 +18,9 @@ type addressSpace struct {
 	// Set by setup, read-only after.
 	reserved []platform.Range
 	vdso     uint64
-	pin      bool // new tracer threads pin themselves next to their stub thread
+	bind     bool        // stub threads follow their tracer's CPU (placement.go)
+	allowed  unix.CPUSet // CPUs the sentry may run on
+	balance  *balancer   // the platform's, nil when not binding
 
 	// reaped is set once some wait4 has collected the stub's exit.
 	reaped      atomic.Bool

@@ -64,16 +64,19 @@
 // the stub dies with it (Pdeathsig, EXITKILL). Interrupt may be called from
 // any goroutine. Reserved, VDSO and Release may be called from any goroutine.
 //
-// CPU pinning. A ptrace round trip wakes the tracer, which wakes the stub;
-// when both sit on one CPU the wakeups are direct switches instead of
-// cross-CPU IPIs. On the 2-CPU VM this was measured on, raw PTRACE_SYSEMU costs
-// ~50 µs per syscall unpinned and ~9 µs pinned (testdata/bench/raw_sysemu.c),
-// so by default each new address space pins its tracer thread and its stub to
-// one CPU, chosen round-robin among the CPUs the sentry may use; a tracer
-// thread pinned already (a task replacing its address space) keeps its CPU.
-// With pinning and the SIGCHLD choice below, BenchmarkSwitch measured ~7.2 µs
-// per Switch round trip against ~8.6 µs for the raw C floor (0.85x).
-// Options.NoPin turns pinning off.
+// CPU placement (placement.go). A ptrace round trip wakes the tracer, which
+// wakes the stub; when both sit on one CPU the wakeups are direct switches
+// instead of cross-CPU IPIs (raw PTRACE_SYSEMU measured ~50 µs per syscall
+// across CPUs against ~9 µs on one, testdata/bench/raw_sysemu.c). So before
+// each resume a tracer pins itself and its stub thread to the CPU the
+// tracer is on. New tracer OS threads run wherever the host puts them, so
+// the pairs of a process's threads spread over every CPU. A balancer
+// goroutine unpins pairs whose stub computes without stopping, and every
+// ~100 ms lets the tracer of a busy pair loose for one run, so the host
+// can move pairs off a busy CPU. Context.SetCPUs restricts a pair to given
+// CPUs (sched_setaffinity). With pinning and the SIGCHLD choice below,
+// BenchmarkSwitch measured ~7.2 µs per Switch round trip against ~8.6 µs
+// for the raw C floor (0.85x). Options.NoPin turns placement off.
 //
 // SIGCHLD. Every ptrace stop also sends SIGCHLD to the tracer's process,
 // and the Go runtime handles SIGCHLD: one signal delivery into the sentry per
@@ -101,6 +104,6 @@
 // A thread-group leader's stub thread must outlive the other threads: the
 // host reports its exit only after theirs.
 //
-// Lock order: addressSpace.mu, then nothing. Context state that Interrupt
-// touches is atomic.
+// Lock order: addressSpace.mu, then nothing; balancer.mu, then nothing.
+// Context state that Interrupt, SetCPUs and the balancer touch is atomic.
 package ptrace

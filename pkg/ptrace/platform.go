@@ -2,7 +2,6 @@ package ptrace
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -12,8 +11,8 @@ import (
 
 // Options tune a Platform.
 type Options struct {
-	// NoPin leaves the tracer thread and the stub of each address space
-	// free to run on any CPU instead of pinning both to one CPU.
+	// NoPin leaves each stub thread free to run on any CPU instead of
+	// binding it to the CPU its tracer thread runs on (placement.go).
 	NoPin bool
 
 	// KeepSIGCHLD leaves the sentry's SIGCHLD disposition alone instead
@@ -23,16 +22,16 @@ type Options struct {
 
 // Platform starts stub processes. It is safe for concurrent use.
 type Platform struct {
-	imageFD   int    // sealed memfd holding the stub image
-	imagePath string // /proc/self/fd/<imageFD>
-	pin       bool
-	cpus      []int         // CPUs the sentry may run on, for pinning
-	nextCPU   atomic.Uint32 // round-robin index into cpus
+	imageFD   int         // sealed memfd holding the stub image
+	imagePath string      // /proc/self/fd/<imageFD>
+	bind      bool        // bind stub threads to their tracer's CPU
+	allowed   unix.CPUSet // CPUs the sentry may run on
+	balance   balancer    // unbinds stub threads that compute (placement.go)
 }
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New returns a Platform with default options: pinning on, and SIGCHLD set
+// New returns a Platform with default options: binding on, and SIGCHLD set
 // to SIG_DFL in the sentry.
 func New() (*Platform, error) { return NewWithOptions(Options{}) }
 
@@ -47,23 +46,12 @@ func NewWithOptions(o Options) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), pin: !o.NoPin}
-	if p.pin {
-		var set unix.CPUSet
-		if err := unix.SchedGetaffinity(0, &set); err != nil {
-			unix.Close(fd)
-			return nil, fmt.Errorf("ptrace: reading the sentry's CPU affinity: %w", err)
-		}
-		for cpu := 0; cpu < len(set)*64; cpu++ {
-			if set.IsSet(cpu) {
-				p.cpus = append(p.cpus, cpu)
-			}
-		}
-		if len(p.cpus) == 0 {
-			p.pin = false
-		}
+	allowed, err := hostCPUs()
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
-	return p, nil
+	return &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), bind: !o.NoPin, allowed: allowed}, nil
 }
 
 // Close releases the stub image. Address spaces already started keep
@@ -98,41 +86,23 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 	if p.imageFD < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: platform closed")
 	}
-	if p.pin {
-		// The stub inherits the affinity of the thread that forks it.
-		cpu := p.pickCPU()
-		var set unix.CPUSet
-		set.Set(cpu)
-		if err := unix.SchedSetaffinity(0, &set); err != nil {
-			return nil, nil, fmt.Errorf("ptrace: pinning the tracer thread to CPU %d: %w", cpu, err)
-		}
-	}
 	pid, err := p.startStub(memfd)
 	if err != nil {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), bind: p.bind, allowed: p.allowed}
+	if p.bind {
+		as.balance = &p.balance
+	}
 	c := &context{as: as, tid: pid, tracer: tracer}
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {
 		as.Release()
 		return nil, nil, err
 	}
-	return as, c, nil
-}
-
-// pickCPU chooses the CPU for the calling tracer thread and its new stub.
-// A thread pinned already keeps its CPU, so that a task replacing its
-// address space (execve) stays where it was; others go round-robin.
-func (p *Platform) pickCPU() int {
-	var cur unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &cur); err == nil && cur.Count() == 1 {
-		for _, cpu := range p.cpus {
-			if cur.IsSet(cpu) {
-				return cpu
-			}
-		}
+	if as.balance != nil {
+		as.balance.add(c)
 	}
-	return p.cpus[int(p.nextCPU.Add(1)-1)%len(p.cpus)]
+	return as, c, nil
 }
