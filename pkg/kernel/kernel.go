@@ -343,6 +343,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	tg.creds.Store(cr)
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	t.affinity.Store(k.allCPUs())
+	t.nice.Store(hostNice())
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
 	k.tasksLive.Add(1)

@@ -110,3 +110,14 @@ func sysSetpriority(t *Task, a [6]uint64) (uint64, error) {
 func (t *Task) canNice(target *Task, nice int32) bool {
 	return t.cred().EffectiveUID == 0 || uint64(20-nice) <= target.tg.limit(unix.RLIMIT_NICE)
 }
+
+// hostNice is the sentry's own nice value, which the first process
+// starts with as a program started by `nice -n N` would: Linux keeps the
+// nice value over fork and execve.
+func hostNice() int32 {
+	prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
+		return 0
+	}
+	return int32(20 - prio) // the raw syscall returns 20 - nice
+}
