@@ -125,6 +125,16 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		return 0, fmt.Errorf("execve: new address space: %w", err)
 	}
 	mm := vm.NewMM(k.mf, as)
+	t.tg.mu.Lock()
+	pers := t.tg.personality
+	t.tg.mu.Unlock()
+	layout, err := k.newLayout(pers)
+	if err != nil {
+		ctx.Release()
+		as.Release()
+		return 0, fmt.Errorf("execve: %w", err)
+	}
+	mm.SetLayout(layout)
 	var vdso uint64
 	if k.cfg.VDSO {
 		vdso = as.VDSO()

@@ -111,7 +111,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		k: k, mm: mm, as: as, fds: fds, fs: fsctx,
 		exe: parent.exe, argv: parent.argv, envp: parent.envp,
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs, oomScoreAdj: parent.oomScoreAdj,
-		killed: make(chan struct{}), done: make(chan struct{}),
+		personality: parent.personality,
+		killed:      make(chan struct{}), done: make(chan struct{}),
 	}
 	if c.flags&cloneSighand != 0 {
 		tg.sig.hand = parent.sig.hand

@@ -176,6 +176,8 @@ var syscalls = []Syscall{
 	sys("prctl", sysPrctl, Partial).
 		note("PR_SET/GET_NAME, PDEATHSIG (on the parent process's death), CHILD_SUBREAPER, DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
 	sys("uname", sysUname, Full),
+	def("personality", sysPersonality, Partial, tr.RetHex, p("persona", tr.Hex)).
+		note("kept, inherited and kept across execve; only ADDR_NO_RANDOMIZE acts (a fixed layout at the next execve)"),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),
 	sys("prlimit64", sysPrlimit64, Full),

@@ -52,6 +52,9 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
+	// personality is personality(2)'s value, inherited by fork and
+	// kept by execve (sys_personality.go).
+	personality uint32
 	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
 	// acted on, since the sentry kills nothing for want of memory.
 	oomScoreAdj int

@@ -30,9 +30,6 @@ import (
 
 const (
 	pageSize = 4096
-	// pieBase is where Linux puts an ET_DYN main program when address
-	// randomisation is off (ELF_ET_DYN_BASE on amd64).
-	pieBase = 0x555555554000
 	// StackSize is the size of the main thread's stack mapping (the
 	// default RLIMIT_STACK).
 	StackSize = 8 << 20
@@ -213,7 +210,9 @@ func loadELF(a Args, f *vfs.File, path string, argv []string) (Image, error) {
 		}
 		entry, interpBase = in.entry, in.base
 	}
-	brk := pageUp(main.end)
+	// Linux starts the heap a random distance above the data at full
+	// randomisation (arch_randomize_brk); the layout holds that offset.
+	brk := pageUp(main.end) + a.MM.Layout().BrkOffset
 	a.MM.SetBrkStart(brk)
 	sp, err := buildStack(a, path, argv, main, interpBase)
 	if err != nil {
@@ -265,12 +264,18 @@ func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
 	}
 	lo := pageDown(loads[0].Vaddr)
 	hi := uint64(0)
+	align := uint64(pageSize)
 	for _, p := range loads {
 		if p.Vaddr < lo {
 			lo = pageDown(p.Vaddr)
 		}
 		if e := p.Vaddr + p.Memsz; e > hi {
 			hi = e
+		}
+		// binfmt_elf's maximum_alignment: the largest power-of-two
+		// p_align (a hostile huge one is bounded by the address space).
+		if p.Align > align && p.Align&(p.Align-1) == 0 && p.Align <= 1<<30 {
+			align = p.Align
 		}
 	}
 	span := pageUp(hi) - lo
@@ -281,9 +286,16 @@ func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
 	case ef.Type == elf.ET_EXEC:
 		opts.Addr, opts.Flags = lo, opts.Flags|unix.MAP_FIXED_NOREPLACE
 	case isMain:
-		opts.Addr, opts.Flags = pieBase, opts.Flags|unix.MAP_FIXED_NOREPLACE
+		// The layout's (possibly randomised) ELF_ET_DYN_BASE, aligned
+		// as the segments ask. Should that range be taken, the program
+		// goes wherever mmap finds room, as an interpreter does.
+		opts.Addr, opts.Flags = a.MM.Layout().PIEBase&^(align-1), opts.Flags|unix.MAP_FIXED_NOREPLACE
 	}
 	start, err := a.MM.Mmap(opts)
+	if err != nil && isMain && ef.Type == elf.ET_DYN {
+		opts.Addr, opts.Flags = 0, opts.Flags&^unix.MAP_FIXED_NOREPLACE
+		start, err = a.MM.Mmap(opts)
+	}
 	if err != nil {
 		return loaded{}, fmt.Errorf("%s: reserve %#x bytes at %#x: %w", path, span, opts.Addr, err)
 	}

@@ -135,11 +135,20 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 	// gap: without it a runaway recursion would run on into whatever
 	// mmap placed next (libc's data), corrupting it instead of taking
 	// SIGSEGV.
-	base, err := a.MM.Mmap(vm.MmapOpts{
+	// The stack ends at the layout's (possibly randomised) stack top;
+	// where that range is taken (by a platform's reserved pages) it
+	// goes wherever mmap finds room.
+	guard := vm.MmapOpts{
+		Addr:   a.MM.Layout().StackTop - StackSize - stackGuardGap,
 		Length: stackGuardGap + StackSize,
 		Prot:   unix.PROT_NONE,
-		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_NORESERVE,
-	})
+		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_NORESERVE | unix.MAP_FIXED_NOREPLACE,
+	}
+	base, err := a.MM.Mmap(guard)
+	if err != nil {
+		guard.Addr, guard.Flags = 0, guard.Flags&^unix.MAP_FIXED_NOREPLACE
+		base, err = a.MM.Mmap(guard)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("map stack: %w", err)
 	}
