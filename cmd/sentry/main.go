@@ -17,6 +17,7 @@ import (
 	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
 	"sentry/pkg/netstack"
+	"sentry/pkg/ptrace"
 	"sentry/pkg/riscv"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -176,7 +177,13 @@ func run(f runFlags, args []string) error {
 	if err != nil {
 		return execFailed(err)
 	}
-	plat, err := choosePlatform(f.platform, fs, path)
+	// Whether the host allows the stubs' isolation is said under --debug
+	// only: the sentry works either way, and most users cannot change it.
+	var popts ptrace.Options
+	if f.debug {
+		popts.Warn = os.Stderr
+	}
+	plat, err := choosePlatform(f.platform, fs, path, popts)
 	if err != nil {
 		return err
 	}

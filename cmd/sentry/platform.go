@@ -15,11 +15,11 @@ import (
 
 // choosePlatform picks the platform for the program at path: by name, or
 // (auto) from its ELF machine. A program for a machine the sentry cannot
-// run is an exec failure (status 126).
-func choosePlatform(name string, fs *vfs.FS, path string) (platform.Platform, error) {
+// run is an exec failure (status 126). popts configure a ptrace platform.
+func choosePlatform(name string, fs *vfs.FS, path string, popts ptrace.Options) (platform.Platform, error) {
 	switch name {
 	case "ptrace":
-		return ptrace.New()
+		return ptrace.NewWithOptions(popts)
 	case "interp":
 		return riscv.New(), nil
 	case "auto", "":
@@ -42,7 +42,7 @@ func choosePlatform(name string, fs *vfs.FS, path string) (platform.Platform, er
 	}
 	switch m {
 	case elf.EM_X86_64, elf.EM_NONE:
-		return ptrace.New()
+		return ptrace.NewWithOptions(popts)
 	case elf.EM_RISCV:
 		return riscv.New(), nil
 	}

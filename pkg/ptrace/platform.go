@@ -2,6 +2,8 @@ package ptrace
 
 import (
 	"fmt"
+	"io"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -19,6 +21,14 @@ type Options struct {
 	// KeepSIGCHLD leaves the sentry's SIGCHLD disposition alone instead
 	// of setting it to SIG_DFL (see the package doc).
 	KeepSIGCHLD bool
+
+	// NoIsolation starts stubs in the sentry's own namespaces and root
+	// (isolation.go), for comparison and debugging.
+	NoIsolation bool
+
+	// Warn, if not nil, is told once when the host does not allow the
+	// stub's isolation and the platform goes on without it.
+	Warn io.Writer
 }
 
 // Platform starts stub processes. It is safe for concurrent use.
@@ -28,6 +38,13 @@ type Platform struct {
 	pin       bool
 	cpus      []int         // CPUs the sentry may run on, for pinning
 	nextCPU   atomic.Uint32 // round-robin index into cpus
+	// isolate: put stubs in the sandbox's namespaces, until the host
+	// refuses (isolation.go).
+	isolate atomic.Bool
+	warn    io.Writer
+	warned  sync.Once
+	nsMu    sync.Mutex
+	nsFDs   []int // the sandbox's namespaces, in stubNSKinds order, once made
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -47,7 +64,8 @@ func NewWithOptions(o Options) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), pin: !o.NoPin}
+	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), pin: !o.NoPin, warn: o.Warn}
+	p.isolate.Store(!o.NoIsolation)
 	if p.pin {
 		var set unix.CPUSet
 		if err := unix.SchedGetaffinity(0, &set); err != nil {
@@ -74,6 +92,12 @@ func (p *Platform) Close() error {
 	}
 	err := unix.Close(p.imageFD)
 	p.imageFD = -1
+	p.nsMu.Lock()
+	for _, fd := range p.nsFDs {
+		unix.Close(fd)
+	}
+	p.nsFDs = nil
+	p.nsMu.Unlock()
 	return err
 }
 
@@ -107,12 +131,13 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 			return nil, nil, fmt.Errorf("ptrace: pinning the tracer thread to CPU %d: %w", cpu, err)
 		}
 	}
-	pid, err := p.startStub(memfd)
+	ns := p.sandboxNS()
+	pid, err := p.startStub(memfd, ns)
 	if err != nil {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin, plat: p, joinNS: len(ns) > 0}
 	c := &context{as: as, tid: pid, tracer: tracer}
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {
