@@ -109,3 +109,28 @@ func TestStubIsIsolatedFromTheHost(t *testing.T) {
 		t.Errorf("sentry: %v; stderr: %s", err, errb.String())
 	}
 }
+
+// TestStubRunsWhereTheHostRefusesNamespaces: in a user namespace whose
+// max_user_namespaces is 0 (as on a host that disables them), programs
+// still run, forks too; --debug says once that the stubs are not
+// isolated, and without --debug nothing is said.
+func TestStubRunsWhereTheHostRefusesNamespaces(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatalf("unshare (util-linux) is needed: %v", err)
+	}
+	script := `echo 0 > /proc/sys/user/max_user_namespaces || exit 99
+"$0" run --debug /bin/busybox sh -c 'echo hi; (echo sub)' 2>debug.err
+echo "status $?"
+"$0" run /bin/busybox echo quiet
+grep -c "without their own namespaces" debug.err`
+	cmd := exec.Command(unshare, "-Ur", "sh", "-c", script, sentryBin)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if want := "hi\nsub\nstatus 0\nquiet\n1\n"; string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
