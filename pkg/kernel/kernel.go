@@ -222,17 +222,15 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	layout, err := k.newLayout(0)
+	if err != nil {
+		return nil, err
+	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
 	if err != nil {
 		return nil, fmt.Errorf("start address space: %w", err)
 	}
 	mm := vm.NewMM(k.mf, as)
-	layout, err := k.newLayout(0)
-	if err != nil {
-		ctx.Release()
-		as.Release()
-		return nil, err
-	}
 	mm.SetLayout(layout)
 	a := k.cfg.Platform.Arch()
 	var vdso uint64

@@ -120,20 +120,18 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	}
 
 	k := t.k
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
-	if err != nil {
-		return 0, fmt.Errorf("execve: new address space: %w", err)
-	}
-	mm := vm.NewMM(k.mf, as)
 	t.tg.mu.Lock()
 	pers := t.tg.personality
 	t.tg.mu.Unlock()
 	layout, err := k.newLayout(pers)
 	if err != nil {
-		ctx.Release()
-		as.Release()
 		return 0, fmt.Errorf("execve: %w", err)
 	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
+	if err != nil {
+		return 0, fmt.Errorf("execve: new address space: %w", err)
+	}
+	mm := vm.NewMM(k.mf, as)
 	mm.SetLayout(layout)
 	var vdso uint64
 	if k.cfg.VDSO {

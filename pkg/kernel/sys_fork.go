@@ -202,7 +202,8 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 	mirrored := make(chan error)
 	go func() {
 		runtime.LockOSThread()
-		as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+		// The child's vDSO where its parent's is (libc cached pointers).
+		as, ctx, err := k.newAddressSpace(parent.as.VDSO())
 		startCh <- started{as, ctx, err}
 		if err != nil {
 			return

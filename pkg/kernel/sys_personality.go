@@ -4,14 +4,17 @@ import (
 	"crypto/rand"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/platform"
 	"sentry/pkg/vm"
 )
 
 // Address-space randomisation. Each execve (and the first program) gets a
 // fresh vm.Layout drawn from the sentry's crypto/rand: the mmap base, the
 // stack top, an ET_DYN program's load bias and, at full randomisation,
-// the heap start move per exec with Linux's entropy for the arch. fork
-// keeps the parent's layout (vm.MM.Fork copies it). What decides it:
+// the heap start move per exec with Linux's entropy for the arch, and so
+// does a platform's vDSO (platform.VDSOPlacer, the ptrace stub's host
+// vDSO). fork keeps the parent's layout (vm.MM.Fork copies it; the
+// child's vDSO is put where the parent's is). What decides it:
 // the sandbox's kernel.randomize_va_space (Config.ASLR, shown read-only
 // in /proc/sys/kernel/randomize_va_space) and the process's personality
 // (ADDR_NO_RANDOMIZE, set by personality(2), e.g. `setarch -R`), which
@@ -76,4 +79,14 @@ func (k *Kernel) newLayout(pers uint32) (vm.Layout, error) {
 		e = vm.EntropyRISCV64
 	}
 	return vm.RandomLayout(e, level, rand.Reader)
+}
+
+// newAddressSpace starts a platform address space with its vDSO at vdso
+// where the platform places one (0: the platform's choice), when the
+// application gets the vDSO at all.
+func (k *Kernel) newAddressSpace(vdso uint64) (platform.AddressSpace, platform.Context, error) {
+	if p, ok := k.cfg.Platform.(platform.VDSOPlacer); ok && vdso != 0 && k.cfg.VDSO {
+		return p.NewAddressSpaceVDSO(k.mf.FD(), vdso)
+	}
+	return k.cfg.Platform.NewAddressSpace(k.mf.FD())
 }

@@ -20,7 +20,8 @@ type addressSpace struct {
 	vdso     uint64
 	pin      bool // new tracer threads pin themselves next to their stub thread
 	plat     *Platform
-	joinNS   bool // started with the sandbox's namespaces as fds 1, 2, ...
+	joinNS   bool   // started with the sandbox's namespaces as fds 1, 2, ...
+	wantVDSO uint64 // where setup puts the vDSO (0: where the host put it)
 
 	// reaped is set once some wait4 has collected the stub's exit.
 	reaped      atomic.Bool

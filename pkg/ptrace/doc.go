@@ -24,10 +24,10 @@
 // PTRACE_SYSEMU the syscall-entry stop comes first and the call is skipped.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
-// application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host
-// places the vDSO where it likes, and pkg/vm keeps clear of Reserved; only
-// the stub page has a fixed address. If the randomised initial stack happens
-// to cover stubBase the exec fails and the start is retried.
+// application for AT_SYSINFO_EHDR); pkg/vm keeps clear of Reserved. The
+// stub is exec'ed with ADDR_NO_RANDOMIZE (the vDSO is placed later, see
+// vdso.go); should its initial stack ever cover stubBase the exec fails
+// and the start is retried.
 //
 // Defence in depth (seccomp_args.go, isolation.go). A second seccomp
 // filter checks the arguments of what the first admits: clone only with
@@ -38,8 +38,10 @@
 // by the others) with an empty read-only tmpfs as their root; a host
 // that refuses is warned about once (Options.Warn) and the stubs run
 // without. The stubs' own layout is fixed (ADDR_NO_RANDOMIZE, see
-// startStub), so the host vDSO is at the same address in every stub;
-// the application's layout is randomised by pkg/vm, not by the host.
+// startStub), so the host vDSO is at the same address in every stub
+// unless the kernel asks for another (NewAddressSpaceVDSO, vdso.go: a
+// random one per execve, the parent's for a fork); the application's
+// layout is randomised by pkg/vm, not by the host.
 //
 // Lifetime: PTRACE_O_EXITKILL and PR_SET_PDEATHSIG(SIGKILL) both kill the stub
 // when its tracer thread dies, so killing the sentry leaves no stub behind.

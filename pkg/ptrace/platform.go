@@ -1,6 +1,7 @@
 package ptrace
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -45,6 +46,8 @@ type Platform struct {
 	warned  sync.Once
 	nsMu    sync.Mutex
 	nsFDs   []int // the sandbox's namespaces, in stubNSKinds order, once made
+	// vdsoFixed: the host cannot move the vDSO (vdso.go).
+	vdsoFixed atomic.Bool
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -108,7 +111,13 @@ func (p *Platform) Arch() arch.Arch { return arch.AMD64 }
 // address space and its first thread. See the package doc for the thread
 // contract: the calling goroutine must be locked to its OS thread for life.
 func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.Context, error) {
-	as, c, err := p.newAddressSpace(memfd)
+	return p.NewAddressSpaceVDSO(memfd, 0)
+}
+
+// NewAddressSpaceVDSO is NewAddressSpace with the host vDSO moved to vdso
+// (vdso.go); 0 leaves it where the host put it.
+func (p *Platform) NewAddressSpaceVDSO(memfd int, vdso uint64) (platform.AddressSpace, platform.Context, error) {
+	as, c, err := p.newAddressSpaceVDSO(memfd, vdso)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,6 +125,13 @@ func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.C
 }
 
 func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
+	return p.newAddressSpaceVDSO(memfd, 0)
+}
+
+func (p *Platform) newAddressSpaceVDSO(memfd int, vdso uint64) (*addressSpace, *context, error) {
+	if vdso != 0 && p.vdsoFixed.Load() {
+		vdso = 0
+	}
 	if memfd < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: bad memory file fd %d", memfd)
 	}
@@ -137,11 +153,18 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin, plat: p, joinNS: len(ns) > 0}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin, plat: p, joinNS: len(ns) > 0, wantVDSO: vdso}
 	c := &context{as: as, tid: pid, tracer: tracer}
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {
 		as.Release()
+		if errors.Is(err, errVDSOMove) {
+			// The host cannot move it (no ARCH_MAP_VDSO): from now on
+			// every stub keeps the host's placement.
+			p.vdsoFixed.Store(true)
+			p.warnOnce("%v: the vDSO stays where the host puts it", err)
+			return p.newAddressSpaceVDSO(memfd, 0)
+		}
 		return nil, nil, err
 	}
 	return as, c, nil

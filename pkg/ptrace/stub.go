@@ -120,6 +120,9 @@ func (as *addressSpace) setup(c *context) error {
 	if err := as.isolate(c); err != nil {
 		return err
 	}
+	if err := as.moveVDSO(c); err != nil {
+		return err
+	}
 	// Any fd the sentry leaked without close-on-exec dies here.
 	if _, err := c.injectErrno(unix.SYS_CLOSE_RANGE, 1, math.MaxUint32, 0); err != nil {
 		return fmt.Errorf("ptrace: closing the stub's inherited fds: %w", err)

@@ -25,6 +25,10 @@ type Layout struct {
 	// BrkOffset is how far above the end of the program's data the heap
 	// starts (arch_randomize_brk), page-aligned.
 	BrkOffset uint64
+	// VDSO is where a platform that places a vDSO of its own should put
+	// it (platform.VDSOPlacer): just below the mmap base, where Linux's
+	// top-down search puts it; 0 leaves it to the platform.
+	VDSO uint64
 }
 
 // Entropy is how much an architecture randomises, in Linux's terms.
@@ -69,6 +73,10 @@ const (
 	// (256 pages).
 	stackGap = 8<<20 + 256<<12
 
+	// vdsoGap is how far below the mmap base a randomised layout puts
+	// the platform's vDSO: room for its code and data pages.
+	vdsoGap = 1 << 20
+
 	// minMmapGap is Linux's MIN_GAP between the stack top and the mmap
 	// base (128 MiB).
 	minMmapGap = 128 << 20
@@ -104,6 +112,7 @@ func RandomLayout(e Entropy, level int, rnd io.Reader) (Layout, error) {
 		MmapBase: stackTopMax - gap - pages(word(1), e.MmapBits),
 		PIEBase:  PIEBase + pages(word(2), e.MmapBits),
 	}
+	l.VDSO = l.MmapBase - vdsoGap
 	if level >= 2 && e.BrkRange >= PageSize {
 		l.BrkOffset = word(3) % (e.BrkRange / PageSize) * PageSize
 	}

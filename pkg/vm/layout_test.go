@@ -20,21 +20,25 @@ func TestRandomLayout(t *testing.T) {
 	}{
 		{"off", EntropyAMD64, 0, ones, FixedLayout()},
 		{"amd64 lowest", EntropyAMD64, 2, zeros, Layout{
-			StackTop: stackTopMax, MmapBase: stackTopMax - (stackGap + (1<<22-1)*P), PIEBase: PIEBase}},
+			StackTop: stackTopMax, MmapBase: stackTopMax - (stackGap + (1<<22-1)*P), PIEBase: PIEBase,
+			VDSO: stackTopMax - (stackGap + (1<<22-1)*P) - vdsoGap}},
 		{"amd64 highest", EntropyAMD64, 2, ones, Layout{
 			StackTop:  stackTopMax - (1<<22-1)*P,
 			MmapBase:  stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P,
 			PIEBase:   PIEBase + (1<<28-1)*P,
-			BrkOffset: (1<<64 - 1) % (32 << 20 / P) * P}},
+			BrkOffset: (1<<64 - 1) % (32 << 20 / P) * P,
+			VDSO:      stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P - vdsoGap}},
 		{"amd64 no brk", EntropyAMD64, 1, ones, Layout{
 			StackTop: stackTopMax - (1<<22-1)*P,
 			MmapBase: stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P,
-			PIEBase:  PIEBase + (1<<28-1)*P}},
+			PIEBase:  PIEBase + (1<<28-1)*P,
+			VDSO:     stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P - vdsoGap}},
 		{"riscv64 highest", EntropyRISCV64, 2, ones, Layout{
 			StackTop:  stackTopMax - (1<<18-1)*P,
 			MmapBase:  stackTopMax - (stackGap + (1<<18-1)*P) - (1<<18-1)*P,
 			PIEBase:   PIEBase + (1<<18-1)*P,
-			BrkOffset: (1<<64 - 1) % (1 << 30 / P) * P}},
+			BrkOffset: (1<<64 - 1) % (1 << 30 / P) * P,
+			VDSO:      stackTopMax - (stackGap + (1<<18-1)*P) - (1<<18-1)*P - vdsoGap}},
 	} {
 		got, err := RandomLayout(tc.e, tc.level, tc.rnd())
 		if err != nil || got != tc.want {

@@ -2,7 +2,7 @@
  * amd64 and riscv64).
  *
  *   aslr layout     print where the program, libc, the stack, the heap, a new
- *                   mapping, the vDSO and the AT_RANDOM bytes are; then fork
+ *                   mapping and the vDSO are, and the AT_RANDOM bytes; then fork
  *                   and print the parent's and the child's /proc/self/maps.
  *   aslr norandom   personality(ADDR_NO_RANDOMIZE), then exec `aslr layout`
  *                   (what `setarch -R` does).
@@ -56,6 +56,7 @@ int main(int argc, char **argv) {
 	printf("stack=%p\n", (void *)&local);
 	printf("brk=%p\n", sbrk(0));
 	printf("mmap=%p\n", m);
+	printf("vdso=%p\n", (void *)getauxval(AT_SYSINFO_EHDR));
 	printf("personality=%#x\n", personality(0xffffffff));
 	printf("random=");
 	for (int i = 0; i < 16; i++)
