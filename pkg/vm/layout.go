@@ -25,6 +25,9 @@ type Layout struct {
 	// BrkOffset is how far above the end of the program's data the heap
 	// starts (arch_randomize_brk), page-aligned.
 	BrkOffset uint64
+	// StackPad is how far below the argument strings the rest of the
+	// initial stack starts (x86's arch_align_stack), less than 8 KiB.
+	StackPad uint64
 	// VDSO is where a platform that places a vDSO of its own should put
 	// it (platform.VDSOPlacer): just below the mmap base, where Linux's
 	// top-down search puts it; 0 leaves it to the platform.
@@ -42,14 +45,17 @@ type Entropy struct {
 	// BrkRange is the range, in bytes, the heap start moves within
 	// (arch_randomize_brk).
 	BrkRange uint64
+	// StackPad is the range, in bytes, of arch_align_stack's extra
+	// move of the stack pointer below the argument strings (0: none).
+	StackPad uint64
 }
 
 var (
 	// EntropyAMD64 is x86-64's: CONFIG_ARCH_MMAP_RND_BITS default 28
 	// (arch/x86/Kconfig), STACK_RND_MASK 0x3fffff (arch/x86/include/
 	// asm/elf.h), and arch_randomize_brk's 32 MiB (arch/x86/kernel/
-	// process.c).
-	EntropyAMD64 = Entropy{MmapBits: 28, StackBits: 22, BrkRange: 32 << 20}
+	// process.c, which also has arch_align_stack's 8 KiB).
+	EntropyAMD64 = Entropy{MmapBits: 28, StackBits: 22, BrkRange: 32 << 20, StackPad: 8192}
 	// EntropyRISCV64 is riscv64's: ARCH_MMAP_RND_BITS default 18
 	// (arch/riscv/Kconfig), STACK_RND_MASK 0x3ffff (arch/riscv/include/
 	// asm/elf.h) and the generic arch_randomize_brk's 1 GiB for 64-bit
@@ -96,7 +102,7 @@ func RandomLayout(e Entropy, level int, rnd io.Reader) (Layout, error) {
 	if level <= 0 {
 		return FixedLayout(), nil
 	}
-	var b [4 * 8]byte
+	var b [5 * 8]byte
 	if _, err := io.ReadFull(rnd, b[:]); err != nil {
 		return Layout{}, fmt.Errorf("vm: reading randomness for the layout: %w", err)
 	}
@@ -113,6 +119,9 @@ func RandomLayout(e Entropy, level int, rnd io.Reader) (Layout, error) {
 		PIEBase:  PIEBase + pages(word(2), e.MmapBits),
 	}
 	l.VDSO = l.MmapBase - vdsoGap
+	if e.StackPad > 0 {
+		l.StackPad = word(4) % e.StackPad
+	}
 	if level >= 2 && e.BrkRange >= PageSize {
 		l.BrkOffset = word(3) % (e.BrkRange / PageSize) * PageSize
 	}

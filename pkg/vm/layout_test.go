@@ -27,11 +27,13 @@ func TestRandomLayout(t *testing.T) {
 			MmapBase:  stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P,
 			PIEBase:   PIEBase + (1<<28-1)*P,
 			BrkOffset: (1<<64 - 1) % (32 << 20 / P) * P,
+			StackPad:  (1<<64 - 1) % 8192,
 			VDSO:      stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P - vdsoGap}},
 		{"amd64 no brk", EntropyAMD64, 1, ones, Layout{
 			StackTop: stackTopMax - (1<<22-1)*P,
 			MmapBase: stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P,
 			PIEBase:  PIEBase + (1<<28-1)*P,
+			StackPad: (1<<64 - 1) % 8192,
 			VDSO:     stackTopMax - (stackGap + (1<<22-1)*P) - (1<<28-1)*P - vdsoGap}},
 		{"riscv64 highest", EntropyRISCV64, 2, ones, Layout{
 			StackTop:  stackTopMax - (1<<18-1)*P,
