@@ -95,6 +95,8 @@ type Config struct {
 	Strace *strace.Tracer
 	// VDSO gives the application the host vDSO so time calls do not trap.
 	VDSO bool
+	// ASLR is the sandbox's kernel.randomize_va_space (zero: full).
+	ASLR ASLRLevel
 	// Stdio are the sentry's own files serving as the application's
 	// fds 0, 1 and 2.
 	Stdio [3]*vfs.File
@@ -275,11 +277,16 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	layout, err := k.newLayout(0)
+	if err != nil {
+		return nil, err
+	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
 	if err != nil {
 		return nil, fmt.Errorf("start address space: %w", err)
 	}
 	mm := vm.NewMM(k.mf, as)
+	mm.SetLayout(layout)
 	a := k.cfg.Platform.Arch()
 	var vdso uint64
 	if k.cfg.VDSO {

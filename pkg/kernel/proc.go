@@ -98,6 +98,7 @@ func (p procKernel) System() procfs.System {
 		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
+		RandomizeVASpace: p.k.cfg.ASLR.RandomizeVASpace(),
 	}
 }
 

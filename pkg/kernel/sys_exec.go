@@ -125,12 +125,20 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		return 0, err
 	}
 	k := t.k
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	t.tg.mu.Lock()
+	pers := t.tg.personality
+	t.tg.mu.Unlock()
+	layout, err := k.newLayout(pers)
+	if err != nil {
+		return 0, fmt.Errorf("execve: %w", err)
+	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
 	if err != nil {
 		return 0, fmt.Errorf("execve: new address space: %w", err)
 	}
 	inheritPlacement(t.ctx, ctx) // execve keeps a thread's affinity
 	mm := vm.NewMM(k.mf, as)
+	mm.SetLayout(layout)
 	var vdso uint64
 	if k.cfg.VDSO {
 		vdso = as.VDSO()

@@ -117,7 +117,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		k: k, mm: mm, as: as, fds: fds, fs: fsctx,
 		exe: parent.exe, argv: parent.argv, envp: parent.envp,
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs, oomScoreAdj: parent.oomScoreAdj,
-		killed: make(chan struct{}), done: make(chan struct{}),
+		personality: parent.personality,
+		killed:      make(chan struct{}), done: make(chan struct{}),
 	}
 	tg.creds.Store(parent.credentials())
 	if c.flags&cloneSighand != 0 {
@@ -210,7 +211,8 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 	mirrored := make(chan error)
 	go func() {
 		runtime.LockOSThread()
-		as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+		// The child's vDSO where its parent's is (libc cached pointers).
+		as, ctx, err := k.newAddressSpace(parent.as.VDSO())
 		startCh <- started{as, ctx, err}
 		if err != nil {
 			return

@@ -194,6 +194,8 @@ var syscalls = []Syscall{
 	sys("uname", sysUname, Full),
 	def("sethostname", sysSethostname, Full, tr.RetDec, p("name", tr.Pointer), p("len", tr.Udec)).note("the sandbox's own name; the host's never changes"),
 	def("setdomainname", sysSetdomainname, Full, tr.RetDec, p("name", tr.Pointer), p("len", tr.Udec)).note("the sandbox's own name; the host's never changes"),
+	def("personality", sysPersonality, Partial, tr.RetHex, p("persona", tr.Hex)).
+		note("kept, inherited and kept across execve; only ADDR_NO_RANDOMIZE acts (a fixed layout at the next execve)"),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),
 	sys("prlimit64", sysPrlimit64, Full),

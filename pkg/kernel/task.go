@@ -54,6 +54,9 @@ type ThreadGroup struct {
 	noNewPrivs            bool
 	// creds are the process's ids (creds.go), read without a lock.
 	creds atomic.Pointer[Credentials]
+	// personality is personality(2)'s value, inherited by fork and
+	// kept by execve (sys_personality.go).
+	personality uint32
 	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
 	// acted on, since the sentry kills nothing for want of memory.
 	oomScoreAdj int

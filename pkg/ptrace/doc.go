@@ -20,7 +20,7 @@
 // process_vm_writev need to come first), install a seccomp filter
 // and unmap everything the
 // application does not need (the stub's initial stack). The filter admits only
-// mmap (of fd 0), munmap, mprotect, clone, exit and exit_group, only from the
+// mmap (of fd 0), munmap, clone, exit and exit_group, only from the
 // stub's own two syscall instructions (the injection site and the clone
 // site, see thread.go) and only for AUDIT_ARCH_X86_64; anything else
 // kills the stub. Application syscalls never reach the filter: under
@@ -41,10 +41,24 @@
 // Switch resets it and reports SIGSEGV instead of failing.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
-// application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host
-// places the vDSO where it likes, and pkg/vm keeps clear of Reserved; only
-// the stub page has a fixed address. If the randomised initial stack happens
-// to cover stubBase the exec fails and the start is retried.
+// application for AT_SYSINFO_EHDR); pkg/vm keeps clear of Reserved. The
+// stub is exec'ed with ADDR_NO_RANDOMIZE (the vDSO is placed later, see
+// vdso.go); should its initial stack ever cover stubBase the exec fails
+// and the start is retried.
+//
+// Defence in depth (seccomp_args.go, isolation.go). A second seccomp
+// filter checks the arguments of what the first admits: clone only with
+// the exact flags of a stub thread, mmap only MAP_SHARED|MAP_FIXED of the
+// memory file with PROT_READ/WRITE/EXEC bits, no mprotect at all. And the
+// stubs run in user, mount, network, IPC, UTS and cgroup namespaces of
+// their own (made once per Platform by the first stub, joined by setns
+// by the others) with an empty read-only tmpfs as their root; a host
+// that refuses is warned about once (Options.Warn) and the stubs run
+// without. The stubs' own layout is fixed (ADDR_NO_RANDOMIZE, see
+// startStub), so the host vDSO is at the same address in every stub
+// unless the kernel asks for another (NewAddressSpaceVDSO, vdso.go: a
+// random one per execve, the parent's for a fork); the application's
+// layout is randomised by pkg/vm, not by the host.
 //
 // Lifetime: PTRACE_O_EXITKILL and PR_SET_PDEATHSIG(SIGKILL) both kill the stub
 // when its tracer thread dies, so killing the sentry leaves no stub behind.

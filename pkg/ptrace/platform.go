@@ -1,7 +1,11 @@
 package ptrace
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -18,6 +22,14 @@ type Options struct {
 	// KeepSIGCHLD leaves the sentry's SIGCHLD disposition alone instead
 	// of setting it to SIG_DFL (see the package doc).
 	KeepSIGCHLD bool
+
+	// NoIsolation starts stubs in the sentry's own namespaces and root
+	// (isolation.go), for comparison and debugging.
+	NoIsolation bool
+
+	// Warn, if not nil, is told once when the host does not allow the
+	// stub's isolation and the platform goes on without it.
+	Warn io.Writer
 }
 
 // Platform starts stub processes. It is safe for concurrent use.
@@ -27,6 +39,15 @@ type Platform struct {
 	bind      bool        // bind stub threads to their tracer's CPU
 	allowed   unix.CPUSet // CPUs the sentry may run on
 	balance   balancer    // unbinds stub threads that compute (placement.go)
+	// isolate: put stubs in the sandbox's namespaces, until the host
+	// refuses (isolation.go).
+	isolate atomic.Bool
+	warn    io.Writer
+	warned  sync.Once
+	nsMu    sync.Mutex
+	nsFDs   []int // the sandbox's namespaces, in stubNSKinds order, once made
+	// vdsoFixed: the host cannot move the vDSO (vdso.go).
+	vdsoFixed atomic.Bool
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -51,7 +72,9 @@ func NewWithOptions(o Options) (*Platform, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	return &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), bind: !o.NoPin, allowed: allowed}, nil
+	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), bind: !o.NoPin, allowed: allowed, warn: o.Warn}
+	p.isolate.Store(!o.NoIsolation)
+	return p, nil
 }
 
 // Close releases the stub image. Address spaces already started keep
@@ -62,6 +85,12 @@ func (p *Platform) Close() error {
 	}
 	err := unix.Close(p.imageFD)
 	p.imageFD = -1
+	p.nsMu.Lock()
+	for _, fd := range p.nsFDs {
+		unix.Close(fd)
+	}
+	p.nsFDs = nil
+	p.nsMu.Unlock()
 	return err
 }
 
@@ -72,7 +101,13 @@ func (p *Platform) Arch() arch.Arch { return arch.AMD64 }
 // address space and its first thread. See the package doc for the thread
 // contract: the calling goroutine must be locked to its OS thread for life.
 func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.Context, error) {
-	as, c, err := p.newAddressSpace(memfd)
+	return p.NewAddressSpaceVDSO(memfd, 0)
+}
+
+// NewAddressSpaceVDSO is NewAddressSpace with the host vDSO moved to vdso
+// (vdso.go); 0 leaves it where the host put it.
+func (p *Platform) NewAddressSpaceVDSO(memfd int, vdso uint64) (platform.AddressSpace, platform.Context, error) {
+	as, c, err := p.newAddressSpaceVDSO(memfd, vdso)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,18 +115,26 @@ func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.C
 }
 
 func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
+	return p.newAddressSpaceVDSO(memfd, 0)
+}
+
+func (p *Platform) newAddressSpaceVDSO(memfd int, vdso uint64) (*addressSpace, *context, error) {
+	if vdso != 0 && p.vdsoFixed.Load() {
+		vdso = 0
+	}
 	if memfd < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: bad memory file fd %d", memfd)
 	}
 	if p.imageFD < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: platform closed")
 	}
-	pid, err := p.startStub(memfd)
+	ns := p.sandboxNS()
+	pid, err := p.startStub(memfd, ns)
 	if err != nil {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context), bind: p.bind, allowed: p.allowed}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), bind: p.bind, allowed: p.allowed, plat: p, joinNS: len(ns) > 0, wantVDSO: vdso}
 	if p.bind {
 		as.balance = &p.balance
 	}
@@ -99,6 +142,13 @@ func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {
 		as.Release()
+		if errors.Is(err, errVDSOMove) {
+			// The host cannot move it (no ARCH_MAP_VDSO): from now on
+			// every stub keeps the host's placement.
+			p.vdsoFixed.Store(true)
+			p.warnOnce("%v: the vDSO stays where the host puts it", err)
+			return p.newAddressSpaceVDSO(memfd, 0)
+		}
 		return nil, nil, err
 	}
 	if as.balance != nil {

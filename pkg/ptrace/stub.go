@@ -24,8 +24,9 @@ const addrNoRandomize = 0x0040000
 
 // startStub forks and execs the stub, traced by the calling OS thread, and
 // waits for its first stop (the SIGTRAP right after execve, before it runs
-// any instruction).
-func (p *Platform) startStub(memfd int) (int32, error) {
+// any instruction). The fds in extra become the stub's fds 1, 2, ...
+// (the namespaces it joins in setup, isolation.go).
+func (p *Platform) startStub(memfd int, extra []uintptr) (int32, error) {
 	// Every stub gets the same layout, in particular the same vDSO
 	// address: a forked application process keeps the parent's
 	// AT_SYSINFO_EHDR and the vDSO pointers libc cached from it, so its
@@ -42,7 +43,7 @@ func (p *Platform) startStub(memfd int) (int32, error) {
 	for i := 0; i < stubStartAttempts; i++ {
 		pid, err := syscall.ForkExec(p.imagePath, []string{stubName}, &syscall.ProcAttr{
 			Env:   []string{},
-			Files: []uintptr{uintptr(memfd)}, // becomes fd stubMemFD; 1 and 2 are closed
+			Files: append([]uintptr{uintptr(memfd)}, extra...), // memfd becomes fd stubMemFD
 			Sys: &syscall.SysProcAttr{
 				Ptrace:    true,
 				Pdeathsig: syscall.SIGKILL,
@@ -115,6 +116,14 @@ func (as *addressSpace) setup(c *context) error {
 	}
 	c.cur = c.initial
 
+	// Before close_range: joining the sandbox's namespaces uses the
+	// fds the stub was started with.
+	if err := as.isolate(c); err != nil {
+		return err
+	}
+	if err := as.moveVDSO(c); err != nil {
+		return err
+	}
 	// Any fd the sentry leaked without close-on-exec dies here.
 	if _, err := c.injectErrno(unix.SYS_CLOSE_RANGE, 1, math.MaxUint32, 0); err != nil {
 		return fmt.Errorf("ptrace: closing the stub's inherited fds: %w", err)
@@ -131,6 +140,14 @@ func (as *addressSpace) setup(c *context) error {
 	// Its comm would otherwise be the fd number it was exec'ed through.
 	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_NAME, name, 0, 0, 0); err != nil {
 		return fmt.Errorf("ptrace: naming the stub: %w", err)
+	}
+	// The argument filter first: the main one refuses seccomp(2).
+	argsAt := (c.initial.Rsp - 16384) &^ 15
+	if err := as.writeStub(argsAt, encodeFilter(stubArgFilter(), argsAt)); err != nil {
+		return err
+	}
+	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, argsAt); err != nil {
+		return fmt.Errorf("ptrace: installing the stub's argument filter: %w", err)
 	}
 	at := (c.initial.Rsp - 4096) &^ 15
 	if err := as.writeStub(at, encodeFilter(stubFilter(), at)); err != nil {

@@ -75,6 +75,10 @@
 // heap grown twice whose file ranges are not contiguous is two pieces);
 // Maps merges them back the way Linux would show them in /proc/PID/maps.
 //
+// Where mmap without an address, the initial stack, a PIE program and the
+// heap go is the MM's Layout (layout.go): fixed by default, drawn at
+// random by the kernel per execve (Linux's ASLR), copied by Fork.
+//
 // Private anonymous PROT_NONE pieces (address-space reservations such as
 // glibc's malloc arenas or a Go heap arena) have no file range (memOff ==
 // -1) until mprotect makes them accessible, so reserving terabytes costs no

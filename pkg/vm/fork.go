@@ -122,6 +122,7 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 		return nil, err
 	}
 	c.addMappers() // shared.go
+	c.layout = m.layout
 	// Pieces that now agree on cow may merge; the mirror is unchanged
 	// by merging.
 	if len(m.vmas) > 0 {

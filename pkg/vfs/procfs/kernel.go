@@ -42,6 +42,9 @@ type System struct {
 	// Overcommit is vm.overcommit_memory: the sentry never refuses an
 	// mmap for want of memory, which is policy 1.
 	Overcommit int
+	// RandomizeVASpace is kernel.randomize_va_space, the sandbox's
+	// address-space randomisation (0 off, 1 all but the heap, 2 full).
+	RandomizeVASpace int
 }
 
 // Process is one thread group as procfs shows it.
