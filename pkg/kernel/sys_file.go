@@ -632,6 +632,9 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	if r, ok, err := pipeFcntl(f, int(a[1]), a[2]); ok {
 		return r, err
 	}
+	if r, ok, err := fcntlNotify(int(a[1]), a[2]); ok {
+		return r, err
+	}
 	return 0, unix.EINVAL
 }
 
