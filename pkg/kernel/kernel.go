@@ -28,6 +28,8 @@
 //	A terminal's session and foreground group (ttyJob, tty_job.go) are
 //	the process tree's, under Kernel.mu.
 //
+//	utsNames.mu (hostname and domain name, uts.go) is a leaf.
+//
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
 // and compare-and-swaps (the check-and-queue of FUTEX_WAIT and the PI
@@ -120,6 +122,7 @@ type Kernel struct {
 	lockWaits vfs.LockWaits
 	threads   osThreads // host TID -> task, for /proc/self
 	net       *netState
+	uts       utsNames // hostname and domain name (uts.go)
 
 	unsupportedMu sync.Mutex
 	unsupported   map[string]int
@@ -148,6 +151,7 @@ func New(cfg Config) (*Kernel, error) {
 		unsupported: map[string]int{},
 		net:         newNetState(cfg.Net),
 	}
+	k.uts.hostname, k.uts.domain = cfg.Hostname, "(none)"
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
 		if err := k.mountProc(); err != nil {

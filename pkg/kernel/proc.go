@@ -92,8 +92,9 @@ func (p procKernel) System() procfs.System {
 	p.k.mu.Lock()
 	threads, last := len(p.k.tasks), p.k.nextTID-1
 	p.k.mu.Unlock()
+	hostname, domain := p.k.uts.get()
 	return procfs.System{
-		Hostname: p.k.cfg.Hostname, Release: p.k.host.release, Version: p.k.host.version,
+		Hostname: hostname, Domainname: domain, Release: p.k.host.release, Version: p.k.host.version,
 		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,

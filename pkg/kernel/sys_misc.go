@@ -51,7 +51,8 @@ func sysUname(t *Task, a [6]uint64) (uint64, error) {
 	if t.regs.Arch == arch.RISCV64 {
 		machine = "riscv64"
 	}
-	for i, s := range []string{"Linux", t.k.cfg.Hostname, t.k.host.release, t.k.host.version, machine, "(none)"} {
+	hostname, domain := t.k.uts.get()
+	for i, s := range []string{"Linux", hostname, t.k.host.release, t.k.host.version, machine, domain} {
 		copy(b[i*field:(i+1)*field-1], s)
 	}
 	return 0, t.copyOut(a[0], b)

@@ -177,6 +177,10 @@ var syscalls = []Syscall{
 	sys("prctl", sysPrctl, Partial).
 		note("PR_SET/GET_NAME, PDEATHSIG (on the parent process's death), CHILD_SUBREAPER, DUMPABLE, NO_NEW_PRIVS, CAPBSET_READ, TIMERSLACK, GET_SECCOMP"),
 	sys("uname", sysUname, Full),
+	sys("sethostname", sysSethostname, Full).
+		note("the sandbox's own node name, never the host's"),
+	sys("setdomainname", sysSetdomainname, Full).
+		note("the sandbox's own domain name, never the host's"),
 	sys("sysinfo", sysSysinfo, Full),
 	sys("getrandom", sysGetrandom, Full),
 	sys("prlimit64", sysPrlimit64, Full),
