@@ -153,10 +153,13 @@ func (p procTG) Status() procfs.Status {
 		state = 'T'
 	}
 	tg.k.mu.Unlock()
+	sig := tg.signalStatus(lead)
 	return procfs.Status{
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
 		VmSize: size, VmRSS: rss, Umask: umask,
+		SigPnd: uint64(sig.pnd), ShdPnd: uint64(sig.shd),
+		SigBlk: uint64(sig.blk), SigIgn: uint64(sig.ign), SigCgt: uint64(sig.cgt),
 	}
 }
 

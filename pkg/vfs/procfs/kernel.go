@@ -88,4 +88,5 @@ type Status struct {
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32
 	SigBlk, SigIgn, SigCgt uint64
+	SigPnd, ShdPnd         uint64 // the task's own pending signals, the process's
 }
