@@ -161,6 +161,7 @@ var syscalls = []Syscall{
 	sys("waitid", sysWaitid, Partial).
 		note("rusage holds CPU times only"),
 	sys("getrusage", sysGetrusage, Partial).note("CPU times only: user is time in application code, system the sentry thread serving it"),
+	sys("times", sysTimes, Full).note("getrusage's CPU times in clock ticks; the value counts from the sandbox's start"),
 	sys("pidfd_open", sysPidfdOpen, Full),
 	sys("pidfd_send_signal", sysPidfdSendSignal, Partial).note("siginfo argument ignored"),
 	sys("set_tid_address", sysSetTidAddress, Full),
