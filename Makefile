@@ -2,7 +2,7 @@
 # name with apt-get, Go modules with the go command.
 GO      ?= go
 SENTRY  := bin/sentry
-APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium
+APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium libpython3.11-testsuite
 
 .PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
 
@@ -22,9 +22,9 @@ build:
 
 test: deps build rootfs-riscv64
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -count=1 -race -timeout 30m ./pkg/...
-	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 30m ./e2e
+	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 45m ./e2e
 	if [ -x ../shared/acceptance/invariant.sh ]; then ../shared/acceptance/invariant.sh $(SENTRY); fi
 
 demo: deps build

@@ -33,6 +33,8 @@
 //	A terminal's session and foreground group (ttyJob, tty_job.go) are
 //	the process tree's, under Kernel.mu.
 //
+//	utsNames.mu (hostname and domain name, uts.go) is a leaf.
+//
 // vm.MM and vfs.FS lock internally and are called without kernel locks
 // held, except that futexTable.mu is held across MM's atomic word reads
 // and compare-and-swaps (the check-and-queue of FUTEX_WAIT and the PI

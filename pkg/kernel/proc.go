@@ -92,9 +92,9 @@ func (p procKernel) System() procfs.System {
 	p.k.mu.Lock()
 	threads, last := len(p.k.tasks), p.k.nextTID-1
 	p.k.mu.Unlock()
-	host, _ := p.k.utsName()
+	host, domain := p.k.utsName()
 	return procfs.System{
-		Hostname: host, Release: p.k.host.release, Version: p.k.host.version,
+		Hostname: host, Domainname: domain, Release: p.k.host.release, Version: p.k.host.version,
 		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
@@ -157,12 +157,15 @@ func (p procTG) Status() procfs.Status {
 	}
 	tg.k.mu.Unlock()
 	c := tg.credentials()
+	sig := tg.signalStatus(lead)
 	return procfs.Status{
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
 		UID: c.RealUID, EUID: c.EffectiveUID, SUID: c.SavedUID, FSUID: c.FilesystemUID,
 		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
 		Threads: n, Start: tg.k.start, Nice: int(nice),
 		VmSize: size, VmRSS: rss, Umask: umask,
+		SigPnd: uint64(sig.pnd), ShdPnd: uint64(sig.shd),
+		SigBlk: uint64(sig.blk), SigIgn: uint64(sig.ign), SigCgt: uint64(sig.cgt),
 	}
 }
 

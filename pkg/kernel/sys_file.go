@@ -635,13 +635,14 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_GET_SEALS:
 		s, err := f.Seals()
 		return uint64(s), err
-	case unix.F_NOTIFY:
-		return dnotify(f, a[2])
 	}
 	if r, ok, err := t.fcntlOwner(f, int(a[1]), a[2]); ok {
 		return r, err
 	}
 	if r, ok, err := pipeFcntl(f, int(a[1]), a[2]); ok {
+		return r, err
+	}
+	if r, ok, err := fcntlNotify(int(a[1]), a[2]); ok {
 		return r, err
 	}
 	return 0, unix.EINVAL

@@ -62,7 +62,7 @@ var syscalls = []Syscall{
 	sys("dup", sysDup, Full),
 	sys("dup2", sysDup2, Full),
 	sys("dup3", sysDup3, Full),
-	sys("fcntl", sysFcntl, Partial).note("F_NOTIFY (dnotify) is validated and accepted but sends no signals; F_GETLK64/F_SETLK64/F_SETLKW64 are F_GETLK/F_SETLK/F_SETLKW on 64-bit"),
+	sys("fcntl", sysFcntl, Partial).note("F_NOTIFY as with dnotify disabled: dropping notifications succeeds, asking for events is EINVAL; F_GETLK64/F_SETLK64/F_SETLKW64 are F_GETLK/F_SETLK/F_SETLKW on 64-bit"),
 	sys("ioctl", sysIoctl, Partial).
 		note("FIONREAD on files, FIONBIO, FIOCLEX, FIONCLEX; TCGETS/TCSETS*/TIOCGWINSZ on the sentry's own terminal and on ptys (also TIOCSWINSZ, TCFLSH, TIOCGPTN, TIOCSPTLCK); job control TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY on both"),
 	sys("mkdir", sysMkdir, Full),

@@ -55,17 +55,21 @@ func sameCreds(a, b *Creds) bool { return a == b || (a != nil && b != nil && *a 
 type buffer struct {
 	reader *Socket // whose receive buffer this is; notified on writes
 
-	mu      sync.Mutex
-	msgs    []message
-	bytes   int
-	limit   int
-	maxMsgs int  // datagrams queued at most (0: no limit)
-	wclosed bool // the writer is done: reads drain, then see end of file
-	rclosed bool // the reader is gone: writes fail with EPIPE
-	reset   bool // the peer reset the connection: the next read fails
-	writer  *Socket
-	blocked map[*Socket]struct{} // datagram senders that met a full buffer
-	sink    *hostSink            // a published connection's host socket (publish_direct.go)
+	mu       sync.Mutex
+	msgs     []message
+	bytes    int
+	limit    int
+	maxMsgs  int  // datagrams queued at most (0: no limit)
+	wclosed  bool // the writer is done: reads drain, then see end of file
+	rclosed  bool // the reader is gone: writes fail with EPIPE
+	reset    bool // the peer reset the connection: the next read fails
+	wasReset bool // reset ever: no write to the gone peer succeeds (tcp_rst.go)
+	// rstDrawn: a TCP write after the reader left was taken and dropped,
+	// drawing the peer's RST; writes fail from now on (tcp_rst.go).
+	rstDrawn bool
+	writer   *Socket
+	blocked  map[*Socket]struct{} // datagram senders that met a full buffer
+	sink     *hostSink            // a published connection's host socket (publish_direct.go)
 
 	// rseq and wseq count the stream's bytes read and written (TCP's
 	// copied_seq and rcv_nxt), so the urgent mark has a position.
@@ -370,6 +374,7 @@ func (b *buffer) closeRead() bool {
 func (b *buffer) setReset() {
 	b.mu.Lock()
 	b.reset = true
+	b.wasReset = true
 	b.wclosed = true
 	b.mu.Unlock()
 	b.reader.q.Notify(epoll.EventIn | epoll.EventErr | epoll.EventHup | epoll.EventRdHup)

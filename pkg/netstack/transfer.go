@@ -68,6 +68,11 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 		if len(p) == 0 && o.Rights == nil {
 			return 0, nil
 		}
+		if s.stype == unix.SOCK_STREAM && s.isInet() {
+			if n, ok, err := s.tcpWriteToGonePeer(tx, len(p)); ok {
+				return n, err
+			}
+		}
 		var urg urgentMark
 		if o.OOB {
 			// The reader's option decides whether the byte is a hole;

@@ -28,6 +28,7 @@ type Kernel interface {
 // System holds the machine-wide facts of /proc and /sys.
 type System struct {
 	Hostname, Release, Version string
+	Domainname                 string    // the NIS domain name, "(none)" unset
 	Boot                       time.Time // when the sandbox started
 	CPUs                       int
 	// CPUInfo is /proc/cpuinfo's content: the application runs natively
@@ -96,4 +97,5 @@ type Status struct {
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32
 	SigBlk, SigIgn, SigCgt uint64
+	SigPnd, ShdPnd         uint64 // the task's own pending signals, the process's
 }

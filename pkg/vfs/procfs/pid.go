@@ -212,6 +212,9 @@ func nulJoin(ss []string) string {
 // clockTicks converts a duration to USER_HZ ticks.
 func clockTicks(d time.Duration) int64 { return int64(d / (time.Second / ticks)) }
 
+// statSigMask keeps the signals stat's obsolete decimal fields show.
+const statSigMask = 0x7fffffff
+
 // statLine is /proc/PID/stat: 52 fields, as proc(5) lists them.
 func statLine(k Kernel, s Status, comm string) string {
 	start := clockTicks(s.Start.Sub(k.System().Boot))
@@ -223,7 +226,9 @@ func statLine(k Kernel, s Status, comm string) string {
 		20 + s.Nice, s.Nice, s.Threads, 0, start, // priority nice num_threads itrealvalue starttime
 		s.VmSize, s.VmRSS / 4096, uint64(1<<64 - 1), // vsize rss rsslim
 		0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
-		0, s.SigBlk, s.SigIgn, s.SigCgt, // signal blocked sigignore sigcatch
+		// signal blocked sigignore sigcatch: obsolete, Linux shows the
+		// first 31 signals only
+		s.SigPnd & statSigMask, s.SigBlk & statSigMask, s.SigIgn & statSigMask, s.SigCgt & statSigMask,
 		0, 0, 0, 17, 0, 0, 0, 0, 0, 0, // wchan nswap cnswap exit_signal processor rt_priority policy delayacct guest_time cguest_time
 		0, 0, 0, 0, 0, 0, 0, 0, // start_data end_data start_brk arg_start arg_end env_start env_end exit_code
 	}
@@ -254,7 +259,7 @@ func statusText(s Status, comm string, pid, cpus int) string {
 	b.WriteString(" \n")
 	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\n", s.VmSize/1024, s.VmSize/1024, s.VmRSS/1024)
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t0/63432\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
-		s.Threads, 0, 0, s.SigBlk, s.SigIgn, s.SigCgt)
+		s.Threads, s.SigPnd, s.ShdPnd, s.SigBlk, s.SigIgn, s.SigCgt)
 	// Capabilities as uid 0 has them: permitted while any uid is 0,
 	// effective while the effective uid is.
 	var capPrm, capEff uint64

@@ -33,7 +33,7 @@ func (k *fakeKernel) Process(pid int) Process {
 	return fakeProc{k}
 }
 func (k *fakeKernel) System() System {
-	return System{Hostname: "box", Release: "6.1", Version: "#1", Boot: time.Now().Add(-time.Minute), CPUs: 3,
+	return System{Hostname: "box", Domainname: "(none)", Release: "6.1", Version: "#1", Boot: time.Now().Add(-time.Minute), CPUs: 3,
 		MemTotal: 1 << 30, MemFree: 1 << 29, Threads: 1, LastPID: 7, Somaxconn: 4096, Overcommit: 1}
 }
 func (k *fakeKernel) Mounts() []vfs.MountInfo { return k.fs.Mounts() }

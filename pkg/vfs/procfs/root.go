@@ -70,7 +70,7 @@ func sysctl(k Kernel, bootID string) func(string) vfs.Node {
 	return sub(map[string]func(string) vfs.Node{
 		"kernel": sub(map[string]func(string) vfs.Node{
 			"hostname":           gen(func() string { return k.System().Hostname + "\n" }),
-			"domainname":         txt("(none)\n"),
+			"domainname":         gen(func() string { return k.System().Domainname + "\n" }),
 			"ostype":             txt("Linux\n"),
 			"osrelease":          gen(func() string { return k.System().Release + "\n" }),
 			"version":            gen(func() string { return k.System().Version + "\n" }),
