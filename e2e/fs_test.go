@@ -63,6 +63,10 @@ func TestFileSyscallProgramsBehaveAsOnLinux(t *testing.T) {
 
 func TestProcShowsTheSandboxOwnState(t *testing.T) {
 	t.Setenv("SENTRY_PROC_E2E", "visible")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -75,7 +79,9 @@ func TestProcShowsTheSandboxOwnState(t *testing.T) {
 		{[]string{"/bin/cat", "/proc/self/comm"}, []string{"cat\n"}},
 		{[]string{"/bin/cat", "/proc/self/limits"}, []string{"Max open files            1024                 1048576              files"}},
 		{[]string{"/bin/cat", "/proc/self/mountinfo"}, []string{" / / rw,relatime - overlay overlay rw\n", " / /proc ro,relatime - proc proc ro\n", " / /dev rw,relatime - tmpfs"}},
-		{[]string{"/bin/readlink", "/proc/self/exe", "/proc/self/cwd"}, []string{"/bin/readlink\n/\n"}},
+		// exe is the file's own path (Debian's /bin is a link to
+		// usr/bin), cwd the sentry's own directory, as natively.
+		{[]string{"/bin/readlink", "/proc/self/exe", "/proc/self/cwd"}, []string{"/usr/bin/readlink\n" + wd + "\n"}},
 		{[]string{"/bin/ls", "/proc/self/fd/", "/proc/self/fdinfo/", "/proc/self/task"}, []string{"0\n1\n2\n"}},
 		{[]string{"/bin/cat", "/proc/self/fdinfo/0"}, []string{"pos:\t", "flags:\t"}},
 		{[]string{"/bin/cat", "/proc/sys/vm/overcommit_memory", "/proc/sys/net/core/somaxconn", "/proc/sys/kernel/hostname"}, []string{"1\n4096\nsentry\n"}},

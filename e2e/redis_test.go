@@ -69,14 +69,39 @@ func startRedis(t *testing.T, dir, conf string, extra ...string) *redisUnderSent
 	}
 	go func() { r.cmd.Wait(); close(r.done) }()
 	t.Cleanup(func() { r.cmd.Process.Kill(); <-r.done })
-	deadline := time.Now().Add(20 * time.Second)
-	for r.cli("PING") != "PONG" {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis under the sentry never answered PING; output:\n%s", r.out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	r.waitFor("answer PING", func() bool { return r.cli("PING") == "PONG" })
 	return r
+}
+
+// waitFor polls cond until it holds. It fails at once when the sentry
+// exits first; after hangLimit it sends the sentry SIGABRT, so that the
+// failure shows where every goroutine waits.
+func (r *redisUnderSentry) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	start := time.Now()
+	for !cond() {
+		select {
+		case <-r.done:
+			r.t.Fatalf("the sentry exited (status %d) before redis would %s; output:\n%s", r.cmd.ProcessState.ExitCode(), what, r.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Since(start) > hangLimit {
+			r.abort()
+			r.t.Fatalf("redis under the sentry did not %s within %v: a hang; output, then the sentry's goroutines:\n%s", what, hangLimit, tail(r.out.String(), 60000))
+		}
+	}
+}
+
+// abort sends the sentry SIGABRT (it prints every goroutine) and waits
+// for it to exit.
+func (r *redisUnderSentry) abort() {
+	r.cmd.Process.Signal(syscall.SIGABRT)
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		r.cmd.Process.Kill()
+		<-r.done
+	}
 }
 
 // cli runs the host's redis-cli against the published port.
@@ -92,8 +117,9 @@ func (r *redisUnderSentry) stop(sig syscall.Signal) int {
 	r.cmd.Process.Signal(sig)
 	select {
 	case <-r.done:
-	case <-time.After(30 * time.Second):
-		r.t.Fatalf("the sentry did not exit after %v; output:\n%s", sig, r.out)
+	case <-time.After(hangLimit):
+		r.abort()
+		r.t.Fatalf("the sentry did not exit after %v: a hang; output, then its goroutines:\n%s", sig, tail(r.out.String(), 60000))
 	}
 	return r.cmd.ProcessState.ExitCode()
 }
@@ -340,7 +366,7 @@ func TestRedisSurvives200ClientsDroppedAbruptly(t *testing.T) {
 		wg.Add(1)
 		go func(i int, c *net.TCPConn) {
 			defer wg.Done()
-			c.SetDeadline(time.Now().Add(30 * time.Second))
+			c.SetDeadline(time.Now().Add(hangLimit))
 			rd := bufio.NewReader(c)
 			k, v := fmt.Sprintf("client:%d", i), strings.Repeat("x", 1000)
 			if got, err := resp(c, rd, "SET", k, v); err != nil || got != "+OK" {
@@ -364,13 +390,9 @@ func TestRedisSurvives200ClientsDroppedAbruptly(t *testing.T) {
 		c.SetLinger(0) // close with a reset, as a crashed client would
 		c.Close()
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for infoField(r.cli("INFO", "clients"), "connected_clients") != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("clients never went away: %s", r.cli("INFO", "clients"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	r.waitFor("see the dropped clients go", func() bool {
+		return infoField(r.cli("INFO", "clients"), "connected_clients") == 1
+	})
 	if got := r.cli("get", "client:199"); got != strings.Repeat("x", 1000) {
 		t.Errorf("server lost data after the drop: %q", got)
 	}
@@ -391,7 +413,7 @@ func TestRedisGarbageFromAClientIsAProtocolError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(hangLimit))
 	c.Write([]byte("*2\r\n$abc\r\nnonsense\r\n"))
 	l, _ := bufio.NewReader(c).ReadString('\n')
 	if !strings.HasPrefix(l, "-ERR Protocol error") {
@@ -423,7 +445,7 @@ func populate(t *testing.T, port, n int) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(60 * time.Second))
+	c.SetDeadline(time.Now().Add(hangLimit))
 	go func() {
 		w := bufio.NewWriter(c)
 		for i := 0; i < n; i++ {
@@ -451,14 +473,10 @@ func testRedisBGSAVEForks(t *testing.T, extra ...string) {
 	if got := r.cli("BGSAVE"); got != "Background saving started" {
 		t.Fatalf("BGSAVE: %q; output:\n%s", got, r.out)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(r.cli("INFO", "persistence"), "rdb_bgsave_in_progress:0") ||
-		!strings.Contains(r.cli("INFO", "persistence"), "rdb_last_bgsave_status:ok") {
-		if time.Now().After(deadline) {
-			t.Fatalf("BGSAVE did not finish: %s\noutput:\n%s", r.cli("INFO", "persistence"), r.out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	r.waitFor("finish BGSAVE", func() bool {
+		p := r.cli("INFO", "persistence")
+		return strings.Contains(p, "rdb_bgsave_in_progress:0") && strings.Contains(p, "rdb_last_bgsave_status:ok")
+	})
 	if st, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil || st.Size() < 200000 {
 		t.Fatalf("dump.rdb after BGSAVE: %v %v", st, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -68,6 +69,11 @@ type runFlags struct {
 	volumes       []string
 	publish       []string
 	platform      string
+	workdir       string
+	env           []string
+	envFiles      []string
+	pidsLimit     int
+	nofile        uint64
 }
 
 func runCmd() *cobra.Command {
@@ -102,6 +108,11 @@ func runCmd() *cobra.Command {
 	c.Flags().StringArrayVarP(&f.volumes, "volume", "v", nil, "mount host `HOST:GUEST[:ro]` writable (or read-only)")
 	c.Flags().BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin attached (it always is: the program's stdio is the sentry's own)")
 	c.Flags().BoolVarP(&f.tty, "tty", "t", false, "require a terminal on stdin, for an interactive shell (`-it`); the program shares the sentry's terminal")
+	c.Flags().StringVarP(&f.workdir, "workdir", "w", "", "start the program in the absolute guest `DIR` (created if missing, as docker does); default: the sentry's own directory with the host's / as root, else /")
+	c.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VAL` in the program's environment; KEY alone copies KEY from the sentry's environment")
+	c.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VAL lines from `FILE` into the program's environment (docker's format); -e overrides it")
+	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
+	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -122,6 +133,27 @@ func parseVolume(s string) (vfs.Volume, error) {
 		return v, fmt.Errorf("bad volume %q: want HOST:GUEST[:ro] with an absolute GUEST", s)
 	}
 	return v, nil
+}
+
+// startDir is the guest directory the program starts in: -w, else the
+// sentry's own directory when the root is the host's / (so relative paths
+// in PROGRAM and ARGS mean what they mean in the user's shell, as with
+// `runsc do`), else / (as docker starts an image without WORKDIR).
+func startDir(f runFlags) (string, error) {
+	if f.workdir != "" {
+		if !filepath.IsAbs(f.workdir) {
+			return "", fmt.Errorf("-w %q: the working directory must be an absolute path", f.workdir)
+		}
+		return filepath.Clean(f.workdir), nil
+	}
+	if root, err := filepath.EvalSymlinks(f.root); err != nil || root != "/" {
+		return "/", nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("the sentry's working directory: %w", err)
+	}
+	return wd, nil
 }
 
 func run(f runFlags, args []string) error {
@@ -180,12 +212,23 @@ func run(f runFlags, args []string) error {
 		return err
 	}
 	defer closePublished()
-	env := os.Environ()
-	path, err := kernel.ResolveProgram(fs, args[0], env)
+	dir, err := startDir(f)
+	if err != nil {
+		return err
+	}
+	cwd, err := fs.Workdir(dir)
+	if err != nil {
+		return err
+	}
+	env, err := kernel.Environ(kernel.WithPWD(os.Environ(), dir), f.envFiles, f.env, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	path, err := kernel.ResolveProgram(fs, cwd, args[0], env)
 	if err != nil {
 		return execFailed(err)
 	}
-	plat, err := choosePlatform(f.platform, fs, path)
+	plat, err := choosePlatform(f.platform, fs, cwd, path)
 	if err != nil {
 		return err
 	}
@@ -212,6 +255,11 @@ func run(f runFlags, args []string) error {
 		Warn:  os.Stderr,
 		Debug: f.debug,
 		Net:   stack,
+		Cwd:   cwd,
+		// Before ForwardHostSignals, which un-ignores them.
+		IgnoredSignals: kernel.HostIgnoredSignals(),
+		PidsLimit:      f.pidsLimit,
+		NoFile:         f.nofile,
 	})
 	if err != nil {
 		return err

@@ -15,8 +15,8 @@ import (
 
 // choosePlatform picks the platform for the program at path: by name, or
 // (auto) from its ELF machine. A program for a machine the sentry cannot
-// run is an exec failure (status 126).
-func choosePlatform(name string, fs *vfs.FS, path string) (platform.Platform, error) {
+// run is an exec failure (status 126). A relative path starts at cwd.
+func choosePlatform(name string, fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error) {
 	switch name {
 	case "ptrace":
 		return ptrace.New()
@@ -26,16 +26,16 @@ func choosePlatform(name string, fs *vfs.FS, path string) (platform.Platform, er
 	default:
 		return nil, fmt.Errorf("--platform must be auto, ptrace or interp, not %q", name)
 	}
-	m, err := loader.Machine(fs, fs.Root(), path)
+	m, err := loader.Machine(fs, cwd, path)
 	// A script runs on its interpreter's machine (Linux allows a few
 	// levels of scripts running scripts).
 	for depth := 0; err == nil && m == elf.EM_NONE && depth < 4; depth++ {
-		interp, ok, ierr := loader.ScriptInterpreter(fs, fs.Root(), path)
+		interp, ok, ierr := loader.ScriptInterpreter(fs, cwd, path)
 		if ierr != nil || !ok {
 			break
 		}
 		path = interp
-		m, err = loader.Machine(fs, fs.Root(), path)
+		m, err = loader.Machine(fs, cwd, path)
 	}
 	if err != nil {
 		return nil, execFailed(&kernel.ExecError{Path: path, Err: err})

@@ -49,7 +49,9 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // ResolveProgram finds name inside the sandbox the way execvp does: a
 // name with a slash is used as it is, anything else is searched in PATH.
-func ResolveProgram(fs *vfs.FS, name string, env []string) (string, error) {
+// Relative names and PATH entries are relative to cwd, the directory the
+// program starts in.
+func ResolveProgram(fs *vfs.FS, cwd *vfs.Dentry, name string, env []string) (string, error) {
 	if name == "" {
 		return "", &ExecError{Path: name, Err: unix.ENOENT}
 	}
@@ -67,10 +69,7 @@ func ResolveProgram(fs *vfs.FS, name string, env []string) (string, error) {
 			dir = "."
 		}
 		p := path.Join(dir, name)
-		if !path.IsAbs(p) {
-			continue
-		}
-		st, err := fs.StatAt(fs.Root(), p, true)
+		st, err := fs.StatAt(cwd, p, true)
 		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
 			return p, nil
 		}

@@ -25,12 +25,25 @@ import (
 // takes mu, and starts over if the word changed meanwhile.
 type futexTable struct {
 	mu      sync.Mutex
-	waiters map[futexKey][]*futexWaiter
+	waiters map[futexID][]*futexWaiter
 }
 
+// futexKey is a futex as one task names it: what identifies it, and
+// where the word is in the task's address space.
 type futexKey struct {
-	mm   any
+	id   futexID
 	addr uint64
+}
+
+// futexID identifies a futex. A private futex (FUTEX_PRIVATE_FLAG, or a
+// word in private memory) is a word of one address space: {mm, address}.
+// A word in MAP_SHARED memory, which other address spaces may map at
+// other addresses, is its page's place in the kernel's memory file:
+// {memory file, offset}, the same for every mapper, as Linux keys shared
+// futexes by inode (or shmem object) and offset.
+type futexID struct {
+	space any
+	at    uint64
 }
 
 type futexWaiter struct {
@@ -114,7 +127,13 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 	if addr%4 != 0 {
 		return 0, unix.EINVAL
 	}
-	key := futexKey{t.tg.mm, addr}
+	private := op&futexPrivateFlag != 0
+	key, err := t.futexKey(addr, private)
+	if err != nil {
+		return 0, err
+	}
+	// The second word's key, for the operations that have one.
+	key2 := func() (futexKey, error) { return t.futexKey(a[4], private) }
 	switch cmd {
 	case futexWait, futexWaitBitset:
 		bitset := futexBitsetAny
@@ -148,7 +167,10 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 		if a[4]%4 != 0 {
 			return 0, unix.EINVAL
 		}
-		key2 := futexKey{t.tg.mm, a[4]}
+		key2, err := key2()
+		if err != nil {
+			return 0, err
+		}
 		var cmp *uint32
 		if cmd != futexRequeue {
 			v := uint32(a[5])
@@ -160,7 +182,11 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 		if a[4]%4 != 0 {
 			return 0, unix.EINVAL
 		}
-		n, err := t.futexWakeOp(key, futexKey{t.tg.mm, a[4]}, int(val), int(uint32(a[3])), uint32(a[5]))
+		key2, err := key2()
+		if err != nil {
+			return 0, err
+		}
+		n, err := t.futexWakeOp(key, key2, int(val), int(uint32(a[3])), uint32(a[5]))
 		return uint64(n), err
 	case futexLockPI, futexLockPI2:
 		return 0, t.futexLockPI(key, deadline, false)
@@ -172,9 +198,31 @@ func sysFutex(t *Task, a [6]uint64) (uint64, error) {
 		if a[4] == addr || a[4]%4 != 0 {
 			return 0, unix.EINVAL
 		}
-		return 0, t.futexWaitRequeuePI(key, futexKey{t.tg.mm, a[4]}, val, deadline)
+		key2, err := key2()
+		if err != nil {
+			return 0, err
+		}
+		return 0, t.futexWaitRequeuePI(key, key2, val, deadline)
 	}
 	return 0, unix.ENOSYS
+}
+
+// futexKey names the futex at addr: private to the address space with
+// FUTEX_PRIVATE_FLAG (the memory is not even looked at, as in Linux),
+// else keyed by the memory itself when it is shared (EFAULT if addr is
+// not mapped).
+func (t *Task) futexKey(addr uint64, private bool) (futexKey, error) {
+	mm := t.tg.mm
+	if !private {
+		off, shared, err := mm.SharedKey(addr)
+		if err != nil {
+			return futexKey{}, err
+		}
+		if shared {
+			return futexKey{futexID{t.k.mf, uint64(off)}, addr}, nil
+		}
+	}
+	return futexKey{futexID{mm, addr}, addr}, nil
 }
 
 // futexDeadline reads a futex timeout: relative when clk is -1, else an
@@ -230,9 +278,9 @@ func (t *Task) futexWait(key futexKey, val, bitset uint32, deadline time.Time) e
 
 func (ft *futexTable) enqueue(w *futexWaiter) {
 	if ft.waiters == nil {
-		ft.waiters = map[futexKey][]*futexWaiter{}
+		ft.waiters = map[futexID][]*futexWaiter{}
 	}
-	ft.waiters[w.key] = append(ft.waiters[w.key], w)
+	ft.waiters[w.key.id] = append(ft.waiters[w.key.id], w)
 }
 
 // remove takes w off its queue and reports whether it was still there
@@ -244,12 +292,12 @@ func (ft *futexTable) remove(w *futexWaiter) bool {
 }
 
 func (ft *futexTable) removeLocked(w *futexWaiter) bool {
-	q := ft.waiters[w.key]
+	q := ft.waiters[w.key.id]
 	for i, x := range q {
 		if x == w {
-			ft.waiters[w.key] = append(q[:i:i], q[i+1:]...)
-			if len(ft.waiters[w.key]) == 0 {
-				delete(ft.waiters, w.key)
+			ft.waiters[w.key.id] = append(q[:i:i], q[i+1:]...)
+			if len(ft.waiters[w.key.id]) == 0 {
+				delete(ft.waiters, w.key.id)
 			}
 			return true
 		}
@@ -267,7 +315,7 @@ func (ft *futexTable) wake(key futexKey, n int, bitset uint32) (int, error) {
 // waiter met on the way is EINVAL, as in Linux: only an unlock may end
 // its wait (those woken before it stay woken).
 func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) (int, error) {
-	q := ft.waiters[key]
+	q := ft.waiters[key.id]
 	woken := 0
 	var err error
 	rest := q[:0]
@@ -291,9 +339,9 @@ func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) (int, error
 func (ft *futexTable) setQueue(key futexKey, q, rest []*futexWaiter) {
 	clear(q[len(rest):])
 	if len(rest) == 0 {
-		delete(ft.waiters, key)
+		delete(ft.waiters, key.id)
 	} else {
-		ft.waiters[key] = rest
+		ft.waiters[key.id] = rest
 	}
 }
 
@@ -348,7 +396,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 		}
 		state = st
 	}
-	q := ft.waiters[key]
+	q := ft.waiters[key.id]
 	rest := q[:0]
 	var moved []*futexWaiter
 	var err error
@@ -369,7 +417,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 			switch {
 			case count <= nWake:
 				close(w.woken)
-			case key == key2:
+			case key.id == key2.id:
 				rest = append(rest, w) // requeued onto its own queue
 			default:
 				w.key = key2
@@ -377,7 +425,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 			}
 			continue
 		}
-		if w.target != key2 {
+		if w.target.id != key2.id {
 			err = unix.EINVAL
 			rest = append(rest, w)
 			continue
@@ -397,7 +445,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 	}
 	ft.setQueue(key, q, rest)
 	if len(moved) > 0 {
-		ft.waiters[key2] = append(ft.waiters[key2], moved...)
+		ft.waiters[key2.id] = append(ft.waiters[key2.id], moved...)
 	}
 	if err != nil {
 		return 0, err

@@ -57,7 +57,7 @@ func (t *Task) piSnapshot(addr uint64) (piSnapshot, error) {
 // topWaiter is the first waiter of key, whose PI state, if any, is the
 // lock's.
 func (ft *futexTable) topWaiter(key futexKey) *futexWaiter {
-	if q := ft.waiters[key]; len(q) > 0 {
+	if q := ft.waiters[key.id]; len(q) > 0 {
 		return q[0]
 	}
 	return nil
@@ -304,7 +304,7 @@ func (ft *futexTable) proxyTrylockPI(t *Task, key, key2 futexKey, snap piSnapsho
 	if top == nil {
 		return false, nil, nil
 	}
-	if !top.requeuePI || top.pi != nil || top.target != key2 {
+	if !top.requeuePI || top.pi != nil || top.target.id != key2.id {
 		return false, nil, unix.EINVAL
 	}
 	acquired, pi, err := ft.lockPIAtomic(t.tg.mm, key2, snap, top.task, top.tid, setWaiters)
@@ -341,7 +341,12 @@ func (t *Task) exitPIState(exiting bool) {
 		}
 	}
 	for _, w := range owned {
+		// The word as the waiter names it: in shared memory another
+		// process's address space may map it elsewhere.
 		mm, addr := w.pi.mm, w.key.addr
+		if w.task != nil {
+			mm = w.task.tg.mm
+		}
 		w.pi.owner = nil
 		for {
 			cur, err := mm.LoadU32(addr)

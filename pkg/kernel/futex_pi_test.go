@@ -59,7 +59,7 @@ func TestWakeStopsAtAPIWaiter(t *testing.T) {
 		if n != 1 || err != unix.EINVAL {
 			t.Errorf("%s: wake = %d, %v; want 1, EINVAL", c.name, n, err)
 		}
-		if q := ft.waiters[key]; len(q) != 1 || q[0] != c.w {
+		if q := ft.waiters[key.id]; len(q) != 1 || q[0] != c.w {
 			t.Errorf("%s: queue %v, want just the PI waiter", c.name, q)
 		}
 		select {

@@ -7,6 +7,11 @@
 // the host; the host only runs what a platform injects into its stub. All
 // kernel state hangs off one *Kernel (no package-level state); a syscall
 // handler returns a Linux errno, never panics on application input.
+// Resources are charged to the sandbox: every task against
+// Config.PidsLimit (clone past it is EAGAIN), open files against
+// RLIMIT_NOFILE capped at Config.NoFile. The first process is the init of
+// the sandbox's pid namespace: signals sent to it from inside that it
+// leaves at SIG_DFL are dropped (signal_send.go).
 //
 // Concurrency: one goroutine per task, locked to its OS thread for life
 // (the ptrace platform requires it). Lock order:
@@ -60,6 +65,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -68,6 +74,7 @@ import (
 	"sentry/pkg/loader"
 	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
+	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -92,7 +99,30 @@ type Config struct {
 	Hostname string
 	// Net is the sandbox's network; nil gives a fresh one.
 	Net *netstack.Stack
+	// Cwd is the directory the first process starts in (FS.Workdir);
+	// nil is the root.
+	Cwd *vfs.Dentry
+	// IgnoredSignals start ignored in the first process, as execve
+	// keeps ignored dispositions (HostIgnoredSignals: the sentry's own).
+	IgnoredSignals []int
+	// PidsLimit bounds the tasks (threads of every process) alive at
+	// once, like docker's --pids-limit: fork and clone past it are
+	// EAGAIN. 0 means DefaultPidsLimit.
+	PidsLimit int
+	// NoFile is the hard cap of RLIMIT_NOFILE (Linux's nr_open): the
+	// initial limit is min(1024, NoFile) soft, NoFile hard, and raising
+	// it further is EPERM. 0 means DefaultNoFile.
+	NoFile uint64
 }
+
+const (
+	// DefaultPidsLimit keeps a fork bomb well below what the sentry
+	// itself can hold: on ptrace every task is a host thread of a stub
+	// and an OS thread of the sentry, and the Go runtime dies at 10000.
+	DefaultPidsLimit = 4096
+	// DefaultNoFile is Linux's default nr_open.
+	DefaultNoFile = 1 << 20
+)
 
 // Kernel is one sandbox.
 type Kernel struct {
@@ -105,6 +135,9 @@ type Kernel struct {
 	mu      sync.Mutex
 	nextTID int
 	tasks   map[int]*Task
+	// tasksLive counts tasks charged against cfg.PidsLimit: charged by
+	// clone (and the first task), released by exitTask.
+	tasksLive atomic.Int64
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
 	// hostTTY is the job-control state of the sentry's own terminal
@@ -132,6 +165,12 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = "sentry"
+	}
+	if cfg.PidsLimit <= 0 {
+		cfg.PidsLimit = DefaultPidsLimit
+	}
+	if cfg.NoFile == 0 {
+		cfg.NoFile = DefaultNoFile
 	}
 	mf, err := vm.NewMemoryFile()
 	if err != nil {
@@ -232,7 +271,11 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	fsctx := &fsContext{cwd: k.cfg.FS.Root(), umask: 0o022}
+	cwd := k.cfg.Cwd
+	if cwd == nil {
+		cwd = k.cfg.FS.Root()
+	}
+	fsctx := &fsContext{cwd: cwd, umask: 0o022}
 	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
 	if a == arch.RISCV64 {
 		// The interpreter's hart, not the host CPU.
@@ -271,13 +314,19 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	k.nextTID++
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
-		limits: defaultRlimits(), killed: make(chan struct{}), done: make(chan struct{}),
+		limits: defaultRlimits(k.cfg.NoFile), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
 	}
 	tg.sig.hand = &sigHandlers{}
+	for _, sig := range k.cfg.IgnoredSignals {
+		if signals.Valid(sig) && !signals.Unblockable.Has(sig) {
+			tg.sig.hand.act[sig] = signals.Action{Handler: signals.SigIgn}
+		}
+	}
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
+	k.tasksLive.Add(1)
 	k.registerProcess(tg, nil)
 	k.mu.Unlock()
 	t.regs = initialRegs(a, img.Entry, img.SP)

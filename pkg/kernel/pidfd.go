@@ -92,5 +92,5 @@ func sysPidfdSendSignal(t *Task, a [6]uint64) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
-	return 0, tg.send(t.userInfo(sig, signals.SIUser), nil)
+	return 0, t.sendFromInside(tg, t.userInfo(sig, signals.SIUser), nil)
 }

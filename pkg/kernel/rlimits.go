@@ -10,15 +10,15 @@ type rlimit struct{ cur, max uint64 }
 type rlimits [16]rlimit
 
 // defaultRlimits are Linux's defaults for a process started by init, with
-// the fd limit a systemd-run session gets.
-func defaultRlimits() rlimits {
+// the fd limit a systemd-run session gets, capped at nofile.
+func defaultRlimits(nofile uint64) rlimits {
 	var r rlimits
 	for i := range r {
 		r[i] = rlimit{rlimInfinity, rlimInfinity}
 	}
 	r[unix.RLIMIT_STACK] = rlimit{8 << 20, rlimInfinity}
 	r[unix.RLIMIT_CORE] = rlimit{0, rlimInfinity}
-	r[unix.RLIMIT_NOFILE] = rlimit{1024, 1 << 20}
+	r[unix.RLIMIT_NOFILE] = rlimit{min(1024, nofile), nofile}
 	r[unix.RLIMIT_NPROC] = rlimit{63432, 63432}
 	r[unix.RLIMIT_MEMLOCK] = rlimit{8 << 20, 8 << 20}
 	r[unix.RLIMIT_SIGPENDING] = rlimit{63432, 63432}
@@ -36,7 +36,7 @@ func (tg *ThreadGroup) limit(res int) uint64 {
 
 // prlimit reads and optionally replaces one limit. The sandbox runs as
 // root, so raising a hard limit is allowed (CAP_SYS_RESOURCE), up to
-// nr_open for RLIMIT_NOFILE.
+// nr_open (Config.NoFile) for RLIMIT_NOFILE.
 func (tg *ThreadGroup) prlimit(res int, newLim *rlimit) (rlimit, error) {
 	if res < 0 || res >= len(tg.limits) {
 		return rlimit{}, unix.EINVAL
@@ -48,7 +48,7 @@ func (tg *ThreadGroup) prlimit(res int, newLim *rlimit) (rlimit, error) {
 		if newLim.cur > newLim.max {
 			return rlimit{}, unix.EINVAL
 		}
-		if res == unix.RLIMIT_NOFILE && newLim.max > 1<<20 {
+		if res == unix.RLIMIT_NOFILE && newLim.max > tg.k.cfg.NoFile {
 			return rlimit{}, unix.EPERM
 		}
 		tg.limits[res] = *newLim

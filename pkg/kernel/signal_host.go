@@ -18,6 +18,24 @@ import (
 // SIGKILL cannot be caught; the stubs die with the sentry (PDEATHSIG,
 // PTRACE_O_EXITKILL).
 
+// HostIgnoredSignals returns the signals the sentry was started with
+// ignored, for Config.IgnoredSignals: the first process starts with them
+// ignored, as execve keeps SIG_IGN (nohup ignores SIGHUP, a shell's
+// background job SIGINT). Only SIGHUP and SIGINT can be seen: the Go
+// runtime keeps those two ignored and installs its own handler for every
+// other signal before main runs, so an inherited SIG_IGN of, say, SIGQUIT
+// is lost. Call it before ForwardHostSignals, whose Notify un-ignores
+// them (the first process's own disposition then decides, as on Linux).
+func HostIgnoredSignals() []int {
+	var out []int
+	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(s) {
+			out = append(out, int(s))
+		}
+	}
+	return out
+}
+
 // forwardedSignals are the host signals ForwardHostSignals passes on.
 var forwardedSignals = []os.Signal{
 	syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,

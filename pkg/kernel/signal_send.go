@@ -38,3 +38,24 @@ func (k *Kernel) notifyParent(parent, child *ThreadGroup, sig, code, status int)
 		Uid: int32(os.Getuid()), Status: int32(status),
 	}, nil)
 }
+
+// sendFromInside sends a signal a process of the sandbox generated (kill,
+// tkill, tgkill, rt_sigqueueinfo, pidfd_send_signal) to tg, or to target
+// in it. The sandbox is a pid namespace whose init is pid 1, and Linux's
+// sig_task_ignored drops a signal to a namespace's init that comes from
+// inside the namespace while init leaves it at SIG_DFL: a handled signal
+// arrives, but SIGKILL and SIGSTOP (always SIG_DFL) never do, so no
+// process in the sandbox can kill or stop its init. Signals the kernel
+// raises (faults) and those the sentry forwards from the host are not
+// sent through here.
+func (t *Task) sendFromInside(tg *ThreadGroup, info signals.Info, target *Task) error {
+	if tg.pid == 1 {
+		tg.mu.Lock()
+		dfl := tg.sig.hand.get(int(info.Signo)).Handler == signals.SigDfl
+		tg.mu.Unlock()
+		if dfl {
+			return nil
+		}
+	}
+	return tg.send(info, target)
+}

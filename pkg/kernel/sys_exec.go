@@ -19,7 +19,9 @@ import (
 // into a new address space (on ptrace, a new stub process, started from
 // this task's own OS thread, which then traces it) while the old one is
 // untouched, so a failure at any point before the switch leaves the
-// caller running as it was.
+// caller running as it was; except that a failure Linux meets past its
+// point of no return (loader.ErrNoReturn: placing the segments) kills the
+// caller with SIGSEGV, as on Linux.
 
 const (
 	// maxArgStrlen is MAX_ARG_STRLEN: one argument or environment
@@ -141,6 +143,15 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		mm.Release()
 		ctx.Release()
 		as.Release()
+		if errors.Is(err, loader.ErrNoReturn) {
+			// Linux has dropped the old image by then and kills the
+			// process with SIGSEGV (force_fatal_sig).
+			if t.k.cfg.Debug {
+				fmt.Fprintf(t.k.cfg.Warn, "sentry: execve: %v\n", err)
+			}
+			t.tg.exitGroup(ExitStatus{Signal: int(unix.SIGSEGV), Core: true})
+			return 0, errExited
+		}
 		var errno unix.Errno
 		if errors.As(err, &errno) {
 			return 0, errno
@@ -263,7 +274,7 @@ func (t *FDTable) closeOnExec(pid int) {
 	for fd := range t.slots {
 		if e := t.slots[fd]; e.file != nil && e.cloexec {
 			files = append(files, e.file)
-			t.slots[fd] = fdEntry{}
+			t.setLocked(fd, fdEntry{})
 		}
 	}
 	t.mu.Unlock()

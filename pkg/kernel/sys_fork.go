@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/platform"
 	"sentry/pkg/signals"
 	"sentry/pkg/vm"
@@ -55,6 +56,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		return 0, unix.EINVAL
 	case f&clonePidfd != 0 && f&cloneParentSettid != 0 && c.pidfd == c.parentTID:
 		return 0, unix.EINVAL
+	case f&cloneSettls != 0 && t.regs.Arch == arch.AMD64 && c.tls >= vm.TaskSize:
+		return 0, unix.EPERM // do_arch_prctl_64's check, as for threads
 	}
 	if f&clonePidfd != 0 && c.pidfd == 0 {
 		c.pidfd = c.parentTID // clone(2) stores the pidfd at parent_tid
@@ -335,7 +338,11 @@ func (ft *FDTable) unshare() *FDTable {
 func (ft *FDTable) fork() *FDTable {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	n := &FDTable{slots: make([]fdEntry, len(ft.slots))}
+	n := &FDTable{
+		slots: make([]fdEntry, len(ft.slots)),
+		used:  append([]uint64(nil), ft.used...),
+		full:  append([]uint64(nil), ft.full...),
+	}
 	copy(n.slots, ft.slots)
 	for _, e := range n.slots {
 		if e.file != nil {

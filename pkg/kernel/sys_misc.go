@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
+	"sentry/pkg/vm"
 )
 
 // Identity, system information, limits, randomness and thread bookkeeping.
@@ -191,16 +192,19 @@ const (
 	archGetGS = 0x1004
 )
 
+// sysArchPrctl: a base at or above TASK_SIZE_MAX (the last user page
+// excluded, as do_arch_prctl_64 checks) is EPERM; the host would refuse to
+// load it into the stub anyway.
 func sysArchPrctl(t *Task, a [6]uint64) (uint64, error) {
 	switch a[0] {
 	case archSetFS:
-		if a[1] >= 1<<47 {
+		if a[1] >= vm.TaskSize {
 			return 0, unix.EPERM
 		}
 		t.regs.AMD64.FsBase = a[1]
 		return 0, nil
 	case archSetGS:
-		if a[1] >= 1<<47 {
+		if a[1] >= vm.TaskSize {
 			return 0, unix.EPERM
 		}
 		t.regs.AMD64.GsBase = a[1]

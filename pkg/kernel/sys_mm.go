@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
 )
 
@@ -33,8 +34,32 @@ func sysMmap(t *Task, a [6]uint64) (uint64, error) {
 		}
 		o.File = f
 		o.Name = f.Name()
+		o.ReadOnlyFile = acc != unix.O_RDWR
+		if seals, err := f.Seals(); err == nil && seals&(vfs.SealWrite|vfs.SealFutureWrite) != 0 {
+			// A write-sealed memfd: no writable shared mapping, now
+			// or by mprotect later.
+			if flags&unix.MAP_TYPE != unix.MAP_PRIVATE && prot&unix.PROT_WRITE != 0 {
+				return 0, unix.EPERM
+			}
+			o.ReadOnlyFile = true
+		}
+		if flags&unix.MAP_TYPE != unix.MAP_PRIVATE && st.Mode&unix.S_IFMT == unix.S_IFREG {
+			// One memory for every shared mapping of the file: its
+			// page cache (vfs/pagecache.go), which each mapping piece
+			// holds a reference to.
+			c, err := f.MapShared(t.k.mf)
+			if err != nil {
+				return 0, err
+			}
+			defer c.DecRef()
+			o.File = c
+		}
 	}
 	return t.tg.mm.Mmap(o)
+}
+
+func sysMsync(t *Task, a [6]uint64) (uint64, error) {
+	return 0, t.tg.mm.Msync(a[0], a[1], int(a[2]))
 }
 
 func sysMunmap(t *Task, a [6]uint64) (uint64, error) {

@@ -226,7 +226,7 @@ func sysKill(t *Task, a [6]uint64) (uint64, error) {
 	}
 	var firstErr error
 	for _, tg := range targets {
-		if err := tg.send(t.userInfo(sig, signals.SIUser), nil); err != nil && firstErr == nil {
+		if err := t.sendFromInside(tg, t.userInfo(sig, signals.SIUser), nil); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}

@@ -178,7 +178,7 @@ func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
-	return 0, target.tg.send(t.userInfo(sig, signals.SITkill), target)
+	return 0, t.sendFromInside(target.tg, t.userInfo(sig, signals.SITkill), target)
 }
 
 func sysTkill(t *Task, a [6]uint64) (uint64, error) {
@@ -193,7 +193,7 @@ func sysTkill(t *Task, a [6]uint64) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
-	return 0, target.tg.send(t.userInfo(sig, signals.SITkill), target)
+	return 0, t.sendFromInside(target.tg, t.userInfo(sig, signals.SITkill), target)
 }
 
 // readQueueInfo reads rt_sigqueueinfo's siginfo: an application may not
@@ -224,7 +224,7 @@ func sysRtSigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, tg.send(info, nil)
+	return 0, t.sendFromInside(tg, info, nil)
 }
 
 func sysRtTgsigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
@@ -240,7 +240,7 @@ func sysRtTgsigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, target.tg.send(info, target)
+	return 0, t.sendFromInside(target.tg, info, target)
 }
 
 func sysRtSigpending(t *Task, a [6]uint64) (uint64, error) {

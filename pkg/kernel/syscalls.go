@@ -126,12 +126,13 @@ var syscalls = []Syscall{
 
 	// Memory.
 	sys("mmap", sysMmap, Partial).
-		note("MAP_SHARED file mappings are private copies"),
+		note("MAP_SHARED_VALIDATE is taken as MAP_SHARED without checking flags"),
 	sys("munmap", sysMunmap, Full),
 	sys("mprotect", sysMprotect, Full),
 	sys("brk", sysBrk, Full),
 	sys("mremap", sysMremap, Full),
 	sys("madvise", sysMadvise, Full),
+	sys("msync", sysMsync, Full),
 
 	// Process and thread bookkeeping.
 	sys("exit", sysExit, Full),

@@ -144,6 +144,11 @@ func (t *Task) run() {
 		if t.execKilled.Load() || t.handleSignals() {
 			return
 		}
+		// A shared file another process truncated: its pages past the
+		// new end must fault here too (vm.MM.FileShrunk).
+		if err := t.tg.mm.SyncPending(); err != nil {
+			fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
+		}
 		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -242,6 +247,7 @@ func (t *Task) exitTask() {
 	tg.proc.selfTimes.sys += times.sys
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
+	t.k.tasksLive.Add(-1)
 	if !last {
 		if t.tid == tg.pid {
 			// The host reports the exit of a thread-group leader only

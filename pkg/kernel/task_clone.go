@@ -9,6 +9,7 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
+	"sentry/pkg/vm"
 )
 
 // Threads: clone and clone3 with CLONE_THREAD create a task in the
@@ -87,9 +88,25 @@ func sysClone3(t *Task, a [6]uint64) (uint64, error) {
 	return t.clone(ca)
 }
 
-// clone creates a thread. Processes (clone without CLONE_THREAD, fork,
-// vfork) are forkProcess's.
+// clone creates a thread or a process, charged against the sandbox's
+// pids limit: past it the call is EAGAIN, as with a pids cgroup. The
+// charge is the new task's until it exits (exitTask).
 func (t *Task) clone(ca cloneArgs) (uint64, error) {
+	k := t.k
+	if k.tasksLive.Add(1) > int64(k.cfg.PidsLimit) {
+		k.tasksLive.Add(-1)
+		return 0, unix.EAGAIN
+	}
+	v, err := t.cloneCharged(ca)
+	if err != nil {
+		k.tasksLive.Add(-1)
+	}
+	return v, err
+}
+
+// cloneCharged creates a thread. Processes (clone without CLONE_THREAD,
+// fork, vfork) are forkProcess's.
+func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 	f := ca.flags
 	if f&cloneNamespaces != 0 {
 		return 0, unix.EPERM
@@ -118,7 +135,7 @@ func (t *Task) clone(ca cloneArgs) (uint64, error) {
 		nt.regs.SetSP(ca.stack)
 	}
 	if f&cloneSettls != 0 {
-		if t.regs.Arch == arch.AMD64 && ca.tls >= 1<<47 {
+		if t.regs.Arch == arch.AMD64 && ca.tls >= vm.TaskSize { // TASK_SIZE_MAX, as arch_prctl
 			return 0, unix.EPERM
 		}
 		nt.regs.SetTLS(ca.tls)

@@ -19,7 +19,10 @@ func (t *Task) releaseUserState() {
 	if addr := t.clearChildTID; addr != 0 {
 		t.clearChildTID = 0
 		if t.writeU32(addr, 0) == nil {
-			_, _ = t.k.futexes.wake(futexKey{t.tg.mm, addr}, 1, futexBitsetAny)
+			// A shared wake, as Linux's mm_release does.
+			if key, err := t.futexKey(addr, false); err == nil {
+				_, _ = t.k.futexes.wake(key, 1, futexBitsetAny)
+			}
 		}
 	}
 }
@@ -78,7 +81,10 @@ func (t *Task) robustRelease(addr uint64, pi, pendingOp bool) {
 	if addr%4 != 0 {
 		return
 	}
-	key := futexKey{t.tg.mm, addr}
+	key, err := t.futexKey(addr, false)
+	if err != nil {
+		return
+	}
 	for {
 		v, err := t.tg.mm.LoadU32(addr)
 		if err != nil {

@@ -7,7 +7,12 @@
 // copied into the memory file by pkg/vm; nothing is mapped from the host by
 // path. Errors a caller reports to a user are unix.Errno values wrapped
 // with context (ENOENT: no such program; EACCES: not executable; ENOEXEC:
-// not an ELF for this machine).
+// not an ELF for this machine; ELIBBAD: an interpreter that is not one;
+// EINVAL: segments that cannot be loaded; EIO: a short read), following
+// binfmt_elf. Nothing in the file is trusted: every size and offset in the
+// ELF header and program headers is checked, with arithmetic that cannot
+// overflow, before anything is allocated from it (elfhdr.go), so no file
+// makes the sentry panic or allocate more than a page of headers.
 //
 // Callers: pkg/kernel, on the goroutine of the task that owns the address
 // space. The package holds no state between calls.
@@ -70,7 +75,8 @@ type Image struct {
 	Entry    uint64 // first instruction (the interpreter's, if any)
 	SP       uint64 // initial stack pointer (points at argc)
 	BrkStart uint64
-	// Path is the program finally loaded (the interpreter of a script).
+	// Path is the absolute guest path of the program finally loaded (the
+	// interpreter of a script).
 	Path string
 	Argv []string
 }
@@ -108,6 +114,12 @@ func Load(a Args) (Image, error) {
 		}
 		if !isScript {
 			img, err := loadELF(a, f, path, argv)
+			if d := f.Dentry(); d != nil && err == nil {
+				// /proc/PID/exe is absolute even after a relative
+				// exec (static glibc asserts so); AT_EXECFN keeps
+				// the name as given.
+				img.Path = d.Path()
+			}
 			f.DecRef()
 			return img, err
 		}
@@ -146,7 +158,10 @@ func openExec(fs *vfs.FS, cwd *vfs.Dentry, path string) (*vfs.File, error) {
 }
 
 // readShebang parses a `#!interp [arg]` first line the way Linux's
-// binfmt_script does: one optional argument, the rest of the line included.
+// binfmt_script does: one optional argument, the rest of the line
+// included; the line is read from the first 256 bytes (BINPRM_BUF_SIZE),
+// a NUL ends it, and a line that runs past them with no space, tab or NUL
+// after the interpreter's name is ENOEXEC (the name may be truncated).
 func readShebang(f *vfs.File) (interp, arg string, ok bool, err error) {
 	buf := make([]byte, 256)
 	n, rerr := f.ReadAt(buf, 0)
@@ -159,6 +174,14 @@ func readShebang(f *vfs.File) (interp, arg string, ok bool, err error) {
 	}
 	line := buf[2:]
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	} else if n == cap(buf) {
+		name := bytes.TrimLeft(line, " \t")
+		if len(name) == 0 || bytes.IndexAny(name, " \t\x00") < 0 {
+			return "", "", false, fmt.Errorf("#! line longer than %d bytes: %w", len(buf), unix.ENOEXEC)
+		}
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
 		line = line[:i]
 	}
 	s := strings.TrimLeft(string(line), " \t")
@@ -183,102 +206,142 @@ func machineOf(a arch.Arch) elf.Machine {
 
 // loaded is one ELF object placed in memory.
 type loaded struct {
-	base   uint64 // load bias
-	entry  uint64
-	phdr   uint64 // address of the program headers
-	phnum  int
-	end    uint64 // highest address of any segment
-	interp string
+	base  uint64 // load bias
+	entry uint64
+	phdr  uint64 // address of the program headers
+	phnum int
+	end   uint64 // highest address of any segment
+}
+
+// ErrNoReturn marks a load that failed where Linux's execve is past its
+// point of no return (placing the segments, binfmt_elf after
+// begin_new_exec): the caller's old image is gone there, so Linux kills
+// the process with SIGSEGV instead of returning the errno, and the
+// kernel does the same. Failures before it (unreadable or unusable
+// headers, PT_INTERP, the interpreter's headers) are plain errnos.
+var ErrNoReturn = errors.New("exec failed past the point of no return")
+
+type noReturnError struct{ err error }
+
+func (e noReturnError) Error() string   { return e.err.Error() }
+func (e noReturnError) Unwrap() []error { return []error{e.err, ErrNoReturn} }
+
+// object is one parsed ELF, checked as far as Linux does before the point
+// of no return.
+type object struct {
+	f      *vfs.File
+	path   string
+	hdr    elfHeader
+	progs  []progHeader
+	interp string // PT_INTERP of a main program
 }
 
 func loadELF(a Args, f *vfs.File, path string, argv []string) (Image, error) {
-	main, err := loadObject(a, f, path, true)
+	main, err := parseObject(a, f, path, true)
 	if err != nil {
 		return Image{}, err
 	}
-	entry := main.entry
-	var interpBase uint64
+	var in object
 	if main.interp != "" {
 		inf, err := openExec(a.FS, a.Cwd, main.interp)
 		if err != nil {
 			return Image{}, fmt.Errorf("interpreter of %s: %w", path, err)
 		}
-		in, err := loadObject(a, inf, main.interp, false)
-		inf.DecRef()
-		if err != nil {
+		defer inf.DecRef()
+		if in, err = parseObject(a, inf, main.interp, false); err != nil {
 			return Image{}, err
 		}
-		if in.interp != "" {
-			return Image{}, fmt.Errorf("%s: interpreter has an interpreter: %w", main.interp, unix.ELIBBAD)
-		}
-		entry, interpBase = in.entry, in.base
 	}
-	brk := pageUp(main.end)
+	// The point of no return.
+	ml, err := placeObject(a, main, true)
+	if err != nil {
+		return Image{}, noReturnError{err}
+	}
+	entry := ml.entry
+	var interpBase uint64
+	if in.f != nil {
+		il, err := placeObject(a, in, false)
+		if err != nil {
+			return Image{}, noReturnError{err}
+		}
+		entry, interpBase = il.entry, il.base
+	}
+	brk := pageUp(ml.end)
 	a.MM.SetBrkStart(brk)
-	sp, err := buildStack(a, path, argv, main, interpBase)
+	sp, err := buildStack(a, path, argv, ml, interpBase)
 	if err != nil {
 		return Image{}, err
 	}
 	return Image{Entry: entry, SP: sp, BrkStart: brk, Path: path, Argv: argv}, nil
 }
 
-func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
-	ef, err := elf.NewFile(f)
+// parseObject reads and checks f's headers and, for a main program, its
+// PT_INTERP, as load_elf_binary does before begin_new_exec.
+func parseObject(a Args, f *vfs.File, path string, isMain bool) (object, error) {
+	hdr, progs, err := readELF(f, machineOf(a.Arch))
 	if err != nil {
-		return loaded{}, fmt.Errorf("%s: not an ELF file: %w", path, unix.ENOEXEC)
+		if !isMain && errors.Is(err, unix.ENOEXEC) {
+			// binfmt_elf: an interpreter it cannot use is ELIBBAD.
+			return object{}, fmt.Errorf("interpreter %s: %v: %w", path, err, unix.ELIBBAD)
+		}
+		return object{}, fmt.Errorf("%s: %w", path, err)
 	}
-	if ef.Class != elf.ELFCLASS64 || ef.Data != elf.ELFDATA2LSB || ef.Machine != machineOf(a.Arch) {
-		return loaded{}, fmt.Errorf("%s: ELF for %v %v, not %v: %w", path, ef.Class, ef.Machine, a.Arch, unix.ENOEXEC)
+	if isMain && hdr.typ != elf.ET_EXEC && hdr.typ != elf.ET_DYN {
+		return object{}, fmt.Errorf("%s: ELF type %v is not executable: %w", path, hdr.typ, unix.ENOEXEC)
 	}
-	if ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
-		return loaded{}, fmt.Errorf("%s: ELF type %v is not executable: %w", path, ef.Type, unix.ENOEXEC)
+	o := object{f: f, path: path, hdr: hdr, progs: progs}
+	if !isMain {
+		return o, nil
 	}
-	var loads []*elf.Prog
+	for _, p := range progs {
+		// Linux uses the first PT_INTERP of the main program and
+		// ignores one in an interpreter.
+		if p.typ != elf.PT_INTERP {
+			continue
+		}
+		if o.interp, err = readInterp(f, p); err != nil {
+			return object{}, fmt.Errorf("%s: %w", path, err)
+		}
+		if o.interp == "" {
+			return object{}, fmt.Errorf("%s: empty PT_INTERP: %w", path, unix.ENOENT)
+		}
+		break
+	}
+	return o, nil
+}
+
+// placeObject maps o's segments into a.MM.
+func placeObject(a Args, o object, isMain bool) (loaded, error) {
+	path := o.path
+	if o.hdr.typ != elf.ET_EXEC && o.hdr.typ != elf.ET_DYN {
+		// load_elf_interp's check, after the point of no return.
+		return loaded{}, fmt.Errorf("interpreter %s: ELF type %v: %w", path, o.hdr.typ, unix.EINVAL)
+	}
+	var loads []progHeader
 	var l loaded
 	var phdrVaddr uint64
 	hasPhdr := false
-	for _, p := range ef.Progs {
-		switch p.Type {
+	for _, p := range o.progs {
+		switch p.typ {
 		case elf.PT_LOAD:
-			if p.Memsz == 0 {
+			if p.memsz == 0 && p.filesz == 0 {
 				continue
-			}
-			if p.Filesz > p.Memsz || p.Vaddr%pageSize != p.Off%pageSize {
-				return loaded{}, fmt.Errorf("%s: bad PT_LOAD: %w", path, unix.ENOEXEC)
 			}
 			loads = append(loads, p)
-		case elf.PT_INTERP:
-			if !isMain {
-				continue
-			}
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil || p.Filesz == 0 || p.Filesz > unix.PathMax {
-				return loaded{}, fmt.Errorf("%s: bad PT_INTERP: %w", path, unix.ENOEXEC)
-			}
-			l.interp = string(bytes.TrimRight(b, "\x00"))
 		case elf.PT_PHDR:
-			phdrVaddr, hasPhdr = p.Vaddr, true
+			phdrVaddr, hasPhdr = p.vaddr, true
 		}
 	}
-	if len(loads) == 0 {
-		return loaded{}, fmt.Errorf("%s: no loadable segments: %w", path, unix.ENOEXEC)
+	lo, hi, err := checkLoads(loads)
+	if err != nil {
+		return loaded{}, fmt.Errorf("%s: %w", path, err)
 	}
-	lo := pageDown(loads[0].Vaddr)
-	hi := uint64(0)
-	for _, p := range loads {
-		if p.Vaddr < lo {
-			lo = pageDown(p.Vaddr)
-		}
-		if e := p.Vaddr + p.Memsz; e > hi {
-			hi = e
-		}
-	}
-	span := pageUp(hi) - lo
+	span := hi - lo
 	// Reserve the whole span first so the segments land together, as
 	// Linux's total_mapping_size does, then place each segment over it.
 	opts := vm.MmapOpts{Length: span, Prot: unix.PROT_NONE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS}
 	switch {
-	case ef.Type == elf.ET_EXEC:
+	case o.hdr.typ == elf.ET_EXEC:
 		opts.Addr, opts.Flags = lo, opts.Flags|unix.MAP_FIXED_NOREPLACE
 	case isMain:
 		opts.Addr, opts.Flags = pieBase, opts.Flags|unix.MAP_FIXED_NOREPLACE
@@ -289,62 +352,52 @@ func loadObject(a Args, f *vfs.File, path string, isMain bool) (loaded, error) {
 	}
 	l.base = start - lo
 	for _, p := range loads {
-		if err := loadSegment(a.MM, f, path, l.base, p); err != nil {
+		if err := loadSegment(a.MM, o.f, path, l.base, p); err != nil {
 			return loaded{}, err
 		}
 	}
-	l.entry = l.base + ef.Entry
+	l.entry = l.base + o.hdr.entry
+	if l.entry >= vm.TaskSize {
+		// load_elf_binary's BAD_ADDR(elf_entry).
+		return loaded{}, fmt.Errorf("%s: entry point %#x outside the address space: %w", path, l.entry, unix.EINVAL)
+	}
 	l.end = l.base + hi
-	l.phnum = len(ef.Progs)
+	l.phnum = len(o.progs)
 	if hasPhdr {
 		l.phdr = l.base + phdrVaddr
 	} else {
-		phoff := phdrOffset(f)
 		for _, p := range loads {
-			if phoff >= p.Off && phoff < p.Off+p.Filesz {
-				l.phdr = l.base + p.Vaddr + (phoff - p.Off)
+			if o.hdr.phoff >= p.off && o.hdr.phoff-p.off < p.filesz {
+				l.phdr = l.base + p.vaddr + (o.hdr.phoff - p.off)
 			}
 		}
 	}
 	return l, nil
 }
 
-// phdrOffset reads e_phoff from the ELF64 header.
-func phdrOffset(f *vfs.File) uint64 {
-	var b [8]byte
-	if _, err := f.ReadAt(b[:], 32); err != nil {
-		return 0
-	}
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
-}
-
 // loadSegment maps one PT_LOAD like binfmt_elf: the file pages privately,
 // the partial page after p_filesz zeroed, whole bss pages anonymous.
-func loadSegment(mm *vm.MM, f *vfs.File, path string, base uint64, p *elf.Prog) error {
+func loadSegment(mm *vm.MM, f *vfs.File, path string, base uint64, p progHeader) error {
 	prot := 0
-	if p.Flags&elf.PF_R != 0 {
+	if p.flags&elf.PF_R != 0 {
 		prot |= unix.PROT_READ
 	}
-	if p.Flags&elf.PF_W != 0 {
+	if p.flags&elf.PF_W != 0 {
 		prot |= unix.PROT_WRITE
 	}
-	if p.Flags&elf.PF_X != 0 {
+	if p.flags&elf.PF_X != 0 {
 		prot |= unix.PROT_EXEC
 	}
-	start := pageDown(base + p.Vaddr)
-	fileEnd := base + p.Vaddr + p.Filesz
-	memEnd := base + p.Vaddr + p.Memsz
-	if p.Filesz > 0 {
+	start := pageDown(base + p.vaddr)
+	fileEnd := base + p.vaddr + p.filesz
+	memEnd := base + p.vaddr + p.memsz
+	if p.filesz > 0 {
 		length := pageUp(fileEnd) - start
 		if _, err := mm.Mmap(vm.MmapOpts{
 			Addr: start, Length: length, Prot: prot | unix.PROT_WRITE,
 			Flags:  unix.MAP_PRIVATE | unix.MAP_FIXED,
 			File:   f,
-			Offset: int64(pageDown(p.Off)),
+			Offset: int64(pageDown(p.off)),
 			Name:   path,
 		}); err != nil {
 			return fmt.Errorf("%s: map segment at %#x: %w", path, start, err)
@@ -359,7 +412,7 @@ func loadSegment(mm *vm.MM, f *vfs.File, path string, base uint64, p *elf.Prog) 
 		}
 	}
 	bssStart := pageUp(fileEnd)
-	if p.Filesz == 0 {
+	if p.filesz == 0 {
 		bssStart = start
 	}
 	if bssEnd := pageUp(memEnd); bssEnd > bssStart {

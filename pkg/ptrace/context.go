@@ -18,6 +18,17 @@ const interruptSignal = unix.SIGCHLD
 // syscallStop is the stop signal of a syscall stop (PTRACE_O_TRACESYSGOOD).
 const syscallStop = unix.SIGTRAP | 0x80
 
+// vsyscallBase is the legacy vsyscall page; sysSeccomp is SIGSYS's
+// si_code when a seccomp filter trapped.
+const (
+	// taskSizeMax is Linux's TASK_SIZE_MAX on x86-64 (4-level paging):
+	// ptrace refuses an fs or gs base at or above it.
+	taskSizeMax  = 1<<47 - 4096
+	vsyscallBase = 0xffffffffff600000
+	sysSeccomp   = 1
+	siKernel     = 0x80
+)
+
 // context is one stub thread and the OS thread of the sentry that traces it.
 type context struct {
 	as     *addressSpace
@@ -58,6 +69,23 @@ func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 
 func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 	if *r != c.cur {
+		if (r.FsBase >= taskSizeMax || r.GsBase >= taskSizeMax) && !onlyRaxDiffers(r, &c.cur) {
+			// wrfsbase/wrgsbase may have put a kernel-half base in
+			// the stub thread, where Linux keeps it (a syscall
+			// result alone is still written, by PTRACE_POKEUSER);
+			// but ptrace refuses to load one (EIO), so registers
+			// carrying it cannot be written back. Rather than losing the
+			// program to that error, the base is reset and the
+			// program gets the SIGSEGV (SI_KERNEL) a bad base
+			// earns it elsewhere.
+			if r.FsBase >= taskSizeMax {
+				r.FsBase = 0
+			}
+			if r.GsBase >= taskSizeMax {
+				r.GsBase = 0
+			}
+			return platform.Event{Kind: platform.EventSignal, Signo: int(unix.SIGSEGV), Code: siKernel}, nil
+		}
 		if err := c.writeRegs(r); err != nil {
 			return platform.Event{}, err
 		}
@@ -77,7 +105,21 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 		var ev platform.Event
 		switch sig := ws.StopSignal(); sig {
 		case syscallStop:
-			ev.Kind = platform.EventSyscall
+			if err := ptraceGetRegs(c.tid, r); err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETREGS", err)
+			}
+			c.cur = *r
+			if r.Rcx != r.Rip {
+				// Not the syscall instruction, which leaves the return
+				// address in rcx: int $0x80 (or sysenter), the i386
+				// ABI. The sentry serves only x86-64 syscalls, so it
+				// behaves as a kernel without IA32 emulation, whose
+				// int $0x80 is a #GP: SIGSEGV (SI_KERNEL) with rip at
+				// the instruction.
+				r.Rip -= 2
+				return platform.Event{Kind: platform.EventSignal, Signo: int(unix.SIGSEGV), Code: siKernel}, nil
+			}
+			return platform.Event{Kind: platform.EventSyscall}, nil
 		case interruptSignal:
 			if !c.interrupt.Swap(false) {
 				continue // a late signal of an Interrupt already reported
@@ -95,6 +137,25 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 			if sig == unix.SIGSEGV || sig == unix.SIGBUS {
 				ev.Kind = platform.EventFault
 			}
+		case unix.SIGSYS:
+			si, err := ptraceGetSiginfo(c.tid)
+			if err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETSIGINFO", err)
+			}
+			if si.code != sysSeccomp || si.addr < vsyscallBase || si.addr >= vsyscallBase+0x1000 {
+				continue
+			}
+			// The host's vsyscall emulation asked the filter, which
+			// trapped: the registers already show the emulated ret
+			// (rip at the caller, rsp past the return address), so
+			// the call is served like any syscall and the result
+			// lands in rax. Resuming with no signal drops the SIGSYS.
+			if err := ptraceGetRegs(c.tid, r); err != nil {
+				return platform.Event{}, c.ptraceError("PTRACE_GETREGS", err)
+			}
+			c.cur = *r
+			r.OrigRax = uint64(int64(si.syscall))
+			return platform.Event{Kind: platform.EventSyscall}, nil
 		default:
 			continue // host signals never reach the application
 		}

@@ -14,7 +14,10 @@
 // /proc/self/fd/N, with Ptrace, Pdeathsig=SIGKILL and Setsid. The only file
 // the stub inherits is the memory file (as its fd 0); before the application
 // runs, injected syscalls close every other fd (close_range), name it
-// "sentry-stub" (PR_SET_NAME), set no_new_privs, install a seccomp filter
+// "sentry-stub" (PR_SET_NAME), set no_new_privs, make it never dump core
+// (RLIMIT_CORE 0 and PR_SET_DUMPABLE 0: its memory is the application's;
+// the tracer's ptrace requests still work, only /proc/PID/maps and
+// process_vm_writev need to come first), install a seccomp filter
 // and unmap everything the
 // application does not need (the stub's initial stack). The filter admits only
 // mmap (of fd 0), munmap, mprotect, clone, exit and exit_group, only from the
@@ -22,6 +25,20 @@
 // site, see thread.go) and only for AUDIT_ARCH_X86_64; anything else
 // kills the stub. Application syscalls never reach the filter: under
 // PTRACE_SYSEMU the syscall-entry stop comes first and the call is skipped.
+// The exception is a call of the legacy vsyscall page
+// (0xffffffffff600000/400/800): the host emulates it in its fault handler
+// with no ptrace stop, consulting only seccomp. The filter traps those
+// (SECCOMP_RET_TRAP); the host has already emulated the `ret`, and Switch
+// reports the SIGSYS stop as an ordinary syscall event (gettimeofday, time
+// or getcpu from si_syscall) whose result lands in rax, so the sentry
+// serves the call as Linux's vsyscall=xonly does. A syscall stop whose rcx
+// is not its rip did not come from the syscall instruction (which leaves
+// the return address in rcx) but from int $0x80 or sysenter, the i386 ABI:
+// Switch reports it as the SIGSEGV (SI_KERNEL) a kernel without IA32
+// emulation raises, with rip back at the instruction. An fs or gs base at or
+// above TASK_SIZE_MAX (only wrfsbase/wrgsbase can leave one) cannot be
+// loaded through ptrace: when registers carrying one must be written,
+// Switch resets it and reports SIGSEGV instead of failing.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
 // application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host

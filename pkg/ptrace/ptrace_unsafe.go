@@ -56,7 +56,9 @@ func ptraceResume(tid int32, request uintptr) error {
 type siginfo struct {
 	signo int32
 	code  int32
-	addr  uint64
+	addr  uint64 // si_addr; si_call_addr for SIGSYS
+	// syscall is SIGSYS's si_syscall.
+	syscall int32
 }
 
 func ptraceGetSiginfo(tid int32) (siginfo, error) {
@@ -66,9 +68,10 @@ func ptraceGetSiginfo(tid int32) (siginfo, error) {
 		return siginfo{}, e
 	}
 	return siginfo{
-		signo: *(*int32)(unsafe.Pointer(&raw[0])),
-		code:  *(*int32)(unsafe.Pointer(&raw[8])),
-		addr:  *(*uint64)(unsafe.Pointer(&raw[16])),
+		signo:   *(*int32)(unsafe.Pointer(&raw[0])),
+		code:    *(*int32)(unsafe.Pointer(&raw[8])),
+		addr:    *(*uint64)(unsafe.Pointer(&raw[16])),
+		syscall: *(*int32)(unsafe.Pointer(&raw[24])),
 	}, nil
 }
 

@@ -35,19 +35,28 @@ const (
 	bpfRetK   = unix.BPF_RET | unix.BPF_K
 )
 
+// vsyscallIPHigh is the high half of every address of the legacy vsyscall
+// page (0xffffffffff600000); no other code the stub can run has it.
+const vsyscallIPHigh = 0xffffffff
+
 // stubFilter is the stub's seccomp program: allow a syscall only if it is an
 // x86-64 call made by the stub's own syscall instruction and is one of the
 // injected kinds (mmap only of the memory file); otherwise kill the stub.
+// A call of the vsyscall page is the exception: the host emulates it
+// without a ptrace syscall stop, asking only seccomp, so the filter traps
+// it (SIGSYS) for the sentry to serve (see context.run).
 func stubFilter() []unix.SockFilter {
 	var f []unix.SockFilter
 	ld := func(off uint32) { f = append(f, unix.SockFilter{Code: bpfLdAbsW, K: off}) }
 	// Jump targets are fixed up at the end: a jf of 0xff means "to kill",
-	// a jt of 0xfe means "to allow".
-	const toKill, toAllow = 0xff, 0xfe
+	// a jt of 0xfe means "to allow", a jt of 0xfd "to trap".
+	const toKill, toAllow, toTrap = 0xff, 0xfe, 0xfd
 	jneKill := func(k uint32) { f = append(f, unix.SockFilter{Code: bpfJeqK, K: k, Jt: 0, Jf: toKill}) }
 
 	ld(seccompDataArch)
 	jneKill(unix.AUDIT_ARCH_X86_64)
+	ld(seccompDataIPHigh)
+	f = append(f, unix.SockFilter{Code: bpfJeqK, K: vsyscallIPHigh, Jt: toTrap, Jf: 0})
 	ld(seccompDataIPLow)
 	// Either syscall instruction of the stub page (the clone site's is
 	// only used for clone, but the page is the stub's own code either way).
@@ -68,6 +77,8 @@ func stubFilter() []unix.SockFilter {
 	f = append(f, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_KILL_PROCESS})
 	allow := len(f)
 	f = append(f, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW})
+	trap := len(f)
+	f = append(f, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_TRAP})
 
 	for i := range f {
 		if f[i].Code != bpfJeqK {
@@ -79,6 +90,8 @@ func stubFilter() []unix.SockFilter {
 				*j = uint8(kill - i - 1)
 			case toAllow:
 				*j = uint8(allow - i - 1)
+			case toTrap:
+				*j = uint8(trap - i - 1)
 			}
 		}
 		fix(&f[i].Jt)

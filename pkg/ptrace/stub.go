@@ -105,8 +105,8 @@ func killAndReap(pid int32) {
 }
 
 // setup turns a freshly exec'ed stub into an empty address space: no fd but
-// the memory file, no_new_privs, the seccomp filter, and no mapping but the
-// stub page, the vDSO and its data.
+// the memory file, no_new_privs, never a core dump, the seccomp filter, and
+// no mapping but the stub page, the vDSO and its data.
 func (as *addressSpace) setup(c *context) error {
 	if err := unix.PtraceSetOptions(int(c.tid), unix.PTRACE_O_TRACESYSGOOD|unix.PTRACE_O_EXITKILL); err != nil {
 		return fmt.Errorf("ptrace: PTRACE_SETOPTIONS on the stub: %w", err)
@@ -137,10 +137,21 @@ func (as *addressSpace) setup(c *context) error {
 	if err := as.writeStub(at, encodeFilter(stubFilter(), at)); err != nil {
 		return err
 	}
-	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
-		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)
+	// The stub must never dump core: its memory is the application's
+	// (and, mapped shared, part of the sentry's memory file), and a core
+	// file would land in the sentry's working directory. RLIMIT_CORE 0
+	// alone is ignored when core_pattern is a pipe; PR_SET_DUMPABLE 0
+	// covers that. Ptrace requests of the tracer attached at exec keep
+	// working on a non-dumpable process (they check only the attach);
+	// /proc/PID/maps and process_vm_writev do not, for a sentry without
+	// CAP_SYS_PTRACE, so both are done before.
+	rlim := (c.initial.Rsp - 12288) &^ 15
+	if err := as.writeStub(rlim, make([]byte, 16)); err != nil {
+		return err
 	}
-
+	if _, err := c.injectErrno(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, rlim, 0); err != nil {
+		return fmt.Errorf("ptrace: setting the stub's RLIMIT_CORE: %w", err)
+	}
 	text, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", as.pid))
 	if err != nil {
 		return fmt.Errorf("ptrace: reading the stub's maps: %w", err)
@@ -149,6 +160,13 @@ func (as *addressSpace) setup(c *context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("ptrace: making the stub non-dumpable: %w", err)
+	}
+	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
+		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)
+	}
+
 	stubFound := false
 	for _, m := range maps {
 		switch classify(m) {

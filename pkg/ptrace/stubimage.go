@@ -29,9 +29,13 @@ const (
 	// created by an injected clone here. Both threads return at
 	// cloneAfterSys; the parent (rax != 0) traps at the int3, and the
 	// child (rax == 0) spins, untraced, until the OS thread that will
-	// drive it attaches (see thread.go). Should no one ever attach, the
-	// child exits after 2^28 pause instructions (seconds) instead of
-	// spinning for ever.
+	// drive it attaches (see thread.go), however long that takes: the
+	// wait has no budget, because a budget counted in pause instructions
+	// is CPU time, and CPU-model dependent (a pause is ~3 cycles on some
+	// CPUs, ~140 on others), so on a loaded machine a late tracer found
+	// the thread gone and thread creation failed. A child no one attaches
+	// dies with its stub (Release kills it; so do PTRACE_O_EXITKILL and
+	// PDEATHSIG when the sentry dies).
 	cloneCodeOffset = 0x120
 	cloneSyscall    = stubBase + cloneCodeOffset
 	cloneAfterSys   = cloneSyscall + 2
@@ -97,14 +101,9 @@ func stubImage() []byte {
 		0x0f, 0x05, // syscall
 		0x48, 0x85, 0xc0, // test %rax, %rax
 		0x74, 0x01, // je child
-		0xcc,                         // int3 (the parent)
-		0xb9, 0x00, 0x00, 0x00, 0x10, // child: mov $1<<28, %ecx
-		0xf3, 0x90, // spin: pause
-		0xff, 0xc9, // dec %ecx
-		0x75, 0xfa, // jnz spin
-		0xb8, 0x3c, 0x00, 0x00, 0x00, // mov $60 (exit), %eax
-		0x31, 0xff, // xor %edi, %edi
-		0xeb, 0xe4, // jmp to the syscall above
+		0xcc,       // int3 (the parent)
+		0xf3, 0x90, // child: pause
+		0xeb, 0xfc, // jmp child
 	})
 	copy(img[stubEntryOffset:], []byte{
 		0xb8, 0xe7, 0x00, 0x00, 0x00, // mov $231 (exit_group), %eax

@@ -14,8 +14,11 @@ import (
 //     injects clone(CLONE_VM|CLONE_THREAD|...) at the stub's clone site.
 //     Without CLONE_PTRACE the child is not traced by anyone; it returns
 //     from clone with rax == 0 and spins at the clone site, touching no
-//     memory, while the parent traps back to its tracer. (Should no one
-//     ever claim it, it exits after a few seconds of spinning.)
+//     memory, while the parent traps back to its tracer. It waits as
+//     long as its tracer takes to come (a loaded machine can delay that
+//     goroutine's OS thread for long); the kernel always calls Start
+//     right after NewThread, and a thread never claimed dies with the
+//     stub.
 //  2. The goroutine of the new task, locked to its own OS thread, calls
 //     Start: PTRACE_ATTACH (which queues a SIGSTOP for the thread), wait
 //     for that stop, set the options. The SIGSTOP is discarded when the

@@ -103,12 +103,14 @@ func (as *addressSpace) MapFile(addr, length uint64, fileOffset int64, perms pla
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	for i := uint64(0); i < length; i += pageSize {
-		e := uint64(0)
-		if p != 0 {
-			e = (uint64(fileOffset) + i) | p
+	if p == 0 {
+		// No access: the same as unmapped, at the cost of what is
+		// mapped there (a PROT_NONE reservation may be huge).
+		as.pt.clearRange(addr, addr+length)
+	} else {
+		for i := uint64(0); i < length; i += pageSize {
+			as.pt.set(addr+i, (uint64(fileOffset)+i)|p)
 		}
-		as.pt.set(addr+i, e)
 	}
 	// Every change may leave stale entries in threads' TLBs or code
 	// caches: tell them all.
@@ -123,11 +125,7 @@ func (as *addressSpace) Unmap(addr, length uint64) error {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	for i := uint64(0); i < length; i += pageSize {
-		if as.pt.lookup(addr+i) != 0 {
-			as.pt.set(addr+i, 0)
-		}
-	}
+	as.pt.clearRange(addr, addr+length)
 	as.bumpLocked()
 	return nil
 }

@@ -74,3 +74,41 @@ func (pt *pageTable) set(addr, e uint64) {
 	}
 	l3.e[(addr>>pageShift)&(1<<lnBits-1)].Store(e)
 }
+
+// clearRange unmaps every page of [start, end) (page aligned, in range)
+// and returns how many leaf tables it had to touch. It skips absent
+// subtrees whole, so its cost follows what is mapped in the range, not
+// the range's size: a munmap of the whole address space walks the top
+// level (2^17 pointers) and the tables that exist. A leaf or middle table
+// the range covers entirely is detached after its entries are cleared.
+// The caller holds AddressSpace.mu.
+func (pt *pageTable) clearRange(start, end uint64) (leaves int) {
+	const l2Span, l3Span = 1 << 30, 1 << 21
+	for a := start; a < end; {
+		topEnd := min((a&^(l2Span-1))+l2Span, end)
+		l2 := pt.top[a>>30].Load()
+		if l2 == nil {
+			a = topEnd
+			continue
+		}
+		for b := a; b < topEnd; {
+			l3End := min((b&^(l3Span-1))+l3Span, topEnd)
+			i2 := (b >> 21) & (1<<lnBits - 1)
+			if l3 := l2.t[i2].Load(); l3 != nil {
+				leaves++
+				for p := b; p < l3End; p += pageSize {
+					l3.e[(p>>pageShift)&(1<<lnBits-1)].Store(0)
+				}
+				if b&(l3Span-1) == 0 && l3End-b == l3Span {
+					l2.t[i2].Store(nil)
+				}
+			}
+			b = l3End
+		}
+		if a&(l2Span-1) == 0 && topEnd-a == l2Span {
+			pt.top[a>>30].Store(nil)
+		}
+		a = topEnd
+	}
+	return leaves
+}

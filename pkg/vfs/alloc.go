@@ -52,7 +52,10 @@ func (f *File) Fallocate(mode uint32, off, length int64) error {
 		}
 		return unix.ENODEV
 	}
-	return a.Allocate(mode, off, length)
+	if mode&(fallocPunchHole|fallocZeroRange) == 0 {
+		return a.Allocate(mode, off, length)
+	}
+	return f.cachedResize(func() error { return a.Allocate(mode, off, length) }, off, off+length, -1)
 }
 
 func (f *memFile) Allocate(mode uint32, off, length int64) error {

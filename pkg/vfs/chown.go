@@ -6,8 +6,9 @@ import (
 
 // ChownAt is fchownat: uid or gid of -1 (as uint32 0xffffffff) keeps the
 // current one. In the overlay the new owner is recorded on the copied-up
-// inode; in a volume the host file really changes owner (which needs the
-// sentry to be allowed to: EPERM otherwise).
+// inode; in a volume the host file changes owner only to the sentry's own
+// uid and gid, any other owner is recorded for the sandbox's view
+// (volguard.go).
 func (fs *FS) ChownAt(dir *Dentry, path string, uid, gid uint32, follow bool) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -46,10 +47,7 @@ func (fs *FS) chown(d *Dentry, uid, gid uint32) error {
 		return nil
 	}
 	if d.mnt.kind == kindHost {
-		fd, name, flags := d.host.at()
-		err := unix.Fchownat(fd, name, int(int32(uid)), int(int32(gid)), flags)
-		d.host.keepAlive()
-		return err
+		return fs.volChown(d, uid, gid)
 	}
 	if d.mnt.kind == kindOverlay {
 		if err := fs.copyUp(d, true); err != nil {

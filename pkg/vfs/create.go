@@ -61,6 +61,8 @@ func (fs *FS) createChild(parent *Dentry, name string, mode uint32, target strin
 func (fs *FS) createHost(parent *Dentry, name string, mode uint32, target string) (*Dentry, error) {
 	dir := parent.host.self
 	var err error
+	var kept uint32
+	mode, kept = hostSafeMode(mode, mode&unix.S_IFMT)
 	switch mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		err = unix.Mkdirat(dir.fd, name, mode&07777)
@@ -79,7 +81,11 @@ func (fs *FS) createHost(parent *Dentry, name string, mode uint32, target string
 	if err != nil {
 		return nil, err
 	}
-	return fs.cacheHost(parent, name)
+	c, err := fs.cacheHost(parent, name)
+	if err == nil && mode&unix.S_IFMT != unix.S_IFLNK {
+		fs.volCreated(c, kept)
+	}
+	return c, err
 }
 
 // cacheHost looks name up on the host afresh and caches it under parent.

@@ -112,6 +112,9 @@ func (d *Dentry) stat() (Stat, error) {
 		if d.mnt.kind == kindOverlay {
 			st.Dev = d.mnt.dev
 		}
+		if d.mnt.kind == kindHost {
+			st = d.fs.vol.apply(st)
+		}
 		return st, err
 	case d.synth != nil:
 		return d.fs.synthStat(d), nil

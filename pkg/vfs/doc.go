@@ -8,7 +8,8 @@
 //     upper layer. Writes copy a file up into memory, unlink and rename leave
 //     whiteouts, so the application sees a writable root that never changes
 //     the host. Volumes mount host directories (writable or read-only) at
-//     guest paths; /dev is an in-memory devfs; /proc and /sys are empty
+//     guest paths (never the host's /proc, /sys or /dev, never at or under
+//     the sandbox's, never two on one path: volume.go); /dev is an in-memory devfs; /proc and /sys are empty
 //     read-only placeholders until the kernel mounts its own synthetic
 //     filesystems there (FS.MountTyped with a Node tree).
 //   - Path resolution, done here component by component: ".." at the root
@@ -33,7 +34,10 @@
 //   - Identity and permissions: the application has the sentry's own uid
 //     and gid (what getuid returns) and is treated as privileged, like
 //     root with CAP_DAC_OVERRIDE: permission bits are recorded (chmod,
-//     chown in the overlay, real chown in volumes) but not enforced,
+//     chown in the overlay; in volumes on the host file, except that
+//     set-ID bits, owners other than the sentry's and security.*/trusted.*
+//     xattrs never reach the host: volguard.go records them for the
+//     sandbox's view) but not enforced,
 //     except that X_OK and exec need some execute bit on non-directories
 //     and read-only mounts refuse writes with EROFS. The host kernel
 //     still enforces its own permissions on volume files.
@@ -49,6 +53,17 @@
 // trees whose methods run without FS.mu held (synth.go); /proc/PID/fd/N
 // links are MagicLinks that reach the open file itself.
 //
+// Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
+// PageCache per object (in-memory inode, or host file by device and
+// inode), holding its pages in the kernel's memory file (PageMemory) for
+// every mapping to share. Invariant: while a cache lives it holds the
+// newest bytes of the pages it caches; every read of the object through
+// any File overlays them, every write, append, truncate and fallocate
+// updates them under the cache's lock, and the cache is written back to
+// the object at msync, fsync and its last DecRef (the last mapping gone),
+// after which I/O goes straight to the object again. Truncation tells the
+// mapping address spaces (Mapper) after releasing the cache's lock.
+//
 // Extended attributes (xattr.go): in-memory inodes keep their own, host
 // objects have the host's, synthetic files have none (EOPNOTSUPP, as
 // procfs); a copy-up takes the lower object's user.* ones along.
@@ -63,7 +78,11 @@
 //
 // Concurrency and lock order: File.mu (offset, flags, directory snapshot)
 // -> FS.mu (the whole dentry tree: names, children, whiteouts, mounts,
-// copy-up) -> memInode.mu (an in-memory inode's data and metadata).
+// copy-up) -> cacheRegistry.mu -> PageCache.mu -> memInode.mu (an
+// in-memory inode's data and metadata). The memory manager (pkg/vm) calls
+// into page caches holding its MM lock, which so comes before
+// cacheRegistry.mu; a cache calls Mapper.FileShrunk (which takes the MM
+// lock) holding none of its own locks, only FS.mu for truncate(2).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
 // Namespace operations hold FS.mu for their whole duration, which makes

@@ -73,6 +73,11 @@ type File struct {
 	anonLocksOnce sync.Once
 	anonLocks     *lockTable
 
+	// The object's identity for page caches (pagecache.go), found once:
+	// it never changes for an open file.
+	cacheKeyOnce sync.Once
+	cacheKeyVal  any
+
 	mu      sync.Mutex // guards off, flags, dirents, owner
 	off     int64
 	flags   int
@@ -189,7 +194,7 @@ func (f *File) Read(p []byte) (int, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n, err := f.impl.ReadAt(p, f.off)
+	n, err := f.cachedRead(p, f.off)
 	f.off += int64(n)
 	return n, err
 }
@@ -207,12 +212,12 @@ func (f *File) Write(p []byte) (int, error) {
 	defer f.mu.Unlock()
 	if f.flags&unix.O_APPEND != 0 {
 		if a, ok := f.impl.(appender); ok {
-			n, end, err := a.Append(p)
+			n, end, err := f.cachedAppend(a, p)
 			f.off = end
 			return n, err
 		}
 	}
-	n, err := f.impl.WriteAt(p, f.off)
+	n, err := f.cachedWriteAt(p, f.off)
 	f.off += int64(n)
 	return n, err
 }
@@ -235,7 +240,7 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	}
 	n := 0
 	for n < len(p) {
-		k, err := f.impl.ReadAt(p[n:], off+int64(n))
+		k, err := f.cachedRead(p[n:], off+int64(n))
 		n += k
 		if err != nil {
 			return n, err
@@ -261,11 +266,11 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	}
 	if f.Flags()&unix.O_APPEND != 0 {
 		if a, ok := f.impl.(appender); ok {
-			n, _, err := a.Append(p)
+			n, _, err := f.cachedAppend(a, p)
 			return n, err
 		}
 	}
-	return f.impl.WriteAt(p, off)
+	return f.cachedWriteAt(p, off)
 }
 
 // Seek is lseek.
@@ -327,7 +332,11 @@ func (f *File) Stat() (Stat, error) {
 		}
 		return f.dentry.Stat()
 	}
-	return f.impl.Stat()
+	st, err := f.impl.Stat()
+	if d := f.dentry; err == nil && d != nil && d.host != nil && d.mnt.kind == kindHost {
+		st = f.fs.vol.apply(st)
+	}
+	return st, err
 }
 
 // Truncate is ftruncate.
@@ -341,7 +350,7 @@ func (f *File) Truncate(size int64) error {
 	if size < 0 {
 		return unix.EINVAL
 	}
-	return f.impl.Truncate(size)
+	return f.cachedResize(func() error { return f.impl.Truncate(size) }, size, -1, size)
 }
 
 // Sync is fsync: volume files are really synced to the host disk.
@@ -349,6 +358,7 @@ func (f *File) Sync() error {
 	if f.impl == nil {
 		return unix.EBADF
 	}
+	f.cachedSync()
 	return f.impl.Sync()
 }
 

@@ -59,14 +59,21 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
-	locks   lockTable // advisory locks; its own mutex, taken after File.mu
+	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
+	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
+	vol     volGuard // what the sandbox set on volume files (volguard.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
 // /dev, empty read-only placeholders at /proc and /sys (so the host's are
-// not visible), and the volumes.
+// not visible), and the volumes. Volumes of the host's /proc, /sys or
+// /dev, volumes at or under the sandbox's /proc, /sys or /dev, and two
+// volumes on one guest path are refused (volume.go).
 func New(opts Options) (*FS, error) {
+	if err := checkVolumes(opts.Volumes); err != nil {
+		return nil, err
+	}
 	hostRoot := opts.HostRoot
 	if hostRoot == "" {
 		hostRoot = "/"

@@ -52,6 +52,9 @@ func (f *File) AddSeals(seals int) error {
 	if !f.writable() {
 		return unix.EPERM
 	}
+	if seals&SealWrite != 0 && f.fs != nil && f.fs.mappedWritable(mf.m) {
+		return unix.EBUSY
+	}
 	mf.m.mu.Lock()
 	defer mf.m.mu.Unlock()
 	if mf.m.seals&SealSeal != 0 {

@@ -175,12 +175,12 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		}
 	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:
 		if err = fs.copyUp(d, flags&unix.O_TRUNC == 0); err == nil {
-			f.impl, err = openMem(d.mem, flags)
+			f.impl, err = fs.openMem(d.mem, flags)
 		}
 	case d.mem != nil && typ == unix.S_IFIFO:
 		f.impl, err = fs.openFIFO(d.mem, flags)
 	case d.mem != nil:
-		f.impl, err = openMem(d.mem, flags)
+		f.impl, err = fs.openMem(d.mem, flags)
 	case typ != unix.S_IFREG:
 		// Host devices, fifos and sockets stay out of reach of the app.
 		err = unix.EACCES
@@ -199,14 +199,16 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 	return f, nil
 }
 
-func openMem(m *memInode, flags int) (FileImpl, error) {
+func (fs *FS) openMem(m *memInode, flags int) (FileImpl, error) {
 	if m.typ != unix.S_IFREG {
 		return openDevice(m)
 	}
 	if flags&unix.O_TRUNC != 0 {
-		m.mu.Lock()
-		err := m.truncateLocked(0)
-		m.mu.Unlock()
+		err := fs.resizeCached(m, func() error {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return m.truncateLocked(0)
+		}, 0, -1, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +226,8 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 		return nil, nil, unix.ENAMETOOLONG
 	}
 	dir := parent.host.self
-	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, mode&07777)
+	safe, kept := hostSafeMode(mode&07777, unix.S_IFREG)
+	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
 	runtime.KeepAlive(dir)
 	if err != nil {
 		return nil, nil, err
@@ -234,6 +237,7 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 		unix.Close(fd)
 		return nil, nil, err
 	}
+	fs.volCreated(c, kept)
 	return c, &hostFile{fd: fd}, nil
 }
 

@@ -332,7 +332,7 @@ func (fs *FS) chmod(d *Dentry, mode uint32) error {
 	mode &= 07777
 	switch {
 	case d.mnt.kind == kindHost:
-		return hostChmod(d.host, mode)
+		return fs.volChmod(d, mode)
 	case d.mnt.kind == kindOverlay:
 		if err := fs.copyUp(d, true); err != nil {
 			return err
@@ -392,15 +392,22 @@ func (fs *FS) TruncateAt(dir *Dentry, path string, size int64) error {
 			return err
 		}
 		defer unix.Close(fd)
-		return unix.Ftruncate(fd, size)
+		st, err := (&hostFile{fd: fd}).Stat()
+		if err != nil {
+			return err
+		}
+		return fs.resizeCached(hostKey{st.Dev, st.Ino}, func() error { return unix.Ftruncate(fd, size) }, size, -1, size)
 	case kindOverlay:
 		if err := fs.copyUp(d, size > 0); err != nil {
 			return err
 		}
 	}
-	d.mem.mu.Lock()
-	defer d.mem.mu.Unlock()
-	return d.mem.truncateLocked(size)
+	m := d.mem
+	return fs.resizeCached(m, func() error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.truncateLocked(size)
+	}, size, -1, size)
 }
 
 // UtimesAt is utimensat; a Nsec of UtimeNow or UtimeOmit means what it

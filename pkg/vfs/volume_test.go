@@ -183,3 +183,42 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("mount point created on the host: %v", err)
 	}
 }
+
+func TestCheckVolumes(t *testing.T) {
+	dir := t.TempDir()
+	procLink := filepath.Join(dir, "proclink")
+	if err := os.Symlink("/proc/self", procLink); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		vols []Volume
+		ok   bool
+	}{
+		{[]Volume{{Host: data, Guest: "/data"}, {Host: data, Guest: "/data2"}}, true},
+		{[]Volume{{Host: data, Guest: "/devices"}, {Host: data, Guest: "/system"}, {Host: data, Guest: "/process"}}, true},
+		{[]Volume{{Host: "/proc", Guest: "/data"}}, false},
+		{[]Volume{{Host: "/proc/1", Guest: "/data"}}, false},
+		{[]Volume{{Host: "/sys/", Guest: "/data"}}, false},
+		{[]Volume{{Host: "/dev", Guest: "/data"}}, false},
+		{[]Volume{{Host: "/dev/shm", Guest: "/data"}}, false},
+		{[]Volume{{Host: procLink, Guest: "/data"}}, false},
+		{[]Volume{{Host: data, Guest: "/proc"}}, false},
+		{[]Volume{{Host: data, Guest: "/sys/fs"}}, false},
+		{[]Volume{{Host: data, Guest: "/dev/"}}, false},
+		{[]Volume{{Host: data, Guest: "/dev/shm"}}, false},
+		{[]Volume{{Host: data, Guest: "/data"}, {Host: dir, Guest: "/data/"}}, false},
+		{[]Volume{{Host: data, Guest: "/a/../data"}, {Host: dir, Guest: "/data"}}, false},
+	} {
+		err := checkVolumes(c.vols)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok %v", c.vols, err, c.ok)
+		}
+		if _, nerr := New(Options{Volumes: c.vols}); (nerr == nil) != c.ok {
+			t.Errorf("New %v: error %v, want ok %v", c.vols, nerr, c.ok)
+		}
+	}
+}

@@ -205,6 +205,9 @@ func (fs *FS) getxattr(d *Dentry, name string) ([]byte, error) {
 		}
 		return d.mem.getxattr(name)
 	case d.host != nil:
+		if d.mnt.kind == kindHost && privXattr(name) {
+			return fs.volGetxattr(d, name)
+		}
 		return d.host.getxattr(name)
 	}
 	return nil, unix.EOPNOTSUPP
@@ -215,7 +218,11 @@ func (fs *FS) listxattr(d *Dentry) ([]string, error) {
 	case d.mem != nil:
 		return d.mem.listxattr(), nil
 	case d.host != nil:
-		return d.host.listxattr()
+		names, err := d.host.listxattr()
+		if err != nil || d.mnt.kind != kindHost {
+			return names, err
+		}
+		return fs.volListxattr(d, names)
 	}
 	return nil, nil
 }
@@ -248,6 +255,9 @@ func (fs *FS) setxattr(d *Dentry, name string, value []byte, flags int) error {
 		return err
 	}
 	if d.mnt.kind == kindHost {
+		if privXattr(name) {
+			return fs.volSetxattr(d, name, value, flags)
+		}
 		return d.host.setxattr(name, value, flags)
 	}
 	if d.mnt.kind == kindOverlay {
@@ -263,6 +273,9 @@ func (fs *FS) removexattr(d *Dentry, name string) error {
 		return err
 	}
 	if d.mnt.kind == kindHost {
+		if privXattr(name) {
+			return fs.volRemovexattr(d, name)
+		}
 		return d.host.removexattr(name)
 	}
 	if d.mnt.kind == kindOverlay && d.mem == nil {

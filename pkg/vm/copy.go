@@ -9,8 +9,13 @@ import (
 
 // CopyIn reads len(dst) bytes of application memory at addr. It stops at
 // the first byte that is unmapped or not readable and returns how many
-// bytes it copied with EFAULT.
+// bytes it copied with EFAULT. (A page of a shared file mapping that the
+// file has grown to since is readable: eofRetry.)
 func (m *MM) CopyIn(addr uint64, dst []byte) (int, error) {
+	return m.eofRetry(addr, len(dst), func(off int) (int, error) { return m.copyIn(addr+uint64(off), dst[off:]) })
+}
+
+func (m *MM) copyIn(addr uint64, dst []byte) (int, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	done := 0
@@ -24,6 +29,10 @@ func (m *MM) CopyIn(addr uint64, dst []byte) (int, error) {
 // byte that is unmapped or not writable and returns how many bytes it
 // copied with EFAULT.
 func (m *MM) CopyOut(addr uint64, src []byte) (int, error) {
+	return m.eofRetry(addr, len(src), func(off int) (int, error) { return m.copyOut(addr+uint64(off), src[off:]) })
+}
+
+func (m *MM) copyOut(addr uint64, src []byte) (int, error) {
 	unlock, err := m.lockToWrite(addr, len(src), unix.PROT_WRITE)
 	if err != nil {
 		return 0, err

@@ -17,11 +17,20 @@ const cowChunk = 64 << 10
 func (m *MM) HandleFault(addr uint64) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.pending.Load() {
+		// A change not yet mirrored may be what faulted (shared.go).
+		if hit, err := m.syncStale(addr); hit || err != nil {
+			return true, err
+		}
+	}
 	i, ok := m.vmas.at(addr)
 	if !ok {
 		return false, nil
 	}
 	v := m.vmas[i]
+	if v.pastEOF {
+		return m.growEOF(i, addr)
+	}
 	if !v.cow || v.prot&unix.PROT_WRITE == 0 || !v.backed() || v.pastEOF {
 		return false, nil
 	}

@@ -16,9 +16,30 @@
 //
 // An MM is one application address space: a sorted slice of VMA pieces.
 // Each piece is a page-aligned range of addresses backed by a range of the
-// memory file (memOff); no two pieces of one address space share file
-// pages. Splitting a piece splits its file range; unmapping a piece drops
-// its reference to exactly its file range.
+// memory file (memOff); no two private pieces of one address space share
+// file pages (shared ones may: the same file's page cache mapped twice, a
+// shared mapping duplicated by mremap; below).
+// Splitting a piece splits its file range; unmapping a piece drops its
+// reference to exactly its file range.
+//
+// # Shared memory
+//
+// MAP_SHARED|MAP_ANONYMOUS memory is one memory-file range that forked
+// address spaces share by reference (never copy-on-write). A MAP_SHARED
+// mapping of a file maps the file's page cache (a SharedMappable, from
+// pkg/vfs): its pieces are backed by the cache's pages, each piece
+// holding a reference to those pages and one to the cache, so every
+// mapping of the file in every address space is the same memory, and the
+// cache keeps it coherent with read and write and writes it back
+// (shared.go). Invariants: a shared piece is never cow; a shared file
+// piece's memOff ranges belong to its cache; the cache knows every MM
+// that maps it (AddMapper at mmap, mremap and fork; RemoveMapper at
+// Release), and a file that shrinks marks the pages past its end pastEOF
+// in each (FileShrunk), mirrored to the platform by the MM's own tasks
+// (SyncPending). Pages of a shared file mapping past EOF become
+// accessible on the fault once the file has grown to them. SharedKey
+// names shared memory by memory-file offset, the same in every mapper:
+// the kernel keys process-shared futexes by it.
 //
 // # Fork and copy-on-write
 //
@@ -56,9 +77,11 @@
 // An MM is safe for concurrent use by all tasks sharing it: one RWMutex,
 // held exclusively by mapping changes and shared by copy-in/copy-out (so a
 // range cannot be freed and reused by another address space while a copy
-// reads it). Lock order: MM.mu, then MemoryFile.mu, then whatever the
-// platform locks inside AddressSpace calls. The platform never calls back
-// into vm.
+// reads it). Lock order: MM.mu, then a page cache's locks (vfs: its
+// registry, the cache, the file's inode), then MemoryFile.mu, then
+// whatever the platform locks inside AddressSpace calls. The platform
+// never calls back into vm; a page cache calls FileShrunk (which takes
+// MM.mu) only with none of its locks held.
 //
 // # Errors
 //
@@ -70,19 +93,24 @@
 //
 // # Known limits
 //
-//   - MAP_SHARED of a file is copied like a private mapping: writes are not
-//     written back to the file and other mappers do not see them.
 //   - Private file mappings copy the file's bytes eagerly at mmap time.
 //   - Pages of a file mapping wholly past EOF are never mapped in the
 //     platform, so an access faults and the kernel raises SIGBUS
 //     (BUS_ADRERR) as Linux does (PastEOF), and copy-in/copy-out there is
-//     EFAULT; the page holding EOF reads zero past it. EOF is the file's
-//     size when the pages were filled (mmap, or mremap for the pages it
-//     adds): a file that grows later does not make them accessible, one
-//     that shrinks does not make pages fault (eof.go). A write to such a
-//     page of a read-only mapping is SIGBUS where Linux says SIGSEGV
-//     (the platform does not tell reads from writes).
-//   - mremap with old_len == 0 (duplicating a shared mapping) is EINVAL.
+//     EFAULT; the page holding EOF reads zero past it. For a private
+//     mapping EOF is the file's size when the pages were filled (mmap, or
+//     mremap for the pages it adds) (eof.go); a shared mapping follows
+//     the file (shared.go). A write to such a page of a read-only mapping
+//     is SIGBUS where Linux says SIGSEGV (the platform does not tell reads
+//     from writes).
+//   - A truncation by another process reaches an MM's platform mappings
+//     when one of its tasks next enters the kernel (SyncPending).
+//   - mprotect refusing PROT_WRITE on a shared mapping of a file opened
+//     read-only (EACCES) changes nothing, where Linux has already changed
+//     the mappings before the refused one.
+//   - mremap with old_len == 0 duplicates shared anonymous memory only as
+//     far as the mapping reaches (EINVAL past it; Linux maps pages that
+//     raise SIGBUS).
 //   - MAP_GROWSDOWN does not grow; there is no stack guard gap.
 //   - Accessible anonymous memory takes memory-file offsets for its whole
 //     length at mmap time (not pages: the file is sparse), so the sum of

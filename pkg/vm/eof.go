@@ -4,11 +4,13 @@ package vm
 //
 // Linux raises SIGBUS (BUS_ADRERR) on an access to a page of a file
 // mapping that lies wholly past the file's end; the page holding EOF is
-// accessible, zero past EOF. Here the end is the one the file had when
-// the pages were filled: at mmap, or at mremap for the pages it adds. A
-// file that grows later does not make such pages accessible (Linux would
-// read the new bytes), and one that shrinks does not make pages past its
-// new end fault (the bytes were copied eagerly). Such pages are pieces
+// accessible, zero past EOF. For a private mapping the end here is the
+// one the file had when the pages were filled: at mmap, or at mremap for
+// the pages it adds. A file that grows later does not make such pages
+// accessible (Linux would read the new bytes), and one that shrinks does
+// not make pages past its new end fault (the bytes were copied eagerly).
+// A shared mapping follows the file: growEOF and FileShrunk (shared.go)
+// move the mark as the file's size changes. Such pages are pieces
 // marked pastEOF: the platform leaves them unmapped, so an application
 // access faults and the kernel asks PastEOF whether to make it SIGBUS
 // rather than SIGSEGV; copy-in and copy-out stop there with EFAULT.

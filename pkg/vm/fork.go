@@ -85,6 +85,7 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		c.vmas = append(c.vmas, nv)
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
+	c.addMappers() // shared.go
 	// Pieces that now agree on cow may merge; the mirror is unchanged
 	// by merging.
 	if len(m.vmas) > 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -37,6 +38,12 @@ type MM struct {
 	vmas     vmaSet
 	brkStart uint64
 	brk      uint64
+
+	// stale are ranges whose pieces changed without being mirrored to
+	// the platform (a shared file shrank: shared.go); pending says there
+	// are some, for SyncPending's fast path.
+	stale   []extent
+	pending atomic.Bool
 }
 
 // NewMM creates an empty address space whose pages live in mf and whose
@@ -117,6 +124,7 @@ func (m *MM) info(i, j int) VMAInfo {
 func (m *MM) Release() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.forgetMappers()
 	for i := range m.vmas {
 		m.freeBacking(&m.vmas[i])
 		decRef(m.vmas[i].file)

@@ -18,6 +18,9 @@ type MmapOpts struct {
 	File   Mappable // nil for anonymous memory
 	Offset int64    // offset in File
 	Name   string   // shown by Maps: a path, "[stack]", "[heap]" or ""
+	// ReadOnlyFile: File is not open for writing, so a shared mapping
+	// of it may not become writable (mprotect: EACCES).
+	ReadOnlyFile bool
 }
 
 const protMask = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
@@ -65,11 +68,18 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 			return 0, unix.EPERM
 		}
 	}
-	v := vma{prot: o.Prot & protMask, shared: shared, file: file, fileOff: offset, memOff: -1, name: o.Name}
+	v := vma{prot: o.Prot & protMask, shared: shared, file: file, fileOff: offset, memOff: -1, name: o.Name,
+		noMayWrite: shared && file != nil && o.ReadOnlyFile}
 	// Prepare the pages before taking the lock: copying a file in may
 	// be slow.
 	inFile := length
-	if v.prot != unix.PROT_NONE || shared || file != nil {
+	var pieces []vma // a shared mapping of a page cache (shared.go)
+	if sm, ok := sharedFile(&v); ok {
+		var err error
+		if pieces, inFile, err = m.sharedPieces(sm, v, offset, length); err != nil {
+			return 0, err
+		}
+	} else if v.prot != unix.PROT_NONE || shared || file != nil {
 		off, err := m.mf.Allocate(length)
 		if err != nil {
 			return 0, err
@@ -87,6 +97,7 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		if v.backed() {
 			m.mf.Free(v.memOff, length)
 		}
+		m.dropPieces(pieces)
 	}
 
 	m.mu.Lock()
@@ -110,9 +121,13 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 		}
 	}
 	v.start, v.end = addr, addr+length
-	incRef(v.file)
-	m.vmas.insert(v)
-	m.markPastEOF(v.start, v.end, inFile)
+	if pieces != nil {
+		m.placePieces(pieces, addr, inFile)
+	} else {
+		incRef(v.file)
+		m.vmas.insert(v)
+		m.markPastEOF(v.start, v.end, inFile)
+	}
 	m.vmas.mergeAround(v.start, v.end)
 	if err := m.sync(v.start, v.end); err != nil {
 		return 0, err
@@ -182,6 +197,13 @@ func (m *MM) Mprotect(addr, length uint64, prot int) error {
 	defer m.mu.Unlock()
 	if !m.vmas.covered(addr, end) {
 		return unix.ENOMEM
+	}
+	if prot&unix.PROT_WRITE != 0 {
+		for i := m.vmas.after(addr); i < len(m.vmas) && m.vmas[i].start < end; i++ {
+			if m.vmas[i].noMayWrite {
+				return unix.EACCES
+			}
+		}
 	}
 	i, j := m.vmas.isolate(addr, end)
 	if prot != unix.PROT_NONE {

@@ -6,7 +6,8 @@ import "golang.org/x/sys/unix"
 // which must lie inside one mapping (as Maps shows them). Moving keeps the
 // memory-file ranges and only changes addresses, so nothing is copied.
 // MREMAP_DONTUNMAP is supported for private anonymous mappings: the old
-// range stays mapped, reading as zeroes.
+// range stays mapped, reading as zeroes. old_len == 0 duplicates a shared
+// mapping (mremapDup).
 func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (uint64, error) {
 	const known = unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED | unix.MREMAP_DONTUNMAP
 	mayMove := flags&unix.MREMAP_MAYMOVE != 0
@@ -20,10 +21,11 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	}
 	oldLen, ok1 := pageRoundUp(oldLen)
 	newLen, ok2 := pageRoundUp(newLen)
+	if ok1 && ok2 && oldLen == 0 && newLen != 0 && newLen <= TaskSize {
+		// Duplicating a shared mapping (shared.go).
+		return m.mremapDup(oldAddr, newLen, mayMove, fixed, newAddr)
+	}
 	if !ok1 || !ok2 || newLen == 0 || oldLen == 0 {
-		// old_len == 0 duplicates a shared mapping on Linux; file
-		// ranges are not shared between pieces here (see the package
-		// doc), so it is refused.
 		return 0, unix.EINVAL
 	}
 	oldEnd := oldAddr + oldLen
@@ -77,6 +79,18 @@ func (m *MM) Mremap(oldAddr, oldLen, newLen uint64, flags int, newAddr uint64) (
 	}
 	newEnd := oldAddr + newLen
 	if newEnd > oldAddr && m.rangeFree(oldEnd, newEnd) {
+		if sm, ok := sharedFile(&last); ok {
+			vs, inFile, err := m.sharedPieces(sm, last, last.fileOff+int64(last.length()), newEnd-oldEnd)
+			if err != nil {
+				return 0, err
+			}
+			m.placePieces(vs, oldEnd, inFile)
+			m.vmas.mergeAround(oldEnd, newEnd)
+			if err := m.sync(oldEnd, newEnd); err != nil {
+				return 0, err
+			}
+			return oldAddr, nil
+		}
 		v, inFile, err := m.growPiece(&last, newEnd-oldEnd)
 		if err != nil {
 			return 0, err
@@ -130,6 +144,7 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 	n := min(oldEnd-src, newLen)
 	srcEnd := src + n
 	var tail vma
+	var tailPieces []vma
 	var tailInFile uint64
 	if newLen > n {
 		// Continue last from srcEnd even if the old range ends inside
@@ -141,7 +156,13 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 			last.end = srcEnd
 		}
 		var err error
-		if tail, tailInFile, err = m.growPiece(&last, newLen-n); err != nil {
+		if sm, ok := sharedFile(&last); ok {
+			// A shared file mapping grows with more of the file's
+			// cache (shared.go).
+			if tailPieces, tailInFile, err = m.sharedPieces(sm, last, last.fileOff+int64(last.length()), newLen-n); err != nil {
+				return err
+			}
+		} else if tail, tailInFile, err = m.growPiece(&last, newLen-n); err != nil {
 			return err
 		}
 	}
@@ -175,7 +196,9 @@ func (m *MM) moveGrow(src, oldEnd, dst, newLen uint64, last vma, dontUnmap, clea
 		v.start, v.end = v.start-src+dst, v.end-src+dst
 		m.vmas.insert(v)
 	}
-	if newLen > n {
+	if tailPieces != nil {
+		m.placePieces(tailPieces, dst+n, tailInFile)
+	} else if newLen > n {
 		tail.start, tail.end = dst+n, dst+newLen
 		m.vmas.insert(tail)
 		m.markPastEOF(tail.start, tail.end, tailInFile)

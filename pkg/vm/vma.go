@@ -52,6 +52,9 @@ type vma struct {
 	// dontFork (MADV_DONTFORK): a forked child does not get the piece;
 	// wipeOnFork (MADV_WIPEONFORK): it gets zeroes instead of the bytes.
 	dontFork, wipeOnFork bool
+	// noMayWrite: a shared mapping of a file not open for writing,
+	// which mprotect may never make writable (Linux's !VM_MAYWRITE).
+	noMayWrite bool
 	// pastEOF: the piece's pages lie wholly past the end of file as it
 	// was when they were filled (eof.go). They stay backed, so splits,
 	// moves and forks treat them like any page, but the platform never
@@ -78,7 +81,7 @@ func (v *vma) perms() platform.Perms {
 // a's file range continuing into b's.
 func sameKind(a, b *vma) bool {
 	if a.prot != b.prot || a.shared != b.shared || a.name != b.name || !sameFile(a.file, b.file) ||
-		a.dontFork != b.dontFork || a.wipeOnFork != b.wipeOnFork {
+		a.dontFork != b.dontFork || a.wipeOnFork != b.wipeOnFork || a.noMayWrite != b.noMayWrite {
 		return false
 	}
 	return a.file == nil || a.fileOff+int64(a.length()) == b.fileOff

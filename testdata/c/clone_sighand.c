@@ -84,6 +84,12 @@ int main(int argc, char **argv) {
 	if (n < 0 || pipe(toparent) < 0 || pipe(tochild) < 0)
 		return 1;
 	self[n] = 0;
+	// Start from default dispositions whatever the caller left ignored
+	// (nohup ignores SIGHUP, a shell's background job SIGINT and SIGQUIT):
+	// what follows reports changes from the default.
+	int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		set(sigs[i], SIG_DFL);
 	set(SIGUSR1, h);
 	size_t sz = 1 << 20;
 	char *stack = malloc(sz);
