@@ -1,6 +1,6 @@
 /* fuzz_syscalls: the in-sandbox half of `make fuzz` (driver: e2e/fuzz_test.go).
  *
- *   fuzz_syscalls run SEED SECONDS PROCS THREADS HOSTPIDS PATHS...
+ *   fuzz_syscalls run SEED SECONDS PROCS THREADS HOSTPIDS SUMMARY PATHS...
  *     A supervisor forks PROCS workers; each runs THREADS threads making
  *     random syscalls (random numbers, arguments biased towards small ints,
  *     its own fds, pointers into its scratch memory, path strings from
@@ -9,8 +9,11 @@
  *     one that dies or is killed is replaced by a fresh one with the next
  *     seed, until SECONDS pass. HOSTPIDS (comma-separated) are host pids
  *     the driver watches: they are thrown at kill() like any pid, and must
- *     never be signalled on the host. Prints "fuzz: seed S calls N workers
- *     W" at the end, N counted over every thread of every worker.
+ *     never be signalled on the host. Writes "fuzz: seed S calls N workers
+ *     W" to the file SUMMARY at the end, N counted over every thread of
+ *     every worker. Stdio is /dev/null from the start: workers can reach
+ *     other processes' fds (pidfd_getfd, /proc/PID/fd), and one run's
+ *     garbage did reach the sentry's stdout that way or another.
  *   fuzz_syscalls exec SECONDS FILE...
  *     Forks and execs each FILE (mutated ELFs), killing whatever runs
  *     after SECONDS; prints "exec: N files, R refused" (R: execve failed).
@@ -362,7 +365,13 @@ static double now(void) {
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int run(uint64_t seed, double seconds, int procs, int threads, char *hp, char **list, int n) {
+static int run(uint64_t seed, double seconds, int procs, int threads, char *hp, const char *summary, char **list, int n) {
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		return 1;
+	dup2(null, 0), dup2(null, 1), dup2(null, 2);
+	if (null > 2)
+		close(null);
 	for (char *s = strtok(hp, ","); s && nhostpids < 8; s = strtok(NULL, ","))
 		hostpids[nhostpids++] = atol(s);
 	counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -417,9 +426,12 @@ static int run(uint64_t seed, double seconds, int procs, int threads, char *hp, 
 			kill(kids[i], SIGKILL);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
-	printf("fuzz: seed %llu calls %llu workers %ld\n", (unsigned long long)seed,
-	       (unsigned long long)*counter, workers);
-	return 0;
+	FILE *f = fopen(summary, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "fuzz: seed %llu calls %llu workers %ld\n", (unsigned long long)seed,
+		(unsigned long long)*counter, workers);
+	return fclose(f) != 0;
 }
 
 static int execall(double seconds, char **files, int n) {
@@ -470,12 +482,12 @@ static _Noreturn void canary(void) {
 }
 
 int main(int argc, char **argv) {
-	if (argc >= 7 && !strcmp(argv[1], "run"))
-		return run(strtoull(argv[2], NULL, 10), atof(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6], argv + 7, argc - 7);
+	if (argc >= 8 && !strcmp(argv[1], "run"))
+		return run(strtoull(argv[2], NULL, 10), atof(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6], argv[7], argv + 8, argc - 8);
 	if (argc >= 3 && !strcmp(argv[1], "exec"))
 		return execall(atof(argv[2]), argv + 3, argc - 3);
 	if (argc == 2 && !strcmp(argv[1], "canary"))
 		canary();
-	fprintf(stderr, "usage: fuzz_syscalls run SEED SECONDS PROCS THREADS HOSTPIDS PATHS... | exec SECONDS FILE... | canary\n");
+	fprintf(stderr, "usage: fuzz_syscalls run SEED SECONDS PROCS THREADS HOSTPIDS SUMMARY PATHS... | exec SECONDS FILE... | canary\n");
 	return 2;
 }
