@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium libpython3.11-testsuite
 
-.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64
+.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64 fuzz
 
 all: build
 
@@ -26,6 +26,15 @@ test: deps build rootfs-riscv64
 	$(GO) test -count=1 -race -timeout 30m ./pkg/...
 	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 45m ./e2e
 	if [ -x ../shared/acceptance/invariant.sh ]; then ../shared/acceptance/invariant.sh $(SENTRY); fi
+
+# The syscall fuzzer and the ELF mutator, FUZZ_TIME each per arch (amd64,
+# riscv64), from seed FUZZ_SEED on; a failure names the seed that
+# reproduces it. `make test` runs a short slice of both (seed 1).
+FUZZ_TIME ?= 1m
+FUZZ_SEED ?= 1
+fuzz: deps
+	SENTRY_FUZZ_TIME=$(FUZZ_TIME) SENTRY_FUZZ_SEED=$(FUZZ_SEED) $(GO) test -count=1 -v -timeout 0 \
+		-run '^(TestFuzzedSyscallsNeverCrashTheSentryNorTouchTheHost|TestMutatedELFsNeverCrashTheSentryNorTouchTheHost)$$' ./e2e
 
 demo: deps build
 	./scripts/demo.sh $(SENTRY)

@@ -62,7 +62,8 @@
 //
 // Lifetime: PTRACE_O_EXITKILL and PR_SET_PDEATHSIG(SIGKILL) both kill the stub
 // when its tracer thread dies, so killing the sentry leaves no stub behind.
-// Release kills the stub with SIGKILL and reaps it.
+// Release kills the stub with SIGKILL and reaps every thread of it (the stub is
+// its own process group): the host reports the leader only after the rest.
 //
 // Thread contract. ptrace requests are only accepted from the OS thread that
 // traces the stub thread. Therefore Platform.NewAddressSpace must be called

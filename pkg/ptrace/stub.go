@@ -89,16 +89,18 @@ func noRandomize() (func(), error) {
 	return func() { _, _, _ = unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0) }, nil
 }
 
-// killAndReap kills a stub process and collects its exit status. ECHILD
-// means someone else already collected it.
+// killAndReap kills a stub process and collects the exit of every one of
+// its threads. The host reports the leader's exit only after every other
+// thread's has been collected, and a traced thread's is collected by no one
+// but the tracer's process, so waiting for the leader alone can wait
+// forever. The stub is its own process group (Setsid), so waiting for the
+// group finds exactly its threads. ECHILD means nothing is left to collect
+// (another goroutine may have collected some of them).
 func killAndReap(pid int32) {
 	_ = unix.Kill(int(pid), unix.SIGKILL)
 	for {
 		var ws unix.WaitStatus
-		if err := wait4(pid, &ws); err != nil {
-			return
-		}
-		if ws.Exited() || ws.Signaled() {
+		if err := wait4(-pid, &ws); err != nil {
 			return
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -122,4 +124,81 @@ func TestFPStateRoundTrip(t *testing.T) {
 	if err := f.c.SetFPState(bad); !errors.Is(err, unix.EINVAL) {
 		t.Errorf("corrupted XSAVE header: %v, want EINVAL", err)
 	}
+}
+
+// TestLeaderReleasedBeforeLastThread: the kernel may release the leader's
+// context while another thread's is still held (its task left the group
+// first but is slower to get here). The host reports the leader's exit only
+// once every other thread of the stub is reaped, so the last Release must
+// reap its own stub thread too; found by `make fuzz` as a sentry that never
+// exited, both goroutines in wait4 on the leader.
+func TestLeaderReleasedBeforeLastThread(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.load(t, codeAddr, 0, rx, cat(movEAX(186), insSyscall, insSpin)) // gettid
+	leader := f.as.pid
+	st, err := f.as.NewThread()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan int32)
+	release := make(chan struct{})
+	released := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		c, err := st.Start()
+		if err != nil {
+			t.Error(err)
+			close(started)
+			return
+		}
+		if _, err := c.Switch(regsAt(codeAddr)); err != nil {
+			t.Error(err)
+		}
+		started <- c.(*context).tid
+		<-release
+		c.Release()
+		close(released)
+	}()
+	tid, ok := <-started
+	if !ok {
+		t.FailNow()
+	}
+	// Release the second thread once the leader's stub thread has exited
+	// (a zombie its group keeps): then the leader's Release waits for it.
+	var deadlocked atomic.Bool
+	go func() {
+		for procState(leader) != "Z" {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		select {
+		case <-released:
+		case <-time.After(60 * time.Second):
+			// Unblock both waiters so the test can report.
+			deadlocked.Store(true)
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(int(tid), &ws, unix.WALL, nil)
+		}
+	}()
+	f.c.Release()
+	<-released
+	if deadlocked.Load() {
+		t.Fatal("releasing the last thread after the leader deadlocked in wait4")
+	}
+	if err := unix.Kill(int(leader), 0); err != unix.ESRCH {
+		t.Errorf("kill(stub, 0) after both releases = %v, want ESRCH", err)
+	}
+}
+
+// procState is the state letter of /proc/PID/stat ("" when gone).
+func procState(pid int32) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
