@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sentry/pkg/kernel"
+	"sentry/pkg/loader"
 	"sentry/pkg/oci"
 	"sentry/pkg/platform"
 	"sentry/pkg/vfs"
@@ -291,9 +292,19 @@ func ociInitCmd(g *ociGlobals) *cobra.Command {
 				}
 			}
 			choose := func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error) {
+				// A program that cannot be loaded is create's error,
+				// reported by create: choosePlatform would print it on
+				// the application's stderr.
+				if _, err := loader.Machine(fs, cwd, path); err != nil {
+					return nil, &kernel.ExecError{Path: path, Err: err}
+				}
 				return choosePlatform("auto", fs, cwd, path)
 			}
 			status, err := oci.Boot(args[0], args[1], args[2], ready, choose, warn)
+			var reported oci.ReportedError
+			if errors.As(err, &reported) {
+				return exitError{1}
+			}
 			if err != nil {
 				var ee *kernel.ExecError
 				if errors.As(err, &ee) {

@@ -26,7 +26,7 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 	if err != nil {
 		fmt.Fprint(ready, err.Error())
 		ready.Close()
-		return 1, err
+		return 1, ReportedError{err}
 	}
 	defer k.Close()
 	if _, err := io.WriteString(ready, readyOK); err != nil {
@@ -50,6 +50,13 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 	}
 	return st.ShellStatus(), nil
 }
+
+// ReportedError is a failure Boot has already sent to create, which
+// reports it: the container sentry says nothing more.
+type ReportedError struct{ Err error }
+
+func (e ReportedError) Error() string { return e.Err.Error() }
+func (e ReportedError) Unwrap() error { return e.Err }
 
 func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel, string, *Sandbox, error) {
 	b, err := LoadBundle(bundle)
