@@ -30,6 +30,7 @@ import (
 type ociGlobals struct {
 	root, log, logFormat string
 	systemdCgroup, debug bool
+	rootless, criu       string
 }
 
 func addOCICommands(root *cobra.Command) {
@@ -40,6 +41,8 @@ func addOCICommands(root *cobra.Command) {
 	pf.StringVar(&g.logFormat, "log-format", "text", "OCI verbs: --log format, text or json")
 	pf.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "OCI verbs: accepted for engines; the sentry's limits are its own")
 	pf.BoolVar(&g.debug, "debug", false, "OCI verbs: accepted for engines")
+	pf.StringVar(&g.rootless, "rootless", "auto", "OCI verbs: accepted for engines; the sandbox never needs host privileges")
+	pf.StringVar(&g.criu, "criu", "", "OCI verbs: accepted for engines; there is no checkpointing")
 	root.AddCommand(specCmd(g), createCmd(g), startCmd(g), stateCmd(g), killCmd(g),
 		deleteCmd(g), listCmd(g), featuresCmd(g), ociInitCmd(g))
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
 	"sentry/pkg/platform"
@@ -74,6 +76,11 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, err
 	}
+	for _, f := range sb.Files {
+		if err := copyIn(fs, f); err != nil {
+			return nil, "", nil, err
+		}
+	}
 	cwd, err := fs.Workdir(sb.Cwd)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("process.cwd %s: %w", sb.Cwd, err)
@@ -105,4 +112,29 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 		return nil, "", nil, err
 	}
 	return k, path, sb, nil
+}
+
+// copyIn puts the host file f.Host at f.Guest in the sandbox (see
+// Sandbox.Files), creating its directory as a mount point would need.
+func copyIn(fs *vfs.FS, f vfs.Volume) error {
+	data, err := os.ReadFile(f.Host)
+	if err != nil {
+		return fmt.Errorf("bind mount %s: %w", f.Guest, err)
+	}
+	if _, err := fs.Workdir(filepath.Dir(f.Guest)); err != nil {
+		return fmt.Errorf("bind mount %s: %w", f.Guest, err)
+	}
+	mode := uint32(0o644)
+	if f.ReadOnly {
+		mode = 0o444
+	}
+	file, err := fs.OpenAt(nil, f.Guest, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, mode)
+	if err != nil {
+		return fmt.Errorf("bind mount %s: %w", f.Guest, err)
+	}
+	defer file.DecRef()
+	if _, err := file.Write(data); err != nil {
+		return fmt.Errorf("bind mount %s: %w", f.Guest, err)
+	}
+	return nil
 }

@@ -73,16 +73,19 @@ func TestTranslateMounts(t *testing.T) {
 		mount   specs.Mount
 		volumes []vfs.Volume
 		err     string
+		files   int
 	}{
+		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1},
+		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0},
 		"bind ro": {specs.Mount{Destination: "/data", Type: "bind", Source: "/srv", Options: []string{"rbind", "ro"}},
-			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, ""},
+			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0},
 		"bind by option, relative source": {specs.Mount{Destination: "/v/", Source: "vol", Options: []string{"bind"}},
-			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, ""},
-		"tmpfs":          {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, ""},
-		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, ""},
-		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc"},
-		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute"},
-		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`},
+			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0},
+		"tmpfs":          {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0},
+		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0},
+		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0},
+		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0},
+		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0},
 	} {
 		s := DefaultSpec()
 		s.Mounts = []specs.Mount{c.mount}
@@ -104,6 +107,9 @@ func TestTranslateMounts(t *testing.T) {
 		}
 		for i := range c.volumes {
 			c.volumes[i].Host = strings.Replace(c.volumes[i].Host, "BUNDLE", dir, 1)
+		}
+		if len(sb.Files) != c.files {
+			t.Errorf("%s: files %v, want %d", name, sb.Files, c.files)
 		}
 		if len(sb.FS.Volumes) != len(c.volumes) || len(c.volumes) > 0 && sb.FS.Volumes[0] != c.volumes[0] {
 			t.Errorf("%s: volumes %v, want %v", name, sb.FS.Volumes, c.volumes)

@@ -2,8 +2,10 @@ package oci
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"slices"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -21,6 +23,11 @@ type Sandbox struct {
 	// The limit is the sandbox's own, so a value the host would refuse
 	// to raise to still works.
 	NoFile uint64
+	// Files are bind mounts of single host files, copied into the
+	// root's in-memory overlay when the sandbox is made (vfs volumes
+	// are directories): the application sees the file as it was at
+	// create, and its writes stay in the sandbox.
+	Files []vfs.Volume
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -85,9 +92,21 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 	}
 	bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
 	switch {
+	case bind && (dst == "/dev" || strings.HasPrefix(dst, "/dev/")):
+		// The sandbox's /dev is its own (devfs, with /dev/shm in
+		// memory): a host directory there would be a host device
+		// directory or, as engines mean /dev/shm, memory anyway.
+		sb.Ignored = append(sb.Ignored, "bind mount at "+dst+": the sandbox's /dev is its own")
+		return nil
 	case bind:
+		host := b.hostPath(m.Source)
+		if st, err := os.Stat(host); err == nil && !st.IsDir() {
+			sb.Files = append(sb.Files, vfs.Volume{Host: host, Guest: dst,
+				ReadOnly: slices.Contains(m.Options, "ro")})
+			return nil
+		}
 		sb.FS.Volumes = append(sb.FS.Volumes, vfs.Volume{
-			Host:     b.hostPath(m.Source),
+			Host:     host,
 			Guest:    dst,
 			ReadOnly: slices.Contains(m.Options, "ro"),
 		})
