@@ -122,16 +122,12 @@ func specCmd(g *ociGlobals) *cobra.Command {
 
 func createCmd(g *ociGlobals) *cobra.Command {
 	var o oci.CreateOptions
-	var consoleSocket string
 	var noPivot, noNewKeyring bool
 	c := &cobra.Command{
 		Use:   "create [flags] ID",
 		Short: "Create a container from a bundle; its program waits for start",
 		Args:  cobra.ExactArgs(1),
 		RunE: g.verb(func(_ *cobra.Command, args []string) error {
-			if consoleSocket != "" {
-				return errors.New("--console-socket: the sentry does not yet hand over a terminal (process.terminal)")
-			}
 			exe, err := os.Executable()
 			if err != nil {
 				return err
@@ -147,7 +143,7 @@ func createCmd(g *ociGlobals) *cobra.Command {
 	}
 	c.Flags().StringVarP(&o.Bundle, "bundle", "b", ".", "the bundle `DIR` (config.json and the root)")
 	c.Flags().StringVar(&o.PidFile, "pid-file", "", "write the container sentry's PID to `FILE`")
-	c.Flags().StringVar(&consoleSocket, "console-socket", "", "not supported yet")
+	c.Flags().StringVar(&o.ConsoleSocket, "console-socket", "", "send the terminal's master (process.terminal) to the unix socket `PATH`")
 	c.Flags().BoolVar(&noPivot, "no-pivot", false, "accepted: the sentry never pivots the host's root")
 	c.Flags().BoolVar(&noNewKeyring, "no-new-keyring", false, "accepted: the sandbox has no keyrings")
 	return c

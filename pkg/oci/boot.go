@@ -45,6 +45,8 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 	if err != nil {
 		return 1, fmt.Errorf("exec fifo: %w", err)
 	}
+	// A process.terminal container's stdio is its own pseudo-terminal.
+	defer kernel.KeepHostTerminal()()
 	defer k.ForwardHostSignals()()
 	st, err := k.Run(path, sb.Args, sb.Env)
 	if err != nil {

@@ -29,6 +29,9 @@ type CreateOptions struct {
 	ID      string
 	Bundle  string
 	PidFile string
+	// ConsoleSocket receives the terminal's master when process.terminal
+	// is set (and is refused when it is not, as runc).
+	ConsoleSocket string
 	// Init is the container sentry's command line (the sentry binary and
 	// its hidden init verb); create appends the bundle, the state
 	// directory and the ID.
@@ -45,6 +48,13 @@ func (s Store) Create(o CreateOptions) (err error) {
 	}
 	if _, err := b.Translate(); err != nil {
 		return err
+	}
+	terminal := b.Spec.Process.Terminal
+	switch {
+	case terminal && o.ConsoleSocket == "":
+		return errors.New("cannot allocate tty if runc will detach without setting console socket")
+	case !terminal && o.ConsoleSocket != "":
+		return errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
 	dir, err := s.dir(o.ID)
 	if err != nil {
@@ -87,6 +97,17 @@ func (s Store) Create(o CreateOptions) (err error) {
 	// Its own session: the container outlives create and a terminal's
 	// job control.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if terminal {
+		slave, err := openConsole(o.ConsoleSocket, b.Spec.Process.ConsoleSize)
+		if err != nil {
+			wr.Close()
+			return err
+		}
+		defer slave.Close()
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr.Setctty = true
+		cmd.SysProcAttr.Ctty = 0
+	}
 	err = cmd.Start()
 	wr.Close()
 	if err != nil {

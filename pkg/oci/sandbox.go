@@ -79,9 +79,6 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 	if u := s.Process.User; u.UID != 0 || u.GID != 0 || len(u.AdditionalGids) != 0 {
 		sb.Ignored = append(sb.Ignored, fmt.Sprintf("process.user %d:%d (the application runs as 0:0)", u.UID, u.GID))
 	}
-	if s.Process.Terminal {
-		sb.Ignored = append(sb.Ignored, "process.terminal (the application's stdio are the fds the runtime was given)")
-	}
 	return sb, nil
 }
 

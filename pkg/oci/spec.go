@@ -5,8 +5,8 @@ import (
 )
 
 // DefaultSpec is what `spec` writes: runc's example config (sh in
-// ./rootfs), except that the process has no terminal, as the sentry does
-// not yet hand one over --console-socket.
+// ./rootfs), except that the process has no terminal: create
+// then needs --console-socket, which only engines provide.
 func DefaultSpec() *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	return &specs.Spec{
