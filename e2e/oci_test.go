@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -123,7 +124,7 @@ func (o *ociCLI) run(args ...string) result {
 	var out, errb bytes.Buffer
 	cmd := exec.Command(sentryBin, append([]string{"--root", o.root}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if args[0] == "create" {
+	if slices.Contains(args, "create") {
 		cmd.Stdout, cmd.Stderr = o.out, o.errf
 	}
 	err := cmd.Run()
@@ -270,6 +271,9 @@ func TestOCIKillSignalsTheApplicationAndSigkillLeavesNothing(t *testing.T) {
 	if s := o.status("t1"); s != "running" {
 		t.Fatalf("after start: %s", s)
 	}
+	if r := o.must("ps", "--format", "json", "t1"); r.stdout != fmt.Sprintf("[%d]\n", pid) {
+		t.Fatalf("ps: %q, want the container sentry %d", r.stdout, pid)
+	}
 	r := o.run("delete", "t1")
 	if r.status != 1 || !strings.Contains(r.stderr, "cannot delete container t1 that is not stopped: running") {
 		t.Fatalf("delete of a running container: %d %q", r.status, r.stderr)
@@ -351,8 +355,17 @@ func TestOCIBadInputIsRuncsErrorAndLeavesNothing(t *testing.T) {
 			editConfig(t, d, func(c map[string]any) { c["process"].(map[string]any)["args"] = []string{"/bin/nope"} })
 		}), "/bin/nope"},
 	}
+	logFile := filepath.Join(t.TempDir(), "log.json")
 	for name, c := range cases {
-		r := o.run("create", "--bundle", c.bundle, "x")
+		os.Remove(logFile)
+		r := o.run("--log", logFile, "--log-format", "json", "create", "--bundle", c.bundle, "x")
+		var entry map[string]string
+		data, _ := os.ReadFile(logFile)
+		// One JSON object a line; the error is the last.
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &entry); err != nil || entry["level"] != "error" || !strings.Contains(entry["msg"], c.want) {
+			t.Errorf("%s: --log json %q: %v", name, data, err)
+		}
 		_, errs := o.containerOutput()
 		if r.status != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, c.want) {
 			t.Errorf("%s: status %d stderr %q, want one line with %q", name, r.status, errs, c.want)

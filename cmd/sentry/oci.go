@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -44,7 +44,7 @@ func addOCICommands(root *cobra.Command) {
 	pf.StringVar(&g.rootless, "rootless", "auto", "OCI verbs: accepted for engines; the sandbox never needs host privileges")
 	pf.StringVar(&g.criu, "criu", "", "OCI verbs: accepted for engines; there is no checkpointing")
 	root.AddCommand(specCmd(g), createCmd(g), startCmd(g), stateCmd(g), killCmd(g),
-		deleteCmd(g), listCmd(g), featuresCmd(g), ociInitCmd(g))
+		deleteCmd(g), listCmd(g), psCmd(g), featuresCmd(g), ociInitCmd(g))
 }
 
 // logLine writes one line to --log in its format (runc's logrus text or
@@ -85,6 +85,16 @@ func (g *ociGlobals) verb(fn func(cmd *cobra.Command, args []string) error) func
 		g.logLine("error", err.Error())
 		return exitError{1}
 	}
+}
+
+// logWriter turns the sentry's warning lines into --log entries.
+type logWriter struct{ g *ociGlobals }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.g.logLine("warning", strings.TrimPrefix(line, "sentry: "))
+	}
+	return len(p), nil
 }
 
 func (g *ociGlobals) store() oci.Store { return oci.Store{Root: g.root} }
@@ -261,6 +271,39 @@ func listCmd(g *ociGlobals) *cobra.Command {
 	return c
 }
 
+func psCmd(g *ociGlobals) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "ps [flags] ID",
+		Short: "List a container's host processes (its container sentry)",
+		Args:  cobra.ExactArgs(1),
+		RunE: g.verb(func(_ *cobra.Command, args []string) error {
+			pids, err := g.store().Pids(args[0])
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "json":
+				data, err := json.Marshal(pids)
+				if err != nil {
+					return err
+				}
+				fmt.Printf("%s\n", data)
+			case "table":
+				fmt.Println("PID")
+				for _, p := range pids {
+					fmt.Println(p)
+				}
+			default:
+				return fmt.Errorf("--format must be table or json, not %q", format)
+			}
+			return nil
+		}),
+	}
+	c.Flags().StringVarP(&format, "format", "f", "table", "table or json")
+	return c
+}
+
 func featuresCmd(g *ociGlobals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "features",
@@ -283,13 +326,7 @@ func ociInitCmd(g *ociGlobals) *cobra.Command {
 			ready := os.NewFile(3, "ready")
 			// The application owns stderr: the sentry's own warnings go
 			// to --log only.
-			var warn io.Writer = io.Discard
-			if g.log != "" {
-				if f, err := os.OpenFile(g.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-					defer f.Close()
-					warn = f
-				}
-			}
+			warn := logWriter{g}
 			choose := func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error) {
 				// A program that cannot be loaded is create's error,
 				// reported by create: choosePlatform would print it on

@@ -217,3 +217,17 @@ func (s Store) List() ([]State, error) {
 	}
 	return out, nil
 }
+
+// Pids is the `ps` verb's answer: the container's host processes. The
+// container sentry is the only one an engine may signal or account (its
+// stubs only run what it injects), so it is the list.
+func (s Store) Pids(id string) ([]int, error) {
+	st, err := s.State(id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status == specs.StateStopped {
+		return []int{}, nil
+	}
+	return []int{st.Pid}, nil
+}
