@@ -433,3 +433,75 @@ func TestOCITwentyContainersAtOnce(t *testing.T) {
 		t.Fatalf("left under --root: %v", ents)
 	}
 }
+
+func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
+	becomeSubreaper(t)
+	bundle := busyboxBundle(t, "sleep", "1000")
+	logDir := t.TempDir()
+	sh := filepath.Join(bundle, "rootfs/bin/busybox")
+	hook := func(name string, fail bool) map[string]any {
+		script := `cat > "$0/$1"`
+		if fail {
+			script += `; echo refused >&2; exit 2`
+		}
+		return map[string]any{"path": sh, "args": []string{"sh", "-c", script, logDir, name}}
+	}
+	editConfig(t, bundle, func(c map[string]any) {
+		c["hooks"] = map[string]any{
+			"prestart":      []any{hook("prestart", false)},
+			"createRuntime": []any{hook("createRuntime", false)},
+			"poststart":     []any{hook("poststart", false)},
+			"poststop":      []any{hook("poststop", false)},
+		}
+	})
+	o := newOCI(t)
+	hookState := func(name string) map[string]any {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(logDir, name))
+		if err != nil {
+			t.Fatalf("hook %s did not run: %v", name, err)
+		}
+		var st map[string]any
+		if err := json.Unmarshal(data, &st); err != nil {
+			t.Fatalf("hook %s stdin %q: %v", name, data, err)
+		}
+		return st
+	}
+	o.must("create", "--bundle", bundle, "h1")
+	pid := o.state("h1")["pid"]
+	for _, h := range []string{"prestart", "createRuntime"} {
+		if st := hookState(h); st["status"] != "created" || st["id"] != "h1" || st["pid"] != pid || st["bundle"] != bundle {
+			t.Fatalf("%s hook saw %v", h, st)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(logDir, "poststart")); err == nil {
+		t.Fatal("poststart ran before start")
+	}
+	o.must("start", "h1")
+	if st := hookState("poststart"); st["status"] != "running" || st["pid"] != pid {
+		t.Fatalf("poststart hook saw %v", st)
+	}
+	o.must("delete", "--force", "h1")
+	waitContainer(t, int(pid.(float64)))
+	if st := hookState("poststop"); st["status"] != "stopped" || st["id"] != "h1" {
+		t.Fatalf("poststop hook saw %v", st)
+	}
+
+	// A failing createRuntime hook fails create and leaves nothing.
+	editConfig(t, bundle, func(c map[string]any) {
+		c["hooks"] = map[string]any{"createRuntime": []any{hook("bad", true)}}
+	})
+	r := o.run("create", "--bundle", bundle, "h2")
+	if _, errs := o.containerOutput(); r.status != 1 || !strings.Contains(errs, "createRuntime hook") || !strings.Contains(errs, "refused") {
+		t.Fatalf("failing hook: %d %q", r.status, errs)
+	}
+	if ents, _ := os.ReadDir(o.root); len(ents) != 0 {
+		t.Fatalf("left under --root: %v", ents)
+	}
+	for i := 0; len(liveChildren(t)) > 0; i++ {
+		if i > 1000 {
+			t.Fatalf("processes left after a failed create: %v", liveChildren(t))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

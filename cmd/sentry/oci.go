@@ -97,7 +97,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (g *ociGlobals) store() oci.Store { return oci.Store{Root: g.root} }
+func (g *ociGlobals) store() oci.Store {
+	return oci.Store{Root: g.root, Warn: func(msg string) { g.logLine("warning", msg) }}
+}
 
 func printJSON(v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")

@@ -130,12 +130,29 @@ func (s Store) Create(o CreateOptions) (err error) {
 	r := &record{
 		ID: o.ID, Pid: cmd.Process.Pid, StartTime: st.start,
 		Bundle: b.Dir, Rootfs: b.RootPath(), Created: time.Now().UTC(),
-		Annotations: b.Spec.Annotations,
+		Annotations: b.Spec.Annotations, Hooks: b.Spec.Hooks,
 	}
 	if err := writeRecord(dir, r); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return err
+	}
+	if h := b.Spec.Hooks; h != nil {
+		// prestart (deprecated) and createRuntime both run once the
+		// runtime environment exists and before the program starts.
+		for _, k := range []struct {
+			name  string
+			hooks []specs.Hook
+		}{{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime}} {
+			if err := runHooks(k.name, k.hooks, r.state(dir)); err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return err
+			}
+		}
+		if len(h.CreateContainer) > 0 || len(h.StartContainer) > 0 {
+			s.warn("config.json: not applied: createContainer and startContainer hooks (they would run inside the sandbox)")
+		}
 	}
 	if o.PidFile != "" {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(r.Pid))); err != nil {
@@ -186,7 +203,15 @@ func (s Store) Start(id string) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return os.Remove(fifo)
+	if err := os.Remove(fifo); err != nil {
+		return err
+	}
+	if r.Hooks != nil {
+		if err := runHooks("poststart", r.Hooks.Poststart, r.state(l.dir)); err != nil {
+			s.warn(err.Error())
+		}
+	}
+	return nil
 }
 
 // ParseSignal accepts what runc's kill does: KILL, SIGKILL, 9.
@@ -250,6 +275,11 @@ func (s Store) Delete(id string, force bool) error {
 	case specs.StateCreated:
 		if err := killWait(r); err != nil {
 			return err
+		}
+	}
+	if r.Hooks != nil {
+		if err := runHooks("poststop", r.Hooks.Poststop, r.state(l.dir)); err != nil {
+			s.warn(err.Error())
 		}
 	}
 	return os.RemoveAll(l.dir)

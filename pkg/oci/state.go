@@ -31,6 +31,9 @@ type record struct {
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Hooks are the config's, for start (poststart) and delete
+	// (poststop), which do not read the bundle again.
+	Hooks *specs.Hooks `json:"hooks,omitempty"`
 }
 
 // State is `state`'s output: the OCI state plus runc's extra fields.
@@ -42,7 +45,18 @@ type State struct {
 }
 
 // Store is one state directory (runc's --root).
-type Store struct{ Root string }
+type Store struct {
+	Root string
+	// Warn receives what failed but does not fail the verb (a
+	// poststart or poststop hook); nil drops it.
+	Warn func(msg string)
+}
+
+func (s Store) warn(msg string) {
+	if s.Warn != nil {
+		s.Warn(msg)
+	}
+}
 
 var validID = regexp.MustCompile(`^[\w+\-.]+$`)
 
