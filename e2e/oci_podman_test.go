@@ -69,6 +69,11 @@ func TestOCIPodmanRunsContainersOnTheSentry(t *testing.T) {
 	if r = p.run("inspect", "-f", "{{.State.Status}}", "sleeper"); r.stdout != "running\n" {
 		t.Fatalf("podman inspect: %q %s", r.stdout, r.stderr)
 	}
+	// podman passes no --root: the state is under /run/sentry.
+	id := strings.TrimSpace(p.run("inspect", "-f", "{{.Id}}", "sleeper").stdout)
+	if _, err := os.Stat(filepath.Join("/run/sentry", id, "state.json")); err != nil {
+		t.Fatalf("the sentry's state of %q: %v", id, err)
+	}
 	// stop sends SIGTERM (runtime kill), which the sentry forwards to
 	// sleep: the container's status is 128+15.
 	if r = p.run("stop", "-t", "600", "sleeper"); r.status != 0 {
@@ -79,5 +84,9 @@ func TestOCIPodmanRunsContainersOnTheSentry(t *testing.T) {
 	}
 	if r = p.run("rm", "sleeper"); r.status != 0 {
 		t.Fatalf("podman rm: %d %s", r.status, r.stderr)
+	}
+	// podman deletes the runtime's container once it has stopped.
+	if _, err := os.Stat(filepath.Join("/run/sentry", id)); !os.IsNotExist(err) {
+		t.Fatalf("state of %s left after podman rm: %v", id, err)
 	}
 }

@@ -114,6 +114,13 @@ func newOCI(t *testing.T) *ociCLI {
 	if o.errf, err = os.Create(filepath.Join(d, "stderr")); err != nil {
 		t.Fatal(err)
 	}
+	// A failed test must not leave its containers running.
+	t.Cleanup(func() {
+		ents, _ := os.ReadDir(o.root)
+		for _, e := range ents {
+			exec.Command(sentryBin, "--root", o.root, "delete", "--force", e.Name()).Run()
+		}
+	})
 	return o
 }
 

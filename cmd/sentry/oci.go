@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
 	"sentry/pkg/kernel"
@@ -35,6 +36,10 @@ type ociGlobals struct {
 
 func addOCICommands(root *cobra.Command) {
 	g := &ociGlobals{}
+	// Engines read runc's --version (podman info): the spec line says
+	// which runtime-spec config.json this runtime reads.
+	root.Version = "0.1.0"
+	root.SetVersionTemplate("sentry version {{.Version}}\nspec: " + specs.Version + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/run/sentry", "OCI verbs: the state `DIR` of containers")
 	pf.StringVar(&g.log, "log", "", "OCI verbs: append errors and warnings to `FILE`")

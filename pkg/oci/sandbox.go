@@ -57,6 +57,9 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 	if sb.Cwd == "" {
 		sb.Cwd = "/"
 	}
+	if s.Domainname != "" {
+		sb.Ignored = append(sb.Ignored, "domainname "+s.Domainname)
+	}
 	if s.Root.Readonly {
 		// The root is always a read-only host directory under an
 		// in-memory overlay: writes never reach the bundle, but they
