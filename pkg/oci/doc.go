@@ -21,5 +21,13 @@
 // reused PID does not count) alive and the FIFO present is "created",
 // alive without it "running", otherwise "stopped".
 //
-// Callers: cmd/sentry's OCI verbs only. No locks are held across calls.
+// With process.terminal, create gives the container sentry a host
+// pseudo-terminal as stdio and controlling terminal and sends the master
+// over --console-socket (console.go). Hooks (hooks.go) run on the host
+// with the state on stdin; the runtime-namespace ones fail create, the
+// post ones are warnings.
+//
+// Callers: cmd/sentry's OCI verbs only. Lock order: one container's
+// flock at a time (List takes each in turn); no lock is held across
+// calls.
 package oci
