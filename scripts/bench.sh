@@ -40,6 +40,12 @@ printf '  bulk %d MiB, MB/s:                  native %8.1f  sentry %8.1f\n' "$MB
 awk -v a="$pp_native" -v b="$pp_sentry" -v c="$bulk_native" -v d="$bulk_sentry" \
 	'BEGIN { printf "ratio sentry/native: ping-pong speed = %.2f, bulk throughput = %.2f\n", a/b, d/c }'
 
+# Threads of one process on every CPU (spinning and syscall-heavy, N = 1..8).
+"$(dirname "$0")/bench-threads.sh" "$S" || echo "threads benchmark failed"
+
+# redis with io-threads 1 and 2, natively and in the sandbox.
+"$(dirname "$0")/bench-iothreads.sh" "$S" || echo "redis io-threads benchmark failed"
+
 # The riscv64 interpreter (MIPS, cpubench and redis against qemu-riscv64).
 "$(dirname "$0")/bench-riscv.sh" "$S" || echo "riscv64 benchmark failed"
 

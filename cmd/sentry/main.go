@@ -18,6 +18,7 @@ import (
 	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
 	"sentry/pkg/netstack"
+	"sentry/pkg/ptrace"
 	"sentry/pkg/riscv"
 	"sentry/pkg/strace"
 	"sentry/pkg/tracediff"
@@ -65,6 +66,7 @@ type runFlags struct {
 	straceExclude []string
 	debug         bool
 	vdso          string
+	aslr          string
 	jit           string
 	root          string
 	volumes       []string
@@ -103,6 +105,7 @@ func runCmd() *cobra.Command {
 	c.Flags().IntVar(&f.straceLimit, "strace-string-limit", 96, "show at most `N` bytes of each string")
 	c.Flags().BoolVar(&f.debug, "debug", false, "print a summary of unsupported syscalls at exit")
 	c.Flags().StringVar(&f.vdso, "vdso", "on", "on: time calls use the vDSO; off: every time call is a traced syscall")
+	c.Flags().StringVar(&f.aslr, "aslr", "2", "address-space randomisation, as kernel.randomize_va_space: 2 (or on) full, 1 all but the heap, 0 (or off) none")
 	c.Flags().StringVar(&f.jit, "jit", "on", "riscv64 on an amd64 host: on translates guest code to host code; off only interprets it")
 	c.Flags().StringVar(&f.root, "root", "/", "host `DIR` to use as the read-only root")
 	c.Flags().StringVar(&f.platform, "platform", "auto", "auto (from the program's ELF machine), ptrace (amd64) or interp (riscv64 interpreter)")
@@ -164,6 +167,10 @@ func run(f runFlags, args []string) error {
 	defer startProfile()()
 	if f.vdso != "on" && f.vdso != "off" {
 		return fmt.Errorf("--vdso must be on or off, not %q", f.vdso)
+	}
+	aslr, ok := map[string]kernel.ASLRLevel{"2": kernel.ASLRFull, "on": kernel.ASLRFull, "1": kernel.ASLRNoBrk, "0": kernel.ASLROff, "off": kernel.ASLROff}[f.aslr]
+	if !ok {
+		return fmt.Errorf("--aslr must be 0, 1, 2, on or off, not %q", f.aslr)
 	}
 	if f.jit != "on" && f.jit != "off" {
 		return fmt.Errorf("--jit must be on or off, not %q", f.jit)
@@ -229,7 +236,13 @@ func run(f runFlags, args []string) error {
 	if err != nil {
 		return execFailed(err)
 	}
-	plat, err := choosePlatform(f.platform, fs, cwd, path)
+	// Whether the host allows the stubs' isolation is said under --debug
+	// only: the sentry works either way, and most users cannot change it.
+	var popts ptrace.Options
+	if f.debug {
+		popts.Warn = os.Stderr
+	}
+	plat, err := choosePlatform(f.platform, fs, cwd, path, popts)
 	if err != nil {
 		return err
 	}
@@ -248,6 +261,7 @@ func run(f runFlags, args []string) error {
 		Platform: plat,
 		Strace:   tracer,
 		VDSO:     f.vdso == "on",
+		ASLR:     aslr,
 		Stdio: [3]*vfs.File{
 			epoll.NewHostStdio(0, "stdin"),
 			epoll.NewHostStdio(1, "stdout"),

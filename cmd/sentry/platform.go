@@ -16,10 +16,11 @@ import (
 // choosePlatform picks the platform for the program at path: by name, or
 // (auto) from its ELF machine. A program for a machine the sentry cannot
 // run is an exec failure (status 126). A relative path starts at cwd.
-func choosePlatform(name string, fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error) {
+// popts configure a ptrace platform.
+func choosePlatform(name string, fs *vfs.FS, cwd *vfs.Dentry, path string, popts ptrace.Options) (platform.Platform, error) {
 	switch name {
 	case "ptrace":
-		return ptrace.New()
+		return ptrace.NewWithOptions(popts)
 	case "interp":
 		return riscv.New(), nil
 	case "auto", "":
@@ -42,7 +43,7 @@ func choosePlatform(name string, fs *vfs.FS, cwd *vfs.Dentry, path string) (plat
 	}
 	switch m {
 	case elf.EM_X86_64, elf.EM_NONE:
-		return ptrace.New()
+		return ptrace.NewWithOptions(popts)
 	case elf.EM_RISCV:
 		return riscv.New(), nil
 	}

@@ -51,8 +51,15 @@
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
 // terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
-// (CPU clock ids; timers and sleeps on them sample the clock). The pure
-// pieces (sets, queues,
+// (CPU clock ids; timers and sleeps on them sample the clock).
+// Credentials: creds.go (per-process ids, the set*id rules, kill
+// permission), perm.go (mode-bit checks for unprivileged ids),
+// exec_creds.go (set-uid exec), sys_caps.go; creds are immutable values
+// read without locks. Scheduling: sys_affinity.go (the mask, kept per
+// thread and reported), cpu_placement.go (sched_setaffinity places a
+// thread on host CPUs through its platform Context, which a new thread
+// or process and execve keep), sys_priority.go (nice, kept and reported,
+// not applied). The pure pieces (sets, queues,
 // siginfo, default actions) are pkg/signals.
 package kernel
 
@@ -88,6 +95,8 @@ type Config struct {
 	Strace *strace.Tracer
 	// VDSO gives the application the host vDSO so time calls do not trap.
 	VDSO bool
+	// ASLR is the sandbox's kernel.randomize_va_space (zero: full).
+	ASLR ASLRLevel
 	// Stdio are the sentry's own files serving as the application's
 	// fds 0, 1 and 2.
 	Stdio [3]*vfs.File
@@ -131,6 +140,13 @@ type Kernel struct {
 	table *syscallTable
 	start time.Time
 	host  hostInfo
+	// hostIDs are the sentry's own ids: the sandbox's initial
+	// credentials and the owner of the files vfs creates.
+	hostIDs *Credentials
+	// uts are the names sethostname and setdomainname set (uts.go).
+	uts utsNames
+	// cpuMaskBytes is the host's cpumask size (sys_affinity.go).
+	cpuMaskBytes int
 
 	mu      sync.Mutex
 	nextTID int
@@ -177,15 +193,17 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
 	k := &Kernel{
-		cfg:         cfg,
-		mf:          mf,
-		table:       newSyscallTable(),
-		start:       time.Now(),
-		host:        readHostInfo(),
-		nextTID:     1,
-		tasks:       map[int]*Task{},
-		unsupported: map[string]int{},
-		net:         newNetState(cfg.Net),
+		cfg:          cfg,
+		mf:           mf,
+		table:        newSyscallTable(),
+		start:        time.Now(),
+		host:         readHostInfo(),
+		hostIDs:      hostCredentials(),
+		cpuMaskBytes: hostCPUMaskSize(runtime.NumCPU()),
+		nextTID:      1,
+		tasks:        map[int]*Task{},
+		unsupported:  map[string]int{},
+		net:          newNetState(cfg.Net),
 	}
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
@@ -259,11 +277,16 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	layout, err := k.newLayout(0)
+	if err != nil {
+		return nil, err
+	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
 	if err != nil {
 		return nil, fmt.Errorf("start address space: %w", err)
 	}
 	mm := vm.NewMM(k.mf, as)
+	mm.SetLayout(layout)
 	a := k.cfg.Platform.Arch()
 	var vdso uint64
 	if k.cfg.VDSO {
@@ -281,11 +304,12 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		// The interpreter's hart, not the host CPU.
 		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
 	}
+	cr := k.hostIDs
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
 		MinSigStkSz: minSigStkSz, Random: rnd,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: cr.RealUID, GID: cr.RealGID, EUID: cr.EffectiveUID, EGID: cr.EffectiveGID,
 	})
 	if err != nil {
 		mm.Release()
@@ -323,7 +347,10 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 			tg.sig.hand.act[sig] = signals.Action{Handler: signals.SigIgn}
 		}
 	}
+	tg.creds.Store(cr)
 	t := &Task{k: k, tg: tg, tid: tid, ctx: ctx, interruptCh: make(chan struct{}, 1)}
+	t.affinity.Store(k.allCPUs())
+	t.nice.Store(hostNice())
 	tg.tasks = map[int]*Task{tid: t}
 	k.tasks[tid] = t
 	k.tasksLive.Add(1)

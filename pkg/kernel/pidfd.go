@@ -74,23 +74,88 @@ func (t *Task) pidfdTarget(fd int32) (*ThreadGroup, error) {
 	return p.tg, nil
 }
 
+// pidfd_send_signal's scope flags (Linux 6.9): the pidfd's thread, its
+// process (the default), or the process group it leads.
+const (
+	pidfdSignalThread       = 1
+	pidfdSignalThreadGroup  = 2
+	pidfdSignalProcessGroup = 4
+)
+
 func sysPidfdSendSignal(t *Task, a [6]uint64) (uint64, error) {
-	sig := int(a[1])
-	if a[3] != 0 || (sig != 0 && !signals.Valid(sig)) {
+	sig, flags := int(a[1]), a[3]
+	if flags&^(pidfdSignalThread|pidfdSignalThreadGroup|pidfdSignalProcessGroup) != 0 || flags&(flags-1) != 0 || (sig != 0 && !signals.Valid(sig)) {
 		return 0, unix.EINVAL
 	}
 	tg, err := t.pidfdTarget(int32(a[0]))
 	if err != nil {
 		return 0, err
 	}
+	code := int32(signals.SIUser)
+	if flags == pidfdSignalThread {
+		code = signals.SITkill
+	}
+	info := t.userInfo(sig, code)
+	if a[2] != 0 {
+		// As rt_sigqueueinfo, except that si_signo must be sig, and
+		// only a thread signalling its own TID (a leader signalling
+		// its process or itself) may pose as kill or the kernel.
+		b := make([]byte, signals.InfoSize)
+		if err := t.copyIn(a[2], b); err != nil {
+			return 0, err
+		}
+		info = signals.DecodeInfo(b)
+		if int(info.Signo) != sig {
+			return 0, unix.EINVAL
+		}
+		self := tg == t.tg && t.tid == tg.pid && flags != pidfdSignalProcessGroup
+		if (info.Code >= 0 || info.Code == signals.SITkill) && !self {
+			return 0, unix.EPERM
+		}
+	}
+	if flags == pidfdSignalProcessGroup {
+		// The group whose ID is the process's PID: none (ESRCH)
+		// unless the process leads one.
+		var targets []*ThreadGroup
+		t.k.mu.Lock()
+		for _, g := range t.k.procs {
+			if g.proc.pgid == tg.pid && !g.proc.zombie {
+				targets = append(targets, g)
+			}
+		}
+		t.k.mu.Unlock()
+		if len(targets) == 0 {
+			return 0, unix.ESRCH
+		}
+		targets, err := t.permittedKillTargets(0, sig, targets)
+		if err != nil || sig == 0 {
+			return 0, err
+		}
+		var firstErr error
+		for _, g := range targets {
+			if err := g.send(info, nil); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		return 0, firstErr
+	}
 	t.k.mu.Lock()
 	gone := tg.proc.zombie || t.k.procs[tg.pid] != tg
 	t.k.mu.Unlock()
+	var thread *Task
+	if !gone && flags == pidfdSignalThread {
+		if thread = t.k.taskByTID(tg.pid); thread == nil || thread.tg != tg {
+			gone = true
+		}
+	}
 	if gone {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(tg, sig) {
+		return 0, unix.EPERM
 	}
 	if sig == 0 {
 		return 0, nil
 	}
-	return 0, t.sendFromInside(tg, t.userInfo(sig, signals.SIUser), nil)
+	return 0, t.sendFromInside(tg, info, thread)
 }

@@ -92,11 +92,13 @@ func (p procKernel) System() procfs.System {
 	p.k.mu.Lock()
 	threads, last := len(p.k.tasks), p.k.nextTID-1
 	p.k.mu.Unlock()
+	host, _ := p.k.utsName()
 	return procfs.System{
-		Hostname: p.k.cfg.Hostname, Release: p.k.host.release, Version: p.k.host.version,
+		Hostname: host, Release: p.k.host.release, Version: p.k.host.version,
 		Boot: p.k.start, CPUs: runtime.NumCPU(), CPUInfo: p.cpuInfo(),
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
+		RandomizeVASpace: p.k.cfg.ASLR.RandomizeVASpace(),
 	}
 }
 
@@ -134,8 +136,10 @@ func (p procTG) Status() procfs.Status {
 	tg.fs.mu.Unlock()
 	comm := ""
 	state := byte('S')
+	var nice int32
 	if lead != nil {
 		comm = lead.comm()
+		nice = lead.nice.Load()
 	}
 	if c := tg.k.threads.current(); c != nil && c.tg == tg {
 		state = 'R'
@@ -152,9 +156,12 @@ func (p procTG) Status() procfs.Status {
 		state = 'T'
 	}
 	tg.k.mu.Unlock()
+	c := tg.credentials()
 	return procfs.Status{
 		PID: tg.pid, PPID: ppid, PGID: pgid, SID: sid, Comm: comm, State: state,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Threads: n, Start: tg.k.start,
+		UID: c.RealUID, EUID: c.EffectiveUID, SUID: c.SavedUID, FSUID: c.FilesystemUID,
+		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
+		Threads: n, Start: tg.k.start, Nice: int(nice),
 		VmSize: size, VmRSS: rss, Umask: umask,
 	}
 }

@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"os"
-
 	"sentry/pkg/signals"
 )
 
@@ -35,7 +33,7 @@ func (k *Kernel) notifyParent(parent, child *ThreadGroup, sig, code, status int)
 	}
 	_ = parent.send(signals.Info{
 		Signo: int32(sig), Code: int32(code), Pid: int32(child.pid),
-		Uid: int32(os.Getuid()), Status: int32(status),
+		Uid: int32(child.credentials().RealUID), Status: int32(status),
 	}, nil)
 }
 
@@ -44,16 +42,26 @@ func (k *Kernel) notifyParent(parent, child *ThreadGroup, sig, code, status int)
 // in it. The sandbox is a pid namespace whose init is pid 1, and Linux's
 // sig_task_ignored drops a signal to a namespace's init that comes from
 // inside the namespace while init leaves it at SIG_DFL: a handled signal
-// arrives, but SIGKILL and SIGSTOP (always SIG_DFL) never do, so no
+// arrives, and so does a blocked one (Linux never ignores a blocked
+// signal), but SIGKILL and SIGSTOP (always SIG_DFL) never do, so no
 // process in the sandbox can kill or stop its init. Signals the kernel
 // raises (faults) and those the sentry forwards from the host are not
 // sent through here.
 func (t *Task) sendFromInside(tg *ThreadGroup, info signals.Info, target *Task) error {
 	if tg.pid == 1 {
+		sig := int(info.Signo)
 		tg.mu.Lock()
-		dfl := tg.sig.hand.get(int(info.Signo)).Handler == signals.SigDfl
+		// sig_ignored: a blocked signal is never ignored, since the
+		// handler may change before it is unblocked (and signalfd or
+		// sigwait may take it). kill() names the leader, tkill a thread.
+		who := target
+		if who == nil {
+			who = tg.tasks[tg.pid]
+		}
+		blocked := who != nil && who.sigMask.Has(sig)
+		dfl := tg.sig.hand.get(sig).Handler == signals.SigDfl
 		tg.mu.Unlock()
-		if dfl {
+		if dfl && !blocked {
 			return nil
 		}
 	}

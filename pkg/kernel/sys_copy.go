@@ -359,10 +359,17 @@ func (t *Task) openAt2(dirfd, pathAddr uint64, flags int, mode uint32, resolve u
 		}
 	}
 	defer release()
+	creating, err := t.checkOpen(d, p, flags)
+	if err != nil {
+		return 0, err
+	}
 	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt2(d, p, flags, mode&0o7777&^umask, resolve)
 	if err != nil {
 		return 0, err
+	}
+	if creating {
+		t.ownNewFile(d, p)
 	}
 	if err := t.waitOpen(f); err != nil {
 		return 0, err

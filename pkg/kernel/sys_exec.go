@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -121,12 +120,25 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		}
 	}
 
+	nc, secure, err := t.execCreds(cwd, path)
+	if err != nil {
+		return 0, err
+	}
 	k := t.k
-	as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+	t.tg.mu.Lock()
+	pers := t.tg.personality
+	t.tg.mu.Unlock()
+	layout, err := k.newLayout(pers)
+	if err != nil {
+		return 0, fmt.Errorf("execve: %w", err)
+	}
+	as, ctx, err := k.newAddressSpace(layout.VDSO)
 	if err != nil {
 		return 0, fmt.Errorf("execve: new address space: %w", err)
 	}
+	inheritPlacement(t.ctx, ctx) // execve keeps a thread's affinity
 	mm := vm.NewMM(k.mf, as)
+	mm.SetLayout(layout)
 	var vdso uint64
 	if k.cfg.VDSO {
 		vdso = as.VDSO()
@@ -137,7 +149,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 		MM: mm, FS: k.cfg.FS, Cwd: cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: k.cfg.Platform.Arch(), VDSO: vdso, HWCap: k.host.hwcap, HWCap2: k.host.hwcap2,
 		MinSigStkSz: k.host.minSigStkSz, Random: rnd,
-		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		UID: nc.RealUID, GID: nc.RealGID, EUID: nc.EffectiveUID, EGID: nc.EffectiveGID, Secure: secure,
 	})
 	if err != nil {
 		mm.Release()
@@ -165,6 +177,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	// while the TID and address space they name are still current.
 	t.releaseFutexes(false)
 	t.becomeLeader()
+	t.tg.creds.Store(nc)
 	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil
 }

@@ -291,10 +291,17 @@ func (t *Task) openAt(dirfd, pathAddr uint64, flags int, mode uint32) (uint64, e
 		return 0, err
 	}
 	defer release()
+	creating, err := t.checkOpen(d, p, flags)
+	if err != nil {
+		return 0, err
+	}
 	umask := t.umask()
 	f, err := t.k.cfg.FS.OpenAt(d, p, flags, mode&0o7777&^umask)
 	if err != nil {
 		return 0, err
+	}
+	if creating {
+		t.ownNewFile(d, p)
 	}
 	if err := t.waitOpen(f); err != nil {
 		return 0, err
@@ -472,7 +479,10 @@ func (t *Task) accessAt(dirfd, pathAddr uint64, mode uint32, flags int) (uint64,
 		return 0, err
 	}
 	defer release()
-	return 0, t.k.cfg.FS.AccessAt(d, p, mode, flags&unix.AT_SYMLINK_NOFOLLOW == 0)
+	if err := t.k.cfg.FS.AccessAt(d, p, mode, flags&unix.AT_SYMLINK_NOFOLLOW == 0); err != nil {
+		return 0, err
+	}
+	return 0, t.checkAccess(d, p, mode, flags)
 }
 
 func sysAccess(t *Task, a [6]uint64) (uint64, error) {
@@ -625,6 +635,8 @@ func sysFcntl(t *Task, a [6]uint64) (uint64, error) {
 	case unix.F_GET_SEALS:
 		s, err := f.Seals()
 		return uint64(s), err
+	case unix.F_NOTIFY:
+		return dnotify(f, a[2])
 	}
 	if r, ok, err := t.fcntlOwner(f, int(a[1]), a[2]); ok {
 		return r, err
@@ -642,7 +654,7 @@ func (t *Task) mkdirAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
 	}
 	defer release()
 	umask := t.umask()
-	return 0, t.k.cfg.FS.MkdirAt(d, p, mode&0o7777&^umask)
+	return 0, t.createIn(d, p, func() error { return t.k.cfg.FS.MkdirAt(d, p, mode&0o7777&^umask) })
 }
 
 func sysMkdir(t *Task, a [6]uint64) (uint64, error) {
@@ -728,7 +740,7 @@ func (t *Task) symlinkAt(targetAddr, dirfd, pathAddr uint64) (uint64, error) {
 		return 0, err
 	}
 	defer release()
-	return 0, t.k.cfg.FS.SymlinkAt(target, d, p)
+	return 0, t.createIn(d, p, func() error { return t.k.cfg.FS.SymlinkAt(target, d, p) })
 }
 
 func sysSymlink(t *Task, a [6]uint64) (uint64, error) {

@@ -22,7 +22,10 @@ import (
 // working directory (shared with CLONE_FS), the signal dispositions and
 // mask and the floating-point state, and returns 0 where the parent gets
 // the child's PID. The parent's SIGCHLD, zombies and wait are
-// process.go's and sys_wait.go's.
+// process.go's and sys_wait.go's. The parent's other threads keep running
+// while it forks: then memory is copied only while write-protected
+// (vm.MM.ForkRunning), and their faults on it may be stale by the time
+// they are served (copyOnWrite).
 //
 // CLONE_VM without CLONE_THREAD (vfork, posix_spawn) shares the parent's
 // address space instead: the child is a new thread of the parent's stub
@@ -114,8 +117,10 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		k: k, mm: mm, as: as, fds: fds, fs: fsctx,
 		exe: parent.exe, argv: parent.argv, envp: parent.envp,
 		limits: parent.limits, noNewPrivs: parent.noNewPrivs, oomScoreAdj: parent.oomScoreAdj,
-		killed: make(chan struct{}), done: make(chan struct{}),
+		personality: parent.personality,
+		killed:      make(chan struct{}), done: make(chan struct{}),
 	}
+	tg.creds.Store(parent.credentials())
 	if c.flags&cloneSighand != 0 {
 		tg.sig.hand = parent.sig.hand
 	} else {
@@ -134,6 +139,8 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		k: k, tg: tg, ctx: ctx, regs: t.regs, interruptCh: make(chan struct{}, 1),
 		name: name, named: named, sigMask: mask, altStack: t.altStack,
 	}
+	child.affinity.Store(t.affinity.Load())
+	child.nice.Store(t.nice.Load())
 	if c.flags&cloneChildCleartid != 0 {
 		child.clearChildTID = c.childTID
 	}
@@ -204,7 +211,8 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 	mirrored := make(chan error)
 	go func() {
 		runtime.LockOSThread()
-		as, ctx, err := k.cfg.Platform.NewAddressSpace(k.mf.FD())
+		// The child's vDSO where its parent's is (libc cached pointers).
+		as, ctx, err := k.newAddressSpace(parent.as.VDSO())
 		startCh <- started{as, ctx, err}
 		if err != nil {
 			return
@@ -236,7 +244,17 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 		mmCh <- nil
 		return nil, nil, nil, unix.EAGAIN
 	}
-	mm, err := parent.mm.Fork(s.as)
+	// Another thread of the process (or another process sharing its
+	// memory, CLONE_VM) may be writing memory while the child's copy is
+	// made: then it must be write-protected meanwhile (vm.MM.ForkRunning).
+	parent.mu.Lock()
+	alone := len(parent.tasks) == 1 && parent.vmShared == nil
+	parent.mu.Unlock()
+	fork := parent.mm.ForkRunning
+	if alone {
+		fork = parent.mm.Fork
+	}
+	mm, err := fork(s.as)
 	if err != nil {
 		mmCh <- nil
 		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
@@ -247,6 +265,7 @@ func (t *Task) startCopiedVM(taskCh <-chan *Task, body func(*Task)) (*vm.MM, pla
 		fmt.Fprintf(k.cfg.Warn, "sentry: fork: %v\n", err)
 		return nil, nil, nil, unix.ENOMEM
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return mm, s.as, s.ctx, nil
 }
 
@@ -278,6 +297,7 @@ func (t *Task) startSharedVM(tc platform.ThreadCreator, taskCh <-chan *Task, bod
 		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: starting a CLONE_VM child: %v\n", t.tid, s.err)
 		return nil, unix.EAGAIN
 	}
+	inheritPlacement(t.ctx, s.ctx)
 	return s.ctx, nil
 }
 
@@ -353,9 +373,11 @@ func (ft *FDTable) fork() *FDTable {
 }
 
 // copyOnWrite resolves a write fault on memory shared copy-on-write with
-// another process and reports whether it did (the access is retried).
-func (t *Task) copyOnWrite(addr uint64) bool {
-	ok, err := t.tg.mm.HandleFault(addr)
+// another process, or a fault taken on mappings another thread has changed
+// since the task resumed (MirrorGen was gen then), and reports whether it
+// did (the access is retried).
+func (t *Task) copyOnWrite(addr, gen uint64) bool {
+	ok, err := t.tg.mm.HandleFaultSince(addr, gen)
 	if err != nil {
 		fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: copy-on-write at %#x: %v\n", t.tid, addr, err)
 		return false

@@ -273,7 +273,7 @@ func (t *Task) mknodAt(dirfd, pathAddr uint64, mode uint32) (uint64, error) {
 	}
 	defer release()
 	umask := t.umask()
-	return 0, t.k.cfg.FS.MknodAt(d, p, mode&unix.S_IFMT|mode&0o7777&^umask)
+	return 0, t.createIn(d, p, func() error { return t.k.cfg.FS.MknodAt(d, p, mode&unix.S_IFMT|mode&0o7777&^umask) })
 }
 
 func sysMknod(t *Task, a [6]uint64) (uint64, error) {

@@ -3,7 +3,6 @@ package kernel
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"os"
 	"runtime"
 	"time"
 
@@ -18,33 +17,6 @@ import (
 func sysGetpid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tg.pid), nil }
 func sysGettid(t *Task, a [6]uint64) (uint64, error) { return uint64(t.tid), nil }
 
-func sysGetuid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getuid()), nil }
-func sysGetgid(t *Task, a [6]uint64) (uint64, error) { return uint64(os.Getgid()), nil }
-
-func sysGetresuid(t *Task, a [6]uint64) (uint64, error) {
-	return 0, t.putIDs(uint32(os.Getuid()), a[0], a[1], a[2])
-}
-
-func sysGetresgid(t *Task, a [6]uint64) (uint64, error) {
-	return 0, t.putIDs(uint32(os.Getgid()), a[0], a[1], a[2])
-}
-
-func (t *Task) putIDs(id uint32, addrs ...uint64) error {
-	for _, p := range addrs {
-		if err := t.writeU32(p, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func sysGetgroups(t *Task, a [6]uint64) (uint64, error) {
-	if int32(a[0]) < 0 {
-		return 0, unix.EINVAL
-	}
-	return 0, nil
-}
-
 func sysUname(t *Task, a [6]uint64) (uint64, error) {
 	const field = 65
 	b := make([]byte, 6*field)
@@ -52,7 +24,8 @@ func sysUname(t *Task, a [6]uint64) (uint64, error) {
 	if t.regs.Arch == arch.RISCV64 {
 		machine = "riscv64"
 	}
-	for i, s := range []string{"Linux", t.k.cfg.Hostname, t.k.host.release, t.k.host.version, machine, "(none)"} {
+	host, domain := t.k.utsName()
+	for i, s := range []string{"Linux", host, t.k.host.release, t.k.host.version, machine, domain} {
 		copy(b[i*field:(i+1)*field-1], s)
 	}
 	return 0, t.copyOut(a[0], b)
@@ -130,42 +103,6 @@ func sysSysinfo(t *Task, a [6]uint64) (uint64, error) {
 	t.k.mu.Unlock()
 	le.PutUint32(b[104:], host.Unit)
 	return 0, t.copyOut(a[0], b)
-}
-
-func sysSchedGetaffinity(t *Task, a [6]uint64) (uint64, error) {
-	n := runtime.NumCPU()
-	size := uint64((n + 63) / 64 * 8)
-	if a[1] < size || a[1]%8 != 0 {
-		return 0, unix.EINVAL
-	}
-	mask := make([]byte, size)
-	for i := 0; i < n; i++ {
-		mask[i/8] |= 1 << (i % 8)
-	}
-	return size, t.copyOut(a[2], mask)
-}
-
-// sysSchedSetaffinity accepts any mask that names at least one CPU the
-// sandbox has; tasks are goroutines, so placement is the Go scheduler's.
-func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
-	if int32(a[0]) < 0 {
-		return 0, unix.EINVAL
-	}
-	if a[0] != 0 && t.k.taskByTID(int(a[0])) == nil {
-		return 0, unix.ESRCH
-	}
-	n := runtime.NumCPU()
-	size := min(a[1], uint64((n+63)/64*8))
-	mask := make([]byte, size)
-	if err := t.copyIn(a[2], mask); err != nil {
-		return 0, err
-	}
-	for i := 0; i < n && i/8 < len(mask); i++ {
-		if mask[i/8]&(1<<(i%8)) != 0 {
-			return 0, nil
-		}
-	}
-	return 0, unix.EINVAL
 }
 
 func sysSchedYield(t *Task, a [6]uint64) (uint64, error) {

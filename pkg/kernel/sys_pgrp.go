@@ -221,6 +221,9 @@ func sysKill(t *Task, a [6]uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if targets, err = t.permittedKillTargets(int32(a[0]), sig, targets); err != nil {
+		return 0, err
+	}
 	if sig == 0 {
 		return 0, nil
 	}

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -163,7 +162,7 @@ func (t *Task) setAltStack(ns stackT, sp uint64) error {
 
 // userInfo is the siginfo of kill/tkill/tgkill from task t.
 func (t *Task) userInfo(sig int, code int32) signals.Info {
-	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(os.Getuid())}
+	return signals.Info{Signo: int32(sig), Code: code, Pid: int32(t.tg.pid), Uid: int32(t.cred().RealUID)}
 }
 
 func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
@@ -174,6 +173,9 @@ func sysTgkill(t *Task, a [6]uint64) (uint64, error) {
 	target := t.k.taskByTID(int(tid))
 	if target == nil || target.tg.pid != int(tgid) {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
 	}
 	if sig == 0 {
 		return 0, nil
@@ -189,6 +191,9 @@ func sysTkill(t *Task, a [6]uint64) (uint64, error) {
 	target := t.k.taskByTID(int(tid))
 	if target == nil {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
 	}
 	if sig == 0 {
 		return 0, nil
@@ -220,6 +225,9 @@ func sysRtSigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	if tg == nil {
 		return 0, unix.ESRCH
 	}
+	if !t.mayKill(tg, sig) {
+		return 0, unix.EPERM
+	}
 	info, err := t.readQueueInfo(a[2], sig, tg == t.tg)
 	if err != nil {
 		return 0, err
@@ -235,6 +243,9 @@ func sysRtTgsigqueueinfo(t *Task, a [6]uint64) (uint64, error) {
 	target := t.k.taskByTID(int(tid))
 	if target == nil || target.tg.pid != int(tgid) {
 		return 0, unix.ESRCH
+	}
+	if !t.mayKill(target.tg, sig) {
+		return 0, unix.EPERM
 	}
 	info, err := t.readQueueInfo(a[3], sig, target.tg == t.tg)
 	if err != nil {

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 
@@ -24,8 +23,11 @@ const (
 	sockChunk = 1 << 20
 )
 
+// creds are the caller's ids as sockets carry them (SO_PEERCRED,
+// SCM_CREDENTIALS): Linux's cred_to_ucred takes the effective ids.
 func (t *Task) creds() netstack.Creds {
-	return netstack.Creds{PID: int32(t.tg.pid), UID: int32(os.Getuid()), GID: int32(os.Getgid())}
+	c := t.cred()
+	return netstack.Creds{PID: int32(t.tg.pid), UID: int32(c.EffectiveUID), GID: int32(c.EffectiveGID)}
 }
 
 func (t *Task) socket(fd uint64) (*vfs.File, *netstack.Socket, error) {

@@ -319,14 +319,18 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 					return fail(unix.EINVAL)
 				}
 				c := netstack.Creds{PID: int32(le.Uint32(data)), UID: int32(le.Uint32(data[4:])), GID: int32(le.Uint32(data[8:]))}
-				own := t.creds()
-				if c.PID != own.PID || c.UID != own.UID || c.GID != own.GID {
+				// Linux's scm_check_creds: an unprivileged sender may
+				// name any of its real, effective or saved ids.
+				own := t.cred()
+				if c.PID != int32(t.tg.pid) || (!own.hasCapSetuid() && !own.isUID(uint32(c.UID))) || (!own.hasCapSetgid() && !own.isGID(uint32(c.GID))) {
 					return fail(unix.EPERM)
 				}
 				o.Creds = &c
 			default:
 				return fail(unix.EINVAL)
 			}
+		} else if err := s.SendControl(int(level), int(typ), data, &o); err != nil {
+			return fail(err)
 		}
 		adv := (l + 7) &^ 7
 		if adv >= len(b) {
@@ -487,7 +491,11 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if s.Type() != unix.SOCK_STREAM && r.Full > r.N {
 		mflags |= unix.MSG_TRUNC
 	}
-	clen, ctrunc, err := t.putControl(m, r, flags)
+	putCtl := t.putControl
+	if r.Control != nil {
+		putCtl = t.putInetControl
+	}
+	clen, ctrunc, err := putCtl(m, r, flags)
 	if err != nil {
 		return 0, err
 	}

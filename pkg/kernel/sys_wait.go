@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"encoding/binary"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -113,7 +112,7 @@ func (t *Task) wait(sel waitSel) (r waitResult, ok bool, err error) {
 // collectLocked takes the reportable state change of child c, if any.
 func (t *Task) collectLocked(c *ThreadGroup, opts int) (waitResult, bool) {
 	p := &c.proc
-	r := waitResult{pid: c.pid, uid: uint32(os.Getuid())}
+	r := waitResult{pid: c.pid, uid: c.credentials().RealUID}
 	switch {
 	case p.zombie && opts&wExited != 0:
 		st := c.exitStatus

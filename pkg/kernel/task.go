@@ -52,6 +52,11 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
+	// creds are the process's ids (creds.go), read without a lock.
+	creds atomic.Pointer[Credentials]
+	// personality is personality(2)'s value, inherited by fork and
+	// kept by execve (sys_personality.go).
+	personality uint32
 	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
 	// acted on, since the sentry kills nothing for want of memory.
 	oomScoreAdj int
@@ -92,6 +97,10 @@ type Task struct {
 	name      string
 	named     bool
 	pdeathSig int
+	// affinity is the thread's CPU mask (sys_affinity.go), nice its
+	// nice value (sys_priority.go).
+	affinity atomic.Pointer[cpuMask]
+	nice     atomic.Int32
 
 	// ctxMu guards ctx against other goroutines (interruptPlatform)
 	// while execve replaces it; the task's own goroutine reads ctx freely.
@@ -149,6 +158,7 @@ func (t *Task) run() {
 		if err := t.tg.mm.SyncPending(); err != nil {
 			fmt.Fprintf(t.k.cfg.Warn, "sentry: task %d: %v\n", t.tid, err)
 		}
+		gen := t.tg.mm.MirrorGen()
 		ev, err := t.switchTimed()
 		if err != nil {
 			if !errors.Is(err, platform.ErrDead) {
@@ -163,7 +173,7 @@ func (t *Task) run() {
 				return
 			}
 		case platform.EventFault, platform.EventSignal:
-			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr) {
+			if ev.Kind == platform.EventFault && t.copyOnWrite(ev.Addr, gen) {
 				break
 			}
 			t.forceSignal(t.faultInfo(ev))

@@ -144,6 +144,8 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 		nt.clearChildTID = ca.childTID
 	}
 	nt.sigMask = t.mask()
+	nt.affinity.Store(t.affinity.Load())
+	nt.nice.Store(t.nice.Load())
 	nt.altStack = stackT{flags: ssDisable} // a thread sharing the VM starts without one
 
 	t.k.mu.Lock()
@@ -169,6 +171,7 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 		return 0, unix.EAGAIN
 	}
 	started := make(chan error, 1)
+	parentCtx := t.ctx
 	go func() {
 		// Like every task goroutine: locked for life, never unlocked,
 		// so its OS thread (the stub thread's tracer) dies with it.
@@ -178,6 +181,7 @@ func (t *Task) cloneCharged(ca cloneArgs) (uint64, error) {
 			started <- err
 			return
 		}
+		inheritPlacement(parentCtx, ctx)
 		nt.ctx = ctx
 		tg.mu.Lock()
 		if tg.exiting {

@@ -43,6 +43,7 @@ type progHeader struct {
 	vaddr  uint64
 	filesz uint64
 	memsz  uint64
+	align  uint64
 }
 
 // readELF reads and checks the ELF header and program headers of f for
@@ -93,6 +94,7 @@ func readELF(f io.ReaderAt, m elf.Machine) (elfHeader, []progHeader, error) {
 			vaddr:  le.Uint64(r[16:]),
 			filesz: le.Uint64(r[32:]),
 			memsz:  le.Uint64(r[40:]),
+			align:  le.Uint64(r[48:]),
 		}
 	}
 	return h, ph, nil

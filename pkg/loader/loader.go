@@ -35,9 +35,6 @@ import (
 
 const (
 	pageSize = 4096
-	// pieBase is where Linux puts an ET_DYN main program when address
-	// randomisation is off (ELF_ET_DYN_BASE on amd64).
-	pieBase = 0x555555554000
 	// StackSize is the size of the main thread's stack mapping (the
 	// default RLIMIT_STACK).
 	StackSize = 8 << 20
@@ -66,8 +63,10 @@ type Args struct {
 	MinSigStkSz uint64
 	// Random are the 16 bytes AT_RANDOM points at.
 	Random [16]byte
-	// UID and GID are reported in the auxv.
-	UID, GID uint32
+	// UID, GID (real) and EUID, EGID (effective) are reported in the
+	// auxv; Secure is AT_SECURE (a set-uid or set-gid exec changed them).
+	UID, GID, EUID, EGID uint32
+	Secure               bool
 }
 
 // Image is the loaded program, ready to run.
@@ -266,7 +265,9 @@ func loadELF(a Args, f *vfs.File, path string, argv []string) (Image, error) {
 		}
 		entry, interpBase = il.entry, il.base
 	}
-	brk := pageUp(ml.end)
+	// Linux starts the heap a random distance above the data at full
+	// randomisation (arch_randomize_brk); the layout holds that offset.
+	brk := pageUp(ml.end) + a.MM.Layout().BrkOffset
 	a.MM.SetBrkStart(brk)
 	sp, err := buildStack(a, path, argv, ml, interpBase)
 	if err != nil {
@@ -337,6 +338,14 @@ func placeObject(a Args, o object, isMain bool) (loaded, error) {
 		return loaded{}, fmt.Errorf("%s: %w", path, err)
 	}
 	span := hi - lo
+	// binfmt_elf's maximum_alignment: the largest power-of-two p_align
+	// (a hostile huge one is bounded by the address space).
+	align := uint64(pageSize)
+	for _, p := range loads {
+		if p.align > align && p.align&(p.align-1) == 0 && p.align <= 1<<30 {
+			align = p.align
+		}
+	}
 	// Reserve the whole span first so the segments land together, as
 	// Linux's total_mapping_size does, then place each segment over it.
 	opts := vm.MmapOpts{Length: span, Prot: unix.PROT_NONE, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS}
@@ -344,9 +353,16 @@ func placeObject(a Args, o object, isMain bool) (loaded, error) {
 	case o.hdr.typ == elf.ET_EXEC:
 		opts.Addr, opts.Flags = lo, opts.Flags|unix.MAP_FIXED_NOREPLACE
 	case isMain:
-		opts.Addr, opts.Flags = pieBase, opts.Flags|unix.MAP_FIXED_NOREPLACE
+		// The layout's (possibly randomised) ELF_ET_DYN_BASE, aligned
+		// as the segments ask. Should that range be taken, the program
+		// goes wherever mmap finds room, as an interpreter does.
+		opts.Addr, opts.Flags = a.MM.Layout().PIEBase&^(align-1), opts.Flags|unix.MAP_FIXED_NOREPLACE
 	}
 	start, err := a.MM.Mmap(opts)
+	if err != nil && isMain && o.hdr.typ == elf.ET_DYN {
+		opts.Addr, opts.Flags = 0, opts.Flags&^unix.MAP_FIXED_NOREPLACE
+		start, err = a.MM.Mmap(opts)
+	}
 	if err != nil {
 		return loaded{}, fmt.Errorf("%s: reserve %#x bytes at %#x: %w", path, span, opts.Addr, err)
 	}

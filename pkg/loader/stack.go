@@ -60,6 +60,12 @@ func platformString(a arch.Arch) string {
 // contain AT_RANDOM, AT_EXECFN or AT_PLATFORM: BuildStack adds them,
 // pointing into the image.
 func BuildStack(top uint64, a arch.Arch, argv, envp []string, execfn string, random [16]byte, aux []AuxEntry) (StackLayout, error) {
+	return buildStackPadded(top, a, argv, envp, execfn, random, aux, 0)
+}
+
+// buildStackPadded is BuildStack with pad bytes between the argument
+// strings and the rest, as x86's arch_align_stack leaves them.
+func buildStackPadded(top uint64, a arch.Arch, argv, envp []string, execfn string, random [16]byte, aux []AuxEntry, pad uint64) (StackLayout, error) {
 	total := 0
 	for _, s := range argv {
 		total += len(s) + 1
@@ -87,6 +93,10 @@ func BuildStack(top uint64, a arch.Arch, argv, envp []string, execfn string, ran
 	argAddrs := make([]uint64, len(argv))
 	for i := len(argv) - 1; i >= 0; i-- {
 		argAddrs[i] = put(argv[i])
+	}
+	if pad > 0 && pad < 1<<16 {
+		cursor -= pad
+		strs = append(make([]byte, pad), strs...)
 	}
 	platAddr := put(platformString(a))
 	cursor &^= 15
@@ -135,11 +145,20 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 	// gap: without it a runaway recursion would run on into whatever
 	// mmap placed next (libc's data), corrupting it instead of taking
 	// SIGSEGV.
-	base, err := a.MM.Mmap(vm.MmapOpts{
+	// The stack ends at the layout's (possibly randomised) stack top;
+	// where that range is taken (by a platform's reserved pages) it
+	// goes wherever mmap finds room.
+	guard := vm.MmapOpts{
+		Addr:   a.MM.Layout().StackTop - StackSize - stackGuardGap,
 		Length: stackGuardGap + StackSize,
 		Prot:   unix.PROT_NONE,
-		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_NORESERVE,
-	})
+		Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_NORESERVE | unix.MAP_FIXED_NOREPLACE,
+	}
+	base, err := a.MM.Mmap(guard)
+	if err != nil {
+		guard.Addr, guard.Flags = 0, guard.Flags&^unix.MAP_FIXED_NOREPLACE
+		base, err = a.MM.Mmap(guard)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("map stack: %w", err)
 	}
@@ -155,6 +174,10 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 	}
 	top := stackAddr + StackSize
 	var aux []AuxEntry
+	var secure uint64
+	if a.Secure {
+		secure = 1
+	}
 	if a.VDSO != 0 {
 		aux = append(aux, AuxEntry{atSysinfoEhdr, a.VDSO})
 	}
@@ -172,13 +195,13 @@ func buildStack(a Args, path string, argv []string, main loaded, interpBase uint
 		AuxEntry{atFlags, 0},
 		AuxEntry{atEntry, main.entry},
 		AuxEntry{atUID, uint64(a.UID)},
-		AuxEntry{atEUID, uint64(a.UID)},
+		AuxEntry{atEUID, uint64(a.EUID)},
 		AuxEntry{atGID, uint64(a.GID)},
-		AuxEntry{atEGID, uint64(a.GID)},
-		AuxEntry{atSecure, 0},
+		AuxEntry{atEGID, uint64(a.EGID)},
+		AuxEntry{atSecure, secure},
 		AuxEntry{atHWCap2, a.HWCap2},
 	)
-	lay, err := BuildStack(top, a.Arch, argv, a.Envp, path, a.Random, aux)
+	lay, err := buildStackPadded(top, a.Arch, argv, a.Envp, path, a.Random, aux, a.MM.Layout().StackPad)
 	if err != nil {
 		return 0, fmt.Errorf("build stack: %w", err)
 	}

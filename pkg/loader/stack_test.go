@@ -100,3 +100,31 @@ func TestBuildStackTooBig(t *testing.T) {
 		t.Fatal("no E2BIG for oversized argv")
 	}
 }
+
+// TestBuildStackPad: arch_align_stack's pad moves everything below the
+// argument strings (sp included) down by about pad, keeps sp aligned,
+// and leaves the strings where they were, still pointed at.
+func TestBuildStackPad(t *testing.T) {
+	const top = 0x7ff000000000
+	argv := []string{"/bin/echo", "hi"}
+	plain, err := buildStackPadded(top, arch.AMD64, argv, nil, "/bin/echo", [16]byte{}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pad := range []uint64{1, 15, 1000, 8191} {
+		lay, err := buildStackPadded(top, arch.AMD64, argv, nil, "/bin/echo", [16]byte{}, nil, pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lay.SP%16 != 0 || lay.SP > plain.SP-pad+15 || lay.SP < plain.SP-pad-16 {
+			t.Errorf("pad %d: sp %#x, plain %#x", pad, lay.SP, plain.SP)
+		}
+		argv0 := binary.LittleEndian.Uint64(lay.Data[8:])
+		if want := binary.LittleEndian.Uint64(plain.Data[8:]); argv0 != want {
+			t.Errorf("pad %d: argv[0] at %#x, want %#x", pad, argv0, want)
+		}
+		if got := string(lay.Data[argv0-lay.SP : argv0-lay.SP+9]); got != "/bin/echo" {
+			t.Errorf("pad %d: argv[0] reads %q", pad, got)
+		}
+	}
+}

@@ -21,6 +21,7 @@ type message struct {
 	from   Addr
 	rights []*vfs.File
 	creds  *Creds
+	inet   inetMeta // an inet datagram's IP header fields (inet_cmsg.go)
 }
 
 // Message memory: payloads above smallMsg live in pooled chunks of
@@ -184,6 +185,7 @@ type readResult struct {
 	from   Addr
 	rights []*vfs.File
 	creds  *Creds
+	inet   inetMeta
 	eof    bool
 }
 
@@ -301,7 +303,7 @@ func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
 		return readResult{}, unix.EAGAIN
 	}
 	m := b.msgs[0]
-	r := readResult{n: copy(p, m.data), full: len(m.data), from: m.from, creds: m.creds, rights: m.rights}
+	r := readResult{n: copy(p, m.data), full: len(m.data), from: m.from, creds: m.creds, rights: m.rights, inet: m.inet}
 	var blocked map[*Socket]struct{}
 	if !peek {
 		size := len(m.data)

@@ -104,7 +104,7 @@ func (s *Socket) Close() {
 	}
 	if bound {
 		if s.isInet() {
-			s.stack.unbindInet(s, s.stype != unix.SOCK_DGRAM, local.IP.Port())
+			s.stack.unbindInet(s, s.proto, local.IP.Port())
 		} else if s.family == unix.AF_UNIX {
 			s.stack.unbindUnix(s, local)
 		}

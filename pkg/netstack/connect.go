@@ -168,7 +168,7 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 		if err := s.autobind(dst.IP.Addr()); err != nil {
 			return err
 		}
-		l = s.stack.lookupInet(true, netip.AddrPortFrom(ip.Unmap(), ap.Port()))
+		l = s.stack.lookupInet(unix.IPPROTO_TCP, netip.AddrPortFrom(ip.Unmap(), ap.Port()))
 		if l == nil {
 			if nonblock {
 				s.mu.Lock()

@@ -1,6 +1,7 @@
-// Package netstack is the sandbox's network: AF_INET and AF_INET6 over an
-// in-memory loopback (the sandbox has one interface, lo, with 127.0.0.1/8
-// and ::1), AF_UNIX (stream, datagram, seqpacket; path and abstract
+// Package netstack is the sandbox's network: AF_INET and AF_INET6 (TCP,
+// UDP, UDP-Lite: udplite.go) over an in-memory loopback (the sandbox has
+// one interface, lo, with 127.0.0.1/8 and ::1), with the IP-level
+// ancillary data of datagrams (inet_cmsg.go), AF_UNIX (stream, datagram, seqpacket; path and abstract
 // names), a minimal NETLINK_ROUTE for interface discovery, and the host
 // port publishing that joins host connections to guest listeners.
 //

@@ -21,6 +21,7 @@ type options struct {
 	rcvBuf, sndBuf       int
 	linger               unix.Linger
 	rcvTimeo, sndTimeo   time.Duration
+	lite                 udpliteOpts // UDP-Lite coverage (udplite.go)
 	other                map[[2]int]int32
 }
 
@@ -80,6 +81,9 @@ var remembered = map[[2]int]int32{
 	{unix.IPPROTO_IP, unix.IP_RECVERR}:              0,
 	{unix.IPPROTO_IP, unix.IP_PKTINFO}:              0,
 	{unix.IPPROTO_IP, unix.IP_RECVTOS}:              0,
+	{unix.IPPROTO_IP, unix.IP_RECVTTL}:              0,
+	{unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT}:     0,
+	{unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS}:       0,
 	{unix.IPPROTO_IP, unix.IP_MTU_DISCOVER}:         0,
 	{unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP}:       1,
 	{unix.IPPROTO_IP, unix.IP_MULTICAST_TTL}:        1,
@@ -140,7 +144,7 @@ func (s *Socket) levelOK(level int) bool {
 		return true
 	case unix.IPPROTO_TCP:
 		return s.isInet() && s.stype == unix.SOCK_STREAM
-	case unix.IPPROTO_UDP:
+	case unix.IPPROTO_UDP, unix.IPPROTO_UDPLITE:
 		return s.isInet() && s.stype == unix.SOCK_DGRAM
 	case unix.IPPROTO_IP:
 		return s.isInet()
@@ -167,11 +171,20 @@ func (s *Socket) SetSockopt(level, name int, b []byte) error {
 	if !s.levelOK(level) {
 		return s.badLevel()
 	}
+	if level == unix.IPPROTO_UDPLITE {
+		level = unix.IPPROTO_UDP // one level for both, as in Linux
+	}
 	key := [2]int{level, name}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := &s.opts
 	switch key {
+	case [2]int{unix.IPPROTO_UDP, udpliteSendCscov}, [2]int{unix.IPPROTO_UDP, udpliteRecvCscov}:
+		v, err := intVal(b)
+		if err != nil {
+			return err
+		}
+		return s.setUDPLiteLocked(name, v)
 	case [2]int{unix.SOL_SOCKET, unix.SO_RCVTIMEO}, [2]int{unix.SOL_SOCKET, soRcvtimeoNew}:
 		d, err := timevalVal(b)
 		o.rcvTimeo = d
@@ -256,12 +269,21 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 	if !s.levelOK(level) {
 		return nil, s.badLevel()
 	}
+	if level == unix.IPPROTO_UDPLITE {
+		level = unix.IPPROTO_UDP
+	}
 	key := [2]int{level, name}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := &s.opts
 	var v int32
 	switch key {
+	case [2]int{unix.IPPROTO_UDP, udpliteSendCscov}, [2]int{unix.IPPROTO_UDP, udpliteRecvCscov}:
+		v, err := s.getUDPLiteLocked(name)
+		if err != nil {
+			return nil, err
+		}
+		return intBytes(v), nil
 	case [2]int{unix.SOL_SOCKET, unix.SO_TYPE}:
 		v = int32(s.stype)
 	case [2]int{unix.SOL_SOCKET, unix.SO_DOMAIN}:

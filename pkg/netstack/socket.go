@@ -82,10 +82,13 @@ func (st *Stack) NewSocket(family, stype, proto int, creds Creds) (*Socket, erro
 			}
 			proto = unix.IPPROTO_TCP
 		case unix.SOCK_DGRAM:
-			if proto != 0 && proto != unix.IPPROTO_UDP {
+			// UDP-Lite (udplite.go) is UDP with its own port space.
+			if proto != 0 && proto != unix.IPPROTO_UDP && proto != unix.IPPROTO_UDPLITE {
 				return nil, unix.EPROTONOSUPPORT
 			}
-			proto = unix.IPPROTO_UDP
+			if proto == 0 {
+				proto = unix.IPPROTO_UDP
+			}
 		case unix.SOCK_RAW:
 			return nil, unix.EPERM
 		default:

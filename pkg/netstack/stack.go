@@ -13,11 +13,12 @@ const (
 	ephemeralLast  = 60999
 )
 
-// portKey is a port of one transport: streams and datagrams have
-// separate port spaces; IPv4 and IPv6 share one, as on Linux.
+// portKey is a port of one transport protocol (IPPROTO_TCP, _UDP or
+// _UDPLITE): each has its own port space; IPv4 and IPv6 share one, as on
+// Linux.
 type portKey struct {
-	stream bool
-	port   uint16
+	proto int
+	port  uint16
 }
 
 // Stack is one sandbox's network: its port tables and AF_UNIX names.
@@ -143,7 +144,7 @@ func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
 		s.mu.Unlock()
 		return unix.EINVAL
 	}
-	stream := s.stype != unix.SOCK_DGRAM
+	proto := s.proto
 	cov := coverage(s.family, ip, s.opts.v6only)
 	reuseAddr, reusePort := s.opts.reuseAddr, s.opts.reusePort
 	s.mu.Unlock()
@@ -154,7 +155,7 @@ func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
 			if st.nextEph > ephemeralLast {
 				st.nextEph = ephemeralFirst
 			}
-			if len(st.ports[portKey{stream, p}]) == 0 {
+			if len(st.ports[portKey{proto, p}]) == 0 {
 				port = p
 				break
 			}
@@ -163,7 +164,7 @@ func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
 			return unix.EADDRINUSE
 		}
 	} else {
-		for _, o := range st.ports[portKey{stream, port}] {
+		for _, o := range st.ports[portKey{proto, port}] {
 			if o == s {
 				continue
 			}
@@ -177,7 +178,7 @@ func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
 			}
 		}
 	}
-	k := portKey{stream, port}
+	k := portKey{proto, port}
 	st.ports[k] = append(st.ports[k], s)
 	s.mu.Lock()
 	s.local = Addr{Family: s.family, IP: netip.AddrPortFrom(ip, port)}
@@ -186,10 +187,10 @@ func (st *Stack) bindInet(s *Socket, ip netip.Addr, port uint16) error {
 	return nil
 }
 
-func (st *Stack) unbindInet(s *Socket, stream bool, port uint16) {
+func (st *Stack) unbindInet(s *Socket, proto int, port uint16) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	k := portKey{stream, port}
+	k := portKey{proto, port}
 	l := st.ports[k]
 	for i, o := range l {
 		if o == s {
@@ -207,10 +208,11 @@ func (st *Stack) unbindInet(s *Socket, stream bool, port uint16) {
 // lookupInet finds the socket that receives traffic for dst: a listener
 // (streams) or a bound socket (datagrams) covering dst's address, a
 // specific address before a wildcard. Several SO_REUSEPORT sockets on
-// the same address take turns.
-func (st *Stack) lookupInet(stream bool, dst netip.AddrPort) *Socket {
+// the same address take turns. proto is the transport's IPPROTO_*.
+func (st *Stack) lookupInet(proto int, dst netip.AddrPort) *Socket {
+	stream := proto == unix.IPPROTO_TCP
 	st.mu.Lock()
-	l := append([]*Socket(nil), st.ports[portKey{stream, dst.Port()}]...)
+	l := append([]*Socket(nil), st.ports[portKey{proto, dst.Port()}]...)
 	st.mu.Unlock()
 	var specific, wild []*Socket
 	for _, o := range l {
@@ -245,8 +247,8 @@ func (st *Stack) lookupInet(stream bool, dst netip.AddrPort) *Socket {
 // PortListening reports whether some guest socket listens on port (for
 // tests and for publishing diagnostics).
 func (st *Stack) PortListening(port uint16) bool {
-	return st.lookupInet(true, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)) != nil ||
-		st.lookupInet(true, netip.AddrPortFrom(netip.IPv6Loopback(), port)) != nil
+	return st.lookupInet(unix.IPPROTO_TCP, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)) != nil ||
+		st.lookupInet(unix.IPPROTO_TCP, netip.AddrPortFrom(netip.IPv6Loopback(), port)) != nil
 }
 
 // bindUnix names s; an empty name autobinds an abstract name. It returns

@@ -22,6 +22,7 @@ const (
 // SocketInfo is one socket as /proc/net shows it.
 type SocketInfo struct {
 	Family, Type int
+	Proto        int // IPPROTO_UDP or IPPROTO_UDPLITE for inet datagrams
 	// State is a TCP state (TCPEstablished...), as Linux keeps in
 	// sk_state for every family.
 	State         int
@@ -74,7 +75,7 @@ func (s *Socket) info(hasFile bool) (SocketInfo, bool) {
 		return SocketInfo{}, false
 	}
 	s.mu.Lock()
-	i := SocketInfo{Family: s.family, Type: s.stype, Local: s.local, Remote: s.remote,
+	i := SocketInfo{Family: s.family, Type: s.stype, Proto: s.proto, Local: s.local, Remote: s.remote,
 		UID: uint32(s.creds.UID), HasFile: hasFile}
 	state, bound, connected, shutWr := s.state, s.bound, s.connected, s.shutWr
 	nq, peer := len(s.acceptq), s.peer

@@ -22,6 +22,9 @@ type SendOpts struct {
 	Direct bool
 	// OOB is MSG_OOB: the last byte sent is urgent data (urgent.go).
 	OOB bool
+	// HopLimit and TClass are IPV6_HOPLIMIT/IP_TTL and IPV6_TCLASS/IP_TOS
+	// control messages (inet_cmsg.go); nil: the socket's setting.
+	HopLimit, TClass *int32
 }
 
 // Send writes p without blocking: a stream takes what fits (EAGAIN when
@@ -114,7 +117,7 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 		if ip.IsUnspecified() {
 			ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 		}
-		r := s.stack.lookupInet(false, netip.AddrPortFrom(ip, dst.Port()))
+		r := s.stack.lookupInet(s.proto, netip.AddrPortFrom(ip, dst.Port()))
 		if r == nil {
 			// Nobody listens: the datagram is lost. A connected socket
 			// hears of it (Linux's ICMP port unreachable): its next
@@ -129,11 +132,15 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 		}
 		s.mu.Lock()
 		from := s.local
+		meta := s.inetMetaLocked(o)
 		s.mu.Unlock()
 		if from.IP.Addr().Unmap().IsUnspecified() {
 			from.IP = netip.AddrPortFrom(ip, from.IP.Port())
 		}
-		return r.rx.writeMessage(p, message{from: from}, s, true)
+		if s.udpliteDropped(r, meta, len(p)) {
+			return len(p), nil
+		}
+		return r.rx.writeMessage(p, message{from: from, inet: meta}, s, true)
 	}
 	// AF_UNIX datagram.
 	var r *Socket
@@ -175,6 +182,9 @@ type RecvResult struct {
 	Rights []*vfs.File
 	Creds  *Creds
 	Flags  int // msg_flags to report (MSG_OOB, MSG_TRUNC of urgent data)
+	// Control are an inet datagram's control messages the receiver
+	// asked for (IPV6_RECVHOPLIMIT...), in Linux's order.
+	Control []Cmsg
 }
 
 // Recv reads without blocking: EAGAIN when nothing is there yet; a
@@ -239,6 +249,7 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 		from := r.from
 		if s.isInet() {
 			from = inFamily(s.family, from.IP)
+			res.Control = s.inetControl(r.inet)
 		}
 		res.From = &from
 	} else if s.family == unix.AF_UNIX {

@@ -42,6 +42,18 @@ type Platform interface {
 	NewAddressSpace(memfd int) (AddressSpace, Context, error)
 }
 
+// VDSOPlacer is implemented by a Platform whose address spaces hold a
+// host vDSO that can be put at a chosen address: the kernel places it
+// per execve as part of the randomised layout, and a forked child's where
+// its parent's is (libc cached pointers into it).
+type VDSOPlacer interface {
+	// NewAddressSpaceVDSO is NewAddressSpace with AddressSpace.VDSO at
+	// vdso (page-aligned); 0 leaves it where the platform puts it. A
+	// platform that finds the host unable to move it falls back to its
+	// own placement, so callers compare VDSO with what they asked.
+	NewAddressSpaceVDSO(memfd int, vdso uint64) (AddressSpace, Context, error)
+}
+
 // AddressSpace mirrors pkg/vm's view of one application address space.
 type AddressSpace interface {
 	// MapFile maps [addr, addr+length) to the memory file at fileOffset

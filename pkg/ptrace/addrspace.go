@@ -18,7 +18,12 @@ type addressSpace struct {
 	// Set by setup, read-only after.
 	reserved []platform.Range
 	vdso     uint64
-	pin      bool // new tracer threads pin themselves next to their stub thread
+	bind     bool        // stub threads follow their tracer's CPU (placement.go)
+	allowed  unix.CPUSet // CPUs the sentry may run on
+	balance  *balancer   // the platform's, nil when not binding
+	plat     *Platform
+	joinNS   bool   // started with the sandbox's namespaces as fds 1, 2, ...
+	wantVDSO uint64 // where setup puts the vDSO (0: where the host put it)
 
 	// reaped is set once some wait4 has collected the stub's exit.
 	reaped      atomic.Bool
@@ -86,7 +91,7 @@ func (as *addressSpace) MapFile(addr, length uint64, fileOffset int64, perms pla
 	if err != nil {
 		return err
 	}
-	got, err := c.injectErrno(unix.SYS_MMAP, addr, length, prot, unix.MAP_SHARED|unix.MAP_FIXED, stubMemFD, uint64(fileOffset))
+	got, err := c.injectErrno(unix.SYS_MMAP, addr, length, prot, stubMmapFlags, stubMemFD, uint64(fileOffset))
 	if err != nil {
 		return fmt.Errorf("ptrace: mapping [%#x, %#x) to the memory file at %#x: %w", addr, addr+length, fileOffset, err)
 	}

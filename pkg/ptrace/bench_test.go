@@ -92,3 +92,78 @@ func benchSwitch(b *testing.B, pin bool) {
 	b.ReportMetric(ours/raw, "x-raw")
 	b.Logf("pin=%v: Switch %.0f ns/syscall, raw PTRACE_SYSEMU %.0f ns/syscall, ratio %.2f", pin, ours, raw, ours/raw)
 }
+
+// BenchmarkSwitchThreads: N stub threads of one address space, each
+// driven by its own locked goroutine, make getppid round trips at once.
+// ns/op is the wall time per round trip of one thread: flat in N while
+// there are CPUs for the pairs, as when every thread has its own CPU.
+func BenchmarkSwitchThreads(b *testing.B) {
+	for _, n := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("threads=%d", n), func(b *testing.B) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				runtime.LockOSThread()
+				benchSwitchThreads(b, n)
+			}()
+			<-done
+		})
+	}
+}
+
+func benchSwitchThreads(b *testing.B, n int) {
+	f := newFixture(b, Options{})
+	f.load(b, codeAddr, 0, rx, cat(movEAX(110), insSyscall, []byte{0xeb, 0xf7})) // loop: getppid
+	loop := func(c platform.Context) error {
+		regs := regsAt(codeAddr)
+		for i := 0; i < b.N; i++ {
+			regs.SetReturn(uint64(i))
+			ev, err := c.Switch(regs)
+			if err != nil {
+				return err
+			}
+			if ev.Kind != platform.EventSyscall {
+				return fmt.Errorf("event %+v", ev)
+			}
+		}
+		return nil
+	}
+	var starters []platform.ThreadStarter
+	for i := 1; i < n; i++ {
+		st, err := f.as.NewThread()
+		if err != nil {
+			b.Fatal(err)
+		}
+		starters = append(starters, st)
+	}
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	release := make(chan struct{})
+	for _, st := range starters {
+		go func() {
+			runtime.LockOSThread() // for life: this thread traces the stub thread
+			c, err := st.Start()
+			if err != nil {
+				errs <- err
+				return
+			}
+			<-start
+			errs <- loop(c)
+			<-release
+			c.Release()
+		}()
+	}
+	b.ResetTimer()
+	close(start)
+	err := loop(f.c)
+	for range starters {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	b.StopTimer()
+	close(release)
+	if err != nil {
+		b.Fatal(err)
+	}
+}

@@ -39,6 +39,8 @@ type context struct {
 	cur     arch.AMD64Regs // what the stub thread's registers are now
 	initial arch.AMD64Regs // at the first stop: valid segment selectors and flags
 
+	place placer // which CPU the stub thread is bound to (placement.go)
+
 	dead      atomic.Bool
 	running   atomic.Bool // inside Switch: Interrupt must signal the stub
 	interrupt atomic.Bool // an Interrupt not yet reported
@@ -91,6 +93,7 @@ func (c *context) run(r *arch.AMD64Regs) (platform.Event, error) {
 		}
 	}
 	for {
+		c.bind()
 		if err := ptraceResume(c.tid, unix.PTRACE_SYSEMU); err != nil {
 			return platform.Event{}, c.ptraceError("PTRACE_SYSEMU", err)
 		}

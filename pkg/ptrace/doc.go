@@ -15,12 +15,12 @@
 // the stub inherits is the memory file (as its fd 0); before the application
 // runs, injected syscalls close every other fd (close_range), name it
 // "sentry-stub" (PR_SET_NAME), set no_new_privs, make it never dump core
-// (RLIMIT_CORE 0 and PR_SET_DUMPABLE 0: its memory is the application's;
+// (RLIMIT_CORE 1, and PR_SET_DUMPABLE 0 with CAP_SYS_PTRACE: its memory is the application's;
 // the tracer's ptrace requests still work, only /proc/PID/maps and
 // process_vm_writev need to come first), install a seccomp filter
 // and unmap everything the
 // application does not need (the stub's initial stack). The filter admits only
-// mmap (of fd 0), munmap, mprotect, clone, exit and exit_group, only from the
+// mmap (of fd 0), munmap, clone, exit and exit_group, only from the
 // stub's own two syscall instructions (the injection site and the clone
 // site, see thread.go) and only for AUDIT_ARCH_X86_64; anything else
 // kills the stub. Application syscalls never reach the filter: under
@@ -41,10 +41,24 @@
 // Switch resets it and reports SIGSEGV instead of failing.
 // What stays mapped is reported by AddressSpace.Reserved: the stub page, the
 // host [vdso] and its [vvar*] pages (AddressSpace.VDSO gives the vDSO to the
-// application for AT_SYSINFO_EHDR). ASLR is left on for the stub: the host
-// places the vDSO where it likes, and pkg/vm keeps clear of Reserved; only
-// the stub page has a fixed address. If the randomised initial stack happens
-// to cover stubBase the exec fails and the start is retried.
+// application for AT_SYSINFO_EHDR); pkg/vm keeps clear of Reserved. The
+// stub is exec'ed with ADDR_NO_RANDOMIZE (the vDSO is placed later, see
+// vdso.go); should its initial stack ever cover stubBase the exec fails
+// and the start is retried.
+//
+// Defence in depth (seccomp_args.go, isolation.go). A second seccomp
+// filter checks the arguments of what the first admits: clone only with
+// the exact flags of a stub thread, mmap only MAP_SHARED|MAP_FIXED of the
+// memory file with PROT_READ/WRITE/EXEC bits, no mprotect at all. And the
+// stubs run in user, mount, network, IPC, UTS and cgroup namespaces of
+// their own (made once per Platform by the first stub, joined by setns
+// by the others) with an empty read-only tmpfs as their root; a host
+// that refuses is warned about once (Options.Warn) and the stubs run
+// without. The stubs' own layout is fixed (ADDR_NO_RANDOMIZE, see
+// startStub), so the host vDSO is at the same address in every stub
+// unless the kernel asks for another (NewAddressSpaceVDSO, vdso.go: a
+// random one per execve, the parent's for a fork); the application's
+// layout is randomised by pkg/vm, not by the host.
 //
 // Lifetime: PTRACE_O_EXITKILL and PR_SET_PDEATHSIG(SIGKILL) both kill the stub
 // when its tracer thread dies, so killing the sentry leaves no stub behind.
@@ -64,16 +78,19 @@
 // the stub dies with it (Pdeathsig, EXITKILL). Interrupt may be called from
 // any goroutine. Reserved, VDSO and Release may be called from any goroutine.
 //
-// CPU pinning. A ptrace round trip wakes the tracer, which wakes the stub;
-// when both sit on one CPU the wakeups are direct switches instead of
-// cross-CPU IPIs. On the 2-CPU VM this was measured on, raw PTRACE_SYSEMU costs
-// ~50 µs per syscall unpinned and ~9 µs pinned (testdata/bench/raw_sysemu.c),
-// so by default each new address space pins its tracer thread and its stub to
-// one CPU, chosen round-robin among the CPUs the sentry may use; a tracer
-// thread pinned already (a task replacing its address space) keeps its CPU.
-// With pinning and the SIGCHLD choice below, BenchmarkSwitch measured ~7.2 µs
-// per Switch round trip against ~8.6 µs for the raw C floor (0.85x).
-// Options.NoPin turns pinning off.
+// CPU placement (placement.go). A ptrace round trip wakes the tracer, which
+// wakes the stub; when both sit on one CPU the wakeups are direct switches
+// instead of cross-CPU IPIs (raw PTRACE_SYSEMU measured ~50 µs per syscall
+// across CPUs against ~9 µs on one, testdata/bench/raw_sysemu.c). So before
+// each resume a tracer pins itself and its stub thread to the CPU the
+// tracer is on. New tracer OS threads run wherever the host puts them, so
+// the pairs of a process's threads spread over every CPU. A balancer
+// goroutine unpins pairs whose stub computes without stopping, and every
+// ~100 ms lets the tracer of a busy pair loose for one run, so the host
+// can move pairs off a busy CPU. Context.SetCPUs restricts a pair to given
+// CPUs (sched_setaffinity). With pinning and the SIGCHLD choice below,
+// BenchmarkSwitch measured ~7.2 µs per Switch round trip against ~8.6 µs
+// for the raw C floor (0.85x). Options.NoPin turns placement off.
 //
 // SIGCHLD. Every ptrace stop also sends SIGCHLD to the tracer's process,
 // and the Go runtime handles SIGCHLD: one signal delivery into the sentry per
@@ -101,6 +118,6 @@
 // A thread-group leader's stub thread must outlive the other threads: the
 // host reports its exit only after theirs.
 //
-// Lock order: addressSpace.mu, then nothing. Context state that Interrupt
-// touches is atomic.
+// Lock order: addressSpace.mu, then nothing; balancer.mu, then nothing.
+// Context state that Interrupt, SetCPUs and the balancer touch is atomic.
 package ptrace

@@ -15,7 +15,11 @@ import (
 
 // TestStubNeverDumpsCore: with the sentry's RLIMIT_CORE unlimited and
 // core_pattern writing into the working directory, a stub the seccomp
-// filter kills (SIGSYS, a core signal) leaves no core file behind.
+// filter kills (SIGSYS, a core signal) leaves no core file behind. The
+// stub's RLIMIT_CORE is 1 (below ELF's minimum dump, and the value that
+// aborts piped dumps), so this holds without CAP_SYS_PTRACE too, where the
+// stub stays dumpable (checked by hand with the non-dumpable step taken
+// out: no core; with the limit raised as well: a core file).
 func TestStubNeverDumpsCore(t *testing.T) {
 	if pat, err := os.ReadFile("/proc/sys/kernel/core_pattern"); err != nil || strings.HasPrefix(string(pat), "|") {
 		t.Logf("core_pattern %q: a piped pattern would not write into the directory; the test still checks the stub's limits", pat)
@@ -37,7 +41,7 @@ func TestStubNeverDumpsCore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(limits), "\n") {
-		if strings.HasPrefix(l, "Max core file size") && len(strings.Fields(l)) >= 6 && strings.Fields(l)[4] != "0" {
+		if strings.HasPrefix(l, "Max core file size") && len(strings.Fields(l)) >= 6 && strings.Fields(l)[4] != "1" {
 			t.Errorf("stub: %s", l)
 		}
 	}

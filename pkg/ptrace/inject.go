@@ -37,6 +37,7 @@ func (c *context) injectAt(site, trapNext, nr uint64, args ...uint64) (uint64, e
 	}
 	c.cur = r
 	for {
+		c.bind()
 		if err := ptraceResume(c.tid, unix.PTRACE_CONT); err != nil {
 			return 0, c.ptraceError("PTRACE_CONT", err)
 		}

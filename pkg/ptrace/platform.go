@@ -1,7 +1,10 @@
 package ptrace
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -12,27 +15,44 @@ import (
 
 // Options tune a Platform.
 type Options struct {
-	// NoPin leaves the tracer thread and the stub of each address space
-	// free to run on any CPU instead of pinning both to one CPU.
+	// NoPin leaves each stub thread free to run on any CPU instead of
+	// binding it to the CPU its tracer thread runs on (placement.go).
 	NoPin bool
 
 	// KeepSIGCHLD leaves the sentry's SIGCHLD disposition alone instead
 	// of setting it to SIG_DFL (see the package doc).
 	KeepSIGCHLD bool
+
+	// NoIsolation starts stubs in the sentry's own namespaces and root
+	// (isolation.go), for comparison and debugging.
+	NoIsolation bool
+
+	// Warn, if not nil, is told once when the host does not allow the
+	// stub's isolation and the platform goes on without it.
+	Warn io.Writer
 }
 
 // Platform starts stub processes. It is safe for concurrent use.
 type Platform struct {
-	imageFD   int    // sealed memfd holding the stub image
-	imagePath string // /proc/self/fd/<imageFD>
-	pin       bool
-	cpus      []int         // CPUs the sentry may run on, for pinning
-	nextCPU   atomic.Uint32 // round-robin index into cpus
+	imageFD   int         // sealed memfd holding the stub image
+	imagePath string      // /proc/self/fd/<imageFD>
+	bind      bool        // bind stub threads to their tracer's CPU
+	allowed   unix.CPUSet // CPUs the sentry may run on
+	balance   balancer    // unbinds stub threads that compute (placement.go)
+	// isolate: put stubs in the sandbox's namespaces, until the host
+	// refuses (isolation.go).
+	isolate atomic.Bool
+	warn    io.Writer
+	warned  sync.Once
+	nsMu    sync.Mutex
+	nsFDs   []int // the sandbox's namespaces, in stubNSKinds order, once made
+	// vdsoFixed: the host cannot move the vDSO (vdso.go).
+	vdsoFixed atomic.Bool
 }
 
 var _ platform.Platform = (*Platform)(nil)
 
-// New returns a Platform with default options: pinning on, and SIGCHLD set
+// New returns a Platform with default options: binding on, and SIGCHLD set
 // to SIG_DFL in the sentry.
 func New() (*Platform, error) { return NewWithOptions(Options{}) }
 
@@ -47,22 +67,13 @@ func NewWithOptions(o Options) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), pin: !o.NoPin}
-	if p.pin {
-		var set unix.CPUSet
-		if err := unix.SchedGetaffinity(0, &set); err != nil {
-			unix.Close(fd)
-			return nil, fmt.Errorf("ptrace: reading the sentry's CPU affinity: %w", err)
-		}
-		for cpu := 0; cpu < len(set)*64; cpu++ {
-			if set.IsSet(cpu) {
-				p.cpus = append(p.cpus, cpu)
-			}
-		}
-		if len(p.cpus) == 0 {
-			p.pin = false
-		}
+	allowed, err := hostCPUs()
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
+	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), bind: !o.NoPin, allowed: allowed, warn: o.Warn}
+	p.isolate.Store(!o.NoIsolation)
 	return p, nil
 }
 
@@ -74,6 +85,12 @@ func (p *Platform) Close() error {
 	}
 	err := unix.Close(p.imageFD)
 	p.imageFD = -1
+	p.nsMu.Lock()
+	for _, fd := range p.nsFDs {
+		unix.Close(fd)
+	}
+	p.nsFDs = nil
+	p.nsMu.Unlock()
 	return err
 }
 
@@ -84,7 +101,13 @@ func (p *Platform) Arch() arch.Arch { return arch.AMD64 }
 // address space and its first thread. See the package doc for the thread
 // contract: the calling goroutine must be locked to its OS thread for life.
 func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.Context, error) {
-	as, c, err := p.newAddressSpace(memfd)
+	return p.NewAddressSpaceVDSO(memfd, 0)
+}
+
+// NewAddressSpaceVDSO is NewAddressSpace with the host vDSO moved to vdso
+// (vdso.go); 0 leaves it where the host put it.
+func (p *Platform) NewAddressSpaceVDSO(memfd int, vdso uint64) (platform.AddressSpace, platform.Context, error) {
+	as, c, err := p.newAddressSpaceVDSO(memfd, vdso)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,47 +115,44 @@ func (p *Platform) NewAddressSpace(memfd int) (platform.AddressSpace, platform.C
 }
 
 func (p *Platform) newAddressSpace(memfd int) (*addressSpace, *context, error) {
+	return p.newAddressSpaceVDSO(memfd, 0)
+}
+
+func (p *Platform) newAddressSpaceVDSO(memfd int, vdso uint64) (*addressSpace, *context, error) {
+	if vdso != 0 && p.vdsoFixed.Load() {
+		vdso = 0
+	}
 	if memfd < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: bad memory file fd %d", memfd)
 	}
 	if p.imageFD < 0 {
 		return nil, nil, fmt.Errorf("ptrace: new address space: platform closed")
 	}
-	if p.pin {
-		// The stub inherits the affinity of the thread that forks it.
-		cpu := p.pickCPU()
-		var set unix.CPUSet
-		set.Set(cpu)
-		if err := unix.SchedSetaffinity(0, &set); err != nil {
-			return nil, nil, fmt.Errorf("ptrace: pinning the tracer thread to CPU %d: %w", cpu, err)
-		}
-	}
-	pid, err := p.startStub(memfd)
+	ns := p.sandboxNS()
+	pid, err := p.startStub(memfd, ns)
 	if err != nil {
 		return nil, nil, err
 	}
 	tracer := int32(unix.Gettid())
-	as := &addressSpace{pid: pid, threads: make(map[int32]*context), pin: p.pin}
+	as := &addressSpace{pid: pid, threads: make(map[int32]*context), bind: p.bind, allowed: p.allowed, plat: p, joinNS: len(ns) > 0, wantVDSO: vdso}
+	if p.bind {
+		as.balance = &p.balance
+	}
 	c := &context{as: as, tid: pid, tracer: tracer}
 	as.threads[tracer] = c
 	if err := as.setup(c); err != nil {
 		as.Release()
+		if errors.Is(err, errVDSOMove) {
+			// The host cannot move it (no ARCH_MAP_VDSO): from now on
+			// every stub keeps the host's placement.
+			p.vdsoFixed.Store(true)
+			p.warnOnce("%v: the vDSO stays where the host puts it", err)
+			return p.newAddressSpaceVDSO(memfd, 0)
+		}
 		return nil, nil, err
 	}
-	return as, c, nil
-}
-
-// pickCPU chooses the CPU for the calling tracer thread and its new stub.
-// A thread pinned already keeps its CPU, so that a task replacing its
-// address space (execve) stays where it was; others go round-robin.
-func (p *Platform) pickCPU() int {
-	var cur unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &cur); err == nil && cur.Count() == 1 {
-		for _, cpu := range p.cpus {
-			if cur.IsSet(cpu) {
-				return cpu
-			}
-		}
+	if as.balance != nil {
+		as.balance.add(c)
 	}
-	return p.cpus[int(p.nextCPU.Add(1)-1)%len(p.cpus)]
+	return as, c, nil
 }

@@ -634,63 +634,45 @@ func TestSentryDeathKillsStub(t *testing.T) {
 	}
 }
 
-func TestPinning(t *testing.T) {
-	cpusOf := func(pid int) string {
-		t.Helper()
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
-				return strings.TrimSpace(v)
-			}
-		}
-		t.Fatalf("no Cpus_allowed_list for %d", pid)
-		return ""
-	}
+// TestPlacementOptions: by default the tracer and its stub thread are
+// pinned to one CPU once the stub has run (its setup did); with NoPin both
+// keep every CPU. A second address space started by a tracer that SetCPUs
+// restricted stays within that mask.
+func TestPlacementOptions(t *testing.T) {
 	var all unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &all); err != nil {
 		t.Fatal(err)
 	}
+	allList := allowedListOfSet(all)
 	for _, pin := range []bool{true, false} {
 		t.Run(fmt.Sprintf("pin=%v", pin), func(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
-				// A goroutine of its own: pinning sticks to its thread.
+				// A goroutine of its own: SetCPUs sticks to its thread.
 				defer close(done)
 				f := newFixture(t, Options{NoPin: !pin})
-				stub := cpusOf(int(f.as.pid))
-				var tracer unix.CPUSet
-				if err := unix.SchedGetaffinity(0, &tracer); err != nil {
+				stub := allowedList(t, f.as.pid)
+				tracer := allowedList(t, int32(unix.Gettid()))
+				if pin && (strings.ContainsAny(stub, ",-") || tracer != stub) {
+					t.Errorf("pinned: stub may run on %q, tracer on %q; want one and the same CPU", stub, tracer)
+				}
+				if !pin && (stub != allList || tracer != allList) {
+					t.Errorf("unpinned: stub may run on %q, tracer on %q; want %q", stub, tracer, allList)
+				}
+				cpus := cpuList(all)
+				last := cpus[len(cpus)-1]
+				if err := f.c.SetCPUs([]int{last}); err != nil {
 					t.Error(err)
 					return
 				}
-				if pin {
-					cpu := -1
-					for i := 0; i < len(tracer)*64; i++ {
-						if tracer.IsSet(i) {
-							cpu = i
-						}
-					}
-					if tracer.Count() != 1 || stub != strconv.Itoa(cpu) {
-						t.Errorf("pinned: tracer allows %d CPUs (last %d), stub %q", tracer.Count(), cpu, stub)
-					}
+				_, c2, err := f.p.NewAddressSpace(f.memfd)
+				if err != nil {
+					t.Error(err)
+					return
 				}
-				if !pin && tracer.Count() != all.Count() {
-					t.Errorf("unpinned tracer allows %d CPUs, want %d", tracer.Count(), all.Count())
-				}
-				// A second address space from a pinned thread keeps its CPU.
-				if pin {
-					_, c2, err := f.p.NewAddressSpace(f.memfd)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					defer c2.Release()
-					if got := cpusOf(int(c2.(*context).tid)); got != stub {
-						t.Errorf("second stub on CPUs %q, first on %q", got, stub)
-					}
+				defer c2.Release()
+				if got := allowedList(t, c2.(*context).tid); got != strconv.Itoa(last) {
+					t.Errorf("second stub may run on %q, want %d", got, last)
 				}
 			}()
 			<-done

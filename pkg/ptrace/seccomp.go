@@ -12,10 +12,11 @@ const stubMemFD = 0
 
 // stubAllowedSyscalls are the kinds of host syscall the stub may execute
 // once the application runs, besides mmap of the memory file (checked apart):
-// mirroring the memory file (munmap, mprotect), creating threads (clone) and
-// ending (exit, exit_group).
+// mirroring the memory file (munmap), creating threads (clone) and ending
+// (exit, exit_group). The arguments of clone and mmap are checked by the
+// second filter (seccomp_args.go).
 var stubAllowedSyscalls = [...]uint32{
-	unix.SYS_MUNMAP, unix.SYS_MPROTECT, unix.SYS_CLONE, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
+	unix.SYS_MUNMAP, unix.SYS_CLONE, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
 }
 
 // Offsets into struct seccomp_data.

@@ -1,6 +1,7 @@
 package ptrace
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -23,8 +24,9 @@ const addrNoRandomize = 0x0040000
 
 // startStub forks and execs the stub, traced by the calling OS thread, and
 // waits for its first stop (the SIGTRAP right after execve, before it runs
-// any instruction).
-func (p *Platform) startStub(memfd int) (int32, error) {
+// any instruction). The fds in extra become the stub's fds 1, 2, ...
+// (the namespaces it joins in setup, isolation.go).
+func (p *Platform) startStub(memfd int, extra []uintptr) (int32, error) {
 	// Every stub gets the same layout, in particular the same vDSO
 	// address: a forked application process keeps the parent's
 	// AT_SYSINFO_EHDR and the vDSO pointers libc cached from it, so its
@@ -41,7 +43,7 @@ func (p *Platform) startStub(memfd int) (int32, error) {
 	for i := 0; i < stubStartAttempts; i++ {
 		pid, err := syscall.ForkExec(p.imagePath, []string{stubName}, &syscall.ProcAttr{
 			Env:   []string{},
-			Files: []uintptr{uintptr(memfd)}, // becomes fd stubMemFD; 1 and 2 are closed
+			Files: append([]uintptr{uintptr(memfd)}, extra...), // memfd becomes fd stubMemFD
 			Sys: &syscall.SysProcAttr{
 				Ptrace:    true,
 				Pdeathsig: syscall.SIGKILL,
@@ -114,6 +116,14 @@ func (as *addressSpace) setup(c *context) error {
 	}
 	c.cur = c.initial
 
+	// Before close_range: joining the sandbox's namespaces uses the
+	// fds the stub was started with.
+	if err := as.isolate(c); err != nil {
+		return err
+	}
+	if err := as.moveVDSO(c); err != nil {
+		return err
+	}
 	// Any fd the sentry leaked without close-on-exec dies here.
 	if _, err := c.injectErrno(unix.SYS_CLOSE_RANGE, 1, math.MaxUint32, 0); err != nil {
 		return fmt.Errorf("ptrace: closing the stub's inherited fds: %w", err)
@@ -131,20 +141,36 @@ func (as *addressSpace) setup(c *context) error {
 	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_NAME, name, 0, 0, 0); err != nil {
 		return fmt.Errorf("ptrace: naming the stub: %w", err)
 	}
+	// The argument filter first: the main one refuses seccomp(2).
+	argsAt := (c.initial.Rsp - 16384) &^ 15
+	if err := as.writeStub(argsAt, encodeFilter(stubArgFilter(), argsAt)); err != nil {
+		return err
+	}
+	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, argsAt); err != nil {
+		return fmt.Errorf("ptrace: installing the stub's argument filter: %w", err)
+	}
 	at := (c.initial.Rsp - 4096) &^ 15
 	if err := as.writeStub(at, encodeFilter(stubFilter(), at)); err != nil {
 		return err
 	}
 	// The stub must never dump core: its memory is the application's
 	// (and, mapped shared, part of the sentry's memory file), and a core
-	// file would land in the sentry's working directory. RLIMIT_CORE 0
-	// alone is ignored when core_pattern is a pipe; PR_SET_DUMPABLE 0
-	// covers that. Ptrace requests of the tracer attached at exec keep
-	// working on a non-dumpable process (they check only the attach);
-	// /proc/PID/maps and process_vm_writev do not, for a sentry without
-	// CAP_SYS_PTRACE, so both are done before.
+	// file would land in the sentry's working directory. RLIMIT_CORE 1,
+	// not 0: a limit below ELF's min_coredump (a page) writes no core
+	// file, and 1 is also the value at which Linux aborts a dump to a
+	// core_pattern pipe (which ignores the limit otherwise). On top of
+	// that PR_SET_DUMPABLE 0 where the sentry has CAP_SYS_PTRACE: a
+	// non-dumpable stub refuses PTRACE_SEIZE of its new threads to a
+	// tracer without it, so an unprivileged sentry keeps the stub
+	// dumpable and relies on the limit. Ptrace requests of the tracer
+	// attached at exec keep working on a non-dumpable process (they check
+	// only the attach); /proc/PID/maps and process_vm_writev do not, for
+	// a sentry without CAP_SYS_PTRACE, so both are done before.
 	rlim := (c.initial.Rsp - 12288) &^ 15
-	if err := as.writeStub(rlim, make([]byte, 16)); err != nil {
+	one := make([]byte, 16)
+	binary.LittleEndian.PutUint64(one[0:], 1)
+	binary.LittleEndian.PutUint64(one[8:], 1)
+	if err := as.writeStub(rlim, one); err != nil {
 		return err
 	}
 	if _, err := c.injectErrno(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, rlim, 0); err != nil {
@@ -158,8 +184,10 @@ func (as *addressSpace) setup(c *context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("ptrace: making the stub non-dumpable: %w", err)
+	if hasPtraceCap() {
+		if _, err := c.injectErrno(unix.SYS_PRCTL, unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("ptrace: making the stub non-dumpable: %w", err)
+		}
 	}
 	if _, err := c.injectErrno(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, at); err != nil {
 		return fmt.Errorf("ptrace: installing the stub's seccomp filter: %w", err)

@@ -70,13 +70,6 @@ func (as *addressSpace) NewThread() (platform.ThreadStarter, error) {
 func (s *threadStarter) Start() (platform.Context, error) {
 	as := s.as
 	tracer := int32(unix.Gettid())
-	if as.pin {
-		// Run next to the stub thread, which inherited the stub's CPU.
-		var set unix.CPUSet
-		if err := unix.SchedGetaffinity(int(s.tid), &set); err == nil {
-			_ = unix.SchedSetaffinity(0, &set)
-		}
-	}
 	if err := unix.PtraceAttach(int(s.tid)); err != nil {
 		return nil, fmt.Errorf("ptrace: attaching to new stub thread %d: %w", s.tid, err)
 	}
@@ -110,6 +103,9 @@ func (s *threadStarter) Start() (platform.Context, error) {
 		return nil, fmt.Errorf("ptrace: new stub thread %d: %w", s.tid, platform.ErrDead)
 	}
 	as.threads[tracer] = c
+	if as.balance != nil {
+		as.balance.add(c)
+	}
 	return c, nil
 }
 

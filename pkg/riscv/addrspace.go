@@ -103,18 +103,28 @@ func (as *addressSpace) MapFile(addr, length uint64, fileOffset int64, perms pla
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	revoked := false
 	if p == 0 {
 		// No access: the same as unmapped, at the cost of what is
-		// mapped there (a PROT_NONE reservation may be huge).
-		as.pt.clearRange(addr, addr+length)
+		// mapped there (a PROT_NONE reservation may be huge). Any
+		// table met may have held entries: shoot down conservatively.
+		revoked = as.pt.clearRange(addr, addr+length) > 0
 	} else {
 		for i := uint64(0); i < length; i += pageSize {
-			as.pt.set(addr+i, (uint64(fileOffset)+i)|p)
+			e := (uint64(fileOffset) + i) | p
+			if old := as.pt.lookup(addr + i); old != 0 && (old&^pageMask != e&^pageMask || old&^e&pageMask != 0) {
+				revoked = true
+			}
+			as.pt.set(addr+i, e)
 		}
 	}
 	// Every change may leave stale entries in threads' TLBs or code
-	// caches: tell them all.
+	// caches: tell them all. One that takes away access, or points a
+	// page elsewhere, must also be obeyed before it returns.
 	as.bumpLocked()
+	if revoked {
+		as.shootdownLocked()
+	}
 	return nil
 }
 
@@ -125,8 +135,13 @@ func (as *addressSpace) Unmap(addr, length uint64) error {
 	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	as.pt.clearRange(addr, addr+length)
+	// Any table met may have held entries: shoot down conservatively,
+	// at the cost of what is mapped, not of the range.
+	revoked := as.pt.clearRange(addr, addr+length) > 0
 	as.bumpLocked()
+	if revoked {
+		as.shootdownLocked()
+	}
 	return nil
 }
 

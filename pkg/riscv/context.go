@@ -21,6 +21,12 @@ type context struct {
 	poke      atomic.Uint32
 	interrupt atomic.Bool
 	dead      atomic.Bool
+
+	// inGuest is set while the thread may use its TLBs and decoded
+	// code, and seen is the generation they were valid for when it
+	// last entered guest code (shootdown.go).
+	inGuest atomic.Bool
+	seen    atomic.Uint64
 }
 
 var (
@@ -56,11 +62,18 @@ func (c *context) Switch(regs *arch.Regs) (platform.Event, error) {
 		if c.interrupt.Swap(false) {
 			return platform.Event{Kind: platform.EventInterrupted}, nil
 		}
+		// inGuest before the generation is read: a mapping change
+		// that does not see it set has bumped the generation before
+		// this load (shootdown.go).
+		c.inGuest.Store(true)
 		if g := c.as.gen.Load(); g != cpu.gen {
 			cpu.flushCaches()
 			cpu.gen = g
 		}
-		switch c.exec() {
+		c.seen.Store(cpu.gen)
+		st := c.exec()
+		c.inGuest.Store(false)
+		switch st {
 		case stopSyscall:
 			return platform.Event{Kind: platform.EventSyscall}, nil
 		case stopFault:

@@ -7,7 +7,11 @@
 // each AddressSpace keeps a three-level page table (guest page -> file
 // offset and permissions) that MapFile and Unmap edit, so a guest access
 // is a table walk and a plain load or store, never a map lookup or an
-// allocation. Guest addresses are 47 bits, like pkg/vm's layout.
+// allocation. Guest addresses are 47 bits, like pkg/vm's layout. Each
+// thread caches translations in its own TLBs; a change that takes access
+// away or moves a page returns only once every thread running guest code
+// has dropped them (shootdown.go), so fork's write-protection holds before
+// the child runs.
 //
 // Execution: each Context decodes an instruction the first time it runs
 // and keeps the decoded form in a per-page cache (one slot per 2-byte

@@ -31,16 +31,17 @@
 //   - The overlay's lower layer is never modified.
 //   - Errors an application can cause are unix.Errno values (Linux errnos);
 //     failures of the sentry itself (New) are wrapped Go errors.
-//   - Identity and permissions: the application has the sentry's own uid
-//     and gid (what getuid returns) and is treated as privileged, like
-//     root with CAP_DAC_OVERRIDE: permission bits are recorded (chmod,
-//     chown in the overlay; in volumes on the host file, except that
-//     set-ID bits, owners other than the sentry's and security.*/trusted.*
-//     xattrs never reach the host: volguard.go records them for the
-//     sandbox's view) but not enforced,
-//     except that X_OK and exec need some execute bit on non-directories
-//     and read-only mounts refuse writes with EROFS. The host kernel
-//     still enforces its own permissions on volume files.
+//   - Identity and permissions: this package acts as root with
+//     CAP_DAC_OVERRIDE and creates files with the sentry's own uid and
+//     gid: permission bits are recorded (chmod, chown in the overlay; in
+//     volumes on the host file, except that set-ID bits, owners other
+//     than the sentry's and security.*/trusted.* xattrs never reach the
+//     host: volguard.go records them for the sandbox's view) but not
+//     enforced, except that X_OK and exec need some execute bit on
+//     non-directories and read-only mounts refuse writes with EROFS. The
+//     kernel checks the bits for unprivileged credentials before it calls
+//     in (pkg/kernel perm.go) and chowns the files such a caller creates.
+//     The host kernel still enforces its own permissions on volume files.
 //
 // /dev/tty opens as a ControllingTTY placeholder that the kernel, which
 // knows the caller's controlling terminal, replaces; /dev/ptmx links to

@@ -12,15 +12,21 @@ import (
 // the application's mapping are the same pages of the memory file, so the
 // operation is atomic against application threads too (futex, robust
 // lists). The word must be readable and writable: EFAULT otherwise, EINVAL
-// if addr is not 4-byte aligned.
+// if addr is not 4-byte aligned. Like CopyOut it first gives m its own
+// copy of copy-on-write memory there (even if the swap then fails, as
+// Linux's futex_atomic_cmpxchg faults the page in for writing), so the
+// store never reaches a page another address space sees.
 func (m *MM) CompareAndSwapU32(addr uint64, old, new uint32) (uint32, error) {
 	if addr%4 != 0 {
 		return 0, unix.EINVAL
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	unlock, err := m.lockToWrite(addr, 4, unix.PROT_READ|unix.PROT_WRITE)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	var prev uint32
-	_, err := m.walk(addr, 4, unix.PROT_READ|unix.PROT_WRITE, func(mem []byte) bool {
+	_, err = m.walk(addr, 4, unix.PROT_READ|unix.PROT_WRITE, func(mem []byte) bool {
 		p := (*uint32)(unsafe.Pointer(&mem[0]))
 		for {
 			prev = atomic.LoadUint32(p)

@@ -57,9 +57,27 @@
 // Copies skip holes (SEEK_DATA), so sparse memory stays sparse. Sharing
 // pays only for large processes: when the private writable data is small
 // (2 MiB, a shell), Fork copies it outright and spares both sides the
-// write faults; read-only memory (program text) is always shared. Pieces may be finer than Linux's VMAs (a
+// write faults; read-only memory (program text) is always shared. A
+// process whose other threads may be writing meanwhile forks with
+// ForkRunning: a copy made under running threads would show the child a
+// mixture of moments, so ForkRunning write-protects what it copies in the
+// platform until the copy is made (shared memory is write-protected before
+// Fork returns anyway), and the child sees each thread's writes up to some
+// point, as on Linux.
+//
+// The application's threads fault while other threads change the
+// mappings, so a fault can be stale: taken on a copy-on-write page that
+// another thread's fault has since made private and writable. MirrorGen
+// counts the changes mirrored to the platform (every sync); a task reads
+// it before it resumes the application, and HandleFaultSince lets the
+// access be retried if it moved (stale.go). Every write the sentry makes
+// (CopyOut, CompareAndSwapU32) breaks the sharing first. Pieces may be finer than Linux's VMAs (a
 // heap grown twice whose file ranges are not contiguous is two pieces);
 // Maps merges them back the way Linux would show them in /proc/PID/maps.
+//
+// Where mmap without an address, the initial stack, a PIE program and the
+// heap go is the MM's Layout (layout.go): fixed by default, drawn at
+// random by the kernel per execve (Linux's ASLR), copied by Fork.
 //
 // Private anonymous PROT_NONE pieces (address-space reservations such as
 // glibc's malloc arenas or a Go heap arena) have no file range (memOff ==

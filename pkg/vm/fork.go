@@ -24,7 +24,23 @@ import (
 //
 // Pieces marked MADV_DONTFORK are left out of the child; those marked
 // MADV_WIPEONFORK come to it as fresh zeroes.
-func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
+//
+// Fork is for a process whose other threads, if any, cannot run
+// application code until it returns; ForkRunning is for the others.
+func (m *MM) Fork(as platform.AddressSpace) (*MM, error) { return m.fork(as, true) }
+
+// ForkRunning is Fork for a process other threads of which may be running
+// (writing memory) meanwhile. A copy made while another thread writes
+// would give the child a mixture of moments (a lock seen released, the
+// data it guarded seen as before), so ForkRunning write-protects the
+// memory it copies in the platform first and gives write access back
+// after the copy; a thread writing meanwhile faults, waits for m.mu and
+// retries (HandleFaultSince). Memory shared copy-on-write is protected
+// before Fork returns anyway. Either way the child sees each of the other
+// threads' writes up to some point, as Linux's fork shows them.
+func (m *MM) ForkRunning(as platform.AddressSpace) (*MM, error) { return m.fork(as, false) }
+
+func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 	c := NewMM(m.mf, as)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -41,6 +57,20 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 	// writable (program text) is always shared: it takes no faults.
 	limit := m.mf.forkCopyLimit
 	eager := m.privateData(limit) <= limit
+	var held []int // pieces write-protected while they are copied
+	if eager && !alone {
+		for i := range m.vmas {
+			v := &m.vmas[i]
+			if !v.dontFork && !v.wipeOnFork && v.backed() && !v.shared && !v.cow && v.prot&unix.PROT_WRITE != 0 {
+				v.cow = true // perms() drops write while it is set
+				held = append(held, i)
+			}
+		}
+		if err := m.syncPieces(held); err != nil {
+			m.unhold(held)
+			return nil, err
+		}
+	}
 	var protect []platform.Range
 	for i := range m.vmas {
 		v := &m.vmas[i]
@@ -59,6 +89,7 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 				if err != nil {
 					decRef(v.file)
 					c.releaseLocked()
+					m.unhold(held)
 					return nil, err
 				}
 				nv.memOff = off
@@ -71,6 +102,7 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 			if err != nil {
 				decRef(v.file)
 				c.releaseLocked()
+				m.unhold(held)
 				return nil, err
 			}
 			m.mf.copyRange(off, v.memOff, v.length())
@@ -85,7 +117,12 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		c.vmas = append(c.vmas, nv)
 	}
 	c.brkStart, c.brk = m.brkStart, m.brk
+	if err := m.unhold(held); err != nil {
+		c.releaseLocked()
+		return nil, err
+	}
 	c.addMappers() // shared.go
+	c.layout = m.layout
 	// Pieces that now agree on cow may merge; the mirror is unchanged
 	// by merging.
 	if len(m.vmas) > 0 {
@@ -99,6 +136,31 @@ func (m *MM) Fork(as platform.AddressSpace) (*MM, error) {
 		}
 	}
 	return c, nil
+}
+
+// syncPieces mirrors the pieces at indexes idx (ascending), one sync per
+// run of adjacent ones. The caller holds m.mu.
+func (m *MM) syncPieces(idx []int) error {
+	for i := 0; i < len(idx); {
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[j-1]+1 && m.vmas[idx[j]].start == m.vmas[idx[j-1]].end {
+			j++
+		}
+		if err := m.sync(m.vmas[idx[i]].start, m.vmas[idx[j-1]].end); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// unhold gives write access back to the pieces ForkRunning held while
+// it copied them. The caller holds m.mu.
+func (m *MM) unhold(held []int) error {
+	for _, i := range held {
+		m.vmas[i].cow = false
+	}
+	return m.syncPieces(held)
 }
 
 // defaultForkCopyLimit is the most private writable resident memory

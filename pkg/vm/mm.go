@@ -12,11 +12,11 @@ import (
 )
 
 const (
-	// MmapBase is the top of the area where mmap places mappings without
-	// a fixed address, growing down like Linux's top-down layout. The 8
-	// GiB above it are left to the initial stack, which the loader puts
-	// just below the platform's reserved ranges.
-	MmapBase = 0x7fff_0000_0000 - 8<<30
+	// MmapBase is FixedLayout's top of the area where mmap places
+	// mappings without a fixed address, growing down like Linux's
+	// top-down layout. The 8 GiB above it are left to the initial stack.
+	// A randomised layout (layout.go) moves it.
+	MmapBase = stackTopMax - 8<<30
 
 	// TaskSize is the end of the application's address range (amd64's
 	// 47-bit user space, less the guard page Linux keeps).
@@ -36,6 +36,7 @@ type MM struct {
 
 	mu       sync.RWMutex
 	vmas     vmaSet
+	layout   Layout
 	brkStart uint64
 	brk      uint64
 
@@ -44,6 +45,10 @@ type MM struct {
 	// are some, for SyncPending's fast path.
 	stale   []extent
 	pending atomic.Bool
+
+	// mirrorGen counts sync calls (stale.go); written with mu held
+	// exclusively, after the platform calls, read without mu.
+	mirrorGen atomic.Uint64
 }
 
 // NewMM creates an empty address space whose pages live in mf and whose
@@ -61,7 +66,7 @@ func NewMM(mf *MemoryFile, as platform.AddressSpace) *MM {
 		}
 	}
 	sort.Slice(res, func(i, j int) bool { return res[i].Start < res[j].Start })
-	return &MM{mf: mf, as: as, reserved: res}
+	return &MM{mf: mf, as: as, reserved: res, layout: FixedLayout()}
 }
 
 // AddressSpace is the platform address space m mirrors into.
@@ -169,7 +174,7 @@ func (m *MM) rangeFree(start, end uint64) bool {
 
 // findFree picks an address for a mapping of length bytes without a
 // fixed address: the hint if that range is free, else the highest free
-// gap below MmapBase, else the highest above it.
+// gap below the layout's mmap base, else the highest above it.
 func (m *MM) findFree(hint, length uint64, below2G bool) (uint64, bool) {
 	if below2G {
 		// MAP_32BIT on amd64: Linux searches [1 GiB, 2 GiB).
@@ -180,10 +185,10 @@ func (m *MM) findFree(hint, length uint64, below2G bool) (uint64, bool) {
 			return h, true
 		}
 	}
-	if a, ok := m.topDown(MinAddr, MmapBase, length); ok {
+	if a, ok := m.topDown(MinAddr, m.layout.MmapBase, length); ok {
 		return a, true
 	}
-	return m.topDown(MmapBase, TaskSize, length)
+	return m.topDown(m.layout.MmapBase, TaskSize, length)
 }
 
 // topDown returns the highest start of a free gap of length bytes inside
@@ -234,6 +239,7 @@ func protPerms(prot int) platform.Perms {
 // past the end of their file (so an access faults: eof.go), never
 // touching reserved ranges.
 func (m *MM) sync(start, end uint64) error {
+	defer m.mirrorGen.Add(1)
 	type run struct {
 		start, end uint64
 		mapped     bool

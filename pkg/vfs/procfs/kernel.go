@@ -42,6 +42,9 @@ type System struct {
 	// Overcommit is vm.overcommit_memory: the sentry never refuses an
 	// mmap for want of memory, which is policy 1.
 	Overcommit int
+	// RandomizeVASpace is kernel.randomize_va_space, the sandbox's
+	// address-space randomisation (0 off, 1 all but the heap, 2 full).
+	RandomizeVASpace int
 }
 
 // Process is one thread group as procfs shows it.
@@ -78,11 +81,17 @@ type Process interface {
 
 // Status is what stat and status show of a process.
 type Status struct {
-	PID, PPID, PGID, SID   int
-	Comm                   string
-	State                  byte // 'R', 'S', 'Z'
-	UID, GID               uint32
+	PID, PPID, PGID, SID int
+	Comm                 string
+	State                byte   // 'R', 'S', 'Z'
+	UID, GID             uint32 // real ids
+	// EUID...FSGID are the effective, saved and filesystem ids,
+	// Groups the supplementary groups.
+	EUID, SUID, FSUID      uint32
+	EGID, SGID, FSGID      uint32
+	Groups                 []uint32
 	Threads                int
+	Nice                   int // the leader thread's nice value
 	Start                  time.Time
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32

@@ -22,11 +22,13 @@ import (
 // netDir is /proc/PID/net.
 func netDir(k Kernel, base string) vfs.Node {
 	tables := map[string]func([]netstack.SocketInfo) string{
-		"tcp":  func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET) },
-		"tcp6": func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET6) },
-		"udp":  func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET) },
-		"udp6": func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET6) },
-		"unix": unixTable,
+		"tcp":      func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET) },
+		"tcp6":     func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET6) },
+		"udp":      func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDP) },
+		"udp6":     func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDP) },
+		"udplite":  func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDPLITE) },
+		"udplite6": func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDPLITE) },
+		"unix":     unixTable,
 	}
 	kids := map[string]func(string) vfs.Node{}
 	for name, render := range tables {
@@ -118,7 +120,8 @@ func tcpTable(socks []netstack.SocketInfo, family int) string {
 	return b.String()
 }
 
-func udpTable(socks []netstack.SocketInfo, family int) string {
+// udpTable is /proc/net/udp{,6} or, for IPPROTO_UDPLITE, udplite{,6}.
+func udpTable(socks []netstack.SocketInfo, family, proto int) string {
 	var b strings.Builder
 	if family == unix.AF_INET {
 		padLine(&b, "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops", udp4Width)
@@ -126,6 +129,9 @@ func udpTable(socks []netstack.SocketInfo, family int) string {
 		b.WriteString("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n")
 	}
 	for _, s := range inet(socks, family, unix.SOCK_DGRAM) {
+		if s.Proto != proto && (s.Proto != 0 || proto != unix.IPPROTO_UDP) {
+			continue
+		}
 		// sl is the hash bucket, which on Linux is the port plus a
 		// per-namespace random mix, masked by the table size; the
 		// sandbox's table has a bucket per port and no mix.

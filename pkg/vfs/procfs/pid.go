@@ -220,7 +220,7 @@ func statLine(k Kernel, s Status, comm string) string {
 		0, -1, 0x400000, // tty_nr, tpgid, flags
 		0, 0, 0, 0, // minflt cminflt majflt cmajflt
 		0, 0, 0, 0, // utime stime cutime cstime
-		20, 0, s.Threads, 0, start, // priority nice num_threads itrealvalue starttime
+		20 + s.Nice, s.Nice, s.Threads, 0, start, // priority nice num_threads itrealvalue starttime
 		s.VmSize, s.VmRSS / 4096, uint64(1<<64 - 1), // vsize rss rsslim
 		0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
 		0, s.SigBlk, s.SigIgn, s.SigCgt, // signal blocked sigignore sigcatch
@@ -242,12 +242,29 @@ func statusText(s Status, comm string, pid, cpus int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		comm, s.Umask, state, s.PID, pid, s.PPID)
-	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t\n",
-		s.UID, s.UID, s.UID, s.UID, s.GID, s.GID, s.GID, s.GID)
+	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nFDSize:\t64\nGroups:\t",
+		s.UID, s.EUID, s.SUID, s.FSUID, s.GID, s.EGID, s.SGID, s.FSGID)
+	for i, g := range s.Groups {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d", g)
+	}
+	// Linux ends the list with a space, even an empty one.
+	b.WriteString(" \n")
 	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\n", s.VmSize/1024, s.VmSize/1024, s.VmRSS/1024)
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t0/63432\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		s.Threads, 0, 0, s.SigBlk, s.SigIgn, s.SigCgt)
-	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n")
+	// Capabilities as uid 0 has them: permitted while any uid is 0,
+	// effective while the effective uid is.
+	var capPrm, capEff uint64
+	if s.UID == 0 || s.EUID == 0 || s.SUID == 0 {
+		capPrm = 0x1ffffffffff
+	}
+	if s.EUID == 0 {
+		capEff = capPrm
+	}
+	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n", capPrm, capEff)
 	fmt.Fprintf(&b, "Cpus_allowed_list:\t%svoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n", cpuRange(cpus))
 	return b.String()
 }

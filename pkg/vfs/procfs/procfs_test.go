@@ -275,7 +275,7 @@ func TestNetTablesRenderLinuxFormats(t *testing.T) {
 		}, "   0: 00000000000000000000000001000000:E26D 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1914776 1 0000000000000000 100 0 0 10 0\n"},
 		{"udp6 bound", func() string {
 			return udpTable([]netstack.SocketInfo{{Family: unix.AF_INET6, Type: unix.SOCK_DGRAM, State: netstack.TCPClose,
-				Local: in(unix.AF_INET6, "[::1]:36700"), Ino: 1914779, HasFile: true}}, unix.AF_INET6)
+				Local: in(unix.AF_INET6, "[::1]:36700"), Ino: 1914779, HasFile: true}}, unix.AF_INET6, unix.IPPROTO_UDP)
 		}, "36700: 00000000000000000000000001000000:8F5C 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1914779 2 0000000000000000 0\n"},
 		{"unix listener with a path", func() string {
 			return unixTable([]netstack.SocketInfo{{Family: unix.AF_UNIX, Type: unix.SOCK_STREAM, State: netstack.TCPListen,
@@ -291,8 +291,16 @@ func TestNetTablesRenderLinuxFormats(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
 		}
 	}
+	lite := []netstack.SocketInfo{{Family: unix.AF_INET6, Type: unix.SOCK_DGRAM, Proto: unix.IPPROTO_UDPLITE, State: netstack.TCPClose,
+		Local: in(unix.AF_INET6, "[::1]:36700"), Ino: 1914779, HasFile: true}}
+	if got := udpTable(lite, unix.AF_INET6, unix.IPPROTO_UDP); strings.Contains(got, "1914779") {
+		t.Errorf("a UDP-Lite socket is listed in udp6:\n%s", got)
+	}
+	if got := udpTable(lite, unix.AF_INET6, unix.IPPROTO_UDPLITE); !strings.Contains(got, "1914779") {
+		t.Errorf("a UDP-Lite socket is missing from udplite6:\n%s", got)
+	}
 	for _, fam := range []int{unix.AF_INET} {
-		for _, l := range strings.Split(strings.TrimSuffix(tcpTable(nil, fam)+udpTable(nil, fam), "\n"), "\n") {
+		for _, l := range strings.Split(strings.TrimSuffix(tcpTable(nil, fam)+udpTable(nil, fam, unix.IPPROTO_UDP), "\n"), "\n") {
 			if len(l) != tcp4Width && len(l) != udp4Width {
 				t.Errorf("IPv4 header %q is not padded to Linux's width", l)
 			}

@@ -69,15 +69,16 @@ func New(k Kernel) vfs.Node {
 func sysctl(k Kernel, bootID string) func(string) vfs.Node {
 	return sub(map[string]func(string) vfs.Node{
 		"kernel": sub(map[string]func(string) vfs.Node{
-			"hostname":     gen(func() string { return k.System().Hostname + "\n" }),
-			"domainname":   txt("(none)\n"),
-			"ostype":       txt("Linux\n"),
-			"osrelease":    gen(func() string { return k.System().Release + "\n" }),
-			"version":      gen(func() string { return k.System().Version + "\n" }),
-			"pid_max":      txt("4194304\n"),
-			"threads-max":  txt("126864\n"),
-			"ngroups_max":  txt("65536\n"),
-			"cap_last_cap": txt("40\n"),
+			"hostname":           gen(func() string { return k.System().Hostname + "\n" }),
+			"domainname":         txt("(none)\n"),
+			"ostype":             txt("Linux\n"),
+			"osrelease":          gen(func() string { return k.System().Release + "\n" }),
+			"version":            gen(func() string { return k.System().Version + "\n" }),
+			"pid_max":            txt("4194304\n"),
+			"randomize_va_space": gen(func() string { return itoa(k.System().RandomizeVASpace) + "\n" }),
+			"threads-max":        txt("126864\n"),
+			"ngroups_max":        txt("65536\n"),
+			"cap_last_cap":       txt("40\n"),
 			"random": sub(map[string]func(string) vfs.Node{
 				"boot_id":       txt(bootID + "\n"),
 				"uuid":          gen(func() string { return uuid() + "\n" }),

@@ -1,0 +1,331 @@
+package kernel
+
+import (
+	"os"
+	"slices"
+
+	"golang.org/x/sys/unix"
+)
+
+// Credentials are a process's user and group ids, as Linux's struct cred
+// holds them: real, effective, saved set and filesystem ids, and the
+// supplementary groups.
+//
+// A Credentials value is immutable once published: a process holds a
+// pointer to its current one (ThreadGroup.creds) and a change installs a
+// new value, so any goroutine reads ids without a lock and fork shares the
+// pointer. Linux keeps credentials per thread, but glibc and musl make
+// every set*id call apply to all threads of the process (the SIGSETXID
+// broadcast), so per process is what programs observe.
+//
+// There are no capability sets: a process is privileged as uid 0 is in
+// Linux without a user namespace. Euid 0 holds CAP_SETUID, CAP_SETGID,
+// CAP_KILL and CAP_SYS_NICE; fsuid 0 holds CAP_DAC_OVERRIDE for file
+// permission checks. Linux drops the effective capabilities when euid
+// leaves 0 and regains them when it returns to 0, which is what testing
+// the ids each time gives.
+type Credentials struct {
+	RealUID, EffectiveUID, SavedUID, FilesystemUID uint32
+	RealGID, EffectiveGID, SavedGID, FilesystemGID uint32
+	// Groups is sorted (Linux's groups_sort), duplicates kept as Linux
+	// keeps them.
+	Groups []uint32
+}
+
+// noID is (uid_t)-1 and (gid_t)-1: "leave unchanged" to setre*id and
+// setres*id, and an invalid id everywhere else.
+const noID = ^uint32(0)
+
+// ngroupsMax is NGROUPS_MAX.
+const ngroupsMax = 65536
+
+// hostCredentials are the sandbox's initial ids: the sentry's own, so
+// files the application creates in volumes belong to the user who ran
+// it, and getuid inside agrees with what the host shows for the sentry.
+func hostCredentials() *Credentials {
+	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
+	c := &Credentials{
+		RealUID: uid, EffectiveUID: uid, SavedUID: uid, FilesystemUID: uid,
+		RealGID: gid, EffectiveGID: gid, SavedGID: gid, FilesystemGID: gid,
+	}
+	if gs, err := os.Getgroups(); err == nil {
+		for _, g := range gs {
+			c.Groups = append(c.Groups, uint32(g))
+		}
+		c.Groups = normGroups(c.Groups)
+	}
+	return c
+}
+
+func normGroups(gs []uint32) []uint32 {
+	slices.Sort(gs)
+	return gs
+}
+
+// credentials is the process's current credentials.
+func (tg *ThreadGroup) credentials() *Credentials {
+	if c := tg.creds.Load(); c != nil {
+		return c
+	}
+	// Only processes built outside the kernel's constructors (unit
+	// tests) get here.
+	return &Credentials{}
+}
+
+func (t *Task) cred() *Credentials { return t.tg.credentials() }
+
+// setCreds installs a new value made by fn from the current one. The
+// update is a compare-and-swap loop: two threads of a process may race
+// on set*id, and each change must start from what the other left.
+func (tg *ThreadGroup) setCreds(fn func(c *Credentials) error) error {
+	for {
+		cur := tg.creds.Load()
+		old := tg.credentials()
+		nc := *old
+		nc.Groups = slices.Clone(old.Groups)
+		if err := fn(&nc); err != nil {
+			return err
+		}
+		if tg.creds.CompareAndSwap(cur, &nc) {
+			return nil
+		}
+	}
+}
+
+func (c *Credentials) hasCapSetuid() bool { return c.EffectiveUID == 0 }
+func (c *Credentials) hasCapSetgid() bool { return c.EffectiveUID == 0 }
+
+// InGroup reports whether gid is the filesystem gid or a supplementary
+// group (Linux's in_group_p).
+func (c *Credentials) InGroup(gid uint32) bool {
+	if gid == c.FilesystemGID {
+		return true
+	}
+	_, ok := slices.BinarySearch(c.Groups, gid)
+	return ok
+}
+
+// mayAccess is Linux's generic_permission for a file with stat st and a
+// request of R_OK/W_OK/X_OK bits, as the filesystem ids see it (or the
+// real ids, for access without AT_EACCESS: the caller passes such a
+// Credentials). Fsuid 0 overrides the bits (CAP_DAC_OVERRIDE) except
+// that executing a non-directory needs some execute bit.
+func (c *Credentials) mayAccess(mode, fileUID, fileGID uint32, want uint32) bool {
+	if want == 0 {
+		return true
+	}
+	if c.FilesystemUID == 0 {
+		if want&unix.X_OK == 0 || mode&unix.S_IFMT == unix.S_IFDIR {
+			return true
+		}
+		return mode&0o111 != 0
+	}
+	var bits uint32
+	switch {
+	case c.FilesystemUID == fileUID:
+		bits = mode >> 6
+	case c.InGroup(fileGID):
+		bits = mode >> 3
+	default:
+		bits = mode
+	}
+	return want&^(bits&7) == 0
+}
+
+// realAsFS is c with the filesystem ids replaced by the real ones: what
+// access and faccessat without AT_EACCESS check against.
+func (c *Credentials) realAsFS() *Credentials {
+	r := *c
+	r.FilesystemUID, r.FilesystemGID = c.RealUID, c.RealGID
+	return &r
+}
+
+// The set*id rules (kernel/sys.c). For uids, CAP_SETUID is euid 0.
+
+func (c *Credentials) isUID(id uint32) bool {
+	return id == c.RealUID || id == c.EffectiveUID || id == c.SavedUID
+}
+
+func (c *Credentials) isGID(id uint32) bool {
+	return id == c.RealGID || id == c.EffectiveGID || id == c.SavedGID
+}
+
+func (c *Credentials) setuid(uid uint32) error {
+	if uid == noID {
+		return unix.EINVAL
+	}
+	if c.hasCapSetuid() {
+		c.RealUID, c.SavedUID = uid, uid
+	} else if uid != c.RealUID && uid != c.SavedUID {
+		return unix.EPERM
+	}
+	c.EffectiveUID, c.FilesystemUID = uid, uid
+	return nil
+}
+
+func (c *Credentials) setreuid(r, e uint32) error {
+	old := *c
+	if r != noID {
+		if !old.hasCapSetuid() && r != old.RealUID && r != old.EffectiveUID {
+			return unix.EPERM
+		}
+		c.RealUID = r
+	}
+	if e != noID {
+		if !old.hasCapSetuid() && !old.isUID(e) {
+			return unix.EPERM
+		}
+		c.EffectiveUID = e
+	}
+	if r != noID || (e != noID && e != old.RealUID) {
+		c.SavedUID = c.EffectiveUID
+	}
+	c.FilesystemUID = c.EffectiveUID
+	return nil
+}
+
+func (c *Credentials) setresuid(r, e, s uint32) error {
+	old := *c
+	for _, id := range []uint32{r, e, s} {
+		if id != noID && !old.hasCapSetuid() && !old.isUID(id) {
+			return unix.EPERM
+		}
+	}
+	if r != noID {
+		c.RealUID = r
+	}
+	if e != noID {
+		c.EffectiveUID = e
+	}
+	if s != noID {
+		c.SavedUID = s
+	}
+	c.FilesystemUID = c.EffectiveUID
+	return nil
+}
+
+func (c *Credentials) setgid(gid uint32) error {
+	if gid == noID {
+		return unix.EINVAL
+	}
+	if c.hasCapSetgid() {
+		c.RealGID, c.SavedGID = gid, gid
+	} else if gid != c.RealGID && gid != c.SavedGID {
+		return unix.EPERM
+	}
+	c.EffectiveGID, c.FilesystemGID = gid, gid
+	return nil
+}
+
+func (c *Credentials) setregid(r, e uint32) error {
+	old := *c
+	if r != noID {
+		if !old.hasCapSetgid() && r != old.RealGID && r != old.EffectiveGID {
+			return unix.EPERM
+		}
+		c.RealGID = r
+	}
+	if e != noID {
+		if !old.hasCapSetgid() && !old.isGID(e) {
+			return unix.EPERM
+		}
+		c.EffectiveGID = e
+	}
+	if r != noID || (e != noID && e != old.RealGID) {
+		c.SavedGID = c.EffectiveGID
+	}
+	c.FilesystemGID = c.EffectiveGID
+	return nil
+}
+
+func (c *Credentials) setresgid(r, e, s uint32) error {
+	old := *c
+	for _, id := range []uint32{r, e, s} {
+		if id != noID && !old.hasCapSetgid() && !old.isGID(id) {
+			return unix.EPERM
+		}
+	}
+	if r != noID {
+		c.RealGID = r
+	}
+	if e != noID {
+		c.EffectiveGID = e
+	}
+	if s != noID {
+		c.SavedGID = s
+	}
+	c.FilesystemGID = c.EffectiveGID
+	return nil
+}
+
+// setfsuid changes the filesystem uid if allowed and reports whether it
+// did; the syscall returns the old value either way.
+func (c *Credentials) setfsuid(uid uint32) bool {
+	if uid == noID || !(c.hasCapSetuid() || c.isUID(uid) || uid == c.FilesystemUID) {
+		return false
+	}
+	c.FilesystemUID = uid
+	return true
+}
+
+func (c *Credentials) setfsgid(gid uint32) bool {
+	if gid == noID || !(c.hasCapSetgid() || c.isGID(gid) || gid == c.FilesystemGID) {
+		return false
+	}
+	c.FilesystemGID = gid
+	return true
+}
+
+// execSetID applies a set-user-id or set-group-id executable's bits (a
+// set-group-id bit without group execute is mandatory locking, not
+// set-gid) and then, as every exec does, copies the effective ids into
+// the saved and filesystem ids.
+func (c *Credentials) execSetID(st uint32, fileUID, fileGID uint32, allowed bool) {
+	if allowed && st&unix.S_ISUID != 0 {
+		c.EffectiveUID = fileUID
+	}
+	if allowed && st&(unix.S_ISGID|unix.S_IXGRP) == unix.S_ISGID|unix.S_IXGRP {
+		c.EffectiveGID = fileGID
+	}
+	c.SavedUID, c.FilesystemUID = c.EffectiveUID, c.EffectiveUID
+	c.SavedGID, c.FilesystemGID = c.EffectiveGID, c.EffectiveGID
+}
+
+// mayKill is Linux's kill_ok_by_cred: the sender is privileged, or its
+// real or effective uid is the target's real or saved uid.
+func (c *Credentials) mayKill(target *Credentials) bool {
+	return c.EffectiveUID == 0 ||
+		c.EffectiveUID == target.RealUID || c.EffectiveUID == target.SavedUID ||
+		c.RealUID == target.RealUID || c.RealUID == target.SavedUID
+}
+
+// mayKill is Linux's check_kill_permission for a user signal from t to
+// process target: the credentials allow it, or it is SIGCONT within the
+// sender's session.
+func (t *Task) mayKill(target *ThreadGroup, sig int) bool {
+	if target == t.tg || t.cred().mayKill(target.credentials()) {
+		return true
+	}
+	if sig != int(unix.SIGCONT) {
+		return false
+	}
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	return t.tg.proc.sid == target.proc.sid
+}
+
+// permittedKillTargets keeps the processes kill(pid, sig) may signal.
+// None permitted is EPERM, except for pid -1, where Linux skips the
+// processes it may not signal and reports success.
+func (t *Task) permittedKillTargets(pid int32, sig int, targets []*ThreadGroup) ([]*ThreadGroup, error) {
+	var out []*ThreadGroup
+	for _, tg := range targets {
+		if t.mayKill(tg, sig) {
+			out = append(out, tg)
+		}
+	}
+	if len(out) == 0 && len(targets) > 0 && pid != -1 {
+		return nil, unix.EPERM
+	}
+	return out, nil
+}
