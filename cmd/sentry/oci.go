@@ -20,6 +20,7 @@ import (
 	"sentry/pkg/loader"
 	"sentry/pkg/oci"
 	"sentry/pkg/platform"
+	"sentry/pkg/ptrace"
 	"sentry/pkg/vfs"
 )
 
@@ -341,7 +342,9 @@ func ociInitCmd(g *ociGlobals) *cobra.Command {
 				if _, err := loader.Machine(fs, cwd, path); err != nil {
 					return nil, &kernel.ExecError{Path: path, Err: err}
 				}
-				return choosePlatform("auto", fs, cwd, path)
+				// The host's refusal of the stubs' isolation is a
+				// --log warning, as --debug says it for run.
+				return choosePlatform("auto", fs, cwd, path, ptrace.Options{Warn: warn})
 			}
 			status, err := oci.Boot(args[0], args[1], args[2], ready, choose, warn)
 			var reported oci.ReportedError
