@@ -41,6 +41,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(runCmd(), syscallsCmd(), traceDiffCmd())
+	addOCICommands(root)
 	err := root.Execute()
 	var ee exitError
 	switch {

@@ -1,0 +1,33 @@
+// Package oci makes the sentry an OCI runtime: it turns a bundle (a
+// directory holding config.json and a root filesystem) into a sandbox,
+// keeps each container's state on disk under a state directory (runc's
+// --root), and implements the lifecycle verbs engines drive (create,
+// start, state, kill, delete, list).
+//
+// One container is one sentry process (the "container sentry"): create
+// starts it (cmd/sentry's hidden init verb calls Boot), it loads the
+// sandbox and the program, reports ready on a pipe, and then blocks on
+// the container's exec FIFO until start opens it. The PID engines wait on
+// is that process and its exit status is the container's. Nothing the
+// application does reaches the host: the bundle's config only chooses
+// what the sandbox looks like (root, volumes, environment, limits, ids),
+// all of it emulated by pkg/kernel and pkg/vfs.
+//
+// Invariants: a container's state lives in STATEDIR/ID (state.json and,
+// until start, exec.fifo) and nowhere else; every verb that changes a
+// container holds the flock of STATEDIR/ID; a failed create leaves
+// nothing behind. State is recomputed from the process, never trusted
+// from disk: the PID recorded at create (with its start time, so a
+// reused PID does not count) alive and the FIFO present is "created",
+// alive without it "running", otherwise "stopped".
+//
+// With process.terminal, create gives the container sentry a host
+// pseudo-terminal as stdio and controlling terminal and sends the master
+// over --console-socket (console.go). Hooks (hooks.go) run on the host
+// with the state on stdin; the runtime-namespace ones fail create, the
+// post ones are warnings.
+//
+// Callers: cmd/sentry's OCI verbs only. Lock order: one container's
+// flock at a time (List takes each in turn); no lock is held across
+// calls.
+package oci

@@ -1,0 +1,176 @@
+package oci
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
+)
+
+func TestParseSignal(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want unix.Signal
+		ok   bool
+	}{
+		{"KILL", unix.SIGKILL, true}, {"SIGTERM", unix.SIGTERM, true}, {"term", unix.SIGTERM, true},
+		{"9", unix.SIGKILL, true}, {"15", unix.SIGTERM, true}, {"0", 0, false}, {"65", 0, false},
+		{"SIGNOPE", 0, false}, {"", 0, false},
+	} {
+		got, err := ParseSignal(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseSignal(%q) = %v, %v; want %v ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func writeBundle(t *testing.T, s *specs.Spec) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "rootfs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestLoadBundleRejects(t *testing.T) {
+	for name, c := range map[string]struct {
+		edit func(*specs.Spec)
+		want string
+	}{
+		"default is fine":  {func(*specs.Spec) {}, ""},
+		"ociVersion 2":     {func(s *specs.Spec) { s.Version = "2.0.0" }, `ociVersion "2.0.0"`},
+		"no args":          {func(s *specs.Spec) { s.Process.Args = nil }, "process.args"},
+		"relative cwd":     {func(s *specs.Spec) { s.Process.Cwd = "tmp" }, "process.cwd"},
+		"no root":          {func(s *specs.Spec) { s.Root = nil }, "root.path is required"},
+		"root not there":   {func(s *specs.Spec) { s.Root.Path = "nope" }, `root.path "nope"`},
+		"absolute missing": {func(s *specs.Spec) { s.Root.Path = "/nonexistent-root" }, "/nonexistent-root"},
+	} {
+		s := DefaultSpec()
+		c.edit(s)
+		_, err := LoadBundle(writeBundle(t, s))
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+func TestTranslateMounts(t *testing.T) {
+	for name, c := range map[string]struct {
+		mount   specs.Mount
+		volumes []vfs.Volume
+		err     string
+		files   int
+	}{
+		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1},
+		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0},
+		"bind ro": {specs.Mount{Destination: "/data", Type: "bind", Source: "/srv", Options: []string{"rbind", "ro"}},
+			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0},
+		"bind by option, relative source": {specs.Mount{Destination: "/v/", Source: "vol", Options: []string{"bind"}},
+			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0},
+		"tmpfs":          {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0},
+		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0},
+		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0},
+		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0},
+		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0},
+	} {
+		s := DefaultSpec()
+		s.Mounts = []specs.Mount{c.mount}
+		dir := writeBundle(t, s)
+		b, err := LoadBundle(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := b.Translate()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: %v, want %q", name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for i := range c.volumes {
+			c.volumes[i].Host = strings.Replace(c.volumes[i].Host, "BUNDLE", dir, 1)
+		}
+		if len(sb.Files) != c.files {
+			t.Errorf("%s: files %v, want %d", name, sb.Files, c.files)
+		}
+		if len(sb.FS.Volumes) != len(c.volumes) || len(c.volumes) > 0 && sb.FS.Volumes[0] != c.volumes[0] {
+			t.Errorf("%s: volumes %v, want %v", name, sb.FS.Volumes, c.volumes)
+		}
+	}
+}
+
+func TestTranslateProcess(t *testing.T) {
+	s := DefaultSpec()
+	s.Process.Env = []string{"A=1"}
+	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 4096, Soft: 512}, {Type: "RLIMIT_NPROC", Hard: 10, Soft: 10}}
+	s.Process.User.UID = 1000
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.NoFile != 4096 || sb.Hostname != "sentry" || sb.Cwd != "/" || len(sb.Env) != 1 || sb.FS.HostRoot != filepath.Join(b.Dir, "rootfs") {
+		t.Errorf("sandbox %+v", sb)
+	}
+	ignored := strings.Join(sb.Ignored, "; ")
+	for _, w := range []string{"RLIMIT_NPROC", "process.user 1000:0"} {
+		if !strings.Contains(ignored, w) {
+			t.Errorf("ignored %q lacks %q", ignored, w)
+		}
+	}
+}
+
+func TestStatusFollowsTheProcess(t *testing.T) {
+	dir := t.TempDir()
+	st, ok := procStat(os.Getpid())
+	if !ok {
+		t.Fatal("procStat of self")
+	}
+	r := &record{ID: "x", Pid: os.Getpid(), StartTime: st.start}
+	if got := r.status(dir); got != specs.StateRunning {
+		t.Errorf("alive without fifo: %s", got)
+	}
+	if err := unix.Mkfifo(filepath.Join(dir, fifoName), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.status(dir); got != specs.StateCreated {
+		t.Errorf("alive with fifo: %s", got)
+	}
+	r.StartTime++ // the PID now names another process
+	if got := r.status(dir); got != specs.StateStopped {
+		t.Errorf("reused pid: %s", got)
+	}
+}
+
+func TestStoreUnknownAndInvalidIDs(t *testing.T) {
+	s := Store{Root: t.TempDir()}
+	if _, err := s.State("nope"); err != ErrNotExist {
+		t.Errorf("State(nope) = %v", err)
+	}
+	for _, id := range []string{"..", "a/b", ""} {
+		if _, err := s.State(id); err == nil || err == ErrNotExist {
+			t.Errorf("State(%q) = %v, want invalid id", id, err)
+		}
+	}
+}
