@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// oomLine is the sentry's one stderr line for an OOM kill.
+var oomLine = regexp.MustCompile(`(?m)^sentry: out of memory: killed process (\d+) \(memhog\), RSS (\d+) kB$`)
+
+// TestMemoryLimitKillsTheProgramThatOutgrowsIt: under --memory 64m a
+// program touches 32 MB (fits) and then 128 MB; as in a memory cgroup the
+// allocation succeeds and touching past the limit gets it SIGKILLed (exit
+// 137) with one line on the sentry's stderr. The same program runs to the
+// end natively, so it is the limit that killed it.
+func TestMemoryLimitKillsTheProgramThatOutgrowsIt(t *testing.T) {
+	prog := buildC(t, "memhog")
+	native, err := exec.Command(prog, "touch", "32", "128").Output()
+	if err != nil || string(native) != "touched 32 MB\ntouched 128 MB\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	got := sentry(t, "run", "--memory", "64m", prog, "touch", "32", "128")
+	if got.status != 137 || got.stdout != "touched 32 MB\n" {
+		t.Errorf("status %d stdout %q, want 137 after the 32 MB; stderr %q", got.status, got.stdout, got.stderr)
+	}
+	m := oomLine.FindStringSubmatch(got.stderr)
+	if m == nil || m[1] != "1" {
+		t.Fatalf("no OOM line naming PID 1 on stderr: %q", got.stderr)
+	}
+	if strings.Count(got.stderr, "out of memory") != 1 {
+		t.Errorf("more than one OOM kill: %q", got.stderr)
+	}
+	// Within the limit, the same run is untouched by it.
+	got = sentry(t, "run", "--memory", "256m", prog, "touch", "32", "128")
+	if got.status != 0 || string(native) != got.stdout || strings.Contains(got.stderr, "out of memory") {
+		t.Errorf("--memory 256m: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}
+
+// TestMemoryLimitOOMKillsTheLargestProcessAndTheSandboxGoesOn: the shell
+// that started the hog is not the one killed (it holds less memory), sees
+// its child die of SIGKILL and carries on.
+func TestMemoryLimitOOMKillsTheLargestProcessAndTheSandboxGoesOn(t *testing.T) {
+	prog := buildC(t, "memhog")
+	got := sentry(t, "run", "--memory", "64m", "/bin/sh", "-c", prog+" touch 128; echo shell saw $?")
+	if got.status != 0 || got.stdout != "shell saw 137\n" {
+		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	if m := oomLine.FindStringSubmatch(got.stderr); m == nil || m[1] == "1" {
+		t.Errorf("want the hog (not the shell, PID 1) killed; stderr %q", got.stderr)
+	}
+}
+
+// TestMemoryLimitOvercommitsLikeLinux: mmap of 50 GB and brk past the
+// limit succeed, as Linux's heuristic overcommit allows and a memory
+// cgroup does not refuse; touching the memory ends in the OOM kill and
+// the sentry exits cleanly with the program's status.
+func TestMemoryLimitOvercommitsLikeLinux(t *testing.T) {
+	prog := buildC(t, "memhog")
+	got := sentry(t, "run", "--memory", "128m", prog, "reserve", "50")
+	if got.status != 137 || got.stdout != "mapped 50 GB\n" || !oomLine.MatchString(got.stderr) {
+		t.Errorf("mmap 50 GB: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	got = sentry(t, "run", "--memory", "64m", prog, "brk", "256")
+	if got.status != 137 || got.stdout != "" || !oomLine.MatchString(got.stderr) {
+		t.Errorf("brk 256 MB: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}
+
+// TestMemoryFlagTakesDockerSyntax: sizes with suffixes are accepted,
+// nonsense and sizes below docker's 6m minimum refused before running.
+func TestMemoryFlagTakesDockerSyntax(t *testing.T) {
+	for _, ok := range []string{"1g", "64M", "67108864", "100mb"} {
+		if got := sentry(t, "run", "--memory", ok, "/bin/true"); got.status != 0 {
+			t.Errorf("--memory %s: status %d stderr %q", ok, got.status, got.stderr)
+		}
+	}
+	for _, bad := range []string{"lots", "1m", "-5m"} {
+		if got := sentry(t, "run", "--memory", bad, "/bin/true"); got.status == 0 || !strings.Contains(got.stderr, "--memory") {
+			t.Errorf("--memory %s accepted: status %d stderr %q", bad, got.status, got.stderr)
+		}
+	}
+}

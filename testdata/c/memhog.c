@@ -1,0 +1,62 @@
+/* memhog: allocates and touches memory page by page, as a program that
+ * outgrows its memory limit does.
+ *   memhog touch MB...   malloc and touch each size in turn, printing
+ *                        "touched N MB" after each
+ *   memhog reserve GB    mmap GB of anonymous memory (succeeds: Linux's
+ *                        overcommit) then touch it page by page
+ *   memhog brk MB        grow the heap with brk by MB and touch it
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void touch(char *p, size_t n) {
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+}
+
+int main(int argc, char **argv) {
+	if (argc < 3)
+		return 2;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!strcmp(argv[1], "touch")) {
+		for (int i = 2; i < argc; i++) {
+			size_t n = (size_t)atol(argv[i]) << 20;
+			char *p = malloc(n);
+			if (!p) {
+				printf("malloc %s MB failed\n", argv[i]);
+				return 1;
+			}
+			touch(p, n);
+			printf("touched %s MB\n", argv[i]);
+			free(p);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "reserve")) {
+		size_t n = (size_t)atol(argv[2]) << 30;
+		char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		printf("mapped %s GB\n", argv[2]);
+		touch(p, n);
+		printf("touched %s GB\n", argv[2]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "brk")) {
+		size_t n = (size_t)atol(argv[2]) << 20;
+		char *p = sbrk(n);
+		if (p == (void *)-1) {
+			perror("sbrk");
+			return 1;
+		}
+		touch(p, n);
+		printf("touched %s MB\n", argv[2]);
+		return 0;
+	}
+	return 2;
+}
