@@ -83,3 +83,21 @@ func TestMemoryFlagTakesDockerSyntax(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryLimitFileDataGetsENOSPC: data written to the in-memory overlay
+// is charged to --memory; writing past it is ENOSPC (killing a process
+// would free no file data), and removing the file gives the memory back
+// so the same amount fits again. Natively (no limit) the whole 200 MB is
+// written.
+func TestMemoryLimitFileDataGetsENOSPC(t *testing.T) {
+	prog := buildC(t, "tmpfill")
+	path := t.TempDir() + "/big"
+	native, err := exec.Command(prog, path, "200").Output()
+	if err != nil || string(native) != "first: no error after all\nagain: no error, same amount\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	got := sentry(t, "run", "--memory", "64m", prog, path, "200")
+	if got.status != 0 || got.stdout != "first: No space left on device after some\nagain: no error, same amount\n" {
+		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}

@@ -201,6 +201,7 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
+		cfg.FS.SetMemoryCharger(k.mem)
 		if err := k.mountProc(); err != nil {
 			mf.Close()
 			return nil, err

@@ -62,7 +62,8 @@ type FS struct {
 	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
 	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
-	vol     volGuard // what the sandbox set on volume files (volguard.go)
+	vol     volGuard      // what the sandbox set on volume files (volguard.go)
+	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at

@@ -46,7 +46,14 @@ func (f *memFile) Truncate(size int64) error {
 
 func (f *memFile) Sync() error    { return nil }
 func (f *memFile) Seekable() bool { return true }
-func (f *memFile) Release()       {}
+
+// Release closes one open file description of the file.
+func (f *memFile) Release() {
+	f.m.mu.Lock()
+	f.m.opens--
+	f.m.releaseIfGoneLocked()
+	f.m.mu.Unlock()
+}
 
 // hostFile is an open host regular file: a lower file opened for reading,
 // or a volume file.

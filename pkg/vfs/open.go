@@ -120,7 +120,7 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 		if err != nil {
 			return nil, nil, err
 		}
-		return c, &memFile{m: c.mem}, nil
+		return c, newMemFile(c.mem, false), nil
 	}
 }
 
@@ -213,7 +213,7 @@ func (fs *FS) openMem(m *memInode, flags int) (FileImpl, error) {
 			return nil, err
 		}
 	}
-	return &memFile{m: m}, nil
+	return newMemFile(m, false), nil
 }
 
 // hostOpenFlags are the open flags passed on to the host.
