@@ -101,3 +101,22 @@ func TestMemoryLimitFileDataGetsENOSPC(t *testing.T) {
 		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
 }
+
+// TestOpeningRootFilesUntilFailureLeavesTheSandboxAbleToFork: files the
+// application opens from the read-only root are host fds of the sentry.
+// A program raising RLIMIT_NOFILE to the sandbox's hard cap (1048576 by
+// default, likely above the host's) and opening files until open fails
+// must get EMFILE or ENFILE, not starve the sentry: its next fork works,
+// as natively.
+func TestOpeningRootFilesUntilFailureLeavesTheSandboxAbleToFork(t *testing.T) {
+	prog := buildC(t, "fdfill")
+	native, err := exec.Command(prog, "/etc/passwd").Output()
+	if err != nil || string(native) != "open failed: Too many open files\nchild exited 7\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	got := sentry(t, "run", prog, "/etc/passwd")
+	lines := strings.Split(got.stdout, "\n")
+	if got.status != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "open failed: Too many open files") || lines[1] != "child exited 7" {
+		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, tail(got.stderr, 2000))
+	}
+}
