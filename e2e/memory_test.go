@@ -120,3 +120,22 @@ func TestOpeningRootFilesUntilFailureLeavesTheSandboxAbleToFork(t *testing.T) {
 		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, tail(got.stderr, 2000))
 	}
 }
+
+// TestRLIMIT_ASRefusesMappingsLikeLinux: with RLIMIT_AS set, mmap and
+// mremap past it get ENOMEM, brk past it leaves the break, and a
+// MAP_FIXED mapping over pages already mapped is not counted twice; the
+// same program natively prints the same.
+func TestRLIMIT_ASRefusesMappingsLikeLinux(t *testing.T) {
+	prog := buildC(t, "memhog")
+	native, err := exec.Command(prog, "aslimit", "64").Output()
+	if err != nil {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	if !strings.Contains(string(native), "mmap limit: Cannot allocate memory\n") {
+		t.Fatalf("native run does not show the refusal this test is about: %q", native)
+	}
+	got := sentry(t, "run", prog, "aslimit", "64")
+	if got.status != 0 || got.stdout != string(native) {
+		t.Errorf("status %d stdout %q, native %q; stderr %q", got.status, got.stdout, native, got.stderr)
+	}
+}

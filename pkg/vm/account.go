@@ -164,3 +164,30 @@ func DefaultMemoryLimit(meminfo []byte) int64 {
 	}
 	return max(l, MinMemoryLimit)
 }
+
+// VirtualSize is the bytes of address space m maps (Linux's total_vm,
+// VmSize), for RLIMIT_AS.
+func (m *MM) VirtualSize() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var total uint64
+	for i := range m.vmas {
+		total += m.vmas[i].length()
+	}
+	return total
+}
+
+// MappedIn is the bytes of [start, end) that m maps: what a MAP_FIXED
+// mapping there replaces rather than adds.
+func (m *MM) MappedIn(start, end uint64) uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var total uint64
+	for i := range m.vmas {
+		v := &m.vmas[i]
+		if s, e := max(v.start, start), min(v.end, end); s < e {
+			total += e - s
+		}
+	}
+	return total
+}

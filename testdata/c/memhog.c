@@ -5,11 +5,16 @@
  *   memhog reserve GB    mmap GB of anonymous memory (succeeds: Linux's
  *                        overcommit) then touch it page by page
  *   memhog brk MB        grow the heap with brk by MB and touch it
+ *   memhog aslimit MB    set RLIMIT_AS to MB, then try mmap, brk and
+ *                        mremap past it and within it
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void touch(char *p, size_t n) {
@@ -56,6 +61,27 @@ int main(int argc, char **argv) {
 		}
 		touch(p, n);
 		printf("touched %s MB\n", argv[2]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "aslimit")) {
+		size_t lim = (size_t)atol(argv[2]) << 20;
+		struct rlimit rl = {lim, lim};
+		if (setrlimit(RLIMIT_AS, &rl) != 0) {
+			perror("setrlimit");
+			return 1;
+		}
+		void *p = mmap(NULL, lim, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		printf("mmap limit: %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
+		p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		printf("mmap 1 MB: %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
+		void *q = mremap(p, 1 << 20, lim, MREMAP_MAYMOVE);
+		printf("mremap to limit: %s\n", q == MAP_FAILED ? strerror(errno) : "ok");
+		/* Replacing pages already mapped does not count twice. */
+		q = mmap(p, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		printf("mmap fixed over: %s\n", q == MAP_FAILED ? strerror(errno) : "ok");
+		void *b = sbrk(0);
+		printf("brk past: %s\n", sbrk(lim) == (void *)-1 ? strerror(errno) : "ok");
+		printf("brk unchanged: %s\n", sbrk(0) == b ? "yes" : "no");
 		return 0;
 	}
 	return 2;
