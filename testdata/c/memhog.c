@@ -1,10 +1,12 @@
 /* memhog: allocates and touches memory page by page, as a program that
  * outgrows its memory limit does.
  *   memhog touch MB...   malloc and touch each size in turn, printing
- *                        "touched N MB" after each
+ *                        "touched N MB" after each, freeing it
+ *   memhog hold MB...    the same, keeping each, then waits to be killed
+ *                        (however late the sentry samples its memory)
  *   memhog reserve GB    mmap GB of anonymous memory (succeeds: Linux's
  *                        overcommit) then touch it page by page
- *   memhog brk MB        grow the heap with brk by MB and touch it
+ *   memhog brk MB        grow the heap with brk by MB, touch it, wait
  *   memhog aslimit MB    set RLIMIT_AS to MB, then try mmap, brk and
  *                        mremap past it and within it
  */
@@ -26,7 +28,8 @@ int main(int argc, char **argv) {
 	if (argc < 3)
 		return 2;
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (!strcmp(argv[1], "touch")) {
+	int hold = !strcmp(argv[1], "hold");
+	if (hold || !strcmp(argv[1], "touch")) {
 		for (int i = 2; i < argc; i++) {
 			size_t n = (size_t)atol(argv[i]) << 20;
 			char *p = malloc(n);
@@ -36,8 +39,11 @@ int main(int argc, char **argv) {
 			}
 			touch(p, n);
 			printf("touched %s MB\n", argv[i]);
-			free(p);
+			if (!hold)
+				free(p);
 		}
+		while (hold)
+			pause();
 		return 0;
 	}
 	if (!strcmp(argv[1], "reserve")) {
@@ -61,7 +67,8 @@ int main(int argc, char **argv) {
 		}
 		touch(p, n);
 		printf("touched %s MB\n", argv[2]);
-		return 0;
+		for (;;)
+			pause();
 	}
 	if (!strcmp(argv[1], "aslimit")) {
 		size_t lim = (size_t)atol(argv[2]) << 20;
