@@ -199,6 +199,7 @@ func New(cfg Config) (*Kernel, error) {
 		unsupported: map[string]int{},
 		net:         newNetState(cfg.Net),
 	}
+	k.net.stack.SetMemoryCharger(k.mem)
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
 		cfg.FS.SetMemoryCharger(k.mem)
