@@ -141,3 +141,18 @@ func TestRLIMIT_ASRefusesMappingsLikeLinux(t *testing.T) {
 		t.Errorf("status %d stdout %q, native %q; stderr %q", got.status, got.stdout, native, got.stderr)
 	}
 }
+
+// TestVmRSSCountsTouchedPagesNotMappings: /proc/PID/status's VmRSS (what
+// the OOM killer compares) grows when memory is touched, not when it is
+// mapped, as natively.
+func TestVmRSSCountsTouchedPagesNotMappings(t *testing.T) {
+	prog := buildC(t, "memhog")
+	native, err := exec.Command(prog, "rss", "64").Output()
+	if err != nil || string(native) != "mapping counted: no\ntouching counted: yes\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	got := sentry(t, "run", prog, "rss", "64")
+	if got.status != 0 || got.stdout != string(native) {
+		t.Errorf("status %d stdout %q, native %q; stderr %q", got.status, got.stdout, native, got.stderr)
+	}
+}

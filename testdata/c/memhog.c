@@ -7,6 +7,8 @@
  *   memhog reserve GB    mmap GB of anonymous memory (succeeds: Linux's
  *                        overcommit) then touch it page by page
  *   memhog brk MB        grow the heap with brk by MB, touch it, wait
+ *   memhog rss MB        mmap MB, then touch it: VmRSS of
+ *                        /proc/self/status must grow by MB only at the touch
  *   memhog aslimit MB    set RLIMIT_AS to MB, then try mmap, brk and
  *                        mremap past it and within it
  */
@@ -22,6 +24,18 @@
 static void touch(char *p, size_t n) {
 	for (size_t i = 0; i < n; i += 4096)
 		p[i] = 1;
+}
+
+static long vmrss_kb(void) {
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 int main(int argc, char **argv) {
@@ -69,6 +83,19 @@ int main(int argc, char **argv) {
 		printf("touched %s MB\n", argv[2]);
 		for (;;)
 			pause();
+	}
+	if (!strcmp(argv[1], "rss")) {
+		long mb = atol(argv[2]);
+		long before = vmrss_kb();
+		char *p = mmap(NULL, (size_t)mb << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		long mapped = vmrss_kb();
+		touch(p, (size_t)mb << 20);
+		long touched = vmrss_kb();
+		printf("mapping counted: %s\n", mapped - before >= mb << 10 ? "yes" : "no");
+		printf("touching counted: %s\n", touched - mapped >= mb << 10 ? "yes" : "no");
+		return 0;
 	}
 	if (!strcmp(argv[1], "aslimit")) {
 		size_t lim = (size_t)atol(argv[2]) << 20;
