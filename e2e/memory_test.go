@@ -156,3 +156,16 @@ func TestVmRSSCountsTouchedPagesNotMappings(t *testing.T) {
 		t.Errorf("status %d stdout %q, native %q; stderr %q", got.status, got.stdout, native, got.stderr)
 	}
 }
+
+// TestOOMKillerWeighsOOMScoreAdj: a shell that set its oom_score_adj to
+// 1000 is killed before the larger hog it started with 0, as Linux's
+// badness adds oom_score_adj thousandths of the limit to the RSS.
+func TestOOMKillerWeighsOOMScoreAdj(t *testing.T) {
+	prog := buildC(t, "memhog")
+	script := "echo 1000 > /proc/self/oom_score_adj; /bin/sh -c 'echo 0 > /proc/self/oom_score_adj; exec " + prog + " hold 128'"
+	got := sentry(t, "run", "--memory", "64m", "/bin/sh", "-c", script)
+	m := regexp.MustCompile(`(?m)^sentry: out of memory: killed process (\d+) \((\w+)\), RSS \d+ kB$`).FindStringSubmatch(got.stderr)
+	if got.status != 137 || m == nil || m[1] != "1" || m[2] == "memhog" {
+		t.Errorf("want the shell (PID 1) killed first: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+}

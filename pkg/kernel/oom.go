@@ -56,10 +56,12 @@ func (k *Kernel) watchMemory(stop <-chan struct{}) {
 	}
 }
 
-// oomKill sends SIGKILL to the live process with the largest resident
-// memory, as Linux's OOM killer chooses (its badness is the RSS; the
-// container's init is not exempt from a memory cgroup's killer), and
-// says so on the warning stream. nil when no process holds memory.
+// oomKill sends SIGKILL to the live process with the largest badness,
+// as Linux's OOM killer chooses: its resident memory plus oom_score_adj
+// thousandths of the limit, never one whose oom_score_adj is -1000 (the
+// container's init is not otherwise exempt from a memory cgroup's
+// killer), and says so on the warning stream. nil when no process may
+// be killed or none holds memory.
 func (k *Kernel) oomKill() *ThreadGroup {
 	k.mu.Lock()
 	live := make([]*ThreadGroup, 0, len(k.procs))
@@ -70,13 +72,13 @@ func (k *Kernel) oomKill() *ThreadGroup {
 	}
 	k.mu.Unlock()
 	var victim *ThreadGroup
-	var most int64
+	var worst, victimRSS int64
 	seen := map[*vm.MM]int64{}
 	for _, tg := range live {
 		tg.mu.Lock()
-		mm, exiting := tg.mm, tg.exiting
+		mm, exiting, adj := tg.mm, tg.exiting, tg.oomScoreAdj
 		tg.mu.Unlock()
-		if mm == nil || exiting {
+		if mm == nil || exiting || adj <= -1000 {
 			continue
 		}
 		rss, ok := seen[mm]
@@ -84,14 +86,18 @@ func (k *Kernel) oomKill() *ThreadGroup {
 			rss = mm.Resident()
 			seen[mm] = rss
 		}
-		if victim == nil || rss > most || (rss == most && tg.pid > victim.pid) {
-			victim, most = tg, rss
+		if rss == 0 {
+			continue
+		}
+		badness := oomBadness(rss, adj, k.mem.Limit())
+		if victim == nil || badness > worst || (badness == worst && tg.pid > victim.pid) {
+			victim, worst, victimRSS = tg, badness, rss
 		}
 	}
-	if victim == nil || most == 0 {
+	if victim == nil {
 		return nil
 	}
-	fmt.Fprintf(k.cfg.Warn, "sentry: out of memory: killed process %d (%s), RSS %d kB\n", victim.pid, victim.comm(), most>>10)
+	fmt.Fprintf(k.cfg.Warn, "sentry: out of memory: killed process %d (%s), RSS %d kB\n", victim.pid, victim.comm(), victimRSS>>10)
 	k.signalProcess(victim, int(unix.SIGKILL))
 	return victim
 }
@@ -110,4 +116,11 @@ func (tg *ThreadGroup) comm() string {
 		return ""
 	}
 	return lead.comm()
+}
+
+// oomBadness is Linux's oom_badness for a memory cgroup of limit bytes:
+// the resident bytes plus adj thousandths of the limit, at least 1 so
+// that a process holding memory stays a candidate.
+func oomBadness(rss int64, adj int, limit int64) int64 {
+	return max(rss+int64(adj)*(limit/1000), 1)
 }

@@ -52,8 +52,8 @@ type ThreadGroup struct {
 	deadUserNS, deadSysNS int64
 	exiting               bool
 	noNewPrivs            bool
-	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
-	// acted on, since the sentry kills nothing for want of memory.
+	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, and
+	// weighed by the OOM killer (oom.go).
 	oomScoreAdj int
 	exitStatus  ExitStatus
 	// killed is closed when the group starts exiting, waking every
