@@ -135,7 +135,9 @@ const MinMemoryLimit = 6 << 20
 // /proc/meminfo: three quarters of MemAvailable (what the host can give
 // without swapping or reclaiming from others), the quarter left over
 // being the sentry's own heap and the host's margin; half of MemTotal if
-// MemAvailable is missing; never below MinMemoryLimit.
+// MemAvailable is missing. Never below 1 GiB or half of MemTotal,
+// whichever is less: a sentry started while the host is briefly short of
+// memory (a busy build machine) must not kill ordinary programs.
 func DefaultMemoryLimit(meminfo []byte) int64 {
 	var avail, total int64 = -1, -1
 	sc := bufio.NewScanner(bytes.NewReader(meminfo))
@@ -155,14 +157,17 @@ func DefaultMemoryLimit(meminfo []byte) int64 {
 			total = kb << 10
 		}
 	}
-	var l int64
+	var l, floor int64
 	switch {
 	case avail >= 0:
 		l = avail / 4 * 3
 	case total >= 0:
 		l = total / 2
 	}
-	return max(l, MinMemoryLimit)
+	if total >= 0 {
+		floor = min(1<<30, total/2)
+	}
+	return max(l, floor, MinMemoryLimit)
 }
 
 // VirtualSize is the bytes of address space m maps (Linux's total_vm,

@@ -43,8 +43,10 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	}{
 		{"three quarters of MemAvailable", "MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    8000000 kB\n", 8000000 << 10 / 4 * 3},
 		{"half of MemTotal without MemAvailable", "MemTotal:        4000000 kB\nMemFree:         1000000 kB\n", 4000000 << 10 / 2},
-		{"floor", "MemTotal:        4000000 kB\nMemAvailable:       1000 kB\n", MinMemoryLimit},
+		{"1 GiB floor when the host is briefly short", "MemTotal:        4000000 kB\nMemAvailable:       1000 kB\n", 1 << 30},
+		{"half of a small host's memory", "MemTotal:         400000 kB\nMemAvailable:       1000 kB\n", 400000 << 10 / 2},
 		{"nothing readable", "", MinMemoryLimit},
+		{"never below docker's minimum", "MemTotal:           4000 kB\nMemAvailable:       1000 kB\n", MinMemoryLimit},
 	} {
 		if got := DefaultMemoryLimit([]byte(c.meminfo)); got != c.want {
 			t.Errorf("%s: got %d, want %d", c.name, got, c.want)
