@@ -23,6 +23,7 @@ import (
 	"sentry/pkg/strace"
 	"sentry/pkg/tracediff"
 	"sentry/pkg/vfs"
+	"sentry/pkg/vm"
 )
 
 // exitError carries a status out of cobra without printing usage.
@@ -77,6 +78,7 @@ type runFlags struct {
 	envFiles      []string
 	pidsLimit     int
 	nofile        uint64
+	memory        string
 }
 
 func runCmd() *cobra.Command {
@@ -116,6 +118,7 @@ func runCmd() *cobra.Command {
 	c.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VAL` in the program's environment; KEY alone copies KEY from the sentry's environment")
 	c.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VAL lines from `FILE` into the program's environment (docker's format); -e overrides it")
 	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
+	c.Flags().StringVarP(&f.memory, "memory", "m", "", "memory limit `BYTES` (b, k, m, g suffixes) of application memory, in-memory file data and pipe/socket buffers: past it the largest process is SIGKILLed (default: 3/4 of the host's MemAvailable, at least min(1 GiB, half the RAM))")
 	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
@@ -256,6 +259,15 @@ func run(f runFlags, args []string) error {
 		so.Arch = plat.Arch()
 		tracer = strace.NewTracer(traceOut, so)
 	}
+	var memLimit int64
+	if f.memory != "" {
+		if memLimit, err = vm.ParseBytes(f.memory); err != nil {
+			return fmt.Errorf("--memory: %w", err)
+		}
+		if memLimit < vm.MinMemoryLimit {
+			return fmt.Errorf("--memory: minimum is %d bytes (6m)", vm.MinMemoryLimit)
+		}
+	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,
 		Platform: plat,
@@ -275,6 +287,7 @@ func run(f runFlags, args []string) error {
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		PidsLimit:      f.pidsLimit,
 		NoFile:         f.nofile,
+		MemoryLimit:    memLimit,
 	})
 	if err != nil {
 		return err

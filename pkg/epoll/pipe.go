@@ -30,6 +30,9 @@ type pipe struct {
 
 	rq Queue // watchers of the read end
 	wq Queue // watchers of the write end
+
+	acct    vfs.MemoryCharger // the ring is charged to it (pipe_charge.go); nil: not
+	charged int               // bytes of ring charged to acct
 }
 
 // PipeEnd is one end of a pipe: a vfs.FileImpl and a Waitable.
@@ -102,7 +105,10 @@ func (e *PipeEnd) WriteAt(b []byte, _ int64) (int, error) {
 		return 0, unix.EAGAIN
 	}
 	if p.buf == nil || len(p.buf) != p.size {
-		p.regrow()
+		if !p.regrow() {
+			p.mu.Unlock()
+			return 0, errNoRing
+		}
 	}
 	n := 0
 	for n < len(b) && p.n < p.size {
@@ -117,13 +123,18 @@ func (e *PipeEnd) WriteAt(b []byte, _ int64) (int, error) {
 	return n, nil
 }
 
-// regrow reallocates the ring at p.size, keeping the contents in order.
-func (p *pipe) regrow() {
+// regrow reallocates the ring at p.size, keeping the contents in order;
+// false, changing nothing, when the memory account refuses it.
+func (p *pipe) regrow() bool {
+	if !p.chargeRing(p.size) {
+		return false
+	}
 	nb := make([]byte, p.size)
 	for i := 0; i < p.n; i++ {
 		nb[i] = p.buf[(p.head+i)%len(p.buf)]
 	}
 	p.buf, p.head = nb, 0
+	return true
 }
 
 // Capacity returns the pipe's size in bytes (F_GETPIPE_SZ).
@@ -153,9 +164,12 @@ func (p *pipe) setCapacity(n int) (int, error) {
 		p.mu.Unlock()
 		return 0, unix.EBUSY
 	}
+	old := p.size
 	p.size = size
-	if p.buf != nil {
-		p.regrow()
+	if p.buf != nil && !p.regrow() {
+		p.size = old
+		p.mu.Unlock()
+		return 0, errNoRing
 	}
 	p.mu.Unlock()
 	p.wq.Notify(EventOut | EventWrNorm)
@@ -270,6 +284,7 @@ func (e *PipeEnd) Release() {
 	} else {
 		p.readers--
 	}
+	p.freeRingIfClosedLocked()
 	p.mu.Unlock()
 	if e.write {
 		p.wq.Release()

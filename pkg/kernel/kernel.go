@@ -9,7 +9,8 @@
 // handler returns a Linux errno, never panics on application input.
 // Resources are charged to the sandbox: every task against
 // Config.PidsLimit (clone past it is EAGAIN), open files against
-// RLIMIT_NOFILE capped at Config.NoFile. The first process is the init of
+// RLIMIT_NOFILE capped at Config.NoFile, memory against
+// Config.MemoryLimit (oom.go). The first process is the init of
 // the sandbox's pid namespace: signals sent to it from inside that it
 // leaves at SIG_DFL are dropped (signal_send.go).
 //
@@ -124,6 +125,11 @@ type Config struct {
 	// initial limit is min(1024, NoFile) soft, NoFile hard, and raising
 	// it further is EPERM. 0 means DefaultNoFile.
 	NoFile uint64
+	// MemoryLimit is the sandbox's memory account in bytes, docker's
+	// --memory: application memory, in-memory file data, pipe and
+	// socket buffers (oom.go). 0 means vm.DefaultMemoryLimit of the
+	// host's /proc/meminfo.
+	MemoryLimit int64
 }
 
 const (
@@ -139,6 +145,7 @@ const (
 type Kernel struct {
 	cfg   Config
 	mf    *vm.MemoryFile
+	mem   *vm.Account // Config.MemoryLimit (oom.go)
 	table *syscallTable
 	start time.Time
 	host  hostInfo
@@ -194,9 +201,14 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory file: %w", err)
 	}
+	if cfg.MemoryLimit <= 0 {
+		meminfo, _ := os.ReadFile("/proc/meminfo")
+		cfg.MemoryLimit = vm.DefaultMemoryLimit(meminfo)
+	}
 	k := &Kernel{
 		cfg:          cfg,
 		mf:           mf,
+		mem:          vm.NewAccount(mf, cfg.MemoryLimit),
 		table:        newSyscallTable(),
 		start:        time.Now(),
 		host:         readHostInfo(),
@@ -207,8 +219,10 @@ func New(cfg Config) (*Kernel, error) {
 		unsupported:  map[string]int{},
 		net:          newNetState(cfg.Net),
 	}
+	k.net.stack.SetMemoryCharger(k.mem)
 	if cfg.FS != nil {
 		cfg.FS.SetFIFOProvider(newFIFO)
+		cfg.FS.SetMemoryCharger(k.mem)
 		if err := k.mountProc(); err != nil {
 			mf.Close()
 			return nil, err
@@ -270,7 +284,12 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 	if s.err != nil {
 		return ExitStatus{}, s.err
 	}
+	stopOOM := make(chan struct{})
+	oomDone := make(chan struct{})
+	go func() { k.watchMemory(stopOOM); close(oomDone) }()
 	<-s.tg.done
+	close(stopOOM)
+	<-oomDone
 	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()

@@ -120,17 +120,10 @@ func (p procTG) Status() procfs.Status {
 		}
 	}
 	tg.mu.Unlock()
-	// Resident size is not tracked per page; mappings that allow access
-	// stand for it, leaving out the large PROT_NONE reservations that
-	// allocators and thread stacks make.
-	var size, rss uint64
+	// Resident size is the memory file's pages the address space holds,
+	// what the OOM killer compares (oom.go).
 	mm, _, _ := tg.memory()
-	for _, m := range mm.Maps() {
-		size += m.End - m.Start
-		if m.Prot != unix.PROT_NONE {
-			rss += m.End - m.Start
-		}
-	}
+	size, rss := mm.VirtualSize(), uint64(mm.Resident())
 	tg.fs.mu.Lock()
 	umask := tg.fs.umask
 	tg.fs.mu.Unlock()

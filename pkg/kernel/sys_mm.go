@@ -55,6 +55,9 @@ func sysMmap(t *Task, a [6]uint64) (uint64, error) {
 			o.File = c
 		}
 	}
+	if err := t.tg.asCheckMmap(addr, length, flags); err != nil {
+		return 0, err
+	}
 	return t.tg.mm.Mmap(o)
 }
 
@@ -71,10 +74,16 @@ func sysMprotect(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysBrk(t *Task, a [6]uint64) (uint64, error) {
+	if start, cur := t.tg.mm.BrkRange(); a[0] > cur && a[0] >= start && !t.tg.asAllows(((a[0]+4095)&^4095)-((cur+4095)&^4095), 0) {
+		return cur, nil
+	}
 	return t.tg.mm.Brk(a[0]), nil
 }
 
 func sysMremap(t *Task, a [6]uint64) (uint64, error) {
+	if a[2] > a[1] && !t.tg.asAllows(a[2]-a[1], 0) {
+		return 0, unix.ENOMEM
+	}
 	return t.tg.mm.Mremap(a[0], a[1], a[2], int(a[3]), a[4])
 }
 

@@ -54,7 +54,7 @@ func (t *Task) pipe2(addr uint64, flags int) error {
 		return unix.EINVAL
 	}
 	ino := t.k.net.nextIno()
-	r, w := epoll.NewPipe(ino)
+	r, w := epoll.NewChargedPipe(ino, t.k.mem)
 	name := fmt.Sprintf("pipe:[%d]", ino)
 	st := flags & unix.O_NONBLOCK
 	rf := vfs.NewFile(r, unix.O_RDONLY|st, name)

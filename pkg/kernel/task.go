@@ -57,8 +57,8 @@ type ThreadGroup struct {
 	// personality is personality(2)'s value, inherited by fork and
 	// kept by execve (sys_personality.go).
 	personality uint32
-	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, never
-	// acted on, since the sentry kills nothing for want of memory.
+	// oomScoreAdj is /proc/PID/oom_score_adj: kept and inherited, and
+	// weighed by the OOM killer (oom.go).
 	oomScoreAdj int
 	exitStatus  ExitStatus
 	// killed is closed when the group starts exiting, waking every

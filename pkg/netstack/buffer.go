@@ -75,6 +75,8 @@ type buffer struct {
 	// copied_seq and rcv_nxt), so the urgent mark has a position.
 	rseq, wseq int64
 	urg        urgent // urgent data (urgent.go)
+
+	charged int // bytes charged to the stack's memory account (charge.go)
 }
 
 func newBuffer(reader *Socket, limit int) *buffer {
@@ -113,6 +115,13 @@ func (b *buffer) writeStream(p []byte, m message, direct bool, urg urgentMark) (
 		p = p[sent:]
 	}
 	n := min(len(p), free)
+	if !b.chargeLocked(n) {
+		b.mu.Unlock()
+		if sent > 0 {
+			return sent, nil
+		}
+		return 0, errNoBufferMemory
+	}
 	rest := p[:n]
 	// Bytes without descriptors join the last message while its chunk
 	// has room: a stream has no boundaries to keep.
@@ -173,6 +182,10 @@ func (b *buffer) writeMessage(p []byte, m message, sender *Socket, drop bool) (i
 		}
 		b.mu.Unlock()
 		return 0, unix.EAGAIN
+	}
+	if !b.chargeLocked(len(p)) {
+		b.mu.Unlock()
+		return 0, errNoBufferMemory
 	}
 	b.fill(&m, p)
 	b.msgs = append(b.msgs, m)
@@ -252,6 +265,7 @@ func (b *buffer) readStream(p []byte, peek, oobInline bool) (readResult, error) 
 			b.msgs = b.msgs[:0]
 		}
 		b.bytes -= r.n
+		b.settleLocked()
 		b.rseq += int64(r.n)
 		b.fixupLocked()
 		b.urgentPassedLocked()
@@ -318,6 +332,7 @@ func (b *buffer) readMessage(p []byte, peek bool) (readResult, error) {
 			b.msgs = nil
 		}
 		b.bytes -= size
+		b.settleLocked()
 		blocked, b.blocked = b.blocked, nil
 	} else {
 		r.rights = dupRights(r.rights)
@@ -388,6 +403,7 @@ func (b *buffer) dropLocked() {
 	b.msgs = nil
 	b.rseq += int64(b.bytes)
 	b.bytes = 0
+	b.settleLocked()
 	b.urg = urgent{}
 }
 

@@ -1,6 +1,8 @@
 package netstack
 
 import (
+	"sentry/pkg/vfs"
+
 	"net/netip"
 	"sync"
 
@@ -37,6 +39,8 @@ type Stack struct {
 	live    map[*Socket]struct{}
 
 	chunks sync.Pool // *[]byte of chunkSize: message memory (buffer.go)
+
+	charger vfs.MemoryCharger // queued bytes are charged to it (charge.go)
 }
 
 // NewStack returns an empty network.

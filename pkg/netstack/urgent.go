@@ -63,6 +63,7 @@ func (b *buffer) discardLocked(n int) {
 		m.data = m.data[c:]
 		n -= c
 		b.bytes -= c
+		b.settleLocked()
 		b.rseq += int64(c)
 		if len(m.data) > 0 || m.rights != nil {
 			break

@@ -54,6 +54,12 @@
 // trees whose methods run without FS.mu held (synth.go); /proc/PID/fd/N
 // links are MagicLinks that reach the open file itself.
 //
+// Bounded resources: the data of in-memory files is charged to the
+// sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it) and
+// the host fds of open application files to a budget of half the
+// sentry's fd limit (hostfds.go: ENFILE past it), so the application can
+// exhaust neither the host's memory nor the fds the sentry needs itself.
+//
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and
 // inode), holding its pages in the kernel's memory file (PageMemory) for

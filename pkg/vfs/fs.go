@@ -62,7 +62,9 @@ type FS struct {
 	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
 	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
-	vol     volGuard // what the sandbox set on volume files (volguard.go)
+	vol     volGuard      // what the sandbox set on volume files (volguard.go)
+	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
+	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -82,7 +84,7 @@ func New(opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
-	fs := &FS{}
+	fs := &FS{hostFDs: newHostFDBudget()}
 	// In-memory inode numbers start far above the host's, because the
 	// overlay shows both under one st_dev.
 	fs.nextIno.Store(memInoBase)

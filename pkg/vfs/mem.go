@@ -41,6 +41,8 @@ type memInode struct {
 	tmpfile bool    // made by O_TMPFILE without O_EXCL: linkat may name it
 	fifo    FIFO    // a named pipe's, made on first open
 	xattrs  map[string][]byte
+	acct    MemoryCharger // chunks are charged to it (charge.go); nil: not charged
+	opens   int           // open file descriptions (memFile) of it
 }
 
 func (fs *FS) newMem(m *mount, mode uint32, rdev uint64) *memInode {
@@ -52,6 +54,7 @@ func (fs *FS) newMem(m *mount, mode uint32, rdev uint64) *memInode {
 		mode:  mode & 07777,
 		nlink: 1,
 		rdev:  rdev,
+		acct:  fs.charger,
 		atime: t, mtime: t, ctime: t,
 	}
 	if n.typ == unix.S_IFDIR {
@@ -124,6 +127,12 @@ func (m *memInode) writeAtLocked(p []byte, off int64) (int, error) {
 		want := min(len(p)-n, chunkSize-in)
 		c := m.chunks[idx]
 		if c == nil {
+			if !m.chargeChunkLocked() {
+				if n == 0 {
+					return 0, unix.ENOSPC
+				}
+				break
+			}
 			c = make([]byte, chunkSize)
 			m.chunks[idx] = c
 		}
@@ -154,7 +163,7 @@ func (m *memInode) truncateLocked(size int64) error {
 		last := size / chunkSize
 		for idx := range m.chunks {
 			if idx > last || (idx == last && size%chunkSize == 0) {
-				delete(m.chunks, idx)
+				m.dropChunkLocked(idx)
 			}
 		}
 		if c := m.chunks[last]; c != nil {
@@ -191,5 +200,6 @@ func (m *memInode) addLink(delta int64) {
 	m.mu.Lock()
 	m.nlink = uint64(int64(m.nlink) + delta)
 	m.ctime = now()
+	m.releaseIfGoneLocked()
 	m.mu.Unlock()
 }

@@ -17,10 +17,10 @@ const (
 // that /proc/PID/fd shows as "/memfd:NAME (deleted)". Without
 // allowSealing the file is born sealed against new seals.
 func (fs *FS) NewMemFD(name string, allowSealing bool) *File {
-	m := &memInode{ino: fs.nextIno.Add(1), dev: fs.root.mnt.dev, typ: unix.S_IFREG, mode: 0777, nlink: 0}
+	m := &memInode{ino: fs.nextIno.Add(1), dev: fs.root.mnt.dev, typ: unix.S_IFREG, mode: 0777, nlink: 0, acct: fs.charger}
 	t := now()
 	m.atime, m.mtime, m.ctime = t, t, t
-	impl := &memFile{m: m, memfd: true}
+	impl := newMemFile(m, true)
 	if !allowSealing {
 		m.seals = SealSeal
 	}

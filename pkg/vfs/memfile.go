@@ -46,13 +46,21 @@ func (f *memFile) Truncate(size int64) error {
 
 func (f *memFile) Sync() error    { return nil }
 func (f *memFile) Seekable() bool { return true }
-func (f *memFile) Release()       {}
+
+// Release closes one open file description of the file.
+func (f *memFile) Release() {
+	f.m.mu.Lock()
+	f.m.opens--
+	f.m.releaseIfGoneLocked()
+	f.m.mu.Unlock()
+}
 
 // hostFile is an open host regular file: a lower file opened for reading,
 // or a volume file.
 type hostFile struct {
-	fd  int
-	dev uint64 // st_dev to report instead of the host's; 0 keeps it
+	fd     int
+	dev    uint64        // st_dev to report instead of the host's; 0 keeps it
+	budget *hostFDBudget // charged for fd (hostfds.go); nil: not charged
 }
 
 func (f *hostFile) ReadAt(p []byte, off int64) (int, error) {
@@ -110,7 +118,14 @@ func (f *hostFile) Stat() (Stat, error) {
 func (f *hostFile) Truncate(size int64) error { return unix.Ftruncate(f.fd, size) }
 func (f *hostFile) Sync() error               { return unix.Fsync(f.fd) }
 func (f *hostFile) Seekable() bool            { return true }
-func (f *hostFile) Release()                  { unix.Close(f.fd) }
+
+// Release closes the host fd and gives it back to the budget it came from.
+func (f *hostFile) Release() {
+	unix.Close(f.fd)
+	if f.budget != nil {
+		f.budget.release()
+	}
+}
 
 // Compile-time checks that the implementations fit.
 var (

@@ -120,7 +120,7 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 		if err != nil {
 			return nil, nil, err
 		}
-		return c, &memFile{m: c.mem}, nil
+		return c, newMemFile(c.mem, false), nil
 	}
 }
 
@@ -186,7 +186,7 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		err = unix.EACCES
 	default:
 		var hf *hostFile
-		if hf, err = openHost(d.host, flags); err == nil {
+		if hf, err = fs.openHost(d.host, flags); err == nil {
 			if d.mnt.kind == kindOverlay {
 				hf.dev = d.mnt.dev
 			}
@@ -213,7 +213,7 @@ func (fs *FS) openMem(m *memInode, flags int) (FileImpl, error) {
 			return nil, err
 		}
 	}
-	return &memFile{m: m}, nil
+	return newMemFile(m, false), nil
 }
 
 // hostOpenFlags are the open flags passed on to the host.
@@ -225,27 +225,36 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 	if len(name) > nameMax {
 		return nil, nil, unix.ENAMETOOLONG
 	}
+	if err := fs.hostFDs.acquire(); err != nil {
+		return nil, nil, err
+	}
 	dir := parent.host.self
 	safe, kept := hostSafeMode(mode&07777, unix.S_IFREG)
 	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
 	runtime.KeepAlive(dir)
 	if err != nil {
+		fs.hostFDs.release()
 		return nil, nil, err
 	}
 	c, err := fs.cacheHost(parent, name)
 	if err != nil {
 		unix.Close(fd)
+		fs.hostFDs.release()
 		return nil, nil, err
 	}
 	fs.volCreated(c, kept)
-	return c, &hostFile{fd: fd}, nil
+	return c, &hostFile{fd: fd, budget: &fs.hostFDs}, nil
 }
 
-func openHost(n *hostNode, flags int) (*hostFile, error) {
+func (fs *FS) openHost(n *hostNode, flags int) (*hostFile, error) {
+	if err := fs.hostFDs.acquire(); err != nil {
+		return nil, err
+	}
 	fd, err := n.open(flags & hostOpenFlags)
 	runtime.KeepAlive(n)
 	if err != nil {
+		fs.hostFDs.release()
 		return nil, err
 	}
-	return &hostFile{fd: fd}, nil
+	return &hostFile{fd: fd, budget: &fs.hostFDs}, nil
 }

@@ -46,7 +46,7 @@ func (fs *FS) openTmpfile(dir *Dentry, path string, flags int, mode uint32) (*Fi
 	c.mem = m
 	c.dead = true
 	fl := flags &^ (unix.O_TMPFILE &^ unix.O_DIRECTORY) &^ unix.O_DIRECTORY
-	return fs.newFile(c, fl, &memFile{m: m}), nil
+	return fs.newFile(c, fl, newMemFile(m, false)), nil
 }
 
 // hostTmpfile opens an O_TMPFILE file in the volume directory d.

@@ -90,6 +90,16 @@
 // runs, merging contiguous runs into single calls. The platform's
 // Reserved ranges are never part of a piece and never passed to Unmap.
 //
+// # Memory account
+//
+// An Account (account.go) is the sandbox's --memory: the memory file's
+// resident pages (the host's count of the memfd's blocks, so every page
+// touched anywhere) plus bytes other packages charge for memory they hold
+// for the application. Pages cannot be refused (the host makes them on
+// touch); the kernel samples Usage and OOM-kills. MM.Resident is a
+// process's RSS for choosing the victim, MM.VirtualSize its VmSize for
+// RLIMIT_AS.
+//
 // # Concurrency and lock order
 //
 // An MM is safe for concurrent use by all tasks sharing it: one RWMutex,
