@@ -85,8 +85,13 @@ func TestRedisBGSAVEWhileWriting(t *testing.T) {
 	needRedis(t)
 	out, log := redisScript(t, []string{"/bin/sh"}, bgsaveScript(200000))
 	// The parent answers while the child saves: a SET, and INFO saying
-	// the save is still in progress (200k keys of 200 bytes take the
-	// child most of a second to write).
+	// the save is still in progress. rdb-key-save-delay -2 (as Redis's
+	// own tests slow a save down: a 1 µs sleep for one key in 2, so
+	// 100,000 nanosleeps; one in 4 made a 5.5 s save on a quiet machine)
+	// keeps the child saving for over 10 s, and longer on a loaded machine,
+	// so the check does not race the save (it did: a 3 s save finished
+	// before two redis-cli runs under load). A positive delay sleeps at
+	// every key: 200,000 sleeps of 50 µs took four minutes.
 	want := "Background saving started\nOK\nrdb_bgsave_in_progress:1\nOK\nrdb_last_bgsave_status:ok\n200002\n200000\n"
 	if out != want {
 		t.Fatalf("got:\n%s\nwant:\n%s\nredis log:\n%s", out, want, log)
@@ -101,7 +106,7 @@ func TestRedisBGSAVEWhileWriting(t *testing.T) {
 func bgsaveScript(n int) string {
 	return strings.ReplaceAll(`
 R="redis-cli -p 6392"
-redis-server --port 6392 --save "" --dir /data --logfile /data/log --enable-debug-command yes &
+redis-server --port 6392 --save "" --dir /data --logfile /data/log --enable-debug-command yes --rdb-key-save-delay -2 &
 until [ "$($R ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
 $R debug populate @KEYS@ key 200 >/dev/null
 $R bgsave
