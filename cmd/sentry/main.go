@@ -72,6 +72,7 @@ type runFlags struct {
 	root          string
 	volumes       []string
 	publish       []string
+	network       string
 	platform      string
 	workdir       string
 	env           []string
@@ -120,6 +121,7 @@ func runCmd() *cobra.Command {
 	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
 	c.Flags().StringVarP(&f.memory, "memory", "m", "", "memory limit `BYTES` (b, k, m, g suffixes) of application memory, in-memory file data and pipe/socket buffers: past it the largest process is SIGKILLed (default: 3/4 of the host's MemAvailable, at least min(1 GiB, half the RAM))")
 	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
+	c.Flags().StringVar(&f.network, "network", "sandbox", "what the sandbox's network reaches: sandbox (loopback in memory, -p publishes), none (loopback only, -p refused); host and host-loopback are not implemented yet")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -218,7 +220,11 @@ func run(f runFlags, args []string) error {
 			}
 		}
 	}
-	stack, closePublished, err := publishPorts(f.publish)
+	mode, err := netstack.ParseMode(f.network)
+	if err != nil {
+		return err
+	}
+	stack, closePublished, err := publishPorts(mode, f.publish)
 	if err != nil {
 		return err
 	}
@@ -369,8 +375,15 @@ func syscallsCmd() *cobra.Command {
 // publishPorts creates the sandbox's network and listens on every
 // published host port before the app starts, so a busy port is an error
 // up front.
-func publishPorts(specs []string) (*netstack.Stack, func(), error) {
-	stack := netstack.NewStack()
+func publishPorts(mode netstack.Mode, specs []string) (*netstack.Stack, func(), error) {
+	if mode.Host() {
+		// Not yet: refusing beats a sandbox that silently reaches nothing.
+		return nil, nil, fmt.Errorf("--network %s is not implemented yet", mode)
+	}
+	if len(specs) > 0 && !mode.CanPublish() {
+		return nil, nil, fmt.Errorf("-p %s: --network %s publishes no ports", specs[0], mode)
+	}
+	stack := netstack.NewStackMode(mode)
 	var pubs []*netstack.Publisher
 	closeAll := func() {
 		for _, p := range pubs {

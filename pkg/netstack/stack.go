@@ -41,11 +41,17 @@ type Stack struct {
 	chunks sync.Pool // *[]byte of chunkSize: message memory (buffer.go)
 
 	charger vfs.MemoryCharger // queued bytes are charged to it (charge.go)
+
+	mode Mode // what lies beyond loopback (mode.go); fixed at creation
 }
 
-// NewStack returns an empty network.
-func NewStack() *Stack {
+// NewStack returns an empty network in ModeSandbox.
+func NewStack() *Stack { return NewStackMode(ModeSandbox) }
+
+// NewStackMode returns an empty network that reaches what mode says.
+func NewStackMode(mode Mode) *Stack {
 	return &Stack{
+		mode:      mode,
 		ports:     map[portKey][]*Socket{},
 		unixNames: map[string]*Socket{},
 		nextEph:   ephemeralFirst,
