@@ -21,23 +21,7 @@ func runFor(t *testing.T, limit time.Duration, name string, args ...string) (res
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		cmd.Process.Signal(syscall.SIGABRT)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		t.Fatalf("%s %v: still running after %v; stdout:\n%s\nstderr:\n%s", name, args, limit, tail(out.String(), 4000), tail(errb.String(), 60000))
-	}
+	wait(t, cmd, limit, &out, &errb)
 	st := cmd.ProcessState.ExitCode()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		st = 128 + int(ws.Signal())

@@ -55,6 +55,31 @@ type result struct {
 // test must not assert a time.
 const hangLimit = 5 * time.Minute
 
+// wait starts cmd, whose stdout and stderr go to out and errb, and waits
+// up to limit for it to end. A run past limit is a hang: SIGABRT first,
+// which makes the sentry print every goroutine's stack (it sets traceback
+// "all"), so the failure says where it hung.
+func wait(t *testing.T, cmd *exec.Cmd, limit time.Duration, out, errb *bytes.Buffer) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		cmd.Process.Signal(syscall.SIGABRT)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		t.Fatalf("%s %v: still running after %v; stdout:\n%s\nstderr (goroutines at the abort):\n%s", cmd.Path, cmd.Args[1:], limit, tail(out.String(), 4000), tail(errb.String(), 60000))
+	}
+}
+
 // sentry runs `sentry ARGS...` and returns what it did; a run longer than
 // hangLimit is a hang.
 func sentry(t *testing.T, args ...string) result {
@@ -70,25 +95,7 @@ func sentryIn(t *testing.T, stdin string, args ...string) result {
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sentry: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(hangLimit):
-		// SIGABRT makes the sentry print every goroutine's stack
-		// (it sets traceback "all"): the failure says where it hung.
-		cmd.Process.Signal(syscall.SIGABRT)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		t.Fatalf("sentry %v: timed out; stdout:\n%s\nstderr (goroutines at the abort):\n%s", args, tail(out.String(), 4000), tail(errb.String(), 60000))
-	}
+	wait(t, cmd, hangLimit, &out, &errb)
 	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
 }
 
