@@ -5,32 +5,21 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs/vfstest"
 )
 
-// limitCharger is an account of max bytes.
-type limitCharger struct{ used, max int64 }
-
-func (c *limitCharger) Charge(n int64) bool {
-	if c.used+n > c.max {
-		return false
-	}
-	c.used += n
-	return true
-}
-
-func (c *limitCharger) Uncharge(n int64) { c.used -= n }
-
 func TestPipeRingCharged(t *testing.T) {
-	acct := &limitCharger{max: DefaultPipeSize + 4096}
+	acct := &vfstest.Limit{Max: DefaultPipeSize + 4096}
 	r, w := NewChargedPipe(1, acct)
-	if acct.used != 0 {
-		t.Fatalf("charged %d before any write", acct.used)
+	if acct.Used != 0 {
+		t.Fatalf("charged %d before any write", acct.Used)
 	}
 	if n, err := w.WriteAt([]byte("x"), 0); n != 1 || err != nil {
 		t.Fatalf("write = %d, %v", n, err)
 	}
-	if acct.used != DefaultPipeSize {
-		t.Fatalf("charged %d after the first write, want %d", acct.used, DefaultPipeSize)
+	if acct.Used != DefaultPipeSize {
+		t.Fatalf("charged %d after the first write, want %d", acct.Used, DefaultPipeSize)
 	}
 	if _, err := w.SetCapacity(MaxPipeSize); !errors.Is(err, unix.ENOMEM) {
 		t.Fatalf("F_SETPIPE_SZ past the account = %v, want ENOMEM", err)
@@ -41,22 +30,22 @@ func TestPipeRingCharged(t *testing.T) {
 	if got, err := w.SetCapacity(4096); got != 4096 || err != nil {
 		t.Fatalf("shrink = %d, %v", got, err)
 	}
-	if acct.used != 4096 {
-		t.Fatalf("charged %d after shrinking to a page", acct.used)
+	if acct.Used != 4096 {
+		t.Fatalf("charged %d after shrinking to a page", acct.Used)
 	}
 	// A second pipe whose ring the account cannot hold gets ENOMEM.
-	acct.used = acct.max
+	acct.Used = acct.Max
 	_, w2 := NewChargedPipe(2, acct)
 	if _, err := w2.WriteAt([]byte("y"), 0); !errors.Is(err, unix.ENOMEM) {
 		t.Fatalf("write with the account full = %v, want ENOMEM", err)
 	}
-	acct.used = 4096
+	acct.Used = 4096
 	r.Release()
-	if acct.used != 4096 {
+	if acct.Used != 4096 {
 		t.Fatalf("ring given back with the write end still open")
 	}
 	w.Release()
-	if acct.used != 0 {
-		t.Fatalf("charged %d after both ends closed", acct.used)
+	if acct.Used != 0 {
+		t.Fatalf("charged %d after both ends closed", acct.Used)
 	}
 }
