@@ -142,121 +142,91 @@ func (c *Credentials) realAsFS() *Credentials {
 
 // The set*id rules (kernel/sys.c). For uids, CAP_SETUID is euid 0.
 
-func (c *Credentials) isUID(id uint32) bool {
-	return id == c.RealUID || id == c.EffectiveUID || id == c.SavedUID
+// idSet is one family of a Credentials' ids, users or groups, so that
+// the set*id rules, which are the same for both, are written once.
+type idSet struct {
+	real, eff, saved, fs *uint32
+	capable              bool // CAP_SETUID for users, CAP_SETGID for groups
 }
 
-func (c *Credentials) isGID(id uint32) bool {
-	return id == c.RealGID || id == c.EffectiveGID || id == c.SavedGID
+func (c *Credentials) uids() idSet {
+	return idSet{&c.RealUID, &c.EffectiveUID, &c.SavedUID, &c.FilesystemUID, c.hasCapSetuid()}
 }
 
-func (c *Credentials) setuid(uid uint32) error {
-	if uid == noID {
+func (c *Credentials) gids() idSet {
+	return idSet{&c.RealGID, &c.EffectiveGID, &c.SavedGID, &c.FilesystemGID, c.hasCapSetgid()}
+}
+
+// is reports whether id is the real, effective or saved id.
+func (x idSet) is(id uint32) bool { return id == *x.real || id == *x.eff || id == *x.saved }
+
+func (c *Credentials) isUID(id uint32) bool { return c.uids().is(id) }
+func (c *Credentials) isGID(id uint32) bool { return c.gids().is(id) }
+
+// set is setuid/setgid.
+func (x idSet) set(id uint32) error {
+	if id == noID {
 		return unix.EINVAL
 	}
-	if c.hasCapSetuid() {
-		c.RealUID, c.SavedUID = uid, uid
-	} else if uid != c.RealUID && uid != c.SavedUID {
+	if x.capable {
+		*x.real, *x.saved = id, id
+	} else if id != *x.real && id != *x.saved {
 		return unix.EPERM
 	}
-	c.EffectiveUID, c.FilesystemUID = uid, uid
+	*x.eff, *x.fs = id, id
 	return nil
 }
 
-func (c *Credentials) setreuid(r, e uint32) error {
-	old := *c
-	if r != noID {
-		if !old.hasCapSetuid() && r != old.RealUID && r != old.EffectiveUID {
-			return unix.EPERM
-		}
-		c.RealUID = r
-	}
-	if e != noID {
-		if !old.hasCapSetuid() && !old.isUID(e) {
-			return unix.EPERM
-		}
-		c.EffectiveUID = e
-	}
-	if r != noID || (e != noID && e != old.RealUID) {
-		c.SavedUID = c.EffectiveUID
-	}
-	c.FilesystemUID = c.EffectiveUID
-	return nil
-}
-
-func (c *Credentials) setresuid(r, e, s uint32) error {
-	old := *c
-	for _, id := range []uint32{r, e, s} {
-		if id != noID && !old.hasCapSetuid() && !old.isUID(id) {
-			return unix.EPERM
-		}
-	}
-	if r != noID {
-		c.RealUID = r
-	}
-	if e != noID {
-		c.EffectiveUID = e
-	}
-	if s != noID {
-		c.SavedUID = s
-	}
-	c.FilesystemUID = c.EffectiveUID
-	return nil
-}
-
-func (c *Credentials) setgid(gid uint32) error {
-	if gid == noID {
-		return unix.EINVAL
-	}
-	if c.hasCapSetgid() {
-		c.RealGID, c.SavedGID = gid, gid
-	} else if gid != c.RealGID && gid != c.SavedGID {
+// setre is setreuid/setregid; every check is against the ids before the
+// call.
+func (x idSet) setre(r, e uint32) error {
+	oldReal, oldEff := *x.real, *x.eff
+	wasID := func(id uint32) bool { return id == oldReal || id == oldEff || id == *x.saved }
+	if r != noID && !x.capable && r != oldReal && r != oldEff {
 		return unix.EPERM
 	}
-	c.EffectiveGID, c.FilesystemGID = gid, gid
-	return nil
-}
-
-func (c *Credentials) setregid(r, e uint32) error {
-	old := *c
+	if e != noID && !x.capable && !wasID(e) {
+		return unix.EPERM
+	}
 	if r != noID {
-		if !old.hasCapSetgid() && r != old.RealGID && r != old.EffectiveGID {
-			return unix.EPERM
-		}
-		c.RealGID = r
+		*x.real = r
 	}
 	if e != noID {
-		if !old.hasCapSetgid() && !old.isGID(e) {
-			return unix.EPERM
-		}
-		c.EffectiveGID = e
+		*x.eff = e
 	}
-	if r != noID || (e != noID && e != old.RealGID) {
-		c.SavedGID = c.EffectiveGID
+	if r != noID || (e != noID && e != oldReal) {
+		*x.saved = *x.eff
 	}
-	c.FilesystemGID = c.EffectiveGID
+	*x.fs = *x.eff
 	return nil
 }
 
-func (c *Credentials) setresgid(r, e, s uint32) error {
-	old := *c
+// setres is setresuid/setresgid.
+func (x idSet) setres(r, e, s uint32) error {
 	for _, id := range []uint32{r, e, s} {
-		if id != noID && !old.hasCapSetgid() && !old.isGID(id) {
+		if id != noID && !x.capable && !x.is(id) {
 			return unix.EPERM
 		}
 	}
 	if r != noID {
-		c.RealGID = r
+		*x.real = r
 	}
 	if e != noID {
-		c.EffectiveGID = e
+		*x.eff = e
 	}
 	if s != noID {
-		c.SavedGID = s
+		*x.saved = s
 	}
-	c.FilesystemGID = c.EffectiveGID
+	*x.fs = *x.eff
 	return nil
 }
+
+func (c *Credentials) setuid(uid uint32) error        { return c.uids().set(uid) }
+func (c *Credentials) setreuid(r, e uint32) error     { return c.uids().setre(r, e) }
+func (c *Credentials) setresuid(r, e, s uint32) error { return c.uids().setres(r, e, s) }
+func (c *Credentials) setgid(gid uint32) error        { return c.gids().set(gid) }
+func (c *Credentials) setregid(r, e uint32) error     { return c.gids().setre(r, e) }
+func (c *Credentials) setresgid(r, e, s uint32) error { return c.gids().setres(r, e, s) }
 
 // setfsuid changes the filesystem uid if allowed and reports whether it
 // did; the syscall returns the old value either way.
