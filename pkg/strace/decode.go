@@ -1,6 +1,7 @@
 package strace
 
 import (
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"strings"
 
 	"sentry/pkg/arch"
@@ -87,7 +88,7 @@ func decodeArg(c *call, i int, k ArgKind) (piece, bool) {
 	case OFlags:
 		return text(flags(openFlagTab, v&0xffffffff))
 	case OpenMode:
-		if c.arg(i-1)&(0o100|0o20000000) == 0 { // O_CREAT, __O_TMPFILE
+		if c.arg(i-1)&(linux.O_CREAT|linux.O_TMPFILE) == 0 { // linux.O_TMPFILE is __O_TMPFILE
 			return piece{}, false
 		}
 		return text(mode(v))
@@ -151,7 +152,7 @@ func decodeArg(c *call, i int, k ArgKind) (piece, bool) {
 		return text(xval(archPrctlTab, v&0xffffffff, "ARCH_???"))
 	case ArchPrctlAddr:
 		switch c.arg(i - 1) {
-		case 0x1003, 0x1004: // ARCH_GET_FS, ARCH_GET_GS
+		case linux.ARCH_GET_FS, linux.ARCH_GET_GS:
 			return out(v, func(c *call) string {
 				if x, ok := c.u64(v); ok {
 					return "[" + hex(x) + "]"

@@ -224,3 +224,23 @@ func (m *strictMem) CopyInString(addr uint64, max int) (string, error) {
 	}
 	return s, nil
 }
+
+// TestOpenFlagsAreTheGenericABI pins the open flags whose values differ
+// between architectures (gVisor defines them per host GOARCH): the
+// guests the sentry traces, amd64 and riscv64, both use
+// asm-generic/fcntl.h's values, so a build whose constants say otherwise
+// must fail here rather than misname flags.
+func TestOpenFlagsAreTheGenericABI(t *testing.T) {
+	for v, want := range map[uint64]string{
+		0o40000:    "O_RDONLY|O_DIRECT",
+		0o100000:   "O_RDONLY|O_LARGEFILE",
+		0o200000:   "O_RDONLY|O_DIRECTORY",
+		0o400000:   "O_RDONLY|O_NOFOLLOW",
+		0o4010002:  "O_RDWR|O_SYNC",
+		0o20200000: "O_RDONLY|O_TMPFILE",
+	} {
+		if got := openFlags(v); got != want {
+			t.Errorf("openFlags(%#o) = %q, want %q", v, got, want)
+		}
+	}
+}

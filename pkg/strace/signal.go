@@ -2,6 +2,7 @@ package strace
 
 import (
 	"encoding/binary"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"strconv"
 	"strings"
 )
@@ -105,19 +106,23 @@ func ParseSigInfo(b []byte) SigInfo {
 }
 
 const (
-	siUser   = 0
-	siKernel = 0x80
-	siQueue  = -1
-	siTimer  = -2
-	siMesgq  = -3
-	siTkill  = -6
+	siUser   = linux.SI_USER
+	siKernel = linux.SI_KERNEL
+	siQueue  = linux.SI_QUEUE
+	siTimer  = linux.SI_TIMER
+	siMesgq  = linux.SI_MESGQ
 )
 
+// code32 is an si_code as the table holds it: its 32 bits, so the
+// negative codes of user senders match the decoded value.
+func code32(c int32) uint64 { return uint64(uint32(c)) }
+
 var siCodeTab = []xl{
-	{siUser, "SI_USER"}, {siKernel, "SI_KERNEL"}, {uint64(0xffffffff & siQueue), "SI_QUEUE"},
-	{0xfffffffe, "SI_TIMER"}, {0xfffffffd, "SI_MESGQ"}, {0xfffffffc, "SI_ASYNCIO"},
-	{0xfffffffb, "SI_SIGIO"}, {0xfffffffa, "SI_TKILL"}, {0xfffffff9, "SI_DETHREAD"},
-	{0xffffffc4, "SI_ASYNCNL"},
+	{code32(linux.SI_USER), "SI_USER"}, {code32(linux.SI_KERNEL), "SI_KERNEL"},
+	{code32(linux.SI_QUEUE), "SI_QUEUE"}, {code32(linux.SI_TIMER), "SI_TIMER"},
+	{code32(linux.SI_MESGQ), "SI_MESGQ"}, {code32(linux.SI_ASYNCIO), "SI_ASYNCIO"},
+	{code32(linux.SI_SIGIO), "SI_SIGIO"}, {code32(linux.SI_TKILL), "SI_TKILL"},
+	{code32(linux.SI_DETHREAD), "SI_DETHREAD"}, {code32(linux.SI_ASYNCNL), "SI_ASYNCNL"},
 }
 
 // sigCodes are the signal-specific si_code names, by signal number.

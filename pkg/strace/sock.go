@@ -2,6 +2,8 @@ package strace
 
 import (
 	"encoding/binary"
+	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"net/netip"
 	"strings"
 
@@ -15,16 +17,16 @@ const (
 )
 
 var afTab = []xl{
-	{0, "AF_UNSPEC"}, {1, "AF_UNIX"}, {2, "AF_INET"}, {10, "AF_INET6"}, {16, "AF_NETLINK"},
-	{17, "AF_PACKET"}, {38, "AF_ALG"}, {40, "AF_VSOCK"},
+	{linux.AF_UNSPEC, "AF_UNSPEC"}, {linux.AF_UNIX, "AF_UNIX"}, {linux.AF_INET, "AF_INET"}, {linux.AF_INET6, "AF_INET6"}, {linux.AF_NETLINK, "AF_NETLINK"},
+	{linux.AF_PACKET, "AF_PACKET"}, {linux.AF_ALG, "AF_ALG"}, {linux.AF_VSOCK, "AF_VSOCK"},
 }
 
 var sockTypeTab = []xl{
-	{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"}, {3, "SOCK_RAW"}, {4, "SOCK_RDM"},
-	{5, "SOCK_SEQPACKET"}, {6, "SOCK_DCCP"}, {10, "SOCK_PACKET"},
+	{uint64(linux.SOCK_STREAM), "SOCK_STREAM"}, {uint64(linux.SOCK_DGRAM), "SOCK_DGRAM"}, {uint64(linux.SOCK_RAW), "SOCK_RAW"}, {uint64(linux.SOCK_RDM), "SOCK_RDM"},
+	{uint64(linux.SOCK_SEQPACKET), "SOCK_SEQPACKET"}, {uint64(linux.SOCK_DCCP), "SOCK_DCCP"}, {uint64(linux.SOCK_PACKET), "SOCK_PACKET"},
 }
 
-var sockFlagTab = []xl{{0o2000000, "SOCK_CLOEXEC"}, {0o4000, "SOCK_NONBLOCK"}}
+var sockFlagTab = []xl{{linux.SOCK_CLOEXEC, "SOCK_CLOEXEC"}, {linux.SOCK_NONBLOCK, "SOCK_NONBLOCK"}}
 
 func sockType(v uint64) string {
 	s := xval(sockTypeTab, v&0xf, "SOCK_???")
@@ -35,13 +37,13 @@ func sockType(v uint64) string {
 }
 
 var ipprotoTab = []xl{
-	{0, "IPPROTO_IP"}, {1, "IPPROTO_ICMP"}, {6, "IPPROTO_TCP"}, {17, "IPPROTO_UDP"},
-	{41, "IPPROTO_IPV6"}, {58, "IPPROTO_ICMPV6"}, {132, "IPPROTO_SCTP"}, {255, "IPPROTO_RAW"},
+	{linux.IPPROTO_IP, "IPPROTO_IP"}, {linux.IPPROTO_ICMP, "IPPROTO_ICMP"}, {linux.IPPROTO_TCP, "IPPROTO_TCP"}, {linux.IPPROTO_UDP, "IPPROTO_UDP"},
+	{linux.IPPROTO_IPV6, "IPPROTO_IPV6"}, {linux.IPPROTO_ICMPV6, "IPPROTO_ICMPV6"}, {linux.IPPROTO_SCTP, "IPPROTO_SCTP"}, {linux.IPPROTO_RAW, "IPPROTO_RAW"},
 }
 
 var netlinkTab = []xl{
-	{0, "NETLINK_ROUTE"}, {4, "NETLINK_SOCK_DIAG"}, {9, "NETLINK_AUDIT"},
-	{15, "NETLINK_KOBJECT_UEVENT"},
+	{linux.NETLINK_ROUTE, "NETLINK_ROUTE"}, {linux.NETLINK_SOCK_DIAG, "NETLINK_SOCK_DIAG"}, {linux.NETLINK_AUDIT, "NETLINK_AUDIT"},
+	{linux.NETLINK_KOBJECT_UEVENT, "NETLINK_KOBJECT_UEVENT"},
 }
 
 func sockProto(domain, v uint64) string {
@@ -125,28 +127,28 @@ func (c *call) socklen(addr uint64) (piece, bool) {
 	}}, true
 }
 
-var solTab = []xl{{0, "SOL_IP"}, {1, "SOL_SOCKET"}, {6, "SOL_TCP"}, {17, "SOL_UDP"}, {41, "SOL_IPV6"}}
+var solTab = []xl{{linux.SOL_IP, "SOL_IP"}, {linux.SOL_SOCKET, "SOL_SOCKET"}, {linux.SOL_TCP, "SOL_TCP"}, {linux.SOL_UDP, "SOL_UDP"}, {linux.SOL_IPV6, "SOL_IPV6"}}
 
 var soTab = []xl{
-	{1, "SO_DEBUG"}, {2, "SO_REUSEADDR"}, {3, "SO_TYPE"}, {4, "SO_ERROR"}, {5, "SO_DONTROUTE"},
-	{6, "SO_BROADCAST"}, {7, "SO_SNDBUF"}, {8, "SO_RCVBUF"}, {9, "SO_KEEPALIVE"},
-	{10, "SO_OOBINLINE"}, {11, "SO_NO_CHECK"}, {12, "SO_PRIORITY"}, {13, "SO_LINGER"},
-	{14, "SO_BSDCOMPAT"}, {15, "SO_REUSEPORT"}, {16, "SO_PASSCRED"}, {17, "SO_PEERCRED"},
-	{18, "SO_RCVLOWAT"}, {19, "SO_SNDLOWAT"}, {20, "SO_RCVTIMEO_OLD"}, {21, "SO_SNDTIMEO_OLD"},
-	{30, "SO_ACCEPTCONN"}, {32, "SO_SNDBUFFORCE"}, {33, "SO_RCVBUFFORCE"}, {38, "SO_PROTOCOL"},
-	{39, "SO_DOMAIN"},
+	{linux.SO_DEBUG, "SO_DEBUG"}, {linux.SO_REUSEADDR, "SO_REUSEADDR"}, {linux.SO_TYPE, "SO_TYPE"}, {linux.SO_ERROR, "SO_ERROR"}, {linux.SO_DONTROUTE, "SO_DONTROUTE"},
+	{linux.SO_BROADCAST, "SO_BROADCAST"}, {linux.SO_SNDBUF, "SO_SNDBUF"}, {linux.SO_RCVBUF, "SO_RCVBUF"}, {linux.SO_KEEPALIVE, "SO_KEEPALIVE"},
+	{linux.SO_OOBINLINE, "SO_OOBINLINE"}, {linux.SO_NO_CHECK, "SO_NO_CHECK"}, {linux.SO_PRIORITY, "SO_PRIORITY"}, {linux.SO_LINGER, "SO_LINGER"},
+	{linux.SO_BSDCOMPAT, "SO_BSDCOMPAT"}, {linux.SO_REUSEPORT, "SO_REUSEPORT"}, {linux.SO_PASSCRED, "SO_PASSCRED"}, {linux.SO_PEERCRED, "SO_PEERCRED"},
+	{linux.SO_RCVLOWAT, "SO_RCVLOWAT"}, {linux.SO_SNDLOWAT, "SO_SNDLOWAT"}, {unix.SO_RCVTIMEO_OLD, "SO_RCVTIMEO_OLD"}, {unix.SO_SNDTIMEO_OLD, "SO_SNDTIMEO_OLD"},
+	{linux.SO_ACCEPTCONN, "SO_ACCEPTCONN"}, {linux.SO_SNDBUFFORCE, "SO_SNDBUFFORCE"}, {linux.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"}, {linux.SO_PROTOCOL, "SO_PROTOCOL"},
+	{linux.SO_DOMAIN, "SO_DOMAIN"},
 }
 
 var tcpOptTab = []xl{
-	{1, "TCP_NODELAY"}, {2, "TCP_MAXSEG"}, {3, "TCP_CORK"}, {4, "TCP_KEEPIDLE"},
-	{5, "TCP_KEEPINTVL"}, {6, "TCP_KEEPCNT"}, {7, "TCP_SYNCNT"}, {8, "TCP_LINGER2"},
-	{9, "TCP_DEFER_ACCEPT"}, {10, "TCP_WINDOW_CLAMP"}, {11, "TCP_INFO"}, {12, "TCP_QUICKACK"},
-	{13, "TCP_CONGESTION"}, {18, "TCP_USER_TIMEOUT"}, {23, "TCP_FASTOPEN"},
+	{linux.TCP_NODELAY, "TCP_NODELAY"}, {linux.TCP_MAXSEG, "TCP_MAXSEG"}, {linux.TCP_CORK, "TCP_CORK"}, {linux.TCP_KEEPIDLE, "TCP_KEEPIDLE"},
+	{linux.TCP_KEEPINTVL, "TCP_KEEPINTVL"}, {linux.TCP_KEEPCNT, "TCP_KEEPCNT"}, {linux.TCP_SYNCNT, "TCP_SYNCNT"}, {linux.TCP_LINGER2, "TCP_LINGER2"},
+	{linux.TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT"}, {linux.TCP_WINDOW_CLAMP, "TCP_WINDOW_CLAMP"}, {linux.TCP_INFO, "TCP_INFO"}, {linux.TCP_QUICKACK, "TCP_QUICKACK"},
+	{linux.TCP_CONGESTION, "TCP_CONGESTION"}, {linux.TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT"}, {linux.TCP_FASTOPEN, "TCP_FASTOPEN"},
 }
 
-var ipOptTab = []xl{{1, "IP_TOS"}, {2, "IP_TTL"}, {3, "IP_HDRINCL"}, {4, "IP_OPTIONS"}}
+var ipOptTab = []xl{{linux.IP_TOS, "IP_TOS"}, {linux.IP_TTL, "IP_TTL"}, {linux.IP_HDRINCL, "IP_HDRINCL"}, {linux.IP_OPTIONS, "IP_OPTIONS"}}
 
-var ipv6OptTab = []xl{{26, "IPV6_V6ONLY"}, {16, "IPV6_UNICAST_HOPS"}, {67, "IPV6_TCLASS"}}
+var ipv6OptTab = []xl{{linux.IPV6_V6ONLY, "IPV6_V6ONLY"}, {linux.IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS"}, {linux.IPV6_TCLASS, "IPV6_TCLASS"}}
 
 func sockoptName(level, v uint64) string {
 	switch level {
@@ -175,35 +177,35 @@ func (c *call) sockoptVal(addr, n uint64) string {
 	return c.buf(addr, int64(n), false)
 }
 
-var shutdownTab = []xl{{0, "SHUT_RD"}, {1, "SHUT_WR"}, {2, "SHUT_RDWR"}}
+var shutdownTab = []xl{{linux.SHUT_RD, "SHUT_RD"}, {linux.SHUT_WR, "SHUT_WR"}, {linux.SHUT_RDWR, "SHUT_RDWR"}}
 
 var msgFlagTab = []xl{
-	{1, "MSG_OOB"}, {2, "MSG_PEEK"}, {4, "MSG_DONTROUTE"}, {8, "MSG_CTRUNC"}, {0x10, "MSG_PROBE"},
-	{0x20, "MSG_TRUNC"}, {0x40, "MSG_DONTWAIT"}, {0x80, "MSG_EOR"}, {0x100, "MSG_WAITALL"},
-	{0x200, "MSG_FIN"}, {0x400, "MSG_SYN"}, {0x800, "MSG_CONFIRM"}, {0x1000, "MSG_RST"},
-	{0x2000, "MSG_ERRQUEUE"}, {0x4000, "MSG_NOSIGNAL"}, {0x8000, "MSG_MORE"},
-	{0x10000, "MSG_WAITFORONE"}, {0x40000, "MSG_BATCH"}, {0x4000000, "MSG_ZEROCOPY"},
-	{0x20000000, "MSG_FASTOPEN"}, {0x40000000, "MSG_CMSG_CLOEXEC"},
+	{linux.MSG_OOB, "MSG_OOB"}, {linux.MSG_PEEK, "MSG_PEEK"}, {linux.MSG_DONTROUTE, "MSG_DONTROUTE"}, {linux.MSG_CTRUNC, "MSG_CTRUNC"}, {linux.MSG_PROBE, "MSG_PROBE"},
+	{linux.MSG_TRUNC, "MSG_TRUNC"}, {linux.MSG_DONTWAIT, "MSG_DONTWAIT"}, {linux.MSG_EOR, "MSG_EOR"}, {linux.MSG_WAITALL, "MSG_WAITALL"},
+	{linux.MSG_FIN, "MSG_FIN"}, {linux.MSG_SYN, "MSG_SYN"}, {linux.MSG_CONFIRM, "MSG_CONFIRM"}, {linux.MSG_RST, "MSG_RST"},
+	{linux.MSG_ERRQUEUE, "MSG_ERRQUEUE"}, {linux.MSG_NOSIGNAL, "MSG_NOSIGNAL"}, {linux.MSG_MORE, "MSG_MORE"},
+	{linux.MSG_WAITFORONE, "MSG_WAITFORONE"}, {unix.MSG_BATCH, "MSG_BATCH"}, {linux.MSG_ZEROCOPY, "MSG_ZEROCOPY"},
+	{linux.MSG_FASTOPEN, "MSG_FASTOPEN"}, {linux.MSG_CMSG_CLOEXEC, "MSG_CMSG_CLOEXEC"},
 }
 
-var epollCtlTab = []xl{{1, "EPOLL_CTL_ADD"}, {2, "EPOLL_CTL_DEL"}, {3, "EPOLL_CTL_MOD"}}
+var epollCtlTab = []xl{{linux.EPOLL_CTL_ADD, "EPOLL_CTL_ADD"}, {linux.EPOLL_CTL_DEL, "EPOLL_CTL_DEL"}, {linux.EPOLL_CTL_MOD, "EPOLL_CTL_MOD"}}
 
 var epollEventTab = []xl{
-	{1, "EPOLLIN"}, {2, "EPOLLPRI"}, {4, "EPOLLOUT"}, {8, "EPOLLERR"}, {0x10, "EPOLLHUP"},
-	{0x20, "EPOLLNVAL"}, {0x40, "EPOLLRDNORM"}, {0x80, "EPOLLRDBAND"}, {0x100, "EPOLLWRNORM"},
-	{0x200, "EPOLLWRBAND"}, {0x400, "EPOLLMSG"}, {0x2000, "EPOLLRDHUP"},
+	{linux.EPOLLIN, "EPOLLIN"}, {linux.EPOLLPRI, "EPOLLPRI"}, {linux.EPOLLOUT, "EPOLLOUT"}, {linux.EPOLLERR, "EPOLLERR"}, {linux.EPOLLHUP, "EPOLLHUP"},
+	{linux.POLLNVAL, "EPOLLNVAL"}, {linux.EPOLLRDNORM, "EPOLLRDNORM"}, {linux.EPOLLRDBAND, "EPOLLRDBAND"}, {linux.EPOLLWRNORM, "EPOLLWRNORM"},
+	{linux.EPOLLWRBAND, "EPOLLWRBAND"}, {linux.EPOLLMSG, "EPOLLMSG"}, {linux.EPOLLRDHUP, "EPOLLRDHUP"},
 	{1 << 28, "EPOLLEXCLUSIVE"}, {1 << 29, "EPOLLWAKEUP"}, {1 << 30, "EPOLLONESHOT"},
 	{1 << 31, "EPOLLET"},
 }
 
-var epollFlagTab = []xl{{0o2000000, "EPOLL_CLOEXEC"}}
+var epollFlagTab = []xl{{linux.EPOLL_CLOEXEC, "EPOLL_CLOEXEC"}}
 
-var eventfdFlagTab = []xl{{1, "EFD_SEMAPHORE"}, {0o2000000, "EFD_CLOEXEC"}, {0o4000, "EFD_NONBLOCK"}}
+var eventfdFlagTab = []xl{{linux.EFD_SEMAPHORE, "EFD_SEMAPHORE"}, {linux.EFD_CLOEXEC, "EFD_CLOEXEC"}, {linux.EFD_NONBLOCK, "EFD_NONBLOCK"}}
 
 var pollTab = []xl{
-	{1, "POLLIN"}, {2, "POLLPRI"}, {4, "POLLOUT"}, {8, "POLLERR"}, {0x10, "POLLHUP"},
-	{0x20, "POLLNVAL"}, {0x40, "POLLRDNORM"}, {0x80, "POLLRDBAND"}, {0x100, "POLLWRNORM"},
-	{0x200, "POLLWRBAND"}, {0x400, "POLLMSG"}, {0x2000, "POLLRDHUP"},
+	{linux.POLLIN, "POLLIN"}, {linux.POLLPRI, "POLLPRI"}, {linux.POLLOUT, "POLLOUT"}, {linux.POLLERR, "POLLERR"}, {linux.POLLHUP, "POLLHUP"},
+	{linux.POLLNVAL, "POLLNVAL"}, {linux.POLLRDNORM, "POLLRDNORM"}, {linux.POLLRDBAND, "POLLRDBAND"}, {linux.POLLWRNORM, "POLLWRNORM"},
+	{linux.POLLWRBAND, "POLLWRBAND"}, {linux.POLLMSG, "POLLMSG"}, {linux.POLLRDHUP, "POLLRDHUP"},
 }
 
 // epollEvents renders n struct epoll_event: packed (12 bytes) on amd64,

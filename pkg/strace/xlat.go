@@ -1,6 +1,8 @@
 package strace
 
 import (
+	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"strconv"
 	"strings"
 )
@@ -70,12 +72,12 @@ func xval(tab []xl, v uint64, unknown string) string {
 }
 
 var openFlagTab = []xl{
-	{0o100, "O_CREAT"}, {0o200, "O_EXCL"}, {0o400, "O_NOCTTY"}, {0o1000, "O_TRUNC"},
-	{0o2000, "O_APPEND"}, {0o4000, "O_NONBLOCK"}, {0o4010000, "O_SYNC"},
-	{0o4000000, "__O_SYNC"}, {0o10000, "O_DSYNC"}, {0o40000, "O_DIRECT"},
-	{0o100000, "O_LARGEFILE"}, {0o400000, "O_NOFOLLOW"}, {0o1000000, "O_NOATIME"},
-	{0o2000000, "O_CLOEXEC"}, {0o10000000, "O_PATH"}, {0o20200000, "O_TMPFILE"},
-	{0o20000000, "__O_TMPFILE"}, {0o200000, "O_DIRECTORY"}, {0o20000, "FASYNC"},
+	{linux.O_CREAT, "O_CREAT"}, {linux.O_EXCL, "O_EXCL"}, {linux.O_NOCTTY, "O_NOCTTY"}, {linux.O_TRUNC, "O_TRUNC"},
+	{linux.O_APPEND, "O_APPEND"}, {linux.O_NONBLOCK, "O_NONBLOCK"}, {oSync, "O_SYNC"},
+	{linux.O_SYNC, "__O_SYNC"}, {linux.O_DSYNC, "O_DSYNC"}, {linux.O_DIRECT, "O_DIRECT"},
+	{linux.O_LARGEFILE, "O_LARGEFILE"}, {linux.O_NOFOLLOW, "O_NOFOLLOW"}, {linux.O_NOATIME, "O_NOATIME"},
+	{linux.O_CLOEXEC, "O_CLOEXEC"}, {linux.O_PATH, "O_PATH"}, {oTmpfile, "O_TMPFILE"},
+	{linux.O_TMPFILE, "__O_TMPFILE"}, {linux.O_DIRECTORY, "O_DIRECTORY"}, {linux.O_ASYNC, "FASYNC"},
 }
 
 var accModes = [4]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}
@@ -103,14 +105,14 @@ func mode(v uint64) string {
 }
 
 var fileTypes = []xl{
-	{0o140000, "S_IFSOCK"}, {0o120000, "S_IFLNK"}, {0o100000, "S_IFREG"},
-	{0o60000, "S_IFBLK"}, {0o40000, "S_IFDIR"}, {0o20000, "S_IFCHR"}, {0o10000, "S_IFIFO"},
+	{linux.S_IFSOCK, "S_IFSOCK"}, {linux.S_IFLNK, "S_IFLNK"}, {linux.S_IFREG, "S_IFREG"},
+	{linux.S_IFBLK, "S_IFBLK"}, {linux.S_IFDIR, "S_IFDIR"}, {linux.S_IFCHR, "S_IFCHR"}, {linux.S_IFIFO, "S_IFIFO"},
 }
 
 // fileMode renders st_mode: S_IFDIR|S_ISVTX|0777.
 func fileMode(m uint64) string {
 	var b strings.Builder
-	if t := m & 0o170000; t != 0 {
+	if t := m & linux.S_IFMT; t != 0 {
 		if n, ok := lookup(fileTypes, t); ok {
 			b.WriteString(n)
 		} else {
@@ -118,7 +120,7 @@ func fileMode(m uint64) string {
 		}
 		b.WriteByte('|')
 	}
-	for _, e := range []xl{{0o4000, "S_ISUID"}, {0o2000, "S_ISGID"}, {0o1000, "S_ISVTX"}} {
+	for _, e := range []xl{{linux.S_ISUID, "S_ISUID"}, {linux.S_ISGID, "S_ISGID"}, {linux.S_ISVTX, "S_ISVTX"}} {
 		if m&e.v != 0 {
 			b.WriteString(e.name)
 			b.WriteByte('|')
@@ -129,88 +131,91 @@ func fileMode(m uint64) string {
 }
 
 var atFlagTab = []xl{
-	{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"}, {0x400, "AT_SYMLINK_FOLLOW"},
-	{0x800, "AT_NO_AUTOMOUNT"}, {0x1000, "AT_EMPTY_PATH"}, {0x8000, "AT_RECURSIVE"},
+	{linux.AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {linux.AT_REMOVEDIR, "AT_REMOVEDIR"}, {linux.AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"},
+	{linux.AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"}, {linux.AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {linux.AT_RECURSIVE, "AT_RECURSIVE"},
 }
 
 var accessAtFlagTab = []xl{
-	{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_EACCESS"}, {0x1000, "AT_EMPTY_PATH"},
+	{linux.AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {linux.AT_EACCESS, "AT_EACCESS"}, {linux.AT_EMPTY_PATH, "AT_EMPTY_PATH"},
 }
 
 var statxSyncTab = []xl{
-	{0, "AT_STATX_SYNC_AS_STAT"}, {0x2000, "AT_STATX_FORCE_SYNC"}, {0x4000, "AT_STATX_DONT_SYNC"},
+	{linux.AT_STATX_SYNC_AS_STAT, "AT_STATX_SYNC_AS_STAT"}, {linux.AT_STATX_FORCE_SYNC, "AT_STATX_FORCE_SYNC"}, {linux.AT_STATX_DONT_SYNC, "AT_STATX_DONT_SYNC"},
 }
 
+// statxSyncMask is AT_STATX_SYNC_TYPE (include/uapi/linux/fcntl.h).
+const statxSyncMask = linux.AT_STATX_FORCE_SYNC | linux.AT_STATX_DONT_SYNC
+
 func statxFlags(v uint64) string {
-	s := xval(statxSyncTab, v&0x6000, "AT_STATX_???")
-	if rest := v &^ 0x6000; rest != 0 {
+	s := xval(statxSyncTab, v&statxSyncMask, "AT_STATX_???")
+	if rest := v &^ statxSyncMask; rest != 0 {
 		s += "|" + flags(atFlagTab, rest)
 	}
 	return s
 }
 
 var statxMaskTab = []xl{
-	{0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"}, {0x2, "STATX_MODE"}, {0x4, "STATX_NLINK"},
-	{0x8, "STATX_UID"}, {0x10, "STATX_GID"}, {0x20, "STATX_ATIME"}, {0x40, "STATX_MTIME"},
-	{0x80, "STATX_CTIME"}, {0x100, "STATX_INO"}, {0x200, "STATX_SIZE"}, {0x400, "STATX_BLOCKS"},
-	{0x800, "STATX_BTIME"}, {0x1000, "STATX_MNT_ID"}, {0x2000, "STATX_DIOALIGN"},
+	{linux.STATX_BASIC_STATS, "STATX_BASIC_STATS"}, {linux.STATX_TYPE, "STATX_TYPE"}, {linux.STATX_MODE, "STATX_MODE"}, {linux.STATX_NLINK, "STATX_NLINK"},
+	{linux.STATX_UID, "STATX_UID"}, {linux.STATX_GID, "STATX_GID"}, {linux.STATX_ATIME, "STATX_ATIME"}, {linux.STATX_MTIME, "STATX_MTIME"},
+	{linux.STATX_CTIME, "STATX_CTIME"}, {linux.STATX_INO, "STATX_INO"}, {linux.STATX_SIZE, "STATX_SIZE"}, {linux.STATX_BLOCKS, "STATX_BLOCKS"},
+	{linux.STATX_BTIME, "STATX_BTIME"}, {linux.STATX_MNT_ID, "STATX_MNT_ID"}, {unix.STATX_DIOALIGN, "STATX_DIOALIGN"},
 }
 
-var accessModeTab = []xl{{0, "F_OK"}, {4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}}
+var accessModeTab = []xl{{unix.F_OK, "F_OK"}, {unix.R_OK, "R_OK"}, {unix.W_OK, "W_OK"}, {unix.X_OK, "X_OK"}}
 
-var renameFlagTab = []xl{{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"}, {4, "RENAME_WHITEOUT"}}
+var renameFlagTab = []xl{{linux.RENAME_NOREPLACE, "RENAME_NOREPLACE"}, {linux.RENAME_EXCHANGE, "RENAME_EXCHANGE"}, {linux.RENAME_WHITEOUT, "RENAME_WHITEOUT"}}
 
-var whenceTab = []xl{{0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SEEK_END"}, {3, "SEEK_DATA"}, {4, "SEEK_HOLE"}}
+var whenceTab = []xl{{linux.SEEK_SET, "SEEK_SET"}, {linux.SEEK_CUR, "SEEK_CUR"}, {linux.SEEK_END, "SEEK_END"}, {linux.SEEK_DATA, "SEEK_DATA"}, {linux.SEEK_HOLE, "SEEK_HOLE"}}
 
 const (
-	fDupfd        = 0
-	fGetfd        = 1
-	fSetfd        = 2
-	fGetfl        = 3
-	fSetfl        = 4
-	fGetlk        = 5
-	fSetlk        = 6
-	fSetlkw       = 7
-	fGetown       = 9
-	fGetsig       = 11
-	fOfdGetlk     = 36
-	fOfdSetlk     = 37
-	fOfdSetlkw    = 38
-	fGetlease     = 1025
-	fDupfdCloexec = 1030
-	fGetpipeSz    = 1032
-	fAddSeals     = 1033
-	fGetSeals     = 1034
+	fDupfd        = linux.F_DUPFD
+	fGetfd        = linux.F_GETFD
+	fSetfd        = linux.F_SETFD
+	fGetfl        = linux.F_GETFL
+	fSetfl        = linux.F_SETFL
+	fGetlk        = linux.F_GETLK
+	fSetlk        = linux.F_SETLK
+	fSetlkw       = linux.F_SETLKW
+	fGetown       = linux.F_GETOWN
+	fGetsig       = linux.F_GETSIG
+	fOfdGetlk     = linux.F_OFD_GETLK
+	fOfdSetlk     = linux.F_OFD_SETLK
+	fOfdSetlkw    = linux.F_OFD_SETLKW
+	fGetlease     = linux.F_LINUX_SPECIFIC_BASE + 1 // F_GETLEASE, which gVisor does not name (uapi fcntl.h)
+	fDupfdCloexec = linux.F_DUPFD_CLOEXEC
+	fGetpipeSz    = linux.F_GETPIPE_SZ
+	fAddSeals     = linux.F_ADD_SEALS
+	fGetSeals     = linux.F_GET_SEALS
 )
 
 var fcntlCmdTab = []xl{
-	{0, "F_DUPFD"}, {1, "F_GETFD"}, {2, "F_SETFD"}, {3, "F_GETFL"}, {4, "F_SETFL"},
-	{5, "F_GETLK"}, {6, "F_SETLK"}, {7, "F_SETLKW"}, {8, "F_SETOWN"}, {9, "F_GETOWN"},
-	{10, "F_SETSIG"}, {11, "F_GETSIG"}, {15, "F_SETOWN_EX"}, {16, "F_GETOWN_EX"},
-	{36, "F_OFD_GETLK"}, {37, "F_OFD_SETLK"}, {38, "F_OFD_SETLKW"}, {1024, "F_SETLEASE"},
-	{1025, "F_GETLEASE"}, {1026, "F_NOTIFY"}, {1030, "F_DUPFD_CLOEXEC"},
-	{1031, "F_SETPIPE_SZ"}, {1032, "F_GETPIPE_SZ"}, {1033, "F_ADD_SEALS"}, {1034, "F_GET_SEALS"},
+	{linux.F_DUPFD, "F_DUPFD"}, {linux.F_GETFD, "F_GETFD"}, {linux.F_SETFD, "F_SETFD"}, {linux.F_GETFL, "F_GETFL"}, {linux.F_SETFL, "F_SETFL"},
+	{linux.F_GETLK, "F_GETLK"}, {linux.F_SETLK, "F_SETLK"}, {linux.F_SETLKW, "F_SETLKW"}, {linux.F_SETOWN, "F_SETOWN"}, {linux.F_GETOWN, "F_GETOWN"},
+	{linux.F_SETSIG, "F_SETSIG"}, {linux.F_GETSIG, "F_GETSIG"}, {linux.F_SETOWN_EX, "F_SETOWN_EX"}, {linux.F_GETOWN_EX, "F_GETOWN_EX"},
+	{linux.F_OFD_GETLK, "F_OFD_GETLK"}, {linux.F_OFD_SETLK, "F_OFD_SETLK"}, {linux.F_OFD_SETLKW, "F_OFD_SETLKW"}, {unix.F_SETLEASE, "F_SETLEASE"},
+	{unix.F_GETLEASE, "F_GETLEASE"}, {unix.F_NOTIFY, "F_NOTIFY"}, {linux.F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"},
+	{linux.F_SETPIPE_SZ, "F_SETPIPE_SZ"}, {linux.F_GETPIPE_SZ, "F_GETPIPE_SZ"}, {linux.F_ADD_SEALS, "F_ADD_SEALS"}, {linux.F_GET_SEALS, "F_GET_SEALS"},
 }
 
-var fdFlagTab = []xl{{1, "FD_CLOEXEC"}}
+var fdFlagTab = []xl{{linux.FD_CLOEXEC, "FD_CLOEXEC"}}
 
 var sealTab = []xl{
-	{1, "F_SEAL_SEAL"}, {2, "F_SEAL_SHRINK"}, {4, "F_SEAL_GROW"}, {8, "F_SEAL_WRITE"},
-	{0x10, "F_SEAL_FUTURE_WRITE"},
+	{linux.F_SEAL_SEAL, "F_SEAL_SEAL"}, {linux.F_SEAL_SHRINK, "F_SEAL_SHRINK"}, {linux.F_SEAL_GROW, "F_SEAL_GROW"}, {linux.F_SEAL_WRITE, "F_SEAL_WRITE"},
+	{unix.F_SEAL_FUTURE_WRITE, "F_SEAL_FUTURE_WRITE"},
 }
 
-var lockTypeTab = []xl{{0, "F_RDLCK"}, {1, "F_WRLCK"}, {2, "F_UNLCK"}}
+var lockTypeTab = []xl{{linux.F_RDLCK, "F_RDLCK"}, {linux.F_WRLCK, "F_WRLCK"}, {linux.F_UNLCK, "F_UNLCK"}}
 
 var ioctlTab = []xl{
-	{0x5401, "TCGETS"}, {0x5402, "TCSETS"}, {0x5403, "TCSETSW"}, {0x5404, "TCSETSF"},
-	{0x5405, "TCGETA"}, {0x5406, "TCSETA"}, {0x5407, "TCSETAW"}, {0x5408, "TCSETAF"},
-	{0x5409, "TCSBRK"}, {0x540a, "TCXONC"}, {0x540b, "TCFLSH"}, {0x540c, "TIOCEXCL"},
-	{0x540d, "TIOCNXCL"}, {0x540e, "TIOCSCTTY"}, {0x540f, "TIOCGPGRP"}, {0x5410, "TIOCSPGRP"},
-	{0x5411, "TIOCOUTQ"}, {0x5412, "TIOCSTI"}, {0x5413, "TIOCGWINSZ"}, {0x5414, "TIOCSWINSZ"},
-	{0x5415, "TIOCMGET"}, {0x541b, "FIONREAD"}, {0x541c, "TIOCLINUX"}, {0x541d, "TIOCCONS"},
-	{0x5421, "FIONBIO"}, {0x5422, "TIOCNOTTY"}, {0x5429, "TIOCGSID"}, {0x5450, "FIONCLEX"},
-	{0x5451, "FIOCLEX"}, {0x5452, "FIOASYNC"}, {0x80045430, "TIOCGPTN"}, {0x40045431, "TIOCSPTLCK"},
-	{0x802c542a, "TCGETS2"}, {0x402c542b, "TCSETS2"},
+	{linux.TCGETS, "TCGETS"}, {linux.TCSETS, "TCSETS"}, {linux.TCSETSW, "TCSETSW"}, {linux.TCSETSF, "TCSETSF"},
+	{unix.TCGETA, "TCGETA"}, {unix.TCSETA, "TCSETA"}, {unix.TCSETAW, "TCSETAW"}, {unix.TCSETAF, "TCSETAF"},
+	{linux.TCSBRK, "TCSBRK"}, {unix.TCXONC, "TCXONC"}, {linux.TCFLSH, "TCFLSH"}, {linux.TIOCEXCL, "TIOCEXCL"},
+	{linux.TIOCNXCL, "TIOCNXCL"}, {linux.TIOCSCTTY, "TIOCSCTTY"}, {linux.TIOCGPGRP, "TIOCGPGRP"}, {linux.TIOCSPGRP, "TIOCSPGRP"},
+	{linux.TIOCOUTQ, "TIOCOUTQ"}, {linux.TIOCSTI, "TIOCSTI"}, {linux.TIOCGWINSZ, "TIOCGWINSZ"}, {linux.TIOCSWINSZ, "TIOCSWINSZ"},
+	{linux.TIOCMGET, "TIOCMGET"}, {linux.FIONREAD, "FIONREAD"}, {unix.TIOCLINUX, "TIOCLINUX"}, {linux.TIOCCONS, "TIOCCONS"},
+	{linux.FIONBIO, "FIONBIO"}, {linux.TIOCNOTTY, "TIOCNOTTY"}, {linux.TIOCGSID, "TIOCGSID"}, {linux.FIONCLEX, "FIONCLEX"},
+	{linux.FIOCLEX, "FIOCLEX"}, {linux.FIOASYNC, "FIOASYNC"}, {linux.TIOCGPTN, "TIOCGPTN"}, {linux.TIOCSPTLCK, "TIOCSPTLCK"},
+	{linux.TCGETS2, "TCGETS2"}, {linux.TCSETS2, "TCSETS2"},
 }
 
 var iocDirs = [4]string{"_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"}
@@ -224,111 +229,111 @@ func ioctlReq(v uint64) string {
 }
 
 var protTab = []xl{
-	{0, "PROT_NONE"}, {1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}, {8, "PROT_SEM"},
-	{0x01000000, "PROT_GROWSDOWN"}, {0x02000000, "PROT_GROWSUP"},
+	{linux.PROT_NONE, "PROT_NONE"}, {linux.PROT_READ, "PROT_READ"}, {linux.PROT_WRITE, "PROT_WRITE"}, {linux.PROT_EXEC, "PROT_EXEC"}, {linux.PROT_SEM, "PROT_SEM"},
+	{linux.PROT_GROWSDOWN, "PROT_GROWSDOWN"}, {linux.PROT_GROWSUP, "PROT_GROWSUP"},
 }
 
-var mapTypeTab = []xl{{1, "MAP_SHARED"}, {2, "MAP_PRIVATE"}, {3, "MAP_SHARED_VALIDATE"}}
+var mapTypeTab = []xl{{linux.MAP_SHARED, "MAP_SHARED"}, {linux.MAP_PRIVATE, "MAP_PRIVATE"}, {unix.MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE"}}
 
 // mapFlagTab is the generic (riscv64) set; amd64 adds MAP_32BIT and
 // MAP_ABOVE4G in mapFlagTabAMD64.
 var mapFlagTab = []xl{
-	{0x10, "MAP_FIXED"}, {0x20, "MAP_ANONYMOUS"}, {0x4000, "MAP_NORESERVE"},
-	{0x8000, "MAP_POPULATE"}, {0x10000, "MAP_NONBLOCK"}, {0x100, "MAP_GROWSDOWN"},
-	{0x800, "MAP_DENYWRITE"}, {0x1000, "MAP_EXECUTABLE"}, {0x2000, "MAP_LOCKED"},
-	{0x20000, "MAP_STACK"}, {0x40000, "MAP_HUGETLB"}, {0x80000, "MAP_SYNC"},
-	{0x4000000, "MAP_UNINITIALIZED"}, {0x100000, "MAP_FIXED_NOREPLACE"},
+	{linux.MAP_FIXED, "MAP_FIXED"}, {linux.MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {linux.MAP_NORESERVE, "MAP_NORESERVE"},
+	{linux.MAP_POPULATE, "MAP_POPULATE"}, {linux.MAP_NONBLOCK, "MAP_NONBLOCK"}, {linux.MAP_GROWSDOWN, "MAP_GROWSDOWN"},
+	{linux.MAP_DENYWRITE, "MAP_DENYWRITE"}, {linux.MAP_EXECUTABLE, "MAP_EXECUTABLE"}, {linux.MAP_LOCKED, "MAP_LOCKED"},
+	{linux.MAP_STACK, "MAP_STACK"}, {linux.MAP_HUGETLB, "MAP_HUGETLB"}, {unix.MAP_SYNC, "MAP_SYNC"},
+	{mapUninitialized, "MAP_UNINITIALIZED"}, {linux.MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
 }
 
 var mapFlagTabAMD64 = []xl{
-	{0x10, "MAP_FIXED"}, {0x20, "MAP_ANONYMOUS"}, {0x40, "MAP_32BIT"}, {0x80, "MAP_ABOVE4G"},
-	{0x4000, "MAP_NORESERVE"}, {0x8000, "MAP_POPULATE"}, {0x10000, "MAP_NONBLOCK"},
-	{0x100, "MAP_GROWSDOWN"}, {0x800, "MAP_DENYWRITE"}, {0x1000, "MAP_EXECUTABLE"},
-	{0x2000, "MAP_LOCKED"}, {0x20000, "MAP_STACK"}, {0x40000, "MAP_HUGETLB"},
-	{0x80000, "MAP_SYNC"}, {0x4000000, "MAP_UNINITIALIZED"}, {0x100000, "MAP_FIXED_NOREPLACE"},
+	{linux.MAP_FIXED, "MAP_FIXED"}, {linux.MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {linux.MAP_32BIT, "MAP_32BIT"}, {unix.MAP_ABOVE4G, "MAP_ABOVE4G"},
+	{linux.MAP_NORESERVE, "MAP_NORESERVE"}, {linux.MAP_POPULATE, "MAP_POPULATE"}, {linux.MAP_NONBLOCK, "MAP_NONBLOCK"},
+	{linux.MAP_GROWSDOWN, "MAP_GROWSDOWN"}, {linux.MAP_DENYWRITE, "MAP_DENYWRITE"}, {linux.MAP_EXECUTABLE, "MAP_EXECUTABLE"},
+	{linux.MAP_LOCKED, "MAP_LOCKED"}, {linux.MAP_STACK, "MAP_STACK"}, {linux.MAP_HUGETLB, "MAP_HUGETLB"},
+	{unix.MAP_SYNC, "MAP_SYNC"}, {mapUninitialized, "MAP_UNINITIALIZED"}, {linux.MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
 }
 
-var mremapTab = []xl{{1, "MREMAP_MAYMOVE"}, {2, "MREMAP_FIXED"}, {4, "MREMAP_DONTUNMAP"}}
+var mremapTab = []xl{{linux.MREMAP_MAYMOVE, "MREMAP_MAYMOVE"}, {linux.MREMAP_FIXED, "MREMAP_FIXED"}, {unix.MREMAP_DONTUNMAP, "MREMAP_DONTUNMAP"}}
 
 var madviseTab = []xl{
-	{0, "MADV_NORMAL"}, {1, "MADV_RANDOM"}, {2, "MADV_SEQUENTIAL"}, {3, "MADV_WILLNEED"},
-	{4, "MADV_DONTNEED"}, {8, "MADV_FREE"}, {9, "MADV_REMOVE"}, {10, "MADV_DONTFORK"},
-	{11, "MADV_DOFORK"}, {12, "MADV_MERGEABLE"}, {13, "MADV_UNMERGEABLE"},
-	{14, "MADV_HUGEPAGE"}, {15, "MADV_NOHUGEPAGE"}, {16, "MADV_DONTDUMP"}, {17, "MADV_DODUMP"},
-	{18, "MADV_WIPEONFORK"}, {19, "MADV_KEEPONFORK"}, {20, "MADV_COLD"}, {21, "MADV_PAGEOUT"},
-	{22, "MADV_POPULATE_READ"}, {23, "MADV_POPULATE_WRITE"}, {24, "MADV_DONTNEED_LOCKED"},
-	{25, "MADV_COLLAPSE"}, {100, "MADV_HWPOISON"}, {101, "MADV_SOFT_OFFLINE"},
+	{linux.MADV_NORMAL, "MADV_NORMAL"}, {linux.MADV_RANDOM, "MADV_RANDOM"}, {linux.MADV_SEQUENTIAL, "MADV_SEQUENTIAL"}, {linux.MADV_WILLNEED, "MADV_WILLNEED"},
+	{linux.MADV_DONTNEED, "MADV_DONTNEED"}, {unix.MADV_FREE, "MADV_FREE"}, {linux.MADV_REMOVE, "MADV_REMOVE"}, {linux.MADV_DONTFORK, "MADV_DONTFORK"},
+	{linux.MADV_DOFORK, "MADV_DOFORK"}, {linux.MADV_MERGEABLE, "MADV_MERGEABLE"}, {linux.MADV_UNMERGEABLE, "MADV_UNMERGEABLE"},
+	{linux.MADV_HUGEPAGE, "MADV_HUGEPAGE"}, {linux.MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE"}, {linux.MADV_DONTDUMP, "MADV_DONTDUMP"}, {linux.MADV_DODUMP, "MADV_DODUMP"},
+	{unix.MADV_WIPEONFORK, "MADV_WIPEONFORK"}, {unix.MADV_KEEPONFORK, "MADV_KEEPONFORK"}, {unix.MADV_COLD, "MADV_COLD"}, {unix.MADV_PAGEOUT, "MADV_PAGEOUT"},
+	{unix.MADV_POPULATE_READ, "MADV_POPULATE_READ"}, {unix.MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE"}, {unix.MADV_DONTNEED_LOCKED, "MADV_DONTNEED_LOCKED"},
+	{unix.MADV_COLLAPSE, "MADV_COLLAPSE"}, {linux.MADV_HWPOISON, "MADV_HWPOISON"}, {linux.MADV_SOFT_OFFLINE, "MADV_SOFT_OFFLINE"},
 }
 
 var clockTab = []xl{
-	{0, "CLOCK_REALTIME"}, {1, "CLOCK_MONOTONIC"}, {2, "CLOCK_PROCESS_CPUTIME_ID"},
-	{3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
-	{6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"}, {8, "CLOCK_REALTIME_ALARM"},
-	{9, "CLOCK_BOOTTIME_ALARM"}, {11, "CLOCK_TAI"},
+	{linux.CLOCK_REALTIME, "CLOCK_REALTIME"}, {linux.CLOCK_MONOTONIC, "CLOCK_MONOTONIC"}, {linux.CLOCK_PROCESS_CPUTIME_ID, "CLOCK_PROCESS_CPUTIME_ID"},
+	{linux.CLOCK_THREAD_CPUTIME_ID, "CLOCK_THREAD_CPUTIME_ID"}, {linux.CLOCK_MONOTONIC_RAW, "CLOCK_MONOTONIC_RAW"}, {linux.CLOCK_REALTIME_COARSE, "CLOCK_REALTIME_COARSE"},
+	{linux.CLOCK_MONOTONIC_COARSE, "CLOCK_MONOTONIC_COARSE"}, {linux.CLOCK_BOOTTIME, "CLOCK_BOOTTIME"}, {linux.CLOCK_REALTIME_ALARM, "CLOCK_REALTIME_ALARM"},
+	{linux.CLOCK_BOOTTIME_ALARM, "CLOCK_BOOTTIME_ALARM"}, {unix.CLOCK_TAI, "CLOCK_TAI"},
 }
 
 var archPrctlTab = []xl{
-	{0x1001, "ARCH_SET_GS"}, {0x1002, "ARCH_SET_FS"}, {0x1003, "ARCH_GET_FS"},
-	{0x1004, "ARCH_GET_GS"}, {0x1011, "ARCH_GET_CPUID"}, {0x1012, "ARCH_SET_CPUID"},
-	{0x1021, "ARCH_GET_XCOMP_SUPP"}, {0x1022, "ARCH_GET_XCOMP_PERM"},
-	{0x1023, "ARCH_REQ_XCOMP_PERM"}, {0x1024, "ARCH_GET_XCOMP_GUEST_PERM"},
-	{0x1025, "ARCH_REQ_XCOMP_GUEST_PERM"}, {0x2001, "ARCH_MAP_VDSO_X32"},
-	{0x2002, "ARCH_MAP_VDSO_32"}, {0x2003, "ARCH_MAP_VDSO_64"},
+	{linux.ARCH_SET_GS, "ARCH_SET_GS"}, {linux.ARCH_SET_FS, "ARCH_SET_FS"}, {linux.ARCH_GET_FS, "ARCH_GET_FS"},
+	{linux.ARCH_GET_GS, "ARCH_GET_GS"}, {archGetCpuid, "ARCH_GET_CPUID"}, {linux.ARCH_SET_CPUID, "ARCH_SET_CPUID"},
+	{archGetXcompSupp, "ARCH_GET_XCOMP_SUPP"}, {archGetXcompPerm, "ARCH_GET_XCOMP_PERM"},
+	{archReqXcompPerm, "ARCH_REQ_XCOMP_PERM"}, {archGetXcompGuestPerm, "ARCH_GET_XCOMP_GUEST_PERM"},
+	{archReqXcompGuestPerm, "ARCH_REQ_XCOMP_GUEST_PERM"}, {archMapVdsoX32, "ARCH_MAP_VDSO_X32"},
+	{archMapVdso32, "ARCH_MAP_VDSO_32"}, {archMapVdso64, "ARCH_MAP_VDSO_64"},
 }
 
 var rlimitTab = []xl{
-	{0, "RLIMIT_CPU"}, {1, "RLIMIT_FSIZE"}, {2, "RLIMIT_DATA"}, {3, "RLIMIT_STACK"},
-	{4, "RLIMIT_CORE"}, {5, "RLIMIT_RSS"}, {6, "RLIMIT_NPROC"}, {7, "RLIMIT_NOFILE"},
-	{8, "RLIMIT_MEMLOCK"}, {9, "RLIMIT_AS"}, {10, "RLIMIT_LOCKS"}, {11, "RLIMIT_SIGPENDING"},
-	{12, "RLIMIT_MSGQUEUE"}, {13, "RLIMIT_NICE"}, {14, "RLIMIT_RTPRIO"}, {15, "RLIMIT_RTTIME"},
+	{linux.RLIMIT_CPU, "RLIMIT_CPU"}, {linux.RLIMIT_FSIZE, "RLIMIT_FSIZE"}, {linux.RLIMIT_DATA, "RLIMIT_DATA"}, {linux.RLIMIT_STACK, "RLIMIT_STACK"},
+	{linux.RLIMIT_CORE, "RLIMIT_CORE"}, {linux.RLIMIT_RSS, "RLIMIT_RSS"}, {linux.RLIMIT_NPROC, "RLIMIT_NPROC"}, {linux.RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+	{linux.RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"}, {linux.RLIMIT_AS, "RLIMIT_AS"}, {linux.RLIMIT_LOCKS, "RLIMIT_LOCKS"}, {linux.RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+	{linux.RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"}, {linux.RLIMIT_NICE, "RLIMIT_NICE"}, {linux.RLIMIT_RTPRIO, "RLIMIT_RTPRIO"}, {linux.RLIMIT_RTTIME, "RLIMIT_RTTIME"},
 }
 
-var sigprocmaskTab = []xl{{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}}
+var sigprocmaskTab = []xl{{linux.SIG_BLOCK, "SIG_BLOCK"}, {linux.SIG_UNBLOCK, "SIG_UNBLOCK"}, {linux.SIG_SETMASK, "SIG_SETMASK"}}
 
 var saFlagTab = []xl{
-	{0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"}, {0x10000000, "SA_RESTART"},
-	{0x40000000, "SA_NODEFER"}, {0x80000000, "SA_RESETHAND"}, {4, "SA_SIGINFO"},
-	{1, "SA_NOCLDSTOP"}, {2, "SA_NOCLDWAIT"},
+	{linux.SA_RESTORER, "SA_RESTORER"}, {linux.SA_ONSTACK, "SA_ONSTACK"}, {linux.SA_RESTART, "SA_RESTART"},
+	{linux.SA_NODEFER, "SA_NODEFER"}, {linux.SA_RESETHAND, "SA_RESETHAND"}, {linux.SA_SIGINFO, "SA_SIGINFO"},
+	{linux.SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {linux.SA_NOCLDWAIT, "SA_NOCLDWAIT"},
 }
 
 const (
-	cloneVM            = 0x100
-	cloneVfork         = 0x4000
-	cloneThread        = 0x10000
-	cloneSettls        = 0x80000
-	cloneParentSettid  = 0x100000
-	cloneChildCleartid = 0x200000
-	cloneChildSettid   = 0x1000000
-	clonePidfd         = 0x1000
+	cloneVM            = linux.CLONE_VM
+	cloneVfork         = linux.CLONE_VFORK
+	cloneThread        = linux.CLONE_THREAD
+	cloneSettls        = linux.CLONE_SETTLS
+	cloneParentSettid  = linux.CLONE_PARENT_SETTID
+	cloneChildCleartid = linux.CLONE_CHILD_CLEARTID
+	cloneChildSettid   = linux.CLONE_CHILD_SETTID
+	clonePidfd         = linux.CLONE_PIDFD
 )
 
 var cloneFlagTab = []xl{
-	{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400, "CLONE_FILES"}, {0x800, "CLONE_SIGHAND"},
-	{0x1000, "CLONE_PIDFD"}, {0x2000, "CLONE_PTRACE"}, {0x4000, "CLONE_VFORK"},
-	{0x8000, "CLONE_PARENT"}, {0x10000, "CLONE_THREAD"}, {0x20000, "CLONE_NEWNS"},
-	{0x40000, "CLONE_SYSVSEM"}, {0x80000, "CLONE_SETTLS"}, {0x100000, "CLONE_PARENT_SETTID"},
-	{0x200000, "CLONE_CHILD_CLEARTID"}, {0x800000, "CLONE_UNTRACED"},
-	{0x1000000, "CLONE_CHILD_SETTID"}, {0x2000000, "CLONE_NEWCGROUP"},
-	{0x4000000, "CLONE_NEWUTS"}, {0x8000000, "CLONE_NEWIPC"}, {0x10000000, "CLONE_NEWUSER"},
-	{0x20000000, "CLONE_NEWPID"}, {0x40000000, "CLONE_NEWNET"}, {0x80000000, "CLONE_IO"},
+	{linux.CLONE_VM, "CLONE_VM"}, {linux.CLONE_FS, "CLONE_FS"}, {linux.CLONE_FILES, "CLONE_FILES"}, {linux.CLONE_SIGHAND, "CLONE_SIGHAND"},
+	{linux.CLONE_PIDFD, "CLONE_PIDFD"}, {linux.CLONE_PTRACE, "CLONE_PTRACE"}, {linux.CLONE_VFORK, "CLONE_VFORK"},
+	{linux.CLONE_PARENT, "CLONE_PARENT"}, {linux.CLONE_THREAD, "CLONE_THREAD"}, {linux.CLONE_NEWNS, "CLONE_NEWNS"},
+	{linux.CLONE_SYSVSEM, "CLONE_SYSVSEM"}, {linux.CLONE_SETTLS, "CLONE_SETTLS"}, {linux.CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"},
+	{linux.CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"}, {linux.CLONE_UNTRACED, "CLONE_UNTRACED"},
+	{linux.CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"}, {linux.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+	{linux.CLONE_NEWUTS, "CLONE_NEWUTS"}, {linux.CLONE_NEWIPC, "CLONE_NEWIPC"}, {linux.CLONE_NEWUSER, "CLONE_NEWUSER"},
+	{linux.CLONE_NEWPID, "CLONE_NEWPID"}, {linux.CLONE_NEWNET, "CLONE_NEWNET"}, {linux.CLONE_IO, "CLONE_IO"},
 }
 
 var futexCmdTab = []xl{
-	{0, "FUTEX_WAIT"}, {1, "FUTEX_WAKE"}, {2, "FUTEX_FD"}, {3, "FUTEX_REQUEUE"},
-	{4, "FUTEX_CMP_REQUEUE"}, {5, "FUTEX_WAKE_OP"}, {6, "FUTEX_LOCK_PI"},
-	{7, "FUTEX_UNLOCK_PI"}, {8, "FUTEX_TRYLOCK_PI"}, {9, "FUTEX_WAIT_BITSET"},
-	{10, "FUTEX_WAKE_BITSET"}, {11, "FUTEX_WAIT_REQUEUE_PI"}, {12, "FUTEX_CMP_REQUEUE_PI"},
-	{13, "FUTEX_LOCK_PI2"},
+	{linux.FUTEX_WAIT, "FUTEX_WAIT"}, {linux.FUTEX_WAKE, "FUTEX_WAKE"}, {linux.FUTEX_FD, "FUTEX_FD"}, {linux.FUTEX_REQUEUE, "FUTEX_REQUEUE"},
+	{linux.FUTEX_CMP_REQUEUE, "FUTEX_CMP_REQUEUE"}, {linux.FUTEX_WAKE_OP, "FUTEX_WAKE_OP"}, {linux.FUTEX_LOCK_PI, "FUTEX_LOCK_PI"},
+	{linux.FUTEX_UNLOCK_PI, "FUTEX_UNLOCK_PI"}, {linux.FUTEX_TRYLOCK_PI, "FUTEX_TRYLOCK_PI"}, {linux.FUTEX_WAIT_BITSET, "FUTEX_WAIT_BITSET"},
+	{linux.FUTEX_WAKE_BITSET, "FUTEX_WAKE_BITSET"}, {linux.FUTEX_WAIT_REQUEUE_PI, "FUTEX_WAIT_REQUEUE_PI"}, {linux.FUTEX_CMP_REQUEUE_PI, "FUTEX_CMP_REQUEUE_PI"},
+	{futexLockPI2, "FUTEX_LOCK_PI2"},
 }
 
 var waitOptionTab = []xl{
-	{1, "WNOHANG"}, {2, "WUNTRACED"}, {4, "WEXITED"}, {8, "WCONTINUED"}, {0x1000000, "WNOWAIT"},
-	{0x20000000, "__WNOTHREAD"}, {0x40000000, "__WALL"}, {0x80000000, "__WCLONE"},
+	{linux.WNOHANG, "WNOHANG"}, {linux.WUNTRACED, "WUNTRACED"}, {linux.WEXITED, "WEXITED"}, {linux.WCONTINUED, "WCONTINUED"}, {linux.WNOWAIT, "WNOWAIT"},
+	{unix.WNOTHREAD, "__WNOTHREAD"}, {unix.WALL, "__WALL"}, {unix.WCLONE, "__WCLONE"},
 }
 
-var grndTab = []xl{{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}}
+var grndTab = []xl{{unix.GRND_NONBLOCK, "GRND_NONBLOCK"}, {unix.GRND_RANDOM, "GRND_RANDOM"}, {unix.GRND_INSECURE, "GRND_INSECURE"}}
 
 var fadviseTab = []xl{
-	{0, "POSIX_FADV_NORMAL"}, {1, "POSIX_FADV_RANDOM"}, {2, "POSIX_FADV_SEQUENTIAL"},
-	{3, "POSIX_FADV_WILLNEED"}, {4, "POSIX_FADV_DONTNEED"}, {5, "POSIX_FADV_NOREUSE"},
+	{linux.POSIX_FADV_NORMAL, "POSIX_FADV_NORMAL"}, {linux.POSIX_FADV_RANDOM, "POSIX_FADV_RANDOM"}, {linux.POSIX_FADV_SEQUENTIAL, "POSIX_FADV_SEQUENTIAL"},
+	{linux.POSIX_FADV_WILLNEED, "POSIX_FADV_WILLNEED"}, {linux.POSIX_FADV_DONTNEED, "POSIX_FADV_DONTNEED"}, {linux.POSIX_FADV_NOREUSE, "POSIX_FADV_NOREUSE"},
 }
