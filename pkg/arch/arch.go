@@ -1,8 +1,11 @@
 // Package arch holds per-architecture facts and no behaviour: syscall
 // numbers of amd64 and riscv64 mapped to one neutral set (generated from
 // golang.org/x/sys/unix, see sysno_gen.go), the register ABI, and later the
-// signal-frame layouts, auxv and TLS register, and each syscall's kind
-// (memory, files, network... kind.go) for views that group calls.
+// signal-frame layouts, the struct layouts of riscv64 that gVisor's
+// abi/linux (built for the host) does not have (stat_generic.go), auxv and
+// TLS register, and each syscall's kind
+// (memory, files, network... kind.go) for views
+// that group calls.
 //
 // Invariants: nothing here depends on the host or on kernel state; every
 // value is a pure function of the architecture. Safe for concurrent use.

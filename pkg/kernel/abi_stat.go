@@ -3,82 +3,81 @@ package kernel
 import (
 	"encoding/binary"
 
+	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
+
 	"sentry/pkg/arch"
 	"sentry/pkg/vfs"
 )
 
-// marshalStat lays out struct stat for a: amd64's own layout (144 bytes)
-// or the generic one riscv64 uses (128 bytes).
+func linuxTimespec(ts unix.Timespec) linux.Timespec {
+	return linux.Timespec{Sec: ts.Sec, Nsec: ts.Nsec}
+}
+
+// marshalStat lays out struct stat for a: amd64's own layout (gVisor's
+// linux.Stat, 144 bytes) or the generic one riscv64 uses
+// (arch.StatGeneric, 128 bytes).
 func marshalStat(a arch.Arch, s vfs.Stat) []byte {
-	le := binary.LittleEndian
 	if a == arch.RISCV64 {
-		b := make([]byte, 128)
-		le.PutUint64(b[0:], s.Dev)
-		le.PutUint64(b[8:], s.Ino)
-		le.PutUint32(b[16:], s.Mode)
-		le.PutUint32(b[20:], uint32(s.Nlink))
-		le.PutUint32(b[24:], s.UID)
-		le.PutUint32(b[28:], s.GID)
-		le.PutUint64(b[32:], s.Rdev)
-		le.PutUint64(b[48:], uint64(s.Size))
-		le.PutUint32(b[56:], uint32(s.Blksize))
-		le.PutUint64(b[64:], uint64(s.Blocks))
-		putTimes(b[72:], s)
+		st := arch.StatGeneric{
+			Dev: s.Dev, Ino: s.Ino, Mode: s.Mode, Nlink: uint32(s.Nlink),
+			UID: s.UID, GID: s.GID, Rdev: s.Rdev, Size: s.Size,
+			Blksize: int32(s.Blksize), Blocks: s.Blocks,
+			ATime: linuxTimespec(s.Atime), MTime: linuxTimespec(s.Mtime), CTime: linuxTimespec(s.Ctime),
+		}
+		b, err := binary.Append(nil, binary.LittleEndian, &st)
+		if err != nil {
+			// A fixed-size struct always encodes; this is a build defect.
+			panic(err)
+		}
 		return b
 	}
-	b := make([]byte, 144)
-	le.PutUint64(b[0:], s.Dev)
-	le.PutUint64(b[8:], s.Ino)
-	le.PutUint64(b[16:], s.Nlink)
-	le.PutUint32(b[24:], s.Mode)
-	le.PutUint32(b[28:], s.UID)
-	le.PutUint32(b[32:], s.GID)
-	le.PutUint64(b[40:], s.Rdev)
-	le.PutUint64(b[48:], uint64(s.Size))
-	le.PutUint64(b[56:], uint64(s.Blksize))
-	le.PutUint64(b[64:], uint64(s.Blocks))
-	putTimes(b[72:], s)
+	st := linux.Stat{
+		Dev: s.Dev, Ino: s.Ino, Nlink: s.Nlink, Mode: s.Mode, UID: s.UID, GID: s.GID,
+		Rdev: s.Rdev, Size: s.Size, Blksize: s.Blksize, Blocks: s.Blocks,
+		ATime: linuxTimespec(s.Atime), MTime: linuxTimespec(s.Mtime), CTime: linuxTimespec(s.Ctime),
+	}
+	b := make([]byte, st.SizeBytes())
+	st.MarshalBytes(b)
 	return b
 }
 
-// putTimes writes atime, mtime, ctime as {sec, nsec} pairs of 8 bytes.
-func putTimes(b []byte, s vfs.Stat) {
-	le := binary.LittleEndian
-	for i, ts := range [3]struct{ sec, nsec int64 }{
-		{s.Atime.Sec, s.Atime.Nsec}, {s.Mtime.Sec, s.Mtime.Nsec}, {s.Ctime.Sec, s.Ctime.Nsec},
-	} {
-		le.PutUint64(b[16*i:], uint64(ts.sec))
-		le.PutUint64(b[16*i+8:], uint64(ts.nsec))
-	}
-}
-
-// statx mask bits (include/uapi/linux/stat.h).
-const statxBasicStats = 0x7ff
-
 // marshalStatx lays out struct statx (256 bytes, the same on every arch).
 func marshalStatx(s vfs.Stat) []byte {
-	le := binary.LittleEndian
-	b := make([]byte, 256)
-	le.PutUint32(b[0x00:], statxBasicStats)
-	le.PutUint32(b[0x04:], uint32(s.Blksize))
-	le.PutUint32(b[0x10:], uint32(s.Nlink))
-	le.PutUint32(b[0x14:], s.UID)
-	le.PutUint32(b[0x18:], s.GID)
-	le.PutUint16(b[0x1c:], uint16(s.Mode))
-	le.PutUint64(b[0x20:], s.Ino)
-	le.PutUint64(b[0x28:], uint64(s.Size))
-	le.PutUint64(b[0x30:], uint64(s.Blocks))
-	put := func(off int, sec, nsec int64) {
-		le.PutUint64(b[off:], uint64(sec))
-		le.PutUint32(b[off+8:], uint32(nsec))
+	ts := func(t unix.Timespec) linux.StatxTimestamp {
+		return linux.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
 	}
-	put(0x40, s.Atime.Sec, s.Atime.Nsec)
-	put(0x60, s.Ctime.Sec, s.Ctime.Nsec)
-	put(0x70, s.Mtime.Sec, s.Mtime.Nsec)
-	le.PutUint32(b[0x80:], major(s.Rdev))
-	le.PutUint32(b[0x84:], minor(s.Rdev))
-	le.PutUint32(b[0x88:], major(s.Dev))
-	le.PutUint32(b[0x8c:], minor(s.Dev))
+	st := linux.Statx{
+		Mask:      linux.STATX_BASIC_STATS,
+		Blksize:   uint32(s.Blksize),
+		Nlink:     uint32(s.Nlink),
+		UID:       s.UID,
+		GID:       s.GID,
+		Mode:      uint16(s.Mode),
+		Ino:       s.Ino,
+		Size:      uint64(s.Size),
+		Blocks:    uint64(s.Blocks),
+		Atime:     ts(s.Atime),
+		Ctime:     ts(s.Ctime),
+		Mtime:     ts(s.Mtime),
+		RdevMajor: major(s.Rdev), RdevMinor: minor(s.Rdev),
+		DevMajor: major(s.Dev), DevMinor: minor(s.Dev),
+	}
+	b := make([]byte, 256) // the kernel's struct statx, with its spare tail
+	st.MarshalBytes(b)
+	return b
+}
+
+// marshalStatfs lays out struct statfs: the same 120 bytes on amd64 and
+// riscv64.
+func marshalStatfs(s vfs.Statfs) []byte {
+	st := linux.Statfs{
+		Type: s.Type, BlockSize: s.Bsize, Blocks: s.Blocks, BlocksFree: s.Bfree,
+		BlocksAvailable: s.Bavail, Files: s.Files, FilesFree: s.Ffree, FSID: s.Fsid,
+		NameLength: uint64(s.Namelen), FragmentSize: s.Frsize, Flags: uint64(s.Flags),
+	}
+	b := make([]byte, st.SizeBytes())
+	st.MarshalBytes(b)
 	return b
 }
 

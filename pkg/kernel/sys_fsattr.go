@@ -207,26 +207,6 @@ func sysUtime(t *Task, a [6]uint64) (uint64, error) {
 	return t.setTimes(cwdFD, a[0], ts[0], ts[1], 0)
 }
 
-// marshalStatfs lays out struct statfs: the same 120 bytes on amd64 and
-// riscv64 (every field a 64-bit word but f_fsid, two ints).
-func marshalStatfs(st vfs.Statfs) []byte {
-	b := make([]byte, 120)
-	le := binary.LittleEndian
-	le.PutUint64(b[0:], st.Type)
-	le.PutUint64(b[8:], uint64(st.Bsize))
-	le.PutUint64(b[16:], st.Blocks)
-	le.PutUint64(b[24:], st.Bfree)
-	le.PutUint64(b[32:], st.Bavail)
-	le.PutUint64(b[40:], st.Files)
-	le.PutUint64(b[48:], st.Ffree)
-	le.PutUint32(b[56:], uint32(st.Fsid[0]))
-	le.PutUint32(b[60:], uint32(st.Fsid[1]))
-	le.PutUint64(b[64:], uint64(st.Namelen))
-	le.PutUint64(b[72:], uint64(st.Frsize))
-	le.PutUint64(b[80:], uint64(st.Flags))
-	return b
-}
-
 func sysStatfs(t *Task, a [6]uint64) (uint64, error) {
 	d, p, release, err := t.pathAt(cwdFD, a[0], false)
 	if err != nil {
