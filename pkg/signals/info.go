@@ -1,19 +1,19 @@
 package signals
 
-import "encoding/binary"
+import "gvisor.dev/gvisor/pkg/abi/linux"
 
 // si_code values.
 const (
-	SIUser    = 0
-	SIKernel  = 0x80
-	SIQueue   = -1
-	SITimer   = -2
-	SIMesgq   = -3
-	SIAsyncIO = -4
-	SISigIO   = -5
-	SITkill   = -6
+	SIUser    = linux.SI_USER
+	SIKernel  = linux.SI_KERNEL
+	SIQueue   = linux.SI_QUEUE
+	SITimer   = linux.SI_TIMER
+	SIMesgq   = linux.SI_MESGQ
+	SIAsyncIO = linux.SI_ASYNCIO
+	SISigIO   = linux.SI_SIGIO
+	SITkill   = linux.SI_TKILL
 
-	SEGVMapErr = 1
+	SEGVMapErr = 1 // include/uapi/asm-generic/siginfo.h
 	SEGVAccErr = 2
 	BUSAdrErr  = 2
 )
@@ -40,7 +40,7 @@ type Info struct {
 
 	// raw keeps the union of a siginfo the application supplied
 	// (rt_sigqueueinfo), passed on unchanged.
-	raw *[InfoSize]byte
+	raw *linux.SignalInfo
 }
 
 // IsFault reports whether the union holds a fault address.
@@ -55,51 +55,50 @@ func (i *Info) IsFault() bool {
 	return false
 }
 
-// Encode lays out the siginfo_t.
+// Encode lays out the siginfo_t (gVisor's linux.SignalInfo).
 func (i *Info) Encode() [InfoSize]byte {
+	var si linux.SignalInfo
+	if i.raw != nil {
+		si = *i.raw
+	}
+	si.Signo, si.Errno, si.Code = i.Signo, i.Errno, i.Code
+	if i.raw == nil {
+		switch {
+		case i.IsFault():
+			si.SetAddr(i.Addr)
+		case i.Code == SITimer:
+			si.SetTimerID(linux.TimerID(i.TimerID))
+			si.SetOverrun(i.Overrun)
+			si.SetSigval(i.Value)
+		case i.Signo == SIGCHLD && i.Code > 0:
+			si.SetPID(i.Pid)
+			si.SetUID(i.Uid)
+			si.SetStatus(i.Status)
+		default:
+			si.SetPID(i.Pid)
+			si.SetUID(i.Uid)
+			si.SetSigval(i.Value)
+		}
+	}
 	var b [InfoSize]byte
-	le := binary.LittleEndian
-	if i.raw != nil {
-		b = *i.raw
-	}
-	le.PutUint32(b[0:], uint32(i.Signo))
-	le.PutUint32(b[4:], uint32(i.Errno))
-	le.PutUint32(b[8:], uint32(i.Code))
-	if i.raw != nil {
-		return b
-	}
-	switch {
-	case i.IsFault():
-		le.PutUint64(b[16:], i.Addr)
-	case i.Code == SITimer:
-		le.PutUint32(b[16:], uint32(i.TimerID))
-		le.PutUint32(b[20:], uint32(i.Overrun))
-		le.PutUint64(b[24:], i.Value)
-	case i.Signo == SIGCHLD && i.Code > 0:
-		le.PutUint32(b[16:], uint32(i.Pid))
-		le.PutUint32(b[20:], uint32(i.Uid))
-		le.PutUint32(b[24:], uint32(i.Status))
-	default:
-		le.PutUint32(b[16:], uint32(i.Pid))
-		le.PutUint32(b[20:], uint32(i.Uid))
-		le.PutUint64(b[24:], i.Value)
-	}
+	si.MarshalBytes(b[:])
 	return b
 }
 
 // DecodeInfo reads a siginfo_t supplied by the application; its union is
 // kept as is.
 func DecodeInfo(b []byte) Info {
-	le := binary.LittleEndian
-	raw := new([InfoSize]byte)
-	copy(raw[:], b)
+	var buf [InfoSize]byte
+	copy(buf[:], b)
+	raw := new(linux.SignalInfo)
+	raw.UnmarshalBytes(buf[:])
 	return Info{
-		Signo: int32(le.Uint32(b[0:])),
-		Errno: int32(le.Uint32(b[4:])),
-		Code:  int32(le.Uint32(b[8:])),
-		Pid:   int32(le.Uint32(b[16:])),
-		Uid:   int32(le.Uint32(b[20:])),
-		Value: le.Uint64(b[24:]),
+		Signo: raw.Signo,
+		Errno: raw.Errno,
+		Code:  raw.Code,
+		Pid:   raw.PID(),
+		Uid:   raw.UID(),
+		Value: raw.Sigval(),
 		raw:   raw,
 	}
 }
