@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/abi/linux"
 
@@ -25,21 +23,14 @@ func marshalStat(a arch.Arch, s vfs.Stat) []byte {
 			Blksize: int32(s.Blksize), Blocks: s.Blocks,
 			ATime: linuxTimespec(s.Atime), MTime: linuxTimespec(s.Mtime), CTime: linuxTimespec(s.Ctime),
 		}
-		b, err := binary.Append(nil, binary.LittleEndian, &st)
-		if err != nil {
-			// A fixed-size struct always encodes; this is a build defect.
-			panic(err)
-		}
-		return b
+		return marshal(fixed[arch.StatGeneric]{&st})
 	}
 	st := linux.Stat{
 		Dev: s.Dev, Ino: s.Ino, Nlink: s.Nlink, Mode: s.Mode, UID: s.UID, GID: s.GID,
 		Rdev: s.Rdev, Size: s.Size, Blksize: s.Blksize, Blocks: s.Blocks,
 		ATime: linuxTimespec(s.Atime), MTime: linuxTimespec(s.Mtime), CTime: linuxTimespec(s.Ctime),
 	}
-	b := make([]byte, st.SizeBytes())
-	st.MarshalBytes(b)
-	return b
+	return marshal(&st)
 }
 
 // marshalStatx lays out struct statx (256 bytes, the same on every arch).
@@ -76,9 +67,7 @@ func marshalStatfs(s vfs.Statfs) []byte {
 		BlocksAvailable: s.Bavail, Files: s.Files, FilesFree: s.Ffree, FSID: s.Fsid,
 		NameLength: uint64(s.Namelen), FragmentSize: s.Frsize, Flags: uint64(s.Flags),
 	}
-	b := make([]byte, st.SizeBytes())
-	st.MarshalBytes(b)
-	return b
+	return marshal(&st)
 }
 
 func major(dev uint64) uint32 { return uint32((dev>>8)&0xfff | (dev>>32)&^0xfff) }

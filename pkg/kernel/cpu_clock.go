@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // CPU-time clocks: CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and
@@ -162,9 +163,8 @@ func (t *Task) cpuSleepUntil(c cpuClock, deadline int64, rem uint64) error {
 		case unix.EINTR:
 			if rem != 0 {
 				left := max(deadline-c.now(), 0)
-				var b [16]byte
-				putTimespec(b[:], unix.NsecToTimespec(left))
-				if err := t.copyOut(rem, b[:]); err != nil {
+				ts := linux.NsecToTimespec(left)
+				if err := t.copyOutObj(rem, &ts); err != nil {
 					return err
 				}
 			}

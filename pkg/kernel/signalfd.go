@@ -1,10 +1,10 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/signals"
@@ -80,18 +80,22 @@ func (s *signalFD) read(t *Task, p []byte) (int, error) {
 
 func putSignalfdSiginfo(b []byte, i *signals.Info) {
 	clear(b)
-	le := binary.LittleEndian
-	le.PutUint32(b[0:], uint32(i.Signo))
-	le.PutUint32(b[4:], uint32(i.Errno))
-	le.PutUint32(b[8:], uint32(i.Code))
-	le.PutUint32(b[12:], uint32(i.Pid))
-	le.PutUint32(b[16:], uint32(i.Uid))
-	le.PutUint32(b[24:], uint32(i.TimerID))
-	le.PutUint32(b[32:], uint32(i.Overrun))
-	le.PutUint32(b[40:], uint32(i.Status))
-	le.PutUint32(b[44:], uint32(i.Value))
-	le.PutUint64(b[48:], i.Value)
-	le.PutUint64(b[72:], i.Addr)
+	si := linux.SignalfdSiginfo{
+		Signo:   uint32(i.Signo),
+		Errno:   i.Errno,
+		Code:    i.Code,
+		PID:     uint32(i.Pid),
+		UID:     uint32(i.Uid),
+		TID:     uint32(i.TimerID), // ssi_tid is the POSIX timer's id
+		Overrun: uint32(i.Overrun),
+		Status:  i.Status,
+		Int:     int32(i.Value),
+		Ptr:     i.Value,
+		Addr:    i.Addr,
+	}
+	// gVisor's struct declares 48 bytes of tail padding where Linux has
+	// 46 (it is 130 bytes long): marshal it whole and keep Linux's 128.
+	copy(b, marshal(&si)[:sizeofSignalfdSiginfo])
 }
 
 // WriteAt implements vfs.FileImpl.

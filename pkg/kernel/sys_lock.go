@@ -1,12 +1,12 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/vfs"
 )
@@ -18,23 +18,15 @@ import (
 // sleeps, and fails with EDEADLK instead of closing a cycle, as Linux's
 // does; OFD locks and flock are not checked, as on Linux.
 
-// flockSize is sizeof(struct flock) on 64-bit Linux: l_type, l_whence
-// (shorts), l_start, l_len (off_t), l_pid (int), padding.
-const flockSize = 32
-
 // readFlock converts a struct flock into a lock range, resolving l_whence
 // against the file.
 func (t *Task) readFlock(f *vfs.File, addr uint64, ofd bool) (vfs.Lock, error) {
-	var b [flockSize]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
+	var fl linux.Flock
+	if err := t.copyInObj(addr, &fl); err != nil {
 		return vfs.Lock{}, err
 	}
-	le := binary.LittleEndian
-	typ := int16(le.Uint16(b[0:]))
-	whence := int16(le.Uint16(b[2:]))
-	start, length := int64(le.Uint64(b[8:])), int64(le.Uint64(b[16:]))
-	pid := int32(le.Uint32(b[24:]))
-	if ofd && pid != 0 {
+	typ, whence, start, length := fl.Type, fl.Whence, fl.Start, fl.Len
+	if ofd && fl.PID != 0 {
 		return vfs.Lock{}, unix.EINVAL
 	}
 	var base int64
@@ -72,23 +64,27 @@ func (t *Task) readFlock(f *vfs.File, addr uint64, ofd bool) (vfs.Lock, error) {
 }
 
 func (t *Task) writeFlock(addr uint64, l vfs.Lock) error {
-	var b [flockSize]byte
-	le := binary.LittleEndian
-	if err := t.copyIn(addr, b[:]); err != nil {
+	// Linux writes back the caller's struct with the lock's fields
+	// changed, so the rest (padding) stays as the caller left it: marshal
+	// over the bytes read, which leaves the padding untouched.
+	var fl linux.Flock
+	b := make([]byte, fl.SizeBytes())
+	if err := t.copyIn(addr, b); err != nil {
 		return err
 	}
-	le.PutUint16(b[0:], uint16(l.Type))
+	fl.UnmarshalBytes(b)
+	fl.Type = l.Type
 	if l.Type != unix.F_UNLCK {
-		le.PutUint16(b[2:], unix.SEEK_SET)
-		le.PutUint64(b[8:], l.Start)
-		length := uint64(0)
+		fl.Whence = unix.SEEK_SET
+		fl.Start = int64(l.Start)
+		fl.Len = 0
 		if l.End != vfs.LockEOF {
-			length = l.End - l.Start + 1
+			fl.Len = int64(l.End - l.Start + 1)
 		}
-		le.PutUint64(b[16:], length)
-		le.PutUint32(b[24:], uint32(int32(l.Pid)))
+		fl.PID = int32(l.Pid)
 	}
-	return t.copyOut(addr, b[:])
+	fl.MarshalBytes(b)
+	return t.copyOut(addr, b)
 }
 
 // fcntlLock serves F_GETLK, F_SETLK, F_SETLKW and their OFD forms.

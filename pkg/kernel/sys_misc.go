@@ -2,11 +2,11 @@ package kernel
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/vm"
@@ -48,11 +48,11 @@ func sysPrlimit64(t *Task, a [6]uint64) (uint64, error) {
 	}
 	var newLim *rlimit
 	if a[2] != 0 {
-		var b [16]byte
-		if err := t.copyIn(a[2], b[:]); err != nil {
+		var l linux.RLimit
+		if err := t.copyInObj(a[2], fixed[linux.RLimit]{&l}); err != nil {
 			return 0, err
 		}
-		newLim = &rlimit{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+		newLim = &rlimit{l.Cur, l.Max}
 	}
 	old, err := t.tg.prlimit(int(a[1]), newLim)
 	if err != nil {
@@ -65,10 +65,7 @@ func sysPrlimit64(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) putRlimit(addr uint64, r rlimit) error {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:], r.cur)
-	binary.LittleEndian.PutUint64(b[8:], r.max)
-	return t.copyOut(addr, b[:])
+	return t.copyOutObj(addr, fixed[linux.RLimit]{&linux.RLimit{Cur: r.cur, Max: r.max}})
 }
 
 func sysGetrlimit(t *Task, a [6]uint64) (uint64, error) {
@@ -80,28 +77,32 @@ func sysGetrlimit(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysSetrlimit(t *Task, a [6]uint64) (uint64, error) {
-	var b [16]byte
-	if err := t.copyIn(a[1], b[:]); err != nil {
+	var l linux.RLimit
+	if err := t.copyInObj(a[1], fixed[linux.RLimit]{&l}); err != nil {
 		return 0, err
 	}
-	_, err := t.tg.prlimit(int(a[0]), &rlimit{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])})
+	_, err := t.tg.prlimit(int(a[0]), &rlimit{l.Cur, l.Max})
 	return 0, err
 }
 
 func sysSysinfo(t *Task, a [6]uint64) (uint64, error) {
 	var host unix.Sysinfo_t
 	_ = unix.Sysinfo(&host)
-	b := make([]byte, 112)
-	le := binary.LittleEndian
-	le.PutUint64(b[0:], uint64(time.Since(t.k.start).Seconds()))
-	le.PutUint64(b[32:], host.Totalram)
-	le.PutUint64(b[40:], host.Freeram)
-	le.PutUint64(b[48:], host.Sharedram)
-	le.PutUint64(b[56:], host.Bufferram)
+	si := linux.Sysinfo{
+		Uptime:    int64(time.Since(t.k.start).Seconds()),
+		TotalRAM:  host.Totalram,
+		FreeRAM:   host.Freeram,
+		SharedRAM: host.Sharedram,
+		BufferRAM: host.Bufferram,
+		Unit:      host.Unit,
+	}
 	t.k.mu.Lock()
-	le.PutUint16(b[80:], uint16(len(t.k.tasks)))
+	si.Procs = uint16(len(t.k.tasks))
 	t.k.mu.Unlock()
-	le.PutUint32(b[104:], host.Unit)
+	// struct sysinfo is 112 bytes; gVisor's ends at mem_unit (108), the
+	// rest is the kernel's padding.
+	b := make([]byte, 112)
+	si.MarshalBytes(b)
 	return 0, t.copyOut(a[0], b)
 }
 

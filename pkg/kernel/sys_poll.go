@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
@@ -96,19 +97,22 @@ func (t *Task) doPoll(addr uint64, nfds uint64, block bool, deadline time.Time) 
 	if nfds > t.tg.limit(unix.RLIMIT_NOFILE) || nfds > 1<<20 {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, 8*nfds)
+	var pfd linux.PollFD
+	b := make([]byte, uint64(pfd.SizeBytes())*nfds)
 	if err := t.copyIn(addr, b); err != nil {
 		return 0, err
+	}
+	fds := make([]linux.PollFD, nfds)
+	for i, rest := 0, b; i < len(fds); i++ {
+		rest = fds[i].UnmarshalBytes(rest)
 	}
 	targets := make([]*pollTarget, nfds)
 	revents := make([]uint16, nfds)
 	for i := range targets {
-		fd := int32(binary.LittleEndian.Uint32(b[8*i:]))
-		if fd < 0 {
+		if fds[i].FD < 0 {
 			continue
 		}
-		ev := epoll.EventMask(binary.LittleEndian.Uint16(b[8*i+4:]))
-		p, err := t.pollTargetFor(fd, ev)
+		p, err := t.pollTargetFor(fds[i].FD, epoll.EventMask(uint16(fds[i].Events)))
 		if err != nil {
 			revents[i] = pollNval
 			continue
@@ -136,8 +140,9 @@ func (t *Task) doPoll(addr uint64, nfds uint64, block bool, deadline time.Time) 
 	if err != nil {
 		return 0, err
 	}
-	for i := range targets {
-		binary.LittleEndian.PutUint16(b[8*i+6:], revents[i])
+	for i, rest := 0, b; i < len(fds); i++ {
+		fds[i].REvents = int16(revents[i])
+		rest = fds[i].MarshalBytes(rest)
 	}
 	if err := t.copyOut(addr, b); err != nil {
 		return 0, err
@@ -170,9 +175,8 @@ func sysPpoll(t *Task, a [6]uint64) (uint64, error) {
 // putRemaining writes the time left to deadline as a timespec, as ppoll
 // and pselect6 report it.
 func (t *Task) putRemaining(addr uint64, dl time.Time) {
-	var b [16]byte
-	putTimespec(b[:], unix.NsecToTimespec(int64(max(time.Until(dl), 0))))
-	_ = t.copyOut(addr, b[:])
+	ts := linux.NsecToTimespec(int64(max(time.Until(dl), 0)))
+	_ = t.copyOutObj(addr, &ts)
 }
 
 // Readiness that makes a descriptor count in each select set.
@@ -264,15 +268,14 @@ func (t *Task) doSelect(nfds int32, rAddr, wAddr, eAddr uint64, block bool, dead
 func sysSelect(t *Task, a [6]uint64) (uint64, error) {
 	block, dl := true, time.Time{}
 	if a[4] != 0 {
-		var b [16]byte
-		if err := t.copyIn(a[4], b[:]); err != nil {
+		var tv linux.Timeval
+		if err := t.copyInObj(a[4], &tv); err != nil {
 			return 0, err
 		}
-		sec, usec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
-		if sec < 0 || usec < 0 {
+		if tv.Sec < 0 || tv.Usec < 0 {
 			return 0, unix.EINVAL
 		}
-		d := time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+		d := time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond
 		block = d > 0
 		if block {
 			dl = time.Now().Add(d)
@@ -280,11 +283,10 @@ func sysSelect(t *Task, a [6]uint64) (uint64, error) {
 	}
 	n, err := t.doSelect(int32(a[0]), a[1], a[2], a[3], block, dl)
 	if err == nil && a[4] != 0 && block {
+		// Truncated to microseconds, as Linux's poll_select_finish.
 		left := max(time.Until(dl), 0)
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(left/time.Second))
-		binary.LittleEndian.PutUint64(b[8:], uint64((left%time.Second)/time.Microsecond))
-		_ = t.copyOut(a[4], b[:])
+		tv := linux.Timeval{Sec: int64(left / time.Second), Usec: int64(left % time.Second / time.Microsecond)}
+		_ = t.copyOutObj(a[4], &tv)
 	}
 	return n, err
 }

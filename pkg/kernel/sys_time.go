@@ -1,10 +1,10 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // Clocks and sleeps. Time is the host's: the sandbox has no clock of its
@@ -42,11 +42,6 @@ func hostClock(id int32) (int32, bool) {
 	return 0, false
 }
 
-func putTimespec(b []byte, ts unix.Timespec) {
-	binary.LittleEndian.PutUint64(b, uint64(ts.Sec))
-	binary.LittleEndian.PutUint64(b[8:], uint64(ts.Nsec))
-}
-
 func sysClockGettime(t *Task, a [6]uint64) (uint64, error) {
 	var ts unix.Timespec
 	if isCPUClock(int32(a[0])) {
@@ -64,9 +59,7 @@ func sysClockGettime(t *Task, a [6]uint64) (uint64, error) {
 			return 0, unix.EINVAL
 		}
 	}
-	var b [16]byte
-	putTimespec(b[:], ts)
-	return 0, t.copyOut(a[1], b[:])
+	return 0, t.copyOutObj(a[1], &linux.Timespec{Sec: ts.Sec, Nsec: ts.Nsec})
 }
 
 func sysClockGetres(t *Task, a [6]uint64) (uint64, error) {
@@ -89,22 +82,19 @@ func sysClockGetres(t *Task, a [6]uint64) (uint64, error) {
 	if a[1] == 0 {
 		return 0, nil
 	}
-	var b [16]byte
-	putTimespec(b[:], res)
-	return 0, t.copyOut(a[1], b[:])
+	return 0, t.copyOutObj(a[1], &linux.Timespec{Sec: res.Sec, Nsec: res.Nsec})
 }
 
 func sysGettimeofday(t *Task, a [6]uint64) (uint64, error) {
 	now := time.Now()
 	if a[0] != 0 {
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(now.Unix()))
-		binary.LittleEndian.PutUint64(b[8:], uint64(now.Nanosecond()/1000))
-		if err := t.copyOut(a[0], b[:]); err != nil {
+		tv := linux.Timeval{Sec: now.Unix(), Usec: int64(now.Nanosecond() / 1000)}
+		if err := t.copyOutObj(a[0], &tv); err != nil {
 			return 0, err
 		}
 	}
 	if a[1] != 0 {
+		// struct timezone: two ints, always zero (as Linux keeps it).
 		if err := t.copyOut(a[1], make([]byte, 8)); err != nil {
 			return 0, err
 		}
@@ -123,11 +113,11 @@ func sysTime(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func (t *Task) readTimespec(addr uint64) (unix.Timespec, error) {
-	var b [16]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
+	var lts linux.Timespec
+	if err := t.copyInObj(addr, &lts); err != nil {
 		return unix.Timespec{}, err
 	}
-	ts := unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[:])), Nsec: int64(binary.LittleEndian.Uint64(b[8:]))}
+	ts := unix.Timespec{Sec: lts.Sec, Nsec: lts.Nsec}
 	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= nsecPerSec {
 		return ts, unix.EINVAL
 	}
@@ -145,10 +135,8 @@ func (t *Task) sleepUntil(deadline time.Time, rem uint64) error {
 	case unix.EINTR:
 		if rem != 0 {
 			left := max(time.Until(deadline), 0)
-			var b [16]byte
-			binary.LittleEndian.PutUint64(b[:], uint64(left/time.Second))
-			binary.LittleEndian.PutUint64(b[8:], uint64(left%time.Second))
-			if err := t.copyOut(rem, b[:]); err != nil {
+			ts := linux.NsecToTimespec(int64(left))
+			if err := t.copyOutObj(rem, &ts); err != nil {
 				return err
 			}
 		}

@@ -1,11 +1,11 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/signals"
 )
@@ -249,26 +249,20 @@ const (
 	itimerProf    = 2
 )
 
-func durTimeval(b []byte) (time.Duration, error) {
-	le := binary.LittleEndian
-	sec, usec := int64(le.Uint64(b)), int64(le.Uint64(b[8:]))
-	if sec < 0 || usec < 0 || usec >= 1_000_000 {
+func durTimeval(tv linux.Timeval) (time.Duration, error) {
+	if tv.Sec < 0 || tv.Usec < 0 || tv.Usec >= 1_000_000 {
 		return 0, unix.EINVAL
 	}
-	return time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond, nil
+	return time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond, nil
 }
 
-func putTimeval(b []byte, d time.Duration) {
-	le := binary.LittleEndian
-	le.PutUint64(b, uint64(d/time.Second))
-	le.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
+// timeval truncates d to microseconds, as Linux reports an itimer.
+func timeval(d time.Duration) linux.Timeval {
+	return linux.Timeval{Sec: int64(d / time.Second), Usec: int64(d % time.Second / time.Microsecond)}
 }
 
 func (t *Task) writeItimerval(addr uint64, v itimerVal) error {
-	var b [32]byte
-	putTimeval(b[0:], v.interval)
-	putTimeval(b[16:], v.value)
-	return t.copyOut(addr, b[:])
+	return t.copyOutObj(addr, &linux.ItimerVal{Interval: timeval(v.interval), Value: timeval(v.value)})
 }
 
 func sysGetitimer(t *Task, a [6]uint64) (uint64, error) {
@@ -287,15 +281,15 @@ func sysGetitimer(t *Task, a [6]uint64) (uint64, error) {
 func sysSetitimer(t *Task, a [6]uint64) (uint64, error) {
 	var nv itimerVal
 	if a[1] != 0 {
-		var b [32]byte
-		if err := t.copyIn(a[1], b[:]); err != nil {
+		var iv linux.ItimerVal
+		if err := t.copyInObj(a[1], &iv); err != nil {
 			return 0, err
 		}
 		var err error
-		if nv.interval, err = durTimeval(b[0:]); err != nil {
+		if nv.interval, err = durTimeval(iv.Interval); err != nil {
 			return 0, err
 		}
-		if nv.value, err = durTimeval(b[16:]); err != nil {
+		if nv.value, err = durTimeval(iv.Value); err != nil {
 			return 0, err
 		}
 	}
@@ -359,13 +353,12 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 	var target *Task
 	useID := true
 	if a[1] != 0 {
-		var b [64]byte
-		if err := t.copyIn(a[1], b[:]); err != nil {
+		var ev linux.Sigevent
+		if err := t.copyInObj(a[1], &ev); err != nil {
 			return 0, err
 		}
-		le := binary.LittleEndian
-		value, useID = le.Uint64(b[0:]), false
-		signo, notify = int32(le.Uint32(b[8:])), int32(le.Uint32(b[12:]))
+		value, useID = ev.Value, false
+		signo, notify = ev.Signo, ev.Notify
 		switch notify {
 		case sigevNone:
 		case sigevSignal, sigevThread, sigevThreadID:
@@ -375,7 +368,7 @@ func sysTimerCreate(t *Task, a [6]uint64) (uint64, error) {
 				return 0, unix.EINVAL
 			}
 			if notify == sigevThreadID {
-				target = t.k.taskByTID(int(int32(le.Uint32(b[16:]))))
+				target = t.k.taskByTID(int(ev.Tid))
 				if target == nil || target.tg != t.tg {
 					return 0, unix.EINVAL
 				}
@@ -428,30 +421,25 @@ func (tg *ThreadGroup) posixTimer(id int32) *ktimer {
 }
 
 func (t *Task) readItimerspec(addr uint64) (itimerVal, error) {
-	var b [32]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
+	var its linux.Itimerspec
+	if err := t.copyInObj(addr, &its); err != nil {
 		return itimerVal{}, err
 	}
-	le := binary.LittleEndian
 	var v itimerVal
-	for i, d := range []*time.Duration{&v.interval, &v.value} {
-		sec, nsec := int64(le.Uint64(b[16*i:])), int64(le.Uint64(b[16*i+8:]))
-		if sec < 0 || nsec < 0 || nsec >= nsecPerSec {
+	for _, x := range []struct {
+		ts linux.Timespec
+		d  *time.Duration
+	}{{its.Interval, &v.interval}, {its.Value, &v.value}} {
+		if x.ts.Sec < 0 || x.ts.Nsec < 0 || x.ts.Nsec >= nsecPerSec {
 			return v, unix.EINVAL
 		}
-		*d = time.Duration(sec)*time.Second + time.Duration(nsec)
+		*x.d = time.Duration(x.ts.Sec)*time.Second + time.Duration(x.ts.Nsec)
 	}
 	return v, nil
 }
 
 func (t *Task) writeItimerspec(addr uint64, v itimerVal) error {
-	var b [32]byte
-	le := binary.LittleEndian
-	for i, d := range []time.Duration{v.interval, v.value} {
-		le.PutUint64(b[16*i:], uint64(d/time.Second))
-		le.PutUint64(b[16*i+8:], uint64(d%time.Second))
-	}
-	return t.copyOut(addr, b[:])
+	return t.putItimerspec(addr, v.value, v.interval)
 }
 
 func sysTimerSettime(t *Task, a [6]uint64) (uint64, error) {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
@@ -49,10 +50,10 @@ func durationOf(ts unix.Timespec) time.Duration {
 
 // putItimerspec writes struct itimerspec {it_interval, it_value}.
 func (t *Task) putItimerspec(addr uint64, value, interval time.Duration) error {
-	var b [32]byte
-	putTimespec(b[:], unix.NsecToTimespec(int64(interval)))
-	putTimespec(b[16:], unix.NsecToTimespec(int64(value)))
-	return t.copyOut(addr, b[:])
+	return t.copyOutObj(addr, &linux.Itimerspec{
+		Interval: linux.NsecToTimespec(int64(interval)),
+		Value:    linux.NsecToTimespec(int64(value)),
+	})
 }
 
 func sysTimerfdSettime(t *Task, a [6]uint64) (uint64, error) {

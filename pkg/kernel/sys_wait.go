@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // wait4 and waitid: collecting children's state changes.
@@ -215,18 +216,19 @@ func sysWaitid(t *Task, a [6]uint64) (uint64, error) {
 		return 0, err
 	}
 	if infop != 0 {
-		var si [128]byte
+		var si linux.SignalInfo // all zero when no child was waited for
 		if ok {
-			le := binary.LittleEndian
-			le.PutUint32(si[0:], uint32(unix.SIGCHLD))
-			le.PutUint32(si[8:], uint32(r.code))
-			le.PutUint32(si[16:], uint32(r.pid))
-			le.PutUint32(si[20:], r.uid)
-			le.PutUint32(si[24:], uint32(r.status))
-			le.PutUint64(si[32:], uint64(r.times.user/10000))
-			le.PutUint64(si[40:], uint64(r.times.sys/10000))
+			si.Signo, si.Code = int32(unix.SIGCHLD), int32(r.code)
+			si.SetPID(int32(r.pid))
+			si.SetUID(int32(r.uid))
+			si.SetStatus(int32(r.status))
+			// _sigchld's _utime and _stime, in clock ticks (USER_HZ
+			// 100), follow si_status at 8-byte alignment; gVisor's
+			// SignalInfo has no accessors for them.
+			binary.LittleEndian.PutUint64(si.Fields[16:], uint64(r.times.user/10000))
+			binary.LittleEndian.PutUint64(si.Fields[24:], uint64(r.times.sys/10000))
 		}
-		if err := t.copyOut(infop, si[:]); err != nil {
+		if err := t.copyOutObj(infop, &si); err != nil {
 			return 0, err
 		}
 	}
@@ -240,13 +242,10 @@ func sysWaitid(t *Task, a [6]uint64) (uint64, error) {
 
 // rusageBytes is a struct rusage holding only CPU times.
 func rusageBytes(c cpuTimes) []byte {
-	var b [144]byte
-	le := binary.LittleEndian
-	le.PutUint64(b[0:], uint64(c.user/1e6))
-	le.PutUint64(b[8:], uint64(c.user%1e6))
-	le.PutUint64(b[16:], uint64(c.sys/1e6))
-	le.PutUint64(b[24:], uint64(c.sys%1e6))
-	return b[:]
+	return marshal(&linux.Rusage{
+		UTime: linux.Timeval{Sec: c.user / 1e6, Usec: c.user % 1e6},
+		STime: linux.Timeval{Sec: c.sys / 1e6, Usec: c.sys % 1e6},
+	})
 }
 
 func sysGetrusage(t *Task, a [6]uint64) (uint64, error) {
