@@ -10,13 +10,13 @@ import (
 // IP_TTL/IP_TOS/IPV6_HOPLIMIT/IPV6_TCLASS as options, as sent control
 // messages (with Linux's EINVALs) and as received ones, truncated with
 // MSG_CTRUNC at every control buffer size: the same as natively.
-func TestUDPLiteAndInetAncillaryDataAsOnLinux(t *testing.T) { sameAsNative(t, "udplite_cmsg", 0) }
+func TestUDPLiteAndInetAncillaryDataAsOnLinux(t *testing.T) { sameAsNativeNet(t, "udplite_cmsg", 0) }
 
 // TestPythonRFC3542AndUDPLiteSocketTestsPassAsNatively: CPython's
 // test_socket classes for IPv6 ancillary data (RecvmsgRFC3542Ancillary*)
 // and every UDP-Lite class give the results they give natively.
 func TestPythonRFC3542AndUDPLiteSocketTestsPassAsNatively(t *testing.T) {
-	samePythonTests(t, "test_socket", "-m", "*RFC3542*", "-m", "*UDPLITE*")
+	samePythonNetTests(t, "test_socket", "-m", "*RFC3542*", "-m", "*UDPLITE*")
 }
 
 // TestSethostnameChangesOnlyTheSandboxName: sethostname is the sandbox's

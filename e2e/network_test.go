@@ -351,7 +351,7 @@ func TestSocketEdgeCasesMatchLinux(t *testing.T) {
 		t.Fatal("python3 is not installed (make deps installs it)")
 	}
 	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "net_errno.py"))
-	native, err := exec.Command(py, script).Output()
+	native, err := inFreshNetns(exec.Command(py, script)).Output()
 	if err != nil {
 		t.Fatalf("native run: %v", err)
 	}
@@ -382,7 +382,7 @@ func TestSocketEdgeCasesMatchLinux(t *testing.T) {
 // in the sandbox.
 func TestProcNetListsTheSandboxSockets(t *testing.T) {
 	bin := buildC(t, "procnet")
-	want := native(t, bin)
+	want := nativeNet(t, bin)
 	r := sentry(t, "run", bin)
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
@@ -404,7 +404,7 @@ func TestProcNetListsTheSandboxSockets(t *testing.T) {
 // sandbox: the outputs must be identical.
 func TestTCPUrgentDataLikeLinux(t *testing.T) {
 	bin := buildC(t, "net_oob")
-	native, err := exec.Command(bin).Output()
+	native, err := inFreshNetns(exec.Command(bin)).Output()
 	if err != nil {
 		t.Fatalf("native net_oob: %v", err)
 	}

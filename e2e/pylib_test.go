@@ -29,8 +29,24 @@ func pyTestResults(out string) map[string]string {
 // side only).
 func samePythonTests(t *testing.T, args ...string) {
 	t.Helper()
+	comparePythonTests(t, false, args...)
+}
+
+// samePythonNetTests is samePythonTests for network tests: natively they
+// run in a fresh network namespace (inFreshNetns).
+func samePythonNetTests(t *testing.T, args ...string) {
+	t.Helper()
+	comparePythonTests(t, true, args...)
+}
+
+func comparePythonTests(t *testing.T, netns bool, args ...string) {
+	t.Helper()
 	argv := append([]string{"-m", "test", "-v"}, args...)
-	nout, _ := exec.Command(python, argv...).CombinedOutput()
+	cmd := exec.Command(python, argv...)
+	if netns {
+		cmd = inFreshNetns(cmd)
+	}
+	nout, _ := cmd.CombinedOutput()
 	want := pyTestResults(string(nout))
 	if len(want) == 0 {
 		t.Fatalf("no results natively:\n%s", tail(string(nout), 3000))

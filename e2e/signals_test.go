@@ -16,8 +16,23 @@ import (
 // they checked and stop at the first failed check).
 func sameAsNative(t *testing.T, name string, wantStatus int, args ...string) {
 	t.Helper()
+	compareWithNative(t, name, wantStatus, false, args...)
+}
+
+// sameAsNativeNet is sameAsNative for a network program: natively it runs
+// in a fresh network namespace (inFreshNetns).
+func sameAsNativeNet(t *testing.T, name string, wantStatus int, args ...string) {
+	t.Helper()
+	compareWithNative(t, name, wantStatus, true, args...)
+}
+
+func compareWithNative(t *testing.T, name string, wantStatus int, netns bool, args ...string) {
+	t.Helper()
 	bin := buildC(t, name, "-pthread")
 	native := exec.Command(bin, args...)
+	if netns {
+		native = inFreshNetns(native)
+	}
 	var nout bytes.Buffer
 	native.Stdout = &nout
 	_ = native.Run()
