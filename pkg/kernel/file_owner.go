@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/netstack"
 	"sentry/pkg/signals"
@@ -45,11 +44,11 @@ func (t *Task) fcntlOwner(f *vfs.File, cmd int, arg uint64) (ret uint64, ok bool
 		}
 		return uint64(int64(o.ID)), true, nil
 	case unix.F_SETOWN_EX:
-		var b [8]byte
-		if err := t.copyIn(arg, b[:]); err != nil {
+		var ox linux.FOwnerEx
+		if err := t.copyInObj(arg, &ox); err != nil {
 			return 0, true, err
 		}
-		o := vfs.Owner{Type: int(int32(binary.LittleEndian.Uint32(b[:]))), ID: int32(binary.LittleEndian.Uint32(b[4:]))}
+		o := vfs.Owner{Type: int(ox.Type), ID: ox.PID}
 		if o.Type < fOwnerTID || o.Type > fOwnerPGRP {
 			return 0, true, unix.EINVAL
 		}
@@ -60,10 +59,7 @@ func (t *Task) fcntlOwner(f *vfs.File, cmd int, arg uint64) (ret uint64, ok bool
 		return 0, true, nil
 	case unix.F_GETOWN_EX:
 		o := f.Owner()
-		var b [8]byte
-		binary.LittleEndian.PutUint32(b[:], uint32(o.Type))
-		binary.LittleEndian.PutUint32(b[4:], uint32(o.ID))
-		return 0, true, t.copyOut(arg, b[:])
+		return 0, true, t.copyOutObj(arg, &linux.FOwnerEx{Type: int32(o.Type), PID: o.ID})
 	}
 	return 0, false, nil
 }

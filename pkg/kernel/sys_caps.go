@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // capget and capset. The sandbox has no capability sets of its own (see
@@ -13,13 +12,8 @@ import (
 // is empty. capset accepts a request that changes nothing and refuses any
 // other with EPERM rather than pretend to drop or raise a capability.
 
-const (
-	capVersion1 = 0x19980330
-	capVersion2 = 0x20071026
-	capVersion3 = 0x20080522
-	// capAll are capabilities 0..CAP_LAST_CAP (40, CAP_CHECKPOINT_RESTORE).
-	capAll = 1<<41 - 1
-)
+// capAll are capabilities 0..CAP_LAST_CAP.
+const capAll = 1<<(linux.CAP_LAST_CAP+1) - 1
 
 // capSets are the effective, permitted and inheritable sets of c.
 func (c *Credentials) capSets() (eff, perm, inh uint64) {
@@ -36,22 +30,22 @@ func (c *Credentials) capSets() (eff, perm, inh uint64) {
 // version takes, and the pid. An unknown version is EINVAL, with the
 // preferred version written back (how libcap probes).
 func (t *Task) capHeader(addr uint64) (words int, pid int32, err error) {
-	var b [8]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
+	var h linux.CapUserHeader
+	if err := t.copyInObj(addr, &h); err != nil {
 		return 0, 0, err
 	}
-	switch binary.LittleEndian.Uint32(b[:]) {
-	case capVersion1:
+	switch h.Version {
+	case linux.LINUX_CAPABILITY_VERSION_1:
 		words = 1
-	case capVersion2, capVersion3:
+	case linux.LINUX_CAPABILITY_VERSION_2, linux.LINUX_CAPABILITY_VERSION_3:
 		words = 2
 	default:
-		if err := t.writeU32(addr, capVersion3); err != nil {
+		if err := t.writeU32(addr, linux.LINUX_CAPABILITY_VERSION_3); err != nil {
 			return 0, 0, err
 		}
 		return 0, 0, unix.EINVAL
 	}
-	return words, int32(binary.LittleEndian.Uint32(b[4:])), nil
+	return words, h.Pid, nil
 }
 
 func sysCapget(t *Task, a [6]uint64) (uint64, error) {
@@ -74,14 +68,12 @@ func sysCapget(t *Task, a [6]uint64) (uint64, error) {
 		c = target.cred()
 	}
 	eff, perm, inh := c.capSets()
-	b := make([]byte, 12*words)
-	for i := 0; i < words; i++ {
+	data := make(slice[linux.CapUserData, *linux.CapUserData], words)
+	for i := range data {
 		shift := 32 * i
-		binary.LittleEndian.PutUint32(b[12*i:], uint32(eff>>shift))
-		binary.LittleEndian.PutUint32(b[12*i+4:], uint32(perm>>shift))
-		binary.LittleEndian.PutUint32(b[12*i+8:], uint32(inh>>shift))
+		data[i] = linux.CapUserData{Effective: uint32(eff >> shift), Permitted: uint32(perm >> shift), Inheritable: uint32(inh >> shift)}
 	}
-	return 0, t.copyOut(a[1], b)
+	return 0, t.copyOutObj(a[1], data)
 }
 
 func sysCapset(t *Task, a [6]uint64) (uint64, error) {
@@ -92,16 +84,16 @@ func sysCapset(t *Task, a [6]uint64) (uint64, error) {
 	if pid != 0 && int(pid) != t.tid {
 		return 0, unix.EPERM // only the caller's own sets
 	}
-	b := make([]byte, 12*words)
-	if err := t.copyIn(a[1], b); err != nil {
+	data := make(slice[linux.CapUserData, *linux.CapUserData], words)
+	if err := t.copyInObj(a[1], data); err != nil {
 		return 0, err
 	}
 	var eff, perm, inh uint64
-	for i := 0; i < words; i++ {
+	for i, d := range data {
 		shift := 32 * i
-		eff |= uint64(binary.LittleEndian.Uint32(b[12*i:])) << shift
-		perm |= uint64(binary.LittleEndian.Uint32(b[12*i+4:])) << shift
-		inh |= uint64(binary.LittleEndian.Uint32(b[12*i+8:])) << shift
+		eff |= uint64(d.Effective) << shift
+		perm |= uint64(d.Permitted) << shift
+		inh |= uint64(d.Inheritable) << shift
 	}
 	ce, cp, ci := t.cred().capSets()
 	if words == 1 {

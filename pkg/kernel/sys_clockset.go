@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // Setting clocks. The sandbox never sets the host's clocks and has no
@@ -22,8 +23,8 @@ func sysClockSettime(t *Task, a [6]uint64) (uint64, error) {
 	if id != clockRealtime && !cpu {
 		return 0, unix.EINVAL
 	}
-	var b [16]byte
-	if err := t.copyIn(a[1], b[:]); err != nil {
+	var ts linux.Timespec
+	if err := t.copyInObj(a[1], &ts); err != nil {
 		return 0, err
 	}
 	if cpu {
@@ -32,8 +33,7 @@ func sysClockSettime(t *Task, a [6]uint64) (uint64, error) {
 		}
 		return 0, unix.EPERM
 	}
-	sec, nsec := int64(binary.LittleEndian.Uint64(b[:])), int64(binary.LittleEndian.Uint64(b[8:]))
-	if sec < 0 || nsec < 0 || nsec >= nsecPerSec {
+	if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= nsecPerSec {
 		return 0, unix.EINVAL
 	}
 	return 0, unix.EPERM
@@ -42,15 +42,14 @@ func sysClockSettime(t *Task, a [6]uint64) (uint64, error) {
 // sysSettimeofday checks its arguments as Linux does, then refuses.
 func sysSettimeofday(t *Task, a [6]uint64) (uint64, error) {
 	if a[0] != 0 {
-		var b [16]byte
-		if err := t.copyIn(a[0], b[:]); err != nil {
+		var tv linux.Timeval
+		if err := t.copyInObj(a[0], &tv); err != nil {
 			return 0, err
 		}
-		usec := int64(binary.LittleEndian.Uint64(b[8:]))
-		if usec < 0 || usec >= 1_000_000 {
+		if tv.Usec < 0 || tv.Usec >= 1_000_000 {
 			return 0, unix.EINVAL
 		}
-		if int64(binary.LittleEndian.Uint64(b[:])) < 0 {
+		if tv.Sec < 0 {
 			return 0, unix.EINVAL
 		}
 	}

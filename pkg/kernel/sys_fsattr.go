@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/vfs"
 )
@@ -136,12 +135,12 @@ func validUtime(ts unix.Timespec) bool {
 func sysUtimensat(t *Task, a [6]uint64) (uint64, error) {
 	ts := timesNow
 	if a[2] != 0 {
-		var b [32]byte
-		if err := t.copyIn(a[2], b[:]); err != nil {
+		in := make(slice[linux.Timespec, *linux.Timespec], 2)
+		if err := t.copyInObj(a[2], in); err != nil {
 			return 0, err
 		}
 		for i := range ts {
-			ts[i] = unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[16*i:])), Nsec: int64(binary.LittleEndian.Uint64(b[16*i+8:]))}
+			ts[i] = unix.Timespec{Sec: in[i].Sec, Nsec: in[i].Nsec}
 			if !validUtime(ts[i]) {
 				return 0, unix.EINVAL
 			}
@@ -157,12 +156,12 @@ func (t *Task) readTimevals(addr uint64) ([2]unix.Timespec, error) {
 	if addr == 0 {
 		return ts, nil
 	}
-	var b [32]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
+	in := make(slice[linux.Timeval, *linux.Timeval], 2)
+	if err := t.copyInObj(addr, in); err != nil {
 		return ts, err
 	}
 	for i := range ts {
-		sec, usec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
+		sec, usec := in[i].Sec, in[i].Usec
 		if usec < 0 || usec >= 1e6 {
 			return ts, unix.EINVAL
 		}
@@ -194,12 +193,12 @@ func sysFutimesat(t *Task, a [6]uint64) (uint64, error) {
 func sysUtime(t *Task, a [6]uint64) (uint64, error) {
 	ts := timesNow
 	if a[1] != 0 {
-		var b [16]byte
-		if err := t.copyIn(a[1], b[:]); err != nil {
+		var u linux.Utime
+		if err := t.copyInObj(a[1], &u); err != nil {
 			return 0, err
 		}
-		ts[0] = unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[0:]))}
-		ts[1] = unix.Timespec{Sec: int64(binary.LittleEndian.Uint64(b[8:]))}
+		ts[0] = unix.Timespec{Sec: u.Actime}
+		ts[1] = unix.Timespec{Sec: u.Modtime}
 	}
 	if a[0] == 0 {
 		return 0, unix.EFAULT

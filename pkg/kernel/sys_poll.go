@@ -97,14 +97,9 @@ func (t *Task) doPoll(addr uint64, nfds uint64, block bool, deadline time.Time) 
 	if nfds > t.tg.limit(unix.RLIMIT_NOFILE) || nfds > 1<<20 {
 		return 0, unix.EINVAL
 	}
-	var pfd linux.PollFD
-	b := make([]byte, uint64(pfd.SizeBytes())*nfds)
-	if err := t.copyIn(addr, b); err != nil {
+	fds := make(slice[linux.PollFD, *linux.PollFD], nfds)
+	if err := t.copyInObj(addr, fds); err != nil {
 		return 0, err
-	}
-	fds := make([]linux.PollFD, nfds)
-	for i, rest := 0, b; i < len(fds); i++ {
-		rest = fds[i].UnmarshalBytes(rest)
 	}
 	targets := make([]*pollTarget, nfds)
 	revents := make([]uint16, nfds)
@@ -140,11 +135,10 @@ func (t *Task) doPoll(addr uint64, nfds uint64, block bool, deadline time.Time) 
 	if err != nil {
 		return 0, err
 	}
-	for i, rest := 0, b; i < len(fds); i++ {
+	for i := range fds {
 		fds[i].REvents = int16(revents[i])
-		rest = fds[i].MarshalBytes(rest)
 	}
-	if err := t.copyOut(addr, b); err != nil {
+	if err := t.copyOutObj(addr, fds); err != nil {
 		return 0, err
 	}
 	return uint64(n), nil

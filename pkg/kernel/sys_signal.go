@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/signals"
@@ -115,26 +116,19 @@ func sysSigaltstack(t *Task, a [6]uint64) (uint64, error) {
 	old := t.altStack
 	oldFlags := t.altStackFlags(sp)
 	if a[0] != 0 {
-		var b [24]byte
-		if err := t.copyIn(a[0], b[:]); err != nil {
+		var ss linux.SignalStack
+		if err := t.copyInObj(a[0], &ss); err != nil {
 			return 0, err
 		}
-		le := binary.LittleEndian
-		ns := stackT{le.Uint64(b[0:]), le.Uint32(b[8:]), le.Uint64(b[16:])}
-		if err := t.setAltStack(ns, sp); err != nil {
+		if err := t.setAltStack(stackT{ss.Addr, ss.Flags, ss.Size}, sp); err != nil {
 			return 0, err
 		}
 	}
 	if a[1] != 0 {
-		var b [24]byte
-		le := binary.LittleEndian
 		if oldFlags == ssDisable {
 			old = stackT{}
 		}
-		le.PutUint64(b[0:], old.sp)
-		le.PutUint32(b[8:], oldFlags)
-		le.PutUint64(b[16:], old.size)
-		return 0, t.copyOut(a[1], b[:])
+		return 0, t.copyOutObj(a[1], &linux.SignalStack{Addr: old.sp, Flags: oldFlags, Size: old.size})
 	}
 	return 0, nil
 }

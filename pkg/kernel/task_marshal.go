@@ -62,3 +62,31 @@ func (f fixed[T]) UnmarshalBytes(src []byte) []byte {
 	n, _ := binary.Decode(src, binary.LittleEndian, f.v)
 	return src[n:]
 }
+
+// slice adapts an array of structs with a Linux layout (struct pollfd[],
+// cap_user_data_t[2]) to one marshaller and unmarshaller: the elements
+// back to back, as the kernel copies them.
+type slice[T any, P interface {
+	*T
+	marshaller
+	unmarshaller
+}] []T
+
+func (s slice[T, P]) SizeBytes() int {
+	var z T
+	return len(s) * P(&z).SizeBytes()
+}
+
+func (s slice[T, P]) MarshalBytes(dst []byte) []byte {
+	for i := range s {
+		dst = P(&s[i]).MarshalBytes(dst)
+	}
+	return dst
+}
+
+func (s slice[T, P]) UnmarshalBytes(src []byte) []byte {
+	for i := range s {
+		src = P(&s[i]).UnmarshalBytes(src)
+	}
+	return src
+}

@@ -29,6 +29,12 @@ func TestLinuxLayoutSizes(t *testing.T) {
 		{"pollfd", (&linux.PollFD{}).SizeBytes(), 8},
 		{"itimerspec", (&linux.Itimerspec{}).SizeBytes(), 32},
 		{"itimerval", (&linux.ItimerVal{}).SizeBytes(), 32},
+		{"cap_user_header", (&linux.CapUserHeader{}).SizeBytes(), 8},
+		{"cap_user_data[2]", make(slice[linux.CapUserData, *linux.CapUserData], 2).SizeBytes(), 24},
+		{"stack_t", (&linux.SignalStack{}).SizeBytes(), 24},
+		{"f_owner_ex", (&linux.FOwnerEx{}).SizeBytes(), 8},
+		{"utimbuf", (&linux.Utime{}).SizeBytes(), 16},
+		{"timespec[2]", make(slice[linux.Timespec, *linux.Timespec], 2).SizeBytes(), 32},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d bytes, want %d", tc.name, tc.got, tc.want)
@@ -39,5 +45,20 @@ func TestLinuxLayoutSizes(t *testing.T) {
 	fixed[linux.RLimit]{&back}.UnmarshalBytes(b)
 	if back.Cur != 1 || back.Max != 2 || b[0] != 1 || b[8] != 2 {
 		t.Errorf("rlimit round trip: % x -> %+v", b, back)
+	}
+}
+
+// TestSliceIsTheElementsBackToBack: an array marshals as its elements in
+// turn and reads back the same.
+func TestSliceIsTheElementsBackToBack(t *testing.T) {
+	in := slice[linux.PollFD, *linux.PollFD]{{FD: 3, Events: 1}, {FD: -1, Events: 4, REvents: 8}}
+	b := marshal(in)
+	want := append(marshal(&in[0]), marshal(&in[1])...)
+	if string(b) != string(want) {
+		t.Fatalf("% x, want % x", b, want)
+	}
+	out := make(slice[linux.PollFD, *linux.PollFD], 2)
+	if rest := out.UnmarshalBytes(b); len(rest) != 0 || out[0] != in[0] || out[1] != in[1] {
+		t.Fatalf("read back %+v (%d bytes left), want %+v", out, len(rest), in)
 	}
 }
