@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
@@ -43,30 +44,26 @@ func (t *Task) netIoctl(f *vfs.File, req uint32, arg uint64) (ret uint64, ok boo
 	return 0, false, nil
 }
 
+// loAddr is lo's address, a struct sockaddr_in in an ifreq's union.
 func loAddr() []byte {
-	b := make([]byte, 16)
-	binary.LittleEndian.PutUint16(b, unix.AF_INET)
-	copy(b[4:], []byte{127, 0, 0, 1})
-	return b
+	return marshal(&linux.SockAddrInet{Family: unix.AF_INET, Addr: linux.InetAddr{127, 0, 0, 1}})
 }
 
 // ifconf answers SIOCGIFCONF: one ifreq, lo with 127.0.0.1.
 func (t *Task) ifconf(arg uint64) error {
-	var hdr [16]byte
-	if err := t.copyIn(arg, hdr[:]); err != nil {
+	var c linux.IFConf
+	if err := t.copyInObj(arg, &c); err != nil {
 		return err
 	}
-	l := int32(binary.LittleEndian.Uint32(hdr[:]))
-	buf := binary.LittleEndian.Uint64(hdr[8:])
-	if buf == 0 {
+	if c.Ptr == 0 {
 		return t.writeU32(arg, sizeofIfreq)
 	}
 	n := 0
-	if l >= sizeofIfreq {
-		r := make([]byte, sizeofIfreq)
-		copy(r, "lo")
-		copy(r[16:], loAddr())
-		if err := t.copyOut(buf, r); err != nil {
+	if c.Len >= sizeofIfreq {
+		var r linux.IFReq
+		r.SetName("lo")
+		copy(r.Data[:], loAddr())
+		if err := t.copyOutObj(c.Ptr, &r); err != nil {
 			return err
 		}
 		n = sizeofIfreq
@@ -74,50 +71,42 @@ func (t *Task) ifconf(arg uint64) error {
 	return t.writeU32(arg, uint32(n))
 }
 
+// ifreq answers the SIOCGIF* requests about lo. As Linux, the name is cut
+// at IFNAMSIZ-1 and only the union member asked for is written (flags 2
+// bytes, index and mtu 4, a sockaddr 16, a hardware address its family
+// and 6 bytes); the rest of the caller's struct comes back as it was.
 func (t *Task) ifreq(req uint32, arg uint64) error {
-	r := make([]byte, sizeofIfreq)
-	if err := t.copyIn(arg, r); err != nil {
+	var r linux.IFReq
+	if err := t.copyInObj(arg, &r); err != nil {
 		return err
 	}
+	r.IFName[len(r.IFName)-1] = 0
+	le := binary.LittleEndian
 	if req == unix.SIOCGIFNAME {
-		if int32(binary.LittleEndian.Uint32(r[16:])) != loIfindex {
+		if int32(le.Uint32(r.Data[:])) != loIfindex {
 			return unix.ENODEV
 		}
-		copy(r[:16], "lo\x00")
-		return t.copyOut(arg, r)
+		copy(r.IFName[:], "lo\x00") // the bytes past the NUL are the caller's, as on Linux
+		return t.copyOutObj(arg, &r)
 	}
-	name := r[:16]
-	if i := indexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
-	if string(name) != "lo" {
+	if r.Name() != "lo" {
 		return unix.ENODEV
 	}
-	u := r[16:]
-	clear(u)
+	u := r.Data[:]
 	switch req {
 	case unix.SIOCGIFFLAGS:
-		binary.LittleEndian.PutUint16(u, loIfflags)
+		le.PutUint16(u, loIfflags)
 	case unix.SIOCGIFINDEX:
-		binary.LittleEndian.PutUint32(u, loIfindex)
+		le.PutUint32(u, loIfindex)
 	case unix.SIOCGIFADDR:
 		copy(u, loAddr())
 	case unix.SIOCGIFNETMASK:
-		binary.LittleEndian.PutUint16(u, unix.AF_INET)
-		copy(u[4:], []byte{255, 0, 0, 0})
+		copy(u, marshal(&linux.SockAddrInet{Family: unix.AF_INET, Addr: linux.InetAddr{255, 0, 0, 0}}))
 	case unix.SIOCGIFMTU:
-		binary.LittleEndian.PutUint32(u, 65536)
+		le.PutUint32(u, 65536)
 	case unix.SIOCGIFHWADDR:
-		binary.LittleEndian.PutUint16(u, unix.ARPHRD_LOOPBACK)
+		le.PutUint16(u, unix.ARPHRD_LOOPBACK)
+		clear(u[2:8]) // lo's all-zero MAC
 	}
-	return t.copyOut(arg, r)
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
+	return t.copyOutObj(arg, &r)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/netstack"
@@ -291,13 +292,15 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 		return netstack.SendOpts{}, err
 	}
 	le := binary.LittleEndian
-	for len(b) >= 16 {
-		l := int(le.Uint64(b))
-		level, typ := int32(le.Uint32(b[8:])), int32(le.Uint32(b[12:]))
-		if l < 16 || l > len(b) {
+	hlen := linux.SizeOfControlMessageHeader
+	for len(b) >= hlen {
+		var h linux.ControlMessageHeader
+		h.UnmarshalBytes(b)
+		l, level, typ := int(h.Length), h.Level, h.Type
+		if h.Length < uint64(hlen) || h.Length > uint64(len(b)) {
 			return fail(unix.EINVAL)
 		}
-		data := b[16:l]
+		data := b[hlen:l]
 		if level == unix.SOL_SOCKET {
 			if s.Family() != unix.AF_UNIX {
 				return fail(unix.EINVAL)
@@ -315,10 +318,12 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 					o.Rights = append(o.Rights, f)
 				}
 			case unix.SCM_CREDENTIALS:
-				if len(data) < 12 {
+				var uc linux.ControlMessageCredentials
+				if len(data) < uc.SizeBytes() {
 					return fail(unix.EINVAL)
 				}
-				c := netstack.Creds{PID: int32(le.Uint32(data)), UID: int32(le.Uint32(data[4:])), GID: int32(le.Uint32(data[8:]))}
+				uc.UnmarshalBytes(data)
+				c := netstack.Creds{PID: uc.PID, UID: int32(uc.UID), GID: int32(uc.GID)}
 				// Linux's scm_check_creds: an unprivileged sender may
 				// name any of its real, effective or saved ids.
 				own := t.cred()
@@ -414,16 +419,13 @@ func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, i
 	var out []byte
 	truncated := 0
 	le := binary.LittleEndian
+	hlen := linux.SizeOfControlMessageHeader
 	put := func(typ int32, data []byte) bool {
-		space := 16 + (len(data)+7)&^7
-		if uint64(len(out)+16+len(data)) > m.controllen {
+		space := hlen + (len(data)+7)&^7
+		if uint64(len(out)+hlen+len(data)) > m.controllen {
 			return false
 		}
-		h := make([]byte, 16)
-		le.PutUint64(h, uint64(16+len(data)))
-		le.PutUint32(h[8:], unix.SOL_SOCKET)
-		le.PutUint32(h[12:], uint32(typ))
-		out = append(out, h...)
+		out = append(out, marshal(&linux.ControlMessageHeader{Length: uint64(hlen + len(data)), Level: unix.SOL_SOCKET, Type: typ})...)
 		out = append(out, data...)
 		for len(out) < space && uint64(len(out)) < m.controllen {
 			out = append(out, 0)
@@ -431,18 +433,15 @@ func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, i
 		return true
 	}
 	if r.Creds != nil {
-		d := make([]byte, 12)
-		le.PutUint32(d, uint32(r.Creds.PID))
-		le.PutUint32(d[4:], uint32(r.Creds.UID))
-		le.PutUint32(d[8:], uint32(r.Creds.GID))
+		d := marshal(&linux.ControlMessageCredentials{PID: r.Creds.PID, UID: uint32(r.Creds.UID), GID: uint32(r.Creds.GID)})
 		if !put(unix.SCM_CREDENTIALS, d) {
 			truncated = unix.MSG_CTRUNC
 		}
 	}
 	if len(r.Rights) > 0 {
 		room := 0
-		if m.controllen > uint64(len(out)+16) {
-			room = int(m.controllen-uint64(len(out))-16) / 4
+		if m.controllen > uint64(len(out)+hlen) {
+			room = int(m.controllen-uint64(len(out))-uint64(hlen)) / 4
 		}
 		n := min(room, len(r.Rights))
 		if n < len(r.Rights) {
