@@ -12,8 +12,8 @@ import (
 
 	"sentry/pkg/arch"
 	"sentry/pkg/netstack"
+	"sentry/pkg/procfs"
 	"sentry/pkg/vfs"
-	"sentry/pkg/vfs/procfs"
 	"sentry/pkg/vm"
 )
 
@@ -104,7 +104,8 @@ func (p procKernel) System() procfs.System {
 
 func (p procKernel) Mounts() []vfs.MountInfo { return p.k.cfg.FS.Mounts() }
 
-func (p procKernel) Sockets() []netstack.SocketInfo { return p.k.net.stack.Sockets() }
+func (p procKernel) NetFiles() []string                 { return netstack.ProcNetFiles() }
+func (p procKernel) NetFile(name string) (string, bool) { return p.k.net.stack.ProcNet(name) }
 
 // procTG is a thread group as procfs sees it.
 type procTG struct{ tg *ThreadGroup }

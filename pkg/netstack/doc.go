@@ -21,7 +21,9 @@
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
 // Every live socket is in the stack's registry (Stack.Sockets), which
-// /proc/net lists; a socket leaves it when it is closed.
+// /proc/net lists; a socket leaves it when it is closed. The stack renders
+// those tables itself (procnet.go, Stack.ProcNet), in Linux's formats, so
+// that procfs shows them without importing this package.
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
 // registry and inode numbers) is a leaf taken under any of them. Two sockets' locks

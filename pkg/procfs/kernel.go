@@ -3,7 +3,6 @@ package procfs
 import (
 	"time"
 
-	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
 )
@@ -21,8 +20,10 @@ type Kernel interface {
 	System() System
 	// Mounts lists the mount table (vfs.FS.Mounts).
 	Mounts() []vfs.MountInfo
-	// Sockets lists the sandbox network's sockets (netstack.Stack.Sockets).
-	Sockets() []netstack.SocketInfo
+	// NetFiles names the files of /proc/PID/net; NetFile renders one now
+	// (false: no such file). The network stack answers them.
+	NetFiles() []string
+	NetFile(name string) (string, bool)
 }
 
 // System holds the machine-wide facts of /proc and /sys.

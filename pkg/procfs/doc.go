@@ -4,13 +4,14 @@
 // mount table of the vfs. Nothing of the host's /proc is shown, except
 // facts about the CPU the application really runs on (cpuinfo) that the
 // kernel chooses to pass through its Kernel interface. /proc/PID/net shows
-// the sandbox's network (pkg/netstack's socket table): there is one
-// network namespace, so it is the same for every process.
+// the sandbox's network as the stack renders its tables (Kernel.NetFile):
+// there is one network namespace, so it is the same for every process.
 //
 // Who may call it: pkg/kernel, which implements Kernel and mounts New's
-// and NewSys's trees with vfs.FS.Mount. procfs never imports pkg/kernel;
-// it reads kernel state only through Kernel and Process, so the kernel
-// stays free to change its own types.
+// and NewSys's trees with vfs.FS.Mount. procfs sits beside the kernel,
+// above pkg/vfs, and imports neither pkg/kernel nor pkg/netstack: it
+// reads kernel and network state only through Kernel and Process, so
+// both stay free to change their own types.
 //
 // Invariants: file content is rendered at the first read of an open file
 // and again at each read from offset 0, and reads further on are served

@@ -1,4 +1,4 @@
-package procfs
+package netstack
 
 import (
 	"encoding/binary"
@@ -7,35 +7,45 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	"sentry/pkg/netstack"
-	"sentry/pkg/vfs"
 )
 
-// /proc/PID/net: the sandbox's one network namespace, so every process's
-// directory shows the same tables. Formats are Linux's (tcp4_seq_show,
-// tcp6_seq_show, udp4_seq_show, udp6_seq_show, unix_seq_show); fields the
-// netstack has no notion of (timers, retransmits, congestion state) are
-// what Linux prints for an idle loopback socket, and kernel pointers are
-// zeros, as %pK prints them to an unprivileged reader.
+// The tables of /proc/net: the sandbox's one network namespace, so every
+// process's /proc/PID/net shows the same. Formats are Linux's
+// (tcp4_seq_show, tcp6_seq_show, udp4_seq_show, udp6_seq_show,
+// unix_seq_show); fields the stack has no notion of (timers, retransmits,
+// congestion state) are what Linux prints for an idle loopback socket,
+// and kernel pointers are zeros, as %pK prints them to an unprivileged
+// reader. They live here, beside the sockets they list, so that procfs
+// shows them without importing the stack.
 
-// netDir is /proc/PID/net.
-func netDir(k Kernel, base string) vfs.Node {
-	tables := map[string]func([]netstack.SocketInfo) string{
-		"tcp":      func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET) },
-		"tcp6":     func(s []netstack.SocketInfo) string { return tcpTable(s, unix.AF_INET6) },
-		"udp":      func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDP) },
-		"udp6":     func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDP) },
-		"udplite":  func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDPLITE) },
-		"udplite6": func(s []netstack.SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDPLITE) },
-		"unix":     unixTable,
+// procNetTables renders each file of /proc/net the stack answers for.
+var procNetTables = map[string]func([]SocketInfo) string{
+	"tcp":      func(s []SocketInfo) string { return tcpTable(s, unix.AF_INET) },
+	"tcp6":     func(s []SocketInfo) string { return tcpTable(s, unix.AF_INET6) },
+	"udp":      func(s []SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDP) },
+	"udp6":     func(s []SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDP) },
+	"udplite":  func(s []SocketInfo) string { return udpTable(s, unix.AF_INET, unix.IPPROTO_UDPLITE) },
+	"udplite6": func(s []SocketInfo) string { return udpTable(s, unix.AF_INET6, unix.IPPROTO_UDPLITE) },
+	"unix":     unixTable,
+}
+
+// ProcNetFiles names the files of /proc/net the stack answers for.
+func ProcNetFiles() []string {
+	names := make([]string, 0, len(procNetTables))
+	for name := range procNetTables {
+		names = append(names, name)
 	}
-	kids := map[string]func(string) vfs.Node{}
-	for name, render := range tables {
-		render := render
-		kids[name] = gen(func() string { return render(k.Sockets()) })
+	return names
+}
+
+// ProcNet is the content of /proc/net/NAME now; false for a name not in
+// ProcNetFiles.
+func (st *Stack) ProcNet(name string) (string, bool) {
+	render, ok := procNetTables[name]
+	if !ok {
+		return "", false
 	}
-	return newDir(base, static(base, kids))
+	return render(st.Sockets()), true
 }
 
 // Widths Linux pads IPv4 lines to (seq_setwidth; tcp's TMPSZ - 1).
@@ -72,8 +82,8 @@ func hexAddr(ap netip.AddrPort, family int) string {
 	return b.String()
 }
 
-func inet(socks []netstack.SocketInfo, family, stype int) []netstack.SocketInfo {
-	var out []netstack.SocketInfo
+func inet(socks []SocketInfo, family, stype int) []SocketInfo {
+	var out []SocketInfo
 	for _, s := range socks {
 		if s.Family == family && s.Type == stype {
 			out = append(out, s)
@@ -82,7 +92,7 @@ func inet(socks []netstack.SocketInfo, family, stype int) []netstack.SocketInfo 
 	return out
 }
 
-func tcpTable(socks []netstack.SocketInfo, family int) string {
+func tcpTable(socks []SocketInfo, family int) string {
 	var b strings.Builder
 	if family == unix.AF_INET {
 		padLine(&b, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode", tcp4Width)
@@ -90,9 +100,9 @@ func tcpTable(socks []netstack.SocketInfo, family int) string {
 		b.WriteString("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
 	}
 	// Linux walks the listening hash before the established one.
-	var listening, others []netstack.SocketInfo
+	var listening, others []SocketInfo
 	for _, s := range inet(socks, family, unix.SOCK_STREAM) {
-		if s.State == netstack.TCPListen {
+		if s.State == TCPListen {
 			listening = append(listening, s)
 		} else {
 			others = append(others, s)
@@ -103,9 +113,9 @@ func tcpTable(socks []netstack.SocketInfo, family int) string {
 		// queue length) of an idle loopback connection.
 		tail := "20 0 0 10 -1"
 		switch s.State {
-		case netstack.TCPListen:
+		case TCPListen:
 			tail = "100 0 0 10 0"
-		case netstack.TCPSynSent:
+		case TCPSynSent:
 			tail = "100 0 0 10 -1"
 		}
 		line := fmt.Sprintf("%4d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %s",
@@ -121,7 +131,7 @@ func tcpTable(socks []netstack.SocketInfo, family int) string {
 }
 
 // udpTable is /proc/net/udp{,6} or, for IPPROTO_UDPLITE, udplite{,6}.
-func udpTable(socks []netstack.SocketInfo, family, proto int) string {
+func udpTable(socks []SocketInfo, family, proto int) string {
 	var b strings.Builder
 	if family == unix.AF_INET {
 		padLine(&b, "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops", udp4Width)
@@ -158,7 +168,7 @@ const (
 	ssDisconnecting = 4
 )
 
-func unixTable(socks []netstack.SocketInfo) string {
+func unixTable(socks []SocketInfo) string {
 	var b strings.Builder
 	b.WriteString("Num       RefCount Protocol Flags    Type St Inode Path\n")
 	for _, s := range socks {
@@ -166,11 +176,11 @@ func unixTable(socks []netstack.SocketInfo) string {
 			continue
 		}
 		flags, refs := 0, 2
-		if s.State == netstack.TCPListen {
+		if s.State == TCPListen {
 			flags = soAcceptCon
 		}
 		st := ssUnconnected
-		established := s.State == netstack.TCPEstablished
+		established := s.State == TCPEstablished
 		switch {
 		case s.HasFile && established:
 			st, refs = ssConnected, 3
