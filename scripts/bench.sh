@@ -43,6 +43,9 @@ awk -v a="$pp_native" -v b="$pp_sentry" -v c="$bulk_native" -v d="$bulk_sentry" 
 # Threads of one process on every CPU (spinning and syscall-heavy, N = 1..8).
 "$(dirname "$0")/bench-threads.sh" "$S" || echo "threads benchmark failed"
 
+echo
+"$(dirname "$0")/bench-files.sh" "$S" || echo "files benchmark failed"
+
 # redis with io-threads 1 and 2, natively and in the sandbox.
 "$(dirname "$0")/bench-iothreads.sh" "$S" || echo "redis io-threads benchmark failed"
 

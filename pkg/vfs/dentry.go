@@ -10,7 +10,8 @@ import (
 // each cwd and uses a File's Dentry for *at(dirfd) calls. A Dentry stays
 // usable after its file is unlinked or renamed (like Linux's).
 //
-// All fields are guarded by FS.mu.
+// All fields are guarded by FS.mu: written with it held for writing, read
+// with it held either way.
 type Dentry struct {
 	fs     *FS
 	mnt    *mount

@@ -92,8 +92,14 @@
 // lock) holding none of its own locks, only FS.mu for truncate(2).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
-// Namespace operations hold FS.mu for their whole duration, which makes
-// them atomic with respect to each other; reads and writes of open files
+// FS.mu is a read-write lock: calls that only read the tree (stat,
+// access, readlink, lookup, a read-only open of a host file or a
+// directory) walk paths already in the dentry cache holding it for
+// reading, concurrently with each other and with their host calls, and
+// start again under the write lock if the walk needs to change the tree
+// or enter a synthetic filesystem (walk_shared.go). Every change to the
+// tree holds it for writing. Namespace operations hold FS.mu for their
+// whole duration, which makes them atomic with respect to each other; reads and writes of open files
 // never take FS.mu (except directory listings), so data I/O of different
 // files does not contend. Host directory fds are closed by a runtime
 // cleanup when no Dentry or File references them any more.

@@ -55,7 +55,7 @@ type mount struct {
 // FS is the whole mount tree of one sandbox. It is safe for concurrent
 // use.
 type FS struct {
-	mu      sync.Mutex // see the package doc for what it guards
+	mu      sync.RWMutex // see the package doc for what it guards
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32

@@ -27,6 +27,22 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
+	if flags&unix.O_CREAT == 0 && (flags&unix.O_ACCMODE == unix.O_RDONLY && flags&unix.O_TRUNC == 0 || flags&unix.O_PATH != 0) {
+		return shared(fs, func(w *walker) (*File, error) {
+			w.resolve, w.root = resolve, dir
+			if w.root == nil {
+				w.root = fs.root
+			}
+			d, err := w.walk(dir, path, flags&unix.O_NOFOLLOW == 0)
+			if err != nil {
+				return nil, err
+			}
+			if w.shared && !openableShared(d, flags) {
+				return nil, errExclusive
+			}
+			return fs.openDentry(d, flags)
+		})
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	w := &walker{fs: fs, resolve: resolve, root: dir}

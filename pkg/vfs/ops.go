@@ -9,37 +9,34 @@ import (
 // Lookup resolves path to a location (for chdir, exec, and *at with an
 // empty path); followFinal says whether a final symlink is followed.
 func (fs *FS) Lookup(dir *Dentry, path string, followFinal bool) (*Dentry, error) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
-	return w.walk(dir, path, followFinal)
+	return shared(fs, func(w *walker) (*Dentry, error) {
+		return w.walk(dir, path, followFinal)
+	})
 }
 
 // StatAt is stat/lstat/fstatat/newfstatat.
 func (fs *FS) StatAt(dir *Dentry, path string, followFinal bool) (Stat, error) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
-	d, err := w.walk(dir, path, followFinal)
-	if err != nil {
-		return Stat{}, err
-	}
-	return d.stat()
+	return shared(fs, func(w *walker) (Stat, error) {
+		d, err := w.walk(dir, path, followFinal)
+		if err != nil {
+			return Stat{}, err
+		}
+		return d.stat()
+	})
 }
 
 // ReadlinkAt is readlinkat: EINVAL unless path names a symlink.
 func (fs *FS) ReadlinkAt(dir *Dentry, path string) (string, error) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
-	d, err := w.walk(dir, path, false)
-	if err != nil {
-		return "", err
-	}
-	if !d.isSymlink() {
-		return "", unix.EINVAL
-	}
-	return fs.readlink(d)
+	return shared(fs, func(w *walker) (string, error) {
+		d, err := w.walk(dir, path, false)
+		if err != nil {
+			return "", err
+		}
+		if !d.isSymlink() {
+			return "", unix.EINVAL
+		}
+		return fs.readlink(d)
+	})
 }
 
 // AccessAt is faccessat as uid 0 sees it: F_OK/R_OK always pass for an
@@ -49,29 +46,29 @@ func (fs *FS) AccessAt(dir *Dentry, path string, mode uint32, followFinal bool) 
 	if mode&^(unix.R_OK|unix.W_OK|unix.X_OK) != 0 {
 		return unix.EINVAL
 	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	w := &walker{fs: fs}
-	d, err := w.walk(dir, path, followFinal)
-	if err != nil {
-		return err
-	}
-	typ := d.typ()
-	if mode&unix.W_OK != 0 && (typ == unix.S_IFREG || typ == unix.S_IFDIR || typ == unix.S_IFLNK) {
-		if err := writableMount(d); err != nil {
-			return err
-		}
-	}
-	if mode&unix.X_OK != 0 && typ != unix.S_IFDIR {
-		st, err := d.stat()
+	_, err := shared(fs, func(w *walker) (struct{}, error) {
+		d, err := w.walk(dir, path, followFinal)
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
-		if st.Mode&0111 == 0 {
-			return unix.EACCES
+		typ := d.typ()
+		if mode&unix.W_OK != 0 && (typ == unix.S_IFREG || typ == unix.S_IFDIR || typ == unix.S_IFLNK) {
+			if err := writableMount(d); err != nil {
+				return struct{}{}, err
+			}
 		}
-	}
-	return nil
+		if mode&unix.X_OK != 0 && typ != unix.S_IFDIR {
+			st, err := d.stat()
+			if err != nil {
+				return struct{}{}, err
+			}
+			if st.Mode&0111 == 0 {
+				return struct{}{}, unix.EACCES
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
 }
 
 // MkdirAt is mkdirat; mode is already umask-ed.

@@ -15,10 +15,11 @@ const (
 
 // walker resolves paths. One walker serves one system call, so the
 // symlink limit counts every link followed by that call. Callers hold
-// FS.mu.
+// FS.mu: for writing, or for reading when shared is set (walk_shared.go).
 type walker struct {
-	fs    *FS
-	links int
+	fs     *FS
+	shared bool
+	links  int
 	// resolve holds openat2's RESOLVE_* flags; root is the directory
 	// RESOLVE_BENEATH and RESOLVE_IN_ROOT confine the walk to.
 	resolve uint64
@@ -94,6 +95,14 @@ func (w *walker) walkParent(start *Dentry, p string) (*Dentry, string, bool, err
 // component resolves one name in the directory dir, following a symlink
 // if follow.
 func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, error) {
+	d, err := w.component1(dir, name, follow)
+	if err == nil && w.shared {
+		return sharedTarget(d)
+	}
+	return d, err
+}
+
+func (w *walker) component1(dir *Dentry, name string, follow bool) (*Dentry, error) {
 	switch name {
 	case "", ".":
 		return dir, nil
@@ -110,7 +119,11 @@ func (w *walker) component(dir *Dentry, name string, follow bool) (*Dentry, erro
 		}
 		return up, nil
 	}
-	child, err := w.fs.lookupChild(dir, name)
+	lookup := w.fs.lookupChild
+	if w.shared {
+		lookup = w.fs.lookupCached
+	}
+	child, err := lookup(dir, name)
 	if err != nil {
 		return nil, err
 	}
