@@ -197,6 +197,10 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.NoFile == 0 {
 		cfg.NoFile = DefaultNoFile
 	}
+	table, err := newSyscallTable(syscalls)
+	if err != nil {
+		return nil, err
+	}
 	mf, err := vm.NewMemoryFile()
 	if err != nil {
 		return nil, fmt.Errorf("memory file: %w", err)
@@ -209,7 +213,7 @@ func New(cfg Config) (*Kernel, error) {
 		cfg:          cfg,
 		mf:           mf,
 		mem:          vm.NewAccount(mf, cfg.MemoryLimit),
-		table:        newSyscallTable(),
+		table:        table,
 		start:        time.Now(),
 		host:         readHostInfo(),
 		hostIDs:      hostCredentials(),

@@ -12,7 +12,10 @@ import (
 // WriteSyscallTable prints every syscall of a with its support, as text,
 // markdown (the README's table) or json.
 func WriteSyscallTable(w io.Writer, a arch.Arch, format string) error {
-	rows := Syscalls(a)
+	rows, err := Syscalls(a)
+	if err != nil {
+		return err
+	}
 	switch format {
 	case "json":
 		type row struct {

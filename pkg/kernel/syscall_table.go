@@ -45,14 +45,18 @@ type syscallTable struct {
 	bySysno [arch.NumSysno]*Syscall
 }
 
-func newSyscallTable() *syscallTable {
+// newSyscallTable indexes descs. A name that matches no syscall, or one
+// described twice, is an error: a misspelt entry would otherwise leave
+// its syscall unsupported without a word.
+func newSyscallTable(descs []Syscall) (*syscallTable, error) {
 	st := &syscallTable{}
-	for _, sc := range syscalls {
+	for _, sc := range descs {
 		s, ok := arch.SysnoByName(sc.Name)
 		if !ok {
-			// The table is static data checked by a test; an unknown
-			// name is a programming error caught there.
-			continue
+			return nil, fmt.Errorf("syscall table: %q matches no syscall", sc.Name)
+		}
+		if st.bySysno[s] != nil {
+			return nil, fmt.Errorf("syscall table: %q is described twice", sc.Name)
 		}
 		sc.Sysno = s
 		if d, ok := tr.Describe(s); ok {
@@ -60,7 +64,7 @@ func newSyscallTable() *syscallTable {
 		}
 		st.bySysno[s] = &sc
 	}
-	return st
+	return st, nil
 }
 
 // lookup finds the description for number nr of architecture a. Numbers
@@ -88,8 +92,11 @@ type SyscallInfo struct {
 }
 
 // Syscalls lists every syscall architecture a has, with its support.
-func Syscalls(a arch.Arch) []SyscallInfo {
-	st := newSyscallTable()
+func Syscalls(a arch.Arch) ([]SyscallInfo, error) {
+	st, err := newSyscallTable(syscalls)
+	if err != nil {
+		return nil, err
+	}
 	var out []SyscallInfo
 	for s := arch.Sysno(1); s < arch.NumSysno; s++ {
 		nr, ok := arch.Number(a, s)
@@ -105,5 +112,5 @@ func Syscalls(a arch.Arch) []SyscallInfo {
 		}
 		out = append(out, info)
 	}
-	return out
+	return out, nil
 }

@@ -38,7 +38,10 @@ func TestSyscallTableIsConsistent(t *testing.T) {
 }
 
 func TestLookupByArchNumber(t *testing.T) {
-	st := newSyscallTable()
+	st, err := newSyscallTable(syscalls)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		a    arch.Arch
 		nr   uint64
@@ -57,5 +60,22 @@ func TestLookupByArchNumber(t *testing.T) {
 	}
 	if sc := st.lookup(arch.AMD64, 100000); sc.Fn != nil || sc.Name == "" {
 		t.Errorf("unknown number: got %q with a handler", sc.Name)
+	}
+}
+
+// TestSyscallTableRefusesUnknownAndDoubleNames: a misspelt name or a
+// second description of one syscall stops the kernel from being built
+// (kernel.New fails), rather than leaving the call unsupported.
+func TestSyscallTableRefusesUnknownAndDoubleNames(t *testing.T) {
+	if _, err := newSyscallTable(syscalls); err != nil {
+		t.Fatalf("the real table: %v", err)
+	}
+	for _, descs := range [][]Syscall{
+		{sys("read", sysRead, Full), sys("raed", sysRead, Full)},
+		{sys("read", sysRead, Full), sys("read", sysWrite, Full)},
+	} {
+		if _, err := newSyscallTable(descs); err == nil {
+			t.Errorf("%s, %s: accepted", descs[0].Name, descs[1].Name)
+		}
 	}
 }
