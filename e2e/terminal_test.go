@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -181,4 +182,21 @@ func TestInteractiveBusyboxJobControl(t *testing.T) {
 // hangs up the foreground group.
 func TestControllingTerminalPerSessionAndBackgroundAccess(t *testing.T) {
 	sameAsNative(t, "jobctl_tty", 0)
+}
+
+// TestNewPtyHasLinuxsTermiosAndWindowSize: a pty pair from openpty starts
+// with the termios Linux gives a pts slave (tty_std_termios, c_cflag
+// without HUPCL), a setting made on the slave is seen on the master, the
+// window size set on one end is read on the other, and canonical and raw
+// input read as natively.
+func TestNewPtyHasLinuxsTermiosAndWindowSize(t *testing.T) {
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "pty_termios.py"))
+	want, err := exec.Command(python, script).Output()
+	if err != nil {
+		t.Fatalf("native: %v", err)
+	}
+	r := sentry(t, "run", python, script)
+	if r.status != 0 || r.stdout != string(want) {
+		t.Fatalf("status %d\nsandbox:\n%s\nlinux:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
 }

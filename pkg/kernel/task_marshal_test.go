@@ -34,6 +34,8 @@ func TestLinuxLayoutSizes(t *testing.T) {
 		{"stack_t", (&linux.SignalStack{}).SizeBytes(), 24},
 		{"f_owner_ex", (&linux.FOwnerEx{}).SizeBytes(), 8},
 		{"utimbuf", (&linux.Utime{}).SizeBytes(), 16},
+		{"termios", (&linux.Termios{}).SizeBytes(), 36},
+		{"winsize", (&linux.Winsize{}).SizeBytes(), 8},
 		{"timespec[2]", make(slice[linux.Timespec, *linux.Timespec], 2).SizeBytes(), 32},
 	} {
 		if tc.got != tc.want {

@@ -5,25 +5,24 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
-	"sentry/pkg/signals"
+	"sentry/pkg/tty"
 	"sentry/pkg/vfs"
 )
 
 // Pseudo-terminals (/dev/ptmx and /dev/pts/N): a master and a slave joined
-// by a small line discipline, Linux's n_tty reduced to what programs and
-// job control rely on: canonical lines with erase, kill and end-of-file,
-// echo, CR/NL mapping, NL to CR-NL on output, and the signal characters
-// (Ctrl-C, Ctrl-\, Ctrl-Z) sent to the terminal's foreground group. The
-// pty's own lock (pty.mu) is a leaf: signals the line discipline raises
-// are sent after it is released. Which session the terminal controls and
+// by a line discipline (pkg/tty), whose signal characters (Ctrl-C, Ctrl-\,
+// Ctrl-Z) go to the terminal's foreground group. The pty's own lock
+// (pty.mu, which serialises the line discipline) is a leaf: signals the
+// line discipline raises are sent after it is released. Which session the terminal controls and
 // its foreground group are the process tree's, so Kernel.mu guards them
 // (tty_job.go).
 
 // ptyBufMax bounds each direction's buffer, as Linux's N_TTY_BUF_SIZE
 // bounds the input side: a writer beyond it waits.
-const ptyBufMax = 4096
+const ptyBufMax = tty.BufMax
 
 // ptyMajor is the device major of UNIX 98 pty slaves (/dev/pts/N).
 const ptyMajor = 136
@@ -34,40 +33,15 @@ type pty struct {
 	born  time.Time
 	job   ttyJob // guarded by Kernel.mu
 
-	mu      sync.Mutex
-	termios termios
-	winsize unix.Winsize
-	locked  bool // TIOCSPTLCK: the slave cannot be opened yet
-	// lines are the slave's complete canonical lines (an empty one is
-	// an end of file), line the one being edited; raw is the input of
-	// non-canonical mode.
-	lines       [][]byte
-	line        []byte
-	raw         []byte
-	out         []byte // slave output, for the master to read
+	mu          sync.Mutex
+	ld          *tty.LineDiscipline
+	winsize     linux.Winsize
+	locked      bool // TIOCSPTLCK: the slave cannot be opened yet
 	masterOpen  bool
 	slaves      int
 	slaveClosed bool // every slave open was closed again
 
 	mq, sq epoll.Queue // watchers of the master and of the slave
-}
-
-// termios is the kernel's struct termios as TCGETS moves it.
-type termios struct {
-	Iflag, Oflag, Cflag, Lflag uint32
-	Line                       uint8
-	Cc                         [19]uint8
-}
-
-// stdTermios is Linux's tty_std_termios, what a new pty slave starts with.
-func stdTermios() termios {
-	return termios{
-		Iflag: unix.ICRNL | unix.IXON,
-		Oflag: unix.OPOST | unix.ONLCR,
-		Cflag: unix.B38400 | unix.CS8 | unix.CREAD | unix.HUPCL,
-		Lflag: unix.ISIG | unix.ICANON | unix.ECHO | unix.ECHOE | unix.ECHOK | unix.ECHOCTL | unix.ECHOKE | unix.IEXTEN,
-		Cc:    [19]uint8{3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0},
-	}
 }
 
 // ptyTable numbers the pseudo-terminals (its own lock, a leaf).
@@ -108,7 +82,7 @@ func (k *Kernel) openMaster() *ptyMaster {
 	for pt.ptys[n] != nil {
 		n++
 	}
-	p := &pty{k: k, index: n, born: time.Now(), termios: stdTermios(), locked: true, masterOpen: true}
+	p := &pty{k: k, index: n, born: time.Now(), ld: tty.New(), locked: true, masterOpen: true}
 	p.job.pty = p
 	pt.ptys[n] = p
 	return &ptyMaster{p: p}
@@ -137,135 +111,6 @@ func (p *pty) stat(master bool) vfs.Stat {
 	return st
 }
 
-// ---- line discipline (p.mu held) ----
-
-// outputLocked adds slave output with OPOST's NL to CR-NL mapping.
-func (p *pty) outputLocked(b []byte) {
-	if p.termios.Oflag&unix.OPOST == 0 || p.termios.Oflag&unix.ONLCR == 0 {
-		p.out = append(p.out, b...)
-		return
-	}
-	for _, c := range b {
-		if c == '\n' {
-			p.out = append(p.out, '\r')
-		}
-		p.out = append(p.out, c)
-	}
-}
-
-func (p *pty) echoLocked(c byte) {
-	lf := p.termios.Lflag
-	switch {
-	case lf&unix.ECHO == 0:
-		if c == '\n' && lf&unix.ECHONL != 0 && lf&unix.ICANON != 0 {
-			p.outputLocked([]byte{c})
-		}
-	case (c < ' ' || c == 0x7f) && c != '\n' && c != '\t' && lf&unix.ECHOCTL != 0:
-		p.outputLocked([]byte{'^', c ^ 0x40})
-	default:
-		p.outputLocked([]byte{c})
-	}
-}
-
-func (p *pty) inputLen() int {
-	n := len(p.raw) + len(p.line)
-	for _, l := range p.lines {
-		n += len(l) + 1
-	}
-	return n
-}
-
-// receiveLocked runs the bytes the master wrote through the line
-// discipline and returns how many it took and the signal to send to the
-// foreground group, if a signal character came (the rest of b waits).
-func (p *pty) receiveLocked(b []byte) (int, int) {
-	tio := &p.termios
-	for i, c := range b {
-		if p.inputLen() >= ptyBufMax {
-			return i, 0
-		}
-		switch {
-		case c == '\r' && tio.Iflag&unix.IGNCR != 0:
-			continue
-		case c == '\r' && tio.Iflag&unix.ICRNL != 0:
-			c = '\n'
-		case c == '\n' && tio.Iflag&unix.INLCR != 0:
-			c = '\r'
-		}
-		if tio.Lflag&unix.ISIG != 0 && c != 0 {
-			sig := 0
-			switch c {
-			case tio.Cc[unix.VINTR]:
-				sig = signals.SIGINT
-			case tio.Cc[unix.VQUIT]:
-				sig = signals.SIGQUIT
-			case tio.Cc[unix.VSUSP]:
-				sig = signals.SIGTSTP
-			}
-			if sig != 0 {
-				if tio.Lflag&unix.NOFLSH == 0 {
-					p.lines, p.line, p.raw = nil, nil, nil
-				}
-				p.echoLocked(c)
-				return i + 1, sig
-			}
-		}
-		if tio.Lflag&unix.ICANON == 0 {
-			p.raw = append(p.raw, c)
-			p.echoLocked(c)
-			continue
-		}
-		switch {
-		case c != 0 && c == tio.Cc[unix.VERASE]:
-			if n := len(p.line); n > 0 {
-				p.line = p.line[:n-1]
-				if tio.Lflag&unix.ECHO != 0 && tio.Lflag&unix.ECHOE != 0 {
-					p.outputLocked([]byte("\b \b"))
-				}
-			}
-		case c != 0 && c == tio.Cc[unix.VKILL]:
-			p.line = p.line[:0]
-			if tio.Lflag&unix.ECHO != 0 && tio.Lflag&unix.ECHOK != 0 {
-				p.outputLocked([]byte{'\n'})
-			}
-		case c != 0 && c == tio.Cc[unix.VEOF]:
-			p.lines = append(p.lines, p.line)
-			p.line = nil
-		case c == '\n' || (c != 0 && (c == tio.Cc[unix.VEOL] || c == tio.Cc[unix.VEOL2])):
-			p.lines = append(p.lines, append(p.line, c))
-			p.line = nil
-			p.echoLocked(c)
-		default:
-			p.line = append(p.line, c)
-			p.echoLocked(c)
-		}
-	}
-	return len(b), 0
-}
-
-// setTermiosLocked changes the settings; leaving canonical mode hands
-// the partial line to non-canonical reads, as n_tty does.
-func (p *pty) setTermiosLocked(t termios) {
-	wasCanon := p.termios.Lflag&unix.ICANON != 0
-	p.termios = t
-	if wasCanon && t.Lflag&unix.ICANON == 0 {
-		for _, l := range p.lines {
-			p.raw = append(p.raw, l...)
-		}
-		p.raw = append(p.raw, p.line...)
-		p.lines, p.line = nil, nil
-	} else if !wasCanon && t.Lflag&unix.ICANON != 0 && len(p.raw) > 0 {
-		p.line, p.raw = append(p.line, p.raw...), nil
-	}
-}
-
-func (p *pty) slaveReadableLocked() bool {
-	if p.termios.Lflag&unix.ICANON != 0 {
-		return len(p.lines) > 0
-	}
-	return len(p.raw) > 0
-}
-
 // ---- the master ----
 
 // ptyMaster is an open /dev/ptmx.
@@ -274,7 +119,7 @@ type ptyMaster struct{ p *pty }
 func (m *ptyMaster) ReadAt(b []byte, _ int64) (int, error) {
 	p := m.p
 	p.mu.Lock()
-	if len(p.out) == 0 {
+	if p.ld.OutputLen() == 0 {
 		closed := p.slaveClosed
 		p.mu.Unlock()
 		if closed {
@@ -282,8 +127,7 @@ func (m *ptyMaster) ReadAt(b []byte, _ int64) (int, error) {
 		}
 		return 0, unix.EAGAIN
 	}
-	n := copy(b, p.out)
-	p.out = p.out[n:]
+	n := p.ld.ReadOutput(b)
 	p.mu.Unlock()
 	p.sq.Notify(epoll.EventOut | epoll.EventWrNorm)
 	return n, nil
@@ -294,7 +138,7 @@ func (m *ptyMaster) WriteAt(b []byte, _ int64) (int, error) {
 	total := 0
 	for total < len(b) {
 		p.mu.Lock()
-		n, sig := p.receiveLocked(b[total:])
+		n, sig := p.ld.Receive(b[total:])
 		p.mu.Unlock()
 		total += n
 		p.sq.Notify(epoll.EventIn | epoll.EventRdNorm)
@@ -318,10 +162,10 @@ func (m *ptyMaster) Readiness(mask epoll.EventMask) epoll.EventMask {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var r epoll.EventMask
-	if len(p.out) > 0 {
+	if p.ld.OutputLen() > 0 {
 		r |= epoll.EventIn | epoll.EventRdNorm
 	}
-	if p.inputLen() < ptyBufMax {
+	if p.ld.InputLen() < ptyBufMax {
 		r |= epoll.EventOut | epoll.EventWrNorm
 	}
 	if p.slaveClosed {
@@ -359,20 +203,8 @@ type ptySlave struct{ p *pty }
 func (s *ptySlave) ReadAt(b []byte, _ int64) (int, error) {
 	p := s.p
 	p.mu.Lock()
-	var n int
-	switch {
-	case p.termios.Lflag&unix.ICANON != 0 && len(p.lines) > 0:
-		l := p.lines[0]
-		n = copy(b, l)
-		if n == len(l) {
-			p.lines = p.lines[1:]
-		} else {
-			p.lines[0] = l[n:]
-		}
-	case p.termios.Lflag&unix.ICANON == 0 && len(p.raw) > 0:
-		n = copy(b, p.raw)
-		p.raw = p.raw[n:]
-	default:
+	n, ok := p.ld.ReadInput(b)
+	if !ok {
 		open := p.masterOpen
 		p.mu.Unlock()
 		if !open {
@@ -392,7 +224,7 @@ func (s *ptySlave) WriteAt(b []byte, _ int64) (int, error) {
 		p.mu.Unlock()
 		return 0, unix.EIO
 	}
-	room := 2*ptyBufMax - len(p.out)
+	room := 2*ptyBufMax - p.ld.OutputLen()
 	if room <= 0 {
 		p.mu.Unlock()
 		return 0, unix.EAGAIN
@@ -401,7 +233,7 @@ func (s *ptySlave) WriteAt(b []byte, _ int64) (int, error) {
 	if n == 0 {
 		n = 1
 	}
-	p.outputLocked(b[:n])
+	p.ld.Output(b[:n])
 	p.mu.Unlock()
 	p.mq.Notify(epoll.EventIn | epoll.EventRdNorm)
 	return n, nil
@@ -412,10 +244,10 @@ func (s *ptySlave) Readiness(mask epoll.EventMask) epoll.EventMask {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var r epoll.EventMask
-	if p.slaveReadableLocked() {
+	if p.ld.Readable() {
 		r |= epoll.EventIn | epoll.EventRdNorm
 	}
-	if len(p.out) < 2*ptyBufMax {
+	if p.ld.OutputLen() < 2*ptyBufMax {
 		r |= epoll.EventOut | epoll.EventWrNorm
 	}
 	if !p.masterOpen {

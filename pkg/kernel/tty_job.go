@@ -58,7 +58,7 @@ func (t *Task) tostop(f *vfs.File, j *ttyJob) bool {
 	if j.pty != nil {
 		j.pty.mu.Lock()
 		defer j.pty.mu.Unlock()
-		return j.pty.termios.Lflag&unix.TOSTOP != 0
+		return j.pty.ld.Termios().LocalFlags&unix.TOSTOP != 0
 	}
 	host, ok := f.HostFD()
 	if !ok {

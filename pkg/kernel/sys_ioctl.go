@@ -1,16 +1,11 @@
 package kernel
 
 import (
-	"unsafe"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/signals"
 )
-
-// termiosSize is sizeof(struct termios) as TCGETS/TCSETS move it (the
-// kernel's struct, without the speed fields of termios2).
-const termiosSize = 36
 
 // Generic fd requests (asm-generic/ioctls.h); x/sys/unix names only some.
 const (
@@ -79,8 +74,8 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
-		return 0, t.copyOut(arg, b)
+		return 0, t.copyOutObj(arg, &linux.Termios{InputFlags: tio.Iflag, OutputFlags: tio.Oflag, ControlFlags: tio.Cflag,
+			LocalFlags: tio.Lflag, LineDiscipline: tio.Line, ControlCharacters: tio.Cc})
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
 		if err := t.ttyCheck(&t.k.hostTTY, signals.SIGTTOU); err != nil {
 			return 0, err
@@ -89,17 +84,19 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
-		if err := t.copyIn(arg, b); err != nil {
+		var in linux.Termios
+		if err := t.copyInObj(arg, &in); err != nil {
 			return 0, err
 		}
+		// struct termios has no speeds: the host's stay as they are.
+		tio.Iflag, tio.Oflag, tio.Cflag, tio.Lflag, tio.Line, tio.Cc = in.InputFlags, in.OutputFlags, in.ControlFlags, in.LocalFlags, in.LineDiscipline, in.ControlCharacters
 		return 0, unix.IoctlSetTermios(host, uint(req), tio)
 	case unix.TIOCGWINSZ:
 		ws, err := unix.IoctlGetWinsize(host, unix.TIOCGWINSZ)
 		if err != nil {
 			return 0, err
 		}
-		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(ws)), unsafe.Sizeof(*ws)))
+		return 0, t.copyOutObj(arg, &linux.Winsize{Row: ws.Row, Col: ws.Col, Xpixel: ws.Xpixel, Ypixel: ws.Ypixel})
 	}
 	return 0, unix.ENOTTY
 }

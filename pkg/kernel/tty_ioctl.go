@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"unsafe"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/signals"
@@ -59,22 +58,22 @@ func (t *Task) ptyIoctl(p *pty, master bool, req uint32, arg uint64) (uint64, er
 		return 0, t.writeU32(arg, uint32(b2i(v)))
 	case unix.TCGETS:
 		p.mu.Lock()
-		tio := p.termios
+		tio := p.ld.Termios()
 		p.mu.Unlock()
-		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(&tio)), termiosSize))
+		return 0, t.copyOutObj(arg, &tio)
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
 		if err := change(); err != nil {
 			return 0, err
 		}
-		var tio termios
-		if err := t.copyIn(arg, unsafe.Slice((*byte)(unsafe.Pointer(&tio)), termiosSize)); err != nil {
+		var tio linux.Termios
+		if err := t.copyInObj(arg, &tio); err != nil {
 			return 0, err
 		}
 		p.mu.Lock()
 		if req == unix.TCSETSF {
-			p.lines, p.line, p.raw = nil, nil, nil
+			p.ld.FlushInput()
 		}
-		p.setTermiosLocked(tio)
+		p.ld.SetTermios(tio)
 		p.mu.Unlock()
 		p.sq.Notify(epoll.EventIn | epoll.EventRdNorm)
 		return 0, nil
@@ -82,10 +81,10 @@ func (t *Task) ptyIoctl(p *pty, master bool, req uint32, arg uint64) (uint64, er
 		p.mu.Lock()
 		ws := p.winsize
 		p.mu.Unlock()
-		return 0, t.copyOut(arg, unsafe.Slice((*byte)(unsafe.Pointer(&ws)), unsafe.Sizeof(ws)))
+		return 0, t.copyOutObj(arg, &ws)
 	case unix.TIOCSWINSZ:
-		var ws unix.Winsize
-		if err := t.copyIn(arg, unsafe.Slice((*byte)(unsafe.Pointer(&ws)), unsafe.Sizeof(ws))); err != nil {
+		var ws linux.Winsize
+		if err := t.copyInObj(arg, &ws); err != nil {
 			return 0, err
 		}
 		p.mu.Lock()
@@ -104,11 +103,12 @@ func (t *Task) ptyIoctl(p *pty, master bool, req uint32, arg uint64) (uint64, er
 		defer p.mu.Unlock()
 		switch arg {
 		case tcIFlush:
-			p.lines, p.line, p.raw = nil, nil, nil
+			p.ld.FlushInput()
 		case tcOFlush:
-			p.out = nil
+			p.ld.FlushOutput()
 		case tcIOFlush:
-			p.lines, p.line, p.raw, p.out = nil, nil, nil, nil
+			p.ld.FlushInput()
+			p.ld.FlushOutput()
 		default:
 			return 0, unix.EINVAL
 		}
