@@ -3,29 +3,92 @@ package kernel
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// futexTable queues waiters by (address space, address). Every futex
-// operation on one table holds mu while it checks words and moves waiters,
-// so a WAIT that saw the expected value cannot miss the WAKE that follows
-// the application's change of it.
+// futexTable queues waiters by (address space, address), in buckets
+// chosen by a hash of the address: an operation holds the bucket of each
+// futex it touches (two for requeue and wake-op, taken in index order)
+// while it checks words and moves waiters, so a WAIT that saw the
+// expected value cannot miss the WAKE that follows the application's
+// change of it, and operations on futexes in different buckets do not
+// wait for each other.
 //
 // Shared and private futexes are keyed alike: without shared memory
 // between address spaces the distinction changes nothing.
 //
 // PI futexes (futex_pi.go) keep their kernel state in the waiters: a
 // waiter blocked on a PI lock points at the lock's futexPI, which lives
-// exactly as long as some waiter does, as Linux's pi_state does. mu
-// guards the waiters, every futexPI and Task.futexExited. A PI operation
-// must learn which task the word's TID names, and Kernel.mu (the TID
-// table) comes before mu in the lock order: it looks the TID up first,
-// takes mu, and starts over if the word changed meanwhile.
+// exactly as long as some waiter does, as Linux's pi_state does. A
+// bucket's mu guards its waiters and the futexPI of its futexes;
+// Task.futexExited is written holding every bucket (exitPIState, which
+// looks at all the waiters) and read holding any. A PI operation must
+// learn which task the word's TID names, and Kernel.mu (the TID table)
+// comes before the buckets in the lock order: it looks the TID up first,
+// takes the bucket, and starts over if the word changed meanwhile.
 type futexTable struct {
+	buckets [futexBuckets]futexBucket
+}
+
+// futexBuckets is a power of two.
+const futexBuckets = 64
+
+type futexBucket struct {
 	mu      sync.Mutex
 	waiters map[futexID][]*futexWaiter
+	_       [48]byte // a cache line each
+}
+
+// bucketOf is the index of id's bucket: a hash of the address (the word's
+// place in its address space or in the memory file), which is what
+// differs between the futexes of one program.
+func bucketOf(id futexID) int32 {
+	return int32((id.at >> 2) * 0x9e3779b97f4a7c15 >> (64 - 6))
+}
+
+// lock takes the buckets of ids in index order and returns the unlock.
+func (ft *futexTable) lock(ids ...futexID) func() {
+	var idx [2]int32
+	n := 0
+	for _, id := range ids {
+		b := bucketOf(id)
+		if n == 1 && idx[0] == b {
+			continue
+		}
+		idx[n] = b
+		n++
+	}
+	if n == 2 && idx[0] > idx[1] {
+		idx[0], idx[1] = idx[1], idx[0]
+	}
+	for i := 0; i < n; i++ {
+		ft.buckets[idx[i]].mu.Lock()
+	}
+	return func() {
+		for i := n - 1; i >= 0; i-- {
+			ft.buckets[idx[i]].mu.Unlock()
+		}
+	}
+}
+
+// lockAll takes every bucket, for exitPIState.
+func (ft *futexTable) lockAll() func() {
+	for i := range ft.buckets {
+		ft.buckets[i].mu.Lock()
+	}
+	return func() {
+		for i := len(ft.buckets) - 1; i >= 0; i-- {
+			ft.buckets[i].mu.Unlock()
+		}
+	}
+}
+
+// queue is id's waiters; its bucket is held.
+func (ft *futexTable) queue(id futexID) []*futexWaiter {
+	return ft.buckets[bucketOf(id)].waiters[id]
 }
 
 // futexKey is a futex as one task names it: what identifies it, and
@@ -47,13 +110,16 @@ type futexID struct {
 }
 
 type futexWaiter struct {
-	key    futexKey // the queue it is on; requeue changes it (under mu)
+	key futexKey // the queue it is on; requeue changes it (under both buckets)
+	// bucket is key's bucket, readable without one: remove takes the
+	// bucket it names and checks it did not change meanwhile.
+	bucket atomic.Int32
 	bitset uint32
 	// woken is closed when the wait is over: a plain waiter was woken, a
 	// PI waiter was handed the lock.
 	woken chan struct{}
 
-	// The rest serves PI waiters (guarded by mu). task and tid are the
+	// The rest serves PI waiters (guarded by the bucket). task and tid are the
 	// waiting task and its TID, which a lock handed over is written with.
 	task *Task
 	tid  int
@@ -249,18 +315,18 @@ func (t *Task) futexDeadline(addr uint64, clk int32) (time.Time, error) {
 func (t *Task) futexWait(key futexKey, val, bitset uint32, deadline time.Time) error {
 	ft := &t.k.futexes
 	w := &futexWaiter{key: key, bitset: bitset, woken: make(chan struct{})}
-	ft.mu.Lock()
+	unlock := ft.lock(key.id)
 	cur, err := t.tg.mm.LoadU32(key.addr)
 	if err != nil {
-		ft.mu.Unlock()
+		unlock()
 		return err
 	}
 	if cur != val {
-		ft.mu.Unlock()
+		unlock()
 		return unix.EAGAIN
 	}
 	ft.enqueue(w)
-	ft.mu.Unlock()
+	unlock()
 	err = t.waitFor(w.woken, deadline)
 	if err == nil || !ft.remove(w) {
 		return nil // woken (perhaps just as the wait ended otherwise)
@@ -276,28 +342,46 @@ func (t *Task) futexWait(key futexKey, val, bitset uint32, deadline time.Time) e
 	})
 }
 
+// enqueue adds w to the queue of w.key, whose bucket is held.
 func (ft *futexTable) enqueue(w *futexWaiter) {
-	if ft.waiters == nil {
-		ft.waiters = map[futexID][]*futexWaiter{}
+	w.bucket.Store(bucketOf(w.key.id))
+	b := &ft.buckets[bucketOf(w.key.id)]
+	if b.waiters == nil {
+		b.waiters = map[futexID][]*futexWaiter{}
 	}
-	ft.waiters[w.key.id] = append(ft.waiters[w.key.id], w)
+	b.waiters[w.key.id] = append(b.waiters[w.key.id], w)
+}
+
+// lockWaiter takes the bucket of the queue w is on, which a requeue may
+// change until it is held.
+func (ft *futexTable) lockWaiter(w *futexWaiter) func() {
+	for {
+		i := w.bucket.Load()
+		ft.buckets[i].mu.Lock()
+		if w.bucket.Load() == i {
+			return ft.buckets[i].mu.Unlock
+		}
+		ft.buckets[i].mu.Unlock()
+	}
 }
 
 // remove takes w off its queue and reports whether it was still there
 // (false: a waker got to it first).
 func (ft *futexTable) remove(w *futexWaiter) bool {
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
+	unlock := ft.lockWaiter(w)
+	defer unlock()
 	return ft.removeLocked(w)
 }
 
+// removeLocked is remove with w's bucket held.
 func (ft *futexTable) removeLocked(w *futexWaiter) bool {
-	q := ft.waiters[w.key.id]
+	b := &ft.buckets[bucketOf(w.key.id)]
+	q := b.waiters[w.key.id]
 	for i, x := range q {
 		if x == w {
-			ft.waiters[w.key.id] = append(q[:i:i], q[i+1:]...)
-			if len(ft.waiters[w.key.id]) == 0 {
-				delete(ft.waiters, w.key.id)
+			b.waiters[w.key.id] = append(q[:i:i], q[i+1:]...)
+			if len(b.waiters[w.key.id]) == 0 {
+				delete(b.waiters, w.key.id)
 			}
 			return true
 		}
@@ -306,8 +390,8 @@ func (ft *futexTable) removeLocked(w *futexWaiter) bool {
 }
 
 func (ft *futexTable) wake(key futexKey, n int, bitset uint32) (int, error) {
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
+	unlock := ft.lock(key.id)
+	defer unlock()
 	return ft.wakeLocked(key, n, bitset)
 }
 
@@ -315,7 +399,7 @@ func (ft *futexTable) wake(key futexKey, n int, bitset uint32) (int, error) {
 // waiter met on the way is EINVAL, as in Linux: only an unlock may end
 // its wait (those woken before it stay woken).
 func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) (int, error) {
-	q := ft.waiters[key.id]
+	q := ft.queue(key.id)
 	woken := 0
 	var err error
 	rest := q[:0]
@@ -338,10 +422,11 @@ func (ft *futexTable) wakeLocked(key futexKey, n int, bitset uint32) (int, error
 // setQueue stores rest, which reuses q's array, as key's queue.
 func (ft *futexTable) setQueue(key futexKey, q, rest []*futexWaiter) {
 	clear(q[len(rest):])
+	b := &ft.buckets[bucketOf(key.id)]
 	if len(rest) == 0 {
-		delete(ft.waiters, key.id)
+		delete(b.waiters, key.id)
 	} else {
-		ft.waiters[key.id] = rest
+		b.waiters[key.id] = rest
 	}
 }
 
@@ -364,9 +449,9 @@ func (t *Task) futexRequeue(key, key2 futexKey, nWake, nRequeue int, cmp *uint32
 				return 0, err
 			}
 		}
-		ft.mu.Lock()
+		unlock := ft.lock(key.id, key2.id)
 		n, err := t.futexRequeueLocked(key, key2, nWake, nRequeue, cmp, pi, snap)
-		ft.mu.Unlock()
+		unlock()
 		if err != errFutexRetry {
 			return n, err
 		}
@@ -396,7 +481,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 		}
 		state = st
 	}
-	q := ft.waiters[key.id]
+	q := ft.queue(key.id)
 	rest := q[:0]
 	var moved []*futexWaiter
 	var err error
@@ -421,6 +506,7 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 				rest = append(rest, w) // requeued onto its own queue
 			default:
 				w.key = key2
+				w.bucket.Store(bucketOf(key2.id))
 				moved = append(moved, w)
 			}
 			continue
@@ -440,12 +526,17 @@ func (t *Task) futexRequeueLocked(key, key2 futexKey, nWake, nRequeue int, cmp *
 		w.requeuePI = false
 		w.pi = state
 		w.key = key2
+		w.bucket.Store(bucketOf(key2.id))
 		moved = append(moved, w)
 		count++
 	}
 	ft.setQueue(key, q, rest)
 	if len(moved) > 0 {
-		ft.waiters[key2.id] = append(ft.waiters[key2.id], moved...)
+		b := &ft.buckets[bucketOf(key2.id)]
+		if b.waiters == nil {
+			b.waiters = map[futexID][]*futexWaiter{}
+		}
+		b.waiters[key2.id] = append(b.waiters[key2.id], moved...)
 	}
 	if err != nil {
 		return 0, err
@@ -471,8 +562,8 @@ func (t *Task) futexWakeOp(key, key2 futexKey, nWake, nWake2 int, enc uint32) (i
 		return 0, unix.ENOSYS
 	}
 	ft := &t.k.futexes
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
+	unlock := ft.lock(key.id, key2.id)
+	defer unlock()
 	var old uint32
 	for {
 		cur, err := t.tg.mm.LoadU32(key2.addr)

@@ -19,8 +19,8 @@ import (
 // priority is boosted; the word protocol and every errno are Linux's.
 
 // futexPI is a PI lock's kernel state (Linux's pi_state): it exists while
-// the lock has waiters, each of which points at it. Guarded by
-// futexTable.mu.
+// the lock has waiters, each of which points at it. Guarded by the
+// futex's bucket of the futexTable.
 type futexPI struct {
 	owner *Task
 	// tid is the owner's TID as the word names it.
@@ -31,8 +31,8 @@ type futexPI struct {
 }
 
 // piSnapshot is a PI word and the task its TID named when it was read
-// (nil: none), taken before futexTable.mu because the TID table's lock
-// comes first.
+// (nil: none), taken before the futex's bucket because the TID table's
+// lock comes first.
 type piSnapshot struct {
 	val   uint32
 	owner *Task
@@ -57,14 +57,14 @@ func (t *Task) piSnapshot(addr uint64) (piSnapshot, error) {
 // topWaiter is the first waiter of key, whose PI state, if any, is the
 // lock's.
 func (ft *futexTable) topWaiter(key futexKey) *futexWaiter {
-	if q := ft.waiters[key.id]; len(q) > 0 {
+	if q := ft.queue(key.id); len(q) > 0 {
 		return q[0]
 	}
 	return nil
 }
 
-// lockPIAtomic tries to take the PI lock at key for task (tid) with ft.mu
-// held (Linux's futex_lock_pi_atomic). It reports whether the lock was
+// lockPIAtomic tries to take the PI lock at key for task (tid) with
+// key's bucket held (Linux's futex_lock_pi_atomic). It reports whether the lock was
 // taken; if not, it returns the state to wait on, having made sure the
 // word has FUTEX_WAITERS. setWaiters takes a free lock with FUTEX_WAITERS
 // set and a state owned by task, for waiters about to be requeued to it.
@@ -101,7 +101,7 @@ func (ft *futexTable) lockPIAtomic(mm *vm.MM, key futexKey, snap piSnapshot, tas
 		return true, pi, nil
 	}
 	// The first waiter: FUTEX_WAITERS sends the owner's unlock into the
-	// kernel, where it waits for ft.mu. Linux leaves the bit set even
+	// kernel, where it waits for the bucket. Linux leaves the bit set even
 	// when the owner then turns out not to exist.
 	nv := cur | futexWaiters
 	if prev, err := mm.CompareAndSwapU32(key.addr, cur, nv); err != nil || prev != cur {
@@ -164,23 +164,23 @@ func (t *Task) futexLockPI(key futexKey, deadline time.Time, try bool) error {
 		if err != nil {
 			return err
 		}
-		ft.mu.Lock()
+		unlock := ft.lock(key.id)
 		acquired, pi, err := ft.lockPIAtomic(t.tg.mm, key, snap, t, t.tid, false)
 		if err == errFutexRetry {
-			ft.mu.Unlock()
+			unlock()
 			continue
 		}
 		if err != nil || acquired {
-			ft.mu.Unlock()
+			unlock()
 			return err
 		}
 		if try {
-			ft.mu.Unlock()
+			unlock()
 			return unix.EAGAIN
 		}
 		w := &futexWaiter{key: key, woken: make(chan struct{}), task: t, tid: t.tid, pi: pi}
 		ft.enqueue(w)
-		ft.mu.Unlock()
+		unlock()
 		err = t.waitFor(w.woken, deadline)
 		if err == nil || !ft.remove(w) {
 			return nil // handed the lock (perhaps as the wait ended)
@@ -205,9 +205,9 @@ func (t *Task) futexUnlockPI(key futexKey) error {
 		if int(cur&futexTIDMask) != t.tid {
 			return unix.EPERM
 		}
-		ft.mu.Lock()
+		unlock := ft.lock(key.id)
 		err = ft.unlockPILocked(mm, key, cur, t)
-		ft.mu.Unlock()
+		unlock()
 		if err != errFutexRetry {
 			return err
 		}
@@ -264,26 +264,26 @@ func (t *Task) futexWaitRequeuePI(key, key2 futexKey, val uint32, deadline time.
 	ft := &t.k.futexes
 	w := &futexWaiter{key: key, bitset: futexBitsetAny, woken: make(chan struct{}),
 		task: t, tid: t.tid, requeuePI: true, target: key2}
-	ft.mu.Lock()
+	unlock := ft.lock(key.id)
 	cur, err := t.tg.mm.LoadU32(key.addr)
 	if err != nil {
-		ft.mu.Unlock()
+		unlock()
 		return err
 	}
 	if cur != val {
-		ft.mu.Unlock()
+		unlock()
 		return unix.EAGAIN
 	}
 	ft.enqueue(w)
-	ft.mu.Unlock()
+	unlock()
 	err = t.waitFor(w.woken, deadline)
 	if err == nil {
 		return nil
 	}
-	ft.mu.Lock()
+	unlock = ft.lockWaiter(w)
 	queued := ft.removeLocked(w)
 	requeued := w.pi != nil
-	ft.mu.Unlock()
+	unlock()
 	switch {
 	case !queued:
 		return nil // handed the lock as the wait ended
@@ -325,18 +325,20 @@ func (ft *futexTable) proxyTrylockPI(t *Task, key, key2 futexKey, snap piSnapsho
 // so for execve): a later locker then finds its TID dead.
 func (t *Task) exitPIState(exiting bool) {
 	ft := &t.k.futexes
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
+	unlock := ft.lockAll()
+	defer unlock()
 	if exiting {
 		t.futexExited = true
 	}
 	var owned []*futexWaiter // the first waiter of each lock t owns
 	seen := map[*futexPI]bool{}
-	for _, q := range ft.waiters {
-		for _, w := range q {
-			if w.pi != nil && w.pi.owner == t && !seen[w.pi] {
-				seen[w.pi] = true
-				owned = append(owned, w)
+	for i := range ft.buckets {
+		for _, q := range ft.buckets[i].waiters {
+			for _, w := range q {
+				if w.pi != nil && w.pi.owner == t && !seen[w.pi] {
+					seen[w.pi] = true
+					owned = append(owned, w)
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -59,7 +60,7 @@ func TestWakeStopsAtAPIWaiter(t *testing.T) {
 		if n != 1 || err != unix.EINVAL {
 			t.Errorf("%s: wake = %d, %v; want 1, EINVAL", c.name, n, err)
 		}
-		if q := ft.waiters[key.id]; len(q) != 1 || q[0] != c.w {
+		if q := ft.queue(key.id); len(q) != 1 || q[0] != c.w {
 			t.Errorf("%s: queue %v, want just the PI waiter", c.name, q)
 		}
 		select {
@@ -67,5 +68,48 @@ func TestWakeStopsAtAPIWaiter(t *testing.T) {
 			t.Errorf("%s: the PI waiter was woken", c.name)
 		default:
 		}
+	}
+}
+
+// TestFutexBucketsAreIndependentAndRequeueMovesBuckets: a futex whose
+// bucket another operation holds does not hold up one in another bucket;
+// a waiter requeued to a futex in another bucket is found there by the
+// waiter's own removal, as a timed-out or interrupted wait removes itself.
+func TestFutexBucketsAreIndependentAndRequeueMovesBuckets(t *testing.T) {
+	var ft futexTable
+	a := futexKey{id: futexID{space: "mm", at: 0x1000}, addr: 0x1000}
+	b := a
+	for b.addr = a.addr + 4; bucketOf(b.id) == bucketOf(a.id); b.addr += 4 {
+		b.id.at = b.addr
+	}
+	b.id.at = b.addr
+	unlockA := ft.lock(a.id)
+	done := make(chan struct{})
+	go func() {
+		ft.wake(b, 1, futexBitsetAny)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a hang limit
+		t.Fatal("a wake in another bucket waited for the held one")
+	}
+	unlockA()
+
+	w := &futexWaiter{key: a, bitset: futexBitsetAny, woken: make(chan struct{})}
+	unlock := ft.lock(a.id)
+	ft.enqueue(w)
+	unlock()
+	unlock = ft.lock(a.id, b.id)
+	ft.setQueue(a, ft.queue(a.id), nil)
+	w.key = b
+	w.bucket.Store(bucketOf(b.id))
+	ft.buckets[bucketOf(b.id)].waiters = map[futexID][]*futexWaiter{b.id: {w}}
+	unlock()
+	if !ft.remove(w) {
+		t.Fatal("the requeued waiter was not found in its new bucket")
+	}
+	if q := ft.queue(a.id); len(q) != 0 {
+		t.Fatalf("the old queue still holds %d waiters", len(q))
 	}
 }

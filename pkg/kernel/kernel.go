@@ -20,7 +20,8 @@
 //	Kernel.mu (PID table, process tree: process.go)
 //	  ThreadGroup.mu (signal state, exit status)
 //	    FDTable.mu
-//	      futexTable.mu
+//	      futexBucket.mu (one or two, in index order; all of them, in
+//	      index order, to release a dying task's PI futexes: futex.go)
 //	    sigHandlers.mu (a leaf: the handler table, which processes made
 //	    with CLONE_SIGHAND share; sighand.go)
 //
@@ -37,12 +38,12 @@
 //	utsNames.mu (hostname and domain name, uts.go) is a leaf.
 //
 // vm.MM and vfs.FS lock internally and are called without kernel locks
-// held, except that futexTable.mu is held across MM's atomic word reads
+// held, except that futex buckets are held across MM's atomic word reads
 // and compare-and-swaps (the check-and-queue of FUTEX_WAIT and the PI
 // futex handovers must be atomic with respect to other futex calls); MM
 // never calls back into the kernel. A PI futex operation needs the task
 // its word names, from the TID table under Kernel.mu: it looks it up
-// before taking futexTable.mu and starts over if the word changed.
+// before taking the futex's bucket and starts over if the word changed.
 //
 // Threads and signals: task_clone.go (clone, clone3), task_exit.go (what a
 // dying thread leaves in memory), task_signal.go (generation, the choice

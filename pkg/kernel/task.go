@@ -129,7 +129,8 @@ type Task struct {
 	clearChildTID uint64
 	robustList    uint64
 	// futexExited: the task has released its PI futexes for good; a PI
-	// word naming it names no one (guarded by futexTable.mu).
+	// word naming it names no one (written holding every futex bucket,
+	// read holding one).
 	futexExited bool
 	altStack    stackT
 	exitCode    int // exit(2)'s status, for the group if this is its last task
