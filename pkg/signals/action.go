@@ -1,6 +1,10 @@
 package signals
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"gvisor.dev/gvisor/pkg/abi/linux"
+)
 
 // Handler values with a meaning of their own.
 const (
@@ -8,18 +12,19 @@ const (
 	SigIgn = 1
 )
 
-// sa_flags bits.
+// sa_flags bits (gVisor's abi/linux names all but the two probe bits of
+// Linux 5.11, which asm-generic/signal-defs.h defines).
 const (
-	SANoCldStop     = 0x1
-	SANoCldWait     = 0x2
-	SASigInfo       = 0x4
+	SANoCldStop     = linux.SA_NOCLDSTOP
+	SANoCldWait     = linux.SA_NOCLDWAIT
+	SASigInfo       = linux.SA_SIGINFO
 	SAUnsupported   = 0x400
 	SAExposeTagBits = 0x800
-	SARestorer      = 0x04000000
-	SAOnStack       = 0x08000000
-	SARestart       = 0x10000000
-	SANoDefer       = 0x40000000
-	SAResetHand     = 0x80000000
+	SARestorer      = linux.SA_RESTORER
+	SAOnStack       = linux.SA_ONSTACK
+	SARestart       = linux.SA_RESTART
+	SANoDefer       = linux.SA_NODEFER
+	SAResetHand     = linux.SA_RESETHAND
 )
 
 // Action is a disposition: struct kernel_sigaction.
@@ -32,41 +37,41 @@ type Action struct {
 
 // Size of struct kernel_sigaction with and without sa_restorer (riscv64
 // has none).
-const (
-	ActionSizeRestorer   = 32
-	ActionSizeNoRestorer = 24
+var (
+	ActionSizeRestorer   = (*linux.SigAction)(nil).SizeBytes()
+	ActionSizeNoRestorer = binary.Size(actionNoRestorer{})
 )
+
+// actionNoRestorer is asm-generic's struct sigaction as the kernel copies
+// it on an architecture without SA_RESTORER (riscv64); gVisor's
+// linux.SigAction is the other layout (amd64).
+type actionNoRestorer struct {
+	Handler, Flags, Mask uint64
+}
 
 // DecodeAction reads a kernel_sigaction; withRestorer says whether the
 // architecture's layout has sa_restorer (handler, flags, restorer, mask)
 // or not (handler, flags, mask).
 func DecodeAction(b []byte, withRestorer bool) Action {
-	le := binary.LittleEndian
-	a := Action{Handler: le.Uint64(b[0:]), Flags: le.Uint64(b[8:])}
 	if withRestorer {
-		a.Restorer = le.Uint64(b[16:])
-		a.Mask = Set(le.Uint64(b[24:]))
-	} else {
-		a.Mask = Set(le.Uint64(b[16:]))
+		var sa linux.SigAction
+		sa.UnmarshalBytes(b)
+		return Action{Handler: sa.Handler, Flags: sa.Flags, Restorer: sa.Restorer, Mask: Set(sa.Mask)}
 	}
-	return a
+	var sa actionNoRestorer
+	_, _ = binary.Decode(b, binary.LittleEndian, &sa) // the caller read ActionSizeNoRestorer bytes
+	return Action{Handler: sa.Handler, Flags: sa.Flags, Mask: Set(sa.Mask)}
 }
 
 // Encode writes a in the layout DecodeAction reads.
 func (a Action) Encode(withRestorer bool) []byte {
-	le := binary.LittleEndian
 	if withRestorer {
-		b := make([]byte, ActionSizeRestorer)
-		le.PutUint64(b[0:], a.Handler)
-		le.PutUint64(b[8:], a.Flags)
-		le.PutUint64(b[16:], a.Restorer)
-		le.PutUint64(b[24:], uint64(a.Mask))
+		sa := linux.SigAction{Handler: a.Handler, Flags: a.Flags, Restorer: a.Restorer, Mask: linux.SignalSet(a.Mask)}
+		b := make([]byte, sa.SizeBytes())
+		sa.MarshalBytes(b)
 		return b
 	}
-	b := make([]byte, ActionSizeNoRestorer)
-	le.PutUint64(b[0:], a.Handler)
-	le.PutUint64(b[8:], a.Flags)
-	le.PutUint64(b[16:], uint64(a.Mask))
+	b, _ := binary.Append(nil, binary.LittleEndian, actionNoRestorer{a.Handler, a.Flags, uint64(a.Mask)})
 	return b
 }
 
