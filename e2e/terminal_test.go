@@ -76,6 +76,27 @@ func (tm *term) expect(t *testing.T, want string) {
 	t.Fatalf("terminal never showed %q; it shows:\n%q", want, tm.out.String())
 }
 
+// untilShown sends s again and again until the terminal shows want (a
+// state the sandbox reaches in its own time, as a background job
+// stopping), failing after the same limit as expect.
+func (tm *term) untilShown(t *testing.T, s, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.send(t, s)
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			tm.mu.Lock()
+			if i := strings.Index(tm.out.String(), want); i >= 0 {
+				tm.out.Next(i + len(want))
+				tm.mu.Unlock()
+				return
+			}
+			tm.mu.Unlock()
+		}
+	}
+	t.Fatalf("terminal never showed %q after %q", want, s)
+}
+
 func (tm *term) send(t *testing.T, s string) {
 	t.Helper()
 	if _, err := tm.master.Write([]byte(s)); err != nil {
@@ -122,9 +143,14 @@ func TestInteractiveShellCtrlC(t *testing.T) {
 	tm.expect(t, "$ ")
 	tm.send(t, "echo hi $((1+2))\n")
 	tm.expect(t, "hi 3")
-	tm.send(t, "sleep 100\n")
-	time.Sleep(500 * time.Millisecond)
+	// The job proves it is in the foreground by echoing a line back (a
+	// read from the terminal outside the foreground would stop it), and
+	// only then gets the Ctrl-C: no sleep to guess when it started.
+	tm.send(t, "cat\n")
+	tm.send(t, "ping\n")
+	tm.expect(t, "ping\r\nping\r\n")
 	tm.send(t, "\x03")
+	tm.expect(t, "$ ") // else cat, dying, may still read the next line
 	tm.send(t, "echo after $?\n")
 	tm.expect(t, "after 130")
 	tm.send(t, "exit 3\n")
@@ -142,27 +168,29 @@ func TestInteractiveBusyboxJobControl(t *testing.T) {
 	tm.expect(t, "$ ")
 	tm.send(t, "echo abc\x1b[D\x1b[DX\n") // two cursor-lefts, then insert
 	tm.expect(t, "aXbc\r\n")
-	tm.send(t, "sleep 100\n")
-	time.Sleep(500 * time.Millisecond)
+	// Each step waits for what shows it happened (a foreground cat echoes
+	// a line back), never for a guessed time.
+	tm.send(t, "cat -n\n")
+	tm.send(t, "one\n")
+	tm.expect(t, "     1\tone\r\n") // echoed or not: the line editor may still have ECHO off
 	tm.send(t, "\x1a")
 	tm.expect(t, "Stopped")
 	tm.send(t, "jobs\n")
-	tm.expect(t, "sleep 100")
+	tm.expect(t, "cat -n")
 	tm.send(t, "fg\n")
-	tm.expect(t, "sleep 100")
-	time.Sleep(300 * time.Millisecond)
+	tm.expect(t, "cat -n")
+	tm.send(t, "two\n")
+	tm.expect(t, "     2\ttwo\r\n")
 	tm.send(t, "\x03")
+	tm.expect(t, "$ ")
 	tm.send(t, "echo after $?\n")
 	tm.expect(t, "after 130")
 	// A background job reading the terminal is stopped by SIGTTIN until
-	// it is brought to the foreground.
+	// it is brought to the foreground; jobs is asked until it says so.
 	tm.send(t, "cat &\n")
-	time.Sleep(500 * time.Millisecond)
-	tm.send(t, "jobs\n")
-	tm.expect(t, "Stopped (tty input)")
+	tm.untilShown(t, "jobs\n", "Stopped (tty input)")
 	tm.send(t, "fg\n")
 	tm.expect(t, "fg\r\ncat\r\n")
-	time.Sleep(300 * time.Millisecond)
 	tm.send(t, "typed\n")
 	tm.expect(t, "typed\r\ntyped\r\n")
 	tm.send(t, "\x04")
