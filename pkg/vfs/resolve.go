@@ -203,14 +203,8 @@ func (w *walker) walk(start *Dentry, p string, follow bool) (*Dentry, error) {
 // the cache, the overlay's whiteouts and the host. It does not cross
 // mounts.
 func (fs *FS) lookupChild(dir *Dentry, name string) (*Dentry, error) {
-	if !dir.isDir() {
-		return nil, unix.ENOTDIR
-	}
-	if len(name) > nameMax {
-		return nil, unix.ENAMETOOLONG
-	}
-	if dir.dead {
-		return nil, unix.ENOENT
+	if err := lookupCheck(dir, name); err != nil {
+		return nil, err
 	}
 	if dir.synth != nil {
 		var n Node
@@ -244,6 +238,19 @@ func (fs *FS) lookupChild(dir *Dentry, name string) (*Dentry, error) {
 	c.host = hn
 	dir.addChild(c)
 	return c, nil
+}
+
+// lookupCheck is what every lookup of name in dir checks first.
+func lookupCheck(dir *Dentry, name string) error {
+	switch {
+	case !dir.isDir():
+		return unix.ENOTDIR
+	case len(name) > nameMax:
+		return unix.ENAMETOOLONG
+	case dir.dead:
+		return unix.ENOENT
+	}
+	return nil
 }
 
 // readlink returns the target of the symlink d.

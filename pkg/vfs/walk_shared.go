@@ -39,17 +39,11 @@ func shared[T any](fs *FS, op func(w *walker) (T, error)) (T, error) {
 // is a host or in-memory object still valid, ENOENT for a whiteout,
 // errExclusive otherwise.
 func (fs *FS) lookupCached(dir *Dentry, name string) (*Dentry, error) {
+	if err := lookupCheck(dir, name); err != nil {
+		return nil, err
+	}
 	if dir.synth != nil {
 		return nil, errExclusive
-	}
-	if !dir.isDir() {
-		return nil, unix.ENOTDIR
-	}
-	if len(name) > nameMax {
-		return nil, unix.ENAMETOOLONG
-	}
-	if dir.dead {
-		return nil, unix.ENOENT
 	}
 	if c, ok := dir.children[name]; ok {
 		if c.synth == nil && (c.mem != nil || c.host == nil || c.mounted != nil || c.host.matches()) {
