@@ -672,7 +672,8 @@ func (g *gen) extra() {
 		ops := []struct {
 			name string
 			f5   uint32
-		}{{"amoadd", 0}, {"amoswap", 1}, {"amoxor", 4}, {"amoor", 8}, {"amoand", 0xc}}
+		}{{"amoadd", 0}, {"amoswap", 1}, {"amoxor", 4}, {"amoor", 8}, {"amoand", 0xc},
+			{"amomin", 0x10}, {"amomax", 0x14}, {"amominu", 0x18}, {"amomaxu", 0x1c}}
 		o := ops[r.IntN(len(ops))]
 		size, f3, sfx := int32(4), uint32(2), "w"
 		if r.IntN(2) == 0 {

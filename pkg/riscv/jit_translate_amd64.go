@@ -474,20 +474,36 @@ func (e *emitter) amo(o *op, size int, pc uint64) {
 		b.LockXadd(hostMemAt(rA), rC, w64)
 	default:
 		// A compare-and-swap loop: RDX = the address, R8 = x[rs2],
-		// RAX = the value seen, RCX = the value to put.
-		op := asm.AND
+		// RAX = the value seen, RCX = the value to put. The min/max
+		// kinds put x[rs2] where the value seen is on the wrong side of
+		// it (a CMOV on the comparison of the operation's width).
+		op, minmax := asm.AND, false
+		var take asm.Cond
 		switch o.kind {
 		case kAMOORW, kAMOORD:
 			op = asm.OR
 		case kAMOXORW, kAMOXORD:
 			op = asm.XOR
+		case kAMOMINW, kAMOMIND:
+			minmax, take = true, asm.CondG
+		case kAMOMAXW, kAMOMAXD:
+			minmax, take = true, asm.CondL
+		case kAMOMINUW, kAMOMINUD:
+			minmax, take = true, asm.CondA
+		case kAMOMAXUW, kAMOMAXUD:
+			minmax, take = true, asm.CondB
 		}
 		b.MovRR(rD, rA, true)
 		b.MovRM(r8, xr(o.rs2), w64)
 		b.Load(rA, hostMemAt(rD), size, false)
 		loop := b.Len()
 		b.MovRR(rC, rA, w64)
-		b.AluRR(op, rC, r8, w64)
+		if minmax {
+			b.AluRR(asm.CMP, rC, r8, w64)
+			b.Cmov(take, rC, r8, w64)
+		} else {
+			b.AluRR(op, rC, r8, w64)
+		}
 		b.LockCmpxchg(hostMemAt(rD), rC, w64)
 		b.Patch(b.Jcc(asm.CondNE), loop)
 		res = rA
@@ -651,9 +667,9 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		e.fstore(o, 4, pc)
 	case kFSD:
 		e.fstore(o, 8, pc)
-	case kAMOSWAPW, kAMOADDW, kAMOANDW, kAMOORW, kAMOXORW:
+	case kAMOSWAPW, kAMOADDW, kAMOANDW, kAMOORW, kAMOXORW, kAMOMINW, kAMOMAXW, kAMOMINUW, kAMOMAXUW:
 		e.amo(o, 4, pc)
-	case kAMOSWAPD, kAMOADDD, kAMOANDD, kAMOORD, kAMOXORD:
+	case kAMOSWAPD, kAMOADDD, kAMOANDD, kAMOORD, kAMOXORD, kAMOMIND, kAMOMAXD, kAMOMINUD, kAMOMAXUD:
 		e.amo(o, 8, pc)
 	case kSH1ADD:
 		e.shadd(o, 1, false)
