@@ -1,0 +1,266 @@
+package e2e
+
+// The OCI exec verb: a new process inside a running container's sandbox
+// (the same kernel: its files, its PID table), never on the host, driven
+// as engines drive runc exec.
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// runExec runs `sentry exec ARGS` with stdin and returns what it wrote
+// and its status.
+func (o *ociCLI) runExec(stdin string, args ...string) result {
+	o.t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(sentryBin, append([]string{"--root", o.root, "exec"}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	st := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		st = ee.ExitCode()
+	} else if err != nil {
+		o.t.Fatalf("sentry exec %v: %v", args, err)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), status: st}
+}
+
+// runningContainer creates and starts a busybox container whose program
+// writes /ready (holding "ready") and then sleeps, and returns once the
+// file is there (seen through exec itself) with the container sentry's
+// PID.
+func runningContainer(t *testing.T, o *ociCLI, id string) int {
+	t.Helper()
+	bundle := busyboxBundle(t, "sh", "-c", "echo ready > /ready; exec sleep 1000")
+	o.must("create", "--bundle", bundle, id)
+	pid := int(o.state(id)["pid"].(float64))
+	o.must("start", id)
+	deadline := time.Now().Add(hangLimit)
+	for {
+		r := o.runExec("", id, "/bin/cat", "/ready")
+		if r.status == 0 && r.stdout == "ready\n" {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the container's /ready never appeared: %+v", r)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// nativeStatus is the exit status of the bundle's busybox run on the host.
+func nativeStatus(t *testing.T, bundle string, args ...string) int {
+	t.Helper()
+	err := exec.Command(filepath.Join(bundle, "rootfs/bin/busybox"), args...).Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+// TestOCIExecRunsProcessInsideTheRunningContainer: exec's process sees
+// the container's files (what its program wrote), shares its PID table
+// (ps lists both, its own PID among them), reads exec's stdin, writes
+// exec's stdout, and exec exits with its status as a shell reports it.
+func TestOCIExecRunsProcessInsideTheRunningContainer(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "e1")
+	bundle := busyboxBundle(t, "true")
+
+	sock, err := os.Stat(filepath.Join(o.root, "e1", "exec.sock"))
+	if err != nil || sock.Mode()&os.ModeSocket == 0 || sock.Mode().Perm() != 0o600 {
+		t.Fatalf("exec socket: %v %v", sock, err)
+	}
+	if r := o.runExec("", "e1", "/bin/echo", "hi"); r.status != 0 || r.stdout != "hi\n" {
+		t.Fatalf("exec echo hi: %+v", r)
+	}
+	want := nativeStatus(t, bundle, "sh", "-c", "exit 3")
+	if r := o.runExec("", "e1", "/bin/sh", "-c", "exit 3"); r.status != want || want != 3 {
+		t.Fatalf("exec sh -c 'exit 3': %+v, native %d", r, want)
+	}
+	want = nativeStatus(t, bundle, "sh", "-c", "kill -9 $$")
+	if r := o.runExec("", "e1", "sh", "-c", "kill -9 $$"); r.status != want || want != 128+9 {
+		t.Fatalf("exec of a process killed by SIGKILL: %+v, native %d", r, want)
+	}
+	if r := o.runExec("data from the host\n", "e1", "cat"); r.status != 0 || r.stdout != "data from the host\n" {
+		t.Fatalf("exec cat with stdin: %+v", r)
+	}
+	r := o.runExec("", "e1", "sh", "-c", "echo $$; /bin/busybox ps")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.status != 0 || len(lines) < 3 {
+		t.Fatalf("exec ps: %+v", r)
+	}
+	self := strings.TrimSpace(lines[0])
+	if n, err := strconv.Atoi(self); err != nil || n <= 1 {
+		t.Fatalf("exec'd shell's PID %q", self)
+	}
+	var sawInit, sawSelf bool
+	for _, l := range lines[2:] {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		sawInit = sawInit || f[0] == "1" && strings.Contains(l, "sleep 1000")
+		sawSelf = sawSelf || f[0] == self
+	}
+	if !sawInit || !sawSelf {
+		t.Fatalf("ps inside lists the program as PID 1 (%v) and the exec'd shell %s (%v):\n%s", sawInit, self, sawSelf, r.stdout)
+	}
+	r = o.runExec("", "e1", "no-such-program")
+	if r.status != 127 || !strings.Contains(r.stderr, "no-such-program: command not found") {
+		t.Fatalf("exec of a missing program: %+v", r)
+	}
+	// Nothing exec did reached the host's files.
+	if _, err := os.Stat(filepath.Join(bundle, "rootfs", "ready")); err == nil {
+		t.Fatal("the container's write reached the bundle")
+	}
+}
+
+// TestOCIExecHonoursEnvCwdUserAndProcessFile: --env adds to (and
+// overrides) the container's environment, --cwd and --user choose where
+// and as whom the process runs, and --process FILE, a runtime-spec
+// process, replaces them all.
+func TestOCIExecHonoursEnvCwdUserAndProcessFile(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "e2")
+
+	r := o.runExec("", "e2", "sh", "-c", "echo $PATH")
+	if r.status != 0 || !strings.Contains(r.stdout, "/bin") {
+		t.Fatalf("the container's PATH: %+v", r)
+	}
+	r = o.runExec("", "--env", "FOO=bar", "-e", "PATH=/nowhere:/bin", "--cwd", "/lib", "e2",
+		"/bin/sh", "-c", `echo "$FOO $PATH"; pwd`)
+	if r.status != 0 || r.stdout != "bar /nowhere:/bin\n/lib\n" {
+		t.Fatalf("exec --env --cwd: %+v", r)
+	}
+	r = o.runExec("", "--user", "1000:1001", "e2", "sh", "-c", "echo $(/bin/busybox id -u) $(/bin/busybox id -g)")
+	if r.status != 0 || r.stdout != "1000 1001\n" {
+		t.Fatalf("exec --user 1000:1001: %+v", r)
+	}
+	proc := filepath.Join(t.TempDir(), "process.json")
+	if err := os.WriteFile(proc, []byte(`{"args":["sh","-c","echo \"$A $FOO\"; pwd; exit 5"],
+		"env":["A=1","PATH=/bin"],"cwd":"/bin","user":{"uid":0,"gid":0}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = o.runExec("", "--process", proc, "e2")
+	if r.status != 5 || r.stdout != "1 \n/bin\n" {
+		t.Fatalf("exec --process: %+v", r)
+	}
+	if r := o.runExec("", "--cwd", "/no/such/dir", "e2", "true"); r.status == 0 || !strings.Contains(r.stderr, "/no/such/dir") {
+		t.Fatalf("exec --cwd of a missing directory: %+v", r)
+	}
+}
+
+// TestOCIExecDetachReturnsAndPidFileEndsWithTheProcess: exec -d returns
+// while the process runs; the PID in --pid-file (what engines wait on)
+// lives until the process ends and exits with its status.
+func TestOCIExecDetachReturnsAndPidFileEndsWithTheProcess(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "e3")
+
+	pidFile := filepath.Join(t.TempDir(), "exec.pid")
+	// Files, not pipes, as for create: the detached waiter keeps them.
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-d", "--pid-file", pidFile, "e3",
+		"sh", "-c", "while [ ! -e /go ]; do sleep 0.01; done; echo finished > /finished; exit 7")
+	cmd.Stdout, cmd.Stderr = o.out, o.errf
+	if err := cmd.Run(); err != nil {
+		_, errs := o.containerOutput()
+		t.Fatalf("exec -d: %v %s", err, errs)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(string(data))
+	if err != nil {
+		t.Fatalf("pid file %q", data)
+	}
+	if r := o.runExec("", "e3", "cat", "/finished"); r.status == 0 {
+		t.Fatalf("the detached process finished before it was let go: %+v", r)
+	}
+	if err := unix.Kill(pid, 0); err != nil {
+		t.Fatalf("the pid file's process %d is gone while the process runs: %v", pid, err)
+	}
+	o.must("exec", "e3", "sh", "-c", "echo > /go")
+	ws := waitContainer(t, pid)
+	if !ws.Exited() || ws.ExitStatus() != 7 {
+		t.Fatalf("the pid file's process ended with %v, the process with 7", ws)
+	}
+	if r := o.runExec("", "e3", "cat", "/finished"); r.status != 0 || r.stdout != "finished\n" {
+		t.Fatalf("after the detached process: %+v", r)
+	}
+}
+
+// TestOCIExecIntoContainerNotRunningFails: exec into an unknown, a
+// created or a stopped container is one clear line and status 1.
+func TestOCIExecIntoContainerNotRunningFails(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	if r := o.runExec("", "nosuch", "true"); r.status != 1 || !strings.Contains(r.stderr, "container does not exist") {
+		t.Fatalf("exec into an unknown container: %+v", r)
+	}
+	bundle := busyboxBundle(t, "true")
+	o.must("create", "--bundle", bundle, "e4")
+	pid := int(o.state("e4")["pid"].(float64))
+	if r := o.runExec("", "e4", "true"); r.status != 1 || !strings.Contains(r.stderr, "created container") {
+		t.Fatalf("exec into a created container: %+v", r)
+	}
+	o.must("start", "e4")
+	waitContainer(t, pid)
+	if r := o.runExec("", "e4", "true"); r.status != 1 || !strings.Contains(r.stderr, "cannot exec in a stopped container") {
+		t.Fatalf("exec into a stopped container: %+v", r)
+	}
+	o.must("delete", "e4")
+}
+
+// TestOCIDeleteAfterExecLeavesNothing: delete --force of a container with
+// an exec'd process still running ends it too (its waiter reports the
+// SIGKILL) and leaves no process, socket or state behind.
+func TestOCIDeleteAfterExecLeavesNothing(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	pid := runningContainer(t, o, "e5")
+	pidFile := filepath.Join(t.TempDir(), "exec.pid")
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-d", "--pid-file", pidFile, "e5", "sleep", "1000")
+	cmd.Stdout, cmd.Stderr = o.out, o.errf
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("exec -d: %v", err)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter, _ := strconv.Atoi(string(data))
+	o.must("delete", "--force", "e5")
+	if ws := waitContainer(t, waiter); !ws.Exited() || ws.ExitStatus() != 128+int(syscall.SIGKILL) {
+		t.Fatalf("the exec waiter after delete: %v", ws)
+	}
+	waitContainer(t, pid)
+	waitNoChildren(t, "processes left after delete")
+	if ents, _ := os.ReadDir(o.root); len(ents) != 0 {
+		t.Fatalf("state left after delete: %v", ents)
+	}
+}
