@@ -128,8 +128,12 @@ func TestOCIExecRunsProcessInsideTheRunningContainer(t *testing.T) {
 		t.Fatalf("ps inside lists the program as PID 1 (%v) and the exec'd shell %s (%v):\n%s", sawInit, self, sawSelf, r.stdout)
 	}
 	r = o.runExec("", "e1", "no-such-program")
-	if r.status != 127 || !strings.Contains(r.stderr, "no-such-program: command not found") {
+	if r.status != 127 || !strings.Contains(r.stderr, `exec: "no-such-program": executable file not found in $PATH`) {
 		t.Fatalf("exec of a missing program: %+v", r)
+	}
+	r = o.runExec("", "e1", "/ready")
+	if r.status != 126 || !strings.Contains(r.stderr, `exec: "/ready": permission denied`) {
+		t.Fatalf("exec of a file that is not executable: %+v", r)
 	}
 	// Nothing exec did reached the host's files.
 	if _, err := os.Stat(filepath.Join(bundle, "rootfs", "ready")); err == nil {

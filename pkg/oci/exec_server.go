@@ -68,7 +68,7 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 		status := 1
 		var ee *kernel.ExecError
 		if errors.As(err, &ee) {
-			status = ee.Status()
+			status, err = ee.Status(), runcExecError(ee)
 		}
 		if errors.Is(err, kernel.ErrNotRunning) {
 			err = errors.New("cannot exec in a stopped container")
@@ -94,4 +94,21 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 	st := p.Wait()
 	_ = sendJSON(c, execReply{Exited: true, Status: st.ShellStatus()}, nil)
 	return nil
+}
+
+// runcExecError says why a program could not start in runc's words,
+// which engines match to choose their own status (podman: "executable
+// file not found" or "no such file or directory" is 127, "permission
+// denied" 126).
+func runcExecError(ee *kernel.ExecError) error {
+	reason := "executable file not found in $PATH"
+	var errno unix.Errno
+	if !ee.NotInPath() {
+		if errors.As(ee.Err, &errno) {
+			reason = errno.Error()
+		} else {
+			reason = ee.Err.Error()
+		}
+	}
+	return fmt.Errorf("exec failed: unable to start container process: exec: %q: %s", ee.Path, reason)
 }
