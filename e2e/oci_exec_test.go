@@ -5,8 +5,10 @@ package e2e
 // as engines drive runc exec.
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,5 +268,130 @@ func TestOCIDeleteAfterExecLeavesNothing(t *testing.T) {
 	waitNoChildren(t, "processes left after delete")
 	if ents, _ := os.ReadDir(o.root); len(ents) != 0 {
 		t.Fatalf("state left after delete: %v", ents)
+	}
+}
+
+// TestOCIExecTerminalIsSentOverTheConsoleSocketAndResizesReachTheProcess:
+// exec -t --console-socket (as conmon calls it, detached, with the size
+// in --process) gives the process a new terminal whose master the engine
+// receives; the size is the process's consoleSize, a resize of the master
+// reaches the process as SIGWINCH, and what is typed reaches it.
+func TestOCIExecTerminalIsSentOverTheConsoleSocketAndResizesReachTheProcess(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "et")
+	dir := t.TempDir()
+	proc := filepath.Join(dir, "process.json")
+	if err := os.WriteFile(proc, []byte(`{"terminal":true,"consoleSize":{"height":24,"width":80},
+		"args":["sh","-c","trap 'echo winch $(busybox stty size)' WINCH; echo size $(busybox stty size); echo ready; while :; do read x; [ \"$x\" = q ] && exit 4; done"],
+		"env":["PATH=/bin"],"cwd":"/"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "console.sock")
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	masterCh := make(chan *os.File, 1)
+	go func() { masterCh <- recvConsole(t, l) }()
+	pidFile := filepath.Join(dir, "exec.pid")
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-d", "--pid-file", pidFile,
+		"--console-socket", sock, "--process", proc, "et")
+	cmd.Stdout, cmd.Stderr = o.out, o.errf
+	if err := cmd.Run(); err != nil {
+		_, errs := o.containerOutput()
+		t.Fatalf("exec -d -t: %v %s", err, errs)
+	}
+	var master *os.File
+	select {
+	case master = <-masterCh:
+	case <-time.After(hangLimit):
+		t.Fatal("no terminal master on the console socket")
+	}
+	defer master.Close()
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter, _ := strconv.Atoi(string(data))
+
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(master)
+		for sc.Scan() {
+			lines <- strings.TrimRight(sc.Text(), "\r")
+		}
+		close(lines)
+	}()
+	expect := func(want string) {
+		t.Helper()
+		var seen []string
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("terminal closed waiting for %q; saw %q", want, seen)
+				}
+				if l == want {
+					return
+				}
+				seen = append(seen, l)
+			case <-time.After(hangLimit):
+				t.Fatalf("waiting for %q; saw %q", want, seen)
+			}
+		}
+	}
+	expect("size 24 80")
+	expect("ready")
+	if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: 100}); err != nil {
+		t.Fatal(err)
+	}
+	expect("winch 40 100")
+	master.Write([]byte("q\n"))
+	if ws := waitContainer(t, waiter); !ws.Exited() || ws.ExitStatus() != 4 {
+		t.Fatalf("the exec waiter: %v", ws)
+	}
+	// The container itself runs on.
+	if s := o.status("et"); s != "running" {
+		t.Fatalf("container after its exec'd process: %s", s)
+	}
+}
+
+// TestOCIExecForwardsSignalsToTheProcess: a signal sent to `sentry exec`
+// (as an engine stops an exec session) reaches the process it runs, as
+// runc's exec forwards them.
+func TestOCIExecForwardsSignalsToTheProcess(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "es")
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "es",
+		"sh", "-c", `trap 'echo got TERM; exit 9' TERM; echo ready; read x`)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("before the signal: %q %v", sc.Text(), sc.Err())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Scan() || sc.Text() != "got TERM" {
+		t.Fatalf("after SIGTERM: %q %v", sc.Text(), sc.Err())
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 9 {
+		t.Fatalf("exec after the trap's exit 9: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // ExecOptions is the `exec` verb's input.
@@ -52,6 +53,7 @@ var forwardedExecSignals = []os.Signal{
 // that could not start is an ExecFailed with the status to exit with.
 func (s Store) Exec(o ExecOptions) (int, error) {
 	req := execRequest{Args: o.Args, Env: o.Env, Cwd: o.Cwd, UID: o.UID, GID: o.GID}
+	var size *specs.Box
 	if o.Process != "" {
 		p, err := readProcess(o.Process)
 		if err != nil {
@@ -61,6 +63,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		uid, gid := p.User.UID, p.User.GID
 		req.UID, req.GID = &uid, &gid
 		o.Terminal = o.Terminal || p.Terminal
+		size = p.ConsoleSize
 	}
 	if len(req.Args) == 0 {
 		return 1, errors.New("exec: process args cannot be empty")
@@ -92,17 +95,29 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	defer c.Close()
 	stdio := []*os.File{os.Stdin, os.Stdout, os.Stderr}
 	if o.Terminal && o.ConsoleSocket != "" {
-		slave, err := openConsole(o.ConsoleSocket, nil)
+		slave, err := openConsole(o.ConsoleSocket, size)
 		if err != nil {
 			return 1, err
 		}
 		defer slave.Close()
 		stdio = []*os.File{slave, slave, slave}
+		// As the terminal's controlling process (where this process
+		// can lead a session: -d's background copy always can), a
+		// resize of the master reaches it as SIGWINCH, which goes on
+		// to the process below. The process itself is in the sandbox,
+		// where no host terminal can signal it.
+		_, _ = unix.Setsid()
+		_ = unix.IoctlSetInt(int(slave.Fd()), unix.TIOCSCTTY, 0)
 	}
 	fds := make([]int, len(stdio))
 	for i, f := range stdio {
 		fds[i] = int(f.Fd())
 	}
+	// Caught from before the process starts, so none that arrives
+	// while it does kills this process instead of reaching it.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedExecSignals...)
+	defer signal.Stop(sigs)
 	if err := sendJSON(c, req, fds); err != nil {
 		return 1, fmt.Errorf("exec socket: %w", err)
 	}
@@ -121,9 +136,6 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if o.Started != nil {
 		o.Started()
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwardedExecSignals...)
-	defer signal.Stop(sigs)
 	go func() {
 		for sig := range sigs {
 			if n, ok := sig.(syscall.Signal); ok {
