@@ -395,3 +395,63 @@ func TestOCIExecForwardsSignalsToTheProcess(t *testing.T) {
 		t.Fatalf("exec after the trap's exit 9: %v", err)
 	}
 }
+
+// TestOCIExecTerminalGivesTheShellJobControl: `sentry exec -t ID sh`
+// typed on a terminal gives the shell that terminal as its controlling
+// one inside the sandbox, as runc's exec -t does: job control is on,
+// Ctrl-C ends the foreground job (not the shell), Ctrl-Z stops it and fg
+// resumes it, and exec exits with the shell's status.
+func TestOCIExecTerminalGivesTheShellJobControl(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "ej")
+	tm, slave := openPty(t)
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-t", "--env", "PS1=$ ", "ej", "sh")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	tm.expect(t, "$ ")
+	// The job says when it runs, so nothing is typed ahead to the
+	// shell's line editor; cat echoing a line back proves it reads the
+	// terminal in the foreground.
+	tm.send(t, "sh -c 'echo g''o; exec cat'\n")
+	tm.expect(t, "go\r\n")
+	tm.send(t, "one\n")
+	tm.expect(t, "one\r\none\r\n")
+	tm.send(t, "\x1a")
+	tm.expect(t, "Stopped")
+	tm.send(t, "jobs\n")
+	tm.expect(t, "exec cat")
+	tm.send(t, "fg\n")
+	tm.expect(t, "fg\r\n")
+	tm.expect(t, "exec cat")
+	tm.send(t, "two\n")
+	tm.expect(t, "two\r\ntwo\r\n")
+	tm.send(t, "\x03")
+	// The shell's prompt, once cat is gone: what is typed next is
+	// the shell's.
+	tm.expect(t, "$ ")
+	tm.send(t, "echo after $?\n")
+	tm.expect(t, "after 130")
+	tm.send(t, "exit 5\n")
+	select {
+	case <-done:
+	case <-time.After(hangLimit):
+		t.Fatal("exec did not exit with the shell")
+	}
+	if got := cmd.ProcessState.ExitCode(); got != 5 {
+		t.Fatalf("exec -t sh: status %d, want 5", got)
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if strings.Contains(tm.out.String(), "job control turned off") {
+		t.Fatalf("the shell has no job control:\n%s", tm.out.String())
+	}
+}

@@ -30,6 +30,12 @@ type ExecSpec struct {
 	// Stdio become its fds 0, 1 and 2; Exec takes a reference of its
 	// own on each.
 	Stdio [3]*vfs.File
+	// Terminal: Stdio[0] is a host terminal that becomes the
+	// controlling terminal of the process's session, with its group in
+	// the foreground (runc's exec -t makes its pty the process's
+	// controlling terminal), so a shell has job control. The process
+	// holds a reference to it until it exits.
+	Terminal bool
 	// UID and GID, when set, are its real, effective, saved and
 	// filesystem ids (with no supplementary groups); otherwise it has
 	// the first process's initial ids.
@@ -40,7 +46,10 @@ type ExecSpec struct {
 var ErrNotRunning = errors.New("the sandbox's first process has ended")
 
 // Process is a process Exec started.
-type Process struct{ tg *ThreadGroup }
+type Process struct {
+	tg  *ThreadGroup
+	tty *ttyJob // its controlling terminal (ExecSpec.Terminal), or nil
+}
 
 // PID is its process ID inside the sandbox.
 func (p *Process) PID() int { return p.tg.pid }
@@ -53,9 +62,25 @@ func (p *Process) Wait() ExitStatus {
 
 // Signal sends sig to it from outside the sandbox (SI_USER, as kill(1)
 // on the host would); an invalid signal or an ended process is ignored.
+// A signal its terminal generates (Ctrl-C, Ctrl-\, Ctrl-Z, a resize),
+// when it has one (ExecSpec.Terminal), goes to the terminal's foreground
+// group instead, as the terminal would send it (signalForeground's rule).
 func (p *Process) Signal(sig int) {
 	if !signals.Valid(sig) {
 		return
+	}
+	if p.tty != nil {
+		switch sig {
+		case signals.SIGINT, signals.SIGQUIT, signals.SIGTSTP, signals.SIGWINCH:
+			k := p.tg.k
+			k.mu.Lock()
+			fg := p.tty.pgrp
+			k.mu.Unlock()
+			if fg != 0 {
+				k.signalGroup(fg, sig)
+				return
+			}
+		}
 	}
 	_ = p.tg.send(signals.Info{Signo: int32(sig), Code: signals.SIUser}, nil)
 }
@@ -101,6 +126,17 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 		}
 		cr = &c
 	}
+	var tty *ttyJob
+	if s.Terminal {
+		if f := s.Stdio[0]; f != nil && f.IsTerminal() {
+			if _, ok := f.HostFD(); ok {
+				tty = &ttyJob{host: f}
+			}
+		}
+		if tty == nil {
+			return nil, errors.New("exec: a terminal process needs a host terminal as its stdin")
+		}
+	}
 	type started struct {
 		tg  *ThreadGroup
 		err error
@@ -124,6 +160,14 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 			return
 		}
 		tg := t.tg
+		if tty != nil {
+			// Before it runs: its first ioctl must find its terminal.
+			tty.host.IncRef()
+			k.execTTYs.Store(tty.host.Impl(), tty)
+			k.mu.Lock()
+			k.setCttyLocked(tg, tty)
+			k.mu.Unlock()
+		}
 		ch <- started{tg: tg}
 		k.cfg.Strace.Exec(tg.pid, t.tid, path, s.Argv, t.regs.SP()+8*uint64(len(s.Argv)+2), len(s.Envp))
 		t.run()
@@ -132,5 +176,5 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 	if st.err != nil {
 		return nil, st.err
 	}
-	return &Process{tg: st.tg}, nil
+	return &Process{tg: st.tg, tty: tty}, nil
 }

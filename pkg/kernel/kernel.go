@@ -174,6 +174,10 @@ type Kernel struct {
 	early   []int        // host signals that arrived before it
 	// initSet is closed once init is set (Exec waits for it).
 	initSet chan struct{}
+	// execTTYs are the host terminals exec gave processes as their
+	// controlling terminals: vfs.FileImpl -> *ttyJob (tty_job.go's
+	// ttyOf reads it on every terminal read and write, without k.mu).
+	execTTYs sync.Map
 
 	futexes futexTable
 	// lockWaits is the wait-for graph of blocked F_SETLKW calls, for

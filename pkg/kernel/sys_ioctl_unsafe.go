@@ -70,7 +70,8 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 	if !ok || !f.IsTerminal() {
 		return 0, unix.ENOTTY
 	}
-	if r, ok, err := t.jobIoctl(&t.k.hostTTY, false, req, arg); ok {
+	j := t.ttyOf(f)
+	if r, ok, err := t.jobIoctl(j, false, req, arg); ok {
 		return r, err
 	}
 	switch req {
@@ -82,7 +83,7 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		b := unsafe.Slice((*byte)(unsafe.Pointer(tio)), termiosSize)
 		return 0, t.copyOut(arg, b)
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
-		if err := t.ttyCheck(&t.k.hostTTY, signals.SIGTTOU); err != nil {
+		if err := t.ttyCheck(j, signals.SIGTTOU); err != nil {
 			return 0, err
 		}
 		tio, err := unix.IoctlGetTermios(host, unix.TCGETS)

@@ -45,6 +45,9 @@ type execRequest struct {
 	Cwd string  `json:"cwd,omitempty"`
 	UID *uint32 `json:"uid,omitempty"`
 	GID *uint32 `json:"gid,omitempty"`
+	// Terminal: the stdio fds are one terminal, which becomes the
+	// process's controlling terminal (kernel.ExecSpec.Terminal).
+	Terminal bool `json:"terminal,omitempty"`
 }
 
 // execReply is one message from the container sentry.

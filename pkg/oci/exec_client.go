@@ -41,10 +41,12 @@ type ExecOptions struct {
 }
 
 // forwardedExecSignals are passed on to the exec'd process, as runc's
-// exec forwards what it receives.
+// exec forwards what it receives (SIGTSTP too, which would otherwise
+// stop exec itself: for a process with a terminal it is Ctrl-Z, for its
+// foreground group).
 var forwardedExecSignals = []os.Signal{
 	syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
-	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTSTP,
 }
 
 // Exec is the `exec` verb: it runs a new process inside the running
@@ -108,6 +110,12 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// where no host terminal can signal it.
 		_, _ = unix.Setsid()
 		_ = unix.IoctlSetInt(int(slave.Fd()), unix.TIOCSCTTY, 0)
+	}
+	// A terminal the process gets is its controlling terminal; -t on
+	// stdio that is no terminal gives it none (it has none to control).
+	if o.Terminal {
+		_, err := unix.IoctlGetTermios(int(stdio[0].Fd()), unix.TCGETS)
+		req.Terminal = err == nil
 	}
 	fds := make([]int, len(stdio))
 	for i, f := range stdio {

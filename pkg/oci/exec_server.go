@@ -60,7 +60,7 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 	if cwd == "" {
 		cwd = sb.Cwd
 	}
-	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, UID: req.UID, GID: req.GID})
+	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, UID: req.UID, GID: req.GID, Terminal: req.Terminal})
 	for _, f := range stdio {
 		f.DecRef()
 	}
