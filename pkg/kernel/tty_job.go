@@ -17,7 +17,9 @@ import (
 // blocked or its group is orphaned. The sentry's own terminal (stdio, when
 // it is one) is the first session's controlling terminal; pseudo-terminals
 // (tty.go) become one when a session leader without one opens a slave
-// without O_NOCTTY, or by TIOCSCTTY.
+// without O_NOCTTY, or by TIOCSCTTY. A host terminal an OCI exec gives
+// its process (exec_process.go) is that process's session's controlling
+// terminal, a ttyJob of its own that ttyOf finds from the file.
 
 // ttyJob is job control's view of one terminal, guarded by Kernel.mu.
 type ttyJob struct {
