@@ -35,6 +35,9 @@ func serveExec(ln *net.UnixListener, k *kernel.Kernel, sb *Sandbox, warn io.Writ
 }
 
 func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
+	if err := samePeer(c); err != nil {
+		return err
+	}
 	var req execRequest
 	fds, err := recvJSON(c, &req, 3)
 	if err != nil {
@@ -111,4 +114,28 @@ func runcExecError(ee *kernel.ExecError) error {
 		}
 	}
 	return fmt.Errorf("exec failed: unable to start container process: exec: %q: %s", ee.Path, reason)
+}
+
+// samePeer refuses a peer that is neither this process's user nor root.
+// The socket's mode already says so; this holds if the state directory's
+// modes were loosened.
+func samePeer(c *net.UnixConn) error {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return err
+	}
+	if cerr != nil {
+		return fmt.Errorf("exec socket: peer credentials: %w", cerr)
+	}
+	if cred.Uid != 0 && int(cred.Uid) != unix.Getuid() {
+		return fmt.Errorf("exec socket: refused pid %d of uid %d", cred.Pid, cred.Uid)
+	}
+	return nil
 }
