@@ -455,3 +455,40 @@ func TestOCIExecTerminalGivesTheShellJobControl(t *testing.T) {
 		t.Fatalf("the shell has no job control:\n%s", tm.out.String())
 	}
 }
+
+// TestOCIExecProcessHoldsNoHostFd: the invariant for exec'd processes:
+// the host fds exec hands over (its stdio) stay in the container sentry,
+// and every stub under it, the exec'd process's too, holds only the
+// memory file.
+func TestOCIExecProcessHoldsNoHostFd(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	pid := runningContainer(t, o, "ei")
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-d", "ei",
+		"sh", "-c", "echo started > /started; exec sleep 1000")
+	cmd.Stdout, cmd.Stderr = o.out, o.errf
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("exec -d: %v", err)
+	}
+	deadline := time.Now().Add(hangLimit)
+	for r := o.runExec("", "ei", "cat", "/started"); r.stdout != "started\n"; r = o.runExec("", "ei", "cat", "/started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the exec'd process never started: %+v", r)
+		}
+	}
+	// The program's stub and the exec'd sleep's at least (those of
+	// the cats may still be going away).
+	stubs := descendants(pid)
+	if len(stubs) < 2 {
+		t.Fatalf("stubs under the container sentry %d: %v, want the program's and the exec'd process's", pid, stubs)
+	}
+	for _, p := range stubs {
+		fds, _ := filepath.Glob("/proc/" + strconv.Itoa(p) + "/fd/*")
+		for _, fd := range fds {
+			target, err := os.Readlink(fd)
+			if err == nil && !strings.HasPrefix(target, "/memfd:") {
+				t.Errorf("stub %d holds host fd %s -> %s", p, fd, target)
+			}
+		}
+	}
+}
