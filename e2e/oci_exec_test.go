@@ -492,3 +492,44 @@ func TestOCIExecProcessHoldsNoHostFd(t *testing.T) {
 		}
 	}
 }
+
+// TestOCIExecDetachedProcessDiesWithItsPidFileProcess: the PID exec -d
+// writes stands for the process, as the PID runc's exec -d reports is
+// the process: SIGKILL of it (an engine killing an exec session) ends
+// the process in the sandbox too.
+func TestOCIExecDetachedProcessDiesWithItsPidFileProcess(t *testing.T) {
+	becomeSubreaper(t)
+	o := newOCI(t)
+	runningContainer(t, o, "ek")
+	pidFile := filepath.Join(t.TempDir(), "exec.pid")
+	cmd := exec.Command(sentryBin, "--root", o.root, "exec", "-d", "--pid-file", pidFile, "ek", "sleep", "999")
+	cmd.Stdout, cmd.Stderr = o.out, o.errf
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("exec -d: %v", err)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter, _ := strconv.Atoi(string(data))
+	if r := o.runExec("", "ek", "/bin/busybox", "ps"); !strings.Contains(r.stdout, "sleep 999") {
+		t.Fatalf("the exec'd sleep is not running: %+v", r)
+	}
+	if err := unix.Kill(waiter, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitContainer(t, waiter)
+	deadline := time.Now().Add(hangLimit)
+	for {
+		r := o.runExec("", "ek", "/bin/busybox", "ps")
+		if r.status == 0 && !strings.Contains(r.stdout, "sleep 999") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the exec'd sleep outlived its pid file's process: %+v", r)
+		}
+	}
+	if s := o.status("ek"); s != "running" {
+		t.Fatalf("the container after: %s", s)
+	}
+}

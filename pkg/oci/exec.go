@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -48,6 +49,11 @@ type execRequest struct {
 	// Terminal: the stdio fds are one terminal, which becomes the
 	// process's controlling terminal (kernel.ExecSpec.Terminal).
 	Terminal bool `json:"terminal,omitempty"`
+	// KillOnClose: the caller stands for the process (exec -d's
+	// background copy, whose PID engines hold as the process's), so
+	// its end closing the channel first is SIGKILL for the process, as
+	// killing the PID runc's exec -d reports kills the process.
+	KillOnClose bool `json:"killOnClose,omitempty"`
 }
 
 // execReply is one message from the container sentry.
@@ -142,6 +148,9 @@ func recvJSON(c *net.UnixConn, v any, want int) ([]int, error) {
 	buf := make([]byte, maxExecMsg)
 	oob := make([]byte, unix.CmsgSpace(4*want))
 	n, oobn, flags, _, err := c.ReadMsgUnix(buf, oob)
+	if errors.Is(err, io.EOF) {
+		return nil, errExecEOF
+	}
 	if err != nil {
 		return nil, err
 	}

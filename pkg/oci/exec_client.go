@@ -30,7 +30,8 @@ type ExecOptions struct {
 	Terminal      bool
 	ConsoleSocket string
 	// Detach: the caller returns once the process started (Started is
-	// then its cue) rather than when it ends.
+	// then its cue) rather than when it ends; the process Exec waits
+	// for then stands for it, and its death kills the process.
 	Detach bool
 	// PidFile receives the PID of the process calling Exec: the one
 	// whose exit status is the exec'd process's, which engines wait on
@@ -126,6 +127,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedExecSignals...)
 	defer signal.Stop(sigs)
+	req.KillOnClose = o.Detach
 	if err := sendJSON(c, req, fds); err != nil {
 		return 1, fmt.Errorf("exec socket: %w", err)
 	}

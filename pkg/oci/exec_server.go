@@ -80,21 +80,34 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 	}
 	if err := sendJSON(c, execReply{Pid: p.PID()}, nil); err != nil {
 		// The caller is gone; the process runs on, as one runc
-		// started would.
+		// started would, unless the caller stood for it.
+		if req.KillOnClose {
+			p.Signal(int(unix.SIGKILL))
+		}
 		return nil
 	}
+	ended := make(chan struct{})
 	go func() {
 		// Signals `sentry exec` received, until it closes its end
-		// (or the process ended and this end was closed).
+		// (or the process ended and this end was closed: that read
+		// fails with net.ErrClosed, not errExecEOF).
 		for {
 			var s execSignal
 			if _, err := recvJSON(c, &s, 0); err != nil {
+				select {
+				case <-ended:
+				default:
+					if errors.Is(err, errExecEOF) && req.KillOnClose {
+						p.Signal(int(unix.SIGKILL))
+					}
+				}
 				return
 			}
 			p.Signal(s.Signal)
 		}
 	}()
 	st := p.Wait()
+	close(ended)
 	_ = sendJSON(c, execReply{Exited: true, Status: st.ShellStatus()}, nil)
 	return nil
 }
