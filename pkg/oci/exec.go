@@ -21,7 +21,10 @@ import (
 // JSON value), sends an execRequest with its three stdio fds attached
 // (SCM_RIGHTS), and gets back execReply values: first the started
 // process's PID or an error, then its exit status. Meanwhile it may send
-// execSignal values, the signals it received, for the process.
+// execSignal values, the signals it received, for the process; with
+// KillOnClose its end closing first kills the process. Exec never holds
+// the container's flock: a delete meanwhile kills the container sentry,
+// which ends the channel.
 //
 // The process runs in the container's own kernel (kernel.Exec): it is
 // a process of the sandbox like the first one, and the host fds it was
