@@ -50,7 +50,7 @@ func addOCICommands(root *cobra.Command) {
 	pf.StringVar(&g.rootless, "rootless", "auto", "OCI verbs: accepted for engines; the sandbox never needs host privileges")
 	pf.StringVar(&g.criu, "criu", "", "OCI verbs: accepted for engines; there is no checkpointing")
 	root.AddCommand(specCmd(g), createCmd(g), startCmd(g), stateCmd(g), killCmd(g),
-		deleteCmd(g), listCmd(g), psCmd(g), featuresCmd(g), ociInitCmd(g))
+		deleteCmd(g), listCmd(g), psCmd(g), featuresCmd(g), execCmd(g), ociInitCmd(g))
 }
 
 // logLine writes one line to --log in its format (runc's logrus text or

@@ -6,7 +6,8 @@
 //
 // It also holds the small files that are nothing but a buffer or a
 // counter plus readiness (pipes, eventfd, timerfd), and the sentry's own
-// stdio (stdio.go), whose host pipe or terminal must be a Waitable too: a
+// stdio (stdio.go, also host fds handed to it for an OCI exec's
+// process, which it then owns), whose host pipe or terminal must be a Waitable too: a
 // goroutine polls the host fd only while someone waits on it
 // (hostwatch.go), so no task ever blocks inside a host read. ARCHITECTURE.md puts
 // pipes in pkg/vfs; they live here instead because a pipe must be a

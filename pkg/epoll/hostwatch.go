@@ -33,6 +33,10 @@ type hostWatch struct {
 	masks   map[*Entry]EventMask
 	running bool
 	kick    int // eventfd; -1 when no goroutine runs
+	// closeFD: the file is released and owned its fd, which the
+	// goroutine closes as it retires (closing it earlier could let it
+	// poll a reused fd number).
+	closeFD bool
 }
 
 // quietMin and quietMax bound how long the watcher waits for a kick after
@@ -78,10 +82,16 @@ func (w *hostWatch) unregister(e *Entry) {
 	w.poke()
 }
 
-// stop forgets every registration, so the goroutine ends.
-func (w *hostWatch) stop() {
+// release forgets every registration, so the goroutine ends; with
+// closeFD the fd is closed once no goroutine polls it.
+func (w *hostWatch) release(closeFD bool) {
 	w.mu.Lock()
 	clear(w.masks)
+	if closeFD && !w.running {
+		unix.Close(w.fd)
+		closeFD = false
+	}
+	w.closeFD = closeFD
 	w.mu.Unlock()
 	w.poke()
 }
@@ -113,6 +123,10 @@ func (w *hostWatch) interest() (EventMask, bool) {
 		w.active.Store(false)
 		unix.Close(w.kick)
 		w.kick, w.running = -1, false
+		if w.closeFD {
+			unix.Close(w.fd)
+			w.closeFD = false
+		}
 		return 0, false
 	}
 	return m, true

@@ -33,6 +33,7 @@ type stdioFile struct {
 	fd       int
 	tty      bool
 	readOnly bool // the host description is O_RDONLY
+	owned    bool // the last DecRef closes fd (NewOwnedHostFile)
 }
 
 // stdioWaitable is host stdio on a pipe, FIFO, socket or terminal.
@@ -45,7 +46,19 @@ type stdioWaitable struct {
 // NewHostStdio wraps the sentry's own fd (0, 1 or 2) as a File. Its last
 // DecRef does not close fd.
 func NewHostStdio(fd int, name string) *vfs.File {
-	base := stdioFile{fd: fd}
+	return newHostStdio(stdioFile{fd: fd}, name)
+}
+
+// NewOwnedHostFile wraps a host fd the sentry received for an application
+// process's stdio (an OCI exec's pipes or terminal) as NewHostStdio does,
+// except that the file owns fd: its last DecRef closes it, once no host
+// watch can poll that fd number any more.
+func NewOwnedHostFile(fd int, name string) *vfs.File {
+	return newHostStdio(stdioFile{fd: fd, owned: true}, name)
+}
+
+func newHostStdio(base stdioFile, name string) *vfs.File {
+	fd := base.fd
 	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	base.tty = err == nil
 	flags := unix.O_RDWR
@@ -141,9 +154,15 @@ func (f *stdioFile) Stat() (vfs.Stat, error) {
 func (f *stdioFile) Truncate(int64) error { return unix.EINVAL }
 func (f *stdioFile) Sync() error          { return unix.Fsync(f.fd) }
 func (f *stdioFile) Seekable() bool       { return false }
-func (f *stdioFile) Release()             {}
 func (f *stdioFile) IsTerminal() bool     { return f.tty }
 func (f *stdioFile) HostFD() int          { return f.fd }
+
+// Release closes fd only if the file owns it (NewOwnedHostFile).
+func (f *stdioFile) Release() {
+	if f.owned {
+		unix.Close(f.fd)
+	}
+}
 
 // Readable is FIONREAD, asked of the sentry's own fd (what a terminal or
 // pipe behind it holds).
@@ -206,5 +225,5 @@ func (f *stdioWaitable) EventUnregister(e *Entry) { f.watch.unregister(e) }
 // (a watcher told so need not unregister).
 func (f *stdioWaitable) Release() {
 	f.q.Release()
-	f.watch.stop()
+	f.watch.release(f.owned)
 }

@@ -196,3 +196,38 @@ func TestHostWatchStopsWithItsLastWatcher(t *testing.T) {
 		t.Fatal("the watch outlived the file")
 	}
 }
+
+// TestOwnedHostFileClosesItsFdOnce: an owned host file closes its fd at
+// the last DecRef, also when a watcher was still polling it (then once
+// the watch has retired), and a plain host stdio file never does.
+func TestOwnedHostFileClosesItsFdOnce(t *testing.T) {
+	closed := func(fd int) bool {
+		for range 3000 {
+			if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == unix.EBADF {
+				return true
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	for _, watched := range []bool{false, true} {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		plain := NewHostStdio(p[1], "stdout")
+		plain.DecRef()
+		if _, err := unix.FcntlInt(uintptr(p[1]), unix.F_GETFD, 0); err != nil {
+			t.Fatalf("host stdio closed the sentry's fd: %v", err)
+		}
+		unix.Close(p[1])
+		r := NewOwnedHostFile(p[0], "stdin")
+		if watched {
+			r.Impl().(*stdioWaitable).EventRegister(NewEntry(EventIn, func(EventMask) {}))
+		}
+		r.DecRef()
+		if !closed(p[0]) {
+			t.Fatalf("watched %v: the owned fd stayed open", watched)
+		}
+	}
+}

@@ -44,6 +44,9 @@ func (e *ExecError) Status() int {
 
 var errNotFound = errors.New("command not found")
 
+// NotInPath reports a name that has no slash and was not found in PATH.
+func (e *ExecError) NotInPath() bool { return errors.Is(e.Err, errNotFound) }
+
 // defaultPath is the search path when the environment gives none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

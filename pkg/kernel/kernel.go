@@ -53,7 +53,8 @@
 // signal becomes deliverable), sys_timer.go, signal_host.go (signals sent
 // to the sentry go to the first process), pgrp_orphan.go (orphaned
 // process groups get SIGHUP and SIGCONT), tty.go/tty_job.go (pseudo-
-// terminals, controlling terminals, SIGTTIN/SIGTTOU). CPU time: rusage.go
+// terminals, controlling terminals, SIGTTIN/SIGTTOU), exec_process.go
+// (processes started beside the first one from outside: OCI exec). CPU time: rusage.go
 // (the one source of CPU times, readable from any goroutine), cpu_clock.go
 // (CPU clock ids; timers and sleeps on them sample the clock).
 // Credentials: creds.go (per-process ids, the set*id rules, kill
@@ -172,6 +173,12 @@ type Kernel struct {
 	ptys    ptyTable
 	init    *ThreadGroup // the first process, once it exists
 	early   []int        // host signals that arrived before it
+	// initSet is closed once init is set (Exec waits for it).
+	initSet chan struct{}
+	// execTTYs are the host terminals exec gave processes as their
+	// controlling terminals: vfs.FileImpl -> *ttyJob (tty_job.go's
+	// ttyOf reads it on every terminal read and write, without k.mu).
+	execTTYs sync.Map
 
 	futexes futexTable
 	// lockWaits is the wait-for graph of blocked F_SETLKW calls, for
@@ -220,6 +227,7 @@ func New(cfg Config) (*Kernel, error) {
 		hostIDs:      hostCredentials(),
 		cpuMaskBytes: hostCPUMaskSize(runtime.NumCPU()),
 		nextTID:      1,
+		initSet:      make(chan struct{}),
 		tasks:        map[int]*Task{},
 		unsupported:  map[string]int{},
 		net:          newNetState(cfg.Net),
@@ -303,6 +311,28 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
+	cwd := k.cfg.Cwd
+	if cwd == nil {
+		cwd = k.cfg.FS.Root()
+	}
+	return k.newProcess(procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, creds: k.hostIDs})
+}
+
+// procSpec is a process made from nothing (not forked): the first one,
+// or one an OCI exec starts beside it (exec_process.go).
+type procSpec struct {
+	path       string
+	argv, envp []string
+	cwd        *vfs.Dentry
+	stdio      [3]*vfs.File
+	creds      *Credentials
+}
+
+// newProcess loads p.path into a new address space and registers the new
+// process, with no parent, in the PID table; its one task is returned
+// ready to run.
+func (k *Kernel) newProcess(p procSpec) (*Task, error) {
+	path, argv, envp := p.path, p.argv, p.envp
 	layout, err := k.newLayout(0)
 	if err != nil {
 		return nil, err
@@ -320,17 +350,13 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	cwd := k.cfg.Cwd
-	if cwd == nil {
-		cwd = k.cfg.FS.Root()
-	}
-	fsctx := &fsContext{cwd: cwd, umask: 0o022}
+	fsctx := &fsContext{cwd: p.cwd, umask: 0o022}
 	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
 	if a == arch.RISCV64 {
 		// The interpreter's hart, not the host CPU.
 		hwcap, hwcap2, minSigStkSz = arch.RISCV64HWCap, 0, 0
 	}
-	cr := k.hostIDs
+	cr := p.creds
 	img, err := loader.Load(loader.Args{
 		MM: mm, FS: k.cfg.FS, Cwd: fsctx.cwd, Path: path, Argv: argv, Envp: envp,
 		Arch: a, VDSO: vdso, HWCap: hwcap, HWCap2: hwcap2,
@@ -353,7 +379,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		}
 	}
 	fds := newFDTable()
-	for i, f := range k.cfg.Stdio {
+	for i, f := range p.stdio {
 		if f != nil {
 			f.IncRef()
 			fds.installAt(i, f, false)

@@ -53,8 +53,9 @@ type procLinks struct {
 type cpuTimes struct{ user, sys int64 }
 
 // registerProcess puts tg into the PID table as a child of parent (nil for
-// PID 1, which leads the sandbox's first session and process group).
-// k.mu must be held.
+// PID 1, which leads the sandbox's first session and process group, and
+// for a process an OCI exec starts, which leads its own). Only PID 1's
+// session has the sentry's terminal. k.mu must be held.
 func (k *Kernel) registerProcess(tg, parent *ThreadGroup) {
 	if k.procs == nil {
 		k.procs = map[int]*ThreadGroup{}
@@ -67,7 +68,7 @@ func (k *Kernel) registerProcess(tg, parent *ThreadGroup) {
 	if parent == nil {
 		p.pgid, p.sid = tg.pid, tg.pid
 		p.exitSignal = int(unix.SIGCHLD)
-		if k.hostTerminal() {
+		if k.init == nil && k.hostTerminal() {
 			k.hostTTY.sid = tg.pid
 			p.ctty = &k.hostTTY
 		}

@@ -89,6 +89,7 @@ func (k *Kernel) setInit(tg *ThreadGroup) {
 	k.init = tg
 	early := k.early
 	k.early = nil
+	close(k.initSet)
 	k.mu.Unlock()
 	for _, sig := range early {
 		_ = tg.send(signals.Info{Signo: int32(sig), Code: signals.SIUser}, nil)

@@ -65,7 +65,8 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 	if !ok || !f.IsTerminal() {
 		return 0, unix.ENOTTY
 	}
-	if r, ok, err := t.jobIoctl(&t.k.hostTTY, false, req, arg); ok {
+	j := t.ttyOf(f)
+	if r, ok, err := t.jobIoctl(j, false, req, arg); ok {
 		return r, err
 	}
 	switch req {
@@ -77,7 +78,7 @@ func sysIoctl(t *Task, a [6]uint64) (uint64, error) {
 		return 0, t.copyOutObj(arg, &linux.Termios{InputFlags: tio.Iflag, OutputFlags: tio.Oflag, ControlFlags: tio.Cflag,
 			LocalFlags: tio.Lflag, LineDiscipline: tio.Line, ControlCharacters: tio.Cc})
 	case unix.TCSETS, unix.TCSETSW, unix.TCSETSF:
-		if err := t.ttyCheck(&t.k.hostTTY, signals.SIGTTOU); err != nil {
+		if err := t.ttyCheck(j, signals.SIGTTOU); err != nil {
 			return 0, err
 		}
 		tio, err := unix.IoctlGetTermios(host, unix.TCGETS)

@@ -17,7 +17,9 @@ import (
 // blocked or its group is orphaned. The sentry's own terminal (stdio, when
 // it is one) is the first session's controlling terminal; pseudo-terminals
 // (tty.go) become one when a session leader without one opens a slave
-// without O_NOCTTY, or by TIOCSCTTY.
+// without O_NOCTTY, or by TIOCSCTTY. A host terminal an OCI exec gives
+// its process (exec_process.go) is that process's session's controlling
+// terminal, a ttyJob of its own that ttyOf finds from the file.
 
 // ttyJob is job control's view of one terminal, guarded by Kernel.mu.
 type ttyJob struct {
@@ -25,8 +27,13 @@ type ttyJob struct {
 	// foreground group (0: none; for the sentry's terminal, PID 1's
 	// group, which no job-control shell has chosen yet).
 	sid, pgrp int
-	// pty is the pseudo-terminal, nil for the sentry's terminal.
+	// pty is the pseudo-terminal, nil for a host terminal.
 	pty *pty
+	// host is the host terminal an OCI exec gave its process
+	// (exec_process.go), which /dev/tty opens; nil for the sentry's own
+	// terminal and for ptys. Cleared, and its reference dropped, when
+	// its session's leader exits.
+	host *vfs.File
 }
 
 // hostTerminal reports whether any of the sentry's stdio is a terminal.
@@ -48,6 +55,9 @@ func (t *Task) ttyOf(f *vfs.File) *ttyJob {
 		return nil
 	}
 	if f.IsTerminal() {
+		if j, ok := t.k.execTTYs.Load(f.Impl()); ok {
+			return j.(*ttyJob)
+		}
 		return &t.k.hostTTY
 	}
 	return nil
@@ -109,10 +119,17 @@ func (t *Task) openedTTY(f *vfs.File, flags int) (*vfs.File, error) {
 		k := t.k
 		k.mu.Lock()
 		j := t.tg.proc.ctty
+		var host *vfs.File
+		if j != nil && j.host != nil {
+			host = j.host
+			host.IncRef()
+		}
 		k.mu.Unlock()
 		switch {
 		case j == nil:
 			return nil, unix.ENXIO
+		case host != nil:
+			return host, nil
 		case j.pty != nil:
 			s, err := j.pty.openSlave()
 			if err != nil {
@@ -176,19 +193,27 @@ func (k *Kernel) disassociateLocked(j *ttyJob) int {
 }
 
 // sessionLeaderExited is disassociate_ctty(1): when a session leader
-// exits, its pseudo-terminal's foreground group gets SIGHUP and the
-// terminal no longer controls the session. (The sentry's own terminal
-// is left alone: the first session's leader is PID 1, whose exit ends
-// the sandbox.)
+// exits, its pseudo-terminal's (or exec's host terminal's) foreground
+// group gets SIGHUP and the terminal no longer controls the session.
+// (The sentry's own terminal is left alone: the first session's leader
+// is PID 1, whose exit ends the sandbox.)
 func (k *Kernel) sessionLeaderExited(tg *ThreadGroup) {
 	k.mu.Lock()
 	j := tg.proc.ctty
-	if tg.proc.sid != tg.pid || j == nil || j.pty == nil {
+	if tg.proc.sid != tg.pid || j == nil || (j.pty == nil && j.host == nil) {
 		k.mu.Unlock()
 		return
 	}
 	fg := k.disassociateLocked(j)
+	host := j.host
+	j.host = nil
 	k.mu.Unlock()
+	if host != nil {
+		// Those still holding it see a terminal with no job control,
+		// as the sentry's own.
+		k.execTTYs.Delete(host.Impl())
+		host.DecRef()
+	}
 	if fg != 0 {
 		k.signalGroup(fg, signals.SIGHUP)
 	}

@@ -19,9 +19,10 @@ import (
 type ChoosePlatform func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error)
 
 // Boot is the container sentry: it loads the bundle's sandbox and
-// program, says so on ready (readyOK, or the error), waits for start on
-// the exec FIFO, then runs the program and returns its shell status
-// (128+N for a signal). warn receives what the config asks that the
+// program, opens the exec socket (exec.go), says so on ready (readyOK, or
+// the error), waits for start on the exec FIFO, then runs the program,
+// serving execs beside it, and returns its shell status (128+N for a
+// signal). warn receives what the config asks that the
 // sentry does not apply.
 func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
 	k, path, sb, err := load(bundle, choose, warn)
@@ -31,6 +32,15 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 		return 1, ReportedError{err}
 	}
 	defer k.Close()
+	ln, err := listenExec(filepath.Join(stateRoot, id))
+	if err != nil {
+		fmt.Fprint(ready, err.Error())
+		ready.Close()
+		return 1, ReportedError{err}
+	}
+	defer ln.Close()
+	// Requests wait in kernel.Exec until the program runs.
+	go serveExec(ln, k, sb, warn)
 	if _, err := io.WriteString(ready, readyOK); err != nil {
 		return 1, err
 	}

@@ -2,7 +2,7 @@
 // directory holding config.json and a root filesystem) into a sandbox,
 // keeps each container's state on disk under a state directory (runc's
 // --root), and implements the lifecycle verbs engines drive (create,
-// start, state, kill, delete, list).
+// start, state, kill, delete, list, exec).
 //
 // One container is one sentry process (the "container sentry"): create
 // starts it (cmd/sentry's hidden init verb calls Boot), it loads the
@@ -13,13 +13,21 @@
 // what the sandbox looks like (root, volumes, environment, limits, ids),
 // all of it emulated by pkg/kernel and pkg/vfs.
 //
-// Invariants: a container's state lives in STATEDIR/ID (state.json and,
-// until start, exec.fifo) and nowhere else; every verb that changes a
-// container holds the flock of STATEDIR/ID; a failed create leaves
+// Invariants: a container's state lives in STATEDIR/ID (state.json,
+// exec.sock and, until start, exec.fifo) and nowhere else; every verb
+// that changes a container holds the flock of STATEDIR/ID (exec changes
+// none: it only reads the state, then talks to the container sentry); a failed create leaves
 // nothing behind. State is recomputed from the process, never trusted
 // from disk: the PID recorded at create (with its start time, so a
 // reused PID does not count) alive and the FIFO present is "created",
 // alive without it "running", otherwise "stopped".
+//
+// exec (exec.go, exec_server.go, exec_client.go) runs a new process in
+// a running container's own kernel, never on the host: the container
+// sentry listens on STATEDIR/ID/exec.sock (0600), `sentry exec` sends the
+// process and its stdio fds there and exits with the process's status;
+// with -d a background copy of it does, and its PID (--pid-file) stands
+// for the process: signals it gets are forwarded, its death kills it.
 //
 // With process.terminal, create gives the container sentry a host
 // pseudo-terminal as stdio and controlling terminal and sends the master

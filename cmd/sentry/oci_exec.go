@@ -1,0 +1,179 @@
+package main
+
+// The exec verb (runc exec's command line). With -d the verb starts a
+// copy of itself in the background (execReadyEnv set) that does the
+// work and stays until the process ends, exiting with its status; the
+// verb returns once that copy says the process started. The copy is the
+// process engines wait on (its PID goes to --pid-file), as the process
+// itself lives in the sandbox, not on the host.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"sentry/pkg/oci"
+)
+
+// execReadyEnv names the fd on which a detached exec's background copy
+// says the process started.
+const execReadyEnv = "SENTRY_EXEC_READY_FD"
+
+func execCmd(g *ociGlobals) *cobra.Command {
+	var o oci.ExecOptions
+	var user string
+	var preserveFDs int
+	var ignored []string
+	var ignoredBool bool
+	c := &cobra.Command{
+		Use:   "exec [flags] ID [COMMAND [ARG...]]",
+		Short: "Run a new process inside a running container's sandbox",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: g.verb(func(_ *cobra.Command, args []string) error {
+			o.ID, o.Args = args[0], args[1:]
+			if o.Process == "" && len(o.Args) == 0 {
+				return errors.New("exec: a command or --process is required")
+			}
+			if preserveFDs != 0 {
+				return errors.New("exec: --preserve-fds is not supported: the process gets stdio only")
+			}
+			if user != "" {
+				uid, gid, err := parseUser(user)
+				if err != nil {
+					return err
+				}
+				o.UID, o.GID = uid, gid
+			}
+			if fd := os.Getenv(execReadyEnv); fd != "" {
+				return execBackground(g, o, fd)
+			}
+			if o.Detach {
+				return execDetach()
+			}
+			return execRun(g, o)
+		}),
+	}
+	c.Flags().SetInterspersed(false)
+	f := c.Flags()
+	f.StringVarP(&o.Process, "process", "p", "", "the process, a runtime-spec process JSON `FILE`")
+	f.BoolVarP(&o.Detach, "detach", "d", false, "return once the process started")
+	f.StringVar(&o.PidFile, "pid-file", "", "write the PID that ends with the process's status to `FILE`")
+	f.StringVar(&o.ConsoleSocket, "console-socket", "", "send the terminal's master (with -t) to the unix socket `PATH`")
+	f.BoolVarP(&o.Terminal, "tty", "t", false, "give the process a terminal")
+	f.StringVar(&o.Cwd, "cwd", "", "the `DIR` the process starts in (default: the container's)")
+	f.StringArrayVarP(&o.Env, "env", "e", nil, "set `NAME=VALUE` in the process's environment")
+	f.StringVarP(&user, "user", "u", "", "the process's `UID[:GID]`")
+	f.IntVar(&preserveFDs, "preserve-fds", 0, "only 0: the process gets stdio only")
+	// Accepted as engines pass them; the sandbox's capabilities, labels
+	// and cgroups are its own.
+	f.StringArrayVar(&ignored, "cap", nil, "accepted")
+	f.StringArrayVarP(&ignored, "additional-gids", "g", nil, "accepted")
+	f.StringVar(new(string), "apparmor", "", "accepted")
+	f.StringVar(new(string), "process-label", "", "accepted")
+	f.StringArrayVar(&ignored, "cgroup", nil, "accepted")
+	f.BoolVar(&ignoredBool, "no-new-privs", false, "accepted")
+	f.BoolVar(&ignoredBool, "ignore-paused", false, "accepted")
+	return c
+}
+
+// parseUser reads --user UID[:GID] (numeric, as runc's exec).
+func parseUser(s string) (*uint32, *uint32, error) {
+	us, gs, hasGID := strings.Cut(s, ":")
+	u, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return nil, nil, fmt.Errorf("exec: --user %q: UID[:GID] must be numeric", s)
+	}
+	uid := uint32(u)
+	if !hasGID {
+		return &uid, nil, nil
+	}
+	gv, err := strconv.ParseUint(gs, 10, 32)
+	if err != nil {
+		return nil, nil, fmt.Errorf("exec: --user %q: UID[:GID] must be numeric", s)
+	}
+	gid := uint32(gv)
+	return &uid, &gid, nil
+}
+
+// execRun runs the process and exits with its status.
+func execRun(g *ociGlobals, o oci.ExecOptions) error {
+	status, err := g.store().Exec(o)
+	var failed oci.ExecFailed
+	if errors.As(err, &failed) {
+		fmt.Fprintln(os.Stderr, "sentry:", failed.Msg)
+		g.logLine("error", failed.Msg)
+		return exitError{failed.Status}
+	}
+	if err != nil {
+		if status == 0 || status == 1 {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "sentry:", err)
+		g.logLine("error", err.Error())
+		return exitError{status}
+	}
+	if status != 0 {
+		return exitError{status}
+	}
+	return nil
+}
+
+// execBackground is -d's background copy: it says "ok" on the ready fd
+// once the process started, then stays until it ends.
+func execBackground(g *ociGlobals, o oci.ExecOptions, fdName string) error {
+	n, err := strconv.Atoi(fdName)
+	if err != nil {
+		return fmt.Errorf("%s=%q", execReadyEnv, fdName)
+	}
+	ready := os.NewFile(uintptr(n), "ready")
+	o.Detach = true
+	o.Started = func() {
+		_, _ = io.WriteString(ready, "ok")
+		ready.Close()
+	}
+	return execRun(g, o)
+}
+
+// execDetach starts the background copy and returns once it says the
+// process started; if it fails first, with its status (it has said why).
+func execDetach() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), execReadyEnv+"=3")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{wr}
+	// Its own session, so the caller's terminal and process group
+	// signals do not end it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	wr.Close()
+	if err != nil {
+		return fmt.Errorf("exec: start: %w", err)
+	}
+	msg, _ := io.ReadAll(rd)
+	if string(msg) == "ok" {
+		// Not waited for: the engine (or init) reaps it.
+		return cmd.Process.Release()
+	}
+	werr := cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(werr, &ee) && ee.ExitCode() > 0 {
+		return exitError{ee.ExitCode()}
+	}
+	return exitError{1}
+}
