@@ -10,13 +10,21 @@
 // There is no TCP segmenting, no checksums, no retransmission; nothing on
 // a loopback needs them.
 //
-// Invariants: no socket here is a host socket. The only host sockets are
-// the listeners and connections of published ports (publish.go), which
-// the sentry owns on its own behalf. Addresses that are not the
+// Invariants: the application never holds a host socket. The host
+// sockets here are the sentry's own: the listeners and connections of
+// published ports (publish.go) and, in --network host (ModeHost), the
+// host socket behind an inet stream or datagram socket that connects or
+// sends beyond loopback (hostsock.go), made in the sentry's network
+// namespace, driven by the sentry's own non-blocking calls and watched
+// by the stack's host poller (hostpoll.go); it is closed when the
+// application's socket is. Loopback (127.0.0.0/8, ::1) always stays in
+// memory. In ModeSandbox and ModeNone, addresses that are not the
 // sandbox's own are unreachable (ENETUNREACH); binding them is
-// EADDRNOTAVAIL.
+// EADDRNOTAVAIL in every mode (listening on host interfaces is not
+// done yet).
 //
-// Nothing here blocks the caller except publish.go's own goroutines:
+// Nothing here blocks the caller except publish.go's own goroutines
+// (and hostpoll.go's, which waits on the host for host-mode sockets):
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
@@ -24,7 +32,9 @@
 // /proc/net lists; a socket leaves it when it is closed.
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
-// registry and inode numbers) is a leaf taken under any of them. Two sockets' locks
+// registry and inode numbers) is a leaf taken under any of them, and so
+// is hostPoller.mu; hostSock.mu (a host fd in use / being closed) is
+// taken with no socket lock held and comes before hostPoller.mu. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
 // other (so does a send with MSG_OOB, which reads the receiver's

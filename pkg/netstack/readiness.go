@@ -10,6 +10,13 @@ import (
 
 // Readiness implements epoll.Waitable.
 func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
+	if h := s.hostSock(); h != nil {
+		r := s.hostReadiness(h, mask)
+		if !s.connOriented() && s.rx.queued() {
+			r |= (epoll.EventIn | epoll.EventRdNorm) & mask // a loopback datagram
+		}
+		return r
+	}
 	s.mu.Lock()
 	state, tx, soErr, shutRd, shutWr := s.state, s.tx, s.soError, s.shutRd, s.shutWr
 	nacc := len(s.acceptq)

@@ -68,6 +68,10 @@ type Socket struct {
 	opts       options
 	nl         *netlink
 	urgNotify  urgNotifyHook // SIGURG to the owner (urgent.go)
+	// host is the host socket behind this one in host mode, set once
+	// (hostsock.go); hostOpts are options to replay on it when made.
+	host     *hostSock
+	hostOpts []hostOpt
 }
 
 // NewSocket creates a socket (socket(2) without the flags, which belong
@@ -184,6 +188,9 @@ func (s *Socket) Bind(a Addr) error {
 		if err != nil {
 			return err
 		}
+		if s.hostSock() != nil {
+			return unix.EINVAL // bound on the host already
+		}
 		if !isLocal(ap.Addr()) {
 			return unix.EADDRNOTAVAIL
 		}
@@ -260,6 +267,9 @@ func (s *Socket) Listen(backlog int) error {
 	if !s.connOriented() {
 		return unix.EOPNOTSUPP
 	}
+	if s.hostSock() != nil {
+		return unix.EINVAL // connected (or connecting) on the host
+	}
 	if s.isInet() {
 		if err := s.autobind(netip.Addr{}); err != nil {
 			return err
@@ -282,6 +292,11 @@ func (s *Socket) Listen(backlog int) error {
 
 // LocalAddr is getsockname's answer.
 func (s *Socket) LocalAddr() Addr {
+	if h := s.hostSock(); h != nil {
+		if a, err := s.hostLocal(h); err == nil {
+			return a
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.local
@@ -289,6 +304,9 @@ func (s *Socket) LocalAddr() Addr {
 
 // RemoteAddr is getpeername's answer; ENOTCONN when unconnected.
 func (s *Socket) RemoteAddr() (Addr, error) {
+	if h := s.hostSock(); h != nil && s.connOriented() {
+		return s.hostPeer(h)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == stateConnected || s.connected {
@@ -299,6 +317,11 @@ func (s *Socket) RemoteAddr() (Addr, error) {
 
 // Buffered is how many bytes wait to be read (FIONREAD).
 func (s *Socket) Buffered() int {
+	if h := s.hostSock(); h != nil {
+		if s.connOriented() || !s.rx.queued() {
+			return s.hostBuffered(h)
+		}
+	}
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()

@@ -1,0 +1,361 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// vethNet is a network namespace made for one test, joined to the
+// test's own namespace by a veth pair: HostIP is the end on the test's
+// side (where the test's servers listen), NSIP the end inside NS (where
+// the sentry runs with --network host).
+type vethNet struct {
+	NS           string
+	HostIP, NSIP string
+}
+
+// newVethNet makes the namespace, the veth pair and a /24 of its own,
+// named uniquely for this run, and removes them when the test ends. It
+// needs root (and iproute2); without them the test is skipped, and says
+// so.
+func newVethNet(t *testing.T) *vethNet {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a network namespace and a veth pair")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs iproute2's ip")
+	}
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		t.Fatal(err)
+	}
+	id := hex.EncodeToString(r[:3])
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	// A 10.x.y.0/24 that no interface here uses yet.
+	addrs, _ := exec.Command("ip", "-4", "-o", "addr").Output()
+	var prefix string
+	for i := 0; ; i++ {
+		prefix = fmt.Sprintf("10.%d.%d.", 64+int(r[3]+byte(i))%64, (int(r[0])+i*7)%250)
+		if !bytes.Contains(addrs, []byte(" "+prefix)) {
+			break
+		}
+	}
+	v := &vethNet{NS: "sentry-e2e-" + id, HostIP: prefix + "1", NSIP: prefix + "2"}
+	hostEnd, nsEnd := "snh"+id+"a", "snh"+id+"b"
+	run("netns", "add", v.NS)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", v.NS).Run() })
+	run("link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd)
+	t.Cleanup(func() { exec.Command("ip", "link", "del", hostEnd).Run() })
+	run("link", "set", nsEnd, "netns", v.NS)
+	run("addr", "add", v.HostIP+"/24", "dev", hostEnd)
+	run("link", "set", hostEnd, "up")
+	run("-n", v.NS, "addr", "add", v.NSIP+"/24", "dev", nsEnd)
+	run("-n", v.NS, "link", "set", nsEnd, "up")
+	run("-n", v.NS, "link", "set", "lo", "up")
+	return v
+}
+
+// command is a program run inside the namespace: argv under `ip netns
+// exec` (which execs it, so its pid is the program's).
+func (v *vethNet) command(argv ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", v.NS}, argv...)...)
+}
+
+// run runs argv inside the namespace to its end.
+func (v *vethNet) run(t *testing.T, argv ...string) result {
+	t.Helper()
+	cmd := v.command(argv...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	wait(t, cmd, hangLimit, &out, &errb)
+	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+// sentry runs `sentry run --network MODE args...` inside the namespace.
+func (v *vethNet) sentry(t *testing.T, mode string, args ...string) result {
+	t.Helper()
+	return v.run(t, append([]string{sentryBin, "run", "--network", mode}, args...)...)
+}
+
+// listenTCP listens on the host end of the veth, on a port the kernel
+// picks.
+func (v *vethNet) listenTCP(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp4", net.JoinHostPort(v.HostIP, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func portOf(a net.Addr) string {
+	_, p, _ := net.SplitHostPort(a.String())
+	return p
+}
+
+// TestHostNetworkWgetFetchesFromTheNamespacesPeer: with --network host,
+// busybox wget inside the sandbox fetches a file from an HTTP server on
+// the other end of the namespace's veth, through a host socket the
+// sentry owns; with --network sandbox and none the same fetch finds no
+// route, as Linux without one says.
+func TestHostNetworkWgetFetchesFromTheNamespacesPeer(t *testing.T) {
+	v := newVethNet(t)
+	var r [16]byte
+	rand.Read(r[:])
+	body := "file served across the veth " + hex.EncodeToString(r[:]) + "\n"
+	l := v.listenTCP(t)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/file" {
+			http.NotFound(w, req)
+			return
+		}
+		io.WriteString(w, body)
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	url := fmt.Sprintf("http://%s:%s/file", v.HostIP, portOf(l.Addr()))
+
+	got := v.sentry(t, "host", "/bin/busybox", "wget", "-q", "-O", "-", url)
+	if got.status != 0 || got.stdout != body {
+		t.Fatalf("--network host: wget status %d, stdout %q, want %q\nstderr:\n%s", got.status, got.stdout, body, got.stderr)
+	}
+	for _, mode := range []string{"sandbox", "none"} {
+		got := v.sentry(t, mode, "/bin/busybox", "wget", "-q", "-O", "-", url)
+		if got.status == 0 || got.stdout != "" || !strings.Contains(got.stderr, "Network is unreachable") {
+			t.Errorf("--network %s: wget status %d, stdout %q, stderr %q; want a failure with \"Network is unreachable\"", mode, got.status, got.stdout, got.stderr)
+		}
+	}
+}
+
+// outMatchesNative runs net_out inside the namespace natively and under the
+// sentry with --network host, and wants the same output, which must
+// contain each of want.
+func outMatchesNative(t *testing.T, v *vethNet, bin string, args []string, want ...string) {
+	t.Helper()
+	native := v.run(t, append([]string{bin}, args...)...)
+	if native.status != 0 {
+		t.Fatalf("native %v: status %d\n%s%s", args, native.status, native.stdout, native.stderr)
+	}
+	got := v.sentry(t, "host", append([]string{bin}, args...)...)
+	if got.status != 0 || got.stdout != native.stdout {
+		t.Fatalf("%v under the sentry: status %d\nstdout:\n%s\nnative stdout:\n%s\nstderr:\n%s", args, got.status, got.stdout, native.stdout, got.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(got.stdout, w) {
+			t.Errorf("%v: no %q in\n%s", args, w, got.stdout)
+		}
+	}
+}
+
+// TestHostNetworkUDPEchoAnswersFromThePeer: a datagram sent from the
+// sandbox reaches an echo server on the host end of the veth, and
+// recvfrom gets the answer with the server's address; a connected UDP
+// socket's getsockname is the namespace's own address. As native in
+// the same namespace.
+func TestHostNetworkUDPEchoAnswersFromThePeer(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(v.HostIP, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(append([]byte("echo:"), buf[:n]...), from)
+		}
+	}()
+	port := portOf(pc.LocalAddr())
+	outMatchesNative(t, v, bin, []string{"udp", v.HostIP, port},
+		fmt.Sprintf("recvfrom: echo:ping over udp from %s:%s\n", v.HostIP, port),
+		"connected local: "+v.NSIP+"\n",
+		"recv: echo:again\n")
+}
+
+// TestHostNetworkTCPClientMatchesLinux: a non-blocking connect to a
+// server on the host end of the veth (EINPROGRESS, epoll, SO_ERROR),
+// TCP_NODELAY and SO_KEEPALIVE read back from the host socket, the real
+// addresses from getsockname and getpeername, a half-close the server
+// sees as end of file before it answers, MSG_PEEK, and the answer. As
+// native in the same namespace.
+func TestHostNetworkTCPClientMatchesLinux(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	l := v.listenTCP(t)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b, err := io.ReadAll(c) // until the client's SHUT_WR
+				if err == nil {
+					c.Write(append([]byte("echo:"), b...))
+				}
+			}()
+		}
+	}()
+	port := portOf(l.Addr())
+	outMatchesNative(t, v, bin, []string{"tcp", v.HostIP, port},
+		"connect: Operation now in progress\n",
+		"SO_ERROR: 0\n",
+		"TCP_NODELAY: 1\n",
+		"local: "+v.NSIP+"\n",
+		"peer: "+v.HostIP+":"+port+"\n",
+		"reply: echo:hello over the veth\n")
+}
+
+// TestHostNetworkConnectToClosedPortIsRefused: connecting to a port of
+// the veth's peer that nobody listens on is ECONNREFUSED, blocking or
+// not (then through SO_ERROR), as native; busybox nc says so too.
+func TestHostNetworkConnectToClosedPortIsRefused(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	l := v.listenTCP(t)
+	port := portOf(l.Addr())
+	l.Close() // the port is now closed on the peer
+	outMatchesNative(t, v, bin, []string{"refused", v.HostIP, port},
+		"blocking connect: Connection refused\n",
+		"SO_ERROR: Connection refused\n")
+	got := v.sentry(t, "host", "/bin/busybox", "nc", v.HostIP, port)
+	if got.status == 0 || !strings.Contains(got.stderr, "Connection refused") {
+		t.Errorf("busybox nc to a closed port: status %d, stderr %q; want \"Connection refused\"", got.status, got.stderr)
+	}
+}
+
+// sentryPid is the sentry process `ip netns exec` started as pid: pid
+// itself when ip exec'd it, else its child (some iproute2 versions fork).
+func sentryPid(t *testing.T, pid int) int {
+	t.Helper()
+	isSentry := func(p int) bool {
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p))
+		return filepath.Base(exe) == filepath.Base(sentryBin)
+	}
+	if isSentry(pid) {
+		return pid
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	for _, f := range strings.Fields(string(b)) {
+		if c, err := strconv.Atoi(f); err == nil && isSentry(c) {
+			return c
+		}
+	}
+	t.Fatalf("no sentry process at pid %d or among its children (%q)", pid, b)
+	return 0
+}
+
+// fdList is what process pid's fds are ("socket:[123]", paths...),
+// leaving out eventfds: the sentry's watcher of its own stdin (which the
+// program reads to wait) holds one only while a read waits, so whether
+// it is there at a given instant is timing. A host poller left behind
+// still shows, as its epoll instance.
+func fdList(t *testing.T, pid int) []string {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, fd := range fds {
+		target, _ := os.Readlink(filepath.Join(dir, fd.Name()))
+		if target != "anon_inode:[eventfd]" {
+			out = append(out, fd.Name()+" -> "+target)
+		}
+	}
+	return out
+}
+
+// TestHostNetworkDroppedConnectionsLeaveNoHostFd: 300 outbound
+// connections dropped abruptly (closed while connecting, reset with
+// SO_LINGER 0 after a byte, or closed in bulk) leave the sentry
+// process with exactly the fds it had before, host poller included.
+func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	l := v.listenTCP(t)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	cmd := v.command(sentryBin, "run", "--network", "host", bin, "churn", v.HostIP, portOf(l.Addr()), "300")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok || l != want {
+				t.Fatalf("want %q, got %q (open=%v); stderr:\n%s", want, l, ok, errb.String())
+			}
+		case <-time.After(hangLimit):
+			t.Fatalf("no %q line; stderr:\n%s", want, errb.String())
+		}
+	}
+	expect("before")
+	pid := sentryPid(t, cmd.Process.Pid)
+	before := fdList(t, pid)
+	io.WriteString(stdin, "go\n")
+	expect("after")
+	after := fdList(t, pid)
+	if len(after) != len(before) {
+		t.Errorf("the sentry held %d fds before 300 dropped connections and %d after\nbefore: %q\nafter:  %q", len(before), len(after), before, after)
+	}
+	io.WriteString(stdin, "go\n")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("churn: %v\nstderr:\n%s", err, errb.String())
+	}
+	t.Logf("sentry fds before %d, after %d", len(before), len(after))
+}
