@@ -271,6 +271,48 @@ func sentryPid(t *testing.T, pid int) int {
 	return 0
 }
 
+// TestHostNetworkUnreachableAddressesFailAsOnLinux: beyond loopback,
+// an address the namespace has no route to is ENETUNREACH, and an
+// address on the veth's subnet where nobody answers is EHOSTUNREACH
+// once the neighbour lookup gives up: the host kernel's answers,
+// reported as native in the same namespace.
+func TestHostNetworkUnreachableAddressesFailAsOnLinux(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	// 192.0.2.1 is TEST-NET-1; the namespace has only its /24.
+	outMatchesNative(t, v, bin, []string{"refused", "192.0.2.1", "80"},
+		"blocking connect: Network is unreachable\n")
+	absent := strings.TrimSuffix(v.HostIP, "1") + "3"
+	outMatchesNative(t, v, bin, []string{"refused", absent, "80"},
+		"blocking connect: No route to host\n")
+}
+
+// TestHostNetworkResetWakesEpollWait: the peer resets a connection
+// while the sandboxed client waits in epoll_wait; the wait ends with
+// the events Linux reports and read says ECONNRESET, then end of file.
+// As native in the same namespace.
+func TestHostNetworkResetWakesEpollWait(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	l := v.listenTCP(t)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				var b [1]byte
+				io.ReadFull(c, b[:])
+				c.(*net.TCPConn).SetLinger(0) // close sends RST
+				c.Close()
+			}()
+		}
+	}()
+	outMatchesNative(t, v, bin, []string{"reset", v.HostIP, portOf(l.Addr())},
+		"read: Connection reset by peer\n")
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether

@@ -4,6 +4,10 @@
 //   udp HOST PORT      sendto/recvfrom an echo server, then the same
 //                      connected (getsockname shows the route's address)
 //   refused HOST PORT  blocking and non-blocking connect to a closed port
+//                      (or an unreachable address)
+//   reset HOST PORT    sends a byte, waits in epoll_wait while the server
+//                      resets the connection, prints the events and what
+//                      read then says
 //   churn HOST PORT N  waits for a line on stdin, opens N connections and
 //                      drops them abruptly (some still connecting, some
 //                      reset with SO_LINGER 0, some closed), prints
@@ -129,6 +133,24 @@ static void refused(void) {
 	close(s);
 }
 
+static void reset(void) {
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(s, (void *)&dst, sizeof dst) < 0) die("connect");
+	if (send(s, "x", 1, 0) != 1) die("send");
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = s}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+	if (epoll_wait(ep, &out, 1, 60000) != 1) die("epoll_wait");
+	printf("events: in=%d err=%d hup=%d rdhup=%d\n", !!(out.events & EPOLLIN), !!(out.events & EPOLLERR),
+	       !!(out.events & EPOLLHUP), !!(out.events & EPOLLRDHUP));
+	char c;
+	ssize_t n = read(s, &c, 1);
+	printf("read: %s\n", n < 0 ? strerror(errno) : n == 0 ? "end of file" : "a byte");
+	n = read(s, &c, 1);
+	printf("read again: %s\n", n < 0 ? strerror(errno) : n == 0 ? "end of file" : "a byte");
+	close(s);
+}
+
 static void churn(int n) {
 	char line[64];
 	printf("before\n");
@@ -166,13 +188,14 @@ static void churn(int n) {
 
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc < 4) { fprintf(stderr, "usage: net_out tcp|udp|refused|churn HOST PORT [N]\n"); return 2; }
+	if (argc < 4) { fprintf(stderr, "usage: net_out tcp|udp|refused|reset|churn HOST PORT [N]\n"); return 2; }
 	dst.sin_family = AF_INET;
 	dst.sin_port = htons(atoi(argv[3]));
 	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) { fprintf(stderr, "bad address\n"); return 2; }
 	if (!strcmp(argv[1], "tcp")) tcp();
 	else if (!strcmp(argv[1], "udp")) udp();
 	else if (!strcmp(argv[1], "refused")) refused();
+	else if (!strcmp(argv[1], "reset")) reset();
 	else if (!strcmp(argv[1], "churn")) churn(argc > 4 ? atoi(argv[4]) : 200);
 	else return 2;
 	return 0;
