@@ -449,6 +449,132 @@ func TestHostNetworkLargeTransfersBothWays(t *testing.T) {
 	}
 }
 
+// TestHostNetworkRedisAnswersRedisCliAtTheNamespacesAddress: redis
+// under the sentry with --network host listens on the namespace's
+// interfaces, so redis-cli on the other end of the veth reaches it at
+// the namespace's address (PING, SET, GET). The host listening socket
+// is the sentry's own, not the stub's. A redis-cli in another sandbox
+// in the same namespace reaches it at that address too (each sandbox's
+// loopback is its own).
+func TestHostNetworkRedisAnswersRedisCliAtTheNamespacesAddress(t *testing.T) {
+	v := newVethNet(t)
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is not installed (make deps installs it)")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Fatal("redis-cli is not installed (make deps installs it)")
+	}
+	// The namespace is new and nothing else runs in it: every port
+	// there is free.
+	const port = "6379"
+	cmd := v.command(sentryBin, "run", "--network", "host", server, "--port", port, "--save", "", "--appendonly", "no", "--protected-mode", "no")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	redis := func(args ...string) string {
+		out, _ := exec.Command(cli, append([]string{"-h", v.NSIP, "-p", port}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out))
+	}
+	deadline := time.Now().Add(hangLimit)
+	for redis("ping") != "PONG" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no PONG from redis at %s:%s; stderr:\n%s", v.NSIP, port, errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := redis("set", "greeting", "hello across the veth"); got != "OK" {
+		t.Fatalf("set: %q", got)
+	}
+	if got := redis("get", "greeting"); got != "hello across the veth" {
+		t.Fatalf("get: %q", got)
+	}
+
+	// Who holds the namespace's listening socket on port.
+	tcp := v.run(t, "cat", "/proc/net/tcp")
+	var inodes []string
+	for _, line := range strings.Split(tcp.stdout, "\n")[1:] {
+		fs := strings.Fields(line)
+		if len(fs) >= 10 && fs[3] == "0A" && strings.HasSuffix(fs[1], fmt.Sprintf(":%04X", 6379)) {
+			inodes = append(inodes, fs[9])
+		}
+	}
+	pid := sentryPid(t, cmd.Process.Pid)
+	if len(inodes) == 0 {
+		t.Fatalf("no listening socket on port %s in the namespace:\n%s", port, tcp.stdout)
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	stubs := strings.Fields(string(b))
+	for _, ino := range inodes {
+		if !holdsSocket(pid, ino) {
+			t.Errorf("the sentry (pid %d) does not hold the listening socket %s", pid, ino)
+		}
+		for _, st := range stubs {
+			if p, _ := strconv.Atoi(st); holdsSocket(p, ino) {
+				t.Errorf("the stub (pid %d) holds the listening socket %s", p, ino)
+			}
+		}
+	}
+
+	got := v.sentry(t, "host", cli, "-h", v.NSIP, "-p", port, "get", "greeting")
+	if got.status != 0 || got.stdout != "hello across the veth\n" {
+		t.Errorf("redis-cli in another sandbox: status %d, stdout %q\nstderr:\n%s", got.status, got.stdout, got.stderr)
+	}
+	redis("shutdown", "nosave")
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Fatalf("sentry: %v; stderr:\n%s", err, errb.String())
+		}
+	case <-time.After(hangLimit):
+		t.Fatalf("redis did not exit after SHUTDOWN; stderr:\n%s", errb.String())
+	}
+}
+
+// bindPy binds the namespace's address and one it does not have, then
+// listens on the first and connects to itself there.
+const bindPy = `import errno, socket, sys
+mine = sys.argv[1]
+s = socket.socket()
+try:
+    s.bind(("192.0.2.7", 0))
+except OSError as e:
+    print("bind 192.0.2.7:", errno.errorcode[e.errno])
+s.close()
+l = socket.socket()
+l.bind((mine, 0))
+l.listen(8)
+addr = l.getsockname()
+print("listening on", addr[0], addr[1] > 0)
+c = socket.create_connection(addr)
+a, peer = l.accept()
+print("accepted from", peer[0], peer == c.getsockname())
+c.sendall(b"over the namespace's address")
+print("got", a.recv(100).decode())
+c.close()
+print("eof", a.recv(100) == b"")
+`
+
+// TestHostNetworkBindsTheNamespacesAddress: with --network host, a
+// socket binds an address of the namespace (an address it lacks is
+// EADDRNOTAVAIL), listens there, and a client connects to it at that
+// address; as CPython natively in the same namespace.
+func TestHostNetworkBindsTheNamespacesAddress(t *testing.T) {
+	v := newVethNet(t)
+	outMatchesNative(t, v, cpython, []string{"-c", bindPy, v.NSIP},
+		"bind 192.0.2.7: EADDRNOTAVAIL\n",
+		"listening on "+v.NSIP+" True\n",
+		"accepted from "+v.NSIP+" True\n",
+		"got over the namespace's address\neof True\n")
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether

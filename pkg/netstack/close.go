@@ -14,7 +14,12 @@ func (s *Socket) Shutdown(how int) error {
 		return unix.EINVAL
 	}
 	if h := s.hostSock(); h != nil && s.connOriented() {
-		return h.do(func(fd int) error { return unix.Shutdown(fd, how) })
+		if !s.listening() {
+			return h.do(func(fd int) error { return unix.Shutdown(fd, how) })
+		}
+		// A listener's host side stops listening as its sandbox side
+		// does (below).
+		_ = h.do(func(fd int) error { return unix.Shutdown(fd, how) })
 	}
 	s.mu.Lock()
 	if s.connOriented() && s.state != stateConnected {

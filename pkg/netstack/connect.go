@@ -12,6 +12,17 @@ import (
 
 // Accept takes a connection from the backlog: EAGAIN when there is none.
 func (s *Socket) Accept() (*Socket, error) {
+	if h := s.hostSock(); h != nil {
+		if c, err := s.acceptSandbox(); err != unix.EAGAIN {
+			return c, err
+		}
+		return s.acceptHost(h)
+	}
+	return s.acceptSandbox()
+}
+
+// acceptSandbox takes a connection from the sandbox side's backlog.
+func (s *Socket) acceptSandbox() (*Socket, error) {
 	s.mu.Lock()
 	if s.state != stateListening {
 		s.mu.Unlock()

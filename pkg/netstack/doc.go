@@ -14,14 +14,15 @@
 // sockets here are the sentry's own: the listeners and connections of
 // published ports (publish.go) and, in --network host (ModeHost), the
 // host socket behind an inet stream or datagram socket that connects or
-// sends beyond loopback (hostsock.go), made in the sentry's network
-// namespace, driven by the sentry's own non-blocking calls and watched
-// by the stack's host poller (hostpoll.go); it is closed when the
-// application's socket is. Loopback (127.0.0.0/8, ::1) always stays in
-// memory. In ModeSandbox and ModeNone, addresses that are not the
-// sandbox's own are unreachable (ENETUNREACH); binding them is
-// EADDRNOTAVAIL in every mode (listening on host interfaces is not
-// done yet).
+// sends beyond loopback (hostsock.go), or listens on the wildcard or
+// one of the namespace's addresses (hostlisten.go), made in the
+// sentry's network namespace, driven by the sentry's own non-blocking
+// calls and watched by the stack's host poller (hostpoll.go); it is
+// closed when the application's socket is. Loopback (127.0.0.0/8, ::1)
+// always stays in memory. In ModeSandbox and ModeNone, addresses that
+// are not the sandbox's own are unreachable (ENETUNREACH) and binding
+// them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are
+// bindable.
 //
 // Nothing here blocks the caller except publish.go's own goroutines
 // (and hostpoll.go's, which waits on the host for host-mode sockets):

@@ -63,6 +63,8 @@ type hostOpt struct {
 // one, with the size of their getsockopt value. The rest (timeouts,
 // SO_REUSEADDR, SO_PASSCRED...) concern the sandbox's side only.
 var hostOptions = map[[2]int]int{
+	{unix.SOL_SOCKET, unix.SO_REUSEADDR}:        4, // for host-mode listeners
+	{unix.SOL_SOCKET, unix.SO_REUSEPORT}:        4,
 	{unix.SOL_SOCKET, unix.SO_RCVBUF}:           4,
 	{unix.SOL_SOCKET, unix.SO_SNDBUF}:           4,
 	{unix.SOL_SOCKET, unix.SO_RCVBUFFORCE}:      4,
@@ -129,10 +131,14 @@ func (s *Socket) ensureHost() (*hostSock, error) {
 		// setsockopt answered for.
 		_ = hostSetsockopt(fd, o.key[0], o.key[1], o.val)
 	}
-	if s.bound && s.local.IP.Port() != 0 {
-		// The port the application chose (or was given for loopback
-		// traffic) is its source port out there too.
-		sa := toSockaddr(s.family, netip.AddrPortFrom(unspecified(s.family), s.local.IP.Port()))
+	if ip := s.local.IP.Addr(); s.bound && (s.local.IP.Port() != 0 || !isLocal(ip)) {
+		// The address and port the application chose (or the port it
+		// was given for loopback traffic) are its own out there too;
+		// a loopback address is not, there.
+		if ip.Unmap().IsLoopback() {
+			ip = unspecified(s.family)
+		}
+		sa := toSockaddr(s.family, netip.AddrPortFrom(ip, s.local.IP.Port()))
 		if err := unix.Bind(fd, sa); err != nil {
 			return fail(err)
 		}

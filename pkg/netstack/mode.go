@@ -13,10 +13,11 @@ const (
 	ModeSandbox Mode = iota
 	// ModeHost adds the network namespace the sentry runs in:
 	// connections and datagrams to non-loopback addresses leave through
-	// host sockets the sentry owns (hostsock.go). Loopback stays in
-	// memory. Not yet: the namespace's interfaces as the sandbox's view,
-	// and listeners on the wildcard or an interface address listening
-	// there too.
+	// host sockets the sentry owns (hostsock.go), and listeners on the
+	// wildcard or one of the namespace's addresses listen there too
+	// (hostlisten.go). Loopback stays in memory. Not yet: the
+	// namespace's interfaces as the sandbox's view (getifaddrs, netlink,
+	// /proc/net).
 	ModeHost
 	// ModeHostLoopback is ModeHost with 127.0.0.1 and ::1 the
 	// namespace's too (a database on the host's loopback is reachable).

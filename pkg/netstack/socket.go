@@ -191,7 +191,7 @@ func (s *Socket) Bind(a Addr) error {
 		if s.hostSock() != nil {
 			return unix.EINVAL // bound on the host already
 		}
-		if !isLocal(ap.Addr()) {
+		if !isLocal(ap.Addr()) && !(s.stack.mode.Host() && s.hostBindable(ap.Addr())) {
 			return unix.EADDRNOTAVAIL
 		}
 		if s.family == unix.AF_INET6 && ap.Addr().Is4In6() {
@@ -267,7 +267,7 @@ func (s *Socket) Listen(backlog int) error {
 	if !s.connOriented() {
 		return unix.EOPNOTSUPP
 	}
-	if s.hostSock() != nil {
+	if s.hostSock() != nil && !s.listening() {
 		return unix.EINVAL // connected (or connecting) on the host
 	}
 	if s.isInet() {
@@ -276,17 +276,29 @@ func (s *Socket) Listen(backlog int) error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.bound {
+		s.mu.Unlock()
 		return unix.EINVAL
 	}
 	switch s.state {
 	case stateInit, stateListening:
 	default:
+		s.mu.Unlock()
 		return unix.EINVAL
 	}
+	prev := s.state
 	s.backlog = min(max(backlog, 0), maxBacklog)
 	s.state = stateListening
+	onHost := s.listensOnHost(s.local.IP.Addr())
+	s.mu.Unlock()
+	if onHost {
+		if err := s.listenHost(backlog); err != nil {
+			s.mu.Lock()
+			s.state = prev
+			s.mu.Unlock()
+			return err
+		}
+	}
 	return nil
 }
 
