@@ -575,6 +575,75 @@ func TestHostNetworkBindsTheNamespacesAddress(t *testing.T) {
 		"got over the namespace's address\neof True\n")
 }
 
+// udpServerPy binds a UDP socket to the wildcard address, prints its
+// port, answers one datagram and prints where it came from.
+const udpServerPy = `import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("0.0.0.0", 0))
+print(u.getsockname()[1], flush=True)
+d, a = u.recvfrom(100)
+u.sendto(b"echo:" + d, a)
+print("from", a[0], flush=True)
+`
+
+// TestHostNetworkUDPServerAnswersThePeer: with --network host, a UDP
+// socket bound to the wildcard address in the sandbox receives a
+// datagram a client on the veth's peer sends to the namespace's
+// address, and its answer reaches that client.
+func TestHostNetworkUDPServerAnswersThePeer(t *testing.T) {
+	v := newVethNet(t)
+	cmd := v.command(sentryBin, "run", "--network", "host", cpython, "-c", udpServerPy)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 2)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the server ended early; stderr:\n%s", errb.String())
+			}
+			return l
+		case <-time.After(hangLimit):
+			t.Fatalf("no line from the server; stderr:\n%s", errb.String())
+		}
+		return ""
+	}
+	port := next()
+	c, err := net.Dial("udp4", net.JoinHostPort(v.NSIP, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(hangLimit))
+	buf := make([]byte, 100)
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "echo:hi" {
+		t.Fatalf("answer %q, %v; stderr:\n%s", buf[:n], err, errb.String())
+	}
+	if got := next(); got != "from "+v.HostIP {
+		t.Errorf("the server saw the datagram %q, want from %s", got, v.HostIP)
+	}
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether

@@ -8,7 +8,10 @@ import (
 	"sentry/pkg/epoll"
 )
 
-// Host-mode listeners (--network host): a stream socket that listens on
+// Host-mode listeners (--network host): a datagram socket bound to the
+// wildcard address or one of the namespace's gets its host socket at
+// once, bound alike, so datagrams from beyond loopback reach it. A
+// stream socket that listens on
 // the wildcard address or on one of the namespace's own addresses also
 // listens on a host socket the sentry owns, bound to the same address
 // and port, so peers beyond loopback reach it; loopback clients still
@@ -88,4 +91,23 @@ func (s *Socket) listening() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state == stateListening
+}
+
+// bindHostDgram gives a datagram socket just bound at ip its host
+// socket in host mode (unless ip is loopback); if the host refuses the
+// address and port, the sandbox binding is undone and the error is the
+// application's.
+func (s *Socket) bindHostDgram(ip netip.Addr) error {
+	if !s.stack.mode.Host() || s.connOriented() || ip.Unmap().IsLoopback() {
+		return nil
+	}
+	if _, err := s.ensureHost(); err != nil {
+		s.mu.Lock()
+		port := s.local.IP.Port()
+		s.bound, s.local = false, Addr{Family: s.family, IP: netip.AddrPortFrom(unspecified(s.family), 0)}
+		s.mu.Unlock()
+		s.stack.unbindInet(s, s.proto, port)
+		return err
+	}
+	return nil
 }

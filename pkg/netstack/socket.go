@@ -202,7 +202,10 @@ func (s *Socket) Bind(a Addr) error {
 				return unix.EINVAL
 			}
 		}
-		return s.stack.bindInet(s, ap.Addr(), ap.Port())
+		if err := s.stack.bindInet(s, ap.Addr(), ap.Port()); err != nil {
+			return err
+		}
+		return s.bindHostDgram(ap.Addr())
 	case s.family == unix.AF_UNIX:
 		if a.Family != unix.AF_UNIX {
 			return unix.EINVAL
