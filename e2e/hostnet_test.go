@@ -644,6 +644,79 @@ func TestHostNetworkUDPServerAnswersThePeer(t *testing.T) {
 	}
 }
 
+// serveDNS answers DNS queries on pc: name's A record is ip, its other
+// types have no records, every other name does not exist. Just enough
+// of RFC 1035 for glibc's and busybox's resolvers.
+func serveDNS(pc net.PacketConn, name string, ip net.IP) {
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		q := buf[:n]
+		if len(q) < 12 {
+			continue
+		}
+		// The question: labels up to the root, then type and class.
+		i, labels := 12, []string{}
+		for i < len(q) && q[i] != 0 && i+1+int(q[i]) <= len(q) {
+			labels = append(labels, string(q[i+1:i+1+int(q[i])]))
+			i += 1 + int(q[i])
+		}
+		if i+5 > len(q) {
+			continue
+		}
+		qtype := int(q[i+1])<<8 | int(q[i+2])
+		question := q[12 : i+5]
+		r := append([]byte{}, q[0], q[1], 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0)
+		r = append(r, question...)
+		switch {
+		case !strings.EqualFold(strings.Join(labels, "."), name):
+			r[3] |= 3 // NXDOMAIN
+		case qtype == 1: // A
+			r[7] = 1
+			r = append(r, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+			r = append(r, ip.To4()...)
+		}
+		pc.WriteTo(r, from)
+	}
+}
+
+// TestHostNetworkResolvesNamesThroughTheNamespacesDNS: glibc's resolver
+// (getent hosts) and busybox nslookup inside the sandbox ask a DNS
+// server on the veth's peer over bridged UDP, as the namespace's
+// resolv.conf says (ip netns exec mounts /etc/netns/NS/resolv.conf on
+// /etc/resolv.conf, and the sandbox's root is the host's /), and get
+// its answer; as getent natively in the same namespace.
+func TestHostNetworkResolvesNamesThroughTheNamespacesDNS(t *testing.T) {
+	v := newVethNet(t)
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(v.HostIP, "53"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	const name, addr = "sandbox-test.example", "10.20.30.40"
+	go serveDNS(pc, name, net.ParseIP(addr))
+	dir := filepath.Join("/etc/netns", v.NS)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte("nameserver "+v.HostIP+"\noptions timeout:30 attempts:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outMatchesNative(t, v, "/usr/bin/getent", []string{"hosts", name}, addr)
+	got := v.sentry(t, "host", "/bin/busybox", "nslookup", "-type=a", name)
+	if got.status != 0 || !strings.Contains(got.stdout, "Address: "+addr) {
+		t.Errorf("busybox nslookup: status %d\nstdout:\n%s\nstderr:\n%s", got.status, got.stdout, got.stderr)
+	}
+	got = v.sentry(t, "sandbox", "/usr/bin/getent", "hosts", name)
+	if got.status == 0 {
+		t.Errorf("--network sandbox resolved %s: %q", name, got.stdout)
+	}
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether
