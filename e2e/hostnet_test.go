@@ -278,6 +278,22 @@ func TestHostNetworkConnectToClosedPortIsRefused(t *testing.T) {
 	}
 }
 
+// childrenOf lists the child processes of every thread of pid (the
+// sentry's stubs are children of the threads that trace them).
+func childrenOf(pid int) []int {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, c := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(c); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 // sentryPid is the sentry process `ip netns exec` started as pid: pid
 // itself when ip exec'd it, else its child (some iproute2 versions fork).
 func sentryPid(t *testing.T, pid int) int {
@@ -289,13 +305,12 @@ func sentryPid(t *testing.T, pid int) int {
 	if isSentry(pid) {
 		return pid
 	}
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	for _, f := range strings.Fields(string(b)) {
-		if c, err := strconv.Atoi(f); err == nil && isSentry(c) {
+	for _, c := range childrenOf(pid) {
+		if isSentry(c) {
 			return c
 		}
 	}
-	t.Fatalf("no sentry process at pid %d or among its children (%q)", pid, b)
+	t.Fatalf("no sentry process at pid %d or among its children", pid)
 	return 0
 }
 
@@ -342,16 +357,22 @@ func TestHostNetworkResetWakesEpollWait(t *testing.T) {
 }
 
 // uploadPy connects to HOST PORT (IPv4 or IPv6 by the address), sends
-// 16 MiB with sendall, half-closes, and prints the server's answer; then
+// 16 MiB with sendall or sendfile(2) (HOW), half-closes, and prints the server's answer; then
 // sends a datagram to the same port and prints the answer and where it
 // came from.
 const uploadPy = `import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
+host, port, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 data = bytes(range(256)) * (1 << 16)
 s = socket.socket(fam, socket.SOCK_STREAM)
 s.connect((host, port))
-s.sendall(data)
+if how == "sendfile":
+    with open("/tmp/upload.bin", "wb") as f:
+        f.write(data)
+    with open("/tmp/upload.bin", "rb") as f:
+        s.sendfile(f)
+else:
+    s.sendall(data)
 s.shutdown(socket.SHUT_WR)
 got = b""
 while True:
@@ -412,7 +433,8 @@ func streamServers(t *testing.T, network, addr string) string {
 }
 
 // TestHostNetworkLargeTransfersBothWays: 16 MiB downloaded by busybox
-// wget and 16 MiB uploaded by CPython's sendall (IPv4 and IPv6) cross
+// wget and 16 MiB uploaded by CPython's sendall (IPv4 and IPv6) and by
+// sendfile(2) cross
 // the veth intact: both directions meet back-pressure (EAGAIN) on the
 // host socket and are woken by the host poller, never by a busy loop.
 // CPython's UDP over IPv6 gets its echo from the peer's address.
@@ -439,12 +461,12 @@ func TestHostNetworkLargeTransfersBothWays(t *testing.T) {
 		return b
 	}(), 1<<16)
 	upSum := sha256.Sum256(up)
-	for _, c := range []struct{ network, addr string }{{"4", v.HostIP}, {"6", host6}} {
+	for _, c := range []struct{ network, addr, how string }{{"4", v.HostIP, "sendall"}, {"6", host6, "sendall"}, {"4", v.HostIP, "sendfile"}} {
 		port := streamServers(t, c.network, c.addr)
-		got := v.sentry(t, "host", cpython, "-c", uploadPy, c.addr, port)
+		got := v.sentry(t, "host", cpython, "-c", uploadPy, c.addr, port, c.how)
 		want := fmt.Sprintf("tcp: %d %x\nudp: echo:ping from %s True\n", len(up), upSum, c.addr)
 		if got.status != 0 || got.stdout != want {
-			t.Errorf("upload over IPv%s: status %d, stdout %q, want %q\nstderr:\n%s", c.network, got.status, got.stdout, want, tail(got.stderr, 3000))
+			t.Errorf("upload by %s over IPv%s: status %d, stdout %q, want %q\nstderr:\n%s", c.how, c.network, got.status, got.stdout, want, tail(got.stderr, 3000))
 		}
 	}
 }
@@ -509,14 +531,16 @@ func TestHostNetworkRedisAnswersRedisCliAtTheNamespacesAddress(t *testing.T) {
 	if len(inodes) == 0 {
 		t.Fatalf("no listening socket on port %s in the namespace:\n%s", port, tcp.stdout)
 	}
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	stubs := strings.Fields(string(b))
+	stubs := childrenOf(pid)
+	if len(stubs) == 0 {
+		t.Fatalf("the sentry (pid %d) has no stub process", pid)
+	}
 	for _, ino := range inodes {
 		if !holdsSocket(pid, ino) {
 			t.Errorf("the sentry (pid %d) does not hold the listening socket %s", pid, ino)
 		}
-		for _, st := range stubs {
-			if p, _ := strconv.Atoi(st); holdsSocket(p, ino) {
+		for _, p := range stubs {
+			if holdsSocket(p, ino) {
 				t.Errorf("the stub (pid %d) holds the listening socket %s", p, ino)
 			}
 		}
@@ -739,10 +763,16 @@ func fdList(t *testing.T, pid int) []string {
 	return out
 }
 
-// TestHostNetworkDroppedConnectionsLeaveNoHostFd: 300 outbound
+// churnConns is how many connections TestHostNetworkDroppedConnections...
+// opens: a third of them are open at once.
+const churnConns = 3000
+
+// TestHostNetworkDroppedConnectionsLeaveNoHostFd: 3,000 outbound
 // connections dropped abruptly (closed while connecting, reset with
-// SO_LINGER 0 after a byte, or closed in bulk) leave the sentry
-// process with exactly the fds it had before, host poller included.
+// SO_LINGER 0 after a byte, or 1,000 held open together and then
+// closed) leave the sentry process with exactly the fds it had before,
+// host poller included. While the 1,000 are open they are the
+// sentry's host sockets, and the stub holds no socket at all.
 func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
 	v := newVethNet(t)
 	bin := buildC(t, "net_out")
@@ -756,7 +786,7 @@ func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
 			go func() { io.Copy(io.Discard, c); c.Close() }()
 		}
 	}()
-	cmd := v.command(sentryBin, "run", "--network", "host", bin, "churn", v.HostIP, portOf(l.Addr()), "300")
+	cmd := v.command(sentryBin, "run", "--network", "host", bin, "churn", v.HostIP, portOf(l.Addr()), strconv.Itoa(churnConns))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -794,10 +824,35 @@ func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
 	pid := sentryPid(t, cmd.Process.Pid)
 	before := fdList(t, pid)
 	io.WriteString(stdin, "go\n")
+	expect(fmt.Sprintf("open %d", churnConns/3))
+	// The connections held open are the sentry's host sockets; the
+	// stub, which runs the program, holds none.
+	sockets := func(pid int) int {
+		n := 0
+		for _, fd := range fdList(t, pid) {
+			if strings.Contains(fd, "socket:[") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := sockets(pid); n < churnConns/3 {
+		t.Errorf("with %d connections open the sentry holds %d sockets", churnConns/3, n)
+	}
+	stubs := childrenOf(pid)
+	if len(stubs) == 0 {
+		t.Fatalf("the sentry (pid %d) has no stub process", pid)
+	}
+	for _, stub := range stubs {
+		if n := sockets(stub); n != 0 {
+			t.Errorf("the stub (pid %d) holds %d sockets", stub, n)
+		}
+	}
+	io.WriteString(stdin, "go\n")
 	expect("after")
 	after := fdList(t, pid)
 	if len(after) != len(before) {
-		t.Errorf("the sentry held %d fds before 300 dropped connections and %d after\nbefore: %q\nafter:  %q", len(before), len(after), before, after)
+		t.Errorf("the sentry held %d fds before %d dropped connections and %d after\nbefore: %q\nafter:  %q", len(before), churnConns, len(after), before, after)
 	}
 	io.WriteString(stdin, "go\n")
 	if err := cmd.Wait(); err != nil {

@@ -9,9 +9,10 @@
 //                      resets the connection, prints the events and what
 //                      read then says
 //   churn HOST PORT N  waits for a line on stdin, opens N connections and
-//                      drops them abruptly (some still connecting, some
-//                      reset with SO_LINGER 0, some closed), prints
-//                      "after", waits for another line
+//                      drops them abruptly (a third still connecting, a
+//                      third reset with SO_LINGER 0, a third held open
+//                      together), prints "open K", waits for a line,
+//                      closes those, prints "after", waits for a line
 // Its output holds no ephemeral port, so a native run in the same
 // network namespace prints the same.
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -153,10 +155,14 @@ static void reset(void) {
 
 static void churn(int n) {
 	char line[64];
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 	printf("before\n");
 	fflush(stdout);
 	if (!fgets(line, sizeof line, stdin)) return;
-	int fds[64], k = 0;
+	int *kept = calloc(n, sizeof *kept), k = 0;
 	for (int i = 0; i < n; i++) {
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (s < 0) die("socket");
@@ -173,14 +179,15 @@ static void churn(int n) {
 			close(s);
 			break;
 		}
-		default: // kept a while, then all closed at once
-			fds[k++] = s;
-			if (k == 64) {
-				while (k > 0) close(fds[--k]);
-			}
+		default: // connected and kept open, all at once
+			waitfor(s, POLLOUT);
+			kept[k++] = s;
 		}
 	}
-	while (k > 0) close(fds[--k]);
+	printf("open %d\n", k);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin)) return;
+	while (k > 0) close(kept[--k]);
 	printf("after\n");
 	fflush(stdout);
 	fgets(line, sizeof line, stdin);
