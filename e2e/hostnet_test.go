@@ -741,6 +741,28 @@ func TestHostNetworkResolvesNamesThroughTheNamespacesDNS(t *testing.T) {
 	}
 }
 
+// TestHostNetworkSeesTheNamespacesInterfaces: with --network host,
+// netlink (iproute2's `ip -o addr` and `ip route`, busybox `ip addr`,
+// CPython's if_nameindex) and the SIOCGIF* ioctls (busybox ifconfig's
+// addresses) describe the namespace's interfaces, as natively there;
+// with --network sandbox the sandbox sees only its lo.
+func TestHostNetworkSeesTheNamespacesInterfaces(t *testing.T) {
+	v := newVethNet(t)
+	_, nsEnd := v.ends()
+	outMatchesNative(t, v, "/usr/sbin/ip", []string{"-o", "addr"}, "inet "+v.NSIP+"/24")
+	outMatchesNative(t, v, "/usr/sbin/ip", []string{"route"}, "dev "+nsEnd)
+	outMatchesNative(t, v, "/bin/busybox", []string{"ip", "addr"}, "inet "+v.NSIP+"/24")
+	outMatchesNative(t, v, cpython, []string{"-c", "import socket; print(socket.if_nameindex())"}, "'"+nsEnd+"'")
+	got := v.sentry(t, "host", "/bin/busybox", "ifconfig", nsEnd)
+	if !strings.Contains(got.stdout, "inet addr:"+v.NSIP+" ") || !strings.Contains(got.stdout, "Mask:255.255.255.0") {
+		t.Errorf("busybox ifconfig %s: status %d\nstdout:\n%s\nstderr:\n%s", nsEnd, got.status, got.stdout, got.stderr)
+	}
+	got = v.sentry(t, "sandbox", "/usr/sbin/ip", "-o", "addr")
+	if got.status != 0 || strings.Contains(got.stdout, nsEnd) || !strings.Contains(got.stdout, "inet 127.0.0.1/8") {
+		t.Errorf("--network sandbox: ip -o addr: status %d\nstdout:\n%s\nstderr:\n%s", got.status, got.stdout, got.stderr)
+	}
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether

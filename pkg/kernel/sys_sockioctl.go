@@ -10,9 +10,10 @@ import (
 )
 
 // ioctls of sockets: the interface queries (SIOCGIF*) that show the
-// sandbox's only interface, lo, and SIOCATMARK (urgent data). FIONREAD
-// of pipes and sockets goes through vfs.File.Readable (their Readable
-// methods).
+// sandbox's only interface, lo (in --network host, the namespace's
+// interfaces, from netstack's HostIfreq/HostIfconf), and SIOCATMARK
+// (urgent data). FIONREAD of pipes and sockets goes through
+// vfs.File.Readable (their Readable methods).
 
 const (
 	sizeofIfreq = 40
@@ -38,6 +39,11 @@ func (t *Task) netIoctl(f *vfs.File, req uint32, arg uint64) (ret uint64, ok boo
 			return 0, true, t.ifconf(arg)
 		case unix.SIOCGIFFLAGS, unix.SIOCGIFINDEX, unix.SIOCGIFADDR, unix.SIOCGIFNETMASK, unix.SIOCGIFMTU, unix.SIOCGIFNAME, unix.SIOCGIFHWADDR:
 			return 0, true, t.ifreq(req, arg)
+		case unix.SIOCGIFBRDADDR, unix.SIOCGIFDSTADDR, unix.SIOCGIFTXQLEN, unix.SIOCGIFMETRIC:
+			// Only the namespace's view (--network host) answers these.
+			if t.k.net.stack.Mode().Host() {
+				return 0, true, t.ifreq(req, arg)
+			}
 		}
 	}
 	return 0, false, nil
@@ -58,10 +64,30 @@ func (t *Task) ifconf(arg uint64) error {
 	}
 	l := int32(binary.LittleEndian.Uint32(hdr[:]))
 	buf := binary.LittleEndian.Uint64(hdr[8:])
+	if l < 0 {
+		l = 0
+	}
+	n := int(l)
+	if buf == 0 {
+		n = 0
+	}
+	if recs, need, ok, err := t.k.net.stack.HostIfconf(min(n, 1<<20)); ok {
+		// --network host: the namespace's interfaces.
+		if err != nil {
+			return err
+		}
+		if buf == 0 {
+			return t.writeU32(arg, uint32(need))
+		}
+		if err := t.copyOut(buf, recs); err != nil {
+			return err
+		}
+		return t.writeU32(arg, uint32(len(recs)))
+	}
 	if buf == 0 {
 		return t.writeU32(arg, sizeofIfreq)
 	}
-	n := 0
+	n = 0
 	if l >= sizeofIfreq {
 		r := make([]byte, sizeofIfreq)
 		copy(r, "lo")
@@ -78,6 +104,13 @@ func (t *Task) ifreq(req uint32, arg uint64) error {
 	r := make([]byte, sizeofIfreq)
 	if err := t.copyIn(arg, r); err != nil {
 		return err
+	}
+	if ok, err := t.k.net.stack.HostIfreq(uint(req), r); ok {
+		// --network host: the namespace's interfaces.
+		if err != nil {
+			return err
+		}
+		return t.copyOut(arg, r)
 	}
 	if req == unix.SIOCGIFNAME {
 		if int32(binary.LittleEndian.Uint32(r[16:])) != loIfindex {

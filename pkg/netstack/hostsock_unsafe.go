@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,4 +46,40 @@ func hostDisconnect(fd int) error {
 		return e
 	}
 	return nil
+}
+
+// hostIoctlBuf is ioctl(fd, req, b) for a request whose argument is a
+// structure without pointers (struct ifreq).
+func hostIoctlBuf(fd int, req uint, b []byte) error {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), uintptr(unsafe.Pointer(&b[0])))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// hostIfconf is SIOCGIFCONF on fd with a buffer of n bytes (none when n
+// is 0): the records the host wrote, and the length it reports.
+func hostIfconf(fd, n int) ([]byte, int, error) {
+	var buf []byte
+	var ifc struct {
+		len int32
+		_   int32
+		buf uintptr
+	}
+	ifc.len = int32(n)
+	if n > 0 {
+		buf = make([]byte, n)
+		ifc.buf = uintptr(unsafe.Pointer(&buf[0]))
+	}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCGIFCONF, uintptr(unsafe.Pointer(&ifc)))
+	runtime.KeepAlive(buf)
+	if e != 0 {
+		return nil, 0, e
+	}
+	l := int(ifc.len)
+	if n == 0 {
+		return nil, l, nil
+	}
+	return buf[:min(l, n)], l, nil
 }
