@@ -18,7 +18,10 @@
 // one of the namespace's addresses (hostlisten.go), made in the
 // sentry's network namespace, driven by the sentry's own non-blocking
 // calls and watched by the stack's host poller (hostpoll.go); it is
-// closed when the application's socket is. Loopback (127.0.0.0/8, ::1)
+// closed when the application's socket is. In host mode the sentry
+// also answers read-only interface queries (netlink RTM_GET*, SIOCGIF*)
+// from the namespace through throwaway host sockets of its own
+// (hostnetlink.go, hostif.go). Loopback (127.0.0.0/8, ::1)
 // always stays in memory. In ModeSandbox and ModeNone, addresses that
 // are not the sandbox's own are unreachable (ENETUNREACH) and binding
 // them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are

@@ -15,9 +15,10 @@ const (
 	// connections and datagrams to non-loopback addresses leave through
 	// host sockets the sentry owns (hostsock.go), and listeners on the
 	// wildcard or one of the namespace's addresses listen there too
-	// (hostlisten.go). Loopback stays in memory. Not yet: the
-	// namespace's interfaces as the sandbox's view (getifaddrs, netlink,
-	// /proc/net).
+	// (hostlisten.go), and the namespace's interfaces are the
+	// sandbox's view (netlink, SIOCGIF*: hostnetlink.go, hostif.go).
+	// Loopback stays in memory. Not yet: /proc/net/dev and
+	// /proc/net/if_inet6 from the namespace.
 	ModeHost
 	// ModeHostLoopback is ModeHost with 127.0.0.1 and ::1 the
 	// namespace's too (a database on the host's loopback is reachable).
