@@ -763,6 +763,63 @@ func TestHostNetworkSeesTheNamespacesInterfaces(t *testing.T) {
 	}
 }
 
+// loopbackServerPy serves the directory it runs in over HTTP on the
+// namespace's 127.0.0.1, and prints its port once it listens.
+const loopbackServerPy = `import http.server, functools, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+srv = http.server.HTTPServer(("127.0.0.1", 0), h)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+`
+
+// TestHostLoopbackNetworkReachesTheNamespacesLoopback: with --network
+// host-loopback, busybox wget in the sandbox fetches a file from an
+// HTTP server on the namespace's own 127.0.0.1 (run natively there);
+// with --network host the sandbox's loopback is its own, and nobody
+// listens on it.
+func TestHostLoopbackNetworkReachesTheNamespacesLoopback(t *testing.T) {
+	v := newVethNet(t)
+	dir := t.TempDir()
+	var r [16]byte
+	rand.Read(r[:])
+	body := "on the namespace's loopback " + hex.EncodeToString(r[:]) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "file"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := v.command(cpython, "-c", loopbackServerPy, dir)
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	ports := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			ports <- sc.Text()
+		}
+		io.Copy(io.Discard, out)
+	}()
+	var port string
+	select {
+	case port = <-ports:
+	case <-time.After(hangLimit):
+		t.Fatal("the native server on the namespace's loopback did not start")
+	}
+	url := "http://127.0.0.1:" + port + "/file"
+	got := v.sentry(t, "host-loopback", "/bin/busybox", "wget", "-q", "-O", "-", url)
+	if got.status != 0 || got.stdout != body {
+		t.Fatalf("--network host-loopback: wget status %d, stdout %q, want %q\nstderr:\n%s", got.status, got.stdout, body, got.stderr)
+	}
+	got = v.sentry(t, "host", "/bin/busybox", "wget", "-q", "-O", "-", url)
+	if got.status == 0 || !strings.Contains(got.stderr, "Connection refused") {
+		t.Errorf("--network host: wget status %d, stdout %q, stderr %q; want \"Connection refused\" from the sandbox's own loopback", got.status, got.stdout, got.stderr)
+	}
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether

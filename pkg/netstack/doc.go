@@ -22,7 +22,8 @@
 // also answers read-only interface queries (netlink RTM_GET*, SIOCGIF*)
 // from the namespace through throwaway host sockets of its own
 // (hostnetlink.go, hostif.go). Loopback (127.0.0.0/8, ::1)
-// always stays in memory. In ModeSandbox and ModeNone, addresses that
+// stays in memory, except in ModeHostLoopback, where it is the
+// namespace's too and every inet socket goes through the host. In ModeSandbox and ModeNone, addresses that
 // are not the sandbox's own are unreachable (ENETUNREACH) and binding
 // them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are
 // bindable.

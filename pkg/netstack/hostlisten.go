@@ -35,9 +35,13 @@ func (s *Socket) hostBindable(ip netip.Addr) bool {
 }
 
 // listensOnHost reports whether a listener bound at ip listens on the
-// host too: in host mode, unless it is bound to loopback.
+// host too: in host mode, unless it is bound to loopback; in
+// host-loopback mode, always.
 func (s *Socket) listensOnHost(ip netip.Addr) bool {
-	return s.stack.mode.Host() && s.isInet() && s.stype == unix.SOCK_STREAM && !ip.Unmap().IsLoopback()
+	if !s.stack.mode.Host() || !s.isInet() || s.stype != unix.SOCK_STREAM {
+		return false
+	}
+	return s.stack.mode == ModeHostLoopback || !ip.Unmap().IsLoopback()
 }
 
 // listenHost makes (or re-sizes) the host side of a listener.
@@ -98,7 +102,7 @@ func (s *Socket) listening() bool {
 // address and port, the sandbox binding is undone and the error is the
 // application's.
 func (s *Socket) bindHostDgram(ip netip.Addr) error {
-	if !s.stack.mode.Host() || s.connOriented() || ip.Unmap().IsLoopback() {
+	if !s.stack.mode.Host() || s.connOriented() || (ip.Unmap().IsLoopback() && s.stack.mode != ModeHostLoopback) {
 		return nil
 	}
 	if _, err := s.ensureHost(); err != nil {

@@ -93,9 +93,16 @@ var hostOptions = map[[2]int]int{
 
 // goesToHost reports whether traffic to ip leaves through a host socket:
 // in host mode, every address but loopback and the unspecified one
-// (which means loopback to connect and sendto).
+// (which means loopback to connect and sendto); in host-loopback mode,
+// every address, loopback being the namespace's too.
 func (s *Socket) goesToHost(ip netip.Addr) bool {
-	return s.stack.mode.Host() && !reachable(ip)
+	switch s.stack.mode {
+	case ModeHost:
+		return !reachable(ip)
+	case ModeHostLoopback:
+		return true
+	}
+	return false
 }
 
 // ensureHost returns the socket's host socket, making it on first use:
@@ -135,7 +142,7 @@ func (s *Socket) ensureHost() (*hostSock, error) {
 		// The address and port the application chose (or the port it
 		// was given for loopback traffic) are its own out there too;
 		// a loopback address is not, there.
-		if ip.Unmap().IsLoopback() {
+		if ip.Unmap().IsLoopback() && s.stack.mode != ModeHostLoopback {
 			ip = unspecified(s.family)
 		}
 		sa := toSockaddr(s.family, netip.AddrPortFrom(ip, s.local.IP.Port()))
