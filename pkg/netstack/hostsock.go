@@ -34,6 +34,11 @@ type hostSock struct {
 	// it, so fd is never a number the host has handed out again.
 	mu sync.RWMutex
 	fd int // -1 once closed
+
+	// peer is a connected stream's peer, asked of the host once: a
+	// stream's peer never changes, and every receive reports it.
+	peerMu sync.Mutex
+	peer   *Addr
 }
 
 func (h *hostSock) do(f func(fd int) error) error {
@@ -262,9 +267,7 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 	}
 	res := RecvResult{N: min(n, len(p)), Full: n, Flags: rflags & unix.MSG_OOB}
 	if s.connOriented() {
-		if a, err := s.hostPeer(h); err == nil {
-			res.From = &a
-		}
+		res.From = s.hostStreamPeer(h)
 	} else if a, ok := fromSockaddr(s.family, from); ok {
 		res.From = &a
 	}
@@ -331,6 +334,23 @@ func (s *Socket) hostPeer(h *hostSock) (Addr, error) {
 		return a, nil
 	}
 	return Addr{}, unix.ENOTCONN
+}
+
+// hostStreamPeer is a connected stream's peer, cached; nil when the
+// host cannot say.
+func (s *Socket) hostStreamPeer(h *hostSock) *Addr {
+	h.peerMu.Lock()
+	defer h.peerMu.Unlock()
+	if h.peer == nil {
+		if a, err := s.hostPeer(h); err == nil {
+			h.peer = &a
+		}
+	}
+	if h.peer == nil {
+		return nil
+	}
+	a := *h.peer
+	return &a
 }
 
 // hostBuffered is SIOCINQ of the host socket.
