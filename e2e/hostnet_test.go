@@ -820,6 +820,86 @@ func TestHostLoopbackNetworkReachesTheNamespacesLoopback(t *testing.T) {
 	}
 }
 
+// startRedisProc starts redis-server (cmd, already pointed at its place)
+// with the given extra arguments and stops it when the test ends.
+func startRedisProc(t *testing.T, cmd *exec.Cmd) *bytes.Buffer {
+	t.Helper()
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return &logs
+}
+
+// TestHostNetworkRedisReplicatesBothWays: redis under the sentry with
+// --network host replicates from a native redis on the veth's peer
+// (--replicaof), and a native redis on the peer replicates from a
+// sandboxed master at the namespace's address: real replication (a
+// full sync, then the command stream), both directions.
+func TestHostNetworkRedisReplicatesBothWays(t *testing.T) {
+	v := newVethNet(t)
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is not installed (make deps installs it)")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Fatal("redis-cli is not installed (make deps installs it)")
+	}
+	freeOnPeer := func() string {
+		l := v.listenTCP(t)
+		p := portOf(l.Addr())
+		l.Close()
+		return p
+	}
+	common := []string{"--save", "", "--appendonly", "no", "--protected-mode", "no"}
+	redis := func(host, port string, args ...string) string {
+		out, _ := exec.Command(cli, append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out))
+	}
+	waitFor := func(what, host, port string, want string, logs *bytes.Buffer, args ...string) {
+		t.Helper()
+		deadline := time.Now().Add(hangLimit)
+		for {
+			got := redis(host, port, args...)
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v at %s:%s gives %q, want %q; logs:\n%s", what, args, host, port, got, want, tail(logs.String(), 4000))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	// Native master on the peer, sandboxed replica in the namespace (a
+	// new namespace: its ports are all free).
+	mport := freeOnPeer()
+	mlogs := startRedisProc(t, exec.Command(server, append([]string{"--bind", v.HostIP, "--port", mport}, common...)...))
+	waitFor("native master", v.HostIP, mport, "PONG", mlogs, "ping")
+	if got := redis(v.HostIP, mport, "set", "from-native", "crossed into the sandbox"); got != "OK" {
+		t.Fatalf("set on the native master: %q", got)
+	}
+	rlogs := startRedisProc(t, v.command(append([]string{sentryBin, "run", "--network", "host", server, "--port", "6379", "--replicaof", v.HostIP, mport}, common...)...))
+	waitFor("sandboxed replica", v.NSIP, "6379", "crossed into the sandbox", rlogs, "get", "from-native")
+	redis(v.HostIP, mport, "set", "streamed", "after the sync")
+	waitFor("sandboxed replica", v.NSIP, "6379", "after the sync", rlogs, "get", "streamed")
+
+	// Sandboxed master in the namespace, native replica on the peer.
+	slogs := startRedisProc(t, v.command(append([]string{sentryBin, "run", "--network", "host", server, "--port", "6380"}, common...)...))
+	waitFor("sandboxed master", v.NSIP, "6380", "PONG", slogs, "ping")
+	if got := redis(v.NSIP, "6380", "set", "from-sandbox", "crossed out of the sandbox"); got != "OK" {
+		t.Fatalf("set on the sandboxed master: %q", got)
+	}
+	nport := freeOnPeer()
+	nlogs := startRedisProc(t, exec.Command(server, append([]string{"--bind", v.HostIP, "--port", nport, "--replicaof", v.NSIP, "6380"}, common...)...))
+	waitFor("native replica", v.HostIP, nport, "crossed out of the sandbox", nlogs, "get", "from-sandbox")
+	redis(v.NSIP, "6380", "set", "streamed-out", "after the sync")
+	waitFor("native replica", v.HostIP, nport, "after the sync", nlogs, "get", "streamed-out")
+}
+
 // fdList is what process pid's fds are ("socket:[123]", paths...),
 // leaving out eventfds: the sentry's watcher of its own stdin (which the
 // program reads to wait) holds one only while a read waits, so whether
