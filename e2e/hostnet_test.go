@@ -229,8 +229,9 @@ func TestHostNetworkUDPEchoAnswersFromThePeer(t *testing.T) {
 // server on the host end of the veth (EINPROGRESS, epoll, SO_ERROR),
 // TCP_NODELAY and SO_KEEPALIVE read back from the host socket, the real
 // addresses from getsockname and getpeername, a half-close the server
-// sees as end of file before it answers, MSG_PEEK, and the answer. As
-// native in the same namespace.
+// sees as end of file before it answers, MSG_PEEK, and the answer;
+// SO_RCVBUF/SO_SNDBUF set before the connect and TCP_INFO after it are
+// the host socket's. As native in the same namespace.
 func TestHostNetworkTCPClientMatchesLinux(t *testing.T) {
 	v := newVethNet(t)
 	bin := buildC(t, "net_out")
@@ -255,6 +256,8 @@ func TestHostNetworkTCPClientMatchesLinux(t *testing.T) {
 		"connect: Operation now in progress\n",
 		"SO_ERROR: 0\n",
 		"TCP_NODELAY: 1\n",
+		"SO_RCVBUF: ",         // what the host made of 3000000 (its rmem_max)
+		"TCP_INFO state: 1\n", // TCP_ESTABLISHED
 		"local: "+v.NSIP+"\n",
 		"peer: "+v.HostIP+":"+port+"\n",
 		"reply: echo:hello over the veth\n")

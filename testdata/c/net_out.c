@@ -49,6 +49,9 @@ static void tcp(void) {
 	socklen_t l = sizeof v;
 	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("TCP_NODELAY");
 	if (setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) < 0) die("SO_KEEPALIVE");
+	int rcv = 3000000, snd = 32768; // large: the host clamps it by its own rmem_max
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv) < 0) die("SO_RCVBUF");
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd) < 0) die("SO_SNDBUF");
 	int r = connect(s, (void *)&dst, sizeof dst);
 	printf("connect: %s\n", r == 0 ? "0" : strerror(errno));
 	int ep = epoll_create1(0);
@@ -64,6 +67,16 @@ static void tcp(void) {
 	l = sizeof v;
 	getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, &l);
 	printf("SO_KEEPALIVE: %d\n", v != 0);
+	l = sizeof v;
+	getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &l);
+	printf("SO_RCVBUF: %d\n", v);
+	l = sizeof v;
+	getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &l);
+	printf("SO_SNDBUF: %d\n", v);
+	struct tcp_info ti;
+	l = sizeof ti;
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0) die("TCP_INFO");
+	printf("TCP_INFO state: %d\n", ti.tcpi_state);
 	struct sockaddr_in a;
 	l = sizeof a;
 	getsockname(s, (void *)&a, &l);
