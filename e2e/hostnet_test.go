@@ -333,6 +333,30 @@ func TestHostNetworkUnreachableAddressesFailAsOnLinux(t *testing.T) {
 		"blocking connect: No route to host\n")
 }
 
+// TestHostNetworkConnectTimesOutAsOnLinux: SYNs to an address the
+// namespace routes out of its veth to a link-layer address nobody has
+// vanish (the peer drops frames not addressed to it); with TCP_SYNCNT 1
+// (set by the program, passed to the host socket) connect fails with
+// ETIMEDOUT after the host's retries, blocking or not (SO_ERROR), as
+// native in the same namespace.
+func TestHostNetworkConnectTimesOutAsOnLinux(t *testing.T) {
+	v := newVethNet(t)
+	bin := buildC(t, "net_out")
+	_, nsEnd := v.ends()
+	for _, args := range [][]string{
+		{"route", "add", "198.51.100.0/24", "dev", nsEnd},
+		{"neigh", "add", "198.51.100.7", "lladdr", "02:00:5e:00:53:01", "dev", nsEnd, "nud", "permanent"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"-n", v.NS}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v\n%s", args, err, out)
+		}
+	}
+	outMatchesNative(t, v, bin, []string{"timeout", "198.51.100.7", "80"},
+		"blocking connect: Connection timed out\n",
+		"non-blocking connect: Operation now in progress\n",
+		"SO_ERROR: Connection timed out\n")
+}
+
 // TestHostNetworkResetWakesEpollWait: the peer resets a connection
 // while the sandboxed client waits in epoll_wait; the wait ends with
 // the events Linux reports and read says ECONNRESET, then end of file.

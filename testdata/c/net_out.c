@@ -5,6 +5,8 @@
 //                      connected (getsockname shows the route's address)
 //   refused HOST PORT  blocking and non-blocking connect to a closed port
 //                      (or an unreachable address)
+//   timeout HOST PORT  connect (blocking, then non-blocking) with
+//                      TCP_SYNCNT 1 to an address whose SYNs vanish
 //   reset HOST PORT    sends a byte, waits in epoll_wait while the server
 //                      resets the connection, prints the events and what
 //                      read then says
@@ -148,6 +150,25 @@ static void refused(void) {
 	close(s);
 }
 
+static void timeout(void) {
+	int one = 1;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (setsockopt(s, IPPROTO_TCP, TCP_SYNCNT, &one, sizeof one) < 0) die("TCP_SYNCNT");
+	int r = connect(s, (void *)&dst, sizeof dst);
+	printf("blocking connect: %s\n", r == 0 ? "0" : strerror(errno));
+	close(s);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(s, IPPROTO_TCP, TCP_SYNCNT, &one, sizeof one);
+	r = connect(s, (void *)&dst, sizeof dst);
+	printf("non-blocking connect: %s\n", r == 0 ? "0" : strerror(errno));
+	waitfor(s, POLLOUT);
+	int v;
+	socklen_t l = sizeof v;
+	getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &l);
+	printf("SO_ERROR: %s\n", strerror(v));
+	close(s);
+}
+
 static void reset(void) {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(s, (void *)&dst, sizeof dst) < 0) die("connect");
@@ -208,7 +229,7 @@ static void churn(int n) {
 
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc < 4) { fprintf(stderr, "usage: net_out tcp|udp|refused|reset|churn HOST PORT [N]\n"); return 2; }
+	if (argc < 4) { fprintf(stderr, "usage: net_out tcp|udp|refused|timeout|reset|churn HOST PORT [N]\n"); return 2; }
 	dst.sin_family = AF_INET;
 	dst.sin_port = htons(atoi(argv[3]));
 	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) { fprintf(stderr, "bad address\n"); return 2; }
@@ -216,6 +237,7 @@ int main(int argc, char **argv) {
 	else if (!strcmp(argv[1], "udp")) udp();
 	else if (!strcmp(argv[1], "refused")) refused();
 	else if (!strcmp(argv[1], "reset")) reset();
+	else if (!strcmp(argv[1], "timeout")) timeout();
 	else if (!strcmp(argv[1], "churn")) churn(argc > 4 ? atoi(argv[4]) : 200);
 	else return 2;
 	return 0;
