@@ -775,7 +775,8 @@ func TestHostNetworkResolvesNamesThroughTheNamespacesDNS(t *testing.T) {
 }
 
 // TestHostNetworkSeesTheNamespacesInterfaces: with --network host,
-// netlink (iproute2's `ip -o addr` and `ip route`, busybox `ip addr`,
+// netlink (iproute2's `ip -o addr`, `ip route` and `ip route get` (a
+// single answer and its ack), busybox `ip addr`,
 // CPython's if_nameindex) and the SIOCGIF* ioctls (busybox ifconfig's
 // addresses) describe the namespace's interfaces, as natively there;
 // with --network sandbox the sandbox sees only its lo.
@@ -784,6 +785,7 @@ func TestHostNetworkSeesTheNamespacesInterfaces(t *testing.T) {
 	_, nsEnd := v.ends()
 	outMatchesNative(t, v, "/usr/sbin/ip", []string{"-o", "addr"}, "inet "+v.NSIP+"/24")
 	outMatchesNative(t, v, "/usr/sbin/ip", []string{"route"}, "dev "+nsEnd)
+	outMatchesNative(t, v, "/usr/sbin/ip", []string{"route", "get", v.HostIP}, "src "+v.NSIP)
 	outMatchesNative(t, v, "/bin/busybox", []string{"ip", "addr"}, "inet "+v.NSIP+"/24")
 	outMatchesNative(t, v, cpython, []string{"-c", "import socket; print(socket.if_nameindex())"}, "'"+nsEnd+"'")
 	got := v.sentry(t, "host", "/bin/busybox", "ifconfig", nsEnd)

@@ -40,6 +40,7 @@ func hostNetlinkQuery(msg []byte, pid uint32) ([][]byte, error) {
 		return nil, err
 	}
 	dump := flags&unix.NLM_F_DUMP == unix.NLM_F_DUMP
+	ack := flags&unix.NLM_F_ACK != 0
 	seq := binary.LittleEndian.Uint32(req[8:])
 	var out [][]byte
 	buf := make([]byte, 1<<16)
@@ -60,7 +61,9 @@ func hostNetlinkQuery(msg []byte, pid uint32) ([][]byte, error) {
 			}
 			binary.LittleEndian.PutUint32(rest[12:], pid)
 			typ := binary.LittleEndian.Uint16(rest[4:])
-			if binary.LittleEndian.Uint32(rest[8:]) == seq && (typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || !dump) {
+			// A dump ends with DONE (or an error); a single answer is
+			// followed by an ack (NLMSG_ERROR 0) when one was asked.
+			if binary.LittleEndian.Uint32(rest[8:]) == seq && (typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || (!dump && !ack)) {
 				end = true
 			}
 			rest = rest[min(nlAlign(l), len(rest)):]
