@@ -859,6 +859,7 @@ func TestHostLoopbackNetworkReachesTheNamespacesLoopback(t *testing.T) {
 // with the given extra arguments and stops it when the test ends.
 func startRedisProc(t *testing.T, cmd *exec.Cmd) *bytes.Buffer {
 	t.Helper()
+	cmd.Dir = t.TempDir() // where a master's sync writes dump.rdb
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
