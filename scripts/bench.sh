@@ -54,3 +54,8 @@ echo
 
 # redis-benchmark, native against the sandbox.
 "$(dirname "$0")/bench-redis.sh" "$S" || echo "redis benchmark failed"
+
+# --network host against native in a namespace made for it (root only).
+if [ "$(id -u)" = 0 ]; then
+	"$(dirname "$0")/bench-hostnet.sh" "$S" || echo "host network benchmark failed"
+fi

@@ -121,7 +121,7 @@ func runCmd() *cobra.Command {
 	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
 	c.Flags().StringVarP(&f.memory, "memory", "m", "", "memory limit `BYTES` (b, k, m, g suffixes) of application memory, in-memory file data and pipe/socket buffers: past it the largest process is SIGKILLed (default: 3/4 of the host's MemAvailable, at least min(1 GiB, half the RAM))")
 	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
-	c.Flags().StringVar(&f.network, "network", "sandbox", "what the sandbox's network reaches: sandbox (loopback in memory, -p publishes), none (loopback only, -p refused); host and host-loopback are not implemented yet")
+	c.Flags().StringVar(&f.network, "network", "sandbox", "what the sandbox's network reaches: sandbox (loopback in memory, -p publishes), host (also connections, datagrams and listeners beyond loopback in the sentry's network namespace, through host sockets the sentry owns), host-loopback (host, and 127.0.0.1 and ::1 are the namespace's too), none (loopback only, -p refused)")
 	c.Flags().StringArrayVarP(&f.publish, "publish", "p", nil, "publish guest port PORT on the host as `[HOSTIP:]HOSTPORT:PORT` (host IP defaults to 127.0.0.1)")
 	return c
 }
@@ -376,10 +376,6 @@ func syscallsCmd() *cobra.Command {
 // published host port before the app starts, so a busy port is an error
 // up front.
 func publishPorts(mode netstack.Mode, specs []string) (*netstack.Stack, func(), error) {
-	if mode.Host() {
-		// Not yet: refusing beats a sandbox that silently reaches nothing.
-		return nil, nil, fmt.Errorf("--network %s is not implemented yet", mode)
-	}
 	if len(specs) > 0 && !mode.CanPublish() {
 		return nil, nil, fmt.Errorf("-p %s: --network %s publishes no ports", specs[0], mode)
 	}

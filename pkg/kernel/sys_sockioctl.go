@@ -11,9 +11,10 @@ import (
 )
 
 // ioctls of sockets: the interface queries (SIOCGIF*) that show the
-// sandbox's only interface, lo, and SIOCATMARK (urgent data). FIONREAD
-// of pipes and sockets goes through vfs.File.Readable (their Readable
-// methods).
+// sandbox's only interface, lo (in --network host, the namespace's
+// interfaces, from netstack's HostIfreq/HostIfconf), and SIOCATMARK
+// (urgent data). FIONREAD of pipes and sockets goes through
+// vfs.File.Readable (their Readable methods).
 
 const (
 	sizeofIfreq = 40
@@ -39,6 +40,11 @@ func (t *Task) netIoctl(f *vfs.File, req uint32, arg uint64) (ret uint64, ok boo
 			return 0, true, t.ifconf(arg)
 		case unix.SIOCGIFFLAGS, unix.SIOCGIFINDEX, unix.SIOCGIFADDR, unix.SIOCGIFNETMASK, unix.SIOCGIFMTU, unix.SIOCGIFNAME, unix.SIOCGIFHWADDR:
 			return 0, true, t.ifreq(req, arg)
+		case unix.SIOCGIFBRDADDR, unix.SIOCGIFDSTADDR, unix.SIOCGIFTXQLEN, unix.SIOCGIFMETRIC:
+			// Only the namespace's view (--network host) answers these.
+			if t.k.net.stack.Mode().Host() {
+				return 0, true, t.ifreq(req, arg)
+			}
 		}
 	}
 	return 0, false, nil
@@ -55,10 +61,27 @@ func (t *Task) ifconf(arg uint64) error {
 	if err := t.copyInObj(arg, &c); err != nil {
 		return err
 	}
+	n := int(max(c.Len, 0))
+	if c.Ptr == 0 {
+		n = 0
+	}
+	if recs, need, ok, err := t.k.net.stack.HostIfconf(min(n, 1<<20)); ok {
+		// --network host: the namespace's interfaces.
+		if err != nil {
+			return err
+		}
+		if c.Ptr == 0 {
+			return t.writeU32(arg, uint32(need))
+		}
+		if err := t.copyOut(c.Ptr, recs); err != nil {
+			return err
+		}
+		return t.writeU32(arg, uint32(len(recs)))
+	}
 	if c.Ptr == 0 {
 		return t.writeU32(arg, sizeofIfreq)
 	}
-	n := 0
+	n = 0
 	if c.Len >= sizeofIfreq {
 		var r linux.IFReq
 		r.SetName("lo")
@@ -79,6 +102,15 @@ func (t *Task) ifreq(req uint32, arg uint64) error {
 	var r linux.IFReq
 	if err := t.copyInObj(arg, &r); err != nil {
 		return err
+	}
+	raw := marshal(&r)
+	if ok, err := t.k.net.stack.HostIfreq(uint(req), raw); ok {
+		// --network host: the namespace's interfaces, as the host kernel
+		// writes them.
+		if err != nil {
+			return err
+		}
+		return t.copyOut(arg, raw)
 	}
 	r.IFName[len(r.IFName)-1] = 0
 	le := binary.LittleEndian

@@ -13,6 +13,14 @@ func (s *Socket) Shutdown(how int) error {
 	if how < unix.SHUT_RD || how > unix.SHUT_RDWR {
 		return unix.EINVAL
 	}
+	if h := s.hostSock(); h != nil && s.connOriented() {
+		if !s.listening() {
+			return h.do(func(fd int) error { return unix.Shutdown(fd, how) })
+		}
+		// A listener's host side stops listening as its sandbox side
+		// does (below).
+		_ = h.do(func(fd int) error { return unix.Shutdown(fd, how) })
+	}
 	s.mu.Lock()
 	if s.connOriented() && s.state != stateConnected {
 		listening := s.state == stateListening
@@ -82,6 +90,7 @@ func (s *Socket) abort() {
 // Close releases the socket: a stream peer sees end of file, or a reset
 // if this side left data unread (or lingers with timeout 0).
 func (s *Socket) Close() {
+	s.closeHost()
 	s.mu.Lock()
 	prev := s.state
 	s.state = stateClosed

@@ -12,6 +12,17 @@ import (
 
 // Accept takes a connection from the backlog: EAGAIN when there is none.
 func (s *Socket) Accept() (*Socket, error) {
+	if h := s.hostSock(); h != nil {
+		if c, err := s.acceptSandbox(); err != unix.EAGAIN {
+			return c, err
+		}
+		return s.acceptHost(h)
+	}
+	return s.acceptSandbox()
+}
+
+// acceptSandbox takes a connection from the sandbox side's backlog.
+func (s *Socket) acceptSandbox() (*Socket, error) {
 	s.mu.Lock()
 	if s.state != stateListening {
 		s.mu.Unlock()
@@ -101,6 +112,19 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 	if !s.connOriented() {
 		return s.connectDgram(a)
 	}
+	if h := s.hostSock(); h != nil {
+		// The host socket answers a second connect (EALREADY,
+		// EISCONN, or a new attempt after a failed one); loopback
+		// cannot be reached from the host side.
+		ap, err := s.checkInetAddr(a)
+		if err != nil {
+			return err
+		}
+		if !s.goesToHost(ap.Addr()) {
+			return unix.EISCONN
+		}
+		return h.do(func(fd int) error { return unix.Connect(fd, toSockaddr(s.family, ap)) })
+	}
 	s.mu.Lock()
 	// A connect after EINPROGRESS reports how that one ended, once: 0
 	// when it connected, its error when it failed.
@@ -153,6 +177,9 @@ func (s *Socket) Connect(a Addr, nonblock bool) error {
 			if v6only {
 				return unix.ENETUNREACH
 			}
+		}
+		if s.goesToHost(ip) {
+			return s.connectStreamHost(ap)
 		}
 		if !reachable(ip) {
 			return unix.ENETUNREACH
@@ -251,6 +278,9 @@ func (s *Socket) connectTo(l *Socket, dst Addr, nonblock bool) error {
 // EAGAIN while it still waits, else its final error (consumed, like
 // SO_ERROR).
 func (s *Socket) ConnectResult() error {
+	if h := s.hostSock(); h != nil {
+		return s.hostConnectResult(h)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != stateConnecting {
@@ -270,7 +300,13 @@ func (s *Socket) ConnectResult() error {
 }
 
 func (s *Socket) connectDgram(a Addr) error {
+	h := s.hostSock()
 	if a.Family == unix.AF_UNSPEC {
+		if h != nil {
+			if err := h.do(hostDisconnect); err != nil {
+				return err
+			}
+		}
 		s.mu.Lock()
 		s.connected, s.peer, s.remote = false, nil, Addr{}
 		s.mu.Unlock()
@@ -280,6 +316,27 @@ func (s *Socket) connectDgram(a Addr) error {
 		ap, err := s.checkInetAddr(a)
 		if err != nil {
 			return err
+		}
+		if s.goesToHost(ap.Addr()) {
+			h, err := s.ensureHost()
+			if err != nil {
+				return err
+			}
+			if err := h.do(func(fd int) error { return unix.Connect(fd, toSockaddr(s.family, ap)) }); err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.connected, s.remote = true, inFamily(s.family, ap)
+			s.mu.Unlock()
+			return nil
+		}
+		if h != nil {
+			// Now associated with a loopback peer: the host side
+			// takes datagrams from anyone again, as an unconnected
+			// socket's would.
+			if err := h.do(hostDisconnect); err != nil {
+				return err
+			}
 		}
 		if !reachable(ap.Addr()) {
 			return unix.ENETUNREACH

@@ -10,13 +10,26 @@
 // There is no TCP segmenting, no checksums, no retransmission; nothing on
 // a loopback needs them.
 //
-// Invariants: no socket here is a host socket. The only host sockets are
-// the listeners and connections of published ports (publish.go), which
-// the sentry owns on its own behalf. Addresses that are not the
-// sandbox's own are unreachable (ENETUNREACH); binding them is
-// EADDRNOTAVAIL.
+// Invariants: the application never holds a host socket. The host
+// sockets here are the sentry's own: the listeners and connections of
+// published ports (publish.go) and, in --network host (ModeHost), the
+// host socket behind an inet stream or datagram socket that connects or
+// sends beyond loopback (hostsock.go), or listens on the wildcard or
+// one of the namespace's addresses (hostlisten.go), made in the
+// sentry's network namespace, driven by the sentry's own non-blocking
+// calls and watched by the stack's host poller (hostpoll.go); it is
+// closed when the application's socket is. In host mode the sentry
+// also answers read-only interface queries (netlink RTM_GET*, SIOCGIF*)
+// from the namespace through throwaway host sockets of its own
+// (hostnetlink.go, hostif.go). Loopback (127.0.0.0/8, ::1)
+// stays in memory, except in ModeHostLoopback, where it is the
+// namespace's too and every inet socket goes through the host. In ModeSandbox and ModeNone, addresses that
+// are not the sandbox's own are unreachable (ENETUNREACH) and binding
+// them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are
+// bindable.
 //
-// Nothing here blocks the caller except publish.go's own goroutines:
+// Nothing here blocks the caller except publish.go's own goroutines
+// (and hostpoll.go's, which waits on the host for host-mode sockets):
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
@@ -26,7 +39,9 @@
 // that procfs shows them without importing this package.
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
-// registry and inode numbers) is a leaf taken under any of them. Two sockets' locks
+// registry and inode numbers) is a leaf taken under any of them, and so
+// is hostPoller.mu; hostSock.mu (a host fd in use / being closed) is
+// taken with no socket lock held and comes before hostPoller.mu. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
 // other (so does a send with MSG_OOB, which reads the receiver's

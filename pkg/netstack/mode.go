@@ -11,11 +11,14 @@ const (
 	// ModeSandbox is loopback in memory; -p publishes guest ports on the
 	// host. Nothing else is reachable (ENETUNREACH).
 	ModeSandbox Mode = iota
-	// ModeHost adds the network namespace the sentry runs in: its
-	// interfaces and addresses are the sandbox's view, connections and
-	// datagrams to non-loopback addresses leave through host sockets the
-	// sentry owns, and listeners on the wildcard or an interface address
-	// listen there too. Loopback stays in memory.
+	// ModeHost adds the network namespace the sentry runs in:
+	// connections and datagrams to non-loopback addresses leave through
+	// host sockets the sentry owns (hostsock.go), and listeners on the
+	// wildcard or one of the namespace's addresses listen there too
+	// (hostlisten.go), and the namespace's interfaces are the
+	// sandbox's view (netlink, SIOCGIF*: hostnetlink.go, hostif.go).
+	// Loopback stays in memory. Not yet: /proc/net/dev and
+	// /proc/net/if_inet6 from the namespace.
 	ModeHost
 	// ModeHostLoopback is ModeHost with 127.0.0.1 and ::1 the
 	// namespace's too (a database on the host's loopback is reachable).

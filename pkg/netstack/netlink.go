@@ -10,7 +10,8 @@ import (
 )
 
 // NETLINK_ROUTE, as far as interface discovery (getifaddrs, if_nameindex)
-// needs: RTM_GETLINK and RTM_GETADDR dumps that show only lo.
+// needs: RTM_GETLINK and RTM_GETADDR dumps that show only lo; in host
+// mode the namespace's own answers instead (hostnetlink.go).
 
 type netlink struct {
 	mu      sync.Mutex
@@ -150,6 +151,22 @@ func (s *Socket) netlinkSend(p []byte) (int, error) {
 			family = int(msg[nlmsgHdrLen])
 		}
 		dump := flags&unix.NLM_F_DUMP == unix.NLM_F_DUMP
+		if s.stack.mode.Host() && hostNetlinkQueries[typ] {
+			// hostnetlink.go: the namespace's own answer.
+			ds, err := hostNetlinkQuery(msg, pid)
+			if err != nil {
+				out = append(out, errMsg(unix.ENOBUFS, msg, seq, pid)...)
+				continue
+			}
+			if len(out) > 0 {
+				s.queueNetlink(out)
+				out = nil
+			}
+			for _, d := range ds {
+				s.queueNetlink(d)
+			}
+			continue
+		}
 		switch {
 		case typ == unix.RTM_GETLINK && dump:
 			if family == unix.AF_UNSPEC || family == unix.AF_PACKET {
@@ -169,12 +186,17 @@ func (s *Socket) netlinkSend(p []byte) (int, error) {
 		}
 	}
 	if len(out) > 0 {
-		s.nl.mu.Lock()
-		s.nl.replies = append(s.nl.replies, out)
-		s.nl.mu.Unlock()
-		s.q.Notify(epoll.EventIn | epoll.EventRdNorm)
+		s.queueNetlink(out)
 	}
 	return len(p), nil
+}
+
+// queueNetlink queues one datagram of answers for the application.
+func (s *Socket) queueNetlink(d []byte) {
+	s.nl.mu.Lock()
+	s.nl.replies = append(s.nl.replies, d)
+	s.nl.mu.Unlock()
+	s.q.Notify(epoll.EventIn | epoll.EventRdNorm)
 }
 
 func (s *Socket) netlinkRecv(p []byte, flags int) (RecvResult, error) {

@@ -168,6 +168,15 @@ func (s *Socket) badLevel() error {
 
 // SetSockopt implements setsockopt(2).
 func (s *Socket) SetSockopt(level, name int, b []byte) error {
+	if err := s.setSockoptSandbox(level, name, b); err != nil {
+		return err
+	}
+	_, err := s.setHostOption([2]int{level, name}, b)
+	return err
+}
+
+// setSockoptSandbox validates and keeps an option on the sandbox's side.
+func (s *Socket) setSockoptSandbox(level, name int, b []byte) error {
 	if !s.levelOK(level) {
 		return s.badLevel()
 	}
@@ -273,6 +282,9 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 		level = unix.IPPROTO_UDP
 	}
 	key := [2]int{level, name}
+	if v, ok, err := s.getHostOption(key); ok {
+		return v, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := &s.opts

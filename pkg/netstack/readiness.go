@@ -10,6 +10,21 @@ import (
 
 // Readiness implements epoll.Waitable.
 func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
+	if h := s.hostSock(); h != nil {
+		if s.listening() {
+			return s.listenerReadiness(h, mask)
+		}
+		r := s.hostReadiness(h, mask)
+		if !s.connOriented() && s.rx.queued() {
+			r |= (epoll.EventIn | epoll.EventRdNorm) & mask // a loopback datagram
+		}
+		return r
+	}
+	return s.sandboxReadiness(mask)
+}
+
+// sandboxReadiness is the readiness of the sandbox's side of s.
+func (s *Socket) sandboxReadiness(mask epoll.EventMask) epoll.EventMask {
 	s.mu.Lock()
 	state, tx, soErr, shutRd, shutWr := s.state, s.tx, s.soError, s.shutRd, s.shutWr
 	nacc := len(s.acceptq)

@@ -68,6 +68,10 @@ type Socket struct {
 	opts       options
 	nl         *netlink
 	urgNotify  urgNotifyHook // SIGURG to the owner (urgent.go)
+	// host is the host socket behind this one in host mode, set once
+	// (hostsock.go); hostOpts are options to replay on it when made.
+	host     *hostSock
+	hostOpts []hostOpt
 }
 
 // NewSocket creates a socket (socket(2) without the flags, which belong
@@ -184,7 +188,10 @@ func (s *Socket) Bind(a Addr) error {
 		if err != nil {
 			return err
 		}
-		if !isLocal(ap.Addr()) {
+		if s.hostSock() != nil {
+			return unix.EINVAL // bound on the host already
+		}
+		if !isLocal(ap.Addr()) && !(s.stack.mode.Host() && s.hostBindable(ap.Addr())) {
 			return unix.EADDRNOTAVAIL
 		}
 		if s.family == unix.AF_INET6 && ap.Addr().Is4In6() {
@@ -195,7 +202,10 @@ func (s *Socket) Bind(a Addr) error {
 				return unix.EINVAL
 			}
 		}
-		return s.stack.bindInet(s, ap.Addr(), ap.Port())
+		if err := s.stack.bindInet(s, ap.Addr(), ap.Port()); err != nil {
+			return err
+		}
+		return s.bindHostDgram(ap.Addr())
 	case s.family == unix.AF_UNIX:
 		if a.Family != unix.AF_UNIX {
 			return unix.EINVAL
@@ -260,28 +270,48 @@ func (s *Socket) Listen(backlog int) error {
 	if !s.connOriented() {
 		return unix.EOPNOTSUPP
 	}
+	if s.hostSock() != nil && !s.listening() {
+		return unix.EINVAL // connected (or connecting) on the host
+	}
 	if s.isInet() {
 		if err := s.autobind(netip.Addr{}); err != nil {
 			return err
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.bound {
+		s.mu.Unlock()
 		return unix.EINVAL
 	}
 	switch s.state {
 	case stateInit, stateListening:
 	default:
+		s.mu.Unlock()
 		return unix.EINVAL
 	}
+	prev := s.state
 	s.backlog = min(max(backlog, 0), maxBacklog)
 	s.state = stateListening
+	onHost := s.listensOnHost(s.local.IP.Addr())
+	s.mu.Unlock()
+	if onHost {
+		if err := s.listenHost(backlog); err != nil {
+			s.mu.Lock()
+			s.state = prev
+			s.mu.Unlock()
+			return err
+		}
+	}
 	return nil
 }
 
 // LocalAddr is getsockname's answer.
 func (s *Socket) LocalAddr() Addr {
+	if h := s.hostSock(); h != nil {
+		if a, err := s.hostLocal(h); err == nil {
+			return a
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.local
@@ -289,6 +319,9 @@ func (s *Socket) LocalAddr() Addr {
 
 // RemoteAddr is getpeername's answer; ENOTCONN when unconnected.
 func (s *Socket) RemoteAddr() (Addr, error) {
+	if h := s.hostSock(); h != nil && s.connOriented() {
+		return s.hostPeer(h)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == stateConnected || s.connected {
@@ -299,6 +332,11 @@ func (s *Socket) RemoteAddr() (Addr, error) {
 
 // Buffered is how many bytes wait to be read (FIONREAD).
 func (s *Socket) Buffered() int {
+	if h := s.hostSock(); h != nil {
+		if s.connOriented() || !s.rx.queued() {
+			return s.hostBuffered(h)
+		}
+	}
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()

@@ -43,6 +43,8 @@ type Stack struct {
 	charger vfs.MemoryCharger // queued bytes are charged to it (charge.go)
 
 	mode Mode // what lies beyond loopback (mode.go); fixed at creation
+
+	hostPoll hostPoller // wakes waiters of host-mode sockets (hostpoll.go)
 }
 
 // NewStack returns an empty network in ModeSandbox.

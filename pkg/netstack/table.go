@@ -74,6 +74,11 @@ func (s *Socket) info(hasFile bool) (SocketInfo, bool) {
 	if s.family != unix.AF_INET && s.family != unix.AF_INET6 && s.family != unix.AF_UNIX {
 		return SocketInfo{}, false
 	}
+	if s.connOriented() && s.hostSock() != nil && !s.listening() {
+		// A connection out through the host is the host's to list
+		// (its /proc/net/tcp, in the sentry's namespace).
+		return SocketInfo{}, false
+	}
 	s.mu.Lock()
 	i := SocketInfo{Family: s.family, Type: s.stype, Proto: s.proto, Local: s.local, Remote: s.remote,
 		UID: uint32(s.creds.UID), HasFile: hasFile}

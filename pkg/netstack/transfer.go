@@ -39,6 +39,9 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 	if o.OOB && !s.supportsOOB() {
 		return 0, unix.EOPNOTSUPP
 	}
+	if h := s.hostSock(); h != nil && s.connOriented() {
+		return s.hostSend(h, p, netip.AddrPort{}, o.OOB)
+	}
 	if s.connOriented() {
 		s.mu.Lock()
 		tx, state, shut := s.tx, s.state, s.shutWr
@@ -111,6 +114,17 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 			dst = remote.IP
 		default:
 			return 0, unix.EDESTADDRREQ
+		}
+		if s.goesToHost(dst.Addr()) {
+			h, err := s.ensureHost()
+			if err != nil {
+				return 0, err
+			}
+			to := dst
+			if o.To == nil {
+				to = netip.AddrPort{} // the host socket is connected there
+			}
+			return s.hostSend(h, p, to, false)
 		}
 		if !reachable(dst.Addr()) {
 			return 0, unix.ENETUNREACH
@@ -198,6 +212,21 @@ func (s *Socket) Recv(p []byte, flags int) (RecvResult, error) {
 	if s.family == unix.AF_NETLINK {
 		return s.netlinkRecv(p, flags)
 	}
+	if h := s.hostSock(); h != nil {
+		if s.connOriented() {
+			return s.hostRecv(h, p, flags)
+		}
+		// Loopback datagrams first, then the host's.
+		if r, err := s.recvSandbox(p, flags); err != unix.EAGAIN {
+			return r, err
+		}
+		return s.hostRecv(h, p, flags)
+	}
+	return s.recvSandbox(p, flags)
+}
+
+// recvSandbox is Recv from the sandbox's own buffers.
+func (s *Socket) recvSandbox(p []byte, flags int) (RecvResult, error) {
 	peek := flags&unix.MSG_PEEK != 0
 	if flags&unix.MSG_ERRQUEUE != 0 && s.isInet() {
 		// Nothing here queues errors (no timestamping, no zerocopy,

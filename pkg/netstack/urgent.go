@@ -161,6 +161,9 @@ func (s *Socket) recvUrgent(p []byte, peek bool) (RecvResult, error) {
 
 // AtMark is SIOCATMARK: whether the next byte read is at the urgent mark.
 func (s *Socket) AtMark() bool {
+	if h := s.hostSock(); h != nil && s.connOriented() {
+		return s.hostAtMark(h)
+	}
 	b := s.rx
 	b.mu.Lock()
 	defer b.mu.Unlock()
