@@ -10,7 +10,7 @@ import (
 // it runs into host code, one block at a time (jit_translate_amd64.go), and
 // runs that instead of the interpreter's switch. The interpreter stays the
 // reference and the fallback: whatever the translator does not handle
-// (floating-point arithmetic, CSRs, ecall, a TLB miss,
+// (floating-point arithmetic, the counter CSRs, ecall, a TLB miss,
 // a page crossing, a misaligned AMO or LR/SC) makes translated code stop
 // at that instruction with every guest register in c.x, and run
 // interprets from there to its next taken branch.

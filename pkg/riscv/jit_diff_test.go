@@ -637,10 +637,12 @@ var divKinds = []uint16{kDIV, kDIVU, kREM, kREMU, kDIVW, kDIVUW, kREMW, kREMUW}
 
 // extra emits instructions translated since the JIT's first version:
 // division with edge operands, FP loads and stores, AMOs and LR/SC
-// (sometimes misaligned or faulting).
+// (sometimes misaligned or faulting), and the FP CSRs.
 func (g *gen) extra() {
 	r := g.r
-	switch r.IntN(4) {
+	switch r.IntN(5) {
+	case 4:
+		g.fpCSR()
 	case 3:
 		g.lrsc()
 	case 0:
@@ -774,6 +776,28 @@ func (g *gen) lrsc() {
 	g.fixed32(fmt.Sprintf("sc.%s x%d, x%d, (x%d)", sfx, rd, rs2, t), amo(3, rs2, t, f3, rd))
 }
 
+// fpCSR emits a CSR instruction of any of the six kinds on fflags, frm
+// or fcsr, with a register or immediate source, sometimes x0 or 0 (a set
+// or clear that does not write).
+func (g *gen) fpCSR() {
+	r := g.r
+	csrs := []struct {
+		num  int32
+		name string
+	}{{csrFflags, "fflags"}, {csrFrm, "frm"}, {csrFcsr, "fcsr"}}
+	c := csrs[r.IntN(len(csrs))]
+	f3 := []uint32{1, 2, 3, 5, 6, 7}[r.IntN(6)]
+	name := map[uint32]string{1: "csrrw", 2: "csrrs", 3: "csrrc", 5: "csrrwi", 6: "csrrsi", 7: "csrrci"}[f3]
+	rd, src := g.rd(), g.rs()
+	if f3 >= 5 {
+		src = uint32(r.IntN(32))
+	}
+	if r.IntN(4) == 0 {
+		src = 0
+	}
+	g.fixed32(fmt.Sprintf("%s x%d, %s, %d", name, rd, c.name, src), itype(c.num, src, f3, rd, 0x73))
+}
+
 // untranslated emits an instruction the JIT leaves to the interpreter.
 func (g *gen) untranslated() {
 	r := g.r
@@ -789,8 +813,9 @@ func (g *gen) untranslated() {
 		rd, f := g.rd(), uint32(r.IntN(4))
 		g.fixed32(fmt.Sprintf("fmv.x.d x%d, f%d", rd, f), rtype(0x71, 0, f, 0, rd, opFP))
 	case 3:
-		rd := g.rd()
-		g.fixed32(fmt.Sprintf("csrr x%d, fcsr", rd), csrrs(rd, 3, 0))
+		// Sets fflags, which the translated CSR instructions read.
+		rd, f := g.rd(), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rtz", rd, f), rtype(0x61, 0, f, 1, rd, opFP))
 	case 4:
 		rd, rs2 := g.rd(), g.rs()
 		g.fixed32(fmt.Sprintf("amoadd.d x%d, x%d, (x2)", rd, rs2), amo(0, rs2, rB0, 3, rd))
@@ -1530,6 +1555,46 @@ func TestJITRunsLRSCLoopsInTranslatedCode(t *testing.T) {
 			// lr/sc would exit four times an iteration.
 			if s := m.ctx.cpu.jit.steps; s > 16 {
 				t.Errorf("translated code left for the interpreter %d times in %d iterations", s, iters)
+			}
+		})
+	}
+}
+
+// TestJITRunsFPCSRsInTranslatedCode: a loop reading and writing frm,
+// fflags and fcsr (as glibc's fenv functions and printf's rounding do)
+// runs in translated code and leaves the values the ISA says.
+func TestJITRunsFPCSRsInTranslatedCode(t *testing.T) {
+	const t0, t1, t2, a3 = 5, 6, 7, 13
+	const iters = 20000
+	csr := func(f3, rd, src uint32, num int32) uint32 { return itype(num, src, f3, rd, 0x73) }
+	for _, jit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("jit=%v", jit), func(t *testing.T) {
+			m := newMachineJIT(t, jit)
+			m.load(
+				csr(5, 0, 3, csrFrm),       // 0x00 csrwi frm, 3
+				csr(6, 0, 0x15, csrFflags), // 0x04 csrsi fflags, 0x15
+				csr(7, 0, 0x04, csrFflags), // 0x08 csrci fflags, 0x04
+				csr(2, t0, 0, csrFcsr),     // 0x0c csrr t0, fcsr
+				csr(1, t1, t0, csrFcsr),    // 0x10 csrrw t1, fcsr, t0
+				csr(2, t2, 0, csrFrm),      // 0x14 csrr t2, frm
+				csr(5, 0, 0, csrFcsr),      // 0x18 csrwi fcsr, 0
+				addi(a3, a3, -1),           // 0x1c
+				btype(-0x20, 0, a3, 1),     // 0x20 bnez a3, 0x00
+				csr(7, t2, 0, csrFrm),      // 0x24 csrrci t2, frm, 0: t2 = frm (0)
+			)
+			var regs arch.Regs
+			regs.RISCV64.X[a3] = iters
+			if ev := m.run(&regs); ev.Kind != platform.EventSyscall {
+				t.Fatalf("stopped with %+v at pc %#x", ev, regs.RISCV64.PC)
+			}
+			x := regs.RISCV64.X
+			if x[t0] != 3<<5|0x11 || x[t1] != 3<<5|0x11 || x[t2] != 0 || m.ctx.cpu.fcsr != 0 {
+				t.Errorf("t0 %#x, t1 %#x (want %#x), t2 %d (want 0), fcsr %#x (want 0)", x[t0], x[t1], 3<<5|0x11, x[t2], m.ctx.cpu.fcsr)
+			}
+			if jit {
+				if s := m.ctx.cpu.jit.steps; s > 16 {
+					t.Errorf("translated code left for the interpreter %d times in %d iterations", s, iters)
+				}
 			}
 		})
 	}

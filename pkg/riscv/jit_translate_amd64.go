@@ -572,6 +572,67 @@ func (e *emitter) sc(o *op, size int, pc uint64) {
 	b.MovMR(xr(o.rd), r8, true)
 }
 
+// fpCSR runs a CSR instruction on fflags, frm or fcsr as the
+// interpreter's csr does: x[rd] = the old value; the new one (the source,
+// or old with the source's bits set or cleared) is written unless a set or
+// clear has rs1 (or the immediate) 0. It reports false, emitting nothing,
+// for the other CSRs (the counters read the host clock in Go; an unknown
+// CSR is illegal), which stay with the interpreter.
+func (e *emitter) fpCSR(o *op) bool {
+	num := uint32(o.imm) & 0xfff
+	if num != csrFflags && num != csrFrm && num != csrFcsr {
+		return false
+	}
+	b := &e.b
+	fcsr := e.field(e.j.lay.fcsr)
+	// RCX = the source, RAX = fcsr, RDX = the old value.
+	if o.kind >= kCSRRWI {
+		b.MovRI(rC, int64(o.rs1))
+	} else {
+		b.MovRM(rC, xr(o.rs1), true)
+	}
+	b.MovRM(rA, fcsr, false)
+	b.MovRR(rD, rA, false)
+	switch num {
+	case csrFflags:
+		b.AluRI(asm.AND, rD, 0x1f, false)
+	case csrFrm:
+		b.ShiftRI(asm.SHR, rD, 5, false)
+		b.AluRI(asm.AND, rD, 7, false)
+	default:
+		b.AluRI(asm.AND, rD, 0xff, false)
+	}
+	write := true
+	switch o.kind {
+	case kCSRRS, kCSRRSI:
+		b.AluRR(asm.OR, rC, rD, true)
+		write = o.rs1 != 0
+	case kCSRRC, kCSRRCI:
+		b.Not(rC, true)
+		b.AluRR(asm.AND, rC, rD, true)
+		write = o.rs1 != 0
+	}
+	if write {
+		switch num {
+		case csrFflags:
+			b.AluRI(asm.AND, rC, 0x1f, false)
+			b.AluRI(asm.AND, rA, ^0x1f, false)
+			b.AluRR(asm.OR, rA, rC, false)
+		case csrFrm:
+			b.AluRI(asm.AND, rC, 7, false)
+			b.ShiftRI(asm.SHL, rC, 5, false)
+			b.AluRI(asm.AND, rA, ^0xe0, false)
+			b.AluRR(asm.OR, rA, rC, false)
+		default:
+			b.AluRI(asm.AND, rC, 0xff, false)
+			b.MovRR(rA, rC, false)
+		}
+		b.MovMR(fcsr, rA, false)
+	}
+	b.MovMR(xr(o.rd), rD, true)
+	return true
+}
+
 // branchCond is the x86 condition of each branch kind, kBEQ to kBGEU.
 var branchCond = [...]asm.Cond{asm.CondE, asm.CondNE, asm.CondL, asm.CondGE, asm.CondB, asm.CondAE}
 
@@ -725,6 +786,10 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		e.fstore(o, 4, pc)
 	case kFSD:
 		e.fstore(o, 8, pc)
+	case kCSRRW, kCSRRS, kCSRRC, kCSRRWI, kCSRRSI, kCSRRCI:
+		if !e.fpCSR(o) {
+			return insnNo
+		}
 	case kLRW:
 		e.lr(o, 4, pc)
 	case kLRD:

@@ -39,6 +39,7 @@ func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
 type jitLayout struct {
 	pc, f, tlbR, tlbW, site, budget, poke int32
 	resAddr, resVal, resValid             int32 // the LR reservation (amo.go)
+	fcsr                                  int32
 }
 
 func layoutOf(ctx *context) jitLayout {
@@ -53,6 +54,7 @@ func layoutOf(ctx *context) jitLayout {
 		resAddr:  int32(unsafe.Offsetof(c.resAddr)),
 		resVal:   int32(unsafe.Offsetof(c.resVal)),
 		resValid: int32(unsafe.Offsetof(c.resValid)),
+		fcsr:     int32(unsafe.Offsetof(c.fcsr)),
 		poke:     int32(uintptr(unsafe.Pointer(&ctx.poke)) - uintptr(unsafe.Pointer(&ctx.cpu))),
 	}
 }
