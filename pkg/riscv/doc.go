@@ -33,10 +33,13 @@
 // out and is the reference the translator is tested against
 // (jit_diff_test.go). jit_amd64.go states the translator's invariants.
 //
-// Atomicity: LR/SC and AMOs use sync/atomic on the shared mapping, so they
-// are atomic across the goroutines of every thread of an address space.
-// SC succeeds when the reserved word still holds the value LR read
-// (compare-and-swap), which is what qemu does too.
+// Atomicity: LR/SC and AMOs use host atomics on the shared mapping
+// (sync/atomic in the interpreter, locked instructions in translated
+// code), so they are atomic across the goroutines of every thread of an
+// address space. SC succeeds when the reserved word still holds the value
+// LR read (compare-and-swap), which is what qemu does too; the reservation
+// lives in the cpu (resAddr, resVal, resValid), the same fields for
+// interpreted and translated code.
 //
 // Limits: a new thread (NewThread) starts with a clear FP state (fcsr 0),
 // since the interface does not name the cloning thread; SC succeeds on an

@@ -10,8 +10,8 @@ import (
 // it runs into host code, one block at a time (jit_translate_amd64.go), and
 // runs that instead of the interpreter's switch. The interpreter stays the
 // reference and the fallback: whatever the translator does not handle
-// (floating-point arithmetic, LR/SC, CSRs, ecall, a
-// TLB miss, a page crossing, a misaligned AMO) makes translated code stop
+// (floating-point arithmetic, the counter CSRs, ecall, a TLB miss,
+// a page crossing, a misaligned AMO or LR/SC) makes translated code stop
 // at that instruction with every guest register in c.x, and run
 // interprets from there to its next taken branch.
 //
@@ -21,8 +21,11 @@ import (
 // use inside translated code: R15 = the cpu, R14 = the memory file's host
 // address, RAX/RCX/RDX scratch, R8 in the TLB refill (a page-table walk
 // out of line, so that a TLB miss on a mapped page does not leave
-// translated code) and in the AMOs' compare-and-swap loop; nothing else
-// is touched.
+// translated code), in the AMOs' compare-and-swap loop and SC's result;
+// nothing else is touched. LR and SC keep the reservation in the cpu
+// fields the interpreter uses (resAddr, resVal, resValid), written before
+// the instruction ends, so an exit, a signal or a context switch after
+// either finds the interpreter's state.
 //
 // Blocks end at a branch or jump, after jitMaxInsns instructions, or at the
 // end of the page. A direct jump to a block not yet translated returns to
@@ -67,6 +70,7 @@ type jitState struct {
 	base    uintptr
 	used    int
 	refills int              // times the region was full and emptied
+	steps   int              // times translated code left to interpret (exitStep)
 	blocks  map[uint64]int32 // guest pc -> offset in code
 	tab     *[jitTabSize]jitTabEntry
 	lay     jitLayout
@@ -146,6 +150,7 @@ func (ctx *context) exec() stop {
 		case exitLookup:
 		case exitStep:
 			// Interpret up to the next taken branch.
+			j.steps++
 			ctx.poke.Store(1)
 			return c.run(&ctx.poke)
 		default:

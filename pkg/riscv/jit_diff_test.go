@@ -636,11 +636,15 @@ var divEdges = []uint64{0, ^uint64(0), 1 << 63, 0xffffffff80000000, 1 << 32, 0xf
 var divKinds = []uint16{kDIV, kDIVU, kREM, kREMU, kDIVW, kDIVUW, kREMW, kREMUW}
 
 // extra emits instructions translated since the JIT's first version:
-// division with edge operands, FP loads and stores, and AMOs (sometimes
-// misaligned or faulting).
+// division with edge operands, FP loads and stores, AMOs and LR/SC
+// (sometimes misaligned or faulting), and the FP CSRs.
 func (g *gen) extra() {
 	r := g.r
-	switch r.IntN(3) {
+	switch r.IntN(5) {
+	case 4:
+		g.fpCSR()
+	case 3:
+		g.lrsc()
 	case 0:
 		rd, rs1, rs2 := g.rd(), g.rd(), g.rd()
 		if r.IntN(2) == 0 {
@@ -693,6 +697,107 @@ func (g *gen) extra() {
 	}
 }
 
+// lrsc emits an LR and an SC around a few instructions: to the same
+// address or another, of the same width or not, sometimes with a store to
+// the reserved word in between (the SC's compare-and-swap then fails),
+// sometimes one without the other (an SC with no reservation fails; a
+// lone LR leaves one for a later SC, perhaps in the next loop iteration);
+// misaligned or faulting in fault-hunting programs.
+func (g *gen) lrsc() {
+	r := g.r
+	width := func() (int32, uint32, string) {
+		if r.IntN(2) == 0 {
+			return 8, 3, "d"
+		}
+		return 4, 2, "w"
+	}
+	// addr sets a fresh register to an address for a size-byte LR/SC
+	// and returns it.
+	addr := func(size int32, store bool) uint32 {
+		base, off := g.memBase(size, store)
+		if !g.faults || r.IntN(4) != 0 {
+			off &^= size - 1
+		}
+		t := g.rd()
+		for t == 0 && !g.faults {
+			t = g.rd()
+		}
+		g.fixed32(fmt.Sprintf("addi x%d, x%d, %d", t, base, off), addi(t, base, off))
+		return t
+	}
+	mode := r.IntN(9)
+	size, f3, sfx := width()
+	var t, rd uint32
+	if mode != 7 { // 7: an SC without an LR before it here
+		t = addr(size, true)
+		rd = g.rd()
+		for rd == t && !g.faults {
+			rd = g.rd()
+		}
+		g.fixed32(fmt.Sprintf("lr.%s x%d, (x%d)", sfx, rd, t), amo(2, 0, t, f3, rd))
+		if mode == 6 { // no SC: the reservation stays
+			return
+		}
+		if r.IntN(2) == 0 {
+			// What a lock does with the value: a new value to store.
+			d := g.rd()
+			g.fixed32(fmt.Sprintf("addi x%d, x%d, 1", d, rd), addi(d, rd, 1))
+		}
+	}
+	switch mode {
+	case 0, 1, 2:
+	case 3:
+		// A store to the reserved word changes its value (most of the
+		// time): the SC fails.
+		v := g.rs()
+		g.fixed32(fmt.Sprintf("sd x%d, 0(x%d)", v, t), stype(0, v, t, 3, opStore))
+	case 4:
+		for range 1 + r.IntN(3) {
+			g.insn()
+		}
+	case 5:
+		size, f3, sfx = width() // maybe the other width
+	case 8:
+		// Another address holding the reserved value: only the
+		// reservation's address makes the SC fail.
+		t2 := g.rd()
+		for (t2 == rd || t2 == 0) && !g.faults {
+			t2 = g.rd()
+		}
+		base, off := g.memBase(size, true)
+		off &^= size - 1
+		g.fixed32(fmt.Sprintf("addi x%d, x%d, %d", t2, base, off), addi(t2, base, off))
+		g.fixed32(fmt.Sprintf("s%s x%d, 0(x%d)", sfx, rd, t2), stype(0, rd, t2, f3, opStore))
+		t = t2
+	default:
+		t = addr(size, true) // another address, maybe the same
+	}
+	rd, rs2 := g.rd(), g.rs()
+	g.fixed32(fmt.Sprintf("sc.%s x%d, x%d, (x%d)", sfx, rd, rs2, t), amo(3, rs2, t, f3, rd))
+}
+
+// fpCSR emits a CSR instruction of any of the six kinds on fflags, frm
+// or fcsr, with a register or immediate source, sometimes x0 or 0 (a set
+// or clear that does not write).
+func (g *gen) fpCSR() {
+	r := g.r
+	csrs := []struct {
+		num  int32
+		name string
+	}{{csrFflags, "fflags"}, {csrFrm, "frm"}, {csrFcsr, "fcsr"}}
+	c := csrs[r.IntN(len(csrs))]
+	f3 := []uint32{1, 2, 3, 5, 6, 7}[r.IntN(6)]
+	name := map[uint32]string{1: "csrrw", 2: "csrrs", 3: "csrrc", 5: "csrrwi", 6: "csrrsi", 7: "csrrci"}[f3]
+	rd, src := g.rd(), g.rs()
+	if f3 >= 5 {
+		src = uint32(r.IntN(32))
+	}
+	if r.IntN(4) == 0 {
+		src = 0
+	}
+	g.fixed32(fmt.Sprintf("%s x%d, %s, %d", name, rd, c.name, src), itype(c.num, src, f3, rd, 0x73))
+}
+
 // untranslated emits an instruction the JIT leaves to the interpreter.
 func (g *gen) untranslated() {
 	r := g.r
@@ -708,8 +813,9 @@ func (g *gen) untranslated() {
 		rd, f := g.rd(), uint32(r.IntN(4))
 		g.fixed32(fmt.Sprintf("fmv.x.d x%d, f%d", rd, f), rtype(0x71, 0, f, 0, rd, opFP))
 	case 3:
-		rd := g.rd()
-		g.fixed32(fmt.Sprintf("csrr x%d, fcsr", rd), csrrs(rd, 3, 0))
+		// Sets fflags, which the translated CSR instructions read.
+		rd, f := g.rd(), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rtz", rd, f), rtype(0x61, 0, f, 1, rd, opFP))
 	case 4:
 		rd, rs2 := g.rd(), g.rs()
 		g.fixed32(fmt.Sprintf("amoadd.d x%d, x%d, (x2)", rd, rs2), amo(0, rs2, rB0, 3, rd))
@@ -935,6 +1041,14 @@ type outcome struct {
 	regs arch.Regs
 	fp   []byte
 	data []byte
+	res  reservation
+}
+
+// reservation is the LR reservation a program leaves behind, which
+// translated code keeps in the same cpu fields as the interpreter.
+type reservation struct {
+	addr, val uint64
+	valid     bool
 }
 
 func (o *outcome) diff(w *outcome) string {
@@ -949,6 +1063,9 @@ func (o *outcome) diff(w *outcome) string {
 		if a, b := o.regs.RISCV64.X[i], w.regs.RISCV64.X[i]; a != b {
 			fmt.Fprintf(&s, "x%d = %#x, interpreter %#x\n", i, a, b)
 		}
+	}
+	if o.res != w.res {
+		fmt.Fprintf(&s, "reservation %+v, interpreter %+v\n", o.res, w.res)
 	}
 	if !bytes.Equal(o.fp, w.fp) {
 		s.WriteString("FP state differs\n")
@@ -985,6 +1102,8 @@ func (m *machine) runProgram(p *program) *outcome {
 	o.regs.RISCV64.X = p.x
 	o.regs.RISCV64.X[rSub] = p.subAddr(addr)
 	o.regs.RISCV64.PC = codeBase + p.start
+	c := &m.ctx.cpu
+	c.resAddr, c.resVal, c.resValid = 0, 0, false
 	// A runaway program is interrupted rather than hanging the test.
 	timer := time.AfterFunc(20*time.Second, m.ctx.Interrupt)
 	ev, err := m.ctx.Switch(&o.regs)
@@ -995,6 +1114,7 @@ func (m *machine) runProgram(p *program) *outcome {
 	o.ev = ev
 	o.fp, _ = m.ctx.FPState()
 	o.data = m.getData()
+	o.res = reservation{c.resAddr, c.resVal, c.resValid}
 	return &o
 }
 
@@ -1388,4 +1508,94 @@ func TestJITRegionRefill(t *testing.T) {
 		t.Fatalf("the small region never filled up")
 	}
 	t.Logf("%d programs, region refilled %d times", n, j.refills)
+}
+
+// TestJITRunsLRSCLoopsInTranslatedCode: a lock-like loop of lr/sc pairs
+// (both widths, as glibc's atomics are) runs in translated code: it
+// leaves for the interpreter a bounded number of times however many
+// iterations it makes, and its counters come out as the interpreter's.
+func TestJITRunsLRSCLoopsInTranslatedCode(t *testing.T) {
+	const t0, t1, a1, a3 = 5, 6, 11, 13
+	const iters = 20000
+	for _, jit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("jit=%v", jit), func(t *testing.T) {
+			m := newMachineJIT(t, jit)
+			m.load(
+				amo(2, 0, a1, 3, t0),   // 0x00 lr.d t0, (a1)
+				addi(t0, t0, 1),        // 0x04
+				amo(3, t0, a1, 3, t1),  // 0x08 sc.d t1, t0, (a1)
+				btype(-12, 0, t1, 1),   // 0x0c bnez t1, 0x00
+				addi(t0, a1, 8),        // 0x10
+				amo(2, 0, t0, 2, t1),   // 0x14 lr.w t1, (t0)
+				addi(t1, t1, -1),       // 0x18
+				amo(3, t1, t0, 2, t1),  // 0x1c sc.w t1, t1, (t0)
+				btype(-12, 0, t1, 1),   // 0x20 bnez t1, 0x14
+				addi(a3, a3, -1),       // 0x24
+				btype(-0x28, 0, a3, 1), // 0x28 bnez a3, 0x00
+			)
+			var regs arch.Regs
+			regs.RISCV64.X[a1] = b0Addr
+			regs.RISCV64.X[a3] = iters
+			m.setData(make([]byte, dataSize))
+			if ev := m.run(&regs); ev.Kind != platform.EventSyscall {
+				t.Fatalf("stopped with %+v at pc %#x", ev, regs.RISCV64.PC)
+			}
+			d := m.getData()
+			off := b0Addr - dataBase
+			if got := binary.LittleEndian.Uint64(d[off:]); got != iters {
+				t.Errorf("64-bit counter %d, want %d", got, iters)
+			}
+			if got := int32(binary.LittleEndian.Uint32(d[off+8:])); got != -iters {
+				t.Errorf("32-bit counter %d, want %d", got, -iters)
+			}
+			if !jit {
+				return
+			}
+			// The TLB's first fills and the final ecall; a translated
+			// lr/sc would exit four times an iteration.
+			if s := m.ctx.cpu.jit.steps; s > 16 {
+				t.Errorf("translated code left for the interpreter %d times in %d iterations", s, iters)
+			}
+		})
+	}
+}
+
+// TestJITRunsFPCSRsInTranslatedCode: a loop reading and writing frm,
+// fflags and fcsr (as glibc's fenv functions and printf's rounding do)
+// runs in translated code and leaves the values the ISA says.
+func TestJITRunsFPCSRsInTranslatedCode(t *testing.T) {
+	const t0, t1, t2, a3 = 5, 6, 7, 13
+	const iters = 20000
+	csr := func(f3, rd, src uint32, num int32) uint32 { return itype(num, src, f3, rd, 0x73) }
+	for _, jit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("jit=%v", jit), func(t *testing.T) {
+			m := newMachineJIT(t, jit)
+			m.load(
+				csr(5, 0, 3, csrFrm),       // 0x00 csrwi frm, 3
+				csr(6, 0, 0x15, csrFflags), // 0x04 csrsi fflags, 0x15
+				csr(7, 0, 0x04, csrFflags), // 0x08 csrci fflags, 0x04
+				csr(2, t0, 0, csrFcsr),     // 0x0c csrr t0, fcsr
+				csr(1, t1, t0, csrFcsr),    // 0x10 csrrw t1, fcsr, t0
+				csr(2, t2, 0, csrFrm),      // 0x14 csrr t2, frm
+				csr(5, 0, 0, csrFcsr),      // 0x18 csrwi fcsr, 0
+				addi(a3, a3, -1),           // 0x1c
+				btype(-0x20, 0, a3, 1),     // 0x20 bnez a3, 0x00
+				csr(7, t2, 0, csrFrm),      // 0x24 csrrci t2, frm, 0: t2 = frm (0)
+			)
+			var regs arch.Regs
+			regs.RISCV64.X[a3] = iters
+			if ev := m.run(&regs); ev.Kind != platform.EventSyscall {
+				t.Fatalf("stopped with %+v at pc %#x", ev, regs.RISCV64.PC)
+			}
+			x := regs.RISCV64.X
+			if x[t0] != 3<<5|0x11 || x[t1] != 3<<5|0x11 || x[t2] != 0 || m.ctx.cpu.fcsr != 0 {
+				t.Errorf("t0 %#x, t1 %#x (want %#x), t2 %d (want 0), fcsr %#x (want 0)", x[t0], x[t1], 3<<5|0x11, x[t2], m.ctx.cpu.fcsr)
+			}
+			if jit {
+				if s := m.ctx.cpu.jit.steps; s > 16 {
+					t.Errorf("translated code left for the interpreter %d times in %d iterations", s, iters)
+				}
+			}
+		})
+	}
 }

@@ -514,6 +514,125 @@ func (e *emitter) amo(o *op, size int, pc uint64) {
 	b.MovMR(xr(o.rd), res, true)
 }
 
+// lr loads the size-byte word at x[rs1] into x[rd] (sign-extended for a
+// word) and takes the reservation exactly as the interpreter's amo does:
+// c.resAddr = the address, c.resVal = the value loaded (sign-extended),
+// c.resValid = true, so that an exit or a context switch after it finds
+// the interpreter's state. A plain load is atomic for an aligned word on
+// x86; a misaligned address exits to the interpreter, which faults.
+func (e *emitter) lr(o *op, size int, pc uint64) {
+	b := &e.b
+	b.MovRM(rA, xr(o.rs1), true)
+	b.TestRI(rA, int32(size-1), false)
+	e.slowPath(b.Jcc(asm.CondNE), pc)
+	e.address(o.rs1, 0, size, e.j.lay.tlbR, pc)
+	b.Load(rC, hostMemAt(rA), size, true)
+	b.MovRM(rA, xr(o.rs1), true)
+	b.MovMR(e.field(e.j.lay.resAddr), rA, true)
+	b.MovMR(e.field(e.j.lay.resVal), rC, true)
+	b.MovRI(rA, 1)
+	b.Store(e.field(e.j.lay.resValid), rA, 1)
+	b.MovMR(xr(o.rd), rC, true)
+}
+
+// sc stores x[rs2] at x[rs1] if the reservation is held for that address
+// and the word still holds the value LR read (a LOCK CMPXCHG of c.resVal
+// to x[rs2]), as the interpreter's amo does; x[rd] = 0 on success, 1 on
+// failure, and the reservation is dropped either way. The address is
+// translated for writing first, as in the interpreter, so an SC without a
+// reservation to an unwritable page still faults (by exiting to it).
+func (e *emitter) sc(o *op, size int, pc uint64) {
+	b := &e.b
+	w64 := size == 8
+	b.MovRM(rA, xr(o.rs1), true)
+	b.TestRI(rA, int32(size-1), false)
+	e.slowPath(b.Jcc(asm.CondNE), pc)
+	e.address(o.rs1, 0, size, e.j.lay.tlbW, pc)
+	// RDX = the host address, R8 = the result, RAX = the expected
+	// value, RCX = the new one.
+	b.MovRR(rD, rA, true)
+	b.MovRI(r8, 1)
+	b.Load(rA, e.field(e.j.lay.resValid), 1, false)
+	b.TestRR(rA, rA, false)
+	var fail []int
+	fail = append(fail, b.Jcc(asm.CondE))
+	b.MovRM(rA, xr(o.rs1), true)
+	b.AluRM(asm.CMP, rA, e.field(e.j.lay.resAddr), true)
+	fail = append(fail, b.Jcc(asm.CondNE))
+	b.MovRM(rA, e.field(e.j.lay.resVal), w64)
+	b.MovRM(rC, xr(o.rs2), w64)
+	b.LockCmpxchg(hostMemAt(rD), rC, w64)
+	fail = append(fail, b.Jcc(asm.CondNE))
+	b.AluRR(asm.XOR, r8, r8, false)
+	for _, j := range fail {
+		b.Patch(j, b.Len())
+	}
+	b.AluRR(asm.XOR, rA, rA, false)
+	b.Store(e.field(e.j.lay.resValid), rA, 1)
+	b.MovMR(xr(o.rd), r8, true)
+}
+
+// fpCSR runs a CSR instruction on fflags, frm or fcsr as the
+// interpreter's csr does: x[rd] = the old value; the new one (the source,
+// or old with the source's bits set or cleared) is written unless a set or
+// clear has rs1 (or the immediate) 0. It reports false, emitting nothing,
+// for the other CSRs (the counters read the host clock in Go; an unknown
+// CSR is illegal), which stay with the interpreter.
+func (e *emitter) fpCSR(o *op) bool {
+	num := uint32(o.imm) & 0xfff
+	if num != csrFflags && num != csrFrm && num != csrFcsr {
+		return false
+	}
+	b := &e.b
+	fcsr := e.field(e.j.lay.fcsr)
+	// RCX = the source, RAX = fcsr, RDX = the old value.
+	if o.kind >= kCSRRWI {
+		b.MovRI(rC, int64(o.rs1))
+	} else {
+		b.MovRM(rC, xr(o.rs1), true)
+	}
+	b.MovRM(rA, fcsr, false)
+	b.MovRR(rD, rA, false)
+	switch num {
+	case csrFflags:
+		b.AluRI(asm.AND, rD, 0x1f, false)
+	case csrFrm:
+		b.ShiftRI(asm.SHR, rD, 5, false)
+		b.AluRI(asm.AND, rD, 7, false)
+	default:
+		b.AluRI(asm.AND, rD, 0xff, false)
+	}
+	write := true
+	switch o.kind {
+	case kCSRRS, kCSRRSI:
+		b.AluRR(asm.OR, rC, rD, true)
+		write = o.rs1 != 0
+	case kCSRRC, kCSRRCI:
+		b.Not(rC, true)
+		b.AluRR(asm.AND, rC, rD, true)
+		write = o.rs1 != 0
+	}
+	if write {
+		switch num {
+		case csrFflags:
+			b.AluRI(asm.AND, rC, 0x1f, false)
+			b.AluRI(asm.AND, rA, ^0x1f, false)
+			b.AluRR(asm.OR, rA, rC, false)
+		case csrFrm:
+			b.AluRI(asm.AND, rC, 7, false)
+			b.ShiftRI(asm.SHL, rC, 5, false)
+			b.AluRI(asm.AND, rA, ^0xe0, false)
+			b.AluRR(asm.OR, rA, rC, false)
+		default:
+			b.AluRI(asm.AND, rC, 0xff, false)
+			b.MovRR(rA, rC, false)
+		}
+		b.MovMR(fcsr, rA, false)
+	}
+	b.MovMR(xr(o.rd), rD, true)
+	return true
+}
+
 // branchCond is the x86 condition of each branch kind, kBEQ to kBGEU.
 var branchCond = [...]asm.Cond{asm.CondE, asm.CondNE, asm.CondL, asm.CondGE, asm.CondB, asm.CondAE}
 
@@ -667,6 +786,18 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		e.fstore(o, 4, pc)
 	case kFSD:
 		e.fstore(o, 8, pc)
+	case kCSRRW, kCSRRS, kCSRRC, kCSRRWI, kCSRRSI, kCSRRCI:
+		if !e.fpCSR(o) {
+			return insnNo
+		}
+	case kLRW:
+		e.lr(o, 4, pc)
+	case kLRD:
+		e.lr(o, 8, pc)
+	case kSCW:
+		e.sc(o, 4, pc)
+	case kSCD:
+		e.sc(o, 8, pc)
 	case kAMOSWAPW, kAMOADDW, kAMOANDW, kAMOORW, kAMOXORW, kAMOMINW, kAMOMAXW, kAMOMINUW, kAMOMAXUW:
 		e.amo(o, 4, pc)
 	case kAMOSWAPD, kAMOADDD, kAMOANDD, kAMOORD, kAMOXORD, kAMOMIND, kAMOMAXD, kAMOMINUD, kAMOMAXUD:

@@ -38,18 +38,24 @@ func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
 // fields from R15.
 type jitLayout struct {
 	pc, f, tlbR, tlbW, site, budget, poke int32
+	resAddr, resVal, resValid             int32 // the LR reservation (amo.go)
+	fcsr                                  int32
 }
 
 func layoutOf(ctx *context) jitLayout {
 	var c cpu
 	return jitLayout{
-		pc:     int32(unsafe.Offsetof(c.pc)),
-		f:      int32(unsafe.Offsetof(c.f)),
-		tlbR:   int32(unsafe.Offsetof(c.tlbR)),
-		tlbW:   int32(unsafe.Offsetof(c.tlbW)),
-		site:   int32(unsafe.Offsetof(c.jitSite)),
-		budget: int32(unsafe.Offsetof(c.jitBudget)),
-		poke:   int32(uintptr(unsafe.Pointer(&ctx.poke)) - uintptr(unsafe.Pointer(&ctx.cpu))),
+		pc:       int32(unsafe.Offsetof(c.pc)),
+		f:        int32(unsafe.Offsetof(c.f)),
+		tlbR:     int32(unsafe.Offsetof(c.tlbR)),
+		tlbW:     int32(unsafe.Offsetof(c.tlbW)),
+		site:     int32(unsafe.Offsetof(c.jitSite)),
+		budget:   int32(unsafe.Offsetof(c.jitBudget)),
+		resAddr:  int32(unsafe.Offsetof(c.resAddr)),
+		resVal:   int32(unsafe.Offsetof(c.resVal)),
+		resValid: int32(unsafe.Offsetof(c.resValid)),
+		fcsr:     int32(unsafe.Offsetof(c.fcsr)),
+		poke:     int32(uintptr(unsafe.Pointer(&ctx.poke)) - uintptr(unsafe.Pointer(&ctx.cpu))),
 	}
 }
 

@@ -1,5 +1,6 @@
 /* A: C11 atomics (amoadd, amoswap, CAS through lr/sc) from several
- * threads; no update may be lost. */
+ * threads, a spinlock taken with a CAS (lr/sc) and a pthread mutex
+ * (glibc's lr/sc and futex); no update may be lost. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,10 @@ static atomic_int spin;
 static long plain;
 static atomic_uint bits;
 static atomic_long maxv;
+static atomic_int caslock;
+static long undercas;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static long undermutex;
 
 static void *worker(void *arg) {
 	long id = (long)arg;
@@ -24,6 +29,14 @@ static void *worker(void *arg) {
 		long cur = atomic_load(&maxv), want = id * ITERS + i;
 		while (cur < want && !atomic_compare_exchange_weak(&maxv, &cur, want))
 			;
+		for (int zero = 0; !atomic_compare_exchange_strong_explicit(&caslock, &zero, 1,
+				memory_order_acquire, memory_order_relaxed); zero = 0)
+			;
+		undercas++;
+		atomic_store_explicit(&caslock, 0, memory_order_release);
+		pthread_mutex_lock(&mu);
+		undermutex++;
+		pthread_mutex_unlock(&mu);
 	}
 	return 0;
 }
@@ -34,6 +47,7 @@ int main(void) {
 		pthread_create(&th[i], 0, worker, (void *)i);
 	for (int i = 0; i < N; i++)
 		pthread_join(th[i], 0);
-	printf("counter %ld plain %ld bits %08x max %ld\n", (long)counter, plain, (unsigned)bits, (long)maxv);
-	return counter == N * ITERS && plain == N * ITERS ? 0 : 1;
+	printf("counter %ld plain %ld bits %08x max %ld cas-locked %ld mutex-locked %ld\n", (long)counter, plain,
+	       (unsigned)bits, (long)maxv, undercas, undermutex);
+	return counter == N * ITERS && plain == N * ITERS && undercas == N * ITERS && undermutex == N * ITERS ? 0 : 1;
 }
