@@ -259,20 +259,32 @@ func (k *Kernel) processByPID(pid int) *ThreadGroup {
 }
 
 // shutdown ends the sandbox after PID 1 exited: every other process is
-// killed and waited for, so that no stub process outlives the run.
+// killed and waited for, so that no stub process outlives the run and no
+// task goroutine still touches the memory file when Close unmaps it. A
+// process may be halfway through fork when the others are listed: its
+// child is registered before its fork returns, that is before it can
+// exit, so the next round finds the child. Forks from then on fail as in
+// a PID namespace whose init has gone (ENOMEM, Linux's alloc_pid), which
+// lets a fork bomb end in few rounds.
 func (k *Kernel) shutdown() {
-	k.mu.Lock()
-	var live []*ThreadGroup
-	for _, tg := range k.procs {
-		if !tg.proc.zombie {
-			live = append(live, tg)
+	k.dying.Store(true)
+	for {
+		k.mu.Lock()
+		var live []*ThreadGroup
+		for _, tg := range k.procs {
+			if !tg.proc.zombie {
+				live = append(live, tg)
+			}
 		}
-	}
-	k.mu.Unlock()
-	for _, tg := range live {
-		tg.exitGroup(ExitStatus{Signal: int(unix.SIGKILL)})
-	}
-	for _, tg := range live {
-		<-tg.done
+		k.mu.Unlock()
+		if len(live) == 0 {
+			return
+		}
+		for _, tg := range live {
+			tg.exitGroup(ExitStatus{Signal: int(unix.SIGKILL)})
+		}
+		for _, tg := range live {
+			<-tg.done
+		}
 	}
 }

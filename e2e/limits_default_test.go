@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"bytes"
+	"io"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The limits a sandbox has when no flag sets them (docker's defaults are
+// no limits; the sentry's are what keeps the host and the sentry itself
+// alive): these tests give no limit flag.
+
+// signalOnMatch is an io.Writer that closes seen the first time a write
+// contains pattern (a pattern split across two writes is found in a
+// later one: the tests look for a line that repeats).
+type signalOnMatch struct {
+	pattern []byte
+	once    sync.Once
+	seen    chan struct{}
+}
+
+func newSignalOnMatch(pattern string) *signalOnMatch {
+	return &signalOnMatch{pattern: []byte(pattern), seen: make(chan struct{})}
+}
+
+func (s *signalOnMatch) Write(p []byte) (int, error) {
+	if bytes.Contains(p, s.pattern) {
+		s.once.Do(func() { close(s.seen) })
+	}
+	return len(p), nil
+}
+
+// reaperLine is reaper.c's last line: it waited for every process
+// orphaned by the sentry (its stubs) to be gone.
+var reaperLine = regexp.MustCompile(`(?m)^reaper: \d+ orphans reaped$`)
+
+// TestForkBombWithoutFlagsEndsInEAGAINAndACleanExit: the shell fork bomb
+// f(){ f|f& };f run by busybox sh without any limit flag fills the
+// default pids limit: the bomb's shells get EAGAIN from fork ("can't
+// fork"), and the sentry does not die of it (no Go thread exhaustion, no
+// crash). A signal still ends it: SIGTERM to the sentry kills PID 1 (the
+// shell, which has no handler), and its death ends the sandbox with its
+// status (143), every other process killed. The sentry runs under
+// reaper.c, a child subreaper that exits only once every process left
+// below the sentry is gone, so a stub outliving the sandbox hangs the
+// test.
+func TestForkBombWithoutFlagsEndsInEAGAINAndACleanExit(t *testing.T) {
+	reaper := buildC(t, "reaper")
+	// The background sleep keeps PID 1 waiting whatever the bomb's jobs do.
+	script := `/bin/busybox sleep 1000000 & f(){ f|f& }; f; wait; echo wait returned $?`
+	cmd := exec.Command(reaper, sentryBin, "run", "/bin/busybox", "sh", "-c", script)
+	var out, errb bytes.Buffer
+	eagain := newSignalOnMatch("can't fork: Resource temporarily unavailable")
+	cmd.Stdout = &out
+	cmd.Stderr = io.MultiWriter(&errb, eagain)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	go func() {
+		<-eagain.seen
+		t.Logf("first EAGAIN after %v", time.Since(start))
+		// reaper passes it on to the sentry, which passes it to PID 1.
+		cmd.Process.Signal(syscall.SIGTERM)
+	}()
+	waitStarted(t, cmd, hangLimit, &out, &errb)
+	t.Logf("ended after %v", time.Since(start))
+	status, stderr := cmd.ProcessState.ExitCode(), errb.String()
+	if m := crashText.FindString(stderr); m != "" || strings.Contains(stderr, "pthread_create") {
+		t.Fatalf("the sentry crashed (%q): %s", m, tail(stderr, 8000))
+	}
+	select {
+	case <-eagain.seen:
+	default:
+		t.Fatalf("no fork failed with EAGAIN: status %d stdout %q stderr %s", status, out.String(), tail(stderr, 4000))
+	}
+	if status != 128+int(syscall.SIGTERM) || out.String() != "" {
+		t.Errorf("status %d stdout %q, want PID 1 killed by SIGTERM; stderr %s", status, out.String(), tail(stderr, 4000))
+	}
+	if !reaperLine.MatchString(stderr) {
+		t.Errorf("reaper did not finish: %s", tail(stderr, 4000))
+	}
+}
