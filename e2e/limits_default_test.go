@@ -87,3 +87,30 @@ func TestForkBombWithoutFlagsEndsInEAGAINAndACleanExit(t *testing.T) {
 		t.Errorf("reaper did not finish: %s", tail(stderr, 4000))
 	}
 }
+
+// TestRootFilesOpenedUntilEMFILEStillLetAChildExec: a program raising
+// RLIMIT_NOFILE to its hard limit and opening a file of the read-only
+// root until open fails gets EMFILE from its own limit, as natively
+// (the sentry's host fds for root files park and reopen on use, so the
+// sandbox's limit may exceed the sentry's own), then frees one fd, forks,
+// and the child execs busybox, which loads and prints: the sentry could
+// still make the child's stub and open the program and its libraries.
+// Without flags (hard limit 1048576) and with --nofile 1048576 spelled
+// out; natively the host's limit applies.
+func TestRootFilesOpenedUntilEMFILEStillLetAChildExec(t *testing.T) {
+	prog := buildC(t, "fdfill")
+	args := []string{prog, "/etc/passwd", "/bin/busybox", "echo", "child ran"}
+	native, err := exec.Command(args[0], args[1:]...).Output()
+	if err != nil || string(native) != "open failed: Too many open files\nchild ran\nchild exited 0\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	for _, flags := range [][]string{nil, {"--nofile", "1048576"}} {
+		got := sentry(t, append(append([]string{"run"}, flags...), args...)...)
+		if got.status != 0 || got.stdout != string(native) || crashText.MatchString(got.stderr) {
+			t.Errorf("%v: status %d stdout %q, native %q; stderr %q", flags, got.status, got.stdout, native, tail(got.stderr, 2000))
+		}
+		if !strings.Contains(got.stderr, "opened 1048573\n") {
+			t.Errorf("%v: want the sandbox's whole limit opened (1048576 but stdio): %q", flags, tail(got.stderr, 2000))
+		}
+	}
+}

@@ -57,8 +57,12 @@
 // Bounded resources: the data of in-memory files is charged to the
 // sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it) and
 // the host fds of open application files to a budget of half the
-// sentry's fd limit (hostfds.go: ENFILE past it), so the application can
-// exhaust neither the host's memory nor the fds the sentry needs itself.
+// sentry's fd limit (hostfds.go), so the application can exhaust neither
+// the host's memory nor the fds the sentry needs itself. Files of the
+// read-only root park when the budget is spent (their fd closed, reopened
+// by name and checked by dev/inode on next use), so only volume files
+// meet ENFILE past it; execve's own opens (OpenExec) may also draw on a
+// small reserve.
 //
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and
@@ -77,7 +81,9 @@
 //
 // Not yet: devices and sockets by mknod, FIFOs in volumes, POSIX ACLs, a
 // bound on the dentry cache (host entries looked up stay cached,
-// revalidated on use).
+// revalidated on use; each host directory among them holds an O_PATH fd
+// outside the budget, so walking more directories than the sentry's fd
+// limit, e.g. find / on a large host, exhausts the sentry's fds).
 //
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,
@@ -90,6 +96,8 @@
 // into page caches holding its MM lock, which so comes before
 // cacheRegistry.mu; a cache calls Mapper.FileShrunk (which takes the MM
 // lock) holding none of its own locks, only FS.mu for truncate(2).
+// A parked-able host file's parking.mu comes before hostFDBudget.mu;
+// the budget's sweep only tries parking.mu (hostfds.go).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
 // Namespace operations hold FS.mu for their whole duration, which makes
