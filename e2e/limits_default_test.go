@@ -3,8 +3,10 @@ package e2e
 import (
 	"bytes"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -113,4 +115,58 @@ func TestRootFilesOpenedUntilEMFILEStillLetAChildExec(t *testing.T) {
 			t.Errorf("%v: want the sandbox's whole limit opened (1048576 but stdio): %q", flags, tail(got.stderr, 2000))
 		}
 	}
+}
+
+// TestFiftyGigabytesTouchedWithoutFlagsEndInTheOOMKill: without --memory
+// a program mapping 50 GB (more than this host has) gets the mapping, as
+// Linux's overcommit gives it, and touching it page by page ends in the
+// sandbox's OOM kill at the default limit (three quarters of the host's
+// available memory): SIGKILL (exit 137) with the sentry's line on stderr,
+// and the sentry exits cleanly. The host saw at most the limit: the
+// largest resident set of the sentry and its stubs (wait4's rusage, the
+// host's own count) stays below three quarters of the host's memory plus
+// slack, and above the smallest default (min(1 GiB, half the RAM)), so
+// the memory was really touched.
+func TestFiftyGigabytesTouchedWithoutFlagsEndInTheOOMKill(t *testing.T) {
+	prog := buildC(t, "memhog")
+	cmd := exec.Command(sentryBin, "run", prog, "reserve", "50")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	wait(t, cmd, hangLimit, &out, &errb)
+	status, stderr := cmd.ProcessState.ExitCode(), errb.String()
+	if crashText.MatchString(stderr) {
+		t.Fatalf("the sentry crashed: %s", tail(stderr, 8000))
+	}
+	if status != 137 || out.String() != "mapped 50 GB\n" || !oomLine.MatchString(stderr) {
+		t.Errorf("status %d stdout %q stderr %q, want the OOM kill after the mapping", status, out.String(), tail(stderr, 2000))
+	}
+	total := memTotal(t)
+	peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+	t.Logf("peak resident set %d MB of %d MB", peak>>20, total>>20)
+	if slack := int64(512 << 20); peak > total/4*3+slack {
+		t.Errorf("peak resident set %d MB, above 3/4 of the host's %d MB", peak>>20, total>>20)
+	}
+	if peak < min(1<<30, total/2)/2 {
+		t.Errorf("peak resident set %d MB: the touched memory was not seen", peak>>20)
+	}
+}
+
+// memTotal is the host's MemTotal in bytes.
+func memTotal(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no MemTotal in /proc/meminfo")
+	return 0
 }
