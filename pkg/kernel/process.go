@@ -240,7 +240,8 @@ func (tg *ThreadGroup) pdeathSignal() int {
 }
 
 // reapLocked removes the zombie tg from the tree, adding its CPU times to
-// its parent's children's times. k.mu must be held.
+// its parent's children's times, and frees its PID's charge against the
+// pids limit. k.mu must be held.
 func (k *Kernel) reapLocked(tg *ThreadGroup) {
 	if p := tg.proc.parent; p != nil {
 		delete(p.proc.children, tg)
@@ -249,6 +250,7 @@ func (k *Kernel) reapLocked(tg *ThreadGroup) {
 	}
 	delete(k.procs, tg.pid)
 	tg.proc.parent = nil
+	k.tasksLive.Add(-1) // the zombie's PID (exitTask)
 }
 
 // processByPID returns the process (or zombie) pid.
