@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -169,4 +170,34 @@ func memTotal(t *testing.T) int64 {
 	}
 	t.Fatal("no MemTotal in /proc/meminfo")
 	return 0
+}
+
+// TestWalkingMoreDirectoriesThanTheSentryHasFdsWorks: every directory of
+// the read-only root the sandbox has looked up stays cached, and its host
+// fd parks when the sentry's directory fds run short (reopened by name on
+// use), so find over a tree of 3,031 directories, with the sentry's own
+// RLIMIT_NOFILE at 1024, lists every one without an error, as natively,
+// and a child still forks and execs afterwards.
+func TestWalkingMoreDirectoriesThanTheSentryHasFdsWorks(t *testing.T) {
+	tree := t.TempDir()
+	for i := 0; i < 30; i++ {
+		for j := 0; j < 100; j++ {
+			if err := os.MkdirAll(fmt.Sprintf("%s/d%d/e%d", tree, i, j), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	script := "find " + tree + " -type d 2>&1 | wc -l; /bin/busybox echo child ran"
+	native, err := exec.Command("/bin/busybox", "sh", "-c", script).Output()
+	if err != nil || string(native) != "3031\nchild ran\n" {
+		t.Fatalf("native: %v %q", err, native)
+	}
+	// The host shell lowers the sentry's own limit.
+	cmd := exec.Command("/bin/sh", "-c", `ulimit -n 1024 && exec "$0" "$@"`, sentryBin, "run", "/bin/busybox", "sh", "-c", script)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	wait(t, cmd, hangLimit, &out, &errb)
+	if st := cmd.ProcessState.ExitCode(); st != 0 || out.String() != string(native) {
+		t.Errorf("status %d stdout %q, native %q; stderr %q", st, out.String(), native, tail(errb.String(), 2000))
+	}
 }

@@ -62,7 +62,8 @@
 // read-only root park when the budget is spent (their fd closed, reopened
 // by name and checked by dev/inode on next use), so only volume files
 // meet ENFILE past it; execve's own opens (OpenExec) may also draw on a
-// small reserve.
+// small reserve. The O_PATH fds of the lower layer's directories park the
+// same way in a pool of an eighth of the sentry's limit (dirpark.go).
 //
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and
@@ -81,9 +82,8 @@
 //
 // Not yet: devices and sockets by mknod, FIFOs in volumes, POSIX ACLs, a
 // bound on the dentry cache (host entries looked up stay cached,
-// revalidated on use; each host directory among them holds an O_PATH fd
-// outside the budget, so walking more directories than the sentry's fd
-// limit, e.g. find / on a large host, exhausts the sentry's fds).
+// revalidated on use; their memory is the sentry's, and a volume's
+// directories among them hold their O_PATH fds for good).
 //
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,
@@ -97,12 +97,16 @@
 // cacheRegistry.mu; a cache calls Mapper.FileShrunk (which takes the MM
 // lock) holding none of its own locks, only FS.mu for truncate(2).
 // A parked-able host file's parking.mu comes before hostFDBudget.mu;
-// the budget's sweep only tries parking.mu (hostfds.go).
+// the budget's sweep only tries parking.mu (hostfds.go). A directory's
+// dirState.mu comes before its parent's and dirPool.mu; the pool's sweep
+// only tries dirState.mu, and no dirState.mu is held while the fd is in
+// use (dirpark.go).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
 // Namespace operations hold FS.mu for their whole duration, which makes
 // them atomic with respect to each other; reads and writes of open files
 // never take FS.mu (except directory listings), so data I/O of different
 // files does not contend. Host directory fds are closed by a runtime
-// cleanup when no Dentry or File references them any more.
+// cleanup when no Dentry or File references them any more (or parked
+// before: dirpark.go).
 package vfs

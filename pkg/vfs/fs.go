@@ -66,6 +66,7 @@ type FS struct {
 	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
 	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
 	execFDs hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
+	dirFDs  dirPool       // open fds of the lower layer's directories (dirpark.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -86,6 +87,8 @@ func New(opts Options) (*FS, error) {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
 	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}}
+	fs.dirFDs.max = fs.hostFDs.max / 4
+	lower.self.s.pool = &fs.dirFDs // its subdirectories may park
 	// In-memory inode numbers start far above the host's, because the
 	// overlay shows both under one st_dev.
 	fs.nextIno.Store(memInoBase)

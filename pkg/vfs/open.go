@@ -252,7 +252,7 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 	}
 	dir := parent.host.self
 	safe, kept := hostSafeMode(mode&07777, unix.S_IFREG)
-	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
+	fd, err := unix.Openat(dir.fixedFD(), name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
 	runtime.KeepAlive(dir)
 	if err != nil {
 		fs.hostFDs.release()
