@@ -130,3 +130,31 @@ func TestParkingUnderConcurrentReads(t *testing.T) {
 		t.Errorf("%d host fds counted after every DecRef", used)
 	}
 }
+
+// TestExecOpensFromTheReserveWhenVolumeFilesHoldTheBudget: with the whole
+// budget held by a volume file (which cannot park), opening a root file
+// is ENFILE, but execve's open of a program (OpenExec) still succeeds
+// from the reserve and gives it back.
+func TestExecOpensFromTheReserveWhenVolumeFilesHoldTheBudget(t *testing.T) {
+	e := newEnv(t)
+	e.fs.hostFDs.max = 1
+	v := e.open(t, "/data/existing", unix.O_RDONLY)
+	defer v.DecRef()
+	if f, err := e.fs.OpenAt(nil, "/etc/hosts", unix.O_RDONLY, 0); err != unix.ENFILE {
+		t.Errorf("root file with the budget held: %v, want ENFILE", err)
+		if err == nil {
+			f.DecRef()
+		}
+	}
+	f, err := e.fs.OpenExec(nil, "/bin/sh")
+	if err != nil {
+		t.Fatalf("OpenExec with the budget held: %v", err)
+	}
+	if used := e.fs.execFDs.used.Load(); used != 1 {
+		t.Errorf("reserve used %d, want 1", used)
+	}
+	f.DecRef()
+	if used := e.fs.execFDs.used.Load(); used != 0 {
+		t.Errorf("reserve used %d after DecRef, want 0", used)
+	}
+}
