@@ -191,13 +191,19 @@ cp /usr/bin/busybox /v/bb2 && chown 1234:5678 /v/bb2 && chmod 6755 /v/bb2 && ls 
 
 // TestPidsLimitStopsForkBombs: --pids-limit N bounds the tasks alive at
 // once: a process that forks waiting children gets EAGAIN after N-1 of
-// them, and a fork bomb (every process forking until it fails) fills the
+// them, so does one whose children exit unreaped (zombies keep their
+// PIDs), and a fork bomb (every process forking until it fails) fills the
 // limit and ends, with the sentry intact.
 func TestPidsLimitStopsForkBombs(t *testing.T) {
 	prog := buildC(t, "forkbomb")
 	got := sentry(t, "run", "--pids-limit", "10", prog, "flat")
 	if got.status != 0 || got.stdout != "forked 9 children, then EAGAIN\n" {
 		t.Errorf("flat: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
+	}
+	// Zombies hold their PIDs until reaped, as in a pids cgroup.
+	got = sentry(t, "run", "--pids-limit", "10", prog, "zombies")
+	if got.status != 0 || got.stdout != "forked 9 children, then EAGAIN\n" {
+		t.Errorf("zombies: status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
 	got = sentry(t, "run", "--pids-limit", "40", prog, "bomb")
 	if got.status != 0 || got.stdout != "bomb contained: fork failed with EAGAIN\n" {

@@ -64,6 +64,12 @@ func wait(t *testing.T, cmd *exec.Cmd, limit time.Duration, out, errb *bytes.Buf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
+	waitStarted(t, cmd, limit, out, errb)
+}
+
+// waitStarted is wait for a cmd the caller has started.
+func waitStarted(t *testing.T, cmd *exec.Cmd, limit time.Duration, out, errb *bytes.Buffer) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {

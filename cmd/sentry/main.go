@@ -118,7 +118,7 @@ func runCmd() *cobra.Command {
 	c.Flags().StringVarP(&f.workdir, "workdir", "w", "", "start the program in the absolute guest `DIR` (created if missing, as docker does); default: the sentry's own directory with the host's / as root, else /")
 	c.Flags().StringArrayVarP(&f.env, "env", "e", nil, "set `KEY=VAL` in the program's environment; KEY alone copies KEY from the sentry's environment")
 	c.Flags().StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VAL lines from `FILE` into the program's environment (docker's format); -e overrides it")
-	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes) at once: fork and clone past it fail with EAGAIN")
+	c.Flags().IntVar(&f.pidsLimit, "pids-limit", kernel.DefaultPidsLimit, "at most `N` tasks (threads of all processes, and zombies not yet reaped) at once: fork and clone past it fail with EAGAIN")
 	c.Flags().StringVarP(&f.memory, "memory", "m", "", "memory limit `BYTES` (b, k, m, g suffixes) of application memory, in-memory file data and pipe/socket buffers: past it the largest process is SIGKILLed (default: 3/4 of the host's MemAvailable, at least min(1 GiB, half the RAM))")
 	c.Flags().Uint64Var(&f.nofile, "nofile", kernel.DefaultNoFile, "hard cap `N` of RLIMIT_NOFILE (the soft limit starts at min(1024, N))")
 	c.Flags().StringVar(&f.network, "network", "sandbox", "what the sandbox's network reaches: sandbox (loopback in memory, -p publishes), host (also connections, datagrams and listeners beyond loopback in the sentry's network namespace, through host sockets the sentry owns), host-loopback (host, and 127.0.0.1 and ::1 are the namespace's too), none (loopback only, -p refused)")

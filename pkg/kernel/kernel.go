@@ -7,12 +7,15 @@
 // the host; the host only runs what a platform injects into its stub. All
 // kernel state hangs off one *Kernel (no package-level state); a syscall
 // handler returns a Linux errno, never panics on application input.
-// Resources are charged to the sandbox: every task against
-// Config.PidsLimit (clone past it is EAGAIN), open files against
+// Resources are charged to the sandbox: every task, and every zombie
+// until reaped, against Config.PidsLimit (clone past it is EAGAIN), open files against
 // RLIMIT_NOFILE capped at Config.NoFile, memory against
 // Config.MemoryLimit (oom.go). The first process is the init of
 // the sandbox's pid namespace: signals sent to it from inside that it
-// leaves at SIG_DFL are dropped (signal_send.go).
+// leaves at SIG_DFL are dropped (signal_send.go). When it exits the
+// sandbox ends: every other process is killed and waited for, forks
+// meanwhile fail with ENOMEM, and only then does Close unmap the memory
+// file (process.go's shutdown).
 //
 // Concurrency: one goroutine per task, locked to its OS thread for life
 // (the ptrace platform requires it). Lock order:
@@ -163,8 +166,12 @@ type Kernel struct {
 	nextTID int
 	tasks   map[int]*Task
 	// tasksLive counts tasks charged against cfg.PidsLimit: charged by
-	// clone (and the first task), released by exitTask.
+	// clone (and the first task), released by exitTask, or for a
+	// group's last task when its zombie is reaped (reapLocked).
 	tasksLive atomic.Int64
+	// dying is set once PID 1 has exited and shutdown is killing the
+	// rest: clone is ENOMEM from then on.
+	dying atomic.Bool
 	// procs are the processes by PID, zombies included (process.go).
 	procs map[int]*ThreadGroup
 	// hostTTY is the job-control state of the sentry's own terminal

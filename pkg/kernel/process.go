@@ -241,7 +241,8 @@ func (tg *ThreadGroup) pdeathSignal() int {
 }
 
 // reapLocked removes the zombie tg from the tree, adding its CPU times to
-// its parent's children's times. k.mu must be held.
+// its parent's children's times, and frees its PID's charge against the
+// pids limit. k.mu must be held.
 func (k *Kernel) reapLocked(tg *ThreadGroup) {
 	if p := tg.proc.parent; p != nil {
 		delete(p.proc.children, tg)
@@ -250,6 +251,7 @@ func (k *Kernel) reapLocked(tg *ThreadGroup) {
 	}
 	delete(k.procs, tg.pid)
 	tg.proc.parent = nil
+	k.tasksLive.Add(-1) // the zombie's PID (exitTask)
 }
 
 // processByPID returns the process (or zombie) pid.
@@ -260,20 +262,32 @@ func (k *Kernel) processByPID(pid int) *ThreadGroup {
 }
 
 // shutdown ends the sandbox after PID 1 exited: every other process is
-// killed and waited for, so that no stub process outlives the run.
+// killed and waited for, so that no stub process outlives the run and no
+// task goroutine still touches the memory file when Close unmaps it. A
+// process may be halfway through fork when the others are listed: its
+// child is registered before its fork returns, that is before it can
+// exit, so the next round finds the child. Forks from then on fail as in
+// a PID namespace whose init has gone (ENOMEM, Linux's alloc_pid), which
+// lets a fork bomb end in few rounds.
 func (k *Kernel) shutdown() {
-	k.mu.Lock()
-	var live []*ThreadGroup
-	for _, tg := range k.procs {
-		if !tg.proc.zombie {
-			live = append(live, tg)
+	k.dying.Store(true)
+	for {
+		k.mu.Lock()
+		var live []*ThreadGroup
+		for _, tg := range k.procs {
+			if !tg.proc.zombie {
+				live = append(live, tg)
+			}
 		}
-	}
-	k.mu.Unlock()
-	for _, tg := range live {
-		tg.exitGroup(ExitStatus{Signal: int(unix.SIGKILL)})
-	}
-	for _, tg := range live {
-		<-tg.done
+		k.mu.Unlock()
+		if len(live) == 0 {
+			return
+		}
+		for _, tg := range live {
+			tg.exitGroup(ExitStatus{Signal: int(unix.SIGKILL)})
+		}
+		for _, tg := range live {
+			<-tg.done
+		}
 	}
 }

@@ -258,7 +258,12 @@ func (t *Task) exitTask() {
 	tg.proc.selfTimes.sys += times.sys
 	delete(t.k.tasks, t.tid)
 	t.k.mu.Unlock()
-	t.k.tasksLive.Add(-1)
+	if !last {
+		// The group's last task leaves its charge to the zombie, which
+		// holds its PID until reaped (reapLocked), as a pids cgroup
+		// counts it.
+		t.k.tasksLive.Add(-1)
+	}
 	if !last {
 		if t.tid == tg.pid {
 			// The host reports the exit of a thread-group leader only

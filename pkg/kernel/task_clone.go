@@ -93,6 +93,9 @@ func sysClone3(t *Task, a [6]uint64) (uint64, error) {
 // charge is the new task's until it exits (exitTask).
 func (t *Task) clone(ca cloneArgs) (uint64, error) {
 	k := t.k
+	if k.dying.Load() {
+		return 0, unix.ENOMEM
+	}
 	if k.tasksLive.Add(1) > int64(k.cfg.PidsLimit) {
 		k.tasksLive.Add(-1)
 		return 0, unix.EAGAIN

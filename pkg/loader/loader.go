@@ -140,7 +140,7 @@ func Load(a Args) (Image, error) {
 }
 
 func openExec(fs *vfs.FS, cwd *vfs.Dentry, path string) (*vfs.File, error) {
-	f, err := fs.OpenAt(cwd, path, unix.O_RDONLY, 0)
+	f, err := fs.OpenExec(cwd, path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -100,7 +100,12 @@ func zeroRangeLocked(m *memInode, off, end int64) {
 }
 
 func (f *hostFile) Allocate(mode uint32, off, length int64) error {
-	return unix.Fallocate(f.fd, mode, off, length)
+	fd, err := f.useFD()
+	if err != nil {
+		return err
+	}
+	defer f.doneFD()
+	return unix.Fallocate(fd, mode, off, length)
 }
 
 // Readable is FIONREAD for regular files: the bytes between off and the

@@ -65,12 +65,12 @@ func (fs *FS) createHost(parent *Dentry, name string, mode uint32, target string
 	mode, kept = hostSafeMode(mode, mode&unix.S_IFMT)
 	switch mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		err = unix.Mkdirat(dir.fd, name, mode&07777)
+		err = unix.Mkdirat(dir.fixedFD(), name, mode&07777)
 	case unix.S_IFLNK:
-		err = unix.Symlinkat(target, dir.fd, name)
+		err = unix.Symlinkat(target, dir.fixedFD(), name)
 	case unix.S_IFREG:
 		var fd int
-		fd, err = unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode&07777)
+		fd, err = unix.Openat(dir.fixedFD(), name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode&07777)
 		if err == nil {
 			unix.Close(fd)
 		}

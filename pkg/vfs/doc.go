@@ -57,8 +57,13 @@
 // Bounded resources: the data of in-memory files is charged to the
 // sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it) and
 // the host fds of open application files to a budget of half the
-// sentry's fd limit (hostfds.go: ENFILE past it), so the application can
-// exhaust neither the host's memory nor the fds the sentry needs itself.
+// sentry's fd limit (hostfds.go), so the application can exhaust neither
+// the host's memory nor the fds the sentry needs itself. Files of the
+// read-only root park when the budget is spent (their fd closed, reopened
+// by name and checked by dev/inode on next use), so only volume files
+// meet ENFILE past it; execve's own opens (OpenExec) may also draw on a
+// small reserve. The O_PATH fds of the lower layer's directories park the
+// same way in a pool of an eighth of the sentry's limit (dirpark.go).
 //
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and
@@ -77,7 +82,8 @@
 //
 // Not yet: devices and sockets by mknod, FIFOs in volumes, POSIX ACLs, a
 // bound on the dentry cache (host entries looked up stay cached,
-// revalidated on use).
+// revalidated on use; their memory is the sentry's, and a volume's
+// directories among them hold their O_PATH fds for good).
 //
 // Who may call it: pkg/kernel (syscall handlers, exec, the fd table) and
 // pkg/loader (reading executables through *File). Other packages (pipes,
@@ -90,6 +96,11 @@
 // into page caches holding its MM lock, which so comes before
 // cacheRegistry.mu; a cache calls Mapper.FileShrunk (which takes the MM
 // lock) holding none of its own locks, only FS.mu for truncate(2).
+// A parked-able host file's parking.mu comes before hostFDBudget.mu;
+// the budget's sweep only tries parking.mu (hostfds.go). A directory's
+// dirState.mu comes before its parent's and dirPool.mu; the pool's sweep
+// only tries dirState.mu, and no dirState.mu is held while the fd is in
+// use (dirpark.go).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
 // FS.mu is a read-write lock: calls that only read the tree (stat,
@@ -102,5 +113,6 @@
 // whole duration, which makes them atomic with respect to each other; reads and writes of open files
 // never take FS.mu (except directory listings), so data I/O of different
 // files does not contend. Host directory fds are closed by a runtime
-// cleanup when no Dentry or File references them any more.
+// cleanup when no Dentry or File references them any more (or parked
+// before: dirpark.go).
 package vfs

@@ -65,6 +65,8 @@ type FS struct {
 	vol     volGuard      // what the sandbox set on volume files (volguard.go)
 	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
 	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
+	execFDs hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
+	dirFDs  dirPool       // open fds of the lower layer's directories (dirpark.go)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -84,7 +86,9 @@ func New(opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
-	fs := &FS{hostFDs: newHostFDBudget()}
+	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}}
+	fs.dirFDs.max = fs.hostFDs.max / 4
+	lower.self.s.pool = &fs.dirFDs // its subdirectories may park
 	// In-memory inode numbers start far above the host's, because the
 	// overlay shows both under one st_dev.
 	fs.nextIno.Store(memInoBase)

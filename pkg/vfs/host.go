@@ -10,14 +10,17 @@ import (
 // hostDir holds an O_PATH fd of a host directory. The fd is closed by a
 // runtime cleanup once nothing references the hostDir, because dentries
 // are shared by cwds, open files and the dentry cache and have no single
-// owner that could close it.
+// owner that could close it. A directory of the overlay's lower layer
+// (read-only) may park: its fd closed by its pool when the pool is full,
+// reopened by name from its parent on next use (dirpark.go). Every use of
+// the fd is between use and done.
 type hostDir struct {
-	fd int
+	s *dirState
 }
 
 func newHostDir(fd int) *hostDir {
-	h := &hostDir{fd: fd}
-	runtime.AddCleanup(h, func(fd int) { unix.Close(fd) }, fd)
+	h := &hostDir{s: &dirState{fd: fd, idx: -1}}
+	runtime.AddCleanup(h, (*dirState).close, h.s)
 	return h
 }
 
@@ -38,12 +41,17 @@ type hostNode struct {
 
 // at returns a (dirfd, name, flags) triple naming n without following a
 // symlink: "." relative to the directory itself, or the name relative to
-// its parent with AT_SYMLINK_NOFOLLOW.
-func (n *hostNode) at() (int, string, int) {
+// its parent with AT_SYMLINK_NOFOLLOW. The directory's fd is in use
+// until done.
+func (n *hostNode) at() (fd int, name string, flags int, done func(), err error) {
+	d, name, flags := n.dir, n.name, unix.AT_SYMLINK_NOFOLLOW
 	if n.self != nil {
-		return n.self.fd, ".", 0
+		d, name, flags = n.self, ".", 0
 	}
-	return n.dir.fd, n.name, unix.AT_SYMLINK_NOFOLLOW
+	if fd, err = d.use(); err != nil {
+		return -1, "", 0, nil, err
+	}
+	return fd, name, flags, d.done, nil
 }
 
 func (n *hostNode) keepAlive() {
@@ -53,13 +61,16 @@ func (n *hostNode) keepAlive() {
 
 func (n *hostNode) stat() (Stat, error) {
 	var st unix.Stat_t
-	var err error
-	if n.self != nil {
-		err = unix.Fstat(n.self.fd, &st)
-	} else {
-		err = unix.Fstatat(n.dir.fd, n.name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	fd, name, flags, done, err := n.at()
+	if err != nil {
+		return Stat{}, err
 	}
-	n.keepAlive()
+	if name == "." {
+		err = unix.Fstat(fd, &st)
+	} else {
+		err = unix.Fstatat(fd, name, &st, flags)
+	}
+	done()
 	if err != nil {
 		return Stat{}, err
 	}
@@ -70,15 +81,23 @@ func (n *hostNode) stat() (Stat, error) {
 // name.
 func (n *hostNode) matches() bool {
 	var st unix.Stat_t
-	err := unix.Fstatat(n.dir.fd, n.name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	runtime.KeepAlive(n.dir)
+	fd, err := n.dir.use()
+	if err != nil {
+		return false
+	}
+	err = unix.Fstatat(fd, n.name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	n.dir.done()
 	return err == nil && uint64(st.Dev) == n.dev && uint64(st.Ino) == n.ino && st.Mode&unix.S_IFMT == n.typ
 }
 
 func (n *hostNode) readlink() (string, error) {
 	buf := make([]byte, pathMax)
-	k, err := unix.Readlinkat(n.dir.fd, n.name, buf)
-	runtime.KeepAlive(n.dir)
+	fd, err := n.dir.use()
+	if err != nil {
+		return "", err
+	}
+	k, err := unix.Readlinkat(fd, n.name, buf)
+	n.dir.done()
 	if err != nil {
 		return "", err
 	}
@@ -88,8 +107,12 @@ func (n *hostNode) readlink() (string, error) {
 // open opens the (non-directory) object with the given flags, refusing
 // to follow a symlink, and checks that it is still the object n names.
 func (n *hostNode) open(flags int) (int, error) {
-	fd, err := unix.Openat(n.dir.fd, n.name, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	runtime.KeepAlive(n.dir)
+	dfd, err := n.dir.use()
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Openat(dfd, n.name, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	n.dir.done()
 	if err != nil {
 		return -1, err
 	}
@@ -107,35 +130,41 @@ func (n *hostNode) open(flags int) (int, error) {
 
 // openDir opens the directory n for reading its entries.
 func (n *hostNode) openDir() (int, error) {
-	fd, err := unix.Openat(n.self.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	runtime.KeepAlive(n.self)
-	return fd, err
+	dfd, err := n.self.use()
+	if err != nil {
+		return -1, err
+	}
+	defer n.self.done()
+	return unix.Openat(dfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
 
 // lookupHost finds name in the host directory dir without following a
 // symlink.
 func lookupHost(dir *hostDir, name string) (*hostNode, error) {
-	var st unix.Stat_t
-	err := unix.Fstatat(dir.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	dfd, err := dir.use()
 	if err != nil {
-		runtime.KeepAlive(dir)
+		return nil, err
+	}
+	defer dir.done()
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return nil, err
 	}
 	n := &hostNode{dir: dir, name: name, dev: uint64(st.Dev), ino: uint64(st.Ino), typ: st.Mode & unix.S_IFMT}
 	if n.typ == unix.S_IFDIR {
-		fd, err := unix.Openat(dir.fd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		runtime.KeepAlive(dir)
+		fd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, err
 		}
-		self := newHostDir(fd)
 		if err := unix.Fstat(fd, &st); err != nil {
+			unix.Close(fd)
 			return nil, err
 		}
 		if uint64(st.Dev) != n.dev || uint64(st.Ino) != n.ino {
+			unix.Close(fd)
 			return nil, unix.ENOENT // replaced while we looked: report it gone
 		}
-		n.self = self
+		n.self = newParkableDir(fd, dir, name, n.dev, n.ino)
 	}
 	return n, nil
 }

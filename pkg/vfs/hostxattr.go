@@ -20,14 +20,12 @@ import (
 
 // withPath calls fn with a /proc/self/fd path of n's object.
 func (n *hostNode) withPath(fn func(path string) error) error {
-	var fd int
-	var err error
-	if n.self != nil {
-		fd, err = unix.Openat(n.self.fd, ".", unix.O_PATH|unix.O_CLOEXEC, 0)
-	} else {
-		fd, err = unix.Openat(n.dir.fd, n.name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	dfd, name, _, done, err := n.at()
+	if err != nil {
+		return err
 	}
-	n.keepAlive()
+	fd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	done()
 	if err != nil {
 		return err
 	}

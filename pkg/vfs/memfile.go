@@ -56,16 +56,39 @@ func (f *memFile) Release() {
 }
 
 // hostFile is an open host regular file: a lower file opened for reading,
-// or a volume file.
+// or a volume file. A file of the overlay's lower layer (read-only, never
+// changed by the sandbox) may be parked: its fd closed by the budget
+// when the budget is spent, and reopened by its next use (hostfds.go).
 type hostFile struct {
 	fd     int
 	dev    uint64        // st_dev to report instead of the host's; 0 keeps it
 	budget *hostFDBudget // charged for fd (hostfds.go); nil: not charged
+	park   *parking      // nil: fd stays open until Release
+}
+
+// useFD returns the fd to use until doneFD, reopening a parked file
+// first.
+func (f *hostFile) useFD() (int, error) {
+	if f.park == nil {
+		return f.fd, nil
+	}
+	return f.park.use(f)
+}
+
+func (f *hostFile) doneFD() {
+	if f.park != nil {
+		f.park.mu.RUnlock()
+	}
 }
 
 func (f *hostFile) ReadAt(p []byte, off int64) (int, error) {
+	fd, err := f.useFD()
+	if err != nil {
+		return 0, err
+	}
+	defer f.doneFD()
 	for {
-		n, err := unix.Pread(f.fd, p, off)
+		n, err := unix.Pread(fd, p, off)
 		if err == unix.EINTR {
 			continue
 		}
@@ -74,8 +97,13 @@ func (f *hostFile) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (f *hostFile) WriteAt(p []byte, off int64) (int, error) {
+	fd, err := f.useFD()
+	if err != nil {
+		return 0, err
+	}
+	defer f.doneFD()
 	for {
-		n, err := unix.Pwrite(f.fd, p, off)
+		n, err := unix.Pwrite(fd, p, off)
 		if err == unix.EINTR {
 			continue
 		}
@@ -85,16 +113,25 @@ func (f *hostFile) WriteAt(p []byte, off int64) (int, error) {
 
 // Append relies on the host fd's own O_APPEND, which SetFlags keeps in
 // step with the File's, so appends from several writers do not interleave.
+// (Parked files are read-only: they never append.)
 func (f *hostFile) Append(p []byte) (int, int64, error) {
-	n, err := unix.Write(f.fd, p)
+	fd, err := f.useFD()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.doneFD()
+	n, err := unix.Write(fd, p)
 	if err != nil {
 		return max(n, 0), 0, err
 	}
-	end, err := unix.Seek(f.fd, 0, unix.SEEK_CUR)
+	end, err := unix.Seek(fd, 0, unix.SEEK_CUR)
 	return n, end, err
 }
 
 func (f *hostFile) SetFlags(flags int) {
+	if f.park != nil {
+		return // read-only: O_APPEND changes nothing
+	}
 	fl, err := unix.FcntlInt(uintptr(f.fd), unix.F_GETFL, 0)
 	if err != nil {
 		return
@@ -104,8 +141,13 @@ func (f *hostFile) SetFlags(flags int) {
 }
 
 func (f *hostFile) Stat() (Stat, error) {
+	fd, err := f.useFD()
+	if err != nil {
+		return Stat{}, err
+	}
+	defer f.doneFD()
 	var st unix.Stat_t
-	if err := unix.Fstat(f.fd, &st); err != nil {
+	if err := unix.Fstat(fd, &st); err != nil {
 		return Stat{}, err
 	}
 	s := statFromHost(&st)
@@ -115,12 +157,32 @@ func (f *hostFile) Stat() (Stat, error) {
 	return s, nil
 }
 
-func (f *hostFile) Truncate(size int64) error { return unix.Ftruncate(f.fd, size) }
-func (f *hostFile) Sync() error               { return unix.Fsync(f.fd) }
-func (f *hostFile) Seekable() bool            { return true }
+func (f *hostFile) Truncate(size int64) error {
+	fd, err := f.useFD()
+	if err != nil {
+		return err
+	}
+	defer f.doneFD()
+	return unix.Ftruncate(fd, size)
+}
+
+func (f *hostFile) Sync() error {
+	fd, err := f.useFD()
+	if err != nil {
+		return err
+	}
+	defer f.doneFD()
+	return unix.Fsync(fd)
+}
+
+func (f *hostFile) Seekable() bool { return true }
 
 // Release closes the host fd and gives it back to the budget it came from.
 func (f *hostFile) Release() {
+	if f.park != nil {
+		f.park.release(f)
+		return
+	}
 	unix.Close(f.fd)
 	if f.budget != nil {
 		f.budget.release()

@@ -23,7 +23,7 @@ func (m *mount) fsType() (string, string) {
 		return "overlay", "overlay"
 	case kindHost:
 		var st unix.Statfs_t
-		err := unix.Fstatfs(m.root.host.self.fd, &st)
+		err := unix.Fstatfs(m.root.host.self.fixedFD(), &st)
 		m.root.host.keepAlive()
 		if name, ok := hostFSTypes[int64(st.Type)]; ok && err == nil {
 			return name, m.source

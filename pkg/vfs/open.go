@@ -54,7 +54,7 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 		if err != nil {
 			return nil, err
 		}
-		return fs.openDentry(d, flags)
+		return fs.openDentry(d, flags, false)
 	}
 	d, created, err := fs.openCreate(w, dir, path, flags, mode)
 	if err != nil {
@@ -63,7 +63,28 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 	if created != nil {
 		return fs.newFile(d, flags, created), nil
 	}
-	return fs.openDentry(d, flags)
+	return fs.openDentry(d, flags, false)
+}
+
+// OpenExec opens path (resolved as OpenAt does) read-only for execve to
+// load: the program or its interpreter, held only while the image loads.
+// Its host fd is the kernel's, not one of the caller's (Linux's execve
+// takes no fd of the caller's either), so when the application's files
+// hold the whole host fd budget it comes from a small reserve of the
+// sentry's (hostfds.go): a program that opened files until ENFILE can
+// still exec.
+func (fs *FS) OpenExec(dir *Dentry, path string) (*File, error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	w := &walker{fs: fs, root: dir}
+	if w.root == nil {
+		w.root = fs.root
+	}
+	d, err := w.walk(dir, path, true)
+	if err != nil {
+		return nil, err
+	}
+	return fs.openDentry(d, unix.O_RDONLY, true)
 }
 
 func (fs *FS) newFile(d *Dentry, flags int, impl FileImpl) *File {
@@ -140,8 +161,8 @@ func (fs *FS) openCreate(w *walker, dir *Dentry, path string, flags int, mode ui
 	}
 }
 
-// openDentry opens the object d. Caller holds FS.mu.
-func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
+// openDentry opens the object d; exec: for OpenExec. Caller holds FS.mu.
+func (fs *FS) openDentry(d *Dentry, flags int, exec bool) (*File, error) {
 	f := fs.newFile(d, flags, nil)
 	if flags&unix.O_PATH != 0 {
 		if flags&unix.O_DIRECTORY != 0 && !d.isDir() {
@@ -202,7 +223,8 @@ func (fs *FS) openDentry(d *Dentry, flags int) (*File, error) {
 		err = unix.EACCES
 	default:
 		var hf *hostFile
-		if hf, err = fs.openHost(d.host, flags); err == nil {
+		// The overlay's lower layer is read-only: its files may park.
+		if hf, err = fs.openHost(d.host, flags, exec, d.mnt.kind == kindOverlay); err == nil {
 			if d.mnt.kind == kindOverlay {
 				hf.dev = d.mnt.dev
 			}
@@ -246,7 +268,7 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 	}
 	dir := parent.host.self
 	safe, kept := hostSafeMode(mode&07777, unix.S_IFREG)
-	fd, err := unix.Openat(dir.fd, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
+	fd, err := unix.Openat(dir.fixedFD(), name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags&hostOpenFlags, safe)
 	runtime.KeepAlive(dir)
 	if err != nil {
 		fs.hostFDs.release()
@@ -262,15 +284,28 @@ func (fs *FS) createHostFile(parent *Dentry, name string, flags int, mode uint32
 	return c, &hostFile{fd: fd, budget: &fs.hostFDs}, nil
 }
 
-func (fs *FS) openHost(n *hostNode, flags int) (*hostFile, error) {
-	if err := fs.hostFDs.acquire(); err != nil {
-		return nil, err
+// openHost opens a host file, charging its fd to the application's
+// budget, or for exec, when that is spent, to the exec reserve; park: a
+// read-only file whose fd may be parked (hostfds.go).
+func (fs *FS) openHost(n *hostNode, flags int, exec, park bool) (*hostFile, error) {
+	budget := &fs.hostFDs
+	if err := budget.acquire(); err != nil {
+		if !exec {
+			return nil, err
+		}
+		budget = &fs.execFDs
+		if err := budget.acquire(); err != nil {
+			return nil, err
+		}
 	}
 	fd, err := n.open(flags & hostOpenFlags)
 	runtime.KeepAlive(n)
 	if err != nil {
-		fs.hostFDs.release()
+		budget.release()
 		return nil, err
 	}
-	return &hostFile{fd: fd, budget: &fs.hostFDs}, nil
+	if park {
+		return budget.newParkable(fd, n, flags&hostOpenFlags), nil
+	}
+	return &hostFile{fd: fd, budget: budget}, nil
 }

@@ -197,9 +197,9 @@ func (fs *FS) linkTo(w *walker, src *Dentry, newDir *Dentry, newPath string) err
 	case kindHost:
 		var err error
 		if src.host.tmp != nil {
-			err = linkHostTmpfile(src.host.tmp.fd, parent.host.self.fd, name)
+			err = linkHostTmpfile(src.host.tmp.fd, parent.host.self.fixedFD(), name)
 		} else {
-			err = unix.Linkat(src.host.dir.fd, src.host.name, parent.host.self.fd, name, 0)
+			err = unix.Linkat(src.host.dir.fixedFD(), src.host.name, parent.host.self.fixedFD(), name, 0)
 		}
 		src.host.keepAlive()
 		runtime.KeepAlive(parent.host.self)
@@ -282,7 +282,7 @@ func (fs *FS) UnlinkAt(dir *Dentry, path string, removeDir bool) error {
 		if removeDir {
 			flags = unix.AT_REMOVEDIR
 		}
-		err := unix.Unlinkat(parent.host.self.fd, name, flags)
+		err := unix.Unlinkat(parent.host.self.fixedFD(), name, flags)
 		runtime.KeepAlive(parent.host.self)
 		if err != nil {
 			return err
@@ -348,7 +348,7 @@ func hostChmod(n *hostNode, mode uint32) error {
 	defer n.keepAlive()
 	switch n.typ {
 	case unix.S_IFDIR:
-		return unix.Fchmodat(n.self.fd, ".", mode, 0)
+		return unix.Fchmodat(n.self.fixedFD(), ".", mode, 0)
 	case unix.S_IFREG:
 		fd, err := n.open(unix.O_RDONLY | unix.O_NONBLOCK)
 		if err != nil {
@@ -442,9 +442,12 @@ func (fs *FS) setTimes(d *Dentry, atime, mtime unix.Timespec) error {
 	}
 	switch d.mnt.kind {
 	case kindHost:
-		fd, name, flags := d.host.at()
-		err := unix.UtimesNanoAt(fd, name, []unix.Timespec{atime, mtime}, flags)
-		d.host.keepAlive()
+		fd, name, flags, done, err := d.host.at()
+		if err != nil {
+			return err
+		}
+		err = unix.UtimesNanoAt(fd, name, []unix.Timespec{atime, mtime}, flags)
+		done()
 		return err
 	case kindOverlay:
 		if err := fs.copyUp(d, true); err != nil {

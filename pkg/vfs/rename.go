@@ -98,7 +98,7 @@ func (fs *FS) RenameAt(oldDir *Dentry, oldPath string, newDir *Dentry, newPath s
 
 	switch op.mnt.kind {
 	case kindHost:
-		err := unix.Renameat2(op.host.self.fd, on, np.host.self.fd, nn, uint(flags))
+		err := unix.Renameat2(op.host.self.fixedFD(), on, np.host.self.fixedFD(), nn, uint(flags))
 		runtime.KeepAlive(op.host.self)
 		runtime.KeepAlive(np.host.self)
 		if err != nil {

@@ -39,7 +39,7 @@ func (fs *FS) mknodSpecial(dir *Dentry, path string, mode uint32) error {
 	}
 	if parent.mnt.kind == kindHost {
 		hd := parent.host.self
-		err := unix.Mknodat(hd.fd, name, mode, 0)
+		err := unix.Mknodat(hd.fixedFD(), name, mode, 0)
 		runtime.KeepAlive(hd)
 		if err != nil {
 			return err

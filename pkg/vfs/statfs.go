@@ -75,7 +75,7 @@ func (d *Dentry) statfs() (Statfs, error) {
 	}
 	var hs unix.Statfs_t
 	root := m.root.host
-	if err := unix.Fstatfs(root.self.fd, &hs); err != nil {
+	if err := unix.Fstatfs(root.self.fixedFD(), &hs); err != nil {
 		root.keepAlive()
 		return Statfs{}, err
 	}

@@ -53,7 +53,7 @@ func (fs *FS) openTmpfile(dir *Dentry, path string, flags int, mode uint32) (*Fi
 func (fs *FS) hostTmpfile(d *Dentry, flags int, mode uint32) (*File, error) {
 	// Set-ID bits never reach a volume's host file (volguard.go).
 	safe, _ := hostSafeMode(mode&07777, unix.S_IFREG)
-	fd, err := unix.Openat(d.host.self.fd, ".", unix.O_TMPFILE|unix.O_CLOEXEC|flags&(hostOpenFlags|unix.O_EXCL), safe)
+	fd, err := unix.Openat(d.host.self.fixedFD(), ".", unix.O_TMPFILE|unix.O_CLOEXEC|flags&(hostOpenFlags|unix.O_EXCL), safe)
 	runtime.KeepAlive(d.host.self)
 	if err != nil {
 		return nil, err

@@ -127,9 +127,12 @@ func (fs *FS) volChown(d *Dentry, uid, gid uint32) error {
 	}
 	own := func(id, mine uint32) bool { return id == keepID || id == mine }
 	if own(uid, uint32(os.Getuid())) && own(gid, uint32(os.Getgid())) {
-		fd, name, flags := d.host.at()
-		err := unix.Fchownat(fd, name, int(int32(uid)), int(int32(gid)), flags)
-		d.host.keepAlive()
+		fd, name, flags, done, err := d.host.at()
+		if err != nil {
+			return err
+		}
+		err = unix.Fchownat(fd, name, int(int32(uid)), int(int32(gid)), flags)
+		done()
 		if err != nil {
 			return err
 		}

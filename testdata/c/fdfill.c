@@ -1,7 +1,9 @@
 /* fdfill: raises RLIMIT_NOFILE to its hard limit, opens a file of the
  * read-only root until open fails, then forks: the sandbox must still be
  * able to make a process although the program holds every fd it may.
- *   fdfill PATH */
+ *   fdfill PATH                the child exits 7
+ *   fdfill PATH PROGRAM ARGS   the child execs PROGRAM ARGS, holding the
+ *                              parent's fds but the one closed */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +13,7 @@
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-	if (argc != 2)
+	if (argc < 2)
 		return 2;
 	struct rlimit rl;
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -36,8 +38,14 @@ int main(int argc, char **argv) {
 		printf("fork failed: %s\n", strerror(errno));
 		return 1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (argc > 2) {
+			execv(argv[2], argv + 2);
+			printf("exec failed: %s\n", strerror(errno));
+			fflush(stdout);
+		}
 		_exit(7);
+	}
 	int st;
 	if (waitpid(pid, &st, 0) != pid) {
 		perror("waitpid");
