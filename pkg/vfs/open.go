@@ -40,7 +40,7 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 			if w.shared && !openableShared(d, flags) {
 				return nil, errExclusive
 			}
-			return fs.openDentry(d, flags)
+			return fs.openDentry(d, flags, false)
 		})
 	}
 	fs.mu.Lock()
