@@ -12,11 +12,15 @@
 //
 // Invariants: no socket here is a host socket. The only host sockets are
 // the listeners and connections of published ports (publish.go), which
-// the sentry owns on its own behalf. Addresses that are not the
+// the sentry owns on its own behalf. One pump goroutine per published
+// port (publish_pump.go) carries the host -> guest bytes of all its
+// connections in the order they arrived on the host, as Linux's loopback
+// would queue them. Addresses that are not the
 // sandbox's own are unreachable (ENETUNREACH); binding them is
 // EADDRNOTAVAIL.
 //
-// Nothing here blocks the caller except publish.go's own goroutines:
+// Nothing here blocks the caller except publish.go's (and the pump's)
+// own goroutines:
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
@@ -24,7 +28,8 @@
 // /proc/net lists; a socket leaves it when it is closed.
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
-// registry and inode numbers) is a leaf taken under any of them. Two sockets' locks
+// registry and inode numbers) is a leaf taken under any of them; so is
+// a pump's mu (publish_pump.go), also taken under a guest Queue's lock. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
 // other (so does a send with MSG_OOB, which reads the receiver's
