@@ -260,13 +260,18 @@ func (pu *pump) accept() {
 				err := s.waitFor(epoll.EventOut, s.ConnectResult)
 				pu.mu.Lock()
 				pu.inflight--
-				if err == nil {
+				dead := pu.exited // only if epoll_wait failed
+				if err == nil && !dead {
 					pu.adopt = append(pu.adopt, pu.newConn(hc, &Conn{s: s}))
 				}
 				pu.wake()
 				pu.mu.Unlock()
-				if err != nil {
+				switch {
+				case err != nil:
 					s.Close()
+					refuse(hc)
+				case dead:
+					s.abort()
 					refuse(hc)
 				}
 			}()

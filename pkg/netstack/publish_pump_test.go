@@ -83,25 +83,7 @@ func TestPumpStallsOneConnectionNotTheOthers(t *testing.T) {
 	defer b.Close()
 	gb := acceptGuest(t, l)
 
-	// Fill a until the host stops taking bytes: the guest buffer and
-	// the host's socket buffers are full, so the pump has stopped
-	// reading a (if the machine is merely slow, the test only proves
-	// less).
-	total := 0
-	for {
-		a.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := a.Write(pattern(total, 64<<10))
-		total += n
-		if err != nil {
-			if !errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Fatal(err)
-			}
-			break
-		}
-		if total > 64<<20 {
-			t.Fatalf("the host took %d bytes the guest never read", total)
-		}
-	}
+	total := fillUntilStalled(t, a)
 	if _, err := b.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +132,7 @@ func TestPumpLeavesNoHostFdsOrGoroutines(t *testing.T) {
 		g := acceptGuest(t, l)
 		hc.Write([]byte("x"))
 		readGuest(t, g, 1)
-		switch i % 4 {
+		switch i % 5 {
 		case 0: // the host closes, then the guest
 			hc.Close()
 			if n, err := (&Conn{s: g}).Read(make([]byte, 1)); n != 0 || err != io.EOF {
@@ -171,6 +153,13 @@ func TestPumpLeavesNoHostFdsOrGoroutines(t *testing.T) {
 			}
 			hc.Close()
 		case 3: // the guest resets
+			g.abort()
+			if _, err := hc.Read(make([]byte, 1)); !errors.Is(err, unix.ECONNRESET) {
+				t.Fatalf("host after guest reset: %v", err)
+			}
+			hc.Close()
+		case 4: // the guest resets while the host's bytes wait for room
+			fillUntilStalled(t, hc)
 			g.abort()
 			if _, err := hc.Read(make([]byte, 1)); !errors.Is(err, unix.ECONNRESET) {
 				t.Fatalf("host after guest reset: %v", err)
@@ -204,5 +193,68 @@ func TestPumpLeavesNoHostFdsOrGoroutines(t *testing.T) {
 	}
 	if n := fds(); n > fds0 {
 		t.Fatalf("%d fds open, %d before", n, fds0)
+	}
+}
+
+// Host connections that arrive while the guest listener's backlog is
+// full wait off the pump for room and are joined when the guest accepts,
+// their bytes intact; the pump meanwhile serves the others.
+func TestPumpJoinsConnectionsThatWaitedForBacklogRoom(t *testing.T) {
+	st := NewStack()
+	l := newSock(t, st, unix.AF_INET, unix.SOCK_STREAM)
+	if err := l.Bind(v4("0.0.0.0", 7302)); err != nil {
+		t.Fatal(err)
+	}
+	l.Listen(1)
+	p, err := Publish(st, "127.0.0.1:0", 7302)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const n = 6
+	for i := 0; i < n; i++ {
+		hc, err := net.Dial("tcp", p.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hc.Close()
+		if _, err := hc.Write([]byte{byte('a' + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[byte]bool{}
+	for i := 0; i < n; i++ {
+		g := acceptGuest(t, l)
+		seen[readGuest(t, g, 1)[0]] = true
+		g.Close()
+	}
+	for i := 0; i < n; i++ {
+		if !seen[byte('a'+i)] {
+			t.Errorf("connection %d's byte never reached the guest (saw %v)", i, seen)
+		}
+	}
+}
+
+// fillUntilStalled writes on c until the host stops taking bytes: the
+// guest buffer and the host's socket buffers are full, so the pump has
+// stopped reading c (if the machine is merely slow, a test only proves
+// less). It returns how many bytes c took, pattern(0, n).
+func fillUntilStalled(t *testing.T, c net.Conn) int {
+	t.Helper()
+	total := 0
+	for {
+		c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.Write(pattern(total, 64<<10))
+		total += n
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatal(err)
+			}
+			c.SetWriteDeadline(time.Now().Add(hang))
+			return total
+		}
+		if total > 64<<20 {
+			t.Fatalf("the host took %d bytes the guest never read", total)
+		}
 	}
 }
