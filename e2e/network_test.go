@@ -65,7 +65,13 @@ type background struct {
 
 func startSentry(t *testing.T, args ...string) *background {
 	t.Helper()
-	cmd := exec.Command(sentryBin, args...)
+	return startBackground(t, exec.Command(sentryBin, args...))
+}
+
+// startBackground starts cmd (a sentry run or its native reference) with
+// its stdout read line by line; it is killed when the test ends.
+func startBackground(t *testing.T, cmd *exec.Cmd) *background {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

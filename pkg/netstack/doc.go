@@ -26,10 +26,13 @@
 // namespace's too and every inet socket goes through the host. In ModeSandbox and ModeNone, addresses that
 // are not the sandbox's own are unreachable (ENETUNREACH) and binding
 // them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are
-// bindable.
+// bindable. One pump goroutine per published port (publish_pump.go)
+// carries the host -> guest bytes of all its connections in the order
+// they arrived on the host, as Linux's loopback would queue them.
 //
-// Nothing here blocks the caller except publish.go's own goroutines
-// (and hostpoll.go's, which waits on the host for host-mode sockets):
+// Nothing here blocks the caller except publish.go's and the pump's own
+// goroutines (and hostpoll.go's, which waits on the host for host-mode
+// sockets):
 // socket operations return EAGAIN (or EINPROGRESS) and the kernel waits
 // on the socket's readiness (pkg/epoll) through its interruptible wait.
 //
@@ -40,7 +43,8 @@
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
 // registry and inode numbers) is a leaf taken under any of them, and so
-// is hostPoller.mu; hostSock.mu (a host fd in use / being closed) is
+// are hostPoller.mu and a pump's mu (publish_pump.go, also taken under a
+// guest Queue's lock); hostSock.mu (a host fd in use / being closed) is
 // taken with no socket lock held and comes before hostPoller.mu. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the

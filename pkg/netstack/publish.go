@@ -30,6 +30,20 @@ type Conn struct {
 // as a connection arriving at a published port does. ECONNREFUSED when
 // nothing listens there.
 func (st *Stack) Dial(port uint16) (*Conn, error) {
+	c, s, err := st.dialNoWait(port)
+	if err == unix.EINPROGRESS {
+		if err = s.waitFor(epoll.EventOut, s.ConnectResult); err == nil {
+			return &Conn{s: s}, nil
+		}
+		s.Close()
+	}
+	return c, err
+}
+
+// dialNoWait is Dial without waiting for room in the guest listener's
+// backlog: then it returns EINPROGRESS and the socket whose connect
+// waits (ConnectResult tells how it ended).
+func (st *Stack) dialNoWait(port uint16) (*Conn, *Socket, error) {
 	var last error = unix.ECONNREFUSED
 	for _, dst := range []Addr{
 		{Family: unix.AF_INET, IP: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)},
@@ -37,19 +51,19 @@ func (st *Stack) Dial(port uint16) (*Conn, error) {
 	} {
 		s, err := st.NewSocket(dst.Family, unix.SOCK_STREAM, 0, Creds{})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		err = s.Connect(dst, false)
 		if err == unix.EINPROGRESS {
-			err = s.waitFor(epoll.EventOut, s.ConnectResult)
+			return nil, s, err
 		}
 		if err == nil {
-			return &Conn{s: s}, nil
+			return &Conn{s: s}, nil, nil
 		}
 		s.Close()
 		last = err
 	}
-	return nil, last
+	return nil, nil, last
 }
 
 // waitFor blocks the calling (sentry-owned) goroutine until op stops
@@ -106,12 +120,16 @@ func (c *Conn) Close() error { c.s.Close(); return nil }
 // Abort resets the stream (the guest sees ECONNRESET).
 func (c *Conn) Abort() { c.s.abort() }
 
-// Publisher is one published port: a host listener owned by the sentry.
+// Publisher is one published port: a host listener owned by the sentry,
+// whose connections' host -> guest bytes its pump carries in arrival
+// order (publish_pump.go).
 type Publisher struct {
-	ln        net.Listener
+	ln        *net.TCPListener
 	st        *Stack
 	guestPort uint16
-	wg        sync.WaitGroup
+	pump      *pump
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // ParsePublish reads -p [HOSTIP:]HOSTPORT:PORT (HOSTIP may be [v6]);
@@ -152,9 +170,12 @@ func Publish(st *Stack, hostAddr string, guestPort uint16) (*Publisher, error) {
 		}
 		return nil, fmt.Errorf("publish %s: %w", hostAddr, err)
 	}
-	p := &Publisher{ln: ln, st: st, guestPort: guestPort}
-	p.wg.Add(1)
-	go p.serve()
+	p := &Publisher{ln: ln.(*net.TCPListener), st: st, guestPort: guestPort}
+	if p.pump, err = newPump(p, p.ln); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	go p.pump.run()
 	return p, nil
 }
 
@@ -163,81 +184,34 @@ func (p *Publisher) Addr() net.Addr { return p.ln.Addr() }
 
 // Close stops listening; connections already joined run to their end.
 func (p *Publisher) Close() error {
-	err := p.ln.Close()
-	p.wg.Wait()
-	return err
+	p.closeOnce.Do(func() {
+		p.pump.closeListener() // the pump lets go of the fd before it is closed
+		p.closeErr = p.ln.Close()
+	})
+	return p.closeErr
 }
 
-func (p *Publisher) serve() {
-	defer p.wg.Done()
-	for {
-		hc, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		go p.join(hc.(*net.TCPConn))
-	}
-}
-
-// join copies both ways between a host connection and a new guest
-// stream, carrying half-close and reset across.
-func (p *Publisher) join(hc *net.TCPConn) {
-	gc, err := p.st.Dial(p.guestPort)
-	if err != nil {
-		hc.SetLinger(0) // refused inside: the host client sees a reset
+// join carries the guest -> host direction of a connection the pump has
+// joined (the pump carries the other), half-close and reset included,
+// and closes both ends when both directions are over.
+func (p *Publisher) join(pc *pconn) {
+	hc, gc, sink := pc.hc, pc.gc, pc.sink
+	err := gc.copyToHost(sink, hc, make([]byte, 64<<10))
+	var hw hostWriteError
+	switch {
+	case errors.As(err, &hw):
+		gc.Abort()
+		p.pump.stop(pc)
+	case err == io.EOF:
+		hc.CloseWrite()
+	default: // reset by the guest: reset the host client
+		p.pump.stop(pc)
+		sink.close()
+		hc.SetLinger(0)
 		hc.Close()
-		return
 	}
-	sink := newHostSink(hc)
-	gc.s.rx.setSink(sink)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	var resetMu sync.Mutex
-	reset := false
-	go func() { // host -> guest
-		defer wg.Done()
-		buf := make([]byte, 64<<10)
-		for {
-			n, rerr := hc.Read(buf)
-			if n > 0 {
-				if _, werr := gc.Write(buf[:n]); werr != nil {
-					hc.CloseRead()
-					return
-				}
-			}
-			if rerr != nil {
-				if rerr == io.EOF {
-					gc.CloseWrite()
-				} else {
-					resetMu.Lock()
-					reset = true
-					resetMu.Unlock()
-					gc.Abort()
-				}
-				return
-			}
-		}
-	}()
-	go func() { // guest -> host
-		defer wg.Done()
-		err := gc.copyToHost(sink, hc, make([]byte, 64<<10))
-		var hw hostWriteError
-		switch {
-		case errors.As(err, &hw):
-			gc.Abort()
-		case err == io.EOF:
-			hc.CloseWrite()
-		default:
-			sink.close()
-			hc.SetLinger(0)
-			hc.Close()
-		}
-	}()
-	wg.Wait()
-	resetMu.Lock()
-	r := reset
-	resetMu.Unlock()
-	if !r {
+	<-pc.done
+	if !pc.reset {
 		gc.Close()
 	}
 	sink.close()

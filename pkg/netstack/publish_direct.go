@@ -89,7 +89,8 @@ func (s *Socket) WriteNow(p []byte) (int, error) {
 }
 
 // copyToHost copies the guest's bytes to the host until end of stream
-// (io.EOF), a reset by the guest (ECONNRESET) or a failed host write
+// (io.EOF), a reset by the guest (ECONNRESET, also when the pump's write
+// was the one told of it) or a failed host write
 // (that error, wrapped as errHostWrite).
 func (c *Conn) copyToHost(h *hostSink, hc *net.TCPConn, buf []byte) error {
 	e, ch := epoll.NewChanEntry(epoll.EventIn)
@@ -108,6 +109,12 @@ func (c *Conn) copyToHost(h *hostSink, hc *net.TCPConn, buf []byte) error {
 			return err
 		case r.N == 0:
 			h.mu.Unlock()
+			if c.s.rx.everReset() {
+				// The guest reset it, and the pump's write into the
+				// guest was told (tcp_rst.go): the host must see a
+				// reset, not an orderly end.
+				return unix.ECONNRESET
+			}
 			return io.EOF
 		}
 		_, werr := hc.Write(buf[:r.N])

@@ -42,3 +42,12 @@ func (b *buffer) takeReset() (reset, wasReset bool) {
 	reset, b.reset = b.reset, false
 	return reset, b.wasReset
 }
+
+// everReset reports whether the connection was ever reset: a reader that
+// meets end of file after someone else's write was told of the reset
+// knows then it was not an orderly close.
+func (b *buffer) everReset() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.wasReset
+}
