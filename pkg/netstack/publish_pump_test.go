@@ -15,7 +15,6 @@ import (
 	"sentry/pkg/epoll"
 )
 
-
 // acceptGuest waits for the next connection on guest listener l.
 func acceptGuest(t *testing.T, l *Socket) *Socket {
 	t.Helper()
