@@ -236,21 +236,13 @@ func TestHostNetworkTCPClientMatchesLinux(t *testing.T) {
 	v := newVethNet(t)
 	bin := buildC(t, "net_out")
 	l := v.listenTCP(t)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				b, err := io.ReadAll(c) // until the client's SHUT_WR
-				if err == nil {
-					c.Write(append([]byte("echo:"), b...))
-				}
-			}()
+	serveEach(l, func(c net.Conn) {
+		defer c.Close()
+		b, err := io.ReadAll(c) // until the client's SHUT_WR
+		if err == nil {
+			c.Write(append([]byte("echo:"), b...))
 		}
-	}()
+	})
 	port := portOf(l.Addr())
 	outMatchesNative(t, v, bin, []string{"tcp", v.HostIP, port},
 		"connect: Operation now in progress\n",
@@ -365,20 +357,12 @@ func TestHostNetworkResetWakesEpollWait(t *testing.T) {
 	v := newVethNet(t)
 	bin := buildC(t, "net_out")
 	l := v.listenTCP(t)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				var b [1]byte
-				io.ReadFull(c, b[:])
-				c.(*net.TCPConn).SetLinger(0) // close sends RST
-				c.Close()
-			}()
-		}
-	}()
+	serveEach(l, func(c net.Conn) {
+		var b [1]byte
+		io.ReadFull(c, b[:])
+		c.(*net.TCPConn).SetLinger(0) // close sends RST
+		c.Close()
+	})
 	outMatchesNative(t, v, bin, []string{"reset", v.HostIP, portOf(l.Addr())},
 		"read: Connection reset by peer\n")
 }
@@ -430,22 +414,14 @@ func streamServers(t *testing.T, network, addr string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				h := sha256.New()
-				n, err := io.Copy(h, c)
-				if err == nil {
-					fmt.Fprintf(c, "%d %x", n, h.Sum(nil))
-				}
-			}()
+	serveEach(l, func(c net.Conn) {
+		defer c.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, c)
+		if err == nil {
+			fmt.Fprintf(c, "%d %x", n, h.Sum(nil))
 		}
-	}()
+	})
 	go func() {
 		buf := make([]byte, 2048)
 		for {
@@ -974,15 +950,7 @@ func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
 	v := newVethNet(t)
 	bin := buildC(t, "net_out")
 	l := v.listenTCP(t)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
+	serveEach(l, func(c net.Conn) { io.Copy(io.Discard, c); c.Close() })
 	cmd := v.command(sentryBin, "run", "--network", "host", bin, "churn", v.HostIP, portOf(l.Addr()), strconv.Itoa(churnConns))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -1056,4 +1024,18 @@ func TestHostNetworkDroppedConnectionsLeaveNoHostFd(t *testing.T) {
 		t.Fatalf("churn: %v\nstderr:\n%s", err, errb.String())
 	}
 	t.Logf("sentry fds before %d, after %d", len(before), len(after))
+}
+
+// serveEach accepts connections on l until it is closed and serves each
+// with handle on its own goroutine.
+func serveEach(l net.Listener, handle func(c net.Conn)) {
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
 }
