@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -76,6 +77,25 @@ func TestOCITerminalIsSentOverTheConsoleSocketAndResizesReachTheApp(t *testing.T
 	t.Cleanup(func() { o.run("delete", "--force", "tt") })
 	o.must("start", "tt")
 
+	expect := lineExpecter(t, master)
+	expect("size 24 80")
+	expect("ready")
+	if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: 100}); err != nil {
+		t.Fatal(err)
+	}
+	// The resize interrupts sh's read: the trap prints the new size.
+	expect("winch 40 100")
+	master.Write([]byte("q\n"))
+	if ws := waitContainer(t, pid); !ws.Exited() || ws.ExitStatus() != 4 {
+		t.Fatalf("exit: %v", ws)
+	}
+	o.must("delete", "tt")
+}
+
+// lineExpecter reads terminal lines from master (CR dropped) and returns
+// a function that waits, up to hangLimit, for a line equal to want,
+// skipping the others.
+func lineExpecter(t *testing.T, master io.Reader) func(want string) {
 	lines := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(master)
@@ -84,7 +104,7 @@ func TestOCITerminalIsSentOverTheConsoleSocketAndResizesReachTheApp(t *testing.T
 		}
 		close(lines)
 	}()
-	expect := func(want string) {
+	return func(want string) {
 		t.Helper()
 		var seen []string
 		for {
@@ -102,16 +122,4 @@ func TestOCITerminalIsSentOverTheConsoleSocketAndResizesReachTheApp(t *testing.T
 			}
 		}
 	}
-	expect("size 24 80")
-	expect("ready")
-	if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: 100}); err != nil {
-		t.Fatal(err)
-	}
-	// The resize interrupts sh's read: the trap prints the new size.
-	expect("winch 40 100")
-	master.Write([]byte("q\n"))
-	if ws := waitContainer(t, pid); !ws.Exited() || ws.ExitStatus() != 4 {
-		t.Fatalf("exit: %v", ws)
-	}
-	o.must("delete", "tt")
 }

@@ -316,32 +316,7 @@ func TestOCIExecTerminalIsSentOverTheConsoleSocketAndResizesReachTheProcess(t *t
 	}
 	waiter, _ := strconv.Atoi(string(data))
 
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(master)
-		for sc.Scan() {
-			lines <- strings.TrimRight(sc.Text(), "\r")
-		}
-		close(lines)
-	}()
-	expect := func(want string) {
-		t.Helper()
-		var seen []string
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("terminal closed waiting for %q; saw %q", want, seen)
-				}
-				if l == want {
-					return
-				}
-				seen = append(seen, l)
-			case <-time.After(hangLimit):
-				t.Fatalf("waiting for %q; saw %q", want, seen)
-			}
-		}
-	}
+	expect := lineExpecter(t, master)
 	expect("size 24 80")
 	expect("ready")
 	if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: 100}); err != nil {
