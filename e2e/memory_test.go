@@ -47,7 +47,10 @@ func TestMemoryLimitKillsTheProgramThatOutgrowsIt(t *testing.T) {
 func TestMemoryLimitOOMKillsTheLargestProcessAndTheSandboxGoesOn(t *testing.T) {
 	prog := buildC(t, "memhog")
 	got := sentry(t, "run", "--memory", "64m", "/bin/sh", "-c", prog+" hold 128; echo shell saw $?")
-	if got.status != 0 || got.stdout != "shell saw 137\n" {
+	// The account is sampled: on a busy machine the hog may finish
+	// touching (and say so) before the kill, which still comes as it
+	// holds the memory.
+	if got.status != 0 || strings.TrimPrefix(got.stdout, "touched 128 MB\n") != "shell saw 137\n" {
 		t.Errorf("status %d stdout %q stderr %q", got.status, got.stdout, got.stderr)
 	}
 	if m := oomLine.FindStringSubmatch(got.stderr); m == nil || m[1] == "1" {
