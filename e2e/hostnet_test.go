@@ -35,10 +35,10 @@ type vethNet struct {
 func newVethNet(t *testing.T) *vethNet {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to make a network namespace and a veth pair")
+		t.Fatal("the host-network tests make a network namespace and a veth pair: run them as root (make test and CI do)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs iproute2's ip")
+		t.Fatal("iproute2's ip is not installed (make deps installs it)")
 	}
 	var r [4]byte
 	if _, err := rand.Read(r[:]); err != nil {
