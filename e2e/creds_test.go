@@ -38,6 +38,18 @@ func TestCredentialsBehaveAsOnLinux(t *testing.T) {
 	sameAsNativeInDir(t, "creds")
 }
 
+// TestProcFilesBelongToTheProcessAsOnLinux: who owns /proc/self and its
+// files (the euid while dumpable; root after setuid made the process
+// non-dumpable, but for the 0555 directories; the euid again after
+// PR_SET_DUMPABLE 1 and after exec), PR_GET_DUMPABLE through fork, the
+// modes of /proc/self/fd and of fd links, and a non-root write-open of
+// /proc/sys/kernel/hostname: the same program prints the same natively
+// and in the sandbox.
+func TestProcFilesBelongToTheProcessAsOnLinux(t *testing.T) {
+	needRoot(t)
+	sameAsNative(t, "proc_owner", 0)
+}
+
 // sameAsNativeInDir runs testdata/c/NAME.c natively and in the sandbox,
 // each with a fresh directory of its own as argument, and compares
 // their output.

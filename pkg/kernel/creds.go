@@ -87,6 +87,7 @@ func (tg *ThreadGroup) setCreds(fn func(c *Credentials) error) error {
 			return err
 		}
 		if tg.creds.CompareAndSwap(cur, &nc) {
+			tg.credsChanged(old, &nc)
 			return nil
 		}
 	}

@@ -86,6 +86,8 @@ var hostCPUInfo = sync.OnceValue(func() string {
 	return string(b)
 })
 
+func (p procKernel) SetUTSName(domain bool, name string) { p.k.setUTSName(domain, name) }
+
 func (p procKernel) System() procfs.System {
 	var si unix.Sysinfo_t
 	_ = unix.Sysinfo(&si)
@@ -249,6 +251,8 @@ func (p procTG) Maps() []vm.VMAInfo {
 	sort.Slice(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
 	return maps
 }
+
+func (p procTG) Owner() (uid, gid uint32, dumpable bool) { return p.tg.owner() }
 
 func (p procTG) Limits() [16][2]uint64 {
 	p.tg.mu.Lock()

@@ -178,6 +178,7 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	t.releaseFutexes(false)
 	t.becomeLeader()
 	t.tg.creds.Store(nc)
+	t.tg.execDumpable(nc)
 	t.execSwitch(mm, as, ctx, img, envp)
 	return 0, nil
 }

@@ -121,6 +121,7 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		killed:      make(chan struct{}), done: make(chan struct{}),
 	}
 	tg.creds.Store(parent.credentials())
+	tg.nonDumpable.Store(parent.nonDumpable.Load())
 	if c.flags&cloneSighand != 0 {
 		tg.sig.hand = parent.sig.hand
 	} else {

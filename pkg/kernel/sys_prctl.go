@@ -52,11 +52,15 @@ func sysPrctl(t *Task, a [6]uint64) (uint64, error) {
 		}
 		return 0, t.writeU32(a[1], n)
 	case unix.PR_GET_DUMPABLE:
+		if t.tg.nonDumpable.Load() {
+			return 0, nil
+		}
 		return 1, nil
 	case unix.PR_SET_DUMPABLE:
 		if a[1] > 1 {
 			return 0, unix.EINVAL
 		}
+		t.tg.nonDumpable.Store(a[1] == 0)
 		return 0, nil
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {

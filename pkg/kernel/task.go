@@ -54,6 +54,9 @@ type ThreadGroup struct {
 	noNewPrivs            bool
 	// creds are the process's ids (creds.go), read without a lock.
 	creds atomic.Pointer[Credentials]
+	// nonDumpable is the inverse of Linux's mm dumpable flag
+	// (PR_GET_DUMPABLE; dumpable.go): the zero value is dumpable.
+	nonDumpable atomic.Bool
 	// personality is personality(2)'s value, inherited by fork and
 	// kept by execve (sys_personality.go).
 	personality uint32

@@ -42,17 +42,21 @@ func (t *Task) setUTS(addr, length uint64, domain bool) (uint64, error) {
 	if err := t.copyIn(addr, b); err != nil {
 		return 0, err
 	}
-	host, dom := t.k.utsName()
+	t.k.setUTSName(domain, string(b))
+	return 0, nil
+}
+
+// setUTSName sets the host name (domain false) or the domain name.
+func (k *Kernel) setUTSName(domain bool, name string) {
+	host, dom := k.utsName()
 	if domain {
-		dom = string(b)
+		dom = name
 	} else {
-		host = string(b)
+		host = name
 	}
-	k := t.k
 	k.uts.mu.Lock()
 	k.uts.host, k.uts.doma, k.uts.set = host, dom, true
 	k.uts.mu.Unlock()
-	return 0, nil
 }
 
 func sysSethostname(t *Task, a [6]uint64) (uint64, error)   { return t.setUTS(a[0], a[1], false) }

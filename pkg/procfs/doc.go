@@ -18,12 +18,17 @@
 // from that rendering (so one pass of reads is consistent, as seq_file
 // makes it on Linux); directories are listed afresh each time. The tree
 // is read-only (the vfs refuses namespace changes with EROFS). Of its
-// files only /proc/PID/comm, /proc/PID/task/TID/comm and
-// /proc/PID/oom_score_adj take writes; the other files of /proc and
-// /proc/PID open for writing for a root caller only (EACCES otherwise, as
-// the permission check on Linux) and fail each write with Linux's errno;
-// /proc/sys and /sys refuse write opens with EROFS. Inode numbers are a
-// hash of the node's path, so they are stable across lookups.
+// files only /proc/PID/comm, /proc/PID/task/TID/comm,
+// /proc/PID/oom_score_adj and, for a root caller,
+// /proc/sys/kernel/{hostname,domainname} take writes; the other files of
+// /proc and /proc/PID open for writing for a root caller only (EACCES
+// otherwise, as the permission check on Linux) and fail each write with
+// Linux's errno; the rest of /proc/sys and /sys refuse write opens with
+// EROFS. Inode numbers are a hash of the node's path, so they are stable
+// across lookups. /proc/PID and everything under it belong to the
+// process's effective ids while it is dumpable, to root otherwise but
+// for the 0555 directories (Process.Owner, asked at each stat, as
+// Linux's task_dump_owner); the rest of the tree is root's.
 //
 // Concurrency: nodes hold no mutable state (an open file's rendering is
 // guarded by its own mutex); Kernel and Process

@@ -18,6 +18,9 @@ type Kernel interface {
 	Process(pid int) Process
 	// System returns machine-wide facts.
 	System() System
+	// SetUTSName sets the sandbox's host name (domain false) or NIS
+	// domain name, as writes to /proc/sys/kernel/hostname do.
+	SetUTSName(domain bool, name string)
 	// Mounts lists the mount table (vfs.FS.Mounts).
 	Mounts() []vfs.MountInfo
 	// NetFiles names the files of /proc/PID/net; NetFile renders one now
@@ -72,6 +75,9 @@ type Process interface {
 	// Maps lists the mappings in address order, including ranges the
 	// platform reserves (named "[vdso]", "[vvar]").
 	Maps() []vm.VMAInfo
+	// Owner is the process's effective ids and its dumpable flag
+	// (PR_GET_DUMPABLE), which decide who owns its /proc/PID files.
+	Owner() (uid, gid uint32, dumpable bool)
 	// Limits are the resource limits indexed by RLIMIT_*: {soft, hard}.
 	Limits() [16][2]uint64
 	// FDs lists the open descriptors, ascending.

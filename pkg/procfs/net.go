@@ -12,10 +12,16 @@ import (
 func netDir(k Kernel, base string) vfs.Node {
 	kids := map[string]func(string) vfs.Node{}
 	for _, name := range k.NetFiles() {
-		kids[name] = gen(func() string {
-			content, _ := k.NetFile(name)
-			return content
-		})
+		kids[name] = func(path string) vfs.Node {
+			f := gen(func() string {
+				content, _ := k.NetFile(name)
+				return content
+			})(path)
+			// The tables belong to the namespace's root, not to the
+			// process whose directory shows them.
+			inherit(f, rootOwner)
+			return f
+		}
 	}
 	return newDir(base, static(base, kids))
 }

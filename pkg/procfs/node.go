@@ -20,14 +20,70 @@ func ino(path string) uint64 {
 }
 
 // attrs are a node's attributes; born is when the node was made, which
-// is what Linux shows as the times of a proc inode.
-func attrs(path string, mode uint32, born unix.Timespec) vfs.Stat {
+// is what Linux shows as the times of a proc inode, and own (nil: root)
+// who owns it.
+func attrs(path string, mode uint32, born unix.Timespec, own owner) vfs.Stat {
 	t := born
 	nlink := uint64(1)
 	if mode&unix.S_IFMT == unix.S_IFDIR {
 		nlink = 2
 	}
-	return vfs.Stat{Ino: ino(path), Mode: mode, Nlink: nlink, Blksize: 1024, Atime: t, Mtime: t, Ctime: t}
+	st := vfs.Stat{Ino: ino(path), Mode: mode, Nlink: nlink, Blksize: 1024, Atime: t, Mtime: t, Ctime: t}
+	if own != nil {
+		st.UID, st.GID = own(mode)
+	}
+	return st
+}
+
+// owner says who owns a node of the given mode now; it is asked again at
+// each stat, since the answer follows the process's credentials.
+type owner func(mode uint32) (uid, gid uint32)
+
+// processOwner owns the nodes of /proc/PID, as Linux's task_dump_owner
+// decides: the process's effective ids, except that while the process
+// is not dumpable every node but the world-readable directories belongs
+// to root (so procps can still learn a process's euid from a stat of
+// /proc/PID).
+func processOwner(k Kernel, pid int) owner {
+	return func(mode uint32) (uint32, uint32) {
+		p := k.Process(pid)
+		if p == nil {
+			return 0, 0
+		}
+		uid, gid, dumpable := p.Owner()
+		if !dumpable && mode != unix.S_IFDIR|0o555 {
+			return 0, 0
+		}
+		return uid, gid
+	}
+}
+
+// rootOwner owns what a process's directory shows of others.
+func rootOwner(uint32) (uid, gid uint32) { return 0, 0 }
+
+// inherit gives a child node its directory's owner unless it has one.
+func inherit(n vfs.Node, own owner) {
+	if own == nil {
+		return
+	}
+	var slot *owner
+	switch n := n.(type) {
+	case *file:
+		slot = &n.own
+	case *dir:
+		slot = &n.own
+	case *link:
+		slot = &n.own
+	case magic:
+		slot = &n.own
+	case cwdLink:
+		slot = &n.own
+	default:
+		return
+	}
+	if *slot == nil {
+		*slot = own
+	}
 }
 
 // notDir and notLink give a node the Node methods it does not have.
@@ -59,6 +115,10 @@ type file struct {
 	// priv reports whether the caller may open files it has no
 	// permission bits for (CAP_DAC_OVERRIDE); nil means never.
 	priv func() bool
+	// rootWrite makes a file with write a privileged caller's to open
+	// for writing (the file is root's, 0644).
+	rootWrite bool
+	own       owner
 }
 
 func now() unix.Timespec { return unix.NsecToTimespec(time.Now().UnixNano()) }
@@ -76,12 +136,16 @@ func (f *file) Stat() vfs.Stat {
 	if f.write != nil {
 		mode |= 0200
 	}
-	return attrs(f.path, unix.S_IFREG|mode, f.born)
+	return attrs(f.path, unix.S_IFREG|mode, f.born, f.own)
 }
 
 func (f *file) Open(flags int) (vfs.FileImpl, error) {
 	o := &open{gen: f.gen, write: f.write, st: f.Stat()}
-	if flags&unix.O_ACCMODE != unix.O_RDONLY && f.write == nil {
+	writing := flags&unix.O_ACCMODE != unix.O_RDONLY
+	if writing && f.write != nil && f.rootWrite && (f.priv == nil || !f.priv()) {
+		return nil, unix.EACCES
+	}
+	if writing && f.write == nil {
 		switch {
 		case f.deny != nil:
 			return nil, f.deny
@@ -167,6 +231,7 @@ type link struct {
 	target func() (*vfs.File, error)
 	mode   uint32
 	born   unix.Timespec
+	own    owner
 }
 
 func newLink(path string, gen func() (string, error)) *link {
@@ -178,7 +243,7 @@ func (l *link) Stat() vfs.Stat {
 	if mode == 0 {
 		mode = 0777
 	}
-	return attrs(l.path, unix.S_IFLNK|mode, l.born)
+	return attrs(l.path, unix.S_IFLNK|mode, l.born, l.own)
 }
 func (l *link) Readlink() (string, error)      { return l.gen() }
 func (l *link) Open(int) (vfs.FileImpl, error) { return nil, unix.ELOOP }
@@ -195,6 +260,9 @@ type dir struct {
 	mode uint32
 	list func() []entry
 	born unix.Timespec
+	// own, if set, owns the directory and every node looked up under
+	// it that has no owner of its own.
+	own owner
 }
 
 // entry is one child of a dir, made on demand.
@@ -208,13 +276,15 @@ func newDir(path string, list func() []entry) *dir {
 	return &dir{path: path, mode: 0555, list: list, born: now()}
 }
 
-func (d *dir) Stat() vfs.Stat                 { return attrs(d.path, unix.S_IFDIR|d.mode, d.born) }
+func (d *dir) Stat() vfs.Stat                 { return attrs(d.path, unix.S_IFDIR|d.mode, d.born, d.own) }
 func (d *dir) Open(int) (vfs.FileImpl, error) { return nil, unix.EISDIR }
 
 func (d *dir) Lookup(name string) (vfs.Node, error) {
 	for _, e := range d.list() {
 		if e.name == name {
-			return e.node(), nil
+			n := e.node()
+			inherit(n, d.own)
+			return n, nil
 		}
 	}
 	return nil, unix.ENOENT

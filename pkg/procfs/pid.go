@@ -68,7 +68,9 @@ func processDir(k Kernel, pid int) vfs.Node {
 			{name: "task", typ: unix.DT_DIR, node: func() vfs.Node { return taskDir(k, pid, base+"/task", proc) }},
 		}
 	}
-	return newDir(base, list)
+	d := newDir(base, list)
+	d.own = processOwner(k, pid)
+	return d
 }
 
 // pidFile is a file of /proc/PID, shown by g and, if w is set, written
@@ -135,7 +137,7 @@ func taskDir(k Kernel, pid int, base string, proc func() (Process, error)) vfs.N
 // fdDir is /proc/PID/fd (magic links named by descriptor) or
 // /proc/PID/fdinfo (position and flags).
 func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
-	return newDir(base, func() []entry {
+	d := newDir(base, func() []entry {
 		p, err := proc()
 		if err != nil {
 			return nil
@@ -173,7 +175,7 @@ func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
 				continue
 			}
 			ents = append(ents, entry{name: itoa(fd), typ: unix.DT_LNK, node: func() vfs.Node {
-				return magic{&link{path: path, mode: 0700, born: now(),
+				return magic{&link{path: path, mode: fdLinkMode(get), born: now(),
 					gen: func() (string, error) {
 						f, _, err := get()
 						if err != nil {
@@ -190,6 +192,31 @@ func fdDir(base string, proc func() (Process, error), info bool) vfs.Node {
 		}
 		return ents
 	})
+	if !info {
+		// Only the owner may list or follow a process's descriptors.
+		d.mode = 0500
+	}
+	return d
+}
+
+// fdLinkMode is the mode of a /proc/PID/fd link: Linux's
+// proc_fd_link gives it the file's access mode in the owner's bits.
+func fdLinkMode(get func() (*vfs.File, bool, error)) uint32 {
+	f, _, err := get()
+	if err != nil {
+		return 0500
+	}
+	defer f.DecRef()
+	mode := uint32(0100)
+	switch f.Flags() & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		mode |= 0400
+	case unix.O_WRONLY:
+		mode |= 0200
+	default:
+		mode |= 0600
+	}
+	return mode
 }
 
 func fileIno(f *vfs.File) uint64 {

@@ -20,6 +20,11 @@ type fakeKernel struct {
 	// comm and oom are what writes to comm and oom_score_adj set.
 	comm map[int]string
 	oom  int
+	// owner and nonDumpable are the process's euid/egid and dumpable flag.
+	owner       [2]uint32
+	nonDumpable bool
+	// uts are the host and domain names written to /proc/sys/kernel.
+	uts [2]string
 }
 
 func (k *fakeKernel) Caller() (int, int) { return 7, 7 }
@@ -33,6 +38,13 @@ func (k *fakeKernel) Process(pid int) Process {
 func (k *fakeKernel) System() System {
 	return System{Hostname: "box", Domainname: "(none)", Release: "6.1", Version: "#1", Boot: time.Now().Add(-time.Minute), CPUs: 3,
 		MemTotal: 1 << 30, MemFree: 1 << 29, Threads: 1, LastPID: 7, Somaxconn: 4096, Overcommit: 1}
+}
+func (k *fakeKernel) SetUTSName(domain bool, name string) {
+	if domain {
+		k.uts[1] = name
+	} else {
+		k.uts[0] = name
+	}
 }
 func (k *fakeKernel) Mounts() []vfs.MountInfo { return k.fs.Mounts() }
 func (k *fakeKernel) NetFiles() []string      { return []string{"tcp", "tcp6", "unix"} }
@@ -75,7 +87,8 @@ func (p fakeProc) Cwd() *vfs.Dentry {
 	}
 	return p.k.fs.Root()
 }
-func (p fakeProc) Limits() (l [16][2]uint64) { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
+func (p fakeProc) Owner() (uint32, uint32, bool) { return p.k.owner[0], p.k.owner[1], !p.k.nonDumpable }
+func (p fakeProc) Limits() (l [16][2]uint64)     { l[unix.RLIMIT_NOFILE] = [2]uint64{1024, 4096}; return }
 func (p fakeProc) Maps() []vm.VMAInfo {
 	return []vm.VMAInfo{{Start: 0x1000, End: 0x3000, Prot: unix.PROT_READ | unix.PROT_EXEC, Name: "/bin/prog"}}
 }
@@ -179,7 +192,7 @@ func TestProcIsReadOnlyAndUnknownPIDsAreMissing(t *testing.T) {
 		want  error
 	}{
 		{"/proc/8/status", unix.O_RDONLY, unix.ENOENT},
-		{"/proc/sys/kernel/hostname", unix.O_WRONLY, unix.EROFS},
+		{"/proc/sys/kernel/ostype", unix.O_WRONLY, unix.EROFS},
 		{"/sys/devices/system/cpu/online", unix.O_WRONLY, unix.EROFS},
 		{"/proc/new", unix.O_WRONLY | unix.O_CREAT, unix.EROFS},
 		{"/sys/nothing", unix.O_RDONLY, unix.ENOENT},
@@ -254,5 +267,56 @@ func TestCwdLinkReachesARemovedDirectory(t *testing.T) {
 	}
 	if l, err := fs.ReadlinkAt(nil, "/proc/self/cwd"); err != nil || l != "/w (deleted)" {
 		t.Errorf("readlink cwd: %q %v", l, err)
+	}
+}
+
+// TestProcessFilesBelongToTheProcessOwner: /proc/PID and all under it
+// show the process's euid/egid, asked at each stat; while the process is
+// not dumpable, only its world-readable directories keep them and the
+// rest is root's (task_dump_owner); /proc/PID/net's tables and the rest
+// of /proc stay root's; the fd directory is 0500 and each fd link
+// carries the file's access mode, as on Linux.
+func TestProcessFilesBelongToTheProcessOwner(t *testing.T) {
+	fs, k := newTestFS(t)
+	rd, err := fs.OpenAt(nil, "/r", unix.O_RDONLY|unix.O_CREAT, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.files[3] = rd
+	wr, err := fs.OpenAt(nil, "/r", unix.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.files[4] = wr
+	stat := func(p string) vfs.Stat {
+		t.Helper()
+		st, err := fs.StatAt(nil, p, false)
+		if err != nil {
+			t.Fatalf("stat %s: %v", p, err)
+		}
+		return st
+	}
+	k.owner = [2]uint32{1000, 100}
+	for _, nonDumpable := range []bool{false, true} {
+		k.nonDumpable = nonDumpable
+		for _, p := range []string{"/proc/7", "/proc/7/task", "/proc/7/net", "/proc/7/fdinfo", "/proc/7/status", "/proc/7/fd", "/proc/7/fd/3", "/proc/7/exe", "/proc/7/task/7/comm"} {
+			want := k.owner
+			if nonDumpable && stat(p).Mode != unix.S_IFDIR|0o555 {
+				want = [2]uint32{}
+			}
+			if st := stat(p); st.UID != want[0] || st.GID != want[1] {
+				t.Errorf("dumpable %v: %s owned by %d:%d, want %d:%d", !nonDumpable, p, st.UID, st.GID, want[0], want[1])
+			}
+		}
+		for _, p := range []string{"/proc/7/net/tcp", "/proc/version", "/proc/sys/kernel/hostname"} {
+			if st := stat(p); st.UID != 0 || st.GID != 0 {
+				t.Errorf("%s owned by %d:%d, want root", p, st.UID, st.GID)
+			}
+		}
+	}
+	for p, want := range map[string]uint32{"/proc/7/fd": 0o500, "/proc/7/fdinfo": 0o555, "/proc/7/fd/3": 0o500, "/proc/7/fd/4": 0o300} {
+		if got := stat(p).Mode & 0o7777; got != want {
+			t.Errorf("%s mode %o, want %o", p, got, want)
+		}
 	}
 }

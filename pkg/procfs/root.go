@@ -69,8 +69,8 @@ func New(k Kernel) vfs.Node {
 func sysctl(k Kernel, bootID string) func(string) vfs.Node {
 	return sub(map[string]func(string) vfs.Node{
 		"kernel": sub(map[string]func(string) vfs.Node{
-			"hostname":           gen(func() string { return k.System().Hostname + "\n" }),
-			"domainname":         gen(func() string { return k.System().Domainname + "\n" }),
+			"hostname":           utsFile(k, false),
+			"domainname":         utsFile(k, true),
 			"ostype":             txt("Linux\n"),
 			"osrelease":          gen(func() string { return k.System().Release + "\n" }),
 			"version":            gen(func() string { return k.System().Version + "\n" }),

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/vfs"
 )
 
 // The writable files of /proc/PID and the permission of writes to the
@@ -18,7 +20,7 @@ func privileged(k Kernel) func() bool {
 	return func() bool {
 		pid, _ := k.Caller()
 		p := k.Process(pid)
-		return p != nil && p.Status().UID == 0
+		return p != nil && p.Status().FSUID == 0
 	}
 }
 
@@ -39,6 +41,31 @@ func commWriter(k Kernel, pid, tid int) func(Process, []byte) (int, error) {
 			return 0, unix.ESRCH
 		}
 		return len(b), nil
+	}
+}
+
+// utsFile is /proc/sys/kernel/hostname (domain false) or domainname:
+// 0644, root's to write (EACCES at open otherwise). A write sets the
+// name as Linux's proc_do_uts_string does: the bytes up to the first
+// newline or NUL, cut at 64, the whole write counted as done.
+func utsFile(k Kernel, domain bool) func(string) vfs.Node {
+	return func(path string) vfs.Node {
+		f := textFile(path, func() string {
+			if domain {
+				return k.System().Domainname + "\n"
+			}
+			return k.System().Hostname + "\n"
+		})
+		f.priv, f.rootWrite = privileged(k), true
+		f.write = func(b []byte) (int, error) {
+			name := b
+			if i := bytes.IndexAny(name, "\n\x00"); i >= 0 {
+				name = name[:i]
+			}
+			k.SetUTSName(domain, string(name[:min(len(name), 64)]))
+			return len(b), nil
+		}
+		return f
 	}
 }
 

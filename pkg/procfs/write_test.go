@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -111,6 +112,7 @@ func TestWriteOpenNeedsPrivilege(t *testing.T) {
 		{"/proc/version", unix.EACCES},
 		{"/proc/self/comm", nil},
 		{"/proc/self/task/7/comm", nil},
+		{"/proc/sys/kernel/hostname", unix.EACCES},
 	} {
 		f, err := fs.OpenAt(nil, tc.path, unix.O_RDWR, 0)
 		if err != tc.want {
@@ -136,6 +138,43 @@ type userProc struct{ fakeProc }
 
 func (p userProc) Status() Status {
 	s := p.fakeProc.Status()
-	s.UID = 1000
+	s.UID, s.EUID, s.SUID, s.FSUID = 1000, 1000, 1000, 1000
 	return s
+}
+
+// TestUTSFilesSetTheNames: root writes /proc/sys/kernel/hostname and
+// domainname as Linux's proc_do_uts_string takes them: up to the first
+// newline or NUL, cut at 64 bytes, the whole write counted.
+func TestUTSFilesSetTheNames(t *testing.T) {
+	fs, k := newTestFS(t)
+	long := strings.Repeat("h", 70)
+	for _, tc := range []struct {
+		path, write, want string
+		domain            bool
+	}{
+		{"/proc/sys/kernel/hostname", "box2\nignored", "box2", false},
+		{"/proc/sys/kernel/hostname", long, long[:64], false},
+		{"/proc/sys/kernel/domainname", "dom\x00x", "dom", true},
+	} {
+		f, err := fs.OpenAt(nil, tc.path, unix.O_WRONLY, 0)
+		if err != nil {
+			t.Fatalf("open %s: %v", tc.path, err)
+		}
+		n, err := f.Impl().WriteAt([]byte(tc.write), 0)
+		f.DecRef()
+		if err != nil || n != len(tc.write) {
+			t.Errorf("write %q to %s: %d, %v", tc.write, tc.path, n, err)
+		}
+		got := k.uts[0]
+		if tc.domain {
+			got = k.uts[1]
+		}
+		if got != tc.want {
+			t.Errorf("write %q to %s set %q, want %q", tc.write, tc.path, got, tc.want)
+		}
+	}
+	st, err := fs.StatAt(nil, "/proc/sys/kernel/hostname", true)
+	if err != nil || st.Mode&0o777 != 0o644 {
+		t.Errorf("hostname mode %o, %v; want 0644", st.Mode&0o777, err)
+	}
 }
