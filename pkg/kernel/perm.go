@@ -186,12 +186,21 @@ func (t *Task) checkSearch(c *Credentials, d *vfs.Dentry, p string) error {
 	}
 	rest := strings.Trim(p, "/")
 	for {
-		st, err := fs.StatAt(d, dir, true)
-		if err != nil || !st.IsDir() {
+		dd, err := fs.Lookup(d, dir, true)
+		if err != nil {
 			return nil
 		}
-		if !c.mayAccess(st.Mode, st.UID, st.GID, unix.X_OK) {
-			return unix.EACCES
+		// /proc and /sys do their own checks (procfs): the modes they
+		// show are Linux's, but Linux lets a process search its own
+		// 0500 /proc/PID/fd whoever owns it (proc_fd_permission).
+		if !dd.Synthetic() {
+			st, err := dd.Stat()
+			if err != nil || !st.IsDir() {
+				return nil
+			}
+			if !c.mayAccess(st.Mode, st.UID, st.GID, unix.X_OK) {
+				return unix.EACCES
+			}
 		}
 		i := strings.IndexByte(rest, '/')
 		if i < 0 {

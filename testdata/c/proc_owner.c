@@ -4,6 +4,7 @@
 // credential change or PR_SET_DUMPABLE 0 made it non-dumpable; exec of an
 // ordinary program makes it dumpable again. fd links carry the file's
 // access mode. Prints one line per path at each step; run as root.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +33,16 @@ static void show(const char *step) {
 		const char *name = paths[i] == fdr ? "fd/RD" : paths[i] == fdw ? "fd/WR" : paths[i];
 		printf("  %s %u:%u %04o\n", name, st.st_uid, st.st_gid, st.st_mode & 07777);
 	}
+	// A process may always reach its own descriptors, whoever owns
+	// /proc/self/fd (proc_fd_permission).
+	int self = open(fdr, O_RDONLY);
+	printf("  open own fd link: %s\n", self >= 0 ? "ok" : strerror(errno));
+	if (self >= 0)
+		close(self);
+	DIR *d = opendir("/proc/self/fd");
+	printf("  list own fds: %s\n", d ? "ok" : strerror(errno));
+	if (d)
+		closedir(d);
 	int fd = open("/proc/sys/kernel/hostname", O_WRONLY);
 	printf("  open hostname for writing: %s\n", fd >= 0 ? "ok" : strerror(errno));
 	if (fd >= 0)
