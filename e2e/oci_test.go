@@ -510,3 +510,68 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 	}
 	waitNoChildren(t, "processes left after a failed create")
 }
+
+// TestOCIProcessUserRlimitsAndNoNewPrivileges: config.json's
+// process.user (uid, gid, additionalGids, umask), process.rlimits,
+// noNewPrivileges and domainname are what the application sees, emulated
+// inside the sandbox (no host privilege needed, as podman's defaults need
+// on a host that refuses them); an unknown rlimit type fails create as
+// runc's does.
+func TestOCIProcessUserRlimitsAndNoNewPrivileges(t *testing.T) {
+	becomeSubreaper(t)
+	script := `busybox id; umask; ulimit -n; ulimit -Hn; ulimit -u; ulimit -c;
+busybox grep -E '^(Uid|Gid|Groups|NoNewPrivs)' /proc/self/status; busybox cat /proc/sys/kernel/domainname;
+busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
+	bundle := busyboxBundle(t, "sh", "-c", script)
+	if err := os.Mkdir(filepath.Join(bundle, "rootfs", "tmp"), 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(bundle, "rootfs", "tmp"), 0o777|os.ModeSticky)
+	editConfig(t, bundle, func(c map[string]any) {
+		c["domainname"] = "example.org"
+		p := c["process"].(map[string]any)
+		p["user"] = map[string]any{"uid": 1000, "gid": 100, "additionalGids": []int{5, 7}, "umask": 0o027}
+		p["noNewPrivileges"] = true
+		p["rlimits"] = []map[string]any{
+			{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 4096},
+			{"type": "RLIMIT_NPROC", "soft": 300, "hard": 300},
+			{"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+		}
+	})
+	o := newOCI(t)
+	o.must("create", "--bundle", bundle, "u1")
+	pid := int(o.state("u1")["pid"].(float64))
+	o.must("start", "u1")
+	ws := waitContainer(t, pid)
+	out, errs := o.containerOutput()
+	want := `uid=1000 gid=100 groups=5,7
+0027
+512
+4096
+300
+0
+Uid:	1000	1000	1000	1000
+Gid:	100	100	100	100
+Groups:	5 7 
+NoNewPrivs:	1
+example.org
+640
+`
+	// uid 1000 may not create files in the root's own 0755 /.
+	if !ws.Exited() || ws.ExitStatus() != 1 || out != want || !strings.Contains(errs, "/f: Permission denied") {
+		t.Fatalf("container: %v\nout:\n%s\nwant:\n%s\nerr: %s", ws, out, want, errs)
+	}
+	o.must("delete", "u1")
+
+	editConfig(t, bundle, func(c map[string]any) {
+		c["process"].(map[string]any)["rlimits"] = []map[string]any{{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}}
+	})
+	r := o.run("create", "--bundle", bundle, "u2")
+	_, errs = o.containerOutput()
+	if r.status != 1 || !strings.Contains(r.stderr+errs, `unknown type "RLIMIT_BOGUS"`) {
+		t.Fatalf("create with a bad rlimit: %d %q %q", r.status, r.stderr, errs)
+	}
+	if _, err := os.Stat(filepath.Join(o.root, "u2")); !os.IsNotExist(err) {
+		t.Fatalf("state left after a failed create: %v", err)
+	}
+}

@@ -154,7 +154,7 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 			ch <- started{err: ErrNotRunning}
 			return
 		}
-		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, creds: cr})
+		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, creds: cr, umask: 0o022})
 		if err != nil {
 			ch <- started{err: err}
 			return

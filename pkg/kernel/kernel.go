@@ -78,6 +78,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -112,8 +113,9 @@ type Config struct {
 	// adds a summary at exit.
 	Warn  io.Writer
 	Debug bool
-	// Hostname is the sandbox's nodename.
-	Hostname string
+	// Hostname is the sandbox's nodename; Domainname its NIS domain
+	// name ("" shows as "(none)", Linux's default).
+	Hostname, Domainname string
 	// Net is the sandbox's network; nil gives a fresh one.
 	Net *netstack.Stack
 	// Cwd is the directory the first process starts in (FS.Workdir);
@@ -135,6 +137,45 @@ type Config struct {
 	// socket buffers (oom.go). 0 means vm.DefaultMemoryLimit of the
 	// host's /proc/meminfo.
 	MemoryLimit int64
+	// Init is what the first process starts with beyond its program
+	// (an OCI config's process.user, rlimits and noNewPrivileges); nil
+	// is the sentry's own ids, umask 0022 and the default limits.
+	Init *InitProcess
+}
+
+// check refuses limits Linux's setrlimit would: a resource it does
+// not have, a soft limit above the hard one, RLIMIT_NOFILE above nr_open.
+func (in *InitProcess) check(nrOpen uint64) error {
+	if in == nil {
+		return nil
+	}
+	for res, l := range in.Rlimits {
+		switch {
+		case res < 0 || res >= len(rlimits{}):
+			return fmt.Errorf("rlimit %d: no such resource", res)
+		case l[0] > l[1]:
+			return fmt.Errorf("rlimit %d: soft limit %d above hard limit %d", res, l[0], l[1])
+		case res == unix.RLIMIT_NOFILE && l[1] > nrOpen:
+			return fmt.Errorf("RLIMIT_NOFILE %d above the sandbox's nr_open %d", l[1], nrOpen)
+		}
+	}
+	return nil
+}
+
+// InitProcess sets up the first process (Config.Init). Its ids are
+// emulated: they need no privilege on the host.
+type InitProcess struct {
+	// UID and GID become its real, effective, saved and filesystem
+	// ids, Groups its supplementary groups.
+	UID, GID uint32
+	Groups   []uint32
+	// Umask, if set, replaces the default 0022.
+	Umask *uint32
+	// Rlimits replace the default limits, {soft, hard} by RLIMIT_*
+	// number; a soft limit above its hard one is an error of New.
+	Rlimits map[int][2]uint64
+	// NoNewPrivs is PR_SET_NO_NEW_PRIVS, set before the program runs.
+	NoNewPrivs bool
 }
 
 const (
@@ -211,6 +252,9 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.NoFile == 0 {
 		cfg.NoFile = DefaultNoFile
+	}
+	if err := cfg.Init.check(cfg.NoFile); err != nil {
+		return nil, err
 	}
 	table, err := newSyscallTable(syscalls)
 	if err != nil {
@@ -322,7 +366,19 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	if cwd == nil {
 		cwd = k.cfg.FS.Root()
 	}
-	return k.newProcess(procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, creds: k.hostIDs})
+	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, creds: k.hostIDs, umask: 0o022}
+	if in := k.cfg.Init; in != nil {
+		c := *k.hostIDs
+		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
+		c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
+		c.Groups = normGroups(slices.Clone(in.Groups))
+		p.creds = &c
+		if in.Umask != nil {
+			p.umask = *in.Umask & 0o777
+		}
+		p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
+	}
+	return k.newProcess(p)
 }
 
 // procSpec is a process made from nothing (not forked): the first one,
@@ -333,6 +389,9 @@ type procSpec struct {
 	cwd        *vfs.Dentry
 	stdio      [3]*vfs.File
 	creds      *Credentials
+	umask      uint32
+	rlimits    map[int][2]uint64 // over the defaults
+	noNewPrivs bool
 }
 
 // newProcess loads p.path into a new address space and registers the new
@@ -357,7 +416,7 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	fsctx := &fsContext{cwd: p.cwd, umask: 0o022}
+	fsctx := &fsContext{cwd: p.cwd, umask: p.umask}
 	hwcap, hwcap2, minSigStkSz := k.host.hwcap, k.host.hwcap2, k.host.minSigStkSz
 	if a == arch.RISCV64 {
 		// The interpreter's hart, not the host CPU.
@@ -398,7 +457,10 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 	tg := &ThreadGroup{
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(k.cfg.NoFile), killed: make(chan struct{}), done: make(chan struct{}),
-		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp,
+		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp, noNewPrivs: p.noNewPrivs,
+	}
+	for res, l := range p.rlimits {
+		tg.limits[res] = rlimit{l[0], l[1]}
 	}
 	tg.sig.hand = &sigHandlers{}
 	for _, sig := range k.cfg.IgnoredSignals {

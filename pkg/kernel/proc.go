@@ -130,6 +130,9 @@ func (p procTG) Status() procfs.Status {
 	tg.fs.mu.Lock()
 	umask := tg.fs.umask
 	tg.fs.mu.Unlock()
+	tg.mu.Lock()
+	nnp := tg.noNewPrivs
+	tg.mu.Unlock()
 	comm := ""
 	state := byte('S')
 	var nice int32
@@ -159,7 +162,7 @@ func (p procTG) Status() procfs.Status {
 		UID: c.RealUID, EUID: c.EffectiveUID, SUID: c.SavedUID, FSUID: c.FilesystemUID,
 		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
 		Threads: n, Start: tg.k.start, Nice: int(nice),
-		VmSize: size, VmRSS: rss, Umask: umask,
+		VmSize: size, VmRSS: rss, Umask: umask, NoNewPrivs: nnp,
 		SigPnd: uint64(sig.pnd), ShdPnd: uint64(sig.shd),
 		SigBlk: uint64(sig.blk), SigIgn: uint64(sig.ign), SigCgt: uint64(sig.cgt),
 	}

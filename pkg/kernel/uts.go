@@ -20,6 +20,9 @@ func (k *Kernel) utsName() (host, domain string) {
 	k.uts.mu.Lock()
 	defer k.uts.mu.Unlock()
 	if !k.uts.set {
+		if k.cfg.Domainname != "" {
+			return k.cfg.Hostname, k.cfg.Domainname
+		}
 		return k.cfg.Hostname, "(none)"
 	}
 	return k.uts.host, k.uts.doma

@@ -2,8 +2,10 @@ package oci
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,7 +123,10 @@ func TestTranslateProcess(t *testing.T) {
 	s := DefaultSpec()
 	s.Process.Env = []string{"A=1"}
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 4096, Soft: 512}, {Type: "RLIMIT_NPROC", Hard: 10, Soft: 10}}
-	s.Process.User.UID = 1000
+	s.Process.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 7}, Umask: ptr(uint32(0o077))}
+	s.Process.NoNewPrivileges = true
+	s.Domainname = "example"
+	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
 	b, err := LoadBundle(writeBundle(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -133,13 +138,29 @@ func TestTranslateProcess(t *testing.T) {
 	if sb.NoFile != 4096 || sb.Hostname != "sentry" || sb.Cwd != "/" || len(sb.Env) != 1 || sb.FS.HostRoot != filepath.Join(b.Dir, "rootfs") {
 		t.Errorf("sandbox %+v", sb)
 	}
-	ignored := strings.Join(sb.Ignored, "; ")
-	for _, w := range []string{"RLIMIT_NPROC", "process.user 1000:0"} {
-		if !strings.Contains(ignored, w) {
-			t.Errorf("ignored %q lacks %q", ignored, w)
+	in := sb.Init
+	if in.UID != 1000 || in.GID != 100 || !slices.Equal(in.Groups, []uint32{5, 7}) || in.Umask == nil || *in.Umask != 0o077 || !in.NoNewPrivs || sb.Domainname != "example" {
+		t.Errorf("process %+v, domainname %q", in, sb.Domainname)
+	}
+	if want := map[int][2]uint64{unix.RLIMIT_NOFILE: {512, 4096}, unix.RLIMIT_NPROC: {10, 10}}; !maps.Equal(in.Rlimits, want) {
+		t.Errorf("rlimits %v, want %v", in.Rlimits, want)
+	}
+	if ignored := strings.Join(sb.Ignored, "; "); !strings.Contains(ignored, "linux.sysctl net.ipv4.ip_forward=1") {
+		t.Errorf("ignored %q lacks the sysctl", ignored)
+	}
+	for _, bad := range []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS", Hard: 1, Soft: 1}, {Type: "RLIMIT_CORE", Hard: 1, Soft: 2}} {
+		s.Process.Rlimits = []specs.POSIXRlimit{bad}
+		b, err := LoadBundle(writeBundle(t, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "process.rlimits") {
+			t.Errorf("rlimit %+v: %v, want a process.rlimits error", bad, err)
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestStatusFollowsTheProcess(t *testing.T) {
 	dir := t.TempDir()

@@ -2,13 +2,16 @@ package oci
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
+	"sentry/pkg/kernel"
 	"sentry/pkg/vfs"
 )
 
@@ -19,6 +22,12 @@ type Sandbox struct {
 	Env      []string // exactly process.env: the sentry's own is not inherited
 	Cwd      string
 	Hostname string
+	// Domainname is the NIS domain name ("" is Linux's "(none)").
+	Domainname string
+	// Init is process.user (ids, groups, umask), process.rlimits and
+	// process.noNewPrivileges: all emulated, so they need no host
+	// privilege.
+	Init *kernel.InitProcess
 	// NoFile is RLIMIT_NOFILE's hard limit (0: the kernel's default).
 	// The limit is the sandbox's own, so a value the host would refuse
 	// to raise to still works.
@@ -47,18 +56,25 @@ var ownMounts = map[string][]string{
 // cannot give the meaning the config asks for is an error, not ignored.
 func (b *Bundle) Translate() (*Sandbox, error) {
 	s := b.Spec
+	u := s.Process.User
 	sb := &Sandbox{
-		FS:       vfs.Options{HostRoot: b.RootPath()},
-		Args:     s.Process.Args,
-		Env:      s.Process.Env,
-		Cwd:      s.Process.Cwd,
-		Hostname: s.Hostname,
+		FS:         vfs.Options{HostRoot: b.RootPath()},
+		Args:       s.Process.Args,
+		Env:        s.Process.Env,
+		Cwd:        s.Process.Cwd,
+		Hostname:   s.Hostname,
+		Domainname: s.Domainname,
+		Init: &kernel.InitProcess{
+			UID: u.UID, GID: u.GID, Groups: u.AdditionalGids, Umask: u.Umask,
+			NoNewPrivs: s.Process.NoNewPrivileges,
+		},
 	}
 	if sb.Cwd == "" {
 		sb.Cwd = "/"
 	}
-	if s.Domainname != "" {
-		sb.Ignored = append(sb.Ignored, "domainname "+s.Domainname)
+	if u.Username != "" {
+		// Windows only in the spec; runc ignores it too.
+		sb.Ignored = append(sb.Ignored, "process.user.username "+u.Username)
 	}
 	if s.Root.Readonly {
 		// The root is always a read-only host directory under an
@@ -71,18 +87,50 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 			return nil, err
 		}
 	}
-	for _, r := range s.Process.Rlimits {
-		switch r.Type {
-		case "RLIMIT_NOFILE":
-			sb.NoFile = r.Hard
-		default:
-			sb.Ignored = append(sb.Ignored, "process.rlimits "+r.Type)
+	if err := sb.setRlimits(s.Process.Rlimits); err != nil {
+		return nil, err
+	}
+	if s.Linux != nil {
+		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
+			sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's settings are fixed)", k, s.Linux.Sysctl[k]))
 		}
 	}
-	if u := s.Process.User; u.UID != 0 || u.GID != 0 || len(u.AdditionalGids) != 0 {
-		sb.Ignored = append(sb.Ignored, fmt.Sprintf("process.user %d:%d (the application runs as 0:0)", u.UID, u.GID))
-	}
 	return sb, nil
+}
+
+// setRlimits takes process.rlimits as runc does: an unknown type is an
+// error. RLIMIT_NOFILE's hard limit also becomes the sandbox's nr_open,
+// so podman's 1048576 works on a host that would refuse it, and the
+// application cannot raise it past the config's, as a container without
+// CAP_SYS_RESOURCE (engines drop it) cannot.
+func (sb *Sandbox) setRlimits(rls []specs.POSIXRlimit) error {
+	for _, r := range rls {
+		res, ok := rlimitNumbers[r.Type]
+		if !ok {
+			return fmt.Errorf("process.rlimits: unknown type %q", r.Type)
+		}
+		if r.Soft > r.Hard {
+			return fmt.Errorf("process.rlimits: %s soft limit %d above hard limit %d", r.Type, r.Soft, r.Hard)
+		}
+		if sb.Init.Rlimits == nil {
+			sb.Init.Rlimits = map[int][2]uint64{}
+		}
+		sb.Init.Rlimits[res] = [2]uint64{r.Soft, r.Hard}
+		if res == unix.RLIMIT_NOFILE {
+			sb.NoFile = r.Hard
+		}
+	}
+	return nil
+}
+
+// rlimitNumbers are the names runtime-spec gives Linux's resources.
+var rlimitNumbers = map[string]int{
+	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
+	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK,
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO,
+	"RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
 }
 
 func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {

@@ -103,6 +103,7 @@ type Status struct {
 	Start                  time.Time
 	VmSize, VmRSS          uint64 // bytes
 	Umask                  uint32
+	NoNewPrivs             bool // PR_SET_NO_NEW_PRIVS
 	SigBlk, SigIgn, SigCgt uint64
 	SigPnd, ShdPnd         uint64 // the task's own pending signals, the process's
 }

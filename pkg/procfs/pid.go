@@ -296,7 +296,7 @@ func statusText(s Status, comm string, pid, cpus int) string {
 	if s.EUID == 0 {
 		capEff = capPrm
 	}
-	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n", capPrm, capEff)
+	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t0\n", capPrm, capEff, b2i(s.NoNewPrivs))
 	fmt.Fprintf(&b, "Cpus_allowed_list:\t%svoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n", cpuRange(cpus))
 	return b.String()
 }
@@ -429,4 +429,11 @@ func (c cwdLink) TargetDentry() (*vfs.Dentry, error) {
 		return nil, err
 	}
 	return p.Cwd(), nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
