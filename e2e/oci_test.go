@@ -575,3 +575,40 @@ example.org
 		t.Fatalf("state left after a failed create: %v", err)
 	}
 }
+
+// TestOCIMaskedAndReadonlyPathsHideProcAndSys: linux.maskedPaths make a
+// /proc file read as /dev/null and a /sys directory empty, and
+// linux.readonlyPaths (/proc/sys in the default spec, as in podman's)
+// make root's write to /proc/sys/kernel/hostname EROFS; without them the
+// same write renames the sandbox, as on Linux.
+func TestOCIMaskedAndReadonlyPathsHideProcAndSys(t *testing.T) {
+	becomeSubreaper(t)
+	script := `busybox wc -c < /proc/cpuinfo; busybox ls /sys/kernel/mm | busybox wc -l; busybox stat -c '%t,%T' /proc/cpuinfo;
+echo renamed > /proc/sys/kernel/hostname; busybox hostname`
+	run := func(id string, edit func(linux map[string]any)) (string, string) {
+		t.Helper()
+		bundle := busyboxBundle(t, "sh", "-c", script)
+		editConfig(t, bundle, func(c map[string]any) { edit(c["linux"].(map[string]any)) })
+		o := newOCI(t)
+		o.must("create", "--bundle", bundle, id)
+		pid := int(o.state(id)["pid"].(float64))
+		o.must("start", id)
+		waitContainer(t, pid)
+		out, errs := o.containerOutput()
+		o.must("delete", id)
+		return out, errs
+	}
+	out, errs := run("m1", func(l map[string]any) {
+		l["maskedPaths"] = []string{"/proc/cpuinfo", "/sys/kernel/mm"}
+	})
+	if want := "0\n0\n1,3\nsentry\n"; out != want || !strings.Contains(errs, "/proc/sys/kernel/hostname: Read-only file system") {
+		t.Errorf("masked and read-only: out %q, want %q; err %q, want EROFS for the hostname write", out, want, errs)
+	}
+	out, errs = run("m2", func(l map[string]any) {
+		delete(l, "maskedPaths")
+		delete(l, "readonlyPaths")
+	})
+	if strings.HasPrefix(out, "0\n") || errs != "" || !strings.HasSuffix(out, "renamed\n") {
+		t.Errorf("without masks: out %q err %q; want cpuinfo's size, THP entries, and the hostname renamed", out, errs)
+	}
+}

@@ -90,6 +90,7 @@ import (
 	"sentry/pkg/loader"
 	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
+	"sentry/pkg/procfs"
 	"sentry/pkg/signals"
 	"sentry/pkg/strace"
 	"sentry/pkg/vfs"
@@ -137,6 +138,9 @@ type Config struct {
 	// socket buffers (oom.go). 0 means vm.DefaultMemoryLimit of the
 	// host's /proc/meminfo.
 	MemoryLimit int64
+	// Restrict masks and makes read-only paths of /proc and /sys (an
+	// OCI config's linux.maskedPaths and readonlyPaths there).
+	Restrict procfs.Restrict
 	// Init is what the first process starts with beyond its program
 	// (an OCI config's process.user, rlimits and noNewPrivileges); nil
 	// is the sentry's own ids, umask 0022 and the default limits.

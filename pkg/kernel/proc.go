@@ -22,10 +22,10 @@ import (
 
 // mountProc mounts /proc and /sys on the kernel's filesystem.
 func (k *Kernel) mountProc() error {
-	if err := k.cfg.FS.MountTyped("/proc", procfs.New(procKernel{k}), "proc"); err != nil {
+	if err := k.cfg.FS.MountTyped("/proc", procfs.New(procKernel{k}, k.cfg.Restrict), "proc"); err != nil {
 		return err
 	}
-	return k.cfg.FS.MountTyped("/sys", procfs.NewSys(procKernel{k}), "sysfs")
+	return k.cfg.FS.MountTyped("/sys", procfs.NewSys(procKernel{k}, k.cfg.Restrict), "sysfs")
 }
 
 // osThreads maps host thread IDs to tasks. Each task goroutine is locked

@@ -127,6 +127,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.NoNewPrivileges = true
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
 	b, err := LoadBundle(writeBundle(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -145,8 +146,14 @@ func TestTranslateProcess(t *testing.T) {
 	if want := map[int][2]uint64{unix.RLIMIT_NOFILE: {512, 4096}, unix.RLIMIT_NPROC: {10, 10}}; !maps.Equal(in.Rlimits, want) {
 		t.Errorf("rlimits %v, want %v", in.Rlimits, want)
 	}
-	if ignored := strings.Join(sb.Ignored, "; "); !strings.Contains(ignored, "linux.sysctl net.ipv4.ip_forward=1") {
-		t.Errorf("ignored %q lacks the sysctl", ignored)
+	ignored := strings.Join(sb.Ignored, "; ")
+	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "linux.maskedPaths /etc/shadow"} {
+		if !strings.Contains(ignored, w) {
+			t.Errorf("ignored %q lacks %q", ignored, w)
+		}
+	}
+	if !slices.Equal(sb.Restrict.Masked, []string{"/proc/kcore"}) || !slices.Equal(sb.Restrict.ReadOnly, s.Linux.ReadonlyPaths) {
+		t.Errorf("restrict %+v", sb.Restrict)
 	}
 	for _, bad := range []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS", Hard: 1, Soft: 1}, {Type: "RLIMIT_CORE", Hard: 1, Soft: 2}} {
 		s.Process.Rlimits = []specs.POSIXRlimit{bad}

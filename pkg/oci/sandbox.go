@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/kernel"
+	"sentry/pkg/procfs"
 	"sentry/pkg/vfs"
 )
 
@@ -24,6 +25,9 @@ type Sandbox struct {
 	Hostname string
 	// Domainname is the NIS domain name ("" is Linux's "(none)").
 	Domainname string
+	// Restrict is linux.maskedPaths and readonlyPaths under /proc and
+	// /sys.
+	Restrict procfs.Restrict
 	// Init is process.user (ids, groups, umask), process.rlimits and
 	// process.noNewPrivileges: all emulated, so they need no host
 	// privilege.
@@ -91,11 +95,30 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		return nil, err
 	}
 	if s.Linux != nil {
+		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
+		sb.Restrict.ReadOnly = sb.procPaths("readonlyPaths", s.Linux.ReadonlyPaths)
 		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
 			sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's settings are fixed)", k, s.Linux.Sysctl[k]))
 		}
 	}
 	return sb, nil
+}
+
+// procPaths keeps the paths under /proc and /sys, which the sandbox's
+// own trees mask or make read-only, and reports the others as not
+// applied: elsewhere the root is the bundle's directory under an
+// in-memory overlay, where engines put nothing to hide.
+func (sb *Sandbox) procPaths(field string, paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		c := path.Clean("/" + p)
+		if c == "/proc" || c == "/sys" || strings.HasPrefix(c, "/proc/") || strings.HasPrefix(c, "/sys/") {
+			out = append(out, c)
+			continue
+		}
+		sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.%s %s (only paths under /proc and /sys)", field, p))
+	}
+	return out
 }
 
 // setRlimits takes process.rlimits as runc does: an unknown type is an

@@ -263,6 +263,8 @@ type dir struct {
 	// own, if set, owns the directory and every node looked up under
 	// it that has no owner of its own.
 	own owner
+	// restrict, if set, applies to every lookup under the directory.
+	restrict *restrict
 }
 
 // entry is one child of a dir, made on demand.
@@ -284,6 +286,9 @@ func (d *dir) Lookup(name string) (vfs.Node, error) {
 		if e.name == name {
 			n := e.node()
 			inherit(n, d.own)
+			if d.restrict != nil {
+				n = d.restrict.apply(d.path+"/"+name, n)
+			}
 			return n, nil
 		}
 	}

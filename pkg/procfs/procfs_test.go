@@ -110,15 +110,20 @@ func (p fakeProc) FD(fd int) (*vfs.File, bool, bool) {
 
 func newTestFS(t *testing.T) (*vfs.FS, *fakeKernel) {
 	t.Helper()
+	return newRestrictedFS(t, Restrict{})
+}
+
+func newRestrictedFS(t *testing.T, r Restrict) (*vfs.FS, *fakeKernel) {
+	t.Helper()
 	fs, err := vfs.New(vfs.Options{HostRoot: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := &fakeKernel{fs: fs, files: map[int]*vfs.File{}}
-	if err := fs.MountTyped("/proc", New(k), "proc"); err != nil {
+	if err := fs.MountTyped("/proc", New(k, r), "proc"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.MountTyped("/sys", NewSys(k), "sysfs"); err != nil {
+	if err := fs.MountTyped("/sys", NewSys(k, r), "sysfs"); err != nil {
 		t.Fatal(err)
 	}
 	return fs, k
@@ -318,5 +323,51 @@ func TestProcessFilesBelongToTheProcessOwner(t *testing.T) {
 		if got := stat(p).Mode & 0o7777; got != want {
 			t.Errorf("%s mode %o, want %o", p, got, want)
 		}
+	}
+}
+
+// TestMaskedAndReadOnlyPaths: a masked file is /dev/null (empty, writes
+// vanish), a masked directory is empty, and under a read-only path a
+// write-open is EROFS even for a file root may write otherwise; what is
+// not named stays as it was.
+func TestMaskedAndReadOnlyPaths(t *testing.T) {
+	fs, _ := newRestrictedFS(t, Restrict{
+		Masked:   []string{"/proc/cpuinfo", "/sys/kernel/mm/", "/proc/kcore"},
+		ReadOnly: []string{"/proc/sys"},
+	})
+	st, err := fs.StatAt(nil, "/proc/cpuinfo", true)
+	if err != nil || st.Mode != unix.S_IFCHR|0o666 || st.Rdev != unix.Mkdev(1, 3) {
+		t.Errorf("masked cpuinfo: %+v %v", st, err)
+	}
+	if got := readPath(t, fs, "/proc/cpuinfo"); got != "" {
+		t.Errorf("masked cpuinfo reads %q", got)
+	}
+	d, err := fs.OpenAt(nil, "/sys/kernel/mm", unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, err := d.Getdents(100); err != nil || len(ents) != 2 { // . and ..
+		t.Errorf("masked /sys/kernel/mm lists %v, %v", ents, err)
+	} else if ents[0].Name != "." || ents[1].Name != ".." {
+		t.Errorf("masked /sys/kernel/mm lists %v, %v", ents, err)
+	}
+	d.DecRef()
+	if _, err := fs.StatAt(nil, "/sys/kernel/mm/transparent_hugepage/enabled", true); err != unix.ENOENT {
+		t.Errorf("under a masked directory: %v", err)
+	}
+	if _, err := fs.OpenAt(nil, "/proc/sys/kernel/hostname", unix.O_WRONLY, 0); err != unix.EROFS {
+		t.Errorf("hostname under read-only /proc/sys: %v, want EROFS", err)
+	}
+	if got := readPath(t, fs, "/proc/sys/kernel/hostname"); got != "box\n" {
+		t.Errorf("read-only hostname reads %q", got)
+	}
+	if got := readPath(t, fs, "/proc/self/comm"); got != "prog\n" {
+		t.Errorf("comm: %q", got)
+	}
+	f, err := fs.OpenAt(nil, "/proc/self/comm", unix.O_WRONLY, 0)
+	if err != nil {
+		t.Errorf("comm outside the read-only paths: %v", err)
+	} else {
+		f.DecRef()
 	}
 }

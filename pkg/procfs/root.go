@@ -12,8 +12,8 @@ import (
 	"sentry/pkg/vfs"
 )
 
-// New returns the root of /proc for the kernel k.
-func New(k Kernel) vfs.Node {
+// New returns the root of /proc for the kernel k, restricted by r.
+func New(k Kernel, r Restrict) vfs.Node {
 	bootID := uuid()
 	// The files of /proc itself take a privileged write-open and fail
 	// the write with EIO, as proc_reg_write does for files without one.
@@ -36,7 +36,7 @@ func New(k Kernel) vfs.Node {
 		"net":         symlink("self/net"),
 		"sys":         sysctl(k, bootID),
 	})
-	return newDir("/proc", func() []entry {
+	root := newDir("/proc", func() []entry {
 		var ents []entry
 		for _, pid := range k.PIDs() {
 			pid := pid
@@ -63,6 +63,8 @@ func New(k Kernel) vfs.Node {
 			}})
 		return append(ents, fixed()...)
 	})
+	root.restrict = newRestrict(r)
+	return root
 }
 
 // sysctl is /proc/sys: the settings glibc, redis and their tools read.

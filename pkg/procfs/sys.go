@@ -7,8 +7,8 @@ import (
 )
 
 // NewSys returns the root of the small /sys the sandbox shows: what glibc
-// (CPU counts) and redis (transparent huge pages) read.
-func NewSys(k Kernel) vfs.Node {
+// (CPU counts) and redis (transparent huge pages) read, restricted by r.
+func NewSys(k Kernel, r Restrict) vfs.Node {
 	cpus := func() string { return cpuRange(k.System().CPUs) }
 	cpuDir := newDir("/sys/devices/system/cpu", nil)
 	fixed := static("/sys/devices/system/cpu", map[string]func(string) vfs.Node{
@@ -27,7 +27,7 @@ func NewSys(k Kernel) vfs.Node {
 		}
 		return ents
 	}
-	return newDir("/sys", static("/sys", map[string]func(string) vfs.Node{
+	root := newDir("/sys", static("/sys", map[string]func(string) vfs.Node{
 		"kernel": sub(map[string]func(string) vfs.Node{
 			"mm": sub(map[string]func(string) vfs.Node{
 				"transparent_hugepage": sub(map[string]func(string) vfs.Node{
@@ -49,4 +49,6 @@ func NewSys(k Kernel) vfs.Node {
 			"cgroup": sub(map[string]func(string) vfs.Node{}),
 		}),
 	}))
+	root.restrict = newRestrict(r)
+	return root
 }

@@ -101,7 +101,7 @@ func TestWriteOpenNeedsPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := &userKernel{fakeKernel: &fakeKernel{fs: fs}}
-	if err := fs.MountTyped("/proc", New(k), "proc"); err != nil {
+	if err := fs.MountTyped("/proc", New(k, Restrict{}), "proc"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
