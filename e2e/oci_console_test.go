@@ -40,8 +40,11 @@ func recvConsole(t *testing.T, l *net.UnixListener) *os.File {
 
 func TestOCITerminalIsSentOverTheConsoleSocketAndResizesReachTheApp(t *testing.T) {
 	becomeSubreaper(t)
+	// read -t: a signal that lands between "ready" and the read's
+	// syscall leaves busybox's trap pending until the read returns (a
+	// race of busybox's own, seen natively too): the timeout bounds it.
 	bundle := busyboxBundle(t, "sh", "-c",
-		`trap 'echo winch $(busybox stty size)' WINCH; echo size $(busybox stty size); echo ready; while :; do read x; [ "$x" = q ] && exit 4; done`)
+		`trap 'echo winch $(busybox stty size)' WINCH; echo size $(busybox stty size); echo ready; while :; do read -t 1 x; [ "$x" = q ] && exit 4; done`)
 	editConfig(t, bundle, func(c map[string]any) {
 		p := c["process"].(map[string]any)
 		p["terminal"] = true
