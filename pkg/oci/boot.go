@@ -10,6 +10,7 @@ import (
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/vfs"
 )
@@ -119,6 +120,9 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 		Cwd:            cwd,
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		NoFile:         sb.NoFile,
+		// create started this process in the container's network
+		// namespace (netns.go): the engine's network is the sandbox's.
+		Net: netstack.NewStackMode(netstack.ModeHost),
 	})
 	if err != nil {
 		return nil, "", nil, err
