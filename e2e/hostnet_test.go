@@ -1039,3 +1039,48 @@ func serveEach(l net.Listener, handle func(c net.Conn)) {
 		}
 	}()
 }
+
+// TestHostNetworkProcNetListsBridgedSocketsAsLinux: with --network host,
+// a program finds its bridged sockets (a TCP client with 5 unread bytes,
+// a listener on the wildcard, the connection it accepts through the
+// namespace's address, a connected UDP socket; IPv4 and IPv6) in
+// /proc/net/{tcp,tcp6,udp,udp6} under its fds' inodes, with the
+// addresses, state and queues Linux lists; /proc/net/if_inet6 and
+// /proc/net/dev are the namespace's. As natively in the same namespace.
+func TestHostNetworkProcNetListsBridgedSocketsAsLinux(t *testing.T) {
+	v := newVethNet(t)
+	host6, _ := v.addIPv6(t)
+	greet := func(l net.Listener) {
+		serveEach(l, func(c net.Conn) {
+			c.Write([]byte("hello"))
+			io.Copy(io.Discard, c)
+		})
+	}
+	l4 := v.listenTCP(t)
+	l6, err := net.Listen("tcp6", net.JoinHostPort(host6, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l6.Close() })
+	go greet(l4)
+	go greet(l6)
+	var uports []string
+	for _, a := range []string{v.HostIP, host6} {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(a, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		uports = append(uports, portOf(pc.LocalAddr()))
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "procnet_host.py"))
+	_, nsEnd := v.ends()
+	outMatchesNative(t, v, cpython, []string{script, v.HostIP, portOf(l4.Addr()), uports[0], host6, portOf(l6.Addr()), uports[1]},
+		"tcp client local ", " True remote ",
+		" True st 01 queues 00000000:00000005\n",
+		"tcp listener local 00000000 True remote 00000000 True st 0A",
+		"tcp6 accepted local ",
+		"tcp6 accepted remote is the client True\n",
+		"udp6 connected local ",
+		"dev interfaces: ['lo', '"+nsEnd+"']\n")
+}

@@ -39,7 +39,10 @@
 // Every live socket is in the stack's registry (Stack.Sockets), which
 // /proc/net lists; a socket leaves it when it is closed. The stack renders
 // those tables itself (procnet.go, Stack.ProcNet), in Linux's formats, so
-// that procfs shows them without importing this package.
+// that procfs shows them without importing this package. In host mode a
+// bridged socket is listed with its host socket's addresses, state and
+// queues, and /proc/net/dev and if_inet6 are the namespace's
+// (procnet_host.go).
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
 // registry and inode numbers) is a leaf taken under any of them, and so
