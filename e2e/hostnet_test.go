@@ -1084,3 +1084,42 @@ func TestHostNetworkProcNetListsBridgedSocketsAsLinux(t *testing.T) {
 		"udp6 connected local ",
 		"dev interfaces: ['lo', '"+nsEnd+"']\n")
 }
+
+// TestHostNetworkDatagramAncillaryDataAsLinux: with --network host, a
+// UDP socket bound to the namespace's address that asked for IP_PKTINFO,
+// IP_RECVTTL and IP_RECVTOS (and their IPv6 counterparts) gets, with
+// each datagram from beyond loopback, the control messages Linux gives
+// in that namespace (interface index, addresses, TTL, TOS), and a
+// sendmsg's IP_TTL/IP_TOS (IPV6_HOPLIMIT/IPV6_TCLASS) control messages
+// reach the wire. As natively in the same namespace.
+func TestHostNetworkDatagramAncillaryDataAsLinux(t *testing.T) {
+	v := newVethNet(t)
+	host6, ns6 := v.addIPv6(t)
+	var ports []string
+	for _, a := range []string{v.HostIP, host6} {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(a, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		go func() {
+			buf := make([]byte, 2048)
+			for {
+				n, from, err := pc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				pc.WriteTo(buf[:n], from)
+			}
+		}()
+		ports = append(ports, portOf(pc.LocalAddr()))
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "hostnet_cmsg.py"))
+	outMatchesNative(t, v, cpython, []string{script, v.NSIP, v.HostIP, ports[0], ns6, host6, ports[1]},
+		"AF_INET local: b\"to the namespace's address\" flags 0\n  cmsg 0 8 ",    // IP_PKTINFO
+		"\n  cmsg 0 2 09000000\n  cmsg 0 1 20\n",                                 // IP_TTL 9, IP_TOS 0x20
+		"AF_INET from the peer: b'echo me' flags 0\n  cmsg 0 8 ",                 // from the veth
+		"AF_INET6 local: b\"to the namespace's address\" flags 0\n  cmsg 41 50 ", // IPV6_PKTINFO
+		"\n  cmsg 41 52 09000000\n  cmsg 41 67 20000000\n",                       // IPV6_HOPLIMIT 9, IPV6_TCLASS 0x20
+		"AF_INET without pktinfo: b'again' flags 0\n  cmsg 0 2 40000000\n")
+}

@@ -15,7 +15,8 @@
 // published ports (publish.go) and, in --network host (ModeHost), the
 // host socket behind an inet stream or datagram socket that connects or
 // sends beyond loopback (hostsock.go), or listens on the wildcard or
-// one of the namespace's addresses (hostlisten.go), made in the
+// one of the namespace's addresses (hostlisten.go; a bridged datagram
+// carries the host's IP-level control messages: hostcmsg.go), made in the
 // sentry's network namespace, driven by the sentry's own non-blocking
 // calls and watched by the stack's host poller (hostpoll.go); it is
 // closed when the application's socket is. In host mode the sentry
