@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -168,5 +169,89 @@ func TestOCINetworkNamespacePathIsTheContainersNetwork(t *testing.T) {
 	out, err := exec.Command(cli, "-h", v.NSIP, "-p", "6379", "shutdown", "nosave").CombinedOutput()
 	if ws := waitContainer(t, pid); !ws.Exited() || ws.ExitStatus() != 0 {
 		t.Fatalf("container after SHUTDOWN: %v (redis-cli: %v %q)", ws, err, out)
+	}
+}
+
+// TestOCIUnprivilegedNewNetworkIsLoopbackOnly: a user who may not make a
+// network namespace still runs a bundle asking for a new one (a network
+// entry without a path, as `sentry spec` writes): the sandbox's network
+// is then its in-memory loopback only, busybox ip shows lo alone, and
+// --log says why.
+func TestOCIUnprivilegedNewNetworkIsLoopbackOnly(t *testing.T) {
+	needRoot(t)
+	setpriv := needTool(t, "setpriv")
+	becomeSubreaper(t)
+	bundle := busyboxBundle(t, "/bin/ip", "-o", "link")
+	if err := os.Symlink("busybox", filepath.Join(bundle, "rootfs", "bin", "ip")); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	// nobody runs a copy of the sentry, reads the bundle and owns the
+	// state directory.
+	bin := filepath.Join(t.TempDir(), "sentry")
+	data, err := os.ReadFile(sentryBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{bundle, filepath.Dir(bin)} {
+		for d := p; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(state, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(state, "log")
+	verb := func(args ...string) *exec.Cmd {
+		return exec.Command(setpriv, append([]string{"--reuid=65534", "--regid=65534", "--clear-groups",
+			bin, "--root", state, "--log", log}, args...)...)
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := verb("create", "--bundle", bundle, "c")
+	// stderr apart: busybox ip also asks SIOCGIFTXQLEN, which the
+	// sandbox's own lo does not answer (ENOTTY).
+	errf, err := os.Create(filepath.Join(t.TempDir(), "err"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	create.Stdout, create.Stderr = out, errf
+	if err := create.Run(); err != nil {
+		data, _ := os.ReadFile(errf.Name())
+		t.Fatalf("create as nobody: %v\n%s", err, data)
+	}
+	t.Cleanup(func() { verb("delete", "--force", "c").Run() })
+	pidData, err := verb("state", "c").Output()
+	if err != nil {
+		t.Fatalf("state: %v", err)
+	}
+	var st struct{ Pid int }
+	if err := json.Unmarshal(pidData, &st); err != nil || st.Pid == 0 {
+		t.Fatalf("state: %v %s", err, pidData)
+	}
+	if b, err := verb("start", "c").CombinedOutput(); err != nil {
+		t.Fatalf("start: %v %s", err, b)
+	}
+	if ws := waitContainer(t, st.Pid); !ws.Exited() || ws.ExitStatus() != 0 {
+		data, _ := os.ReadFile(errf.Name())
+		t.Fatalf("container: %v\n%s", ws, data)
+	}
+	got, _ := os.ReadFile(out.Name())
+	if lines := strings.Split(strings.TrimSpace(string(got)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "1: lo: <LOOPBACK,UP") {
+		t.Errorf("ip -o link in the container:\n%s", got)
+	}
+	logData, _ := os.ReadFile(log)
+	if !strings.Contains(string(logData), "linux.namespaces network: new network namespace: operation not permitted; the sandbox's network is loopback only") {
+		t.Errorf("--log does not say why the network is loopback only:\n%s", logData)
 	}
 }

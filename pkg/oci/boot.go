@@ -106,6 +106,10 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, err
 	}
+	mode, err := bootMode()
+	if err != nil {
+		return nil, "", nil, err
+	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,
 		Platform: plat,
@@ -122,7 +126,7 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 		NoFile:         sb.NoFile,
 		// create started this process in the container's network
 		// namespace (netns.go): the engine's network is the sandbox's.
-		Net: netstack.NewStackMode(netstack.ModeHost),
+		Net: netstack.NewStackMode(mode),
 	})
 	if err != nil {
 		return nil, "", nil, err

@@ -22,6 +22,8 @@
 // the namespace (setns and unshare act on one thread); the container
 // sentry's host sockets (its listeners and connections beyond loopback)
 // are then that namespace's, and the application still holds none.
+// Without the privilege to make a new namespace, the sandbox's network
+// is its in-memory loopback only (netstack.ModeNone), and --log says so.
 //
 // Invariants: a container's state lives in STATEDIR/ID (state.json,
 // exec.sock and, until start, exec.fifo) and nowhere else; every verb

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"sentry/pkg/netstack"
 )
 
 // netns is where a container sentry's host sockets live, as runc reads
@@ -32,6 +35,13 @@ func netnsOf(s *specs.Spec) netns {
 	return netns{}
 }
 
+// networkEnv tells the container sentry (Boot) that create could not
+// make the new namespace a network entry without a path asks for (no
+// privilege for unshare): its value is the mode to run in instead,
+// "none". The application's environment is process.env only, so it
+// never sees it.
+const networkEnv = "SENTRY_OCI_NETWORK"
+
 // start starts cmd inside the namespace. Only the sentry process's own
 // calls run there (its listeners and connections); setns or unshare acts
 // on one thread, so the fork happens on a locked OS thread that entered
@@ -39,20 +49,40 @@ func netnsOf(s *specs.Spec) netns {
 // runtime (the goroutine exits locked, so the runtime ends the thread):
 // no other goroutine of create ever runs in the container's namespace.
 // The child, and every thread it makes, starts there.
-func (n netns) start(cmd *exec.Cmd) error {
+//
+// Without the privilege to make a new namespace (EPERM), the sandbox's
+// network is loopback only, in memory (netstack.ModeNone): what the
+// application sees of an empty namespace, without one. warn says so.
+func (n netns) start(cmd *exec.Cmd, warn func(string)) error {
 	if !n.present {
 		return cmd.Start()
 	}
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := n.enter(); err != nil {
+		err := n.enter()
+		if n.path == "" && errors.Is(err, unix.EPERM) {
+			warn(fmt.Sprintf("linux.namespaces network: %v; the sandbox's network is loopback only, in memory", err))
+			cmd.Env = append(cmd.Environ(), networkEnv+"="+netstack.ModeNone.String())
+			err = nil
+		}
+		if err != nil {
 			errc <- err
 			return
 		}
 		errc <- cmd.Start()
 	}()
 	return <-errc
+}
+
+// bootMode is the container sentry's network mode: host, in the
+// namespace create started it in, unless create said otherwise
+// (networkEnv).
+func bootMode() (netstack.Mode, error) {
+	if v := os.Getenv(networkEnv); v != "" {
+		return netstack.ParseMode(v)
+	}
+	return netstack.ModeHost, nil
 }
 
 // enter moves the calling (locked) thread into the namespace.
