@@ -1039,3 +1039,87 @@ func serveEach(l net.Listener, handle func(c net.Conn)) {
 		}
 	}()
 }
+
+// TestHostNetworkProcNetListsBridgedSocketsAsLinux: with --network host,
+// a program finds its bridged sockets (a TCP client with 5 unread bytes,
+// a listener on the wildcard, the connection it accepts through the
+// namespace's address, a connected UDP socket; IPv4 and IPv6) in
+// /proc/net/{tcp,tcp6,udp,udp6} under its fds' inodes, with the
+// addresses, state and queues Linux lists; /proc/net/if_inet6 and
+// /proc/net/dev are the namespace's. As natively in the same namespace.
+func TestHostNetworkProcNetListsBridgedSocketsAsLinux(t *testing.T) {
+	v := newVethNet(t)
+	host6, _ := v.addIPv6(t)
+	greet := func(l net.Listener) {
+		serveEach(l, func(c net.Conn) {
+			c.Write([]byte("hello"))
+			io.Copy(io.Discard, c)
+		})
+	}
+	l4 := v.listenTCP(t)
+	l6, err := net.Listen("tcp6", net.JoinHostPort(host6, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l6.Close() })
+	go greet(l4)
+	go greet(l6)
+	var uports []string
+	for _, a := range []string{v.HostIP, host6} {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(a, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		uports = append(uports, portOf(pc.LocalAddr()))
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "procnet_host.py"))
+	_, nsEnd := v.ends()
+	outMatchesNative(t, v, cpython, []string{script, v.HostIP, portOf(l4.Addr()), uports[0], host6, portOf(l6.Addr()), uports[1]},
+		"tcp client local ", " True remote ",
+		" True st 01 queues 00000000:00000005\n",
+		"tcp listener local 00000000 True remote 00000000 True st 0A",
+		"tcp6 accepted local ",
+		"tcp6 accepted remote is the client True\n",
+		"udp6 connected local ",
+		"dev interfaces: ['lo', '"+nsEnd+"']\n")
+}
+
+// TestHostNetworkDatagramAncillaryDataAsLinux: with --network host, a
+// UDP socket bound to the namespace's address that asked for IP_PKTINFO,
+// IP_RECVTTL and IP_RECVTOS (and their IPv6 counterparts) gets, with
+// each datagram from beyond loopback, the control messages Linux gives
+// in that namespace (interface index, addresses, TTL, TOS), and a
+// sendmsg's IP_TTL/IP_TOS (IPV6_HOPLIMIT/IPV6_TCLASS) control messages
+// reach the wire. As natively in the same namespace.
+func TestHostNetworkDatagramAncillaryDataAsLinux(t *testing.T) {
+	v := newVethNet(t)
+	host6, ns6 := v.addIPv6(t)
+	var ports []string
+	for _, a := range []string{v.HostIP, host6} {
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(a, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		go func() {
+			buf := make([]byte, 2048)
+			for {
+				n, from, err := pc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				pc.WriteTo(buf[:n], from)
+			}
+		}()
+		ports = append(ports, portOf(pc.LocalAddr()))
+	}
+	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "hostnet_cmsg.py"))
+	outMatchesNative(t, v, cpython, []string{script, v.NSIP, v.HostIP, ports[0], ns6, host6, ports[1]},
+		"AF_INET local: b\"to the namespace's address\" flags 0\n  cmsg 0 8 ",    // IP_PKTINFO
+		"\n  cmsg 0 2 09000000\n  cmsg 0 1 20\n",                                 // IP_TTL 9, IP_TOS 0x20
+		"AF_INET from the peer: b'echo me' flags 0\n  cmsg 0 8 ",                 // from the veth
+		"AF_INET6 local: b\"to the namespace's address\" flags 0\n  cmsg 41 50 ", // IPV6_PKTINFO
+		"\n  cmsg 41 52 09000000\n  cmsg 41 67 20000000\n",                       // IPV6_HOPLIMIT 9, IPV6_TCLASS 0x20
+		"AF_INET without pktinfo: b'again' flags 0\n  cmsg 0 2 40000000\n")
+}

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/arch"
-	"sentry/pkg/netstack"
 	"sentry/pkg/procfs"
 	"sentry/pkg/vfs"
 	"sentry/pkg/vm"
@@ -106,7 +105,7 @@ func (p procKernel) System() procfs.System {
 
 func (p procKernel) Mounts() []vfs.MountInfo { return p.k.cfg.FS.Mounts() }
 
-func (p procKernel) NetFiles() []string                 { return netstack.ProcNetFiles() }
+func (p procKernel) NetFiles() []string                 { return p.k.net.stack.ProcNetFiles() }
 func (p procKernel) NetFile(name string) (string, bool) { return p.k.net.stack.ProcNet(name) }
 
 // procTG is a thread group as procfs sees it.

@@ -15,7 +15,8 @@
 // published ports (publish.go) and, in --network host (ModeHost), the
 // host socket behind an inet stream or datagram socket that connects or
 // sends beyond loopback (hostsock.go), or listens on the wildcard or
-// one of the namespace's addresses (hostlisten.go), made in the
+// one of the namespace's addresses (hostlisten.go; a bridged datagram
+// carries the host's IP-level control messages: hostcmsg.go), made in the
 // sentry's network namespace, driven by the sentry's own non-blocking
 // calls and watched by the stack's host poller (hostpoll.go); it is
 // closed when the application's socket is. In host mode the sentry
@@ -39,7 +40,10 @@
 // Every live socket is in the stack's registry (Stack.Sockets), which
 // /proc/net lists; a socket leaves it when it is closed. The stack renders
 // those tables itself (procnet.go, Stack.ProcNet), in Linux's formats, so
-// that procfs shows them without importing this package.
+// that procfs shows them without importing this package. In host mode a
+// bridged socket is listed with its host socket's addresses, state and
+// queues, and /proc/net/dev and if_inet6 are the namespace's
+// (procnet_host.go).
 //
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
 // registry and inode numbers) is a leaf taken under any of them, and so

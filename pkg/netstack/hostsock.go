@@ -94,6 +94,14 @@ var hostOptions = map[[2]int]int{
 	{unix.IPPROTO_IP, unix.IP_TTL}:              4,
 	{unix.IPPROTO_IPV6, unix.IPV6_TCLASS}:       4,
 	{unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS}: 4,
+
+	// What a datagram's receiver asks for (hostcmsg.go).
+	{unix.IPPROTO_IP, unix.IP_PKTINFO}:          4,
+	{unix.IPPROTO_IP, unix.IP_RECVTTL}:          4,
+	{unix.IPPROTO_IP, unix.IP_RECVTOS}:          4,
+	{unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO}:  4,
+	{unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT}: 4,
+	{unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS}:   4,
 }
 
 // goesToHost reports whether traffic to ip leaves through a host socket:
@@ -226,8 +234,9 @@ func (s *Socket) hostConnectResult(h *hostSock) error {
 	})
 }
 
-// hostSend sends p on the host socket, to to when it is valid.
-func (s *Socket) hostSend(h *hostSock, p []byte, to netip.AddrPort, oob bool) (int, error) {
+// hostSend sends p on the host socket, to to when it is valid, with
+// the control messages ctl (hostcmsg.go).
+func (s *Socket) hostSend(h *hostSock, p []byte, to netip.AddrPort, oob bool, ctl []byte) (int, error) {
 	flags := unix.MSG_DONTWAIT | unix.MSG_NOSIGNAL
 	if oob {
 		flags |= unix.MSG_OOB
@@ -239,7 +248,7 @@ func (s *Socket) hostSend(h *hostSock, p []byte, to netip.AddrPort, oob bool) (i
 	var n int
 	err := h.do(func(fd int) error {
 		var err error
-		n, err = unix.SendmsgN(fd, p, nil, sa, flags)
+		n, err = unix.SendmsgN(fd, p, ctl, sa, flags)
 		return err
 	})
 	return n, err
@@ -255,11 +264,15 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 	if !s.connOriented() {
 		hf |= unix.MSG_TRUNC // the datagram's real length, for Full
 	}
-	var n, rflags int
+	var oob []byte
+	if !s.connOriented() {
+		oob = make([]byte, hostCmsgSpace)
+	}
+	var n, oobn, rflags int
 	var from unix.Sockaddr
 	err := h.do(func(fd int) error {
 		var err error
-		n, _, rflags, from, err = unix.Recvmsg(fd, p, nil, hf)
+		n, oobn, rflags, from, err = unix.Recvmsg(fd, p, oob, hf)
 		return err
 	})
 	if err != nil {
@@ -268,8 +281,11 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 	res := RecvResult{N: min(n, len(p)), Full: n, Flags: rflags & unix.MSG_OOB}
 	if s.connOriented() {
 		res.From = s.hostStreamPeer(h)
-	} else if a, ok := fromSockaddr(s.family, from); ok {
-		res.From = &a
+	} else {
+		if a, ok := fromSockaddr(s.family, from); ok {
+			res.From = &a
+		}
+		res.Control = hostControl(oob[:oobn])
 	}
 	return res, nil
 }

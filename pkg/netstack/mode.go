@@ -17,8 +17,9 @@ const (
 	// wildcard or one of the namespace's addresses listen there too
 	// (hostlisten.go), and the namespace's interfaces are the
 	// sandbox's view (netlink, SIOCGIF*: hostnetlink.go, hostif.go).
-	// Loopback stays in memory. Not yet: /proc/net/dev and
-	// /proc/net/if_inet6 from the namespace.
+	// Loopback stays in memory. /proc/net lists bridged sockets as
+	// their host sockets, and dev and if_inet6 are the namespace's
+	// (procnet_host.go).
 	ModeHost
 	// ModeHostLoopback is ModeHost with 127.0.0.1 and ::1 the
 	// namespace's too (a database on the host's loopback is reachable).

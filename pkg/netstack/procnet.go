@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -29,11 +30,20 @@ var procNetTables = map[string]func([]SocketInfo) string{
 	"unix":     unixTable,
 }
 
-// ProcNetFiles names the files of /proc/net the stack answers for.
-func ProcNetFiles() []string {
-	names := make([]string, 0, len(procNetTables))
+// ProcNetFiles names the files of /proc/net the stack answers for: the
+// socket tables, and in host mode the namespace's interface files that
+// the host has (procnet_host.go).
+func (st *Stack) ProcNetFiles() []string {
+	names := make([]string, 0, len(procNetTables)+len(hostProcNetFiles))
 	for name := range procNetTables {
 		names = append(names, name)
+	}
+	if st.mode.Host() {
+		for _, name := range hostProcNetFiles {
+			if _, ok := hostProcNet(name); ok {
+				names = append(names, name)
+			}
+		}
 	}
 	return names
 }
@@ -41,6 +51,9 @@ func ProcNetFiles() []string {
 // ProcNet is the content of /proc/net/NAME now; false for a name not in
 // ProcNetFiles.
 func (st *Stack) ProcNet(name string) (string, bool) {
+	if st.mode.Host() && slices.Contains(hostProcNetFiles, name) {
+		return hostProcNet(name)
+	}
 	render, ok := procNetTables[name]
 	if !ok {
 		return "", false
@@ -120,7 +133,7 @@ func tcpTable(socks []SocketInfo, family int) string {
 		}
 		line := fmt.Sprintf("%4d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %s",
 			i, hexAddr(s.Local.IP, family), hexAddr(s.Remote.IP, family), s.State,
-			0, s.RxQueue, 0, 0, 0, s.UID, 0, s.Ino, 1, 0, tail)
+			s.TxQueue, s.RxQueue, 0, 0, 0, s.UID, 0, s.Ino, 1, 0, tail)
 		if family == unix.AF_INET {
 			padLine(&b, line, tcp4Width)
 		} else {
@@ -147,7 +160,7 @@ func udpTable(socks []SocketInfo, family, proto int) string {
 		// sandbox's table has a bucket per port and no mix.
 		line := fmt.Sprintf("%5d: %s %s %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016x %d",
 			s.Local.IP.Port(), hexAddr(s.Local.IP, family), hexAddr(s.Remote.IP, family), s.State,
-			0, s.RxQueue, 0, 0, 0, s.UID, 0, s.Ino, 2, 0, 0)
+			s.TxQueue, s.RxQueue, 0, 0, 0, s.UID, 0, s.Ino, 2, 0, 0)
 		if family == unix.AF_INET {
 			padLine(&b, line, udp4Width)
 		} else {

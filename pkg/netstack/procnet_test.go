@@ -81,7 +81,7 @@ func TestProcNetListsTheStacksSockets(t *testing.T) {
 	if !ok || !strings.Contains(got, " 0100007F:18EB 00000000:0000 0A ") {
 		t.Errorf("tcp (%v):\n%s", ok, got)
 	}
-	for _, name := range ProcNetFiles() {
+	for _, name := range st.ProcNetFiles() {
 		if _, ok := st.ProcNet(name); !ok {
 			t.Errorf("%s is listed but not answered", name)
 		}

@@ -36,6 +36,9 @@ type SocketInfo struct {
 	// is no transmit queue: a loopback write lands in the peer's receive
 	// buffer at once, so it is always acknowledged (tx_queue 0).
 	RxQueue int
+	// TxQueue is unacknowledged bytes: always 0 on the loopback; a
+	// bridged socket's host queue (procnet_host.go).
+	TxQueue int
 	// HasFile is false for a queued connection not yet accepted.
 	HasFile bool
 }
@@ -74,10 +77,10 @@ func (s *Socket) info(hasFile bool) (SocketInfo, bool) {
 	if s.family != unix.AF_INET && s.family != unix.AF_INET6 && s.family != unix.AF_UNIX {
 		return SocketInfo{}, false
 	}
-	if s.connOriented() && s.hostSock() != nil && !s.listening() {
-		// A connection out through the host is the host's to list
-		// (its /proc/net/tcp, in the sentry's namespace).
-		return SocketInfo{}, false
+	if h := s.hostSock(); h != nil && s.isInet() && !s.listening() {
+		// Bridged: the host socket is the one Linux would list
+		// (procnet_host.go).
+		return s.hostInfo(h, hasFile)
 	}
 	s.mu.Lock()
 	i := SocketInfo{Family: s.family, Type: s.stype, Proto: s.proto, Local: s.local, Remote: s.remote,

@@ -40,7 +40,7 @@ func (s *Socket) Send(p []byte, o SendOpts) (int, error) {
 		return 0, unix.EOPNOTSUPP
 	}
 	if h := s.hostSock(); h != nil && s.connOriented() {
-		return s.hostSend(h, p, netip.AddrPort{}, o.OOB)
+		return s.hostSend(h, p, netip.AddrPort{}, o.OOB, nil)
 	}
 	if s.connOriented() {
 		s.mu.Lock()
@@ -124,7 +124,7 @@ func (s *Socket) sendDgram(p []byte, o SendOpts) (int, error) {
 			if o.To == nil {
 				to = netip.AddrPort{} // the host socket is connected there
 			}
-			return s.hostSend(h, p, to, false)
+			return s.hostSend(h, p, to, false, s.hostSendControl(o))
 		}
 		if !reachable(dst.Addr()) {
 			return 0, unix.ENETUNREACH

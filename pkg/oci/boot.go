@@ -10,6 +10,7 @@ import (
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/kernel"
+	"sentry/pkg/netstack"
 	"sentry/pkg/platform"
 	"sentry/pkg/vfs"
 )
@@ -105,6 +106,10 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, err
 	}
+	mode, err := bootMode()
+	if err != nil {
+		return nil, "", nil, err
+	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,
 		Platform: plat,
@@ -122,6 +127,9 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 		Cwd:            cwd,
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		NoFile:         sb.NoFile,
+		// create started this process in the container's network
+		// namespace (netns.go): the engine's network is the sandbox's.
+		Net: netstack.NewStackMode(mode),
 	})
 	if err != nil {
 		return nil, "", nil, err

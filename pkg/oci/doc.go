@@ -13,6 +13,18 @@
 // what the sandbox looks like (root, volumes, environment, limits, ids),
 // all of it emulated by pkg/kernel and pkg/vfs.
 //
+// Network (netns.go): the sandbox runs in host mode (netstack.ModeHost)
+// in the network namespace runc would give the container: the
+// linux.namespaces network entry's path (the engine's, e.g. podman's
+// netavark bridge with its port forwards), a new namespace with lo up
+// when the entry has no path, the runtime's own without an entry. create
+// starts the container sentry there from a locked OS thread that entered
+// the namespace (setns and unshare act on one thread); the container
+// sentry's host sockets (its listeners and connections beyond loopback)
+// are then that namespace's, and the application still holds none.
+// Without the privilege to make a new namespace, the sandbox's network
+// is its in-memory loopback only (netstack.ModeNone), and --log says so.
+//
 // Invariants: a container's state lives in STATEDIR/ID (state.json,
 // exec.sock and, until start, exec.fifo) and nowhere else; every verb
 // that changes a container holds the flock of STATEDIR/ID (exec changes

@@ -108,7 +108,7 @@ func (s Store) Create(o CreateOptions) (err error) {
 		cmd.SysProcAttr.Setctty = true
 		cmd.SysProcAttr.Ctty = 0
 	}
-	err = cmd.Start()
+	err = netnsOf(b.Spec).start(cmd, s.warn)
 	wr.Close()
 	if err != nil {
 		return fmt.Errorf("start container sentry: %w", err)
