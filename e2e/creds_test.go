@@ -50,6 +50,17 @@ func TestProcFilesBelongToTheProcessAsOnLinux(t *testing.T) {
 	sameAsNative(t, "proc_owner", 0)
 }
 
+// TestCapabilitiesFollowLinuxRules: capset's subset rules, the bounding
+// set, keep-caps, ambient capabilities across execve, euid and fsuid
+// moving to and from 0, and permission checks by CAP_DAC_OVERRIDE,
+// CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN and CAP_KILL rather than by uid 0:
+// the same program prints the same natively and in the sandbox (whose
+// root starts with the sentry's own capability sets).
+func TestCapabilitiesFollowLinuxRules(t *testing.T) {
+	needRoot(t)
+	sameAsNative(t, "caps", 0)
+}
+
 // sameAsNativeInDir runs testdata/c/NAME.c natively and in the sandbox,
 // each with a fresh directory of its own as argument, and compares
 // their output.

@@ -513,14 +513,14 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 
 // TestOCIProcessUserRlimitsAndNoNewPrivileges: config.json's
 // process.user (uid, gid, additionalGids, umask), process.rlimits,
-// noNewPrivileges and domainname are what the application sees, emulated
+// process.capabilities, noNewPrivileges and domainname are what the application sees, emulated
 // inside the sandbox (no host privilege needed, as podman's defaults need
 // on a host that refuses them); an unknown rlimit type fails create as
 // runc's does.
 func TestOCIProcessUserRlimitsAndNoNewPrivileges(t *testing.T) {
 	becomeSubreaper(t)
 	script := `busybox id; umask; ulimit -n; ulimit -Hn; ulimit -u; ulimit -c;
-busybox grep -E '^(Uid|Gid|Groups|NoNewPrivs)' /proc/self/status; busybox cat /proc/sys/kernel/domainname;
+busybox grep -E '^(Uid|Gid|Groups|NoNewPrivs|CapPrm|CapEff|CapBnd)' /proc/$$/status; busybox cat /proc/sys/kernel/domainname;
 busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 	bundle := busyboxBundle(t, "sh", "-c", script)
 	if err := os.Mkdir(filepath.Join(bundle, "rootfs", "tmp"), 0o777|os.ModeSticky); err != nil {
@@ -532,6 +532,7 @@ busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 		p := c["process"].(map[string]any)
 		p["user"] = map[string]any{"uid": 1000, "gid": 100, "additionalGids": []int{5, 7}, "umask": 0o027}
 		p["noNewPrivileges"] = true
+		p["capabilities"] = map[string]any{"bounding": []string{"CAP_CHOWN", "CAP_KILL"}, "permitted": []string{"CAP_CHOWN", "CAP_KILL"}, "effective": []string{"CAP_KILL"}}
 		p["rlimits"] = []map[string]any{
 			{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 4096},
 			{"type": "RLIMIT_NPROC", "soft": 300, "hard": 300},
@@ -544,6 +545,8 @@ busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 	o.must("start", "u1")
 	ws := waitContainer(t, pid)
 	out, errs := o.containerOutput()
+	// The shell's own status ($$): a program it executes as uid 1000
+	// keeps only ambient capabilities, as on Linux.
 	want := `uid=1000 gid=100 groups=5,7
 0027
 512
@@ -553,6 +556,9 @@ busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 Uid:	1000	1000	1000	1000
 Gid:	100	100	100	100
 Groups:	5 7 
+CapPrm:	0000000000000021
+CapEff:	0000000000000020
+CapBnd:	0000000000000021
 NoNewPrivs:	1
 example.org
 640

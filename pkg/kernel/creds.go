@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // Credentials are a process's user and group ids, as Linux's struct cred
@@ -18,18 +19,19 @@ import (
 // every set*id call apply to all threads of the process (the SIGSETXID
 // broadcast), so per process is what programs observe.
 //
-// There are no capability sets: a process is privileged as uid 0 is in
-// Linux without a user namespace. Euid 0 holds CAP_SETUID, CAP_SETGID,
-// CAP_KILL and CAP_SYS_NICE; fsuid 0 holds CAP_DAC_OVERRIDE for file
-// permission checks. Linux drops the effective capabilities when euid
-// leaves 0 and regains them when it returns to 0, which is what testing
-// the ids each time gives.
+// Privilege is by capability, as on Linux (caps.go): the sets follow the
+// ids by Linux's rules, and each privileged operation tests its own
+// capability.
 type Credentials struct {
 	RealUID, EffectiveUID, SavedUID, FilesystemUID uint32
 	RealGID, EffectiveGID, SavedGID, FilesystemGID uint32
 	// Groups is sorted (Linux's groups_sort), duplicates kept as Linux
 	// keeps them.
 	Groups []uint32
+	Caps   CapSets
+	// KeepCaps is PR_SET_KEEPCAPS (SECBIT_KEEP_CAPS): leaving uid 0
+	// keeps the permitted set. Cleared by execve.
+	KeepCaps bool
 }
 
 // noID is (uid_t)-1 and (gid_t)-1: "leave unchanged" to setre*id and
@@ -41,12 +43,16 @@ const ngroupsMax = 65536
 
 // hostCredentials are the sandbox's initial ids: the sentry's own, so
 // files the application creates in volumes belong to the user who ran
-// it, and getuid inside agrees with what the host shows for the sentry.
+// it, and getuid inside agrees with what the host shows for the sentry;
+// and its capability sets, so a sentry started with fewer (an outer
+// container's bounding set) gives the application the same as the
+// host would.
 func hostCredentials() *Credentials {
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
 	c := &Credentials{
 		RealUID: uid, EffectiveUID: uid, SavedUID: uid, FilesystemUID: uid,
 		RealGID: gid, EffectiveGID: gid, SavedGID: gid, FilesystemGID: gid,
+		Caps: hostCaps(uid),
 	}
 	if gs, err := os.Getgroups(); err == nil {
 		for _, g := range gs {
@@ -86,6 +92,7 @@ func (tg *ThreadGroup) setCreds(fn func(c *Credentials) error) error {
 		if err := fn(&nc); err != nil {
 			return err
 		}
+		nc.fixCapsForIDs(old)
 		if tg.creds.CompareAndSwap(cur, &nc) {
 			tg.credsChanged(old, &nc)
 			return nil
@@ -93,8 +100,8 @@ func (tg *ThreadGroup) setCreds(fn func(c *Credentials) error) error {
 	}
 }
 
-func (c *Credentials) hasCapSetuid() bool { return c.EffectiveUID == 0 }
-func (c *Credentials) hasCapSetgid() bool { return c.EffectiveUID == 0 }
+func (c *Credentials) hasCapSetuid() bool { return c.hasCap(linux.CAP_SETUID) }
+func (c *Credentials) hasCapSetgid() bool { return c.hasCap(linux.CAP_SETGID) }
 
 // InGroup reports whether gid is the filesystem gid or a supplementary
 // group (Linux's in_group_p).
@@ -109,17 +116,13 @@ func (c *Credentials) InGroup(gid uint32) bool {
 // mayAccess is Linux's generic_permission for a file with stat st and a
 // request of R_OK/W_OK/X_OK bits, as the filesystem ids see it (or the
 // real ids, for access without AT_EACCESS: the caller passes such a
-// Credentials). Fsuid 0 overrides the bits (CAP_DAC_OVERRIDE) except
-// that executing a non-directory needs some execute bit.
+// Credentials). Where the bits refuse, CAP_DAC_OVERRIDE overrides them
+// except that executing a non-directory needs some execute bit, and
+// CAP_DAC_READ_SEARCH allows reading a file and reading or searching a
+// directory.
 func (c *Credentials) mayAccess(mode, fileUID, fileGID uint32, want uint32) bool {
 	if want == 0 {
 		return true
-	}
-	if c.FilesystemUID == 0 {
-		if want&unix.X_OK == 0 || mode&unix.S_IFMT == unix.S_IFDIR {
-			return true
-		}
-		return mode&0o111 != 0
 	}
 	var bits uint32
 	switch {
@@ -130,18 +133,37 @@ func (c *Credentials) mayAccess(mode, fileUID, fileGID uint32, want uint32) bool
 	default:
 		bits = mode
 	}
-	return want&^(bits&7) == 0
+	if want&^(bits&7) == 0 {
+		return true
+	}
+	if mode&unix.S_IFMT == unix.S_IFDIR {
+		return want&unix.W_OK == 0 && c.hasCap(linux.CAP_DAC_READ_SEARCH) || c.hasCap(linux.CAP_DAC_OVERRIDE)
+	}
+	if (want&unix.X_OK == 0 || mode&0o111 != 0) && c.hasCap(linux.CAP_DAC_OVERRIDE) {
+		return true
+	}
+	return want == unix.R_OK && c.hasCap(linux.CAP_DAC_READ_SEARCH)
 }
+
+// overridesDAC reports whether c passes every mode-bit check but
+// executing a file without execute bits, so checks can be skipped.
+func (c *Credentials) overridesDAC() bool { return c.hasCap(linux.CAP_DAC_OVERRIDE) }
 
 // realAsFS is c with the filesystem ids replaced by the real ones: what
 // access and faccessat without AT_EACCESS check against.
 func (c *Credentials) realAsFS() *Credentials {
 	r := *c
 	r.FilesystemUID, r.FilesystemGID = c.RealUID, c.RealGID
+	// As do_faccessat: the real uid's privilege, not the effective's.
+	if c.RealUID == 0 {
+		r.Caps.Effective = c.Caps.Permitted
+	} else {
+		r.Caps.Effective = 0
+	}
 	return &r
 }
 
-// The set*id rules (kernel/sys.c). For uids, CAP_SETUID is euid 0.
+// The set*id rules (kernel/sys.c).
 
 // idSet is one family of a Credentials' ids, users or groups, so that
 // the set*id rules, which are the same for both, are written once.
@@ -265,7 +287,7 @@ func (c *Credentials) execSetID(st uint32, fileUID, fileGID uint32, allowed bool
 // mayKill is Linux's kill_ok_by_cred: the sender is privileged, or its
 // real or effective uid is the target's real or saved uid.
 func (c *Credentials) mayKill(target *Credentials) bool {
-	return c.EffectiveUID == 0 ||
+	return c.hasCap(linux.CAP_KILL) ||
 		c.EffectiveUID == target.RealUID || c.EffectiveUID == target.SavedUID ||
 		c.RealUID == target.RealUID || c.RealUID == target.SavedUID
 }

@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 func TestSetIDRulesFollowLinux(t *testing.T) {
-	root := Credentials{}
+	root := Credentials{Caps: initialCaps(0)}
 	user := Credentials{RealUID: 1000, EffectiveUID: 1001, SavedUID: 1002, FilesystemUID: 1001,
 		RealGID: 100, EffectiveGID: 101, SavedGID: 102, FilesystemGID: 101}
 	for _, tc := range []struct {
@@ -58,7 +59,9 @@ func TestSetIDRulesFollowLinux(t *testing.T) {
 
 func TestMayAccessUsesOwnerGroupOtherBits(t *testing.T) {
 	user := &Credentials{FilesystemUID: 1000, FilesystemGID: 100, Groups: []uint32{7, 20}}
-	root := &Credentials{}
+	root := &Credentials{Caps: initialCaps(0)}
+	// root without CAP_DAC_OVERRIDE, with CAP_DAC_READ_SEARCH.
+	reader := &Credentials{Caps: CapSets{Effective: 1 << linux.CAP_DAC_READ_SEARCH}}
 	reg := uint32(unix.S_IFREG)
 	for _, tc := range []struct {
 		name     string
@@ -77,9 +80,84 @@ func TestMayAccessUsesOwnerGroupOtherBits(t *testing.T) {
 		{"root reads anything", root, reg, 5, 5, unix.R_OK | unix.W_OK, true},
 		{"root exec needs an x bit", root, reg | 0o600, 5, 5, unix.X_OK, false},
 		{"root searches any directory", root, unix.S_IFDIR, 5, 5, unix.X_OK, true},
+		{"root without DAC_OVERRIDE reads", reader, reg, 5, 5, unix.R_OK, true},
+		{"root without DAC_OVERRIDE cannot write", reader, reg, 5, 5, unix.W_OK, false},
+		{"root without DAC_OVERRIDE searches", reader, unix.S_IFDIR, 5, 5, unix.R_OK | unix.X_OK, true},
+		{"root without DAC_OVERRIDE cannot create", reader, unix.S_IFDIR, 5, 5, unix.W_OK | unix.X_OK, false},
+		{"root with no capability is other", &Credentials{}, reg | 0o004, 5, 5, unix.R_OK, true},
+		{"root with no capability is refused", &Credentials{}, reg | 0o600, 5, 5, unix.R_OK, false},
 	} {
 		if got := tc.c.mayAccess(tc.mode, tc.uid, tc.gid, tc.want); got != tc.ok {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.ok)
 		}
+	}
+}
+
+// TestCapabilitiesFollowIDsAsLinux: cap_emulate_setxuid, the fsuid
+// fixup, execve's recomputation and capset's subset rules.
+func TestCapabilitiesFollowIDsAsLinux(t *testing.T) {
+	const all = capAll
+	root := func() Credentials { return Credentials{Caps: initialCaps(0)} }
+	setuid := func(c Credentials, uid uint32, keep bool) Credentials {
+		old := c
+		c.KeepCaps = keep
+		if err := c.setresuid(uid, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		c.fixCapsForIDs(&old)
+		return c
+	}
+	if c := setuid(root(), 1000, false); c.Caps.Permitted != 0 || c.Caps.Effective != 0 || c.Caps.Bounding != all {
+		t.Errorf("setuid away from root: %+v", c.Caps)
+	}
+	if c := setuid(root(), 1000, true); c.Caps.Permitted != all || c.Caps.Effective != 0 {
+		t.Errorf("setuid away from root with keep-caps: %+v", c.Caps)
+	}
+	// seteuid(1000) then back to 0.
+	c := root()
+	old := c
+	c.EffectiveUID, c.FilesystemUID = 1000, 1000
+	c.fixCapsForIDs(&old)
+	if c.Caps.Effective != 0 || c.Caps.Permitted != all {
+		t.Errorf("euid 1000: %+v", c.Caps)
+	}
+	old = c
+	c.EffectiveUID, c.FilesystemUID = 0, 0
+	c.fixCapsForIDs(&old)
+	if c.Caps.Effective != all {
+		t.Errorf("euid back to 0: %+v", c.Caps)
+	}
+	// setfsuid(1000) drops only the filesystem capabilities.
+	old = c
+	c.FilesystemUID = 1000
+	c.fixCapsForIDs(&old)
+	if c.Caps.Effective != all&^fsCaps {
+		t.Errorf("fsuid 1000: %x", c.Caps.Effective)
+	}
+	// exec: root gets bounding|inheritable; a user keeps only ambient.
+	r := root()
+	r.Caps.Bounding &^= 1 << linux.CAP_NET_RAW
+	e := r
+	e.execCaps(&r)
+	if e.Caps.Permitted != r.Caps.Bounding || e.Caps.Effective != r.Caps.Bounding {
+		t.Errorf("root exec: %+v", e.Caps)
+	}
+	u := Credentials{RealUID: 1000, EffectiveUID: 1000, SavedUID: 1000, FilesystemUID: 1000,
+		Caps: CapSets{Permitted: 1 << linux.CAP_NET_BIND_SERVICE, Inheritable: 1 << linux.CAP_NET_BIND_SERVICE, Ambient: 1 << linux.CAP_NET_BIND_SERVICE, Bounding: all}}
+	e = u
+	e.execCaps(&u)
+	if e.Caps.Permitted != u.Caps.Ambient || e.Caps.Effective != u.Caps.Ambient {
+		t.Errorf("user exec with ambient: %+v", e.Caps)
+	}
+	// capset: no raising of permitted, effective within permitted.
+	c = setuid(root(), 1000, true)
+	if !c.capset(1<<linux.CAP_KILL, all, 0) || c.Caps.Effective != 1<<linux.CAP_KILL {
+		t.Errorf("capset raising effective from permitted: %+v", c.Caps)
+	}
+	if c.capset(0, all, 0); c.capset(0, all|1<<41, 0) {
+		t.Error("capset raised permitted")
+	}
+	if c.capset(1<<linux.CAP_KILL, 0, 0) {
+		t.Error("capset took effective outside permitted")
 	}
 }

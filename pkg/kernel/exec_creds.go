@@ -23,6 +23,7 @@ func (t *Task) execCreds(cwd *vfs.Dentry, path string) (nc *Credentials, secure 
 		// The loader reports the lookup error.
 		c := *old
 		c.execSetID(0, 0, 0, false)
+		c.execCaps(old)
 		return &c, false, nil
 	}
 	if st.IsRegular() && !old.mayAccess(st.Mode, st.UID, st.GID, unix.X_OK) {
@@ -37,6 +38,7 @@ func (t *Task) execCreds(cwd *vfs.Dentry, path string) (nc *Credentials, secure 
 		allowed = false
 	}
 	c.execSetID(st.Mode, st.UID, st.GID, allowed)
+	c.execCaps(old)
 	return &c, c.EffectiveUID != c.RealUID || c.EffectiveGID != c.RealGID, nil
 }
 

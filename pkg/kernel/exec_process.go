@@ -124,6 +124,8 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 		if s.GID != nil {
 			c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = *s.GID, *s.GID, *s.GID, *s.GID
 		}
+		// As runc's setuid away from root without keep-caps.
+		c.fixCapsForIDs(cr)
 		cr = &c
 	}
 	var tty *ttyJob

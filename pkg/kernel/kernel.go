@@ -180,6 +180,10 @@ type InitProcess struct {
 	Rlimits map[int][2]uint64
 	// NoNewPrivs is PR_SET_NO_NEW_PRIVS, set before the program runs.
 	NoNewPrivs bool
+	// Caps, if set, are its capability sets (an OCI config's
+	// process.capabilities); otherwise uid 0 has every capability and
+	// other ids none.
+	Caps *CapSets
 }
 
 const (
@@ -376,6 +380,10 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
 		c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
 		c.Groups = normGroups(slices.Clone(in.Groups))
+		c.Caps = initialCaps(in.UID)
+		if in.Caps != nil {
+			c.Caps = *in.Caps
+		}
 		p.creds = &c
 		if in.Umask != nil {
 			p.umask = *in.Umask & 0o777

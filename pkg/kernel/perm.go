@@ -11,8 +11,8 @@ import (
 
 // File permission checks by the caller's credentials. pkg/vfs checks
 // nothing but read-only mounts and execute bits, as root would (see its
-// doc); an unprivileged process (fsuid not 0) gets Linux's mode-bit
-// checks here, before the operation: on the file it opens (EACCES for a
+// doc); a process without CAP_DAC_OVERRIDE gets Linux's mode-bit
+// checks here (generic_permission, with CAP_DAC_READ_SEARCH), before the operation: on the file it opens (EACCES for a
 // denied read or write), on the directory it creates a file in, on the
 // file access and faccessat ask about, on the file it executes
 // (exec_creds.go), and search permission on the directories its path
@@ -45,7 +45,7 @@ func openAccess(flags int) uint32 {
 // filesystem ids, and reports whether the open will create the file.
 func (t *Task) checkOpen(d *vfs.Dentry, p string, flags int) (creating bool, err error) {
 	c := t.cred()
-	if c.FilesystemUID == 0 && !t.ownsNewFilesDifferently(c) {
+	if c.overridesDAC() && !t.ownsNewFilesDifferently(c) {
 		return false, nil
 	}
 	if err := t.checkSearch(c, d, p); err != nil {
@@ -127,7 +127,7 @@ func parentOf(p string) string {
 // gets the caller's filesystem ids.
 func (t *Task) createIn(d *vfs.Dentry, p string, create func() error) error {
 	c := t.cred()
-	if c.FilesystemUID != 0 {
+	if !c.overridesDAC() {
 		if err := t.checkSearch(c, d, p); err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (t *Task) checkAccess(d *vfs.Dentry, p string, mode uint32, flags int) erro
 	if flags&unix.AT_EACCESS == 0 {
 		c = c.realAsFS()
 	}
-	if c.FilesystemUID == 0 {
+	if c.overridesDAC() && mode&unix.X_OK == 0 {
 		return nil
 	}
 	if err := t.checkSearch(c, d, p); err != nil {
@@ -176,7 +176,7 @@ func (t *Task) checkAccess(d *vfs.Dentry, p string, mode uint32, flags int) erro
 // searchable (X_OK) by c. A component that does not resolve is left to
 // the operation to report.
 func (t *Task) checkSearch(c *Credentials, d *vfs.Dentry, p string) error {
-	if c.FilesystemUID == 0 {
+	if c.overridesDAC() {
 		return nil
 	}
 	fs := t.k.cfg.FS

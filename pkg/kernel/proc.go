@@ -162,6 +162,8 @@ func (p procTG) Status() procfs.Status {
 		GID: c.RealGID, EGID: c.EffectiveGID, SGID: c.SavedGID, FSGID: c.FilesystemGID, Groups: c.Groups,
 		Threads: n, Start: tg.k.start, Nice: int(nice),
 		VmSize: size, VmRSS: rss, Umask: umask, NoNewPrivs: nnp,
+		CapInh: c.Caps.Inheritable, CapPrm: c.Caps.Permitted, CapEff: c.Caps.Effective,
+		CapBnd: c.Caps.Bounding, CapAmb: c.Caps.Ambient,
 		SigPnd: uint64(sig.pnd), ShdPnd: uint64(sig.shd),
 		SigBlk: uint64(sig.blk), SigIgn: uint64(sig.ign), SigCgt: uint64(sig.cgt),
 	}

@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // CPU affinity. Each thread keeps the mask it was given (inherited over
@@ -112,5 +113,5 @@ func sysSchedSetaffinity(t *Task, a [6]uint64) (uint64, error) {
 // privileged, or the caller's effective uid is the target's real or
 // effective uid.
 func (c *Credentials) sameOwner(target *Credentials) bool {
-	return c.EffectiveUID == 0 || c.EffectiveUID == target.RealUID || c.EffectiveUID == target.EffectiveUID
+	return c.hasCap(linux.CAP_SYS_NICE) || c.EffectiveUID == target.RealUID || c.EffectiveUID == target.EffectiveUID
 }

@@ -5,26 +5,7 @@ import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
-// capget and capset. The sandbox has no capability sets of its own (see
-// creds.go): a process holds every capability Linux defines while its
-// effective uid is 0 (effective) or any of its uids is 0 (permitted), as
-// uid 0 does without securebits, and none otherwise; the inheritable set
-// is empty. capset accepts a request that changes nothing and refuses any
-// other with EPERM rather than pretend to drop or raise a capability.
-
-// capAll are capabilities 0..CAP_LAST_CAP.
-const capAll = 1<<(linux.CAP_LAST_CAP+1) - 1
-
-// capSets are the effective, permitted and inheritable sets of c.
-func (c *Credentials) capSets() (eff, perm, inh uint64) {
-	if c.RealUID == 0 || c.EffectiveUID == 0 || c.SavedUID == 0 {
-		perm = capAll
-	}
-	if c.EffectiveUID == 0 {
-		eff = perm
-	}
-	return eff, perm, 0
-}
+// capget and capset over the process's emulated sets (caps.go).
 
 // capHeader reads a cap_user_header_t: the number of data structs its
 // version takes, and the pid. An unknown version is EINVAL, with the
@@ -67,7 +48,7 @@ func sysCapget(t *Task, a [6]uint64) (uint64, error) {
 		}
 		c = target.cred()
 	}
-	eff, perm, inh := c.capSets()
+	eff, perm, inh := c.Caps.Effective, c.Caps.Permitted, c.Caps.Inheritable
 	data := make(slice[linux.CapUserData, *linux.CapUserData], words)
 	for i := range data {
 		shift := 32 * i
@@ -95,13 +76,19 @@ func sysCapset(t *Task, a [6]uint64) (uint64, error) {
 		perm |= uint64(d.Permitted) << shift
 		inh |= uint64(d.Inheritable) << shift
 	}
-	ce, cp, ci := t.cred().capSets()
-	if words == 1 {
-		// Version 1 names only the low 32 capabilities.
-		ce, cp, ci = ce&0xffffffff, cp&0xffffffff, ci&0xffffffff
-	}
-	if eff == ce && perm == cp && inh == ci {
-		return 0, nil
-	}
-	return 0, unix.EPERM
+	// Bits past CAP_LAST_CAP are dropped, as Linux's capset does.
+	eff, perm, inh = eff&capAll, perm&capAll, inh&capAll
+	return 0, t.tg.setCreds(func(c *Credentials) error {
+		e, p, i := eff, perm, inh
+		if words == 1 {
+			// Version 1 names only the low 32 capabilities; the
+			// others keep their values.
+			const hi = ^uint64(0xffffffff)
+			e, p, i = e|c.Caps.Effective&hi, p|c.Caps.Permitted&hi, i|c.Caps.Inheritable&hi
+		}
+		if !c.capset(e, p, i) {
+			return unix.EPERM
+		}
+		return nil
+	})
 }

@@ -77,11 +77,8 @@ func sysPrctl(t *Task, a [6]uint64) (uint64, error) {
 			return 1, nil
 		}
 		return 0, nil
-	case unix.PR_CAPBSET_READ:
-		if a[1] > unix.CAP_LAST_CAP {
-			return 0, unix.EINVAL
-		}
-		return 1, nil
+	case unix.PR_CAPBSET_READ, unix.PR_CAPBSET_DROP, unix.PR_GET_KEEPCAPS, unix.PR_SET_KEEPCAPS, unix.PR_CAP_AMBIENT:
+		return t.prctlCaps(a)
 	case unix.PR_GET_TIMERSLACK:
 		return 50000, nil
 	case unix.PR_SET_TIMERSLACK:

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // Nice values. Linux keeps one per thread; the sandbox keeps and reports
@@ -108,7 +109,7 @@ func sysSetpriority(t *Task, a [6]uint64) (uint64, error) {
 // canNice is Linux's can_nice: the target's RLIMIT_NICE allows the value
 // (as 20 - nice), or the caller is privileged.
 func (t *Task) canNice(target *Task, nice int32) bool {
-	return t.cred().EffectiveUID == 0 || uint64(20-nice) <= target.tg.limit(unix.RLIMIT_NICE)
+	return t.cred().hasCap(linux.CAP_SYS_NICE) || uint64(20-nice) <= target.tg.limit(unix.RLIMIT_NICE)
 }
 
 // hostNice is the sentry's own nice value, which the first process

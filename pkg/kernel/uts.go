@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // utsNames are the sandbox's host and domain names (uname's nodename and
@@ -32,13 +33,13 @@ func (k *Kernel) utsName() (host, domain string) {
 const hostNameMax = 64
 
 // setUTS serves sethostname (domain false) and setdomainname: EINVAL for
-// a length above 64 (or negative), EPERM without privilege (euid 0 stands
-// for CAP_SYS_ADMIN), EFAULT for a bad name.
+// a length above 64 (or negative), EPERM without CAP_SYS_ADMIN, EFAULT
+// for a bad name.
 func (t *Task) setUTS(addr, length uint64, domain bool) (uint64, error) {
 	if int64(length) < 0 || length > hostNameMax {
 		return 0, unix.EINVAL
 	}
-	if t.cred().EffectiveUID != 0 {
+	if !t.cred().hasCap(linux.CAP_SYS_ADMIN) {
 		return 0, unix.EPERM
 	}
 	b := make([]byte, length)

@@ -11,6 +11,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/vfs"
 )
@@ -125,6 +126,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 4096, Soft: 512}, {Type: "RLIMIT_NPROC", Hard: 10, Soft: 10}}
 	s.Process.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 7}, Umask: ptr(uint32(0o077))}
 	s.Process.NoNewPrivileges = true
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
 	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
@@ -147,7 +149,10 @@ func TestTranslateProcess(t *testing.T) {
 		t.Errorf("rlimits %v, want %v", in.Rlimits, want)
 	}
 	ignored := strings.Join(sb.Ignored, "; ")
-	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "linux.maskedPaths /etc/shadow"} {
+	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {
+		t.Errorf("caps %+v", in.Caps)
+	}
+	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "linux.maskedPaths /etc/shadow", "unknown capability CAP_NOPE"} {
 		if !strings.Contains(ignored, w) {
 			t.Errorf("ignored %q lacks %q", ignored, w)
 		}

@@ -10,6 +10,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/kernel"
 	"sentry/pkg/procfs"
@@ -94,6 +95,12 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 	if err := sb.setRlimits(s.Process.Rlimits); err != nil {
 		return nil, err
 	}
+	if c := s.Process.Capabilities; c != nil {
+		sb.Init.Caps = &kernel.CapSets{
+			Effective: sb.capSet(c.Effective), Permitted: sb.capSet(c.Permitted),
+			Inheritable: sb.capSet(c.Inheritable), Bounding: sb.capSet(c.Bounding), Ambient: sb.capSet(c.Ambient),
+		}
+	}
 	if s.Linux != nil {
 		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
 		sb.Restrict.ReadOnly = sb.procPaths("readonlyPaths", s.Linux.ReadonlyPaths)
@@ -119,6 +126,21 @@ func (sb *Sandbox) procPaths(field string, paths []string) []string {
 		sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.%s %s (only paths under /proc and /sys)", field, p))
 	}
 	return out
+}
+
+// capSet turns capability names into a set; a name this kernel does not
+// know is reported and left out, as runc does with a warning.
+func (sb *Sandbox) capSet(names []string) uint64 {
+	var set uint64
+	for _, n := range names {
+		c, ok := linux.CapabilityFromString(n)
+		if !ok {
+			sb.Ignored = append(sb.Ignored, "process.capabilities: unknown capability "+n)
+			continue
+		}
+		set |= 1 << uint(c)
+	}
+	return set
 }
 
 // setRlimits takes process.rlimits as runc does: an unknown type is an

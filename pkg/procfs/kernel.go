@@ -95,15 +95,17 @@ type Status struct {
 	UID, GID             uint32 // real ids
 	// EUID...FSGID are the effective, saved and filesystem ids,
 	// Groups the supplementary groups.
-	EUID, SUID, FSUID      uint32
-	EGID, SGID, FSGID      uint32
-	Groups                 []uint32
-	Threads                int
-	Nice                   int // the leader thread's nice value
-	Start                  time.Time
-	VmSize, VmRSS          uint64 // bytes
-	Umask                  uint32
-	NoNewPrivs             bool // PR_SET_NO_NEW_PRIVS
-	SigBlk, SigIgn, SigCgt uint64
-	SigPnd, ShdPnd         uint64 // the task's own pending signals, the process's
+	EUID, SUID, FSUID uint32
+	EGID, SGID, FSGID uint32
+	Groups            []uint32
+	Threads           int
+	Nice              int // the leader thread's nice value
+	Start             time.Time
+	VmSize, VmRSS     uint64 // bytes
+	Umask             uint32
+	NoNewPrivs        bool // PR_SET_NO_NEW_PRIVS
+	// CapInh...CapAmb are the capability sets.
+	CapInh, CapPrm, CapEff, CapBnd, CapAmb uint64
+	SigBlk, SigIgn, SigCgt                 uint64
+	SigPnd, ShdPnd                         uint64 // the task's own pending signals, the process's
 }

@@ -287,16 +287,8 @@ func statusText(s Status, comm string, pid, cpus int) string {
 	fmt.Fprintf(&b, "VmPeak:\t%8d kB\nVmSize:\t%8d kB\nVmRSS:\t%8d kB\n", s.VmSize/1024, s.VmSize/1024, s.VmRSS/1024)
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t0/63432\nSigPnd:\t%016x\nShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\nSigCgt:\t%016x\n",
 		s.Threads, s.SigPnd, s.ShdPnd, s.SigBlk, s.SigIgn, s.SigCgt)
-	// Capabilities as uid 0 has them: permitted while any uid is 0,
-	// effective while the effective uid is.
-	var capPrm, capEff uint64
-	if s.UID == 0 || s.EUID == 0 || s.SUID == 0 {
-		capPrm = 0x1ffffffffff
-	}
-	if s.EUID == 0 {
-		capEff = capPrm
-	}
-	fmt.Fprintf(&b, "CapInh:\t0000000000000000\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t0\n", capPrm, capEff, b2i(s.NoNewPrivs))
+	fmt.Fprintf(&b, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\nNoNewPrivs:\t%d\nSeccomp:\t0\n",
+		s.CapInh, s.CapPrm, s.CapEff, s.CapBnd, s.CapAmb, b2i(s.NoNewPrivs))
 	fmt.Fprintf(&b, "Cpus_allowed_list:\t%svoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n", cpuRange(cpus))
 	return b.String()
 }

@@ -60,7 +60,8 @@ type fakeProc struct{ k *fakeKernel }
 
 func (p fakeProc) Status() Status {
 	comm, _ := p.TaskComm(0)
-	return Status{PID: 7, PGID: 7, SID: 7, Comm: comm, State: 'R', Threads: 1, Start: time.Now(), VmSize: 8192}
+	return Status{PID: 7, PGID: 7, SID: 7, Comm: comm, State: 'R', Threads: 1, Start: time.Now(), VmSize: 8192,
+		CapPrm: 1<<41 - 1, CapEff: 1<<41 - 1, CapBnd: 1<<41 - 1}
 }
 func (p fakeProc) Tasks() []int { return []int{7} }
 func (p fakeProc) TaskComm(tid int) (string, bool) {

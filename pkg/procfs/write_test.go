@@ -139,6 +139,7 @@ type userProc struct{ fakeProc }
 func (p userProc) Status() Status {
 	s := p.fakeProc.Status()
 	s.UID, s.EUID, s.SUID, s.FSUID = 1000, 1000, 1000, 1000
+	s.CapPrm, s.CapEff = 0, 0
 	return s
 }
 
