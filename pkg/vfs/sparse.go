@@ -67,3 +67,20 @@ func (c *PageCache) memIsZero(mo int64, buf []byte) bool {
 	}
 	return true
 }
+
+// IsHole reports whether [off, off+n) of f's object is a hole before its
+// end: no data, reads as zeroes. False when it cannot tell, past EOF (a
+// mapping there must fault, not read zeroes), and while the object is
+// shared-mapped (its page cache may hold newer bytes there). vm fills a
+// private mapping of a sparse file without reading its holes.
+func (f *File) IsHole(off, n int64) bool {
+	h, ok := f.impl.(holeReporter)
+	if !ok || f.isDir || f.cacheFor() != nil {
+		return false
+	}
+	st, err := f.impl.Stat()
+	if err != nil || off < 0 || off+n > st.Size {
+		return false
+	}
+	return h.isHole(off, n)
+}
