@@ -120,7 +120,17 @@ func TestCPythonRegressionTestsPassAsNatively(t *testing.T) {
 	results := map[job]pyResult{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	tmp := t.TempDir()
+	// A short TMPDIR, not t.TempDir(): multiprocessing binds AF_UNIX
+	// sockets at TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX, and under
+	// t.TempDir()'s long name that passed the 108 bytes of sun_path:
+	// natively as in the sandbox every Manager failed to start and every
+	// Listener test failed (OSError: AF_UNIX path too long), so they
+	// were never compared.
+	tmp, err := os.MkdirTemp("", "py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	start := time.Now()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)

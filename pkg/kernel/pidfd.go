@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sentry/pkg/epoll"
+	"sentry/pkg/procfs"
 	"sentry/pkg/signals"
 	"sentry/pkg/vfs"
 )
@@ -62,16 +63,29 @@ func newPidfdFile(tg *ThreadGroup, flags int) *vfs.File {
 
 // pidfdTarget is the process behind the pidfd fd.
 func (t *Task) pidfdTarget(fd int32) (*ThreadGroup, error) {
+	return t.pidfdOrProcDirTarget(fd, false)
+}
+
+// pidfdOrProcDirTarget is pidfdTarget that, if procDir, also takes an open
+// /proc/PID directory as a pidfd of the process it was opened for, as
+// Linux's pidfd_send_signal does (and its waitid and pidfd_getfd do not).
+func (t *Task) pidfdOrProcDirTarget(fd int32, procDir bool) (*ThreadGroup, error) {
 	f, err := t.tg.fds.get(fd)
 	if err != nil {
 		return nil, err
 	}
 	defer f.DecRef()
-	p, ok := f.Impl().(*pidfd)
-	if !ok {
-		return nil, unix.EBADF
+	if p, ok := f.Impl().(*pidfd); ok {
+		return p.tg, nil
 	}
-	return p.tg, nil
+	if d := f.Dentry(); procDir && d != nil {
+		if p, ok := procfs.DirProcess(d.SyntheticNode()); ok {
+			if p, ok := p.(procTG); ok {
+				return p.tg, nil
+			}
+		}
+	}
+	return nil, unix.EBADF
 }
 
 // pidfd_send_signal's scope flags (Linux 6.9): the pidfd's thread, its
@@ -87,7 +101,7 @@ func sysPidfdSendSignal(t *Task, a [6]uint64) (uint64, error) {
 	if flags&^(pidfdSignalThread|pidfdSignalThreadGroup|pidfdSignalProcessGroup) != 0 || flags&(flags-1) != 0 || (sig != 0 && !signals.Valid(sig)) {
 		return 0, unix.EINVAL
 	}
-	tg, err := t.pidfdTarget(int32(a[0]))
+	tg, err := t.pidfdOrProcDirTarget(int32(a[0]), true)
 	if err != nil {
 		return 0, err
 	}

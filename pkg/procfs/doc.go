@@ -11,7 +11,10 @@
 // and NewSys's trees with vfs.FS.Mount. procfs sits beside the kernel,
 // above pkg/vfs, and imports neither pkg/kernel nor pkg/netstack: it
 // reads kernel and network state only through Kernel and Process, so
-// both stay free to change their own types.
+// both stay free to change their own types. The kernel asks DirProcess
+// which process an open /proc/PID directory stands for (pidfd_send_signal
+// takes one as a pidfd): the one it was looked up for, not a later
+// process given the same PID.
 //
 // Invariants: file content is rendered at the first read of an open file
 // and again at each read from offset 0, and reads further on are served

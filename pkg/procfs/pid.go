@@ -15,6 +15,30 @@ import (
 // a directory of a process that has exited answers ENOENT (ESRCH for
 // links), as Linux's does.
 func processDir(k Kernel, pid int) vfs.Node {
+	return &processNode{dir: processTree(k, pid), proc: k.Process(pid)}
+}
+
+// processNode is a /proc/PID directory that remembers the process it was
+// looked up for: an open fd of it names that process, never a later one
+// given the same PID, as Linux's /proc/PID fd names its struct pid
+// (pidfd_send_signal takes one in place of a pidfd).
+type processNode struct {
+	*dir
+	proc Process // nil if the process was gone at lookup
+}
+
+// DirProcess is the process an open /proc/PID directory's node stands
+// for; false for every other node (including /proc/PID/task/TID, which
+// Linux does not take as a pidfd either).
+func DirProcess(n vfs.Node) (Process, bool) {
+	p, ok := n.(*processNode)
+	if !ok || p.proc == nil {
+		return nil, false
+	}
+	return p.proc, true
+}
+
+func processTree(k Kernel, pid int) *dir {
 	base := fmt.Sprintf("/proc/%d", pid)
 	proc := func() (Process, error) {
 		if p := k.Process(pid); p != nil {

@@ -74,7 +74,11 @@
 // updates them under the cache's lock, and the cache is written back to
 // the object at msync, fsync and its last DecRef (the last mapping gone),
 // after which I/O goes straight to the object again. Truncation tells the
-// mapping address spaces (Mapper) after releasing the cache's lock.
+// mapping address spaces (Mapper) after releasing the cache's lock. Holes
+// of a sparse object are neither read into the cache nor written back from
+// it while its memory there was never written (sparse.go), so a mapping
+// costs the memory of the file's data, not of its size, and a sparse file
+// stays sparse.
 //
 // Extended attributes (xattr.go): in-memory inodes keep their own, host
 // objects have the host's, synthetic files have none (EOPNOTSUPP, as

@@ -13,7 +13,7 @@ import (
 // in-memory inode, or the host file by device and inode), whichever File
 // and whichever process maps it. The cache holds the file's pages in the
 // kernel's memory file (PageMemory), in chunks of cacheChunk bytes
-// filled from the file when first mapped; every mapping of the file maps
+// filled from the file (but its holes) when first mapped; every mapping of the file maps
 // those same pages, so all mappers see one memory. While a cache lives it
 // is the newest copy of the pages it holds: reads of the file through any
 // File are served from it, writes go to the file and into it, truncation
@@ -286,8 +286,20 @@ func (c *PageCache) chunkLocked(idx int64) (int64, error) {
 		return 0, err
 	}
 	buf := c.mem.View(mo, cacheChunk)
+	holes, _ := c.file.impl.(holeReporter)
 	for pos := 0; pos < len(buf); {
-		k, err := c.file.impl.ReadAt(buf[pos:], idx*cacheChunk+int64(pos))
+		base, to := idx*cacheChunk+int64(pos), len(buf)
+		if holes != nil {
+			// Allocated pages read as zeroes: a hole is skipped,
+			// not read.
+			blk := sparseBlock - int(base%sparseBlock)
+			if holes.isHole(base, int64(blk)) {
+				pos += blk
+				continue
+			}
+			to = pos + blk
+		}
+		k, err := c.file.impl.ReadAt(buf[pos:to], base)
 		if err != nil {
 			c.mem.Free(mo, cacheChunk)
 			return 0, err
@@ -340,12 +352,29 @@ func (c *PageCache) writebackLocked(off, n int64) error {
 		if s >= e {
 			continue
 		}
-		buf := c.mem.View(mo+s-idx*cacheChunk, uint64(e-s))
-		if _, err := c.file.impl.WriteAt(buf, s); err != nil && firstErr == nil {
-			firstErr = unix.EIO
+		if err := c.writeChunkLocked(mo+s-idx*cacheChunk, s, e); err != nil && firstErr == nil {
+			firstErr = err
 		}
 	}
 	return firstErr
+}
+
+// writeChunkLocked writes the file's [s, e), cached at memory offset mo,
+// to the file, leaving out what is zero in the cache and a hole in the
+// file (writing it would only fill the hole). Caller holds c.mu.
+func (c *PageCache) writeChunkLocked(mo, s, e int64) error {
+	holes, _ := c.file.impl.(holeReporter)
+	for s < e {
+		blk := min(e-s, sparseBlock-s%sparseBlock)
+		buf := c.mem.View(mo, uint64(blk))
+		if holes == nil || !holes.isHole(s, blk) || !c.memIsZero(mo, buf) {
+			if _, err := c.file.impl.WriteAt(buf, s); err != nil {
+				return unix.EIO
+			}
+		}
+		s, mo = s+blk, mo+blk
+	}
+	return nil
 }
 
 // each calls fn for the cached parts of [off, off+len(p)): the part of p

@@ -168,3 +168,51 @@ func TestPageCacheRefusesStreamsAndDirectories(t *testing.T) {
 		t.Errorf("MapShared of a directory: %v, want ENODEV", err)
 	}
 }
+
+// TestPageCacheKeepsSparseFilesSparse maps a file that is mostly a hole,
+// writes one page through the mapping and unmaps it: the write-back
+// stores that page and leaves the holes holes (it wrote the whole cached
+// range of zeroes before, so a 4 GiB sparse file mapped by Python's
+// test_mmap became 4 GiB of sentry memory).
+func TestPageCacheKeepsSparseFilesSparse(t *testing.T) {
+	e := newEnv(t)
+	const size = 4 << 20
+	for _, path := range []string{"/tmp/sparse", "/data/sparse"} {
+		t.Run(path, func(t *testing.T) {
+			f, err := e.fs.OpenAt(nil, path, unix.O_RDWR|unix.O_CREAT, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.DecRef()
+			if _, err := f.WriteAt([]byte("y"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt([]byte("x"), size-1); err != nil {
+				t.Fatal(err)
+			}
+			mem := newFakePages()
+			c, err := f.MapShared(mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			view := mapped(t, c, mem, 0, size)
+			if view[0] != 'y' || view[size-1] != 'x' || view[1<<20] != 0 {
+				t.Fatalf("cache filled with %q ... %q", view[:1], view[size-1:])
+			}
+			copy(view[1<<20:], "z")
+			c.DecRef()
+			buf := make([]byte, 1)
+			if _, err := f.ReadAt(buf, 1<<20); err != nil || buf[0] != 'z' {
+				t.Fatalf("the mapping's write did not reach the file: %q, %v", buf, err)
+			}
+			st, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Three 64 KiB blocks hold data; the other 61 are holes.
+			if st.Blocks*512 > 1<<20 {
+				t.Errorf("the %d-byte sparse file holds %d bytes after write-back: the holes were written", st.Size, st.Blocks*512)
+			}
+		})
+	}
+}

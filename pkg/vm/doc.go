@@ -121,7 +121,9 @@
 //
 // # Known limits
 //
-//   - Private file mappings copy the file's bytes eagerly at mmap time.
+//   - Private file mappings copy the file's bytes eagerly at mmap time
+//     (but its holes, which the fresh memory already reads as: a sparse
+//     file costs its data, not its size), not on fault.
 //   - Pages of a file mapping wholly past EOF are never mapped in the
 //     platform, so an access faults and the kernel raises SIGBUS
 //     (BUS_ADRERR) as Linux does (PastEOF), and copy-in/copy-out there is

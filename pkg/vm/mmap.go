@@ -135,13 +135,33 @@ func (m *MM) Mmap(o MmapOpts) (uint64, error) {
 	return addr, nil
 }
 
+// holeReporter is a Mappable that can tell a hole of its file (vfs.File).
+type holeReporter interface {
+	IsHole(off, n int64) bool
+}
+
+// fillBlock is the unit in which fill looks for holes.
+const fillBlock = 64 << 10
+
 // fill copies length bytes of file from offset into the memory file at
 // memOff and returns how many of them the file had before its end. Bytes
 // past EOF stay zero.
 func (m *MM) fill(file Mappable, offset, memOff int64, length uint64) (uint64, error) {
 	buf := m.mf.view(memOff, length)
+	holes, _ := file.(holeReporter)
 	for len(buf) > 0 {
-		n, err := file.ReadAt(buf, offset)
+		to := len(buf)
+		if holes != nil {
+			// The memory is fresh (zeroes): a hole of the file is
+			// skipped, not read, so a sparse file costs its data.
+			blk := min(fillBlock-int(offset%fillBlock), len(buf))
+			if holes.IsHole(offset, int64(blk)) {
+				buf, offset = buf[blk:], offset+int64(blk)
+				continue
+			}
+			to = blk
+		}
+		n, err := file.ReadAt(buf[:to], offset)
 		buf, offset = buf[n:], offset+int64(n)
 		if errors.Is(err, io.EOF) {
 			break

@@ -450,3 +450,10 @@ func (m *MM) Msync(addr, length uint64, flags int) error {
 	}
 	return firstErr
 }
+
+// HasData reports whether any page of [off, off+n) was ever written (is
+// not a hole of the memory file): page caches leave never-written pages
+// out of write-back, so sparse files stay sparse.
+func (f *MemoryFile) HasData(off int64, n uint64) bool {
+	return f.dataBytes(off, n, 0) > 0
+}

@@ -385,6 +385,38 @@ static void waitid_checks(void) {
 	CHECK("pidfd-poll", before == 0 && after == 1 && (pf.revents & POLLIN), "before %d after %d revents %#x", before, after, pf.revents);
 	waitst(p, 0);
 	close(fd);
+
+	// An open /proc/PID directory serves pidfd_send_signal as a pidfd of
+	// that process (Python's test_pidfd_send_signal uses one); waitid's
+	// P_PIDFD does not take it (EBADF), nor does a file of the directory.
+	p = fork();
+	if (p == 0) {
+		pause();
+		_exit(0);
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d", p);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof path, "/proc/%d/status", p);
+	int sfd = open(path, O_RDONLY);
+	errno = 0;
+	int rs = syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0);
+	int es = errno;
+	errno = 0;
+	r2 = waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG);
+	int ew = errno;
+	r = syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+	if (r != 0)
+		kill(p, SIGTERM); // not SIGKILL: the check below tells them apart
+	int st = waitst(p, 0);
+	CHECK("procdir-pidfd", fd >= 0 && r == 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && rs == -1 && es == EBADF && r2 == -1 && ew == EBADF,
+	      "fd %d send %d status %#x status-file send %d errno %d waitid %d errno %d", fd, r, st, rs, es, r2, ew);
+	// Once the process is gone, its directory's fd names no process.
+	errno = 0;
+	r = syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0);
+	CHECK("procdir-pidfd-gone", r == -1 && errno == ESRCH, "send %d errno %d", r, errno);
+	close(fd);
+	close(sfd);
 }
 
 static void stop_continue(void) {
