@@ -899,6 +899,9 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 			b.MovRR(rA, rC, true)
 		})
 	default:
+		if o.kind > kFPFirstArith {
+			return e.fpInsn(o, pc)
+		}
 		return insnNo
 	}
 	return insnNext
