@@ -194,8 +194,10 @@ func (c *cpu) arith(o *op, kind int, single bool) bool {
 		if single {
 			tinyBound = 0x1p-126
 		}
-		if math.Abs(r) >= tinyBound || exact {
-			// A normal result, or an exact tiny one (no flags).
+		if math.Abs(r) > tinyBound || exact {
+			// A normal result, or an exact tiny one (no flags). The
+			// smallest normal itself may come from a value that is
+			// tiny after rounding (underflow): the exact path decides.
 			if !exact {
 				c.setFlags(flagNX)
 			}
@@ -439,12 +441,15 @@ func (c *cpu) fma(o *op) bool {
 		f = fmtS
 	}
 	if rm == rmRNE && !single && c.fcsr&flagNX != 0 {
-		r := math.FMA(a, b, cc)
-		if math.IsInf(r, 0) {
-			c.setFlags(flagOF)
+		// NX is already set, so only OF and UF are left to learn; a
+		// result above the smallest normal cannot underflow.
+		if r := math.FMA(a, b, cc); math.Abs(r) > 0x1p-1022 {
+			if math.IsInf(r, 0) {
+				c.setFlags(flagOF)
+			}
+			c.writeResult(o.rd, r, single)
+			return true
 		}
-		c.writeResult(o.rd, r, single)
-		return true
 	}
 	r, fl := bigArith(aFMA, a, b, cc, f, rm)
 	c.setFlags(fl)
