@@ -10,7 +10,7 @@ import (
 // it runs into host code, one block at a time (jit_translate_amd64.go), and
 // runs that instead of the interpreter's switch. The interpreter stays the
 // reference and the fallback: whatever the translator does not handle
-// (FMA, FCLASS, the RMM rounding mode and the FP edge cases
+// (FMA on a host without FMA3, the RMM rounding mode and the FP edge cases
 // jit_fp_amd64.go lists, the counter CSRs, ecall, a TLB miss, a page
 // crossing, a misaligned AMO or LR/SC) makes translated code stop
 // at that instruction with every guest register in c.x, and run
@@ -117,6 +117,7 @@ func newJITFP() jitFP {
 // jitFeatures are the optional host instructions the translator may use.
 type jitFeatures struct {
 	lzcnt, tzcnt, popcnt bool
+	fma                  bool // FMA3 (VEX fused multiply-add), with the OS saving AVX state
 }
 
 // newJIT prepares translation for the thread ctx; it returns nil (the
@@ -134,7 +135,8 @@ func newJIT(ctx *context) *jitState {
 		lay:    layoutOf(ctx),
 		mem:    memAddr(ctx.as.mem),
 		pt:     ptAddr(ctx.as.pt),
-		feat:   jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT},
+		feat: jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT,
+			fma: hostcpu.X86.HasFMA},
 	}
 	ctx.cpu.jitFP = newJITFP()
 	j.reset()

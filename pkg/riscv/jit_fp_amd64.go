@@ -25,10 +25,13 @@ import (
 //     instruction before anything is written;
 //   - FCVT.*.LU of a value with the top bit set (no unsigned cvtsi2sd)
 //     leaves likewise.
-// FMA (no fused multiply-add without FMA3, and x86's flags for inf*0+qNaN
-// are not RISC-V's on every CPU) and FCLASS are not translated.
+//   - FMADD and its kinds run as one VEX fused multiply-add, so only on a
+//     host with FMA3 (else the interpreter runs them); a NaN operand
+//     leaves for the interpreter, since what x86 flags for inf*0+qNaN is
+//     not fixed across CPUs and RISC-V flags it invalid.
+// FCLASS is bit tests on the operand.
 //
-// Registers: XMM0 and XMM1 beside jit_amd64.go's RAX, RCX, RDX, R8.
+// Registers: XMM0, XMM1 and XMM2 beside jit_amd64.go's RAX, RCX, RDX, R8.
 
 // fpMode loads MXCSR with o's rounding mode (its flags clear), or reports
 // false, emitting nothing, when the static mode is RMM or reserved. With
@@ -321,6 +324,84 @@ func (e *emitter) fpFromInt(o *op, pc uint64) insnResult {
 	return insnNext
 }
 
+// fpFMA translates FMADD, FMSUB, FNMSUB and FNMADD: RISC-V's
+// -(a*b)+c is x86's VFNMADD and -(a*b)-c its VFNMSUB.
+func (e *emitter) fpFMA(o *op, pc uint64) insnResult {
+	if !e.j.feat.fma {
+		return insnNo
+	}
+	double := o.kind >= kFMADDD
+	v := o.kind - kFMADDS
+	if double {
+		v = o.kind - kFMADDD
+	}
+	if !e.fpMode(o, pc) {
+		return insnNo
+	}
+	b := &e.b
+	e.fpIn(asm.X0, o.rs1, double)
+	e.fpIn(asm.X1, o.rs2, double)
+	e.fpIn(asm.X2, o.rs3, double)
+	for _, x := range []asm.Reg{asm.X0, asm.X1, asm.X2} {
+		b.Ucomis(x, x, double)
+		e.slowPath(b.Jcc(asm.CondP), pc)
+	}
+	op := [4]asm.FmaOp{asm.VFMADD213, asm.VFMSUB213, asm.VFNMADD213, asm.VFNMSUB213}[v]
+	b.Vfma(op, asm.X0, asm.X1, asm.X2, double) // XMM0 = b*a (op) c
+	e.fpFlags()
+	e.fpOut(o.rd, double)
+	return insnNext
+}
+
+// fpClass translates FCLASS: the class's bit number from the magnitude
+// (shifted left past the sign) against infinity's and the smallest
+// normal's, mirrored (7-n) for a negative value; for a NaN 8 plus the
+// quiet bit.
+func (e *emitter) fpClass(o *op, double bool) {
+	b := &e.b
+	inf, minNorm, quiet, sign := uint64(0x7ff0000000000000)<<1, uint64(0x0010000000000000)<<1, uint8(51), uint8(63)
+	if double {
+		b.MovRM(rA, e.fr(o.rs1), true)
+	} else {
+		inf, minNorm, quiet, sign = 0x7f800000<<1, 0x00800000<<1, 22, 31
+		e.unbox(rA, o.rs1, rD)
+	}
+	b.MovRR(rC, rA, true)
+	b.ShiftRI(asm.SHL, rC, 1, double) // a single: in 32 bits, dropping the sign
+	b.MovRI(rD, int64(inf))
+	b.AluRR(asm.CMP, rC, rD, true)
+	nan := b.Jcc(asm.CondA)
+	b.MovRI(r8, 7)
+	isInf := b.Jcc(asm.CondE)
+	b.MovRI(r8, 4)
+	b.TestRR(rC, rC, true)
+	isZero := b.Jcc(asm.CondE)
+	b.MovRI(r8, 5)
+	b.MovRI(rD, int64(minNorm))
+	b.AluRR(asm.CMP, rC, rD, true)
+	isSub := b.Jcc(asm.CondB)
+	b.MovRI(r8, 6)
+	signed := b.Len()
+	b.Patch(isInf, signed)
+	b.Patch(isZero, signed)
+	b.Patch(isSub, signed)
+	b.ShiftRI(asm.SHR, rA, sign, double)
+	positive := b.Jcc(asm.CondE)
+	b.Neg(r8, false)
+	b.AluRI(asm.ADD, r8, 7, false)
+	b.Patch(positive, b.Len())
+	done := b.Jmp()
+	b.Patch(nan, b.Len())
+	b.ShiftRI(asm.SHR, rA, quiet, true)
+	b.AluRI(asm.AND, rA, 1, false)
+	b.Lea(r8, asm.Mem{Base: rA, Disp: 8}, false)
+	b.Patch(done, b.Len())
+	b.MovRR(rC, r8, false)
+	b.MovRI(rA, 1)
+	b.ShiftRCL(asm.SHL, rA, false)
+	b.MovMR(xr(o.rd), rA, true)
+}
+
 // fpInsn translates the F and D instructions past the loads and stores.
 func (e *emitter) fpInsn(o *op, pc uint64) insnResult {
 	b := &e.b
@@ -353,6 +434,10 @@ func (e *emitter) fpInsn(o *op, pc uint64) insnResult {
 		return e.fpCvtFP(o, true, pc)
 	case kFCVTDS:
 		return e.fpCvtFP(o, false, pc)
+	case kFMADDS, kFMSUBS, kFNMSUBS, kFNMADDS, kFMADDD, kFMSUBD, kFNMSUBD, kFNMADDD:
+		return e.fpFMA(o, pc)
+	case kFCLASSS, kFCLASSD:
+		e.fpClass(o, o.kind == kFCLASSD)
 	case kFMVXW:
 		b.MovRM(rA, e.fr(o.rs1), false)
 		b.Movx(rA, rA, 4, true)

@@ -607,3 +607,31 @@ func (b *Buf) Ldmxcsr(m Mem) { b.rm(0, 0, 0x0FAE, 2, m) }
 
 // Stmxcsr emits stmxcsr [m].
 func (b *Buf) Stmxcsr(m Mem) { b.rm(0, 0, 0x0FAE, 3, m) }
+
+// FmaOp is the opcode byte of a VEX scalar fused multiply-add, 213 form:
+// dst = src1*dst (op) src2, rounded once.
+type FmaOp uint8
+
+// The 213 forms: a*b+c, a*b-c, -(a*b)+c, -(a*b)-c.
+const (
+	VFMADD213  FmaOp = 0xA9
+	VFMSUB213  FmaOp = 0xAB
+	VFNMADD213 FmaOp = 0xAD
+	VFNMSUB213 FmaOp = 0xAF
+)
+
+// Vfma emits op dst, src1, src2 (vfmadd213sd ... on XMM registers;
+// the ss form when !double). It needs FMA3.
+func (b *Buf) Vfma(op FmaOp, dst, src1, src2 Reg, double bool) {
+	if dst > R15 || src1 > R15 || src2 > R15 {
+		panic("x86asm: bad register")
+	}
+	var wb byte
+	if double {
+		wb = 0x80
+	}
+	b.B = append(b.B, 0xC4,
+		(^byte(dst>>3)&1)<<7|1<<6|(^byte(src2>>3)&1)<<5|0x02, // R X B, map 0F38
+		wb|(^byte(src1)&15)<<3|0x01,                          // W vvvv L=0 pp=66
+		byte(op), 0xC0|byte(dst&7)<<3|byte(src2&7))
+}

@@ -147,6 +147,11 @@ func handCases() []tcase {
 		{"Ldmxcsr", func(b *Buf) { b.Ldmxcsr(Mem{Base: R15, Index: RAX, Scale: 4, Disp: 0x1000}) }, "ldmxcsr DWORD PTR [r15+rax*4+0x1000]", "", 0},
 		{"Stmxcsr", func(b *Buf) { b.Stmxcsr(mR15) }, "stmxcsr DWORD PTR [r15+0x10]", "", 0},
 
+		{"Vfmadd213sd", func(b *Buf) { b.Vfma(VFMADD213, X0, X1, X2, true) }, "vfmadd213sd xmm0,xmm1,xmm2", "c4e2f1a9c2", 0},
+		{"Vfmsub213ss", func(b *Buf) { b.Vfma(VFMSUB213, X0, X1, X2, false) }, "vfmsub213ss xmm0,xmm1,xmm2", "", 0},
+		{"Vfnmadd213sd", func(b *Buf) { b.Vfma(VFNMADD213, X2, X0, X1, true) }, "vfnmadd213sd xmm2,xmm0,xmm1", "", 0},
+		{"Vfnmsub213ss", func(b *Buf) { b.Vfma(VFNMSUB213, 9, 12, 10, false) }, "vfnmsub213ss xmm9,xmm12,xmm10", "", 0},
+
 		// Loads.
 		{"LoadU8", func(b *Buf) { b.Load(RAX, mR15, 1, false) }, "movzx eax,BYTE PTR [r15+0x10]", "410fb64710", 0},
 		{"LoadS8", func(b *Buf) { b.Load(R9, mRAX, 1, true) }, "movsx r9,BYTE PTR [rax]", "4c0fbe08", 0},
