@@ -9,8 +9,17 @@ import (
 // rounding modes, which are RISC-V's RNE, RTZ, RDN and RUP; every
 // exception is masked, so x86 returns IEEE's default results and only
 // records flags, which are RISC-V's fflags but for DE (a denormal operand,
-// dropped). Each instruction loads MXCSR (its rounding mode, flags clear),
-// runs, and ORs the flags it raised into fcsr (jitFP.flags maps them).
+// dropped). The first FP instruction of a block loads MXCSR (its rounding
+// mode, flags clear), and so does one whose mode differs from the last
+// loaded (a static rm, or frm's for the dynamic mode), the first after a
+// write of fcsr, and every conversion to an integer (it reads IE alone);
+// each instruction ORs MXCSR's flags into fcsr after it runs (jitFP.flags
+// maps them). Flags left from earlier instructions of the block are
+// already in fcsr, so ORing them again changes nothing; an instruction
+// that raises a flag fcsr must not get (the compares of FMIN/FMAX and
+// FMA's NaN checks) leaves the block before anything is ORed. Blocks are
+// only entered at their start, so a block never runs on a MXCSR another
+// block (or the interpreter's fcsr writes) left.
 // What x86 does differently is fixed around it or left to the
 // interpreter:
 //   - a NaN result is RISC-V's canonical NaN (x86 returns its default NaN
@@ -41,8 +50,15 @@ func (e *emitter) fpMode(o *op, pc uint64) bool {
 	b := &e.b
 	switch {
 	case o.rm < rmRMM:
-		b.Ldmxcsr(e.field(e.j.lay.mxcsr + int32(o.rm)*4))
+		if e.mx != int8(o.rm) {
+			b.Ldmxcsr(e.field(e.j.lay.mxcsr + int32(o.rm)*4))
+			e.mx = int8(o.rm)
+		}
 	case o.rm == rmDyn:
+		if e.mx == rmDyn {
+			break
+		}
+		e.mx = rmDyn
 		b.MovRM(rA, e.field(e.j.lay.fcsr), false)
 		b.ShiftRI(asm.SHR, rA, 5, false)
 		b.AluRI(asm.AND, rA, 7, false)
@@ -55,9 +71,14 @@ func (e *emitter) fpMode(o *op, pc uint64) bool {
 	return true
 }
 
-// fpClear clears MXCSR's flags, for an instruction without a rounding
-// mode.
-func (e *emitter) fpClear() { e.b.Ldmxcsr(e.field(e.j.lay.mxcsr)) }
+// fpClear loads MXCSR, if the block has not yet, for an instruction
+// without a rounding mode.
+func (e *emitter) fpClear() {
+	if e.mx == mxUnknown {
+		e.b.Ldmxcsr(e.field(e.j.lay.mxcsr))
+		e.mx = rmRNE
+	}
+}
 
 // fpFlags ORs the flags raised since the MXCSR load into fflags. It uses
 // RCX.
@@ -263,6 +284,7 @@ func (e *emitter) fpToInt(o *op, pc uint64) insnResult {
 	if double {
 		k -= kFCVTWD - kFCVTWS
 	}
+	e.mx = mxUnknown // IE must be this instruction's alone
 	if !e.fpMode(o, pc) {
 		return insnNo
 	}
