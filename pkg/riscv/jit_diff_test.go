@@ -814,19 +814,21 @@ func (g *gen) untranslated() {
 	r := g.r
 	switch r.IntN(7) {
 	case 0:
+		// RMM has no x86 rounding mode.
 		rs := g.rs()
 		f := uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fmv.d.x f%d, x%d", f, rs), rtype(0x79, 0, rs, 0, f, opFP))
+		g.fixed32(fmt.Sprintf("fcvt.d.l f%d, x%d, rmm", f, rs), rtype(0x69, 2, rs, 4, f, opFP))
 	case 1:
 		fd, f1, f2 := uint32(r.IntN(4)), uint32(r.IntN(4)), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fadd.d f%d, f%d, f%d", fd, f1, f2), rtype(0x01, f2, f1, 7, fd, opFP))
+		g.fixed32(fmt.Sprintf("fadd.d f%d, f%d, f%d, rmm", fd, f1, f2), rtype(0x01, f2, f1, 4, fd, opFP))
 	case 2:
-		rd, f := g.rd(), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fmv.x.d x%d, f%d", rd, f), rtype(0x71, 0, f, 0, rd, opFP))
+		fd, f1 := uint32(r.IntN(4)), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fsqrt.s f%d, f%d, rmm", fd, f1), rtype(0x2c, 0, f1, 4, fd, opFP))
 	case 3:
-		// Sets fflags, which the translated CSR instructions read.
+		// Sets fflags in the interpreter, which translated code then
+		// reads and adds to.
 		rd, f := g.rd(), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rtz", rd, f), rtype(0x61, 0, f, 1, rd, opFP))
+		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rmm", rd, f), rtype(0x61, 0, f, 4, rd, opFP))
 	case 4:
 		rd, rs2 := g.rd(), g.rs()
 		g.fixed32(fmt.Sprintf("amoadd.d x%d, x%d, (x2)", rd, rs2), amo(0, rs2, rB0, 3, rd))
