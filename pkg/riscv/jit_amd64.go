@@ -136,7 +136,7 @@ func newJIT(ctx *context) *jitState {
 		mem:    memAddr(ctx.as.mem),
 		pt:     ptAddr(ctx.as.pt),
 		feat: jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT,
-			fma: hostcpu.X86.HasFMA},
+			fma: hostcpu.X86.HasFMA && hostcpu.X86.HasAVX}, // HasAVX: the OS saves AVX state (VEX code needs it)
 	}
 	ctx.cpu.jitFP = newJITFP()
 	j.reset()
