@@ -814,7 +814,8 @@ func (g *gen) untranslated() {
 	r := g.r
 	switch r.IntN(7) {
 	case 0:
-		// RMM has no x86 rounding mode.
+		// RMM has no x86 rounding mode (but in conversions to an
+		// integer).
 		rs := g.rs()
 		f := uint32(r.IntN(4))
 		g.fixed32(fmt.Sprintf("fcvt.d.l f%d, x%d, rmm", f, rs), rtype(0x69, 2, rs, 4, f, opFP))
@@ -827,8 +828,8 @@ func (g *gen) untranslated() {
 	case 3:
 		// Sets fflags in the interpreter, which translated code then
 		// reads and adds to.
-		rd, f := g.rd(), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rmm", rd, f), rtype(0x61, 0, f, 4, rd, opFP))
+		fd, f := uint32(r.IntN(4)), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fcvt.s.d f%d, f%d, rmm", fd, f), rtype(0x20, 1, f, 4, fd, opFP))
 	case 4:
 		rd, rs2 := g.rd(), g.rs()
 		g.fixed32(fmt.Sprintf("amoadd.d x%d, x%d, (x2)", rd, rs2), amo(0, rs2, rB0, 3, rd))

@@ -27,7 +27,11 @@ import (
 //   - a single that is not NaN-boxed reads as the canonical NaN;
 //   - RMM has no MXCSR mode, and a reserved rm is illegal: both go to the
 //     interpreter (the static rm when translating; frm, for the dynamic
-//     mode, when the instruction runs);
+//     mode, when the instruction runs), but for a conversion to an
+//     integer with a static RMM (lround's), which truncates and steps
+//     away from zero on a fraction of at least a half (roundAway), and
+//     exact conversions (FCVT.D.S, FCVT.D.W, FCVT.D.WU), where the mode
+//     does not matter;
 //   - FMIN/FMAX with a NaN operand, and conversions to an integer whose
 //     value is NaN or out of range (RISC-V saturates; x86 returns its
 //     "integer indefinite"), leave for the interpreter at that
@@ -69,6 +73,16 @@ func (e *emitter) fpMode(o *op, pc uint64) bool {
 		return false
 	}
 	return true
+}
+
+// fpModeExact is fpMode for an instruction that is exact when exact is
+// true, so that its rounding mode, RMM included, does not matter.
+func (e *emitter) fpModeExact(o *op, exact bool, pc uint64) bool {
+	if exact && o.rm == rmRMM {
+		e.fpClear()
+		return true
+	}
+	return e.fpMode(o, pc)
 }
 
 // fpClear loads MXCSR, if the block has not yet, for an instruction
@@ -165,7 +179,7 @@ func (e *emitter) fpArith(o *op, op asm.SseOp, double bool, pc uint64) insnResul
 // signalling NaN invalid and an inexact, overflowing or tiny single as
 // RISC-V does.
 func (e *emitter) fpCvtFP(o *op, fromDouble bool, pc uint64) insnResult {
-	if !e.fpMode(o, pc) {
+	if !e.fpModeExact(o, !fromDouble, pc) {
 		return insnNo
 	}
 	e.fpIn(asm.X0, o.rs1, fromDouble)
@@ -285,16 +299,29 @@ func (e *emitter) fpToInt(o *op, pc uint64) insnResult {
 		k -= kFCVTWD - kFCVTWS
 	}
 	e.mx = mxUnknown // IE must be this instruction's alone
-	if !e.fpMode(o, pc) {
+	b := &e.b
+	rmm := o.rm == rmRMM
+	if rmm {
+		e.fpClear()
+	} else if !e.fpMode(o, pc) {
 		return insnNo
 	}
-	b := &e.b
 	e.fpIn(asm.X0, o.rs1, double)
-	b.Cvts2si(rA, asm.X0, double, true)
+	if rmm {
+		if !double {
+			b.SseRR(asm.CVTS, asm.X0, asm.X0, false) // exact
+		}
+		b.Cvtts2si(rA, asm.X0, true, true)
+	} else {
+		b.Cvts2si(rA, asm.X0, double, true)
+	}
 	b.Stmxcsr(e.field(e.j.lay.mxScratch))
 	b.MovRM(rC, e.field(e.j.lay.mxScratch), false)
 	b.TestRI(rC, 1, false) // IE: NaN or beyond the int64 range
 	e.slowPath(b.Jcc(asm.CondNE), pc)
+	if rmm {
+		e.roundAway()
+	}
 	switch k {
 	case kFCVTWS:
 		b.Movx(rC, rA, 4, true)
@@ -314,6 +341,29 @@ func (e *emitter) fpToInt(o *op, pc uint64) insnResult {
 	return insnNext
 }
 
+// roundAway turns RAX = trunc(XMM0), for an XMM0 in the int64 range,
+// into XMM0 rounded to nearest with ties away from zero (RMM): one more
+// step away from zero when |XMM0 - RAX| >= 0.5. The difference is exact
+// (XMM0 is an integer already where RAX is not exact in a double), so
+// only the truncation's PE (RISC-V's NX) is raised. It uses RCX, RDX and
+// XMM1.
+func (e *emitter) roundAway() {
+	b := &e.b
+	b.Cvtsi2s(asm.X1, rA, true, true)
+	b.SseRR(asm.SUBS, asm.X0, asm.X1, true) // the fraction, with v's sign
+	b.MovqRX(rC, asm.X0, true)
+	b.MovRR(rD, rC, true)
+	b.ShiftRI(asm.SHL, rD, 1, true) // |fraction|, shifted past the sign
+	b.MovRI(rC, 0x3fe0000000000000<<1)
+	b.AluRR(asm.CMP, rD, rC, true)
+	below := b.Jcc(asm.CondB)
+	b.MovqRX(rC, asm.X0, true)
+	b.ShiftRI(asm.SAR, rC, 63, true)
+	b.AluRI(asm.OR, rC, 1, true) // -1 or 1: away from zero
+	b.AluRR(asm.ADD, rA, rC, true)
+	b.Patch(below, b.Len())
+}
+
 // fpFromInt translates FCVT.{S,D}.{W,WU,L,LU}: a 64-bit cvtsi2s of the
 // sign- or zero-extended source, rounding by MXCSR; an LU source with its
 // top bit set leaves for the interpreter.
@@ -323,7 +373,7 @@ func (e *emitter) fpFromInt(o *op, pc uint64) insnResult {
 	if double {
 		k -= kFCVTDW - kFCVTSW
 	}
-	if !e.fpMode(o, pc) {
+	if !e.fpModeExact(o, double && (k == kFCVTSW || k == kFCVTSWU), pc) {
 		return insnNo
 	}
 	b := &e.b

@@ -602,6 +602,10 @@ func (b *Buf) Cvtsi2s(x, r Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0
 // MXCSR.
 func (b *Buf) Cvts2si(r, x Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0x0F2D, r, x) }
 
+// Cvtts2si emits cvttsd2si (or cvttss2si) r, xmm (r64 when w64),
+// truncating.
+func (b *Buf) Cvtts2si(r, x Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0x0F2C, r, x) }
+
 // Ldmxcsr emits ldmxcsr [m].
 func (b *Buf) Ldmxcsr(m Mem) { b.rm(0, 0, 0x0FAE, 2, m) }
 

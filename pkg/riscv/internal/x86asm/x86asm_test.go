@@ -144,6 +144,7 @@ func handCases() []tcase {
 		{"Cvtsi2ss64", func(b *Buf) { b.Cvtsi2s(X1, R8, false, true) }, "cvtsi2ss xmm1,r8", "", 0},
 		{"Cvtsd2si64", func(b *Buf) { b.Cvts2si(RAX, X0, true, true) }, "cvtsd2si rax,xmm0", "f2480f2dc0", 0},
 		{"Cvtss2si64", func(b *Buf) { b.Cvts2si(R9, X1, false, true) }, "cvtss2si r9,xmm1", "", 0},
+		{"Cvttsd2si64", func(b *Buf) { b.Cvtts2si(RAX, X1, true, true) }, "cvttsd2si rax,xmm1", "f2480f2cc1", 0},
 		{"Ldmxcsr", func(b *Buf) { b.Ldmxcsr(Mem{Base: R15, Index: RAX, Scale: 4, Disp: 0x1000}) }, "ldmxcsr DWORD PTR [r15+rax*4+0x1000]", "", 0},
 		{"Stmxcsr", func(b *Buf) { b.Stmxcsr(mR15) }, "stmxcsr DWORD PTR [r15+0x10]", "", 0},
 
