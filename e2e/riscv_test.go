@@ -110,13 +110,15 @@ func shellStatus(ps *os.ProcessState) int {
 
 // TestRISCVMatchesQemu: integer/M/C code, F/D in every rounding mode with
 // flags, A with threads, and signal frames (siginfo, ucontext pc and
-// registers, FP state kept across a handler, sigaltstack, masks) produce
-// qemu's output exactly, with the translator (--jit on, the default) and
+// registers, FP state kept across a handler, sigaltstack, masks), and an
+// FP-bound program (fpbench: n-body, Mandelbrot, conversions, FMAs, in
+// each rounding mode, printing results in hex and fflags) produce qemu's
+// output exactly, with the translator (--jit on, the default) and
 // with the interpreter alone.
 func TestRISCVMatchesQemu(t *testing.T) {
 	for _, c := range []struct{ name, jit string }{
-		{"isa_int", "on"}, {"isa_fp", "on"}, {"atomics", "on"}, {"signals", "on"},
-		{"isa_int", "off"}, {"isa_fp", "off"}, {"atomics", "off"}, {"signals", "off"},
+		{"isa_int", "on"}, {"isa_fp", "on"}, {"atomics", "on"}, {"signals", "on"}, {"fpbench", "on"},
+		{"isa_int", "off"}, {"isa_fp", "off"}, {"atomics", "off"}, {"signals", "off"}, {"fpbench", "off"},
 	} {
 		name := c.name
 		t.Run(name+"/jit-"+c.jit, func(t *testing.T) {

@@ -3,8 +3,9 @@
 # same run:
 #   - guest MIPS on a load/store/ALU/branch loop (Go benchmark in
 #     pkg/riscv), translated (jit) and interpreted only (interp);
-#   - wall time of a CPU-bound C program (testdata/riscv/cpubench.c) under
-#     the sentry (--jit on and off) and under qemu-riscv64, as a ratio;
+#   - wall time of CPU-bound C programs (testdata/riscv/cpubench.c, mostly
+#     integer; fpbench.c, floating point) under the sentry (--jit on and
+#     off) and under qemu-riscv64, as a ratio;
 #   - when the riscv64 root exists and redis answers, redis-benchmark SET/GET
 #     (-c 50 -P 16 and -c 1) against the riscv64 redis-server under the
 #     sentry and under qemu-riscv64, as a ratio.
@@ -25,14 +26,21 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"; [ -n "${pids:-}" ] && kill $pids 2>/dev/n
 echo "riscv64 guest instructions per second (Go benchmark, loop):"
 go test -run XXX -bench InterpreterMIPS -benchtime 20x ./pkg/riscv | awk '/MIPS/ { sub(/-[0-9]+$/, "", $1); sub(/.*\//, "", $1); printf "  %-6s %s MIPS\n", $1, $(NF-1) }'
 
-riscv64-linux-gnu-gcc -O2 -static -o "$dir/cpubench" testdata/riscv/cpubench.c
 best() { sort -n | head -1; }
 secs() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
-q=$(for i in $(seq "$ROUNDS"); do secs qemu-riscv64 "$dir/cpubench" 10; done | best)
-for jit in on off; do
-	s=$(for i in $(seq "$ROUNDS"); do secs "$S" run --jit "$jit" "$dir/cpubench" 10; done | best)
-	printf 'cpubench (best of %d): qemu-riscv64 %.2fs, sentry --jit %-3s %.2fs, speed ratio sentry/qemu = %.2f\n' "$ROUNDS" "$q" "$jit" "$s" \
-		"$(awk -v q="$q" -v s="$s" 'BEGIN { print q/s }')"
+for prog in cpubench:10 fpbench:50; do
+	name=${prog%%:*} arg=${prog#*:}
+	riscv64-linux-gnu-gcc -O2 -static -o "$dir/$name" "testdata/riscv/$name.c" -lm
+	q=$(for i in $(seq "$ROUNDS"); do secs qemu-riscv64 "$dir/$name" "$arg"; done | best)
+	modes="on off"
+	# The interpreter alone takes minutes on fpbench: it rounds in modes
+	# other than RNE with math/big.
+	[ "$name" = fpbench ] && modes=on
+	for jit in $modes; do
+		s=$(for i in $(seq "$ROUNDS"); do secs "$S" run --jit "$jit" "$dir/$name" "$arg"; done | best)
+		printf '%s (best of %d): qemu-riscv64 %.2fs, sentry --jit %-3s %.2fs, speed ratio sentry/qemu = %.2f\n' "$name" "$ROUNDS" "$q" "$jit" "$s" \
+			"$(awk -v q="$q" -v s="$s" 'BEGIN { print q/s }')"
+	done
 done
 
 if [ ! -x "$ROOT/usr/bin/redis-server" ] || ! command -v redis-benchmark >/dev/null; then

@@ -64,6 +64,7 @@ type cpu struct {
 	jitSite   int32 // written by translated code: a jump to patch, or -1
 	jitBudget int32 // chained jumps left before translated code returns
 	jitFailed bool  // the code region could not be mapped: interpret
+	jitFP     jitFP // constants and scratch of translated FP code
 }
 
 // flushCaches drops every cached translation and decoded page.

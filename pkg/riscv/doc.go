@@ -31,7 +31,10 @@
 // thread translates the code it runs into host code, a block at a time,
 // and runs that; the interpreter above runs whatever the translator leaves
 // out and is the reference the translator is tested against
-// (jit_diff_test.go). jit_amd64.go states the translator's invariants.
+// (jit_diff_test.go). jit_amd64.go states the translator's invariants;
+// F and D instructions run on the host's scalar SSE with MXCSR set to the
+// instruction's rounding mode and its flags turned into fflags
+// (jit_fp_amd64.go).
 //
 // Atomicity: LR/SC and AMOs use host atomics on the shared mapping
 // (sync/atomic in the interpreter, locked instructions in translated

@@ -2,6 +2,7 @@ package riscv
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"testing"
 
@@ -48,8 +49,8 @@ func fpRun(m *machine, insn uint32, f1, f2, f3, x11 uint64, fcsr uint32) (uint64
 	return binary.LittleEndian.Uint64(st[80:]), r.RISCV64.X[10], binary.LittleEndian.Uint32(st[256:]), true
 }
 
+// TestFloatingPoint runs each case interpreted and (on amd64) translated.
 func TestFloatingPoint(t *testing.T) {
-	m := newMachine(t)
 	const (
 		rne, rtz, rdn, rup, rmm, dyn = 0, 1, 2, 3, 4, 7
 		faddD, fsubD, fmulD, fdivD   = 0x01, 0x05, 0x09, 0x0d
@@ -97,6 +98,10 @@ func TestFloatingPoint(t *testing.T) {
 		{name: "overflow RDN of negative", insn: fop(fmulD, 2, rdn), f1: d(math.MaxFloat64), f2: d(-2), wantF: u(d(math.Inf(-1))), wantFlags: fOF | fNX},
 		{name: "inexact normal near the bottom", insn: fop(fmulD, 2, rne), f1: d(lowA), f2: d(lowB), wantF: u(d(lowA * lowB)), wantFlags: fNX},
 		{name: "tiny inexact", insn: fop(fmulD, 2, rne), f1: d(0x1p-1060), f2: d(1 + 0x1p-30), wantF: u(d(0x1p-1060)), wantFlags: fUF | fNX},
+		{name: "exact normal product of a subnormal", insn: fop(fmulD, 2, rne), f1: 0xc1e0000000100000, f2: 0xc0200000, wantF: u(0x80b8040000180400)},
+		{name: "underflow rounding up to the smallest normal", insn: fop(fmulD, 2, rne), f1: 0x3fefffffffffffff, f2: 0x0010000000000000, wantF: u(0x0010000000000000), wantFlags: fUF | fNX},
+		{name: "single underflow rounding up to the smallest normal", insn: fop(0x08, 2, rne), f1: boxMask | 0x3f7fffff, f2: boxMask | 0x00800000, wantF: u(boxMask | 0x00800000), wantFlags: fUF | fNX},
+		{name: "fma underflow after an earlier NX", insn: 3<<27 | 1<<25 | 2<<20 | 1<<15 | 10<<7 | 0x43, f1: 0x7f800001, f2: d(0.5), f3: 1 << 63, fcsr: fNX, wantF: u(0x3fc00000), wantFlags: fUF | fNX},
 		{name: "exact subnormal", insn: fop(fmulD, 2, rne), f1: d(0x1p-1022), f2: d(0.5), wantF: u(d(0x1p-1023))},
 		{name: "quiet NaN in: canonical out, no flags", insn: fop(faddD, 2, rne), f1: qnanPayload, f2: d(1), wantF: u(canonNaN64)},
 		{name: "signaling NaN in: NV", insn: fop(faddD, 2, rne), f1: snan64, f2: d(1), wantF: u(canonNaN64), wantFlags: fNV},
@@ -115,6 +120,11 @@ func TestFloatingPoint(t *testing.T) {
 		{name: "fcvt.w.d -inf", insn: fop(fcvtWD, 0, rtz), f1: d(math.Inf(-1)), wantX: u(0xffffffff80000000), wantFlags: fNV},
 		{name: "fcvt.w.d 2.5 RNE", insn: fop(fcvtWD, 0, rne), f1: d(2.5), wantX: u(2), wantFlags: fNX},
 		{name: "fcvt.w.d -2.5 RMM", insn: fop(fcvtWD, 0, rmm), f1: d(-2.5), wantX: u(^uint64(2)), wantFlags: fNX},
+		{name: "fcvt.l.d 0.5 RMM", insn: fop(fcvtWD, 2, rmm), f1: d(0.5), wantX: u(1), wantFlags: fNX},
+		{name: "fcvt.l.d below a half RMM", insn: fop(fcvtWD, 2, rmm), f1: d(math.Nextafter(2.5, 0)), wantX: u(2), wantFlags: fNX},
+		{name: "fcvt.lu.d -0.5 RMM is invalid", insn: fop(fcvtWD, 3, rmm), f1: d(-0.5), wantX: u(0), wantFlags: fNV},
+		{name: "fcvt.wu.s 2.5 RMM", insn: fop(0x60, 1, rmm), f1: s(2.5), wantX: u(3), wantFlags: fNX},
+		{name: "fcvt.l.d 2^62 RMM is exact", insn: fop(fcvtWD, 2, rmm), f1: d(0x1p62), wantX: u(1 << 62)},
 		{name: "fcvt.w.d 2.5 RUP", insn: fop(fcvtWD, 0, rup), f1: d(2.5), wantX: u(3), wantFlags: fNX},
 		{name: "fcvt.wu.d -1 is 0", insn: fop(fcvtWD, 1, rtz), f1: d(-1), wantX: u(0), wantFlags: fNV},
 		{name: "fcvt.wu.d -0.5 RTZ is 0, inexact", insn: fop(fcvtWD, 1, rtz), f1: d(-0.5), wantX: u(0), wantFlags: fNX},
@@ -148,28 +158,34 @@ func TestFloatingPoint(t *testing.T) {
 		{name: "reserved static rm", insn: fop(faddD, 2, 5), f1: d(1), f2: d(1), wantIllegal: true},
 		{name: "reserved dynamic frm", insn: fop(faddD, 2, dyn), f1: d(1), f2: d(1), fcsr: 5 << 5, wantIllegal: true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			f, x, fcsr, ok := fpRun(m, tc.insn, tc.f1, tc.f2, tc.f3, tc.x11, tc.fcsr)
-			if !ok {
-				if !tc.wantIllegal {
-					t.Fatalf("illegal instruction")
+	for _, jit := range []bool{false, true} {
+		m := newBareMachine(t, jit)
+		if err := m.as.MapFile(dataBase, 0x10000, dataOff, platform.Perms{Read: true, Write: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("jit=%v/%s", jit, tc.name), func(t *testing.T) {
+				f, x, fcsr, ok := fpRun(m, tc.insn, tc.f1, tc.f2, tc.f3, tc.x11, tc.fcsr)
+				if !ok {
+					if !tc.wantIllegal {
+						t.Fatalf("illegal instruction")
+					}
+					return
 				}
-				return
-			}
-			if tc.wantIllegal {
-				t.Fatalf("ran; want illegal")
-			}
-			if tc.wantF != nil && f != *tc.wantF {
-				t.Errorf("f10 = %#x (%g), want %#x (%g)", f, math.Float64frombits(f), *tc.wantF, math.Float64frombits(*tc.wantF))
-			}
-			if tc.wantX != nil && x != *tc.wantX {
-				t.Errorf("x10 = %#x, want %#x", x, *tc.wantX)
-			}
-			if got := fcsr & 0x1f; got != tc.wantFlags {
-				t.Errorf("fflags = %05b, want %05b", got, tc.wantFlags)
-			}
-		})
+				if tc.wantIllegal {
+					t.Fatalf("ran; want illegal")
+				}
+				if tc.wantF != nil && f != *tc.wantF {
+					t.Errorf("f10 = %#x (%g), want %#x (%g)", f, math.Float64frombits(f), *tc.wantF, math.Float64frombits(*tc.wantF))
+				}
+				if tc.wantX != nil && x != *tc.wantX {
+					t.Errorf("x10 = %#x, want %#x", x, *tc.wantX)
+				}
+				if got := fcsr & 0x1f; got != tc.wantFlags {
+					t.Errorf("fflags = %05b, want %05b", got, tc.wantFlags)
+				}
+			})
+		}
 	}
 }
 

@@ -172,7 +172,14 @@ func (c *cpu) arith(o *op, kind int, single bool) bool {
 	// exactness and tininess are only worked out while NX is still clear
 	// (flags are sticky, so once NX is set nothing more can be learnt).
 	if rm == rmRNE && kind != aFMA {
-		r, exact := nativeRNE(kind, a, b)
+		r, exact, known := nativeRNE(kind, a, b)
+		if !known {
+			// Exactness is not decidable natively: the exact path.
+			r, fl := bigArith(kind, a, b, cc, f, rm)
+			c.setFlags(fl)
+			c.writeResult(o.rd, r, single)
+			return true
+		}
 		if single {
 			r32 := float64(float32(r))
 			exact = exact && r32 == r
@@ -187,8 +194,10 @@ func (c *cpu) arith(o *op, kind int, single bool) bool {
 		if single {
 			tinyBound = 0x1p-126
 		}
-		if math.Abs(r) >= tinyBound || exact {
-			// A normal result, or an exact tiny one (no flags).
+		if math.Abs(r) > tinyBound || exact {
+			// A normal result, or an exact tiny one (no flags). The
+			// smallest normal itself may come from a value that is
+			// tiny after rounding (underflow): the exact path decides.
 			if !exact {
 				c.setFlags(flagNX)
 			}
@@ -206,8 +215,11 @@ func (c *cpu) arith(o *op, kind int, single bool) bool {
 // a product) is itself representable: below it, the slow path decides.
 const fmaSafe = 0x1p-900
 
-// nativeRNE computes a finite op in float64 and whether it was exact.
-func nativeRNE(kind int, a, b float64) (float64, bool) {
+// nativeRNE computes a finite op in float64 and whether it was exact;
+// known is false when that cannot be decided natively (an FMA residual
+// near the subnormal range may itself be inexact), and the caller takes
+// the exact path.
+func nativeRNE(kind int, a, b float64) (r float64, exact, known bool) {
 	switch kind {
 	case aAdd, aSub:
 		if kind == aSub {
@@ -215,31 +227,39 @@ func nativeRNE(kind int, a, b float64) (float64, bool) {
 		}
 		s := a + b
 		if math.IsInf(s, 0) {
-			return s, false
+			return s, false, true
 		}
 		// TwoSum: the rounding error of s.
 		bv := s - a
 		av := s - bv
 		err := (a - av) + (b - bv)
-		return s, err == 0
+		return s, err == 0, true
 	case aMul:
 		p := a * b
 		if math.IsInf(p, 0) || p == 0 {
-			return p, p == 0 && (a == 0 || b == 0)
+			return p, p == 0 && (a == 0 || b == 0), true
 		}
-		// The FMA residual is exact only well above the subnormal range.
-		return p, math.Abs(p) >= fmaSafe && math.FMA(a, b, -p) == 0
+		if math.Abs(p) < fmaSafe {
+			return p, false, false
+		}
+		return p, math.FMA(a, b, -p) == 0, true
 	case aDiv:
 		q := a / b
 		if math.IsInf(q, 0) || q == 0 {
-			return q, q == 0 && a == 0
+			return q, q == 0 && a == 0, true
 		}
-		return q, math.Abs(q) >= fmaSafe && math.Abs(a) >= fmaSafe && math.FMA(q, b, -a) == 0
+		if math.Abs(q) < fmaSafe || math.Abs(a) < fmaSafe {
+			return q, false, false
+		}
+		return q, math.FMA(q, b, -a) == 0, true
 	case aSqrt:
 		r := math.Sqrt(a)
-		return r, a >= fmaSafe && math.FMA(r, r, -a) == 0
+		if a < fmaSafe {
+			return r, false, false
+		}
+		return r, math.FMA(r, r, -a) == 0, true
 	}
-	return 0, false
+	return 0, false, false
 }
 
 // fpInstr executes the F and D instructions that are not arithmetic
@@ -421,12 +441,15 @@ func (c *cpu) fma(o *op) bool {
 		f = fmtS
 	}
 	if rm == rmRNE && !single && c.fcsr&flagNX != 0 {
-		r := math.FMA(a, b, cc)
-		if math.IsInf(r, 0) {
-			c.setFlags(flagOF)
+		// NX is already set, so only OF and UF are left to learn; a
+		// result above the smallest normal cannot underflow.
+		if r := math.FMA(a, b, cc); math.Abs(r) > 0x1p-1022 {
+			if math.IsInf(r, 0) {
+				c.setFlags(flagOF)
+			}
+			c.writeResult(o.rd, r, single)
+			return true
 		}
-		c.writeResult(o.rd, r, single)
-		return true
 	}
 	r, fl := bigArith(aFMA, a, b, cc, f, rm)
 	c.setFlags(fl)

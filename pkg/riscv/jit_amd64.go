@@ -10,8 +10,9 @@ import (
 // it runs into host code, one block at a time (jit_translate_amd64.go), and
 // runs that instead of the interpreter's switch. The interpreter stays the
 // reference and the fallback: whatever the translator does not handle
-// (floating-point arithmetic, the counter CSRs, ecall, a TLB miss,
-// a page crossing, a misaligned AMO or LR/SC) makes translated code stop
+// (FMA on a host without FMA3, the RMM rounding mode and the FP edge cases
+// jit_fp_amd64.go lists, the counter CSRs, ecall, a TLB miss, a page
+// crossing, a misaligned AMO or LR/SC) makes translated code stop
 // at that instruction with every guest register in c.x, and run
 // interprets from there to its next taken branch.
 //
@@ -21,8 +22,9 @@ import (
 // use inside translated code: R15 = the cpu, R14 = the memory file's host
 // address, RAX/RCX/RDX scratch, R8 in the TLB refill (a page-table walk
 // out of line, so that a TLB miss on a mapped page does not leave
-// translated code), in the AMOs' compare-and-swap loop and SC's result;
-// nothing else is touched. LR and SC keep the reservation in the cpu
+// translated code), in the AMOs' compare-and-swap loop, SC's result and
+// FMIN/FMAX; XMM0 and XMM1 and MXCSR in FP instructions (jitEnter
+// restores MXCSR); nothing else is touched. LR and SC keep the reservation in the cpu
 // fields the interpreter uses (resAddr, resVal, resValid), written before
 // the instruction ends, so an exit, a signal or a context switch after
 // either finds the interpreter's state.
@@ -79,9 +81,43 @@ type jitState struct {
 	feat    jitFeatures
 }
 
+// jitFP is what translated FP code reads and writes beside the registers:
+// MXCSR for each RISC-V rounding mode RNE..RUP (every exception masked,
+// flags clear, neither flush-to-zero nor denormals-are-zero), the word
+// stmxcsr stores to, and the fflags for each value of MXCSR's six flag
+// bits.
+type jitFP struct {
+	mxcsr   [4]uint32
+	scratch uint32
+	flags   [64]uint8
+}
+
+// newJITFP fills a jitFP. MXCSR's rounding control: 0 nearest, 1 down,
+// 2 up, 3 toward zero. Its flags: IE 0, DE 1 (a denormal operand, which
+// RISC-V does not report), ZE 2, OE 3, UE 4, PE 5; with every exception
+// masked x86 raises UE only for a tiny inexact result, tininess detected
+// after rounding, as RISC-V does.
+func newJITFP() jitFP {
+	var f jitFP
+	for rm, rc := range [4]uint32{rmRNE: 0, rmRTZ: 3, rmRDN: 1, rmRUP: 2} {
+		f.mxcsr[rm] = 0x1f80 | rc<<13
+	}
+	for m := range f.flags {
+		var fl uint8
+		for bit, flag := range [6]uint8{flagNV, 0, flagDZ, flagOF, flagUF, flagNX} {
+			if m&(1<<bit) != 0 {
+				fl |= flag
+			}
+		}
+		f.flags[m] = fl
+	}
+	return f
+}
+
 // jitFeatures are the optional host instructions the translator may use.
 type jitFeatures struct {
 	lzcnt, tzcnt, popcnt bool
+	fma                  bool // FMA3 (VEX fused multiply-add), with the OS saving AVX state
 }
 
 // newJIT prepares translation for the thread ctx; it returns nil (the
@@ -99,8 +135,10 @@ func newJIT(ctx *context) *jitState {
 		lay:    layoutOf(ctx),
 		mem:    memAddr(ctx.as.mem),
 		pt:     ptAddr(ctx.as.pt),
-		feat:   jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT},
+		feat: jitFeatures{lzcnt: hostcpu.X86.HasLZCNT, tzcnt: hostcpu.X86.HasBMI1, popcnt: hostcpu.X86.HasPOPCNT,
+			fma: hostcpu.X86.HasFMA && hostcpu.X86.HasAVX}, // HasAVX: the OS saves AVX state (VEX code needs it)
 	}
+	ctx.cpu.jitFP = newJITFP()
 	j.reset()
 	return j
 }

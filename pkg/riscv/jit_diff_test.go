@@ -254,6 +254,8 @@ type program struct {
 	items []item
 	start uint64 // offset in the code page
 	x     [32]uint64
+	f     [32]uint64
+	fcsr  uint32
 	seed  uint64
 	data  []byte // initial data mapping
 }
@@ -363,6 +365,10 @@ func (p *program) String() string {
 			fmt.Fprintf(&s, " x%d=%#x", i, v)
 		}
 	}
+	fmt.Fprintf(&s, "\n  fcsr=%#x f:", p.fcsr)
+	for i, v := range p.f {
+		fmt.Fprintf(&s, " f%d=%#x", i, v)
+	}
 	return s.String()
 }
 
@@ -379,6 +385,7 @@ type gen struct {
 	untrans   bool // mix in instructions the JIT leaves to the interpreter
 	compress  bool
 	longLoops bool
+	fpHeavy   bool // a third of the instructions are F and D ones
 }
 
 var interesting = []uint64{
@@ -494,6 +501,10 @@ func (g *gen) memBase(size int32, store bool) (uint32, int32) {
 
 func (g *gen) insn() {
 	r := g.r
+	if g.fpHeavy && r.IntN(3) == 0 {
+		g.fpOp()
+		return
+	}
 	n := r.IntN(100)
 	switch {
 	case n < 30:
@@ -803,19 +814,22 @@ func (g *gen) untranslated() {
 	r := g.r
 	switch r.IntN(7) {
 	case 0:
+		// RMM has no x86 rounding mode (but in conversions to an
+		// integer).
 		rs := g.rs()
 		f := uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fmv.d.x f%d, x%d", f, rs), rtype(0x79, 0, rs, 0, f, opFP))
+		g.fixed32(fmt.Sprintf("fcvt.d.l f%d, x%d, rmm", f, rs), rtype(0x69, 2, rs, 4, f, opFP))
 	case 1:
 		fd, f1, f2 := uint32(r.IntN(4)), uint32(r.IntN(4)), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fadd.d f%d, f%d, f%d", fd, f1, f2), rtype(0x01, f2, f1, 7, fd, opFP))
+		g.fixed32(fmt.Sprintf("fadd.d f%d, f%d, f%d, rmm", fd, f1, f2), rtype(0x01, f2, f1, 4, fd, opFP))
 	case 2:
-		rd, f := g.rd(), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fmv.x.d x%d, f%d", rd, f), rtype(0x71, 0, f, 0, rd, opFP))
+		fd, f1 := uint32(r.IntN(4)), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fsqrt.s f%d, f%d, rmm", fd, f1), rtype(0x2c, 0, f1, 4, fd, opFP))
 	case 3:
-		// Sets fflags, which the translated CSR instructions read.
-		rd, f := g.rd(), uint32(r.IntN(4))
-		g.fixed32(fmt.Sprintf("fcvt.w.d x%d, f%d, rtz", rd, f), rtype(0x61, 0, f, 1, rd, opFP))
+		// Sets fflags in the interpreter, which translated code then
+		// reads and adds to.
+		fd, f := uint32(r.IntN(4)), uint32(r.IntN(4))
+		g.fixed32(fmt.Sprintf("fcvt.s.d f%d, f%d, rmm", fd, f), rtype(0x20, 1, f, 4, fd, opFP))
 	case 4:
 		rd, rs2 := g.rd(), g.rs()
 		g.fixed32(fmt.Sprintf("amoadd.d x%d, x%d, (x2)", rd, rs2), amo(0, rs2, rB0, 3, rd))
@@ -991,6 +1005,14 @@ func genProgram(seed uint64) *program {
 		p.x[i] = g.value()
 	}
 	p.x[0] = 0
+	g.fpHeavy = r.IntN(2) == 0
+	for i := range p.f {
+		p.f[i] = g.fpValue()
+	}
+	p.fcsr = uint32(r.IntN(5))<<5 | uint32(r.IntN(32))
+	if r.IntN(2) == 0 {
+		p.fcsr &= 0x1f // RNE: the common mode
+	}
 	p.x[rB0], p.x[rB1], p.x[rBEnd], p.x[rCB] = b0Addr, b1Addr, bEndAddr, cbAddr
 	p.data = make([]byte, dataSize)
 	for i := 0; i < dataSize; i += 8 {
@@ -1068,7 +1090,14 @@ func (o *outcome) diff(w *outcome) string {
 		fmt.Fprintf(&s, "reservation %+v, interpreter %+v\n", o.res, w.res)
 	}
 	if !bytes.Equal(o.fp, w.fp) {
-		s.WriteString("FP state differs\n")
+		for i := 0; i+8 <= len(o.fp); i += 8 {
+			if a, b := binary.LittleEndian.Uint64(o.fp[i:]), binary.LittleEndian.Uint64(w.fp[i:]); a != b {
+				fmt.Fprintf(&s, "f%d = %#x, interpreter %#x\n", i/8, a, b)
+			}
+		}
+		if a, b := binary.LittleEndian.Uint32(o.fp[8*32:]), binary.LittleEndian.Uint32(w.fp[8*32:]); a != b {
+			fmt.Fprintf(&s, "fcsr = %#x, interpreter %#x\n", a, b)
+		}
 	}
 	if !bytes.Equal(o.data, w.data) {
 		for i := range o.data {
@@ -1093,7 +1122,12 @@ func (m *machine) install(p *program) {
 func (m *machine) runProgram(p *program) *outcome {
 	m.t.Helper()
 	m.setData(p.data)
-	if err := m.ctx.SetFPState(make([]byte, arch.RISCV64FPStateSize)); err != nil {
+	fp := make([]byte, arch.RISCV64FPStateSize)
+	for i, v := range p.f {
+		binary.LittleEndian.PutUint64(fp[8*i:], v)
+	}
+	binary.LittleEndian.PutUint32(fp[8*32:], p.fcsr)
+	if err := m.ctx.SetFPState(fp); err != nil {
 		m.t.Fatal(err)
 	}
 	_, addr := p.assemble()

@@ -11,3 +11,5 @@ type jitState struct{}
 func (j *jitState) reset() {}
 
 func (ctx *context) exec() stop { return ctx.cpu.run(&ctx.poke) }
+
+type jitFP struct{}

@@ -22,7 +22,13 @@ type emitter struct {
 	at   int // region offset of b.B[0]
 	slow []slowExit
 	cold []coldPath
+	// mx is the MXCSR translated code has loaded in this block so far:
+	// a rounding mode (rmRNE..rmRUP, or rmDyn for frm's), or mxUnknown.
+	mx int8
 }
+
+// mxUnknown: no MXCSR loaded yet in the block (or fcsr written since).
+const mxUnknown = -1
 
 // coldPath is rarely run code placed after the block: the jump at jcc
 // goes to emit's code, which then jumps back to resume.
@@ -66,7 +72,7 @@ func (c *cpu) translate(pc uint64) (int32, bool) {
 		j.reset()
 		j.refills++
 	}
-	e := &emitter{j: j, c: c, at: j.used, b: asm.Buf{B: j.code[j.used:j.used:len(j.code)]}}
+	e := &emitter{j: j, c: c, at: j.used, b: asm.Buf{B: j.code[j.used:j.used:len(j.code)]}, mx: mxUnknown}
 	page := pc >> pageShift
 	for n := 0; ; n++ {
 		switch e.insn(&o, pc) {
@@ -790,6 +796,7 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 		if !e.fpCSR(o) {
 			return insnNo
 		}
+		e.mx = mxUnknown // fflags may be cleared, frm changed
 	case kLRW:
 		e.lr(o, 4, pc)
 	case kLRD:
@@ -899,6 +906,9 @@ func (e *emitter) insn(o *op, pc uint64) insnResult {
 			b.MovRR(rA, rC, true)
 		})
 	default:
+		if o.kind > kFPFirstArith {
+			return e.fpInsn(o, pc)
+		}
 		return insnNo
 	}
 	return insnNext

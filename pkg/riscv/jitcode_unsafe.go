@@ -40,22 +40,26 @@ type jitLayout struct {
 	pc, f, tlbR, tlbW, site, budget, poke int32
 	resAddr, resVal, resValid             int32 // the LR reservation (amo.go)
 	fcsr                                  int32
+	mxcsr, mxScratch, mxFlags             int32 // jitFP's fields
 }
 
 func layoutOf(ctx *context) jitLayout {
 	var c cpu
 	return jitLayout{
-		pc:       int32(unsafe.Offsetof(c.pc)),
-		f:        int32(unsafe.Offsetof(c.f)),
-		tlbR:     int32(unsafe.Offsetof(c.tlbR)),
-		tlbW:     int32(unsafe.Offsetof(c.tlbW)),
-		site:     int32(unsafe.Offsetof(c.jitSite)),
-		budget:   int32(unsafe.Offsetof(c.jitBudget)),
-		resAddr:  int32(unsafe.Offsetof(c.resAddr)),
-		resVal:   int32(unsafe.Offsetof(c.resVal)),
-		resValid: int32(unsafe.Offsetof(c.resValid)),
-		fcsr:     int32(unsafe.Offsetof(c.fcsr)),
-		poke:     int32(uintptr(unsafe.Pointer(&ctx.poke)) - uintptr(unsafe.Pointer(&ctx.cpu))),
+		pc:        int32(unsafe.Offsetof(c.pc)),
+		f:         int32(unsafe.Offsetof(c.f)),
+		tlbR:      int32(unsafe.Offsetof(c.tlbR)),
+		tlbW:      int32(unsafe.Offsetof(c.tlbW)),
+		site:      int32(unsafe.Offsetof(c.jitSite)),
+		budget:    int32(unsafe.Offsetof(c.jitBudget)),
+		resAddr:   int32(unsafe.Offsetof(c.resAddr)),
+		resVal:    int32(unsafe.Offsetof(c.resVal)),
+		resValid:  int32(unsafe.Offsetof(c.resValid)),
+		fcsr:      int32(unsafe.Offsetof(c.fcsr)),
+		mxcsr:     int32(unsafe.Offsetof(c.jitFP) + unsafe.Offsetof(c.jitFP.mxcsr)),
+		mxScratch: int32(unsafe.Offsetof(c.jitFP) + unsafe.Offsetof(c.jitFP.scratch)),
+		mxFlags:   int32(unsafe.Offsetof(c.jitFP) + unsafe.Offsetof(c.jitFP.flags)),
+		poke:      int32(uintptr(unsafe.Pointer(&ctx.poke)) - uintptr(unsafe.Pointer(&ctx.cpu))),
 	}
 }
 

@@ -2,7 +2,8 @@
 // emits as host code: moves, loads and stores, integer ALU operations,
 // shifts, multiplies, condition codes and rel32 control flow, on the
 // sixteen general-purpose registers and [base + index*scale + disp]
-// memory operands.
+// memory operands; and scalar SSE arithmetic, conversions and compares on
+// XMM registers, with ldmxcsr/stmxcsr.
 //
 // It owns nothing but the encoding. A Buf only appends to its slice (so a
 // slice over an executable mapping with spare capacity is filled in place)
@@ -69,6 +70,8 @@ const (
 	CondA  Cond = 0x7 // unsigned >
 	CondS  Cond = 0x8
 	CondNS Cond = 0x9
+	CondP  Cond = 0xa // parity: unordered after ucomis/comis
+	CondNP Cond = 0xb
 	CondL  Cond = 0xc // signed <
 	CondGE Cond = 0xd // signed >=
 	CondLE Cond = 0xe // signed <=
@@ -121,6 +124,7 @@ const (
 // Mandatory / operand-size prefixes (0 means none).
 const (
 	p66 = 0x66
+	pF2 = 0xF2
 	pF3 = 0xF3
 )
 
@@ -524,4 +528,114 @@ func PatchRel32(code []byte, at, target int) {
 		panic("x86asm: rel32 out of range")
 	}
 	binary.LittleEndian.PutUint32(code[at:at+4], uint32(int32(rel)))
+}
+
+// The SSE registers share the general registers' numbering in ModRM, so
+// they are Regs too; the SSE methods say which operand is which.
+const (
+	X0 Reg = iota
+	X1
+	X2
+)
+
+// SseOp is a scalar SSE arithmetic opcode (the byte after 0F).
+type SseOp uint8
+
+// The scalar SSE operations.
+const (
+	SQRT SseOp = 0x51
+	ADDS SseOp = 0x58
+	MULS SseOp = 0x59
+	CVTS SseOp = 0x5A // cvtsd2ss (double) or cvtss2sd (single source)
+	SUBS SseOp = 0x5C
+	DIVS SseOp = 0x5E
+)
+
+func sseP(double bool) byte {
+	if double {
+		return pF2
+	}
+	return pF3
+}
+
+// SseRR emits the scalar op dst, src on XMM registers, in double or
+// single precision (addsd/addss ...).
+func (b *Buf) SseRR(op SseOp, dst, src Reg, double bool) {
+	b.rr(sseP(double), 0, 0x0F00|uint32(op), dst, src)
+}
+
+// SseRM emits the scalar op dst, [m].
+func (b *Buf) SseRM(op SseOp, dst Reg, m Mem, double bool) {
+	b.rm(sseP(double), 0, 0x0F00|uint32(op), dst, m)
+}
+
+// MovsXM emits movsd (or movss) xmm, [m].
+func (b *Buf) MovsXM(x Reg, m Mem, double bool) { b.rm(sseP(double), 0, 0x0F10, x, m) }
+
+// MovqXR emits movq xmm, r64 (movd xmm, r32 when !w64), zeroing the rest
+// of xmm.
+func (b *Buf) MovqXR(x, r Reg, w64 bool) { b.rr(p66, w(w64), 0x0F6E, x, r) }
+
+// MovqRX emits movq r64, xmm (movd r32, xmm when !w64).
+func (b *Buf) MovqRX(r, x Reg, w64 bool) { b.rr(p66, w(w64), 0x0F7E, x, r) }
+
+// Ucomis emits ucomisd (or ucomiss) a, b: a quiet compare (invalid only
+// for a signalling NaN) setting ZF, PF, CF.
+func (b *Buf) Ucomis(a, c Reg, double bool) { b.rr(dblP(double), 0, 0x0F2E, a, c) }
+
+// Comis emits comisd (or comiss) a, b: a signalling compare (invalid for
+// any NaN).
+func (b *Buf) Comis(a, c Reg, double bool) { b.rr(dblP(double), 0, 0x0F2F, a, c) }
+
+func dblP(double bool) byte {
+	if double {
+		return p66
+	}
+	return 0
+}
+
+// Cvtsi2s emits cvtsi2sd (or cvtsi2ss) xmm, r (r64 when w64), rounding
+// by MXCSR.
+func (b *Buf) Cvtsi2s(x, r Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0x0F2A, x, r) }
+
+// Cvts2si emits cvtsd2si (or cvtss2si) r, xmm (r64 when w64), rounding by
+// MXCSR.
+func (b *Buf) Cvts2si(r, x Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0x0F2D, r, x) }
+
+// Cvtts2si emits cvttsd2si (or cvttss2si) r, xmm (r64 when w64),
+// truncating.
+func (b *Buf) Cvtts2si(r, x Reg, double, w64 bool) { b.rr(sseP(double), w(w64), 0x0F2C, r, x) }
+
+// Ldmxcsr emits ldmxcsr [m].
+func (b *Buf) Ldmxcsr(m Mem) { b.rm(0, 0, 0x0FAE, 2, m) }
+
+// Stmxcsr emits stmxcsr [m].
+func (b *Buf) Stmxcsr(m Mem) { b.rm(0, 0, 0x0FAE, 3, m) }
+
+// FmaOp is the opcode byte of a VEX scalar fused multiply-add, 213 form:
+// dst = src1*dst (op) src2, rounded once.
+type FmaOp uint8
+
+// The 213 forms: a*b+c, a*b-c, -(a*b)+c, -(a*b)-c.
+const (
+	VFMADD213  FmaOp = 0xA9
+	VFMSUB213  FmaOp = 0xAB
+	VFNMADD213 FmaOp = 0xAD
+	VFNMSUB213 FmaOp = 0xAF
+)
+
+// Vfma emits op dst, src1, src2 (vfmadd213sd ... on XMM registers;
+// the ss form when !double). It needs FMA3.
+func (b *Buf) Vfma(op FmaOp, dst, src1, src2 Reg, double bool) {
+	if dst > R15 || src1 > R15 || src2 > R15 {
+		panic("x86asm: bad register")
+	}
+	var wb byte
+	if double {
+		wb = 0x80
+	}
+	b.B = append(b.B, 0xC4,
+		(^byte(dst>>3)&1)<<7|1<<6|(^byte(src2>>3)&1)<<5|0x02, // R X B, map 0F38
+		wb|(^byte(src1)&15)<<3|0x01,                          // W vvvv L=0 pp=66
+		byte(op), 0xC0|byte(dst&7)<<3|byte(src2&7))
 }

@@ -18,10 +18,10 @@ var (
 	names32 = [16]string{"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"}
 	names16 = [16]string{"ax", "cx", "dx", "bx", "sp", "bp", "si", "di", "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"}
 	names8  = [16]string{"al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"}
-	condSfx = [16]string{"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "", "", "l", "ge", "le", "g"}
+	condSfx = [16]string{"o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"}
 	aluName = map[AluOp]string{ADD: "add", OR: "or", AND: "and", SUB: "sub", XOR: "xor", CMP: "cmp"}
 	shName  = map[ShiftOp]string{ROL: "rol", ROR: "ror", SHL: "shl", SHR: "shr", SAR: "sar"}
-	allCond = []Cond{CondO, CondNO, CondB, CondAE, CondE, CondNE, CondBE, CondA, CondS, CondNS, CondL, CondGE, CondLE, CondG}
+	allCond = []Cond{CondO, CondNO, CondB, CondAE, CondE, CondNE, CondBE, CondA, CondS, CondNS, CondP, CondNP, CondL, CondGE, CondLE, CondG}
 )
 
 func rn(r Reg, w64 bool) string {
@@ -121,6 +121,37 @@ func handCases() []tcase {
 		{"MovMR32", func(b *Buf) { b.MovMR(mRSP, RBP, false) }, "mov DWORD PTR [rsp],ebp", "892c24", 0},
 		{"MovMI32", func(b *Buf) { b.MovMI(mRAX, 1, false) }, "mov DWORD PTR [rax],0x1", "c70001000000", 0},
 		{"MovMI64", func(b *Buf) { b.MovMI(mR12, -1, true) }, "mov QWORD PTR [r12+0x8],0xffffffffffffffff", "49c7442408ffffffff", 0},
+
+		// SSE.
+		{"AddsdRR", func(b *Buf) { b.SseRR(ADDS, X0, X1, true) }, "addsd xmm0,xmm1", "f20f58c1", 0},
+		{"SubssRR", func(b *Buf) { b.SseRR(SUBS, X1, X2, false) }, "subss xmm1,xmm2", "f30f5cca", 0},
+		{"MulsdRM", func(b *Buf) { b.SseRM(MULS, X0, mR15, true) }, "mulsd xmm0,QWORD PTR [r15+0x10]", "", 0},
+		{"DivssRM", func(b *Buf) { b.SseRM(DIVS, X2, mIdx, false) }, "divss xmm2,DWORD PTR [rbx+r9*8-0x200]", "", 0},
+		{"Sqrtsd", func(b *Buf) { b.SseRR(SQRT, X0, X0, true) }, "sqrtsd xmm0,xmm0", "", 0},
+		{"Cvtsd2ss", func(b *Buf) { b.SseRR(CVTS, X0, X1, true) }, "cvtsd2ss xmm0,xmm1", "", 0},
+		{"Cvtss2sd", func(b *Buf) { b.SseRR(CVTS, X0, X1, false) }, "cvtss2sd xmm0,xmm1", "", 0},
+		{"MovsdXM", func(b *Buf) { b.MovsXM(X1, mR12, true) }, "movsd xmm1,QWORD PTR [r12+0x8]", "", 0},
+		{"MovssXM", func(b *Buf) { b.MovsXM(X1, mR12, false) }, "movss xmm1,DWORD PTR [r12+0x8]", "", 0},
+		{"MovqXR", func(b *Buf) { b.MovqXR(X1, R8, true) }, "movq xmm1,r8", "", 0},
+		{"MovdXR", func(b *Buf) { b.MovqXR(X0, RAX, false) }, "movd xmm0,eax", "660f6ec0", 0},
+		{"MovqRX", func(b *Buf) { b.MovqRX(RCX, X2, true) }, "movq rcx,xmm2", "", 0},
+		{"MovdRX", func(b *Buf) { b.MovqRX(R9, X0, false) }, "movd r9d,xmm0", "", 0},
+		{"Ucomisd", func(b *Buf) { b.Ucomis(X0, X1, true) }, "ucomisd xmm0,xmm1", "660f2ec1", 0},
+		{"Ucomiss", func(b *Buf) { b.Ucomis(X1, X0, false) }, "ucomiss xmm1,xmm0", "0f2ec8", 0},
+		{"Comisd", func(b *Buf) { b.Comis(X0, X1, true) }, "comisd xmm0,xmm1", "", 0},
+		{"Comiss", func(b *Buf) { b.Comis(X2, X1, false) }, "comiss xmm2,xmm1", "", 0},
+		{"Cvtsi2sd64", func(b *Buf) { b.Cvtsi2s(X0, RAX, true, true) }, "cvtsi2sd xmm0,rax", "f2480f2ac0", 0},
+		{"Cvtsi2ss64", func(b *Buf) { b.Cvtsi2s(X1, R8, false, true) }, "cvtsi2ss xmm1,r8", "", 0},
+		{"Cvtsd2si64", func(b *Buf) { b.Cvts2si(RAX, X0, true, true) }, "cvtsd2si rax,xmm0", "f2480f2dc0", 0},
+		{"Cvtss2si64", func(b *Buf) { b.Cvts2si(R9, X1, false, true) }, "cvtss2si r9,xmm1", "", 0},
+		{"Cvttsd2si64", func(b *Buf) { b.Cvtts2si(RAX, X1, true, true) }, "cvttsd2si rax,xmm1", "f2480f2cc1", 0},
+		{"Ldmxcsr", func(b *Buf) { b.Ldmxcsr(Mem{Base: R15, Index: RAX, Scale: 4, Disp: 0x1000}) }, "ldmxcsr DWORD PTR [r15+rax*4+0x1000]", "", 0},
+		{"Stmxcsr", func(b *Buf) { b.Stmxcsr(mR15) }, "stmxcsr DWORD PTR [r15+0x10]", "", 0},
+
+		{"Vfmadd213sd", func(b *Buf) { b.Vfma(VFMADD213, X0, X1, X2, true) }, "vfmadd213sd xmm0,xmm1,xmm2", "c4e2f1a9c2", 0},
+		{"Vfmsub213ss", func(b *Buf) { b.Vfma(VFMSUB213, X0, X1, X2, false) }, "vfmsub213ss xmm0,xmm1,xmm2", "", 0},
+		{"Vfnmadd213sd", func(b *Buf) { b.Vfma(VFNMADD213, X2, X0, X1, true) }, "vfnmadd213sd xmm2,xmm0,xmm1", "", 0},
+		{"Vfnmsub213ss", func(b *Buf) { b.Vfma(VFNMSUB213, 9, 12, 10, false) }, "vfnmsub213ss xmm9,xmm12,xmm10", "", 0},
 
 		// Loads.
 		{"LoadU8", func(b *Buf) { b.Load(RAX, mR15, 1, false) }, "movzx eax,BYTE PTR [r15+0x10]", "410fb64710", 0},
