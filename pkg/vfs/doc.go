@@ -55,8 +55,9 @@
 // links are MagicLinks that reach the open file itself.
 //
 // Bounded resources: the data of in-memory files is charged to the
-// sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it) and
-// the host fds of open application files to a budget of half the
+// sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it), a
+// File's own structures too once the kernel charges it (File.ChargeOnce,
+// file_charge.go: given back by its last DecRef), and the host fds of open application files to a budget of half the
 // sentry's fd limit (hostfds.go), so the application can exhaust neither
 // the host's memory nor the fds the sentry needs itself. Files of the
 // read-only root park when the budget is spent (their fd closed, reopened
