@@ -244,7 +244,7 @@ func New(cfg Config) (*Kernel, error) {
 	k.kobj = newKobjAccount(k.mem, cfg.MemoryLimit)
 	k.net.stack.SetMemoryCharger(k.mem)
 	if cfg.FS != nil {
-		cfg.FS.SetFIFOProvider(newFIFO)
+		cfg.FS.SetFIFOProvider(k.newFIFO)
 		cfg.FS.SetMemoryCharger(k.mem)
 		if err := k.mountProc(); err != nil {
 			mf.Close()

@@ -4,7 +4,8 @@
  * waits for a line on stdin before everyone exits. The caller measures
  * whoever serves the calls meanwhile.
  *   fdbomb N CAP KIND    KIND: null (open /dev/null), pipe, socket
- *                        (socketpair), epoll (epoll_create1)
+ *                        (socketpair), epoll (epoll_create1), fifo
+ *                        (mkfifo in /tmp, open O_RDWR, fill its buffer)
  * A child's line: "child I: made M, then ERRNO" or "child I: made M". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +30,18 @@ static int make(const char *kind) {
 		return socketpair(AF_UNIX, SOCK_STREAM, 0, p);
 	if (strcmp(kind, "epoll") == 0)
 		return epoll_create1(0);
+	if (strcmp(kind, "fifo") == 0) {
+		static long seq;
+		static char chunk[65536];
+		char path[64];
+		snprintf(path, sizeof path, "/tmp/fdbomb-%d-%ld", getpid(), seq++);
+		if (mkfifo(path, 0600) != 0)
+			return -1;
+		int fd = open(path, O_RDWR | O_NONBLOCK);
+		if (fd < 0 || write(fd, chunk, sizeof chunk) < 0)
+			return -1;
+		return fd;
+	}
 	errno = EINVAL;
 	return -1;
 }
