@@ -19,6 +19,17 @@ import (
 func fdbombPeak(t *testing.T, memory, prog string, args ...string) (int64, string, int) {
 	t.Helper()
 	cmd := exec.Command(sentryBin, append([]string{"run", "--memory", memory, prog}, args...)...)
+	var hwm int64
+	out, status := runHeld(t, cmd, func(pid int) { hwm = vmHWM(t, pid) })
+	return hwm, out, status
+}
+
+// runHeld runs cmd, a sentry running a program that prints "filled"
+// and then waits for a line on stdin (testdata/c/fdbomb.c, voldirs.c),
+// calls probe with the sentry's pid while the program waits, and returns
+// its stdout and exit status once it has exited.
+func runHeld(t *testing.T, cmd *exec.Cmd, probe func(pid int)) (string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	filled := newSignalOnMatch("filled\n")
 	cmd.Stdout = io2(&out, filled)
@@ -32,10 +43,9 @@ func fdbombPeak(t *testing.T, memory, prog string, args ...string) (int64, strin
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	var hwm int64 = -1
 	select {
 	case <-filled.seen:
-		hwm = vmHWM(t, cmd.Process.Pid)
+		probe(cmd.Process.Pid)
 	case <-exited:
 		t.Fatalf("%v exited before filling: stdout %q stderr %s", cmd.Args, out.String(), tail(errb.String(), 4000))
 	case <-time.After(hangLimit):
@@ -53,7 +63,7 @@ func fdbombPeak(t *testing.T, memory, prog string, args ...string) (int64, strin
 	if m := crashText.FindString(errb.String()); m != "" {
 		t.Fatalf("the sentry crashed (%q): %s", m, tail(errb.String(), 8000))
 	}
-	return hwm, out.String(), cmd.ProcessState.ExitCode()
+	return out.String(), cmd.ProcessState.ExitCode()
 }
 
 // io2 writes to both.
@@ -125,5 +135,38 @@ func TestOpenFilesSocketsAndFIFOsPastTheMemoryLimitGetENOMEMAndTheSentryStaysSma
 		if peak-base >= 2*limit {
 			t.Errorf("%s: the sentry's peak RSS grew by %d MB while the program held its files, past twice the 64 MB limit", kind, (peak-base)>>20)
 		}
+	}
+}
+
+// TestVolumeDirectoriesOpenedUntilENFILELeaveTheSentryFdsToExecAChild:
+// every directory of a -v volume the sandbox has looked up holds a host
+// fd of the sentry's, and volume directories cannot park as the root's
+// do. A program creating and opening up to 100000 directories in a
+// volume, fds kept open, under a sentry whose own fd limit is 4096 (so
+// the attack is the same whatever the host's limit), gets ENFILE from
+// the sandbox's cap on them; the sentry then holds well under its limit
+// (read from the host while the program still holds everything), and a
+// fork and exec of busybox, which opens its program and libraries, works.
+// Uncapped, the sentry ran out of fds and the child failed to load.
+func TestVolumeDirectoriesOpenedUntilENFILELeaveTheSentryFdsToExecAChild(t *testing.T) {
+	prog := buildC(t, "voldirs")
+	vol := t.TempDir()
+	const limit = 4096
+	cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, limit),
+		sentryBin, "run", "-v", vol+":/vol", prog, "/vol", "100000", "/bin/busybox", "echo", "child ran")
+	var fds int
+	out, status := runHeld(t, cmd, func(pid int) {
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = len(ents)
+	})
+	t.Logf("sentry fds %d of %d; %q", fds, limit, out)
+	if status != 0 || !strings.Contains(out, ", then ENFILE\nchild ran\nchild exited 0\nfilled\n") {
+		t.Errorf("status %d stdout %q, want ENFILE and then the child's echo", status, out)
+	}
+	if fds >= limit*3/4 {
+		t.Errorf("the sentry held %d host fds of its %d", fds, limit)
 	}
 }

@@ -64,7 +64,9 @@
 // by name and checked by dev/inode on next use), so only volume files
 // meet ENFILE past it; execve's own opens (OpenExec) may also draw on a
 // small reserve. The O_PATH fds of the lower layer's directories park the
-// same way in a pool of an eighth of the sentry's limit (dirpark.go).
+// same way in a pool of an eighth of the sentry's limit (dirpark.go);
+// those of volumes' directories, which cannot park (the sandbox renames
+// them), are capped at another eighth (ENFILE past it).
 //
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and
