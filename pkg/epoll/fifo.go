@@ -17,7 +17,8 @@ import (
 // several opens of one FIFO share the pipe and closing one must drop only
 // its own epoll registrations.
 type FIFO struct {
-	ino uint64
+	ino  uint64
+	acct vfs.MemoryCharger // each pipe's ring is charged to it (pipe_charge.go); nil: not
 
 	mu sync.Mutex
 	p  *pipe // nil while no end is open
@@ -47,7 +48,7 @@ func (f *FIFO) Open(flags int, stat func() (vfs.Stat, error)) (vfs.FileImpl, err
 	}
 	f.mu.Lock()
 	if f.p == nil {
-		f.p = &pipe{ino: f.ino, size: DefaultPipeSize}
+		f.p = &pipe{ino: f.ino, size: DefaultPipeSize, acct: f.acct}
 	}
 	p := f.p
 	p.mu.Lock()
@@ -187,6 +188,7 @@ func (e *FIFOEnd) Release() {
 	if p.readers == 0 && p.writers == 0 && f.p == p {
 		f.p = nil
 	}
+	p.freeRingIfClosedLocked()
 	p.mu.Unlock()
 	f.mu.Unlock()
 	if e.fr != nil {

@@ -11,7 +11,8 @@ import (
 // pages to the writer's memory cgroup): when the ring is allocated or
 // resized, given back when both ends are closed. A write that needs a ring
 // the account refuses stores nothing: ENOMEM, as pipe_write when it cannot
-// get a page; F_SETPIPE_SZ likewise.
+// get a page; F_SETPIPE_SZ likewise. A FIFO's pipe is charged the same
+// way (NewChargedFIFO): a named pipe's buffer is a pipe's.
 
 // NewChargedPipe is NewPipe whose ring is charged to acct (nil: not
 // charged).
@@ -19,6 +20,14 @@ func NewChargedPipe(ino uint64, acct vfs.MemoryCharger) (r, w *PipeEnd) {
 	r, w = NewPipe(ino)
 	r.p.acct = acct
 	return r, w
+}
+
+// NewChargedFIFO is NewFIFO whose pipes' rings are charged to acct (nil:
+// not charged), as an unnamed pipe's are.
+func NewChargedFIFO(ino uint64, acct vfs.MemoryCharger) *FIFO {
+	f := NewFIFO(ino)
+	f.acct = acct
+	return f
 }
 
 // chargeRing charges a ring of size bytes in place of the current one,

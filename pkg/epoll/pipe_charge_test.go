@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/vfs"
 	"sentry/pkg/vfs/vfstest"
 )
 
@@ -47,5 +48,37 @@ func TestPipeRingCharged(t *testing.T) {
 	w.Release()
 	if acct.Used != 0 {
 		t.Fatalf("charged %d after both ends closed", acct.Used)
+	}
+}
+
+// TestFIFORingCharged: a named pipe's ring is charged as a pipe's is,
+// refused with ENOMEM when the account is full, and given back when the
+// last open of the FIFO closes.
+func TestFIFORingCharged(t *testing.T) {
+	acct := &vfstest.Limit{Max: DefaultPipeSize}
+	f := NewChargedFIFO(1, acct)
+	stat := func() (vfs.Stat, error) { return vfs.Stat{}, nil }
+	rw, err := f.Open(unix.O_RDWR, stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rw.WriteAt([]byte("x"), 0); n != 1 || err != nil {
+		t.Fatalf("write = %d, %v", n, err)
+	}
+	if acct.Used != DefaultPipeSize {
+		t.Fatalf("charged %d after the first write, want %d", acct.Used, DefaultPipeSize)
+	}
+	g := NewChargedFIFO(2, acct)
+	rw2, err := g.Open(unix.O_RDWR, stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw2.WriteAt([]byte("y"), 0); !errors.Is(err, unix.ENOMEM) {
+		t.Fatalf("write with the account full = %v, want ENOMEM", err)
+	}
+	rw2.Release()
+	rw.Release()
+	if acct.Used != 0 {
+		t.Fatalf("charged %d after every open closed", acct.Used)
 	}
 }

@@ -31,9 +31,14 @@ type FDTable struct {
 	// sharers counts the processes beyond the first using this table
 	// (clone with CLONE_FILES and without CLONE_THREAD); see release.
 	sharers atomic.Int32
+	// acct is the sandbox's memory account the table's slots and the
+	// descriptions installed in it are charged to (fd_charge.go); nil:
+	// not charged. slotBytes is what the slots hold of it.
+	acct      vfs.MemoryCharger
+	slotBytes int64
 }
 
-func newFDTable() *FDTable { return &FDTable{} }
+func newFDTable(acct vfs.MemoryCharger) *FDTable { return &FDTable{acct: acct} }
 
 // get returns the file at fd with a new reference, or EBADF.
 func (t *FDTable) get(fd int32) (*vfs.File, error) {
@@ -56,8 +61,13 @@ func (t *FDTable) install(f *vfs.File, min int, cloexec bool, limit uint64) (int
 	if uint64(fd) >= limit {
 		return -1, unix.EMFILE
 	}
+	if !f.ChargeOnce(t.acct, descriptionBytes(f)) {
+		return -1, errNoKernelMemory
+	}
 	if fd >= len(t.slots) {
-		t.grow(fd)
+		if !t.grow(fd) {
+			return -1, errNoKernelMemory
+		}
 	}
 	t.setLocked(fd, fdEntry{file: f, cloexec: cloexec})
 	return fd, nil
@@ -104,12 +114,17 @@ func (t *FDTable) setLocked(fd int, e fdEntry) {
 	t.full[w/64] &^= 1 << (w % 64)
 }
 
-func (t *FDTable) grow(fd int) {
+// grow makes room for slot fd, or reports false, changing nothing, when
+// the memory account refuses the bigger table.
+func (t *FDTable) grow(fd int) bool {
 	n := 2 * len(t.slots)
 	if n <= fd {
 		n = fd + 8
 	}
 	n = (n + 63) &^ 63 // whole words of used
+	if !t.chargeSlotsLocked(n) {
+		return false
+	}
 	s := make([]fdEntry, n)
 	copy(s, t.slots)
 	t.slots = s
@@ -119,13 +134,24 @@ func (t *FDTable) grow(fd int) {
 	full := make([]uint64, (len(used)+63)/64)
 	copy(full, t.full)
 	t.full = full
+	return true
 }
 
-// installAt puts f at exactly fd, closing what was there (dup2 semantics).
-func (t *FDTable) installAt(fd int, f *vfs.File, cloexec bool) {
+// installAt puts f (whose reference the table takes) at exactly fd,
+// closing what was there (dup2 semantics). On ENOMEM (the memory account
+// refuses f or a table reaching fd) nothing changes and the caller keeps
+// its reference.
+func (t *FDTable) installAt(fd int, f *vfs.File, cloexec bool) error {
 	t.mu.Lock()
+	if !f.ChargeOnce(t.acct, descriptionBytes(f)) {
+		t.mu.Unlock()
+		return errNoKernelMemory
+	}
 	if fd >= len(t.slots) {
-		t.grow(fd)
+		if !t.grow(fd) {
+			t.mu.Unlock()
+			return errNoKernelMemory
+		}
 	}
 	old := t.slots[fd].file
 	t.setLocked(fd, fdEntry{file: f, cloexec: cloexec})
@@ -133,6 +159,7 @@ func (t *FDTable) installAt(fd int, f *vfs.File, cloexec bool) {
 	if old != nil {
 		old.DecRef()
 	}
+	return nil
 }
 
 // remove closes fd.

@@ -50,7 +50,7 @@ func TestFDTableLowestFree(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ft := newFDTable()
+			ft := newFDTable(nil)
 			for _, fd := range c.open {
 				ft.installAt(fd, testFile(), false)
 			}
@@ -62,7 +62,7 @@ func TestFDTableLowestFree(t *testing.T) {
 	}
 
 	r := rand.New(rand.NewSource(5))
-	ft := newFDTable()
+	ft := newFDTable(nil)
 	open := map[int]bool{}
 	for i := 0; i < 50000; i++ {
 		switch op := r.Intn(10); {
@@ -96,7 +96,7 @@ func TestFDTableLowestFree(t *testing.T) {
 				delete(open, fd)
 			}
 			if r.Intn(20) == 0 {
-				ft = ft.fork()
+				ft, _ = ft.fork()
 			}
 		}
 	}
@@ -116,7 +116,7 @@ func seq(from, to int) []int {
 // ~20000).
 func BenchmarkFDOpen(b *testing.B) {
 	table := func(n int) *FDTable {
-		ft := newFDTable()
+		ft := newFDTable(nil)
 		for i := 0; i < n; i++ {
 			if _, err := ft.install(testFile(), 0, false, 1<<30); err != nil {
 				b.Fatal(err)

@@ -10,7 +10,8 @@
 // Resources are charged to the sandbox: every task, and every zombie
 // until reaped, against Config.PidsLimit (clone past it is EAGAIN), open files against
 // RLIMIT_NOFILE capped at Config.NoFile, memory against
-// Config.MemoryLimit (oom.go). The first process is the init of
+// Config.MemoryLimit (oom.go), which also holds the fd tables and open
+// file descriptions (fd_charge.go: ENOMEM past a quarter of it). The first process is the init of
 // the sandbox's pid namespace: signals sent to it from inside that it
 // leaves at SIG_DFL are dropped (signal_send.go). When it exits the
 // sandbox ends: every other process is killed and waited for, forks
@@ -199,7 +200,8 @@ const (
 type Kernel struct {
 	cfg   Config
 	mf    *vm.MemoryFile
-	mem   *vm.Account // Config.MemoryLimit (oom.go)
+	mem   *vm.Account  // Config.MemoryLimit (oom.go)
+	kobj  *kobjAccount // fd tables and file descriptions' share of mem (fd_charge.go)
 	table *syscallTable
 	start time.Time
 	host  hostInfo
@@ -291,9 +293,10 @@ func New(cfg Config) (*Kernel, error) {
 		unsupported:  map[string]int{},
 		net:          newNetState(cfg.Net),
 	}
+	k.kobj = newKobjAccount(k.mem, cfg.MemoryLimit)
 	k.net.stack.SetMemoryCharger(k.mem)
 	if cfg.FS != nil {
-		cfg.FS.SetFIFOProvider(newFIFO)
+		cfg.FS.SetFIFOProvider(k.newFIFO)
 		cfg.FS.SetMemoryCharger(k.mem)
 		if err := k.mountProc(); err != nil {
 			mf.Close()
@@ -456,11 +459,18 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 			return nil, fmt.Errorf("map the vDSO page: %w", err)
 		}
 	}
-	fds := newFDTable()
+	fds := newFDTable(k.kobj)
 	for i, f := range p.stdio {
 		if f != nil {
 			f.IncRef()
-			fds.installAt(i, f, false)
+			if err := fds.installAt(i, f, false); err != nil {
+				f.DecRef()
+				fds.release()
+				mm.Release()
+				ctx.Release()
+				as.Release()
+				return nil, fmt.Errorf("install stdio fd %d: %w", i, err)
+			}
 		}
 	}
 	k.mu.Lock()

@@ -568,7 +568,13 @@ func (t *Task) dup3(oldfd, newfd uint64, flags int) (uint64, error) {
 		return 0, err
 	}
 	old, _ := t.tg.fds.get(int32(newfd))
-	t.tg.fds.installAt(int(int32(newfd)), f, flags&unix.O_CLOEXEC != 0)
+	if err := t.tg.fds.installAt(int(int32(newfd)), f, flags&unix.O_CLOEXEC != 0); err != nil {
+		f.DecRef()
+		if old != nil {
+			old.DecRef()
+		}
+		return 0, err
+	}
 	if old != nil {
 		// dup2 over an open fd closes it, dropping the process's locks.
 		old.ReleaseLocks(t.tg.pid)

@@ -89,6 +89,17 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 			child.run()
 		}
 	)
+	// The fd table first: its copy is charged to the memory account
+	// and may be refused (ENOMEM, as dup_fd's), before there is an
+	// address space to undo.
+	fds := parent.fds
+	if c.flags&cloneFiles == 0 {
+		if fds, err = fds.fork(); err != nil {
+			return 0, err
+		}
+	} else {
+		fds.sharers.Add(1)
+	}
 	if tc, ok := parent.as.(platform.ThreadCreator); sharedVM && ok {
 		mm, as = parent.mm, parent.as
 		ctx, err = t.startSharedVM(tc, taskCh, childBody)
@@ -97,15 +108,10 @@ func (t *Task) forkProcess(c cloneArgs) (uint64, error) {
 		mm, as, ctx, err = t.startCopiedVM(taskCh, childBody)
 	}
 	if err != nil {
+		fds.release()
 		return 0, err
 	}
 
-	fds := parent.fds
-	if c.flags&cloneFiles == 0 {
-		fds = fds.fork()
-	} else {
-		fds.sharers.Add(1)
-	}
 	fsctx := parent.fs
 	if c.flags&cloneFS == 0 {
 		fsctx.mu.Lock()
@@ -340,6 +346,7 @@ func (ft *FDTable) release() {
 		return
 	}
 	ft.closeAll()
+	ft.uncharge()
 }
 
 // unshare returns a table of the process's own: ft itself, or if another
@@ -349,28 +356,52 @@ func (ft *FDTable) unshare() *FDTable {
 	if ft.sharers.Load() == 0 {
 		return ft
 	}
-	n := ft.fork()
+	n, err := ft.fork()
+	if err != nil {
+		// execve is past its point of no return: the copy goes
+		// uncharged (its size is that of a table already charged to
+		// the process still sharing it).
+		n = ft.forkUncharged()
+	}
 	ft.release()
 	return n
 }
 
 // fork copies the table for a child process: the same open file
-// descriptions, one more reference each, and the same close-on-exec flags.
-func (ft *FDTable) fork() *FDTable {
+// descriptions, one more reference each, and the same close-on-exec
+// flags. ENOMEM when the memory account refuses the copy's slots.
+func (ft *FDTable) fork() (*FDTable, error) {
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	n := &FDTable{
-		slots: make([]fdEntry, len(ft.slots)),
-		used:  append([]uint64(nil), ft.used...),
-		full:  append([]uint64(nil), ft.full...),
+	n := &FDTable{acct: ft.acct}
+	if !n.chargeSlotsLocked(len(ft.slots)) {
+		return nil, errNoKernelMemory
 	}
+	ft.copyLocked(n)
+	return n, nil
+}
+
+// forkUncharged is fork without charging the copy's slots.
+func (ft *FDTable) forkUncharged() *FDTable {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	n := &FDTable{acct: ft.acct}
+	ft.copyLocked(n)
+	return n
+}
+
+// copyLocked fills n, a new table, with ft's descriptors. Caller holds
+// ft.mu.
+func (ft *FDTable) copyLocked(n *FDTable) {
+	n.slots = make([]fdEntry, len(ft.slots))
+	n.used = append([]uint64(nil), ft.used...)
+	n.full = append([]uint64(nil), ft.full...)
 	copy(n.slots, ft.slots)
 	for _, e := range n.slots {
 		if e.file != nil {
 			e.file.IncRef()
 		}
 	}
-	return n
 }
 
 // copyOnWrite resolves a write fault on memory shared copy-on-write with

@@ -17,9 +17,10 @@ import (
 // one not used lately and not in use, and that directory reopens itself
 // by name from its parent (which may reopen in turn) on its next use,
 // checking dev and inode (ENOENT if the host replaced it meanwhile).
-// Mount roots and volume directories never park. The pool holds an
-// eighth of the sentry's fd limit (a quarter of the files' budget, which
-// is half of it).
+// Mount roots and volume directories never park; volume directories'
+// fds are bounded by a budget instead (dirState.budget: ENFILE past it).
+// The pool holds an eighth of the sentry's fd limit (a quarter of the
+// files' budget, which is half of it).
 //
 // Lock order: a directory's dirState.mu, then its parent's (reopening
 // walks towards the root), then dirPool.mu; the sweep, holding
@@ -42,6 +43,17 @@ type dirState struct {
 	parked bool
 	recent atomic.Bool
 	idx    int // in pool.dirs, -1 if not there
+	// budget is what the fds of a volume's directories below this one
+	// count against (FS.volDirs, shared by every volume: an eighth of
+	// the sentry's fd limit, as the lower layer's pool), inherited from
+	// the volume's root; counted: this directory's own fd does. Volume
+	// directories never park (the sandbox may rename them), so without
+	// the budget a program opening many of them would take every fd the
+	// sentry has and it could not start the next stub; past it, lookups
+	// are ENFILE (the host's file table, as far as the sandbox may use
+	// it, is full), while files and execs keep their own budgets.
+	budget  *hostFDBudget
+	counted bool
 }
 
 // use returns h's fd, reopening it if parked; done must follow.
@@ -95,6 +107,9 @@ func (s *dirState) close() {
 	}
 	s.closed, s.parked = true, true
 	s.mu.Unlock()
+	if s.counted {
+		s.budget.release()
+	}
 	if s.pool != nil && s.parent != nil {
 		s.pool.remove(s)
 	}

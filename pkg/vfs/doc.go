@@ -55,15 +55,18 @@
 // links are MagicLinks that reach the open file itself.
 //
 // Bounded resources: the data of in-memory files is charged to the
-// sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it) and
-// the host fds of open application files to a budget of half the
+// sandbox's memory account (MemoryCharger, charge.go: ENOSPC past it), a
+// File's own structures too once the kernel charges it (File.ChargeOnce,
+// file_charge.go: given back by its last DecRef), and the host fds of open application files to a budget of half the
 // sentry's fd limit (hostfds.go), so the application can exhaust neither
 // the host's memory nor the fds the sentry needs itself. Files of the
 // read-only root park when the budget is spent (their fd closed, reopened
 // by name and checked by dev/inode on next use), so only volume files
 // meet ENFILE past it; execve's own opens (OpenExec) may also draw on a
 // small reserve. The O_PATH fds of the lower layer's directories park the
-// same way in a pool of an eighth of the sentry's limit (dirpark.go).
+// same way in a pool of an eighth of the sentry's limit (dirpark.go);
+// those of volumes' directories, which cannot park (the sandbox renames
+// them), are capped at another eighth (ENFILE past it).
 //
 // Page caches (pagecache.go): a regular file mapped MAP_SHARED has one
 // PageCache per object (in-memory inode, or host file by device and

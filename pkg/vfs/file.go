@@ -78,6 +78,11 @@ type File struct {
 	cacheKeyOnce sync.Once
 	cacheKeyVal  any
 
+	// acct is what the description's own structures are charged to
+	// (file_charge.go), set once by ChargeOnce; the last DecRef gives
+	// the charge back.
+	acct atomic.Pointer[fileCharge]
+
 	mu      sync.Mutex // guards off, flags, dirents, owner
 	off     int64
 	flags   int
@@ -99,12 +104,16 @@ func (f *File) IncRef() { f.refs.Add(1) }
 
 // DecRef drops a reference; the last one releases the file.
 func (f *File) DecRef() {
-	if f.refs.Add(-1) == 0 && f.impl != nil {
+	if f.refs.Add(-1) != 0 {
+		return
+	}
+	if f.impl != nil {
 		if f.heldLocks.Load() {
 			f.releaseFileLocks()
 		}
 		f.impl.Release()
 	}
+	f.uncharge()
 }
 
 // Dentry returns where the file was opened, for fchdir and *at(dirfd); nil

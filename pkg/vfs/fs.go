@@ -67,6 +67,7 @@ type FS struct {
 	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
 	execFDs hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
 	dirFDs  dirPool       // open fds of the lower layer's directories (dirpark.go)
+	volDirs hostFDBudget  // fds of volumes' directories (dirState.budget)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -88,6 +89,7 @@ func New(opts Options) (*FS, error) {
 	}
 	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}}
 	fs.dirFDs.max = fs.hostFDs.max / 4
+	fs.volDirs.max = fs.hostFDs.max / 4
 	lower.self.s.pool = &fs.dirFDs // its subdirectories may park
 	// In-memory inode numbers start far above the host's, because the
 	// overlay shows both under one st_dev.
@@ -194,6 +196,9 @@ func (fs *FS) mountVolume(v Volume) error {
 	}
 	m := fs.newMount(kindHost, v.ReadOnly)
 	m.source = v.Host
+	// Its directories' fds count against a budget of their own
+	// (dirState.budget); the root's own, opened once here, does not.
+	host.self.s.budget = &fs.volDirs
 	fs.attach(point, m, &Dentry{host: host})
 	return nil
 }

@@ -152,19 +152,36 @@ func lookupHost(dir *hostDir, name string) (*hostNode, error) {
 	}
 	n := &hostNode{dir: dir, name: name, dev: uint64(st.Dev), ino: uint64(st.Ino), typ: st.Mode & unix.S_IFMT}
 	if n.typ == unix.S_IFDIR {
+		// A volume's directory counts against the host fd budget
+		// (dirState.budget).
+		b := dir.s.budget
+		if b != nil {
+			if err := b.acquire(); err != nil {
+				return nil, err
+			}
+		}
+		fail := func(err error) (*hostNode, error) {
+			if b != nil {
+				b.release()
+			}
+			return nil, err
+		}
 		fd, err := unix.Openat(dfd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if err := unix.Fstat(fd, &st); err != nil {
 			unix.Close(fd)
-			return nil, err
+			return fail(err)
 		}
 		if uint64(st.Dev) != n.dev || uint64(st.Ino) != n.ino {
 			unix.Close(fd)
-			return nil, unix.ENOENT // replaced while we looked: report it gone
+			return fail(unix.ENOENT) // replaced while we looked: report it gone
 		}
 		n.self = newParkableDir(fd, dir, name, n.dev, n.ino)
+		if b != nil {
+			n.self.s.budget, n.self.s.counted = b, true
+		}
 	}
 	return n, nil
 }
