@@ -74,12 +74,7 @@ func TestOCIPodmanPublishedPortReachesRedisInTheContainer(t *testing.T) {
 	if r = p.run("exec", "r", cli, "get", "k"); r.status != 0 || r.stdout != "through the bridge\n" {
 		t.Fatalf("podman exec r redis-cli get k: %+v", r)
 	}
-	if r = p.run("stop", "-t", "600", "r"); r.status != 0 {
-		t.Fatalf("podman stop: %+v", r)
-	}
-	if r = p.run("wait", "r"); strings.TrimSpace(r.stdout) != "0" {
-		t.Fatalf("podman wait: %+v", r)
-	}
+	p.stopWaits("r", "0")
 }
 
 // TestOCIPodmanNetworkNoneSeesOnlyLoopback: with --network none podman

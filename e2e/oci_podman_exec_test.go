@@ -116,10 +116,5 @@ func TestOCIPodmanExecRedisCliPingsTheContainersRedis(t *testing.T) {
 		t.Fatalf("redis-cli get: %+v", r)
 	}
 	// The clean SIGTERM shutdown is redis's: status 0.
-	if r = p.run("stop", "-t", "600", "r"); r.status != 0 {
-		t.Fatalf("podman stop: %+v", r)
-	}
-	if r = p.run("wait", "r"); strings.TrimSpace(r.stdout) != "0" {
-		t.Fatalf("podman wait: %+v", r)
-	}
+	p.stopWaits("r", "0")
 }

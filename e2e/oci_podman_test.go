@@ -45,6 +45,18 @@ func (p *podmanCLI) run(args ...string) result {
 	return result{stdout: out.String(), stderr: errb.String(), status: st}
 }
 
+// stopWaits stops container name (podman stop, SIGTERM, no SIGKILL for
+// 600 s) and wants podman wait to report status.
+func (p *podmanCLI) stopWaits(name, status string) {
+	p.t.Helper()
+	if r := p.run("stop", "-t", "600", name); r.status != 0 {
+		p.t.Fatalf("podman stop %s: %+v", name, r)
+	}
+	if r := p.run("wait", name); strings.TrimSpace(r.stdout) != status {
+		p.t.Fatalf("podman wait %s: %+v, want %s", name, r, status)
+	}
+}
+
 func TestOCIPodmanRunsContainersOnTheSentry(t *testing.T) {
 	rootfs := filepath.Join(busyboxBundle(t, "true"), "rootfs")
 	p := newPodman(t)
@@ -76,12 +88,7 @@ func TestOCIPodmanRunsContainersOnTheSentry(t *testing.T) {
 	}
 	// stop sends SIGTERM (runtime kill), which the sentry forwards to
 	// sleep: the container's status is 128+15.
-	if r = p.run("stop", "-t", "600", "sleeper"); r.status != 0 {
-		t.Fatalf("podman stop: %d %s", r.status, r.stderr)
-	}
-	if r = p.run("wait", "sleeper"); strings.TrimSpace(r.stdout) != "143" {
-		t.Fatalf("podman wait: %q %s", r.stdout, r.stderr)
-	}
+	p.stopWaits("sleeper", "143")
 	if r = p.run("rm", "sleeper"); r.status != 0 {
 		t.Fatalf("podman rm: %d %s", r.status, r.stderr)
 	}
