@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -9,10 +10,12 @@ import (
 )
 
 // CPU accounting, the one source of getrusage, wait4's rusage, the CPU
-// clocks and the CPU-time timers. User time is the wall time a task spends
-// inside the platform's Switch (running application code, plus the cost of
-// the switch: on ptrace the stub thread runs while the tracer waits, and is
-// stopped while the sentry serves its syscall). System time is the CPU time
+// clocks and the CPU-time timers. User time is the CPU time of the host
+// thread that runs the task's application code where the platform can
+// tell it (platform.ThreadCPUClock: ptrace's stub thread, stopped while
+// the sentry serves its syscall), so time it waits for a CPU on a busy
+// host does not count, as on Linux; elsewhere it is the wall time the
+// task spends inside the platform's Switch. System time is the CPU time
 // of the task's own OS thread in the sentry, which serves its syscalls
 // (each task goroutine is locked to its thread for life, so the thread's
 // clock is the task's). On a platform whose Switch runs the application on
@@ -38,6 +41,9 @@ func (t *Task) switchTimed() (platform.Event, error) {
 	// user time so far, is at most start, since every earlier Switch
 	// lies between the kernel's start and this one), so one atomic word
 	// tells a reader both that user time is accruing and from when.
+	if c := t.userClock.Load(); c == nil || c.ctx != t.ctx {
+		t.attachUserClock()
+	}
 	acc := t.userNS.Load()
 	start := t.k.monoNS()
 	t.userNS.Store(acc - start - 1)
@@ -46,9 +52,56 @@ func (t *Task) switchTimed() (platform.Event, error) {
 	return ev, err
 }
 
+// userClock is a context's CPU clock as the task's user time: base is
+// the user time before the context (earlier programs' stubs), start the
+// clock's reading when it was attached, last its latest reading (what
+// counts once the thread is gone).
+type userClock struct {
+	ctx   platform.Context
+	clk   platform.ThreadCPUClock
+	base  int64
+	start int64
+	last  atomic.Int64
+}
+
+// attachUserClock makes t.ctx's clock, if it has one, the source of the
+// task's user time from now on; called on the task's goroutine before a
+// Switch with a new context (the first one, or a new program's).
+func (t *Task) attachUserClock() {
+	base := t.userTime()
+	clk, ok := t.ctx.(platform.ThreadCPUClock)
+	if ok {
+		if start, ok2 := clk.ThreadCPU(); ok2 {
+			c := &userClock{ctx: t.ctx, clk: clk, base: base, start: start}
+			c.last.Store(start)
+			t.userClock.Store(c)
+			return
+		}
+	}
+	// No clock: wall time in Switch, from the user time so far.
+	t.userClock.Store(&userClock{ctx: t.ctx, base: -1})
+	if v := t.userNS.Load(); v >= 0 {
+		t.userNS.Store(base)
+	}
+}
+
 // userTime is the task's user time so far in nanoseconds, a Switch in
 // progress included.
 func (t *Task) userTime() int64 {
+	if c := t.userClock.Load(); c != nil && c.base >= 0 {
+		now, ok := c.clk.ThreadCPU()
+		for {
+			last := c.last.Load()
+			if !ok || now <= last {
+				now = last // the thread is gone, or another reader was later
+				break
+			}
+			if c.last.CompareAndSwap(last, now) {
+				break
+			}
+		}
+		return c.base + max(now-c.start, 0)
+	}
 	v := t.userNS.Load()
 	if v < 0 {
 		return max(t.k.monoNS()+v+1, 0)

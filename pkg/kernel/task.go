@@ -120,8 +120,10 @@ type Task struct {
 	// hostTID the task's OS thread, set before its first Switch;
 	// sysBase that thread's CPU time then (it may have run other
 	// goroutines before it was locked); cpuInline: the platform runs
-	// user code on that thread.
+	// user code on that thread; userClock the context's own CPU clock,
+	// which replaces userNS where the platform has one.
 	userNS    atomic.Int64
+	userClock atomic.Pointer[userClock]
 	hostTID   atomic.Int32
 	sysBase   atomic.Int64
 	cpuInline atomic.Bool

@@ -123,6 +123,15 @@ type Context interface {
 // needs it (clone of a thread fails with EAGAIN, a signal handler cannot
 // see or change the floating-point state).
 
+// ThreadCPUClock is implemented by contexts whose application thread is
+// a host thread of its own (ptrace's stub thread). ThreadCPU is the CPU
+// time that thread has run in nanoseconds, as the host's scheduler
+// counts it, so time it spent waiting for a CPU is not in it; false if
+// the host cannot tell (the thread is gone). Safe from any goroutine.
+type ThreadCPUClock interface {
+	ThreadCPU() (int64, bool)
+}
+
 // ThreadCreator is implemented by address spaces that can run more than
 // one thread.
 type ThreadCreator interface {
