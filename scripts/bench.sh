@@ -59,3 +59,9 @@ echo
 if [ "$(id -u)" = 0 ]; then
 	"$(dirname "$0")/bench-hostnet.sh" "$S" || echo "host network benchmark failed"
 fi
+
+# Container start-up and an idle redis container's memory, against runc
+# (root only).
+if [ "$(id -u)" = 0 ]; then
+	"$(dirname "$0")/bench-oci.sh" "$S" || echo "container benchmark failed"
+fi
