@@ -66,6 +66,41 @@ func TestConnectionsThroughTwoPublishedPortsKeepTheOrderClientsWrote(t *testing.
 	waitSentry(t, b)
 }
 
+// TestHostNetworkConnectionsKeepTheOrderClientsWrote: with --network
+// host, net_order listens at its network namespace's address (a host
+// socket the sentry owns and bridges), and a client on the other end of
+// the namespace's veth writes on eight connections in turn; the server
+// must take the messages in the order they were written, as it does
+// natively in the same namespace (checked first).
+func TestHostNetworkConnectionsKeepTheOrderClientsWrote(t *testing.T) {
+	const conns, messages = 8, 5000
+	v := newVethNet(t)
+	bin := buildC(t, "net_order")
+	// The namespace is new and nothing else runs in it: any port is free.
+	const port = 7000
+	addr := net.JoinHostPort(v.NSIP, strconv.Itoa(port))
+
+	nb := startBackground(t, v.command(bin, strconv.Itoa(port), strconv.Itoa(conns), v.NSIP))
+	nb.expectLine(t, "listening")
+	if bad, rounds, first := writeInTurn(t, []string{addr}, conns, messages); bad != 0 {
+		t.Fatalf("natively, %d of %d rounds out of order (the test's premise fails): %s", bad, rounds, first)
+	}
+	nb.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	select {
+	case <-nb.done:
+	case <-time.After(hangLimit):
+		t.Fatalf("native net_order did not exit; stderr:\n%s", nb.stderr)
+	}
+
+	b := startBackground(t, v.command(sentryBin, "run", "--network", "host", bin, strconv.Itoa(port), strconv.Itoa(conns), v.NSIP))
+	b.expectLine(t, "listening")
+	if bad, rounds, first := writeInTurn(t, []string{addr}, conns, messages); bad != 0 {
+		t.Errorf("in the sandbox, %d of %d rounds out of order: %s", bad, rounds, first)
+	}
+	b.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	waitSentry(t, b)
+}
+
 func loopbackAddr(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 
 // waitSentry waits for the sentry b runs to exit, successfully.
