@@ -30,7 +30,7 @@ func TestPublishedConnectionsKeepTheOrderClientsWrote(t *testing.T) {
 	native := freePort(t)
 	nb := startBackground(t, exec.Command(bin, strconv.Itoa(native), strconv.Itoa(conns)))
 	nb.expectLine(t, "listening")
-	if bad, rounds, first := writeInTurn(t, native, conns, messages); bad != 0 {
+	if bad, rounds, first := writeInTurn(t, []string{loopbackAddr(native)}, conns, messages); bad != 0 {
 		t.Fatalf("natively, %d of %d rounds out of order (the test's premise fails): %s", bad, rounds, first)
 	}
 	nb.expectLine(t, fmt.Sprintf("done after %d messages", messages))
@@ -38,10 +38,74 @@ func TestPublishedConnectionsKeepTheOrderClientsWrote(t *testing.T) {
 	host, guest := freePort(t), freePort(t)
 	b := startSentry(t, "run", "-p", fmt.Sprintf("127.0.0.1:%d:%d", host, guest), bin, strconv.Itoa(guest), strconv.Itoa(conns))
 	b.expectLine(t, "listening")
-	if bad, rounds, first := writeInTurn(t, host, conns, messages); bad != 0 {
+	if bad, rounds, first := writeInTurn(t, []string{loopbackAddr(host)}, conns, messages); bad != 0 {
 		t.Errorf("in the sandbox, %d of %d rounds out of order: %s", bad, rounds, first)
 	}
 	b.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	waitSentry(t, b)
+}
+
+// TestConnectionsThroughTwoPublishedPortsKeepTheOrderClientsWrote is
+// the same check with the eight connections split between two host
+// ports published to the one guest port: order across connections must
+// hold whichever published port a connection came in by. (The premise,
+// that Linux's loopback keeps the order, is checked natively by
+// TestPublishedConnectionsKeepTheOrderClientsWrote.)
+func TestConnectionsThroughTwoPublishedPortsKeepTheOrderClientsWrote(t *testing.T) {
+	const conns, messages = 8, 5000
+	bin := buildC(t, "net_order")
+
+	host1, host2, guest := freePort(t), freePort(t), freePort(t)
+	b := startSentry(t, "run", "-p", fmt.Sprintf("127.0.0.1:%d:%d", host1, guest), "-p", fmt.Sprintf("127.0.0.1:%d:%d", host2, guest),
+		bin, strconv.Itoa(guest), strconv.Itoa(conns))
+	b.expectLine(t, "listening")
+	if bad, rounds, first := writeInTurn(t, []string{loopbackAddr(host1), loopbackAddr(host2)}, conns, messages); bad != 0 {
+		t.Errorf("in the sandbox, %d of %d rounds out of order: %s", bad, rounds, first)
+	}
+	b.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	waitSentry(t, b)
+}
+
+// TestHostNetworkConnectionsKeepTheOrderClientsWrote: with --network
+// host, net_order listens at its network namespace's address (a host
+// socket the sentry owns and bridges), and a client on the other end of
+// the namespace's veth writes on eight connections in turn; the server
+// must take the messages in the order they were written, as it does
+// natively in the same namespace (checked first).
+func TestHostNetworkConnectionsKeepTheOrderClientsWrote(t *testing.T) {
+	const conns, messages = 8, 5000
+	v := newVethNet(t)
+	bin := buildC(t, "net_order")
+	// The namespace is new and nothing else runs in it: any port is free.
+	const port = 7000
+	addr := net.JoinHostPort(v.NSIP, strconv.Itoa(port))
+
+	nb := startBackground(t, v.command(bin, strconv.Itoa(port), strconv.Itoa(conns), v.NSIP))
+	nb.expectLine(t, "listening")
+	if bad, rounds, first := writeInTurn(t, []string{addr}, conns, messages); bad != 0 {
+		t.Fatalf("natively, %d of %d rounds out of order (the test's premise fails): %s", bad, rounds, first)
+	}
+	nb.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	select {
+	case <-nb.done:
+	case <-time.After(hangLimit):
+		t.Fatalf("native net_order did not exit; stderr:\n%s", nb.stderr)
+	}
+
+	b := startBackground(t, v.command(sentryBin, "run", "--network", "host", bin, strconv.Itoa(port), strconv.Itoa(conns), v.NSIP))
+	b.expectLine(t, "listening")
+	if bad, rounds, first := writeInTurn(t, []string{addr}, conns, messages); bad != 0 {
+		t.Errorf("in the sandbox, %d of %d rounds out of order: %s", bad, rounds, first)
+	}
+	b.expectLine(t, fmt.Sprintf("done after %d messages", messages))
+	waitSentry(t, b)
+}
+
+func loopbackAddr(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
+
+// waitSentry waits for the sentry b runs to exit, successfully.
+func waitSentry(t *testing.T, b *background) {
+	t.Helper()
 	select {
 	case err := <-b.done:
 		if err != nil {
@@ -52,16 +116,16 @@ func TestPublishedConnectionsKeepTheOrderClientsWrote(t *testing.T) {
 	}
 }
 
-// writeInTurn is net_order's client: it connects n+1 times to port,
-// then, round after round, writes one message on each of the first n
+// writeInTurn is net_order's client: it connects n+1 times, connection
+// k to addrs[k%len(addrs)], then, round after round, writes one message on each of the first n
 // connections in a random order and reads back on the last (the control
 // connection) the order the server took them in. It returns how many rounds differed, of how many, and the first
 // difference.
-func writeInTurn(t *testing.T, port, n, messages int) (bad, rounds int, first string) {
+func writeInTurn(t *testing.T, addrs []string, n, messages int) (bad, rounds int, first string) {
 	t.Helper()
 	cs := make([]net.Conn, n+1)
 	for k := range cs {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		c, err := net.Dial("tcp", addrs[k%len(addrs)])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,8 +2,11 @@
 # --network host against native, in the same run on the same machine
 # (needs root: it makes a network namespace and a veth pair, removed on
 # exit): redis-benchmark from the veth's peer against redis-server under
-# the sentry in host mode and against native redis-server, both in the
-# namespace at its address; then an outbound HTTP fetch loop (CPython's
+# the sentry in host mode, against redis-server under the sentry in
+# sandbox mode with its port published at the namespace's address (-p),
+# and against native redis-server, all in the namespace at its address,
+# rounds alternating, so the two ways in are compared with native in one
+# run; then an outbound HTTP fetch loop (CPython's
 # urllib, one process) from the namespace to a server on the peer,
 # native and sandboxed.
 set -eu
@@ -41,8 +44,10 @@ ip netns exec "$ns" redis-server --port 6391 --save '' --appendonly no --protect
 pids+=($!)
 ip netns exec "$ns" "$S" run --network host /usr/bin/redis-server --port 6390 --save '' --appendonly no --protected-mode no >/dev/null 2>&1 &
 pids+=($!)
+ip netns exec "$ns" "$S" run -p "$inside:6392:6379" /usr/bin/redis-server --port 6379 --save '' --appendonly no --protected-mode no >/dev/null 2>&1 &
+pids+=($!)
 wait_ping() { for _ in $(seq 200); do [ "$(redis-cli -h "$inside" -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.05; done; return 1; }
-wait_ping 6391 && wait_ping 6390 || { echo "redis did not start" >&2; exit 1; }
+wait_ping 6391 && wait_ping 6390 && wait_ping 6392 || { echo "redis did not start" >&2; exit 1; }
 
 rps() {
 	local port=$1 test=$2; shift 2
@@ -51,19 +56,22 @@ rps() {
 }
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
 
-printf 'redis-benchmark -n %d from the veth peer to %s, requests per second (best of %d alternating rounds)\n' "$N" "$inside" "$ROUNDS"
-printf '%-6s %-14s %12s %12s %8s\n' test config native sentry ratio
+printf 'redis-benchmark -n %d from the veth peer to %s, requests per second (best of %d alternating rounds);\n' "$N" "$inside" "$ROUNDS"
+printf 'host: sentry --network host; -p: sentry in sandbox mode, -p %s:6392:6379\n' "$inside"
+printf '%-6s %-14s %12s %12s %8s %12s %8s\n' test config native host ratio -p ratio
 for test in set get; do
 	for cfg in "-c 50 -P 1" "-c 50 -P 16" "-c 1 -P 1"; do
-		as=() bs=()
+		as=() bs=() ps=()
 		for _ in $(seq "$ROUNDS"); do
 			# shellcheck disable=SC2086
 			as+=("$(rps 6391 "$test" $cfg)")
 			# shellcheck disable=SC2086
 			bs+=("$(rps 6390 "$test" $cfg)")
+			# shellcheck disable=SC2086
+			ps+=("$(rps 6392 "$test" $cfg)")
 		done
-		awk -v t="$test" -v c="$cfg" -v a="$(best "${as[@]}")" -v b="$(best "${bs[@]}")" \
-			'BEGIN { printf "%-6s %-14s %12.0f %12.0f %8.2f\n", toupper(t), c, a, b, (a > 0 ? b / a : 0) }'
+		awk -v t="$test" -v c="$cfg" -v a="$(best "${as[@]}")" -v b="$(best "${bs[@]}")" -v p="$(best "${ps[@]}")" \
+			'BEGIN { printf "%-6s %-14s %12.0f %12.0f %8.2f %12.0f %8.2f\n", toupper(t), c, a, b, (a > 0 ? b / a : 0), p, (a > 0 ? p / a : 0) }'
 	done
 done
 

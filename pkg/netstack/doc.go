@@ -27,9 +27,12 @@
 // namespace's too and every inet socket goes through the host. In ModeSandbox and ModeNone, addresses that
 // are not the sandbox's own are unreachable (ENETUNREACH) and binding
 // them is EADDRNOTAVAIL; in ModeHost the namespace's own addresses are
-// bindable. One pump goroutine per published port (publish_pump.go)
-// carries the host -> guest bytes of all its connections in the order
-// they arrived on the host, as Linux's loopback would queue them.
+// bindable. One pump goroutine per stack (publish_pump.go) carries the
+// host -> guest bytes of the connections of every published port in the
+// order they arrived on the host, as Linux's loopback would queue them.
+// In host mode a bridged stream's bytes are read only once the stack's
+// host poller has announced them, so streams become readable to the
+// application in the order their bytes reached the host (hostpoll.go).
 //
 // Nothing here blocks the caller except publish.go's and the pump's own
 // goroutines (and hostpoll.go's, which waits on the host for host-mode
@@ -48,8 +51,12 @@
 // Lock order: Stack.mu -> Socket.mu -> buffer.mu; Stack.regMu (the
 // registry and inode numbers) is a leaf taken under any of them, and so
 // are hostPoller.mu and a pump's mu (publish_pump.go, also taken under a
-// guest Queue's lock); hostSock.mu (a host fd in use / being closed) is
-// taken with no socket lock held and comes before hostPoller.mu. Two sockets' locks
+// guest Queue's lock, and under Stack.pumpMu, which is taken with no
+// other lock held); hostSock.mu (a host fd in use / being closed) is
+// taken with no socket lock held and comes before hostPoller.mu;
+// hostSock.rx (a host stream's receive and the poller's notice of it,
+// hostpoll.go) is taken with no socket lock held, before hostSock.mu and
+// before the socket's Queue lock. Two sockets' locks
 // nest only as listener -> connecting socket (building the accepted end
 // of a connection); otherwise connect and accept take them one after the
 // other (so does a send with MSG_OOB, which reads the receiver's

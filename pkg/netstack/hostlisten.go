@@ -75,11 +75,12 @@ func (s *Socket) acceptHost(h *hostSock) (*Socket, error) {
 	s.mu.Unlock()
 	c.rx = newBuffer(c, defaultBuf)
 	c.state, c.bound = stateConnected, true
+	// Set before the poller watches nfd: its first news must find it.
+	c.host = &hostSock{fd: nfd}
 	if err := s.stack.hostPoll.add(nfd, c); err != nil {
 		unix.Close(nfd)
 		return nil, unix.ENOBUFS
 	}
-	c.host = &hostSock{fd: nfd}
 	s.stack.register(c)
 	return c, nil
 }

@@ -24,7 +24,23 @@ import (
 // is closed the sentry holds no host fd for it: the close is complete
 // when it returns, as a test counting the sentry's fds sees.
 //
-// Lock order: mu is a leaf. Notify is called with no lock held.
+// Order across streams: an application epoll must see streams become
+// readable in the order their bytes arrived, as on Linux, where the
+// wakeup is made as the bytes are queued. Here the news comes later,
+// from this goroutine, and could be old: had the application taken the
+// bytes an event announces before the event is handled (a blocking recv
+// does not wait for news when the bytes are there), and newer bytes come
+// meanwhile, the late news would put the stream on the application's
+// ready list ahead of streams whose bytes came before those newer ones
+// (seen in TestHostNetworkConnectionsKeepTheOrderClientsWrote, 1 run in
+// 10: the news of a client's hello, handled after the server had read
+// the hello and the first round's bytes had come). So a stream's host
+// queue is read only after its bytes were announced (hostSock.announced),
+// and a receive that empties it waits for the next news: each news then
+// comes in the host's order, before anything it announces is taken.
+//
+// Lock order: mu is a leaf. Notify is called with no lock held but,
+// for a readable socket, its hostSock.rx (see notifyReadable).
 type hostPoller struct {
 	mu      sync.Mutex
 	running bool
@@ -170,9 +186,27 @@ func (p *hostPoller) loop(epfd, kick int) {
 		}
 		p.mu.Unlock()
 		for _, r := range ready {
-			r.s.q.Notify(r.ev)
+			if r.ev&epoll.EventIn != 0 {
+				notifyReadable(r.s, r.ev)
+			} else {
+				r.s.q.Notify(r.ev)
+			}
 		}
 	}
+}
+
+// notifyReadable tells s's waiters that its host socket became readable
+// (or hung up, or failed), and lets its receives take the bytes.
+func notifyReadable(s *Socket, ev epoll.EventMask) {
+	h := s.hostSock()
+	if h == nil { // closed meanwhile: nothing to read
+		s.q.Notify(ev)
+		return
+	}
+	h.rx.Lock()
+	defer h.rx.Unlock()
+	h.announced.Store(true)
+	s.q.Notify(ev)
 }
 
 // fromHostEvents maps host epoll bits (the same values as

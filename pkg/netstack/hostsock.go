@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -34,6 +35,17 @@ type hostSock struct {
 	// it, so fd is never a number the host has handed out again.
 	mu sync.RWMutex
 	fd int // -1 once closed
+
+	// announced says that the host poller has told the socket's waiters
+	// of the stream's bytes (hostPoller.notifyReadable) since a receive
+	// last emptied it: only then is a stream's host queue read (or
+	// reported readable), so that the application never takes bytes
+	// whose news is still to come (hostpoll.go says why). rx
+	// is held around each receive and around the poller's notice (the
+	// flag is atomic so Readiness, which a notice's callbacks may ask,
+	// reads it without rx).
+	rx        sync.Mutex
+	announced atomic.Bool
 
 	// peer is a connected stream's peer, asked of the host once: a
 	// stream's peer never changes, and every receive reports it.
@@ -270,11 +282,32 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 	}
 	var n, oobn, rflags int
 	var from unix.Sockaddr
+	gated := s.connOriented() && flags&unix.MSG_OOB == 0
+	h.rx.Lock()
+	if gated && !h.announced.Load() {
+		h.rx.Unlock()
+		return RecvResult{}, unix.EAGAIN // the news is on its way
+	}
 	err := h.do(func(fd int) error {
 		var err error
 		n, oobn, rflags, from, err = unix.Recvmsg(fd, p, oob, hf)
+		if !gated || hf&unix.MSG_PEEK != 0 {
+			return err
+		}
+		if err == unix.EAGAIN {
+			h.announced.Store(false)
+		} else if err == nil && n > 0 {
+			// A short read does not prove the queue empty (it stops at
+			// the urgent mark), and an end of file or an error left
+			// behind is news already given: ask.
+			pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP}}
+			if m, perr := unix.Poll(pfd, 0); perr == nil && m == 0 {
+				h.announced.Store(false)
+			}
+		}
 		return err
 	})
+	h.rx.Unlock()
 	if err != nil {
 		return RecvResult{}, err
 	}

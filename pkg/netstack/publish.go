@@ -121,13 +121,16 @@ func (c *Conn) Close() error { c.s.Close(); return nil }
 func (c *Conn) Abort() { c.s.abort() }
 
 // Publisher is one published port: a host listener owned by the sentry,
-// whose connections' host -> guest bytes its pump carries in arrival
-// order (publish_pump.go).
+// whose connections' host -> guest bytes the stack's pump carries in
+// arrival order, among those of every other published port
+// (publish_pump.go).
 type Publisher struct {
 	ln        *net.TCPListener
+	lnfd      int // ln's host fd
 	st        *Stack
 	guestPort uint16
 	pump      *pump
+	released  chan struct{} // closed when the pump has let go of lnfd
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -170,12 +173,14 @@ func Publish(st *Stack, hostAddr string, guestPort uint16) (*Publisher, error) {
 		}
 		return nil, fmt.Errorf("publish %s: %w", hostAddr, err)
 	}
-	p := &Publisher{ln: ln.(*net.TCPListener), st: st, guestPort: guestPort}
-	if p.pump, err = newPump(p, p.ln); err != nil {
+	p := &Publisher{ln: ln.(*net.TCPListener), st: st, guestPort: guestPort, released: make(chan struct{})}
+	if p.lnfd, err = rawFD(p.ln); err == nil {
+		err = st.publishPump(p)
+	}
+	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	go p.pump.run()
 	return p, nil
 }
 
@@ -185,7 +190,7 @@ func (p *Publisher) Addr() net.Addr { return p.ln.Addr() }
 // Close stops listening; connections already joined run to their end.
 func (p *Publisher) Close() error {
 	p.closeOnce.Do(func() {
-		p.pump.closeListener() // the pump lets go of the fd before it is closed
+		p.pump.closeListener(p) // the pump lets go of the fd before it is closed
 		p.closeErr = p.ln.Close()
 	})
 	return p.closeErr

@@ -15,6 +15,9 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 			return s.listenerReadiness(h, mask)
 		}
 		r := s.hostReadiness(h, mask)
+		if s.connOriented() && !h.announced.Load() {
+			r &^= epoll.EventIn | epoll.EventRdNorm // see hostSock.announced
+		}
 		if !s.connOriented() && s.rx.queued() {
 			r |= (epoll.EventIn | epoll.EventRdNorm) & mask // a loopback datagram
 		}

@@ -45,6 +45,11 @@ type Stack struct {
 	mode Mode // what lies beyond loopback (mode.go); fixed at creation
 
 	hostPoll hostPoller // wakes waiters of host-mode sockets (hostpoll.go)
+
+	// pumpMu guards pump, the mover of every published port's inbound
+	// bytes (publish_pump.go); it comes before the pump's mu.
+	pumpMu sync.Mutex
+	pump   *pump
 }
 
 // NewStack returns an empty network in ModeSandbox.

@@ -6,7 +6,9 @@
 // connections 0..N-1 with one edge-triggered epoll, takes one message
 // per event in the order epoll reports them, and after every N messages
 // writes those N messages, in the order it took them, on the control
-// connection. It ends when connections 0..N-1 are closed.
+// connection. It ends when connections 0..N-1 are closed. An optional
+// third argument is the IPv4 address to listen on instead of 127.0.0.1
+// (the address of a network namespace, for --network host).
 //
 // The answers go on a connection that carries no messages because a
 // socket the server is writing on is locked, and Linux queues what
@@ -55,12 +57,13 @@ static int readmsg(int fd, char *m) {
 }
 
 int main(int argc, char **argv) {
-	if (argc < 3) { fprintf(stderr, "usage: net_order PORT N\n"); return 2; }
+	if (argc < 3) { fprintf(stderr, "usage: net_order PORT N [ADDR]\n"); return 2; }
 	int port = atoi(argv[1]), n = atoi(argv[2]);
 	if (n < 1 || n > MAXN) { fprintf(stderr, "N out of range\n"); return 2; }
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (argc > 3 && inet_pton(AF_INET, argv[3], &a.sin_addr) != 1) { fprintf(stderr, "bad address %s\n", argv[3]); return 2; }
 	if (bind(l, (void *)&a, sizeof a) < 0 || listen(l, 64) < 0) { perror("bind/listen"); return 1; }
 	printf("listening\n");
 	fflush(stdout);
