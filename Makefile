@@ -2,7 +2,7 @@
 # name with apt-get, Go modules with the go command.
 GO      ?= go
 SENTRY  := bin/sentry
-APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium libpython3.11-testsuite podman runc iproute2 util-linux
+APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium libpython3.11-testsuite podman runc containerd docker.io iproute2 util-linux
 
 .PHONY: all build deps test demo bench readme refs clean rootfs-riscv64 fuzz
 

@@ -59,21 +59,35 @@ func openPty(t *testing.T) (*term, *os.File) {
 // expect waits until the terminal has shown want since the last expect.
 func (tm *term) expect(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	tm.expectWithin(t, want, 10*time.Second)
+}
+
+// expectWithin is expect waiting up to limit.
+func (tm *term) expectWithin(t *testing.T, want string, limit time.Duration) {
+	t.Helper()
+	if !tm.shows(want, limit) {
+		tm.mu.Lock()
+		defer tm.mu.Unlock()
+		t.Fatalf("terminal never showed %q; it shows:\n%q", want, tm.out.String())
+	}
+}
+
+// shows waits up to limit for the terminal to show want since the last
+// expect, and says whether it did.
+func (tm *term) shows(want string, limit time.Duration) bool {
+	for deadline := time.Now().Add(limit); ; time.Sleep(20 * time.Millisecond) {
 		tm.mu.Lock()
 		s := tm.out.String()
 		if i := strings.Index(s, want); i >= 0 {
 			tm.out.Next(i + len(want))
 			tm.mu.Unlock()
-			return
+			return true
 		}
 		tm.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			return false
+		}
 	}
-	tm.mu.Lock()
-	defer tm.mu.Unlock()
-	t.Fatalf("terminal never showed %q; it shows:\n%q", want, tm.out.String())
 }
 
 // untilShown sends s again and again until the terminal shows want (a

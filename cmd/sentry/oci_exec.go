@@ -55,7 +55,7 @@ func execCmd(g *ociGlobals) *cobra.Command {
 				return execBackground(g, o, fd)
 			}
 			if o.Detach {
-				return execDetach()
+				return execDetach(g, o)
 			}
 			return execRun(g, o)
 		}),
@@ -104,29 +104,40 @@ func parseUser(s string) (*uint32, *uint32, error) {
 
 // execRun runs the process and exits with its status.
 func execRun(g *ociGlobals, o oci.ExecOptions) error {
-	status, err := g.store().Exec(o)
+	return g.execExit(execOutcome(g.store().Exec(o)))
+}
+
+// execOutcome turns Exec's result into what the verb says (msg, empty
+// for none) and the status it exits with.
+func execOutcome(status int, err error) (msg string, code int) {
 	var failed oci.ExecFailed
-	if errors.As(err, &failed) {
-		fmt.Fprintln(os.Stderr, "sentry:", failed.Msg)
-		g.logLine("error", failed.Msg)
-		return exitError{failed.Status}
+	switch {
+	case errors.As(err, &failed):
+		return failed.Msg, failed.Status
+	case err != nil && (status == 0 || status == 1):
+		return err.Error(), 1
+	case err != nil:
+		return err.Error(), status
 	}
-	if err != nil {
-		if status == 0 || status == 1 {
-			return err
-		}
-		fmt.Fprintln(os.Stderr, "sentry:", err)
-		g.logLine("error", err.Error())
-		return exitError{status}
+	return "", status
+}
+
+// execExit says msg (on stderr and in --log) and exits with code.
+func (g *ociGlobals) execExit(msg string, code int) error {
+	if msg != "" {
+		fmt.Fprintln(os.Stderr, "sentry:", msg)
+		g.logLine("error", msg)
 	}
-	if status != 0 {
-		return exitError{status}
+	if code != 0 {
+		return exitError{code}
 	}
 	return nil
 }
 
 // execBackground is -d's background copy: it says "ok" on the ready fd
-// once the process started, then stays until it ends.
+// once the process started, then stays until it ends. If the process
+// cannot start it sends "STATUS MESSAGE" there instead, for the verb to
+// report: this copy's own stderr may reach no one (see execDetach).
 func execBackground(g *ociGlobals, o oci.ExecOptions, fdName string) error {
 	n, err := strconv.Atoi(fdName)
 	if err != nil {
@@ -137,13 +148,30 @@ func execBackground(g *ociGlobals, o oci.ExecOptions, fdName string) error {
 	o.Started = func() {
 		_, _ = io.WriteString(ready, "ok")
 		ready.Close()
+		ready = nil
 	}
-	return execRun(g, o)
+	msg, code := execOutcome(g.store().Exec(o))
+	if ready != nil {
+		if code == 0 {
+			code = 1
+		}
+		fmt.Fprintf(ready, "%d %s", code, msg)
+		ready.Close()
+		return exitError{code}
+	}
+	return g.execExit(msg, code)
 }
 
 // execDetach starts the background copy and returns once it says the
-// process started; if it fails first, with its status (it has said why).
-func execDetach() error {
+// process started; if it fails first, with its status and message.
+//
+// With a console socket the process's stdio is the new terminal, and
+// the copy gets none of this verb's: engines run `exec -d` with their
+// own pipes as its stdout and stderr and wait for them to close (the
+// containerd shim reads them to EOF before it takes the terminal's
+// master), which a copy that holds them until the process ends would
+// never let happen.
+func execDetach(g *ociGlobals, o oci.ExecOptions) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -155,7 +183,9 @@ func execDetach() error {
 	defer rd.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Env = append(os.Environ(), execReadyEnv+"=3")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if o.ConsoleSocket == "" {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	}
 	cmd.ExtraFiles = []*os.File{wr}
 	// Its own session, so the caller's terminal and process group
 	// signals do not end it.
@@ -171,9 +201,14 @@ func execDetach() error {
 		return cmd.Process.Release()
 	}
 	werr := cmd.Wait()
+	if cs, text, ok := strings.Cut(string(msg), " "); ok {
+		if code, err := strconv.Atoi(cs); err == nil && code > 0 {
+			return g.execExit(text, code)
+		}
+	}
 	var ee *exec.ExitError
 	if errors.As(werr, &ee) && ee.ExitCode() > 0 {
-		return exitError{ee.ExitCode()}
+		return g.execExit("exec: the background process failed: "+werr.Error(), ee.ExitCode())
 	}
-	return exitError{1}
+	return g.execExit("exec: the background process failed: "+fmt.Sprint(werr), 1)
 }
