@@ -89,19 +89,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 		}
 	})
 	// Serving once ctr gets its version.
-	deadline := time.Now().Add(hangLimit)
-	for c.run("version").status != 0 {
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("containerd exited: %v\n%s", err, tail(string(log), 4000))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("containerd never served its socket")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitServing(t, "containerd", logf.Name(), exited, func() bool { return c.run("version").status == 0 })
 	return c
 }
 

@@ -60,19 +60,7 @@ func newDocker(t *testing.T) *dockerCLI {
 		}
 		os.RemoveAll(d)
 	})
-	deadline := time.Now().Add(hangLimit)
-	for c.run("version").status != 0 {
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("dockerd exited: %v\n%s", err, tail(string(log), 4000))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("dockerd never served its socket")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitServing(t, "dockerd", logf.Name(), exited, func() bool { return c.run("version").status == 0 })
 	return c
 }
 
@@ -132,5 +120,25 @@ func TestOCIDockerRunsAndStopsRedisOnTheSentry(t *testing.T) {
 	}
 	if r := c.run("logs", "rds"); !strings.Contains(r.stdout, "ready to exit, bye bye") {
 		t.Fatalf("docker logs: %+v", r)
+	}
+}
+
+// waitServing waits until ready (a daemon the test started, name, answers
+// its client), failing with the end of its log if it exits first or
+// does not answer within hangLimit.
+func waitServing(t *testing.T, name, logPath string, exited <-chan error, ready func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangLimit)
+	for !ready() {
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("%s exited: %v\n%s", name, err, tail(string(log), 4000))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never served its socket", name)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
