@@ -111,6 +111,13 @@ func vmHWM(t *testing.T, pid int) int64 {
 func TestOpenFilesSocketsAndFIFOsPastTheMemoryLimitGetENOMEMAndTheSentryStaysSmall(t *testing.T) {
 	prog := buildC(t, "fdbomb")
 	const limit = 64 << 20
+	// A race-built sentry keeps shadow memory for its heap (the race
+	// detector's 5-10x): 64 MB of charged FIFO buffers showed as 228 MB
+	// there. Uncharged, 4000 FIFOs grow it far past either bound.
+	slack := int64(2)
+	if os.Getenv("SENTRY_E2E_RACE") == "1" {
+		slack = 8
+	}
 	base, out, status := fdbombPeak(t, "64m", prog, "4", "0", "null")
 	if status != 0 || !strings.HasSuffix(out, "filled\ndone\n") {
 		t.Fatalf("baseline: status %d stdout %q", status, out)
@@ -132,8 +139,8 @@ func TestOpenFilesSocketsAndFIFOsPastTheMemoryLimitGetENOMEMAndTheSentryStaysSma
 				t.Errorf("%s: %q, want ENOMEM before %s", kind, l[0], c.max)
 			}
 		}
-		if peak-base >= 2*limit {
-			t.Errorf("%s: the sentry's peak RSS grew by %d MB while the program held its files, past twice the 64 MB limit", kind, (peak-base)>>20)
+		if peak-base >= slack*limit {
+			t.Errorf("%s: the sentry's peak RSS grew by %d MB while the program held its files, past %d times the 64 MB limit", kind, (peak-base)>>20, slack)
 		}
 	}
 }

@@ -120,7 +120,11 @@ func (tg *ThreadGroup) comm() string {
 
 // oomBadness is Linux's oom_badness for a memory cgroup of limit bytes:
 // the resident bytes plus adj thousandths of the limit, at least 1 so
-// that a process holding memory stays a candidate.
+// that a process holding memory stays a candidate. The resident bytes
+// count up to the limit only: a memcg's charge fails at the limit, so on
+// Linux no process is past it when the victim is chosen, while the
+// sampled account here lets a fast toucher overshoot between two
+// samples, by an amount that must not outweigh oom_score_adj.
 func oomBadness(rss int64, adj int, limit int64) int64 {
-	return max(rss+int64(adj)*(limit/1000), 1)
+	return max(min(rss, limit)+int64(adj)*(limit/1000), 1)
 }

@@ -24,4 +24,9 @@ func TestOOMBadness(t *testing.T) {
 	if oomBadness(10<<20, 1000, limit) <= oomBadness(900<<20, 0, limit) {
 		t.Error("oom_score_adj 1000 does not make a process the first victim")
 	}
+	// Even when the sampled account let the larger one overshoot the
+	// limit before it was seen.
+	if oomBadness(1<<20, 1000, limit) <= oomBadness(limit+100<<20, 0, limit) {
+		t.Error("an overshoot past the limit outweighs oom_score_adj 1000")
+	}
 }
