@@ -208,16 +208,7 @@ func TestHostNetworkUDPEchoAnswersFromThePeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			pc.WriteTo(append([]byte("echo:"), buf[:n]...), from)
-		}
-	}()
+	go echoUDP(pc, "echo:")
 	port := portOf(pc.LocalAddr())
 	outMatchesNative(t, v, bin, []string{"udp", v.HostIP, port},
 		fmt.Sprintf("recvfrom: echo:ping over udp from %s:%s\n", v.HostIP, port),
@@ -422,16 +413,7 @@ func streamServers(t *testing.T, network, addr string) string {
 			fmt.Fprintf(c, "%d %x", n, h.Sum(nil))
 		}
 	})
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			pc.WriteTo(append([]byte("echo:"), buf[:n]...), from)
-		}
-	}()
+	go echoUDP(pc, "echo:")
 	return port
 }
 
@@ -1102,16 +1084,7 @@ func TestHostNetworkDatagramAncillaryDataAsLinux(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { pc.Close() })
-		go func() {
-			buf := make([]byte, 2048)
-			for {
-				n, from, err := pc.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				pc.WriteTo(buf[:n], from)
-			}
-		}()
+		go echoUDP(pc, "")
 		ports = append(ports, portOf(pc.LocalAddr()))
 	}
 	script, _ := filepath.Abs(filepath.Join("..", "testdata", "py", "hostnet_cmsg.py"))
@@ -1122,4 +1095,17 @@ func TestHostNetworkDatagramAncillaryDataAsLinux(t *testing.T) {
 		"AF_INET6 local: b\"to the namespace's address\" flags 0\n  cmsg 41 50 ", // IPV6_PKTINFO
 		"\n  cmsg 41 52 09000000\n  cmsg 41 67 20000000\n",                       // IPV6_HOPLIMIT 9, IPV6_TCLASS 0x20
 		"AF_INET without pktinfo: b'again' flags 0\n  cmsg 0 2 40000000\n")
+}
+
+// echoUDP answers each datagram pc receives with prefix and the
+// datagram, to its sender, until pc is closed.
+func echoUDP(pc net.PacketConn, prefix string) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		pc.WriteTo(append([]byte(prefix), buf[:n]...), from)
+	}
 }
