@@ -4,7 +4,7 @@ GO      ?= go
 SENTRY  := bin/sentry
 APT_PKGS := gcc busybox strace python3 redis-server redis-tools gcc-riscv64-linux-gnu qemu-user chromium libpython3.11-testsuite podman runc containerd docker.io iproute2 util-linux
 
-.PHONY: all build deps test demo bench readme refs clean rootfs-riscv64 fuzz
+.PHONY: all build deps test test-race demo bench readme refs clean rootfs-riscv64 fuzz
 
 all: build
 
@@ -24,8 +24,14 @@ test: deps build rootfs-riscv64
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -count=1 -race -timeout 30m ./pkg/...
-	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 45m ./e2e
 	if [ -x ../shared/acceptance/invariant.sh ]; then ../shared/acceptance/invariant.sh $(SENTRY); fi
+
+# The end-to-end tests again, against a race-built sentry: every real
+# program's syscalls through the kernel's locks under the race detector.
+# It takes longer than `make test` itself (half an hour beside a busy
+# CPU), so CI runs it after `make test` rather than inside it.
+test-race: deps build rootfs-riscv64
+	SENTRY_E2E_RACE=1 $(GO) test -count=1 -timeout 45m ./e2e
 
 # The syscall fuzzer and the ELF mutator, FUZZ_TIME each per arch (amd64,
 # riscv64), from seed FUZZ_SEED on; a failure names the seed that
