@@ -14,6 +14,16 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 		if s.listening() {
 			return s.listenerReadiness(h, mask)
 		}
+		if s.connOriented() && !h.announced.Load() && mask&(epoll.EventOut|epoll.EventWrNorm|epoll.EventPri) == 0 {
+			// Unannounced, a stream has nothing to read (its receives
+			// wait for news, see hostSock.announced), and an error or
+			// a hangup since the receive that emptied it is news on its
+			// way too (the host poller announces those as readable):
+			// no host poll to make. A level-triggered epoll re-checks
+			// every stream it returned on the next wait, after the
+			// application has read it dry: this spares that poll.
+			return 0
+		}
 		r := s.hostReadiness(h, mask)
 		if s.connOriented() && !h.announced.Load() {
 			r &^= epoll.EventIn | epoll.EventRdNorm // see hostSock.announced
