@@ -58,6 +58,21 @@ func NewOwnedHostFile(fd int, name string) *vfs.File {
 }
 
 func newHostStdio(base stdioFile, name string) *vfs.File {
+	impl, flags := hostStdioImpl(base)
+	return vfs.NewFile(impl, flags, stdioName(base.fd, name))
+}
+
+// OpenHostTerminal is a new description of the sentry's own terminal fd
+// (one of its stdio), for an open of the name the sandbox shows it by
+// (/dev/pts/N): it shares the host fd and never closes it.
+func OpenHostTerminal(fd int) vfs.FileImpl {
+	impl, _ := hostStdioImpl(stdioFile{fd: fd})
+	return impl
+}
+
+// hostStdioImpl is the implementation for base's host fd (waitable when
+// the host can tell its readiness) and the status flags it has.
+func hostStdioImpl(base stdioFile) (vfs.FileImpl, int) {
 	fd := base.fd
 	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	base.tty = err == nil
@@ -78,7 +93,7 @@ func newHostStdio(base stdioFile, name string) *vfs.File {
 			}
 		}
 	}
-	return vfs.NewFile(impl, flags, stdioName(fd, name))
+	return impl, flags
 }
 
 func newStdioWaitable(base stdioFile) *stdioWaitable {
@@ -104,8 +119,24 @@ func stdioName(fd int, name string) string {
 		if st.Rdev == unix.Mkdev(1, 3) {
 			return "/dev/null"
 		}
+		if n, ok := HostPTSIndex(&st); ok {
+			// The sandbox's devpts shows the host terminal under its
+			// own number (the kernel's devpts), so ttyname(3) finds it.
+			return fmt.Sprintf("/dev/pts/%d", n)
+		}
 	}
 	return name
+}
+
+// ptsMajor is UNIX98_PTY_SLAVE_MAJOR: the host's /dev/pts/N is (136, N).
+const ptsMajor = 136
+
+// HostPTSIndex is N when st is the host's /dev/pts/N.
+func HostPTSIndex(st *unix.Stat_t) (int, bool) {
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != ptsMajor {
+		return 0, false
+	}
+	return int(unix.Minor(st.Rdev)), true
 }
 
 func (f *stdioFile) ReadAt(p []byte, _ int64) (int, error) {

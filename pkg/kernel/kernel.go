@@ -229,6 +229,10 @@ type Kernel struct {
 	// (tty_job.go), ptys the pseudo-terminals (tty.go).
 	hostTTY ttyJob
 	ptys    ptyTable
+	// hostPTS maps N to the sentry's stdio fd when that is the host's
+	// /dev/pts/N: the sandbox's devpts shows it under that number
+	// (tty_devpts.go). Set in New, read-only after.
+	hostPTS map[int]int
 	init    *ThreadGroup // the first process, once it exists
 	early   []int        // host signals that arrived before it
 	// initSet is closed once init is set (Exec waits for it).
@@ -302,6 +306,7 @@ func New(cfg Config) (*Kernel, error) {
 			mf.Close()
 			return nil, err
 		}
+		k.hostPTS = hostTerminals(cfg.Stdio)
 		if err := cfg.FS.MountTyped("/dev/pts", devptsRoot{k}, "devpts"); err != nil {
 			mf.Close()
 			return nil, err

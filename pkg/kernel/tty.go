@@ -79,7 +79,10 @@ func (k *Kernel) openMaster() *ptyMaster {
 		pt.ptys = map[int]*pty{}
 	}
 	n := 0
-	for pt.ptys[n] != nil {
+	for {
+		if _, host := k.hostPTS[n]; pt.ptys[n] == nil && !host {
+			break
+		}
 		n++
 	}
 	p := &pty{k: k, index: n, born: time.Now(), ld: tty.New(), locked: true, masterOpen: true}

@@ -1,15 +1,42 @@
 package kernel
 
 import (
+	"slices"
 	"strconv"
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
 )
 
 // devpts, mounted at /dev/pts: "ptmx", which opens a new pseudo-terminal
-// (/dev/ptmx links to it), and one character device per pty in use.
+// (/dev/ptmx links to it), one character device per pty in use, and the
+// sentry's own terminal when it is the host's /dev/pts/N: shown as N, so
+// that /proc/self/fd/0 names a file that is there and that ttyname(3)
+// (tty, ps, Python's os.ttyname) accepts, as in a container whose console
+// is one of its devpts's ptys. The sandbox's own ptys never take N.
+
+// hostTerminals finds the stdio files that are the host's /dev/pts/N.
+func hostTerminals(stdio [3]*vfs.File) map[int]int {
+	out := map[int]int{}
+	for _, f := range stdio {
+		if f == nil || !f.IsTerminal() {
+			continue
+		}
+		fd, _ := f.HostFD()
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil {
+			continue
+		}
+		if n, ok := epoll.HostPTSIndex(&st); ok {
+			if _, seen := out[n]; !seen {
+				out[n] = fd
+			}
+		}
+	}
+	return out
+}
 
 type devptsRoot struct{ k *Kernel }
 
@@ -27,6 +54,9 @@ func (r devptsRoot) Lookup(name string) (vfs.Node, error) {
 	if err != nil || n < 0 || strconv.Itoa(n) != name {
 		return nil, unix.ENOENT
 	}
+	if fd, ok := r.k.hostPTS[n]; ok {
+		return hostPTSNode{fd}, nil
+	}
 	p := r.k.ptys.get(n)
 	if p == nil {
 		return nil, unix.ENOENT
@@ -36,7 +66,12 @@ func (r devptsRoot) Lookup(name string) (vfs.Node, error) {
 
 func (r devptsRoot) Readdir() ([]vfs.Dirent, error) {
 	out := []vfs.Dirent{{Ino: 2, Type: unix.DT_CHR, Name: "ptmx"}}
-	for _, n := range r.k.ptys.list() {
+	ns := r.k.ptys.list()
+	for n := range r.k.hostPTS {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	for _, n := range ns {
 		out = append(out, vfs.Dirent{Ino: uint64(n) + 3, Type: unix.DT_CHR, Name: strconv.Itoa(n)})
 	}
 	return out, nil
@@ -64,3 +99,20 @@ func (n ptsNode) Lookup(string) (vfs.Node, error)      { return nil, unix.ENOTDI
 func (n ptsNode) Readdir() ([]vfs.Dirent, error)       { return nil, unix.ENOTDIR }
 func (n ptsNode) Readlink() (string, error)            { return "", unix.EINVAL }
 func (n ptsNode) Open(flags int) (vfs.FileImpl, error) { return n.p.openSlave() }
+
+// hostPTSNode is the sentry's own terminal, the host's /dev/pts/N. Its
+// attributes are the host's, the same fstat of fd 0 reports.
+type hostPTSNode struct{ fd int }
+
+func (n hostPTSNode) Stat() vfs.Stat {
+	var st unix.Stat_t
+	if err := unix.Fstat(n.fd, &st); err != nil {
+		return vfs.Stat{Mode: unix.S_IFCHR | 0620}
+	}
+	return vfs.StatFromHost(&st)
+}
+func (n hostPTSNode) HostDevice()                          {}
+func (n hostPTSNode) Lookup(string) (vfs.Node, error)      { return nil, unix.ENOTDIR }
+func (n hostPTSNode) Readdir() ([]vfs.Dirent, error)       { return nil, unix.ENOTDIR }
+func (n hostPTSNode) Readlink() (string, error)            { return "", unix.EINVAL }
+func (n hostPTSNode) Open(flags int) (vfs.FileImpl, error) { return epoll.OpenHostTerminal(n.fd), nil }

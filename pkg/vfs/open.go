@@ -207,7 +207,9 @@ func (fs *FS) openDentry(d *Dentry, flags int, exec bool) (*File, error) {
 	case d.synth != nil:
 		var impl FileImpl
 		fs.synthCall(func() { impl, err = d.synth.Open(flags) })
-		if err == nil {
+		if _, own := d.synth.(HostDevice); err == nil && own {
+			f.impl = impl
+		} else if err == nil {
 			f.impl = synthFile{impl, d.mnt.dev}
 		}
 	case d.mem == nil && d.mnt.kind == kindOverlay && typ == unix.S_IFREG && write:

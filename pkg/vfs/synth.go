@@ -37,12 +37,20 @@ func (fs *FS) synthCall(f func()) {
 func (fs *FS) synthStat(d *Dentry) Stat {
 	var st Stat
 	fs.synthCall(func() { st = d.synth.Stat() })
-	if d.anon == nil {
+	if _, own := d.synth.(HostDevice); d.anon == nil && !own {
 		// An anonymous file reached through a magic link keeps its own.
 		st.Dev = d.mnt.dev
 	}
 	return st
 }
+
+// HostDevice is implemented by synthetic nodes that stand for a host
+// object the application also holds as a file opened elsewhere (the
+// sentry's own terminal, which is its stdio): they keep the host's st_dev
+// and their opened files are the node's own, so that a stat of the name
+// and an fstat of the file agree, as ttyname(3) checks, and the file is
+// the same kind of file as the one the application already has.
+type HostDevice interface{ HostDevice() }
 
 // newSynthChild makes the (uncached) dentry for node n called name under
 // dir, remembering its type. Caller holds FS.mu.
