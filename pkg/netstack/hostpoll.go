@@ -186,6 +186,11 @@ func (p *hostPoller) loop(epfd, kick int) {
 		}
 		p.mu.Unlock()
 		for _, r := range ready {
+			if r.ev&epoll.EventPri != 0 {
+				if h := r.s.hostSock(); h != nil {
+					h.urgent.Store(true)
+				}
+			}
 			if r.ev&epoll.EventIn != 0 {
 				notifyReadable(r.s, r.ev)
 			} else {
@@ -205,6 +210,7 @@ func notifyReadable(s *Socket, ev epoll.EventMask) {
 	}
 	h.rx.Lock()
 	defer h.rx.Unlock()
+	h.news.Store(h.news.Load() | uint32(ev))
 	h.announced.Store(true)
 	s.q.Notify(ev)
 }

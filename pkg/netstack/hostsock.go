@@ -46,6 +46,14 @@ type hostSock struct {
 	// reads it without rx).
 	rx        sync.Mutex
 	announced atomic.Bool
+	// news is what the announcements since the flag was last cleared
+	// said (epoll bits: a hangup, an error); written under rx, read
+	// without it. urgent is set for good once the host has reported
+	// urgent data on the stream. With them a receive that came back
+	// short, and a readiness check of an announced stream, know the
+	// host's state without asking it (hostRecv, Readiness).
+	news   atomic.Uint32
+	urgent atomic.Bool
 
 	// peer is a connected stream's peer, asked of the host once: a
 	// stream's peer never changes, and every receive reports it.
@@ -295,14 +303,22 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 			return err
 		}
 		if err == unix.EAGAIN {
-			h.announced.Store(false)
+			h.clearNews()
 		} else if err == nil && n > 0 {
-			// A short read does not prove the queue empty (it stops at
-			// the urgent mark), and an end of file or an error left
-			// behind is news already given: ask.
+			if n < len(p) && !h.urgent.Load() && epoll.EventMask(h.news.Load())&(epoll.EventRdHup|epoll.EventHup|epoll.EventErr) == 0 {
+				// A short read took the whole queue: it stops early
+				// only at an urgent mark (never reported here) or
+				// before an end of file or error (none announced).
+				// Bytes, a hangup or an error coming since are news
+				// the poller gives after this, under rx.
+				h.clearNews()
+				return nil
+			}
+			// A full read may have left bytes, and an end of file or
+			// an error left behind is news already given: ask.
 			pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP}}
 			if m, perr := unix.Poll(pfd, 0); perr == nil && m == 0 {
-				h.announced.Store(false)
+				h.clearNews()
 			}
 		}
 		return err
@@ -321,6 +337,13 @@ func (s *Socket) hostRecv(h *hostSock, p []byte, flags int) (RecvResult, error) 
 		res.Control = hostControl(oob[:oobn])
 	}
 	return res, nil
+}
+
+// clearNews records that a receive emptied the stream's host queue: its
+// next bytes wait for the poller's news. Caller holds h.rx.
+func (h *hostSock) clearNews() {
+	h.announced.Store(false)
+	h.news.Store(0)
 }
 
 // hostReadiness is the host socket's readiness, polled now.

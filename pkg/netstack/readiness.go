@@ -14,15 +14,24 @@ func (s *Socket) Readiness(mask epoll.EventMask) epoll.EventMask {
 		if s.listening() {
 			return s.listenerReadiness(h, mask)
 		}
-		if s.connOriented() && !h.announced.Load() && mask&(epoll.EventOut|epoll.EventWrNorm|epoll.EventPri) == 0 {
-			// Unannounced, a stream has nothing to read (its receives
-			// wait for news, see hostSock.announced), and an error or
-			// a hangup since the receive that emptied it is news on its
-			// way too (the host poller announces those as readable):
-			// no host poll to make. A level-triggered epoll re-checks
-			// every stream it returned on the next wait, after the
-			// application has read it dry: this spares that poll.
-			return 0
+		if s.connOriented() && mask&(epoll.EventOut|epoll.EventWrNorm|epoll.EventPri) == 0 {
+			// The read side of a stream is what the news says, with
+			// no host poll: unannounced, it has nothing to read (its
+			// receives wait for news, see hostSock.announced), and an
+			// error or a hangup since the receive that emptied it is
+			// news on its way too (the poller announces those as
+			// readable); announced, it has bytes or an end of file,
+			// and the hangups the news told of (hangups stay). Only a
+			// pending error, which reading clears, is asked of the
+			// host. A level-triggered epoll checks each stream it
+			// returns, and again on the next wait after the
+			// application read it dry: this spares both polls.
+			if !h.announced.Load() {
+				return 0
+			}
+			if news := epoll.EventMask(h.news.Load()); news&epoll.EventErr == 0 {
+				return (epoll.EventIn | epoll.EventRdNorm | news&(epoll.EventRdHup|epoll.EventHup)) & (mask | epoll.EventHup)
+			}
 		}
 		r := s.hostReadiness(h, mask)
 		if s.connOriented() && !h.announced.Load() {

@@ -81,10 +81,39 @@ func TestHostStreamReadinessFollowsTheNews(t *testing.T) {
 			t.Fatalf("round %d: read dry, readiness %#x, want 0", round, r)
 		}
 	}
+	// More than one receive's worth: the first read is full and the
+	// rest must stay readable.
+	big := make([]byte, 3000)
+	if _, err := peer.Write(big); err != nil {
+		t.Fatal(err)
+	}
+	for got := 0; got < len(big); {
+		waitFor("bytes sent", epoll.EventIn)
+		b := make([]byte, 1000)
+		res, err := s.Recv(b, 0)
+		if err == unix.EAGAIN {
+			continue // the rest of the bytes are news still to come
+		}
+		if err != nil {
+			t.Fatalf("recv: %v", err)
+		}
+		got += res.N
+	}
+	if r := s.Readiness(in); r != 0 {
+		t.Fatalf("read dry after a full read: readiness %#x, want 0", r)
+	}
+	// Bytes and the end of file together: a short read takes the bytes,
+	// and the end of file stays to be read.
+	if _, err := peer.Write([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
 	peer.Close()
+	waitFor("bytes sent and closed", epoll.EventIn)
+	if res, err := s.Recv(make([]byte, 64), 0); err != nil || res.N != 3 {
+		t.Fatalf("recv: %d bytes, %v; want 3", res.N, err)
+	}
 	r := waitFor("peer closed", epoll.EventIn|epoll.EventRdHup)
-	b := make([]byte, 64)
-	if res, err := s.Recv(b, 0); err != nil || res.N != 0 {
+	if res, err := s.Recv(make([]byte, 64), 0); err != nil || res.N != 0 {
 		t.Fatalf("recv after the peer's close: %d bytes, %v; want end of file", res.N, err)
 	}
 	if r&epoll.EventIn == 0 {
