@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 )
 
 // The credential syscalls (creds.go holds the rules). Ids are 32 bits:
@@ -94,11 +93,11 @@ func sysGetgroups(t *Task, a [6]uint64) (uint64, error) {
 	if int(size) < len(gs) {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, 4*len(gs))
+	out := make(slice[primitive.Uint32, *primitive.Uint32], len(gs))
 	for i, g := range gs {
-		binary.LittleEndian.PutUint32(b[4*i:], g)
+		out[i] = primitive.Uint32(g)
 	}
-	return uint64(len(gs)), t.copyOut(a[1], b)
+	return uint64(len(gs)), t.copyOutObj(a[1], out)
 }
 
 func sysSetgroups(t *Task, a [6]uint64) (uint64, error) {
@@ -109,13 +108,13 @@ func sysSetgroups(t *Task, a [6]uint64) (uint64, error) {
 	if size > ngroupsMax {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, 4*size)
-	if err := t.copyIn(a[1], b); err != nil {
+	in := make(slice[primitive.Uint32, *primitive.Uint32], size)
+	if err := t.copyInObj(a[1], in); err != nil {
 		return 0, err
 	}
 	gs := make([]uint32, size)
 	for i := range gs {
-		if gs[i] = binary.LittleEndian.Uint32(b[4*i:]); gs[i] == noID {
+		if gs[i] = uint32(in[i]); gs[i] == noID {
 			return 0, unix.EINVAL
 		}
 	}

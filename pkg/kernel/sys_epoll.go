@@ -14,13 +14,45 @@ import (
 
 // epoll_create/ctl/wait on pkg/epoll instances.
 
-// epollEventSize is sizeof(struct epoll_event): packed on amd64 (12
-// bytes), naturally aligned elsewhere (16).
+// struct epoll_event differs by architecture: packed on amd64 (12
+// bytes), naturally aligned on riscv64 (16). gVisor's abi/linux builds
+// only the host's, so both are pkg/arch types, whose layouts a test
+// checks against each architecture's C compiler; these pick the task's.
+
+// epollEventSize is sizeof(struct epoll_event) for t's architecture.
 func (t *Task) epollEventSize() int {
 	if t.regs.Arch == arch.AMD64 {
-		return 12
+		return binary.Size(arch.EpollEventPacked{})
 	}
-	return 16
+	return binary.Size(arch.EpollEventGeneric{})
+}
+
+// readEpollEvent reads one struct epoll_event.
+func (t *Task) readEpollEvent(addr uint64) (epoll.EventMask, uint64, error) {
+	if t.regs.Arch == arch.AMD64 {
+		var e arch.EpollEventPacked
+		err := t.copyInObj(addr, fixed[arch.EpollEventPacked]{&e})
+		return epoll.EventMask(e.Events), e.Data, err
+	}
+	var e arch.EpollEventGeneric
+	err := t.copyInObj(addr, fixed[arch.EpollEventGeneric]{&e})
+	return epoll.EventMask(e.Events), e.Data, err
+}
+
+// epollEvents lays evs out as an array of struct epoll_event.
+func (t *Task) epollEvents(evs []epoll.Event) marshaller {
+	if t.regs.Arch == arch.AMD64 {
+		out := make([]arch.EpollEventPacked, len(evs))
+		for i, ev := range evs {
+			out[i] = arch.EpollEventPacked{Events: uint32(ev.Events), Data: ev.Data}
+		}
+		return fixed[[]arch.EpollEventPacked]{&out}
+	}
+	out := make([]arch.EpollEventGeneric, len(evs))
+	for i, ev := range evs {
+		out[i] = arch.EpollEventGeneric{Events: uint32(ev.Events), Data: ev.Data}
+	}
+	return fixed[[]arch.EpollEventGeneric]{&out}
 }
 
 func sysEpollCreate(t *Task, a [6]uint64) (uint64, error) {
@@ -80,12 +112,9 @@ func sysEpollCtl(t *Task, a [6]uint64) (uint64, error) {
 	var events epoll.EventMask
 	var data uint64
 	if op != epoll.CtlDel {
-		b := make([]byte, t.epollEventSize())
-		if err := t.copyIn(a[3], b); err != nil {
+		if events, data, err = t.readEpollEvent(a[3]); err != nil {
 			return 0, err
 		}
-		events = epoll.EventMask(binary.LittleEndian.Uint32(b))
-		data = binary.LittleEndian.Uint64(b[len(b)-8:])
 	}
 	return 0, ep.Ctl(op, epoll.Key{File: tf, FD: fd}, w, events, data)
 }
@@ -124,12 +153,7 @@ func (t *Task) epollWait(epfd, evAddr uint64, max int32, block bool, deadline ti
 	if len(evs) == 0 {
 		return 0, nil
 	}
-	b := make([]byte, size*len(evs))
-	for i, ev := range evs {
-		binary.LittleEndian.PutUint32(b[i*size:], uint32(ev.Events))
-		binary.LittleEndian.PutUint64(b[i*size+size-8:], ev.Data)
-	}
-	if err := t.copyOut(evAddr, b); err != nil {
+	if err := t.copyOutObj(evAddr, t.epollEvents(evs)); err != nil {
 		return 0, err
 	}
 	return uint64(len(evs)), nil

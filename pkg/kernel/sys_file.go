@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/vfs"
 )
 
@@ -168,8 +169,8 @@ func sysReadv(t *Task, a [6]uint64) (uint64, error) {
 	}
 	defer f.DecRef()
 	read := t.reader(f)
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.readInto(v.base, v.len, read)
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.readInto(v.Base, v.Len, read)
 	})
 }
 
@@ -180,8 +181,8 @@ func sysWritev(t *Task, a [6]uint64) (uint64, error) {
 	}
 	defer f.DecRef()
 	write := t.writer(f)
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.writeFrom(v.base, v.len, write)
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.writeFrom(v.Base, v.Len, write)
 	})
 }
 
@@ -195,8 +196,8 @@ func sysPreadv(t *Task, a [6]uint64) (uint64, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
 	}
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		n, err := t.readInto(v.base, v.len, func(b []byte) (int, error) {
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		n, err := t.readInto(v.Base, v.Len, func(b []byte) (int, error) {
 			n, err := f.ReadAt(b, off)
 			off += int64(n)
 			return n, err
@@ -215,8 +216,8 @@ func sysPwritev(t *Task, a [6]uint64) (uint64, error) {
 	if off < 0 {
 		return 0, unix.EINVAL
 	}
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.writeFrom(v.base, v.len, func(b []byte) (int, error) {
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.writeFrom(v.Base, v.Len, func(b []byte) (int, error) {
 			n, err := f.WriteAt(b, off)
 			off += int64(n)
 			return n, err
@@ -225,14 +226,14 @@ func sysPwritev(t *Task, a [6]uint64) (uint64, error) {
 }
 
 // vectorIO runs one transfer per iovec, stopping at the first short one.
-func (t *Task) vectorIO(addr, cnt uint64, one func(iovec) (uint64, error)) (uint64, error) {
+func (t *Task) vectorIO(addr, cnt uint64, one func(arch.Iovec) (uint64, error)) (uint64, error) {
 	vs, err := t.readIovecs(addr, cnt)
 	if err != nil {
 		return 0, err
 	}
 	var total uint64
 	for _, v := range vs {
-		if v.len == 0 {
+		if v.Len == 0 {
 			continue
 		}
 		n, err := one(v)
@@ -243,7 +244,7 @@ func (t *Task) vectorIO(addr, cnt uint64, one func(iovec) (uint64, error)) (uint
 			}
 			return 0, err
 		}
-		if n < v.len {
+		if n < v.Len {
 			break
 		}
 	}

@@ -1,10 +1,10 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 
 	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
@@ -34,10 +34,8 @@ func (t *Task) installPair(a, b *vfs.File, cloexec bool, addr uint64) error {
 		t.tg.fds.remove(int32(fa))
 		return err
 	}
-	var out [8]byte
-	binary.LittleEndian.PutUint32(out[:], uint32(fa))
-	binary.LittleEndian.PutUint32(out[4:], uint32(fb))
-	if err := t.copyOut(addr, out[:]); err != nil {
+	fds := slice[primitive.Int32, *primitive.Int32]{primitive.Int32(fa), primitive.Int32(fb)}
+	if err := t.copyOutObj(addr, fds); err != nil {
 		t.tg.fds.remove(int32(fa))
 		t.tg.fds.remove(int32(fb))
 		return err

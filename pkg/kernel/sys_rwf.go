@@ -3,6 +3,7 @@ package kernel
 import (
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/vfs"
 )
 
@@ -61,8 +62,8 @@ func sysPreadv2(t *Task, a [6]uint64) (uint64, error) {
 	if flags&rwfNowait != 0 {
 		read = f.Read // never waits: EAGAIN where data is not ready
 	}
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.readInto(v.base, v.len, read)
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.readInto(v.Base, v.Len, read)
 	})
 }
 
@@ -82,8 +83,8 @@ func sysPwritev2(t *Task, a [6]uint64) (uint64, error) {
 		return 0, unix.EOPNOTSUPP
 	}
 	write := t.rwfWriter(f, off, flags)
-	n, err := t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.writeFrom(v.base, v.len, write)
+	n, err := t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.writeFrom(v.Base, v.Len, write)
 	})
 	if n > 0 && flags&(rwfDsync|rwfSync) != 0 && f.Impl().Seekable() {
 		if serr := f.Sync(); serr != nil && serr != unix.EINVAL {

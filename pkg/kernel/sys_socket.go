@@ -14,11 +14,9 @@ import (
 // never block: these handlers wait for readiness through blockOn.
 
 const (
-	maxSockaddr   = 128 // sizeof(struct sockaddr_storage)
-	maxOptLen     = 1 << 16
-	scmMaxFD      = 253
-	sizeofMsghdr  = 56
-	sizeofMmsghdr = 64
+	maxSockaddr = 128 // sizeof(struct sockaddr_storage)
+	maxOptLen   = 1 << 16
+	scmMaxFD    = 253
 	// sockChunk bounds one step of a large stream send.
 	sockChunk = 1 << 20
 )

@@ -1,12 +1,13 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/epoll"
 	"sentry/pkg/netstack"
 	"sentry/pkg/vfs"
@@ -15,29 +16,29 @@ import (
 // Socket data: send/recv and the msghdr calls, with iovecs and control
 // messages (SCM_RIGHTS, SCM_CREDENTIALS).
 
-func iovTotal(vs []iovec) int {
+func iovTotal(vs []arch.Iovec) int {
 	n := 0
 	for _, v := range vs {
-		n += int(v.len)
+		n += int(v.Len)
 	}
 	return n
 }
 
 // gather copies n bytes starting at byte off of the iovecs.
-func (t *Task) gather(vs []iovec, off, n int) ([]byte, error) {
+func (t *Task) gather(vs []arch.Iovec, off, n int) ([]byte, error) {
 	b := make([]byte, n)
 	got := 0
 	for _, v := range vs {
 		if got == n {
 			break
 		}
-		l := int(v.len)
+		l := int(v.Len)
 		if off >= l {
 			off -= l
 			continue
 		}
 		c := min(l-off, n-got)
-		if err := t.copyIn(v.base+uint64(off), b[got:got+c]); err != nil {
+		if err := t.copyIn(v.Base+uint64(off), b[got:got+c]); err != nil {
 			return nil, err
 		}
 		got += c
@@ -47,13 +48,13 @@ func (t *Task) gather(vs []iovec, off, n int) ([]byte, error) {
 }
 
 // scatter copies b into the iovecs.
-func (t *Task) scatter(vs []iovec, b []byte) error {
+func (t *Task) scatter(vs []arch.Iovec, b []byte) error {
 	for _, v := range vs {
 		if len(b) == 0 {
 			break
 		}
-		c := min(int(v.len), len(b))
-		if err := t.copyOut(v.base, b[:c]); err != nil {
+		c := min(int(v.Len), len(b))
+		if err := t.copyOut(v.Base, b[:c]); err != nil {
 			return err
 		}
 		b = b[c:]
@@ -63,7 +64,7 @@ func (t *Task) scatter(vs []iovec, b []byte) error {
 
 // sendVec sends the bytes of vs: a blocking stream send writes it all
 // (or what it could before an interruption); a datagram goes whole.
-func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int, o netstack.SendOpts) (int, error) {
+func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []arch.Iovec, flags int, o netstack.SendOpts) (int, error) {
 	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
 	o.Direct = t.latencyBound // task_latency.go
 	o.OOB = flags&unix.MSG_OOB != 0
@@ -138,7 +139,7 @@ func (t *Task) sendVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int, o
 
 // recvVec receives into vs. MSG_WAITALL on a blocking stream keeps
 // reading until vs is full, the stream ends or a signal comes.
-func (t *Task) recvVec(f *vfs.File, s *netstack.Socket, vs []iovec, flags int) (netstack.RecvResult, error) {
+func (t *Task) recvVec(f *vfs.File, s *netstack.Socket, vs []arch.Iovec, flags int) (netstack.RecvResult, error) {
 	nb := nonblocking(f) || flags&unix.MSG_DONTWAIT != 0
 	total := iovTotal(vs)
 	rt, _ := s.Timeouts()
@@ -222,7 +223,7 @@ func sysSendto(t *Task, a [6]uint64) (uint64, error) {
 		c := t.creds()
 		o.Creds = &c
 	}
-	n, err := t.sendVec(f, s, []iovec{{a[1], min(a[2], maxRW)}}, int(a[3]), o)
+	n, err := t.sendVec(f, s, []arch.Iovec{{Base: a[1], Len: min(a[2], maxRW)}}, int(a[3]), o)
 	return uint64(n), err
 }
 
@@ -233,7 +234,7 @@ func sysRecvfrom(t *Task, a [6]uint64) (uint64, error) {
 	}
 	defer f.DecRef()
 	flags := int(a[3])
-	r, err := t.recvVec(f, s, []iovec{{a[1], min(a[2], maxRW)}}, flags)
+	r, err := t.recvVec(f, s, []arch.Iovec{{Base: a[1], Len: min(a[2], maxRW)}}, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -251,38 +252,25 @@ func sysRecvfrom(t *Task, a [6]uint64) (uint64, error) {
 	return uint64(r.N), nil
 }
 
-// msghdr is struct msghdr (the same on amd64 and riscv64).
-type msghdr struct {
-	name       uint64
-	namelen    uint32
-	iov        uint64
-	iovlen     uint64
-	control    uint64
-	controllen uint64
-	flags      int32
-}
-
-func (t *Task) readMsghdr(addr uint64) (msghdr, error) {
-	var b [sizeofMsghdr]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
-		return msghdr{}, err
-	}
-	le := binary.LittleEndian
-	return msghdr{le.Uint64(b[0:]), le.Uint32(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:]), le.Uint64(b[32:]), le.Uint64(b[40:]), int32(le.Uint32(b[48:]))}, nil
+// readMsghdr reads a struct msghdr (the same on amd64 and riscv64).
+func (t *Task) readMsghdr(addr uint64) (arch.Msghdr, error) {
+	var m arch.Msghdr
+	err := t.copyInObj(addr, fixed[arch.Msghdr]{&m})
+	return m, err
 }
 
 // sendControl decodes SCM_RIGHTS and SCM_CREDENTIALS; the files it
 // returns carry a reference each.
-func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, error) {
+func (t *Task) sendControl(m arch.Msghdr, s *netstack.Socket) (netstack.SendOpts, error) {
 	var o netstack.SendOpts
-	if m.controllen == 0 {
+	if m.ControlLen == 0 {
 		return o, nil
 	}
-	if m.controllen > maxOptLen {
+	if m.ControlLen > maxOptLen {
 		return o, unix.ENOBUFS
 	}
-	b := make([]byte, m.controllen)
-	if err := t.copyIn(m.control, b); err != nil {
+	b := make([]byte, m.ControlLen)
+	if err := t.copyIn(m.Control, b); err != nil {
 		return o, err
 	}
 	fail := func(err error) (netstack.SendOpts, error) {
@@ -291,7 +279,6 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 		}
 		return netstack.SendOpts{}, err
 	}
-	le := binary.LittleEndian
 	hlen := linux.SizeOfControlMessageHeader
 	for len(b) >= hlen {
 		var h linux.ControlMessageHeader
@@ -310,8 +297,10 @@ func (t *Task) sendControl(m msghdr, s *netstack.Socket) (netstack.SendOpts, err
 				if len(data)%4 != 0 || len(o.Rights)+len(data)/4 > scmMaxFD {
 					return fail(unix.EINVAL)
 				}
-				for i := 0; i < len(data); i += 4 {
-					f, err := t.tg.fds.get(int32(le.Uint32(data[i:])))
+				fds := make(slice[primitive.Int32, *primitive.Int32], len(data)/4)
+				fds.UnmarshalBytes(data)
+				for _, fd := range fds {
+					f, err := t.tg.fds.get(int32(fd))
 					if err != nil {
 						return fail(err)
 					}
@@ -351,7 +340,7 @@ func (t *Task) sendmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if err != nil {
 		return 0, err
 	}
-	vs, err := t.readIovecs(m.iov, m.iovlen)
+	vs, err := t.readIovecs(m.Iov, m.IovLen)
 	if err != nil {
 		return 0, err
 	}
@@ -359,8 +348,8 @@ func (t *Task) sendmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if err != nil {
 		return 0, err
 	}
-	if m.name != 0 && m.namelen != 0 {
-		sa, err := t.readSockaddr(m.name, uint64(m.namelen))
+	if m.Name != 0 && m.NameLen != 0 {
+		sa, err := t.readSockaddr(m.Name, uint64(m.NameLen))
 		if err == nil {
 			err = t.resolveUnixPath(&sa, false)
 		}
@@ -398,14 +387,14 @@ func sysSendmmsg(t *Task, a [6]uint64) (uint64, error) {
 	vlen := min(a[2], uioMaxIov)
 	var i uint64
 	for ; i < vlen; i++ {
-		n, err := t.sendmsg(f, s, a[1]+i*sizeofMmsghdr, int(a[3]))
+		n, err := t.sendmsg(f, s, a[1]+i*arch.SizeofMmsghdr, int(a[3]))
 		if err != nil {
 			if i == 0 {
 				return 0, err
 			}
 			break
 		}
-		if err := t.writeU32(a[1]+i*sizeofMmsghdr+sizeofMsghdr, uint32(n)); err != nil {
+		if err := t.writeU32(a[1]+i*arch.SizeofMmsghdr+arch.MmsghdrLenOffset, uint32(n)); err != nil {
 			return i, nil
 		}
 	}
@@ -415,19 +404,18 @@ func sysSendmmsg(t *Task, a [6]uint64) (uint64, error) {
 // putControl writes received descriptors and credentials as control
 // messages and returns the length used and MSG_CTRUNC if some did not
 // fit (descriptors that do not fit are closed, as on Linux).
-func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, int, error) {
+func (t *Task) putControl(m arch.Msghdr, r netstack.RecvResult, flags int) (uint64, int, error) {
 	var out []byte
 	truncated := 0
-	le := binary.LittleEndian
 	hlen := linux.SizeOfControlMessageHeader
 	put := func(typ int32, data []byte) bool {
 		space := hlen + (len(data)+7)&^7
-		if uint64(len(out)+hlen+len(data)) > m.controllen {
+		if uint64(len(out)+hlen+len(data)) > m.ControlLen {
 			return false
 		}
 		out = append(out, marshal(&linux.ControlMessageHeader{Length: uint64(hlen + len(data)), Level: unix.SOL_SOCKET, Type: typ})...)
 		out = append(out, data...)
-		for len(out) < space && uint64(len(out)) < m.controllen {
+		for len(out) < space && uint64(len(out)) < m.ControlLen {
 			out = append(out, 0)
 		}
 		return true
@@ -440,14 +428,14 @@ func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, i
 	}
 	if len(r.Rights) > 0 {
 		room := 0
-		if m.controllen > uint64(len(out)+hlen) {
-			room = int(m.controllen-uint64(len(out))-uint64(hlen)) / 4
+		if m.ControlLen > uint64(len(out)+hlen) {
+			room = int(m.ControlLen-uint64(len(out))-uint64(hlen)) / 4
 		}
 		n := min(room, len(r.Rights))
 		if n < len(r.Rights) {
 			truncated = unix.MSG_CTRUNC
 		}
-		d := make([]byte, 0, 4*n)
+		fds := make(slice[primitive.Int32, *primitive.Int32], 0, n)
 		for i, f := range r.Rights {
 			if i >= n {
 				f.DecRef()
@@ -458,14 +446,14 @@ func (t *Task) putControl(m msghdr, r netstack.RecvResult, flags int) (uint64, i
 				truncated = unix.MSG_CTRUNC
 				continue
 			}
-			d = le.AppendUint32(d, uint32(fd))
+			fds = append(fds, primitive.Int32(fd))
 		}
-		if len(d) > 0 {
-			put(unix.SCM_RIGHTS, d)
+		if len(fds) > 0 {
+			put(unix.SCM_RIGHTS, marshal(fds))
 		}
 	}
 	if len(out) > 0 {
-		if err := t.copyOut(m.control, out); err != nil {
+		if err := t.copyOut(m.Control, out); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -477,7 +465,7 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if err != nil {
 		return 0, err
 	}
-	vs, err := t.readIovecs(m.iov, m.iovlen)
+	vs, err := t.readIovecs(m.Iov, m.IovLen)
 	if err != nil {
 		return 0, err
 	}
@@ -485,7 +473,6 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	if err != nil {
 		return 0, err
 	}
-	le := binary.LittleEndian
 	mflags := r.Flags
 	if s.Type() != unix.SOCK_STREAM && r.Full > r.N {
 		mflags |= unix.MSG_TRUNC
@@ -500,25 +487,22 @@ func (t *Task) recvmsg(f *vfs.File, s *netstack.Socket, addr uint64, flags int) 
 	}
 	mflags |= ctrunc
 	var nameLen uint32
-	if m.name != 0 && r.From != nil {
+	if m.Name != 0 && r.From != nil {
 		b := r.From.Marshal()
-		if err := t.copyOut(m.name, b[:min(int(m.namelen), len(b))]); err != nil {
+		if err := t.copyOut(m.Name, b[:min(int(m.NameLen), len(b))]); err != nil {
 			return 0, err
 		}
 		nameLen = uint32(len(b))
 	}
-	var b [4]byte
-	le.PutUint32(b[:], nameLen)
-	if err := t.copyOut(addr+8, b[:]); err != nil {
+	// Only these three fields go back, each on its own, as Linux's
+	// put_user calls write them.
+	if err := t.writeU32(addr+arch.MsghdrNameLenOffset, nameLen); err != nil {
 		return 0, err
 	}
-	var c [8]byte
-	le.PutUint64(c[:], clen)
-	if err := t.copyOut(addr+40, c[:]); err != nil {
+	if err := t.writeU64(addr+arch.MsghdrControlLenOffset, clen); err != nil {
 		return 0, err
 	}
-	le.PutUint32(b[:], uint32(mflags))
-	if err := t.copyOut(addr+48, b[:]); err != nil {
+	if err := t.writeU32(addr+arch.MsghdrFlagsOffset, uint32(mflags)); err != nil {
 		return 0, err
 	}
 	if flags&unix.MSG_TRUNC != 0 && s.Type() != unix.SOCK_STREAM {
@@ -563,14 +547,14 @@ func sysRecvmmsg(t *Task, a [6]uint64) (uint64, error) {
 		} else if flags&unix.MSG_WAITFORONE != 0 {
 			fl &^= unix.MSG_WAITFORONE
 		}
-		n, err := t.recvmsg(f, s, a[1]+i*sizeofMmsghdr, fl&^unix.MSG_WAITFORONE)
+		n, err := t.recvmsg(f, s, a[1]+i*arch.SizeofMmsghdr, fl&^unix.MSG_WAITFORONE)
 		if err != nil {
 			if i == 0 {
 				return 0, err
 			}
 			break
 		}
-		if err := t.writeU32(a[1]+i*sizeofMmsghdr+sizeofMsghdr, uint32(n)); err != nil {
+		if err := t.writeU32(a[1]+i*arch.SizeofMmsghdr+arch.MmsghdrLenOffset, uint32(n)); err != nil {
 			break
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {

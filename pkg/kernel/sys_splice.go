@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sentry/pkg/arch"
 	"sentry/pkg/epoll"
 	"sentry/pkg/vfs"
 )
@@ -205,15 +206,15 @@ func sysVmsplice(t *Task, a [6]uint64) (uint64, error) {
 		if nb {
 			write = f.Write
 		}
-		return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-			return t.writeFrom(v.base, v.len, write)
+		return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+			return t.writeFrom(v.Base, v.Len, write)
 		})
 	}
 	read := t.reader(f)
 	if nb {
 		read = f.Read
 	}
-	return t.vectorIO(a[1], a[2], func(v iovec) (uint64, error) {
-		return t.readInto(v.base, v.len, read)
+	return t.vectorIO(a[1], a[2], func(v arch.Iovec) (uint64, error) {
+		return t.readInto(v.Base, v.Len, read)
 	})
 }

@@ -1,9 +1,8 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // clockTicks is USER_HZ, the unit of times(2) (sysconf(_SC_CLK_TCK)).
@@ -24,13 +23,11 @@ func sysTimes(t *Task, a [6]uint64) (uint64, error) {
 		t.k.mu.Lock()
 		children := t.tg.proc.childTimes
 		t.k.mu.Unlock()
-		b := make([]byte, 32)
-		le := binary.LittleEndian
-		le.PutUint64(b[0:], usToTicks(self.user))
-		le.PutUint64(b[8:], usToTicks(self.sys))
-		le.PutUint64(b[16:], usToTicks(children.user))
-		le.PutUint64(b[24:], usToTicks(children.sys))
-		if err := t.copyOut(a[0], b); err != nil {
+		tms := linux.Tms{
+			UTime: linux.ClockT(usToTicks(self.user)), STime: linux.ClockT(usToTicks(self.sys)),
+			CUTime: linux.ClockT(usToTicks(children.user)), CSTime: linux.ClockT(usToTicks(children.sys)),
+		}
+		if err := t.copyOutObj(a[0], &tms); err != nil {
 			return 0, err
 		}
 	}

@@ -1,11 +1,11 @@
 package kernel
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/arch"
 	"sentry/pkg/platform"
@@ -59,12 +59,15 @@ func sysClone(t *Task, a [6]uint64) (uint64, error) {
 }
 
 func sysClone3(t *Task, a [6]uint64) (uint64, error) {
-	const sizeVer0 = 64
+	const sizeVer0 = linux.CLONE_ARGS_SIZE_VER0
 	if a[1] < sizeVer0 || a[1] > 4096 {
 		return 0, unix.EINVAL
 	}
-	b := make([]byte, a[1])
-	if err := t.copyIn(a[0], b); err != nil {
+	var args linux.CloneArgs
+	// A smaller struct from an older caller reads as zeros past its end,
+	// as Linux's copy_struct_from_user pads it.
+	b := make([]byte, max(a[1], uint64(args.SizeBytes())))
+	if err := t.copyIn(a[0], b[:a[1]]); err != nil {
 		return 0, err
 	}
 	for _, x := range b[sizeVer0:] {
@@ -73,11 +76,11 @@ func sysClone3(t *Task, a [6]uint64) (uint64, error) {
 			return 0, unix.E2BIG
 		}
 	}
-	le := binary.LittleEndian
+	args.UnmarshalBytes(b)
 	ca := cloneArgs{
-		flags: le.Uint64(b[0:]), pidfd: le.Uint64(b[8:]), childTID: le.Uint64(b[16:]),
-		parentTID: le.Uint64(b[24:]), exitSignal: le.Uint64(b[32:]), stack: le.Uint64(b[40:]),
-		stackSize: le.Uint64(b[48:]), tls: le.Uint64(b[56:]),
+		flags: args.Flags, pidfd: args.Pidfd, childTID: args.ChildTID,
+		parentTID: args.ParentTID, exitSignal: args.ExitSignal, stack: args.Stack,
+		stackSize: args.StackSize, tls: args.TLS,
 	}
 	if ca.exitSignal > 64 || (ca.stack == 0) != (ca.stackSize == 0) {
 		return 0, unix.EINVAL

@@ -37,6 +37,7 @@ func TestLinuxLayoutSizes(t *testing.T) {
 		{"termios", (&linux.Termios{}).SizeBytes(), 36},
 		{"winsize", (&linux.Winsize{}).SizeBytes(), 8},
 		{"timespec[2]", make(slice[linux.Timespec, *linux.Timespec], 2).SizeBytes(), 32},
+		{"tms", (&linux.Tms{}).SizeBytes(), 32},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %d bytes, want %d", tc.name, tc.got, tc.want)

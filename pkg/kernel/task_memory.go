@@ -1,9 +1,10 @@
 package kernel
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
+
+	"sentry/pkg/arch"
 )
 
 // Helpers for handlers moving data across the application's memory; all
@@ -45,35 +46,24 @@ func (t *Task) copyInPath(addr uint64, allowEmpty bool) (string, error) {
 }
 
 func (t *Task) readU64(addr uint64) (uint64, error) {
-	var b [8]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint64(b[:]), nil
+	var v primitive.Uint64
+	err := t.copyInObj(addr, &v)
+	return uint64(v), err
 }
 
 func (t *Task) writeU64(addr, v uint64) error {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], v)
-	return t.copyOut(addr, b[:])
+	return t.copyOutObj(addr, (*primitive.Uint64)(&v))
 }
 
 func (t *Task) readU32(addr uint64) (uint32, error) {
-	var b [4]byte
-	if err := t.copyIn(addr, b[:]); err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint32(b[:]), nil
+	var v primitive.Uint32
+	err := t.copyInObj(addr, &v)
+	return uint32(v), err
 }
 
 func (t *Task) writeU32(addr uint64, v uint32) error {
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], v)
-	return t.copyOut(addr, b[:])
+	return t.copyOutObj(addr, (*primitive.Uint32)(&v))
 }
-
-// iovec is one struct iovec (same layout on amd64 and riscv64).
-type iovec struct{ base, len uint64 }
 
 // uioMaxIov is UIO_MAXIOV, the most iovecs one call takes.
 const uioMaxIov = 1024
@@ -81,24 +71,25 @@ const uioMaxIov = 1024
 // maxRW is Linux's MAX_RW_COUNT: one call moves at most this much.
 const maxRW = 0x7ffff000
 
-func (t *Task) readIovecs(addr uint64, cnt uint64) ([]iovec, error) {
+// readIovecs reads an iovec array: EINVAL for more than UIO_MAXIOV
+// entries or a negative length; the lengths are cut so that they total
+// at most MAX_RW_COUNT, as Linux's import_iovec does.
+func (t *Task) readIovecs(addr uint64, cnt uint64) ([]arch.Iovec, error) {
 	if cnt > uioMaxIov {
 		return nil, unix.EINVAL
 	}
-	b := make([]byte, 16*cnt)
-	if err := t.copyIn(addr, b); err != nil {
+	v := make([]arch.Iovec, cnt)
+	if err := t.copyInObj(addr, fixed[[]arch.Iovec]{&v}); err != nil {
 		return nil, err
 	}
-	v := make([]iovec, cnt)
 	var total uint64
 	for i := range v {
-		v[i] = iovec{binary.LittleEndian.Uint64(b[16*i:]), binary.LittleEndian.Uint64(b[16*i+8:])}
-		if int64(v[i].len) < 0 {
+		if int64(v[i].Len) < 0 {
 			return nil, unix.EINVAL
 		}
-		total += v[i].len
+		total += v[i].Len
 		if total > maxRW {
-			v[i].len -= total - maxRW
+			v[i].Len -= total - maxRW
 			total = maxRW
 		}
 	}

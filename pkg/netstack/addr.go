@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/hostarch"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 )
 
 // Addr is a socket address: an IP and port for AF_INET/AF_INET6, a name
@@ -33,35 +36,43 @@ func (a Addr) unixKey(stype int) string {
 	return fmt.Sprintf("%d:%s", stype, a.Name)
 }
 
-// Sizes of the sockaddr structures.
-const (
-	sizeofSockaddrIn  = 16
-	sizeofSockaddrIn6 = 28
-	sizeofSockaddrUn  = 110
-	sizeofSockaddrNL  = 12
-)
+// sizeofSockaddrUn is sizeof(struct sockaddr_un): a longer address is
+// read only that far.
+const sizeofSockaddrUn = 2 + linux.UnixPathMax
+
+// sizeofSockaddrIn6Min is SIN6_LEN_RFC2133: Linux takes a sockaddr_in6
+// without its trailing sin6_scope_id.
+const sizeofSockaddrIn6Min = 24
 
 // ParseAddr decodes a struct sockaddr the application passed.
 func ParseAddr(b []byte) (Addr, error) {
-	if len(b) < 2 {
+	var family primitive.Uint16
+	if len(b) < family.SizeBytes() {
 		return Addr{}, unix.EINVAL
 	}
-	fam := int(binary.LittleEndian.Uint16(b))
+	family.UnmarshalBytes(b)
+	fam := int(family)
 	switch fam {
 	case unix.AF_INET:
-		if len(b) < sizeofSockaddrIn {
+		var sa linux.SockAddrInet
+		if len(b) < sa.SizeBytes() {
 			return Addr{}, unix.EINVAL
 		}
-		ip := netip.AddrFrom4([4]byte(b[4:8]))
-		return Addr{Family: fam, IP: netip.AddrPortFrom(ip, binary.BigEndian.Uint16(b[2:]))}, nil
+		sa.UnmarshalBytes(b)
+		return Addr{Family: fam, IP: netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(sa.Port))}, nil
 	case unix.AF_INET6:
-		if len(b) < 24 {
+		var sa linux.SockAddrInet6
+		if len(b) < sizeofSockaddrIn6Min {
 			return Addr{}, unix.EINVAL
 		}
-		ip := netip.AddrFrom16([16]byte(b[8:24]))
-		return Addr{Family: fam, IP: netip.AddrPortFrom(ip, binary.BigEndian.Uint16(b[2:]))}, nil
+		full := make([]byte, sa.SizeBytes())
+		copy(full, b)
+		sa.UnmarshalBytes(full)
+		return Addr{Family: fam, IP: netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), netPort(sa.Port))}, nil
 	case unix.AF_UNIX:
-		p := b[2:min(len(b), sizeofSockaddrUn)]
+		// The name is as long as the caller says (an abstract name may
+		// hold NULs), so it is read from the bytes, not the struct.
+		p := b[family.SizeBytes():min(len(b), sizeofSockaddrUn)]
 		if len(p) > 0 && p[0] == 0 {
 			return Addr{Family: fam, Name: string(p)}, nil
 		}
@@ -70,10 +81,12 @@ func ParseAddr(b []byte) (Addr, error) {
 		}
 		return Addr{Family: fam, Name: string(p)}, nil
 	case unix.AF_NETLINK:
-		if len(b) < sizeofSockaddrNL {
+		var sa linux.SockAddrNetlink
+		if len(b) < sa.SizeBytes() {
 			return Addr{}, unix.EINVAL
 		}
-		return Addr{Family: fam, NLPid: binary.LittleEndian.Uint32(b[4:])}, nil
+		sa.UnmarshalBytes(b)
+		return Addr{Family: fam, NLPid: sa.PortID}, nil
 	case unix.AF_UNSPEC:
 		return Addr{Family: fam}, nil
 	}
@@ -84,44 +97,49 @@ func ParseAddr(b []byte) (Addr, error) {
 func (a Addr) Marshal() []byte {
 	switch a.Family {
 	case unix.AF_INET:
-		b := make([]byte, sizeofSockaddrIn)
-		binary.LittleEndian.PutUint16(b, unix.AF_INET)
-		binary.BigEndian.PutUint16(b[2:], a.IP.Port())
-		ip := a.IP.Addr().Unmap()
-		if ip.Is4() {
-			v := ip.As4()
-			copy(b[4:], v[:])
+		sa := linux.SockAddrInet{Family: unix.AF_INET, Port: netPort(a.IP.Port())}
+		if ip := a.IP.Addr().Unmap(); ip.Is4() {
+			sa.Addr = ip.As4()
 		}
-		return b
+		return marshal(&sa)
 	case unix.AF_INET6:
-		b := make([]byte, sizeofSockaddrIn6)
-		binary.LittleEndian.PutUint16(b, unix.AF_INET6)
-		binary.BigEndian.PutUint16(b[2:], a.IP.Port())
-		ip := a.IP.Addr()
-		if ip.Is4() {
-			ip = netip.AddrFrom16(ip.As16())
+		sa := linux.SockAddrInet6{Family: unix.AF_INET6, Port: netPort(a.IP.Port())}
+		if ip := a.IP.Addr(); ip.IsValid() {
+			sa.Addr = ip.As16() // an IPv4 address as its mapped form
 		}
-		if ip.IsValid() {
-			v := ip.As16()
-			copy(b[8:], v[:])
-		}
-		return b
+		return marshal(&sa)
 	case unix.AF_UNIX:
-		b := make([]byte, 2, 2+len(a.Name)+1)
-		binary.LittleEndian.PutUint16(b, unix.AF_UNIX)
+		family := primitive.Uint16(unix.AF_UNIX)
+		b := make([]byte, family.SizeBytes(), family.SizeBytes()+len(a.Name)+1)
+		family.MarshalBytes(b)
 		b = append(b, a.Name...)
 		if a.Name != "" && a.Name[0] != 0 {
 			b = append(b, 0) // a path comes back NUL-terminated
 		}
 		return b
 	case unix.AF_NETLINK:
-		b := make([]byte, sizeofSockaddrNL)
-		binary.LittleEndian.PutUint16(b, unix.AF_NETLINK)
-		binary.LittleEndian.PutUint32(b[4:], a.NLPid)
-		return b
+		return marshal(&linux.SockAddrNetlink{Family: unix.AF_NETLINK, PortID: a.NLPid})
 	}
-	b := make([]byte, 2)
-	binary.LittleEndian.PutUint16(b, uint16(a.Family))
+	family := primitive.Uint16(a.Family)
+	return marshal(&family)
+}
+
+// netPort turns a port between the host's order, in which the abi/linux
+// structs marshal their fields, and the network order sin_port holds;
+// the swap is its own inverse.
+func netPort(p uint16) uint16 {
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], p)
+	return hostarch.ByteOrder.Uint16(b[:])
+}
+
+// marshal returns m's Linux layout.
+func marshal(m interface {
+	SizeBytes() int
+	MarshalBytes([]byte) []byte
+}) []byte {
+	b := make([]byte, m.SizeBytes())
+	m.MarshalBytes(b)
 	return b
 }
 

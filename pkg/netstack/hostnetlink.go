@@ -1,9 +1,8 @@
 package netstack
 
 import (
-	"encoding/binary"
-
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
 )
 
 // In host mode, NETLINK_ROUTE queries (getifaddrs, if_nameindex, `ip
@@ -34,14 +33,16 @@ func hostNetlinkQuery(msg []byte, pid uint32) ([][]byte, error) {
 	}
 	defer unix.Close(fd)
 	req := append([]byte(nil), msg...)
-	binary.LittleEndian.PutUint32(req[12:], 0) // the kernel's port id for this socket
-	flags := binary.LittleEndian.Uint16(req[6:])
+	var h linux.NetlinkMessageHeader
+	h.UnmarshalBytes(req)
+	h.PortID = 0 // the kernel's port id for this socket
+	h.MarshalBytes(req)
+	flags, seq := h.Flags, h.Seq
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return nil, err
 	}
 	dump := flags&unix.NLM_F_DUMP == unix.NLM_F_DUMP
 	ack := flags&unix.NLM_F_ACK != 0
-	seq := binary.LittleEndian.Uint32(req[8:])
 	var out [][]byte
 	buf := make([]byte, 1<<16)
 	for {
@@ -55,15 +56,17 @@ func hostNetlinkQuery(msg []byte, pid uint32) ([][]byte, error) {
 		d := append([]byte(nil), buf[:n]...)
 		end := false
 		for rest := d; len(rest) >= nlmsgHdrLen; {
-			l := int(binary.LittleEndian.Uint32(rest))
+			var r linux.NetlinkMessageHeader
+			r.UnmarshalBytes(rest)
+			l := int(r.Length)
 			if l < nlmsgHdrLen || l > len(rest) {
 				break
 			}
-			binary.LittleEndian.PutUint32(rest[12:], pid)
-			typ := binary.LittleEndian.Uint16(rest[4:])
+			r.PortID = pid
+			r.MarshalBytes(rest)
 			// A dump ends with DONE (or an error); a single answer is
 			// followed by an ack (NLMSG_ERROR 0) when one was asked.
-			if binary.LittleEndian.Uint32(rest[8:]) == seq && (typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || (!dump && !ack)) {
+			if r.Seq == seq && (r.Type == unix.NLMSG_DONE || r.Type == unix.NLMSG_ERROR || (!dump && !ack)) {
 				end = true
 			}
 			rest = rest[min(nlAlign(l), len(rest)):]

@@ -1,10 +1,11 @@
 package netstack
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 
 	"sentry/pkg/epoll"
 )
@@ -25,57 +26,54 @@ func (n *netlink) pending() bool {
 }
 
 const (
-	nlmsgHdrLen  = 16
+	nlmsgHdrLen  = linux.NetlinkMessageHeaderSize
 	loIndex      = 1
-	loFlags      = unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING | 0x10000 // IFF_LOWER_UP
+	loFlags      = unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING | unix.IFF_LOWER_UP
 	loMTU        = 65536
-	rtScopeHost  = 254
-	ifaFPermanet = 0x80
+	rtScopeHost  = unix.RT_SCOPE_HOST
+	ifaFPermanet = unix.IFA_F_PERMANENT
 )
 
-func nlAlign(n int) int { return (n + 3) &^ 3 }
+func nlAlign(n int) int { return (n + linux.NLMSG_ALIGNTO - 1) &^ (linux.NLMSG_ALIGNTO - 1) }
 
-// nlMsg builds one netlink message.
-type nlMsg struct{ b []byte }
+// nlMsg builds one netlink message: its header, whose length bytes()
+// fills in, and its payload, kept aligned.
+type nlMsg struct {
+	hdr linux.NetlinkMessageHeader
+	b   []byte
+}
 
 func newNLMsg(typ, flags uint16, seq, pid uint32, body []byte) *nlMsg {
-	m := &nlMsg{b: make([]byte, nlmsgHdrLen, 256)}
-	binary.LittleEndian.PutUint16(m.b[4:], typ)
-	binary.LittleEndian.PutUint16(m.b[6:], flags)
-	binary.LittleEndian.PutUint32(m.b[8:], seq)
-	binary.LittleEndian.PutUint32(m.b[12:], pid)
+	m := &nlMsg{
+		hdr: linux.NetlinkMessageHeader{Type: typ, Flags: flags, Seq: seq, PortID: pid},
+		b:   make([]byte, 0, 256),
+	}
 	m.b = append(m.b, body...)
 	m.pad()
 	return m
 }
 
 func (m *nlMsg) pad() {
-	for len(m.b)%4 != 0 {
+	for len(m.b) != nlAlign(len(m.b)) {
 		m.b = append(m.b, 0)
 	}
 }
 
 func (m *nlMsg) attr(typ uint16, v []byte) {
-	var h [4]byte
-	binary.LittleEndian.PutUint16(h[:], uint16(4+len(v)))
-	binary.LittleEndian.PutUint16(h[2:], typ)
-	m.b = append(m.b, h[:]...)
+	m.b = append(m.b, marshal(&linux.RtAttr{Len: uint16(linux.SizeOfRtAttr + len(v)), Type: typ})...)
 	m.b = append(m.b, v...)
 	m.pad()
 }
 
 func (m *nlMsg) bytes() []byte {
-	binary.LittleEndian.PutUint32(m.b, uint32(len(m.b)))
-	return m.b
+	m.hdr.Length = uint32(nlmsgHdrLen + len(m.b))
+	return append(marshal(&m.hdr), m.b...)
 }
 
-func u32(v uint32) []byte { b := make([]byte, 4); binary.LittleEndian.PutUint32(b, v); return b }
+func u32(v uint32) []byte { return marshal((*primitive.Uint32)(&v)) }
 
 func linkMsg(seq, pid uint32) []byte {
-	body := make([]byte, 16) // ifinfomsg
-	binary.LittleEndian.PutUint16(body[2:], unix.ARPHRD_LOOPBACK)
-	binary.LittleEndian.PutUint32(body[4:], loIndex)
-	binary.LittleEndian.PutUint32(body[8:], loFlags)
+	body := marshal(&linux.InterfaceInfoMessage{Type: unix.ARPHRD_LOOPBACK, Index: loIndex, Flags: loFlags})
 	m := newNLMsg(unix.RTM_NEWLINK, unix.NLM_F_MULTI, seq, pid, body)
 	m.attr(unix.IFLA_IFNAME, []byte("lo\x00"))
 	m.attr(unix.IFLA_ADDRESS, make([]byte, 6))
@@ -88,21 +86,17 @@ func linkMsg(seq, pid uint32) []byte {
 }
 
 func addrMsg(family int, seq, pid uint32) []byte {
-	body := make([]byte, 8) // ifaddrmsg
-	body[0] = byte(family)
-	body[2] = ifaFPermanet
-	body[3] = rtScopeHost
-	binary.LittleEndian.PutUint32(body[4:], loIndex)
+	ifa := linux.InterfaceAddrMessage{Family: uint8(family), Flags: ifaFPermanet, Scope: rtScopeHost, Index: loIndex}
 	var addr []byte
 	if family == unix.AF_INET {
-		body[1] = 8
+		ifa.PrefixLen = 8
 		addr = []byte{127, 0, 0, 1}
 	} else {
-		body[1] = 128
+		ifa.PrefixLen = 128
 		addr = make([]byte, 16)
 		addr[15] = 1
 	}
-	m := newNLMsg(unix.RTM_NEWADDR, unix.NLM_F_MULTI, seq, pid, body)
+	m := newNLMsg(unix.RTM_NEWADDR, unix.NLM_F_MULTI, seq, pid, marshal(&ifa))
 	m.attr(unix.IFA_ADDRESS, addr)
 	if family == unix.AF_INET {
 		m.attr(unix.IFA_LOCAL, addr)
@@ -116,10 +110,12 @@ func doneMsg(seq, pid uint32) []byte {
 	return newNLMsg(unix.NLMSG_DONE, unix.NLM_F_MULTI, seq, pid, u32(0)).bytes()
 }
 
+// errMsg answers req (at least a header long) with a struct nlmsgerr
+// quoting req's header.
 func errMsg(errno unix.Errno, req []byte, seq, pid uint32) []byte {
-	body := u32(uint32(-int32(errno)))
-	body = append(body, req[:nlmsgHdrLen]...)
-	return newNLMsg(unix.NLMSG_ERROR, 0, seq, pid, body).bytes()
+	e := linux.NetlinkErrorMessage{Error: -int32(errno)}
+	e.Header.UnmarshalBytes(req)
+	return newNLMsg(unix.NLMSG_ERROR, 0, seq, pid, marshal(&e)).bytes()
 }
 
 func (s *Socket) nlPid() uint32 {
@@ -137,15 +133,15 @@ func (s *Socket) netlinkSend(p []byte) (int, error) {
 	pid := s.nlPid()
 	var out []byte
 	for rest := p; len(rest) >= nlmsgHdrLen; {
-		l := int(binary.LittleEndian.Uint32(rest))
+		var h linux.NetlinkMessageHeader
+		h.UnmarshalBytes(rest)
+		l := int(h.Length)
 		if l < nlmsgHdrLen || l > len(rest) {
 			break
 		}
 		msg := rest[:l]
 		rest = rest[min(nlAlign(l), len(rest)):]
-		typ := binary.LittleEndian.Uint16(msg[4:])
-		flags := binary.LittleEndian.Uint16(msg[6:])
-		seq := binary.LittleEndian.Uint32(msg[8:])
+		typ, flags, seq := h.Type, h.Flags, h.Seq
 		family := 0
 		if l > nlmsgHdrLen {
 			family = int(msg[nlmsgHdrLen])

@@ -1,10 +1,11 @@
 package netstack
 
 import (
-	"encoding/binary"
 	"time"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/marshal/primitive"
 )
 
 // options are a socket's settable options. The ones that change nothing
@@ -98,17 +99,15 @@ var remembered = map[[2]int]int32{
 }
 
 func intVal(b []byte) (int32, error) {
-	if len(b) < 4 {
+	var v primitive.Int32
+	if len(b) < v.SizeBytes() {
 		return 0, unix.EINVAL
 	}
-	return int32(binary.LittleEndian.Uint32(b)), nil
+	v.UnmarshalBytes(b)
+	return int32(v), nil
 }
 
-func intBytes(v int32) []byte {
-	b := make([]byte, 4)
-	binary.LittleEndian.PutUint32(b, uint32(v))
-	return b
-}
+func intBytes(v int32) []byte { return marshal((*primitive.Int32)(&v)) }
 
 func boolInt(v bool) int32 {
 	if v {
@@ -118,17 +117,16 @@ func boolInt(v bool) int32 {
 }
 
 func timevalBytes(d time.Duration) []byte {
-	b := make([]byte, 16)
-	binary.LittleEndian.PutUint64(b, uint64(d/time.Second))
-	binary.LittleEndian.PutUint64(b[8:], uint64(d%time.Second/time.Microsecond))
-	return b
+	return marshal(&linux.Timeval{Sec: int64(d / time.Second), Usec: int64(d % time.Second / time.Microsecond)})
 }
 
 func timevalVal(b []byte) (time.Duration, error) {
-	if len(b) < 16 {
+	var tv linux.Timeval
+	if len(b) < tv.SizeBytes() {
 		return 0, unix.EINVAL
 	}
-	sec, usec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
+	tv.UnmarshalBytes(b)
+	sec, usec := tv.Sec, tv.Usec
 	if usec < 0 || usec >= 1000000 {
 		return 0, unix.EDOM
 	}
@@ -203,10 +201,12 @@ func (s *Socket) setSockoptSandbox(level, name int, b []byte) error {
 		o.sndTimeo = d
 		return err
 	case [2]int{unix.SOL_SOCKET, unix.SO_LINGER}:
-		if len(b) < 8 {
+		var l linux.Linger
+		if len(b) < l.SizeBytes() {
 			return unix.EINVAL
 		}
-		o.linger = unix.Linger{Onoff: int32(binary.LittleEndian.Uint32(b)), Linger: int32(binary.LittleEndian.Uint32(b[4:]))}
+		l.UnmarshalBytes(b)
+		o.linger = unix.Linger{Onoff: l.OnOff, Linger: l.Linger}
 		return nil
 	}
 	v, err := intVal(b)
@@ -324,27 +324,17 @@ func (s *Socket) GetSockopt(level, name int) ([]byte, error) {
 	case [2]int{unix.SOL_SOCKET, unix.SO_SNDBUF}:
 		v = int32(o.sndBuf)
 	case [2]int{unix.SOL_SOCKET, unix.SO_LINGER}:
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint32(b, uint32(o.linger.Onoff))
-		binary.LittleEndian.PutUint32(b[4:], uint32(o.linger.Linger))
-		return b, nil
+		return marshal(&linux.Linger{OnOff: o.linger.Onoff, Linger: o.linger.Linger}), nil
 	case [2]int{unix.SOL_SOCKET, unix.SO_RCVTIMEO}, [2]int{unix.SOL_SOCKET, soRcvtimeoNew}:
 		return timevalBytes(o.rcvTimeo), nil
 	case [2]int{unix.SOL_SOCKET, unix.SO_SNDTIMEO}, [2]int{unix.SOL_SOCKET, soSndtimeoNew}:
 		return timevalBytes(o.sndTimeo), nil
 	case [2]int{unix.SOL_SOCKET, unix.SO_PEERCRED}:
+		// struct ucred; with no peer, Linux's pid 0 and uid and gid -1.
 		if s.family != unix.AF_UNIX || s.peer == nil {
-			b := make([]byte, 12)
-			binary.LittleEndian.PutUint32(b, 0)
-			binary.LittleEndian.PutUint32(b[4:], 0xffffffff)
-			binary.LittleEndian.PutUint32(b[8:], 0xffffffff)
-			return b, nil
+			return marshal(&linux.ControlMessageCredentials{PID: 0, UID: ^uint32(0), GID: ^uint32(0)}), nil
 		}
-		b := make([]byte, 12)
-		binary.LittleEndian.PutUint32(b, uint32(s.peerCreds.PID))
-		binary.LittleEndian.PutUint32(b[4:], uint32(s.peerCreds.UID))
-		binary.LittleEndian.PutUint32(b[8:], uint32(s.peerCreds.GID))
-		return b, nil
+		return marshal(&linux.ControlMessageCredentials{PID: s.peerCreds.PID, UID: uint32(s.peerCreds.UID), GID: uint32(s.peerCreds.GID)}), nil
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_NODELAY}:
 		v = boolInt(o.noDelay)
 	case [2]int{unix.IPPROTO_TCP, unix.TCP_CORK}:

@@ -194,8 +194,8 @@ var epollEventTab = []xl{
 	{linux.EPOLLIN, "EPOLLIN"}, {linux.EPOLLPRI, "EPOLLPRI"}, {linux.EPOLLOUT, "EPOLLOUT"}, {linux.EPOLLERR, "EPOLLERR"}, {linux.EPOLLHUP, "EPOLLHUP"},
 	{linux.POLLNVAL, "EPOLLNVAL"}, {linux.EPOLLRDNORM, "EPOLLRDNORM"}, {linux.EPOLLRDBAND, "EPOLLRDBAND"}, {linux.EPOLLWRNORM, "EPOLLWRNORM"},
 	{linux.EPOLLWRBAND, "EPOLLWRBAND"}, {linux.EPOLLMSG, "EPOLLMSG"}, {linux.EPOLLRDHUP, "EPOLLRDHUP"},
-	{1 << 28, "EPOLLEXCLUSIVE"}, {1 << 29, "EPOLLWAKEUP"}, {1 << 30, "EPOLLONESHOT"},
-	{1 << 31, "EPOLLET"},
+	{unix.EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"}, {unix.EPOLLWAKEUP, "EPOLLWAKEUP"}, {unix.EPOLLONESHOT, "EPOLLONESHOT"},
+	{unix.EPOLLET, "EPOLLET"},
 }
 
 var epollFlagTab = []xl{{linux.EPOLL_CLOEXEC, "EPOLL_CLOEXEC"}}
@@ -214,9 +214,9 @@ func (c *call) epollEvents(addr uint64, n int64, array bool) string {
 	if addr == 0 {
 		return "NULL"
 	}
-	size := 12
+	size := binary.Size(arch.EpollEventPacked{})
 	if c.arch == arch.RISCV64 {
-		size = 16
+		size = binary.Size(arch.EpollEventGeneric{})
 	}
 	shown := n
 	if shown > int64(c.limit) {
@@ -234,12 +234,11 @@ func (c *call) epollEvents(addr uint64, n int64, array bool) string {
 		s.WriteByte('[')
 	}
 	for j := 0; j < int(shown); j++ {
-		e := b[j*size:]
-		data := le64(e[size-8:])
+		events, data := epollEvent(c.arch, b[j*size:])
 		if j > 0 {
 			s.WriteString(", ")
 		}
-		s.WriteString("{events=" + flags(epollEventTab, uint64(le32(e))) +
+		s.WriteString("{events=" + flags(epollEventTab, uint64(events)) +
 			", data={u32=" + udec(data&0xffffffff) + ", u64=" + udec(data) + "}}")
 	}
 	if array {
@@ -249,6 +248,19 @@ func (c *call) epollEvents(addr uint64, n int64, array bool) string {
 		s.WriteByte(']')
 	}
 	return s.String()
+}
+
+// epollEvent decodes one struct epoll_event of the given arch (pkg/arch
+// declares both layouts).
+func epollEvent(a arch.Arch, b []byte) (events uint32, data uint64) {
+	if a == arch.RISCV64 {
+		var e arch.EpollEventGeneric
+		_, _ = binary.Decode(b, binary.LittleEndian, &e) // the caller read a whole one
+		return e.Events, e.Data
+	}
+	var e arch.EpollEventPacked
+	_, _ = binary.Decode(b, binary.LittleEndian, &e)
+	return e.Events, e.Data
 }
 
 func (c *call) pollfds(addr, n uint64) string {
@@ -266,9 +278,9 @@ func (c *call) pollfds(addr, n uint64) string {
 		if j > 0 {
 			s.WriteString(", ")
 		}
-		e := b[j*8:]
-		s.WriteString("{fd=" + dec(uint64(le32(e))) + ", events=" +
-			flags(pollTab, uint64(binary.LittleEndian.Uint16(e[4:]))) + "}")
+		var p linux.PollFD
+		p.UnmarshalBytes(b[j*p.SizeBytes():])
+		s.WriteString("{fd=" + dec(uint64(uint32(p.FD))) + ", events=" + flags(pollTab, uint64(uint16(p.Events))) + "}")
 	}
 	if n > shown {
 		s.WriteString(", ...")
@@ -288,8 +300,9 @@ func (c *call) revents(addr, n uint64) string {
 	s.WriteByte('[')
 	first := true
 	for j := 0; j < int(shown); j++ {
-		e := b[j*8:]
-		re := uint64(binary.LittleEndian.Uint16(e[6:]))
+		var p linux.PollFD
+		p.UnmarshalBytes(b[j*p.SizeBytes():])
+		re := uint64(uint16(p.REvents))
 		if re == 0 {
 			continue
 		}
@@ -297,7 +310,7 @@ func (c *call) revents(addr, n uint64) string {
 			s.WriteString(", ")
 		}
 		first = false
-		s.WriteString("{fd=" + dec(uint64(le32(e))) + ", revents=" + flags(pollTab, re) + "}")
+		s.WriteString("{fd=" + dec(uint64(uint32(p.FD))) + ", revents=" + flags(pollTab, re) + "}")
 	}
 	s.WriteByte(']')
 	return s.String()

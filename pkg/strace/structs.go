@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"gvisor.dev/gvisor/pkg/abi/linux"
+
 	"sentry/pkg/arch"
 )
 
@@ -121,7 +123,7 @@ func (c *call) sigaction(addr uint64) string {
 	}
 	fl := le64(b[8:])
 	s.WriteString(", sa_mask=" + sigset(le64(b[maskOff:])) + ", sa_flags=" + flags(saFlagTab, fl))
-	if c.arch != arch.RISCV64 && fl&0x04000000 != 0 {
+	if c.arch != arch.RISCV64 && fl&linux.SA_RESTORER != 0 {
 		s.WriteString(", sa_restorer=" + pointer(le64(b[16:])))
 	}
 	s.WriteByte('}')
