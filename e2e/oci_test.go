@@ -25,7 +25,10 @@ import (
 )
 
 // busyboxBundle makes DIR/rootfs from the host's busybox and the
-// libraries it links, and DIR/config.json from `sentry spec` with args.
+// libraries it links, and DIR/config.json from `sentry spec` with args
+// and a writable root (as podman, Docker and containerd give by
+// default; runc's example config, which `spec` writes, has it
+// read-only).
 func busyboxBundle(t *testing.T, args ...string) string {
 	t.Helper()
 	if _, err := os.Stat("/bin/busybox"); err != nil {
@@ -61,6 +64,7 @@ func busyboxBundle(t *testing.T, args ...string) string {
 	}
 	editConfig(t, dir, func(c map[string]any) {
 		c["process"].(map[string]any)["args"] = args
+		c["root"].(map[string]any)["readonly"] = false
 	})
 	return dir
 }

@@ -98,6 +98,9 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("process.cwd %s: %w", sb.Cwd, err)
 	}
+	if sb.ReadOnlyRoot {
+		fs.SetRootReadOnly()
+	}
 	path, err := kernel.ResolveProgram(fs, cwd, sb.Args[0], sb.Env)
 	if err != nil {
 		return nil, "", nil, err

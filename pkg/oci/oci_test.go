@@ -77,18 +77,23 @@ func TestTranslateMounts(t *testing.T) {
 		volumes []vfs.Volume
 		err     string
 		files   int
+		tmpfs   []vfs.Tmpfs
 	}{
-		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1},
-		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0},
+		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1, nil},
+		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0, nil},
 		"bind ro": {specs.Mount{Destination: "/data", Type: "bind", Source: "/srv", Options: []string{"rbind", "ro"}},
-			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0},
+			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0, nil},
 		"bind by option, relative source": {specs.Mount{Destination: "/v/", Source: "vol", Options: []string{"bind"}},
-			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0},
-		"tmpfs":          {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0},
-		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0},
-		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0},
-		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0},
-		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0},
+			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0, nil},
+		"tmpfs": {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0, []vfs.Tmpfs{{Guest: "/run", Mode: 0o1777}}},
+		"tmpfs mode, ro": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"nosuid", "mode=755", "size=65536k", "ro"}},
+			nil, "", 0, []vfs.Tmpfs{{Guest: "/t", Mode: 0o755, ReadOnly: true}}},
+		"tmpfs bad mode": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"mode=999"}}, nil, "octal", 0, nil},
+		"tmpfs on /dev":  {specs.Mount{Destination: "/dev", Type: "tmpfs", Options: []string{"mode=755"}}, nil, "", 0, nil},
+		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0, nil},
+		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0, nil},
+		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0, nil},
+		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0, nil},
 	} {
 		s := DefaultSpec()
 		s.Mounts = []specs.Mount{c.mount}
@@ -116,6 +121,9 @@ func TestTranslateMounts(t *testing.T) {
 		}
 		if len(sb.FS.Volumes) != len(c.volumes) || len(c.volumes) > 0 && sb.FS.Volumes[0] != c.volumes[0] {
 			t.Errorf("%s: volumes %v, want %v", name, sb.FS.Volumes, c.volumes)
+		}
+		if !slices.Equal(sb.FS.Tmpfs, c.tmpfs) {
+			t.Errorf("%s: tmpfs %v, want %v", name, sb.FS.Tmpfs, c.tmpfs)
 		}
 	}
 }

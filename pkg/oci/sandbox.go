@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -37,6 +38,11 @@ type Sandbox struct {
 	// The limit is the sandbox's own, so a value the host would refuse
 	// to raise to still works.
 	NoFile uint64
+	// ReadOnlyRoot is root.readonly: once the sandbox is made (files
+	// copied in, the working directory there), changes under "/" are
+	// EROFS, as after runc's read-only remount; the mounts on it keep
+	// their own modes.
+	ReadOnlyRoot bool
 	// Files are bind mounts of single host files, copied into the
 	// root's in-memory overlay when the sandbox is made (vfs volumes
 	// are directories): the application sees the file as it was at
@@ -81,12 +87,7 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		// Windows only in the spec; runc ignores it too.
 		sb.Ignored = append(sb.Ignored, "process.user.username "+u.Username)
 	}
-	if s.Root.Readonly {
-		// The root is always a read-only host directory under an
-		// in-memory overlay: writes never reach the bundle, but they
-		// are not refused with EROFS either.
-		sb.Ignored = append(sb.Ignored, "root.readonly: writes go to the sandbox's memory, not refused")
-	}
+	sb.ReadOnlyRoot = s.Root.Readonly
 	for _, m := range s.Mounts {
 		if err := sb.addMount(b, m); err != nil {
 			return nil, err
@@ -204,10 +205,15 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 			ReadOnly: slices.Contains(m.Options, "ro"),
 		})
 		return nil
+	case m.Type == "tmpfs" && (dst == "/dev" || strings.HasPrefix(dst, "/dev/")):
+		// The sandbox's /dev (devfs, /dev/shm) is its own, as for binds.
+		return nil
 	case m.Type == "tmpfs":
-		// Every write under the root lands in the sandbox's memory, so
-		// a tmpfs is already what the application sees there, except
-		// that the root's files below dst stay visible.
+		mode, err := tmpfsMode(m.Options)
+		if err != nil {
+			return fmt.Errorf("mount %s: %w", dst, err)
+		}
+		sb.FS.Tmpfs = append(sb.FS.Tmpfs, vfs.Tmpfs{Guest: dst, Mode: mode, ReadOnly: slices.Contains(m.Options, "ro")})
 		return nil
 	}
 	if where, ok := ownMounts[m.Type]; ok {
@@ -217,4 +223,21 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 		return fmt.Errorf("mount %s at %s: the sandbox has its own %s at %v only", m.Type, dst, m.Type, where)
 	}
 	return fmt.Errorf("mount %q of type %q: the sentry mounts bind, tmpfs, proc, sysfs, devpts, mqueue and cgroup", dst, m.Type)
+}
+
+// tmpfsMode is a tmpfs mount's mode= option (octal), Linux's 1777 without
+// one. Its size= is not applied: the sandbox's memory limit covers every
+// in-memory file.
+func tmpfsMode(opts []string) (uint32, error) {
+	mode := uint32(0o1777)
+	for _, o := range opts {
+		if v, ok := strings.CutPrefix(o, "mode="); ok {
+			n, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || n > 0o7777 {
+				return 0, fmt.Errorf("tmpfs option %q: not an octal mode", o)
+			}
+			mode = uint32(n)
+		}
+	}
+	return mode, nil
 }
