@@ -5,10 +5,13 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // runcRun runs bundle's container under runc (`runc run`, as engines'
@@ -83,4 +86,42 @@ busybox ls /tmp
 		t.Fatalf("sentry:\n%s%s(status %d)\nrunc:\n%s%s(status %d)", got.stdout, got.stderr, got.status, want.stdout, want.stderr, want.status)
 	}
 	t.Logf("runc and the sentry:\n%s", got.stdout)
+}
+
+// TestOCIExecIntoCreatedContainerRunsBeforeStart: as with runc, exec
+// into a container that is only created runs the process while the
+// container's program still waits for start: the process's output
+// comes, the state stays created, the program has not run, and start
+// then runs it.
+func TestOCIExecIntoCreatedContainerRunsBeforeStart(t *testing.T) {
+	becomeSubreaper(t)
+	bundle := busyboxBundle(t, "sh", "-c", "echo program ran")
+	steps := func(o *ociCLI) string {
+		t.Helper()
+		var log strings.Builder
+		o.must("create", "--bundle", bundle, "c1")
+		r := o.runExec("", "c1", "sh", "-c", "echo hi; echo err >&2; exit 3")
+		fmt.Fprintf(&log, "exec: %q %q %d\n", r.stdout, r.stderr, r.status)
+		fmt.Fprintf(&log, "state after exec: %s\n", o.status("c1"))
+		out, _ := o.containerOutput()
+		fmt.Fprintf(&log, "program output before start: %q\n", out)
+		o.must("start", "c1")
+		deadline := time.Now().Add(hangLimit)
+		for o.status("c1") != "stopped" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: c1 still %s", o.bin, o.status("c1"))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		out, _ = o.containerOutput()
+		fmt.Fprintf(&log, "program output after start: %q\n", out)
+		o.must("delete", "c1")
+		return log.String()
+	}
+	want := steps(newRunc(t))
+	got := steps(newOCI(t))
+	if got != want {
+		t.Fatalf("sentry:\n%s\nrunc:\n%s", got, want)
+	}
+	t.Logf("runc and the sentry:\n%s", got)
 }

@@ -103,14 +103,26 @@ func becomeSubreaper(t *testing.T) {
 // them, and a pipe would keep the verb's Wait open until it exits.
 type ociCLI struct {
 	t         *testing.T
+	bin       string // the runtime: the sentry, or runc to compare with
 	root      string
 	out, errf *os.File
 }
 
 func newOCI(t *testing.T) *ociCLI {
 	t.Helper()
+	return newRuntime(t, sentryBin)
+}
+
+// newRunc is newOCI for runc, with a state directory of its own.
+func newRunc(t *testing.T) *ociCLI {
+	t.Helper()
+	return newRuntime(t, needTool(t, "runc"))
+}
+
+func newRuntime(t *testing.T, bin string) *ociCLI {
+	t.Helper()
 	d := t.TempDir()
-	o := &ociCLI{t: t, root: filepath.Join(d, "state")}
+	o := &ociCLI{t: t, bin: bin, root: filepath.Join(d, "state")}
 	var err error
 	if o.out, err = os.Create(filepath.Join(d, "stdout")); err != nil {
 		t.Fatal(err)
@@ -122,7 +134,7 @@ func newOCI(t *testing.T) *ociCLI {
 	t.Cleanup(func() {
 		ents, _ := os.ReadDir(o.root)
 		for _, e := range ents {
-			exec.Command(sentryBin, "--root", o.root, "delete", "--force", e.Name()).Run()
+			exec.Command(o.bin, "--root", o.root, "delete", "--force", e.Name()).Run()
 		}
 	})
 	return o
@@ -133,7 +145,7 @@ func newOCI(t *testing.T) *ociCLI {
 func (o *ociCLI) run(args ...string) result {
 	o.t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(sentryBin, append([]string{"--root", o.root}, args...)...)
+	cmd := exec.Command(o.bin, append([]string{"--root", o.root}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if slices.Contains(args, "create") {
 		cmd.Stdout, cmd.Stderr = o.out, o.errf

@@ -20,7 +20,7 @@ import (
 // kernel itself when it ends, and its orphans go to PID 1. When PID 1
 // ends, shutdown kills it with the rest.
 
-// ExecSpec is a process to start in a running sandbox.
+// ExecSpec is a process to start in a sandbox.
 type ExecSpec struct {
 	Argv []string
 	Envp []string
@@ -85,9 +85,10 @@ func (p *Process) Signal(sig int) {
 	_ = p.tg.send(signals.Info{Signo: int32(sig), Code: signals.SIUser}, nil)
 }
 
-// Exec starts a new process in the sandbox once its first process runs
-// (it waits for Run to have started it). A program that cannot be
-// started is an *ExecError.
+// Exec starts a new process in the sandbox once its first process
+// exists (it waits for Hold, or Run, to have loaded it; a held first
+// process need not run yet). A program that cannot be started is an
+// *ExecError.
 func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 	<-k.initSet
 	if len(s.Argv) == 0 {

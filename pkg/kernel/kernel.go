@@ -332,11 +332,33 @@ func (s ExitStatus) ShellStatus() int {
 // Run loads argv[0] (resolved by the caller) and runs it as the sandbox's
 // first process (PID 1) until it exits.
 func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
+	h, err := k.Hold(path, argv, envp)
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	return h.Run(), nil
+}
+
+// Held is the sandbox's first process, loaded but not yet running: what
+// an OCI container is between create and start, when runc's init waits
+// for start. It is already PID 1 and Exec already starts processes
+// beside it (runc lets exec into a created container); signals sent to
+// it stay pending until it runs.
+type Held struct {
+	k       *Kernel
+	tg      *ThreadGroup
+	release chan struct{}
+}
+
+// Hold loads argv[0] (resolved by the caller) as the sandbox's first
+// process and holds it until Run.
+func (k *Kernel) Hold(path string, argv, envp []string) (*Held, error) {
 	type started struct {
 		tg  *ThreadGroup
 		err error
 	}
 	ch := make(chan started, 1)
+	release := make(chan struct{})
 	go func() {
 		// The task goroutine traces its stub thread: it must stay on
 		// one OS thread for its whole life and never unlock, so the
@@ -349,6 +371,7 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 		}
 		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
+		<-release
 		// No traced call made this process: show the exec that
 		// started it, as strace's first line does. envp follows argc
 		// and argv's pointers and NULL on the new stack.
@@ -357,19 +380,27 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 	}()
 	s := <-ch
 	if s.err != nil {
-		return ExitStatus{}, s.err
+		return nil, s.err
 	}
+	return &Held{k: k, tg: s.tg, release: release}, nil
+}
+
+// Run lets the first process run and returns how it ended, once it and
+// so the sandbox have; call it once.
+func (h *Held) Run() ExitStatus {
+	k := h.k
+	close(h.release)
 	stopOOM := make(chan struct{})
 	oomDone := make(chan struct{})
 	go func() { k.watchMemory(stopOOM); close(oomDone) }()
-	<-s.tg.done
+	<-h.tg.done
 	close(stopOOM)
 	<-oomDone
 	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()
 	}
-	return s.tg.exitStatus, nil
+	return h.tg.exitStatus
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {

@@ -20,10 +20,10 @@ import (
 type ChoosePlatform func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error)
 
 // Boot is the container sentry: it loads the bundle's sandbox and
-// program, opens the exec socket (exec.go), says so on ready (readyOK, or
-// the error), waits for start on the exec FIFO, then runs the program,
-// serving execs beside it, and returns its shell status (128+N for a
-// signal). warn receives what the config asks that the
+// program (PID 1, held), opens the exec socket (exec.go) and serves
+// execs from then on, says so on ready (readyOK, or the error), waits
+// for start on the exec FIFO, then lets the program run and returns its
+// shell status (128+N for a signal). warn receives what the config asks that the
 // sentry does not apply.
 func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
 	k, path, sb, err := load(bundle, choose, warn)
@@ -40,7 +40,14 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 		return 1, ReportedError{err}
 	}
 	defer ln.Close()
-	// Requests wait in kernel.Exec until the program runs.
+	// The program is PID 1 from here, held until start, as runc's init
+	// waits on the FIFO: exec works in a created container.
+	held, err := k.Hold(path, sb.Args, sb.Env)
+	if err != nil {
+		fmt.Fprint(ready, err.Error())
+		ready.Close()
+		return 1, ReportedError{err}
+	}
 	go serveExec(ln, k, sb, warn)
 	if _, err := io.WriteString(ready, readyOK); err != nil {
 		return 1, err
@@ -59,11 +66,7 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 	// A process.terminal container's stdio is its own pseudo-terminal.
 	defer kernel.KeepHostTerminal()()
 	defer k.ForwardHostSignals()()
-	st, err := k.Run(path, sb.Args, sb.Env)
-	if err != nil {
-		return 1, err
-	}
-	return st.ShellStatus(), nil
+	return held.Run().ShellStatus(), nil
 }
 
 // ReportedError is a failure Boot has already sent to create, which

@@ -50,8 +50,8 @@ var forwardedExecSignals = []os.Signal{
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTSTP,
 }
 
-// Exec is the `exec` verb: it runs a new process inside the running
-// container's sandbox, with the caller's stdio (or a terminal), and
+// Exec is the `exec` verb: it runs a new process inside the created or
+// running container's sandbox, with the caller's stdio (or a terminal), and
 // returns its shell status once it ends (128+N for a signal). A process
 // that could not start is an ExecFailed with the status to exit with.
 func (s Store) Exec(o ExecOptions) (int, error) {
@@ -81,11 +81,10 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	switch st.Status {
-	case specs.StateStopped:
+	// A created container's sandbox serves exec already (its program
+	// is held until start), as runc's does.
+	if st.Status == specs.StateStopped {
 		return 1, errors.New("cannot exec in a stopped container")
-	case specs.StateCreated:
-		return 1, errors.New("cannot exec in a created container: its sandbox runs from start")
 	}
 	dir, err := s.dir(o.ID)
 	if err != nil {
