@@ -4,11 +4,14 @@ package e2e
 // the same bundle: runc runs it with a state directory of its own.
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +119,101 @@ func TestOCIExecIntoCreatedContainerRunsBeforeStart(t *testing.T) {
 		out, _ = o.containerOutput()
 		fmt.Fprintf(&log, "program output after start: %q\n", out)
 		o.must("delete", "c1")
+		return log.String()
+	}
+	want := steps(newRunc(t))
+	got := steps(newOCI(t))
+	if got != want {
+		t.Fatalf("sentry:\n%s\nrunc:\n%s", got, want)
+	}
+	t.Logf("runc and the sentry:\n%s", got)
+}
+
+// runFiles runs one verb with files as its fds 3, 4, ... and returns
+// what it wrote (the container's output shows in containerOutput).
+func (o *ociCLI) runFiles(files []*os.File, args ...string) result {
+	o.t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(o.bin, append([]string{"--root", o.root}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if args[0] == "create" {
+		cmd.Stdout, cmd.Stderr = o.out, o.errf
+	}
+	cmd.ExtraFiles = files
+	err := cmd.Run()
+	var ee *exec.ExitError
+	st := 0
+	if errors.As(err, &ee) {
+		st = ee.ExitCode()
+	} else if err != nil {
+		o.t.Fatalf("%s %v: %v", o.bin, args, err)
+	}
+	return result{stdout: out.String(), stderr: errb.String(), status: st}
+}
+
+// TestOCIPreserveFDsBecomeTheProcessesFds: `create --preserve-fds 1`,
+// `exec --preserve-fds 2` and `exec -d --preserve-fds 1` make the caller's fds 3 (and 4) the
+// program's and the exec'd process's fds 3 (and 4), as runc's do: what
+// they write there reaches the test's pipes. An exec without the flag
+// has no fd 3.
+func TestOCIPreserveFDsBecomeTheProcessesFds(t *testing.T) {
+	becomeSubreaper(t)
+	bundle := busyboxBundle(t, "sh", "-c", "echo program >&3; exec sleep 1000")
+	pipe := func() (*os.File, *bufio.Reader, *os.File) {
+		t.Helper()
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close(); w.Close() })
+		return r, bufio.NewReader(r), w
+	}
+	line := func(br *bufio.Reader) string {
+		t.Helper()
+		s, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("pipe: %q %v", s, err)
+		}
+		return s
+	}
+	steps := func(o *ociCLI) string {
+		t.Helper()
+		var log strings.Builder
+		_, br, w := pipe()
+		if r := o.runFiles([]*os.File{w}, "create", "--preserve-fds", "1", "--bundle", bundle, "p1"); r.status != 0 {
+			_, errs := o.containerOutput()
+			t.Fatalf("%s create: %+v %s", o.bin, r, errs)
+		}
+		w.Close()
+		o.must("start", "p1")
+		fmt.Fprintf(&log, "program on fd 3: %q\n", line(br))
+		_, br3, w3 := pipe()
+		_, br4, w4 := pipe()
+		r := o.runFiles([]*os.File{w3, w4}, "exec", "--preserve-fds", "2", "p1", "sh", "-c", "echo three >&3; echo four >&4")
+		w3.Close()
+		w4.Close()
+		fmt.Fprintf(&log, "exec: %+v\nfd 3: %q\nfd 4: %q\n", r, line(br3), line(br4))
+		_, brd, wd := pipe()
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		r = o.runFiles([]*os.File{wd}, "exec", "-d", "--pid-file", pidFile, "--preserve-fds", "1", "p1", "sh", "-c", "echo detached >&3")
+		wd.Close()
+		fmt.Fprintf(&log, "exec -d: %+v\nfd 3: %q\n", r, line(brd))
+		// The PID stands for the process and is the test's child now
+		// (its parent, exec, returned): reaped, so that no zombie of
+		// the container's stays (runc's delete waits for them).
+		pid, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+		if err != nil {
+			t.Fatalf("pid file %q", pid)
+		}
+		ws := waitContainer(t, n)
+		fmt.Fprintf(&log, "exec -d's pid exit: %d\n", ws.ExitStatus())
+		r = o.runExec("", "p1", "sh", "-c", "echo x >&3")
+		fmt.Fprintf(&log, "exec without: %d %q\n", r.status, r.stdout)
+		o.must("delete", "--force", "p1")
 		return log.String()
 	}
 	want := steps(newRunc(t))

@@ -41,9 +41,7 @@ func execCmd(g *ociGlobals) *cobra.Command {
 			if o.Process == "" && len(o.Args) == 0 {
 				return errors.New("exec: a command or --process is required")
 			}
-			if preserveFDs != 0 {
-				return errors.New("exec: --preserve-fds is not supported: the process gets stdio only")
-			}
+			o.PreserveFDs = preserveFDs
 			if user != "" {
 				uid, gid, err := parseUser(user)
 				if err != nil {
@@ -70,7 +68,7 @@ func execCmd(g *ociGlobals) *cobra.Command {
 	f.StringVar(&o.Cwd, "cwd", "", "the `DIR` the process starts in (default: the container's)")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set `NAME=VALUE` in the process's environment")
 	f.StringVarP(&user, "user", "u", "", "the process's `UID[:GID]`")
-	f.IntVar(&preserveFDs, "preserve-fds", 0, "only 0: the process gets stdio only")
+	f.IntVar(&preserveFDs, "preserve-fds", 0, "pass this process's fds 3 .. 3+`N`-1 on as the process's fds 3, ...")
 	// Accepted as engines pass them; the sandbox's capabilities, labels
 	// and cgroups are its own.
 	f.StringArrayVar(&ignored, "cap", nil, "accepted")
@@ -182,11 +180,16 @@ func execDetach(g *ociGlobals, o oci.ExecOptions) error {
 	}
 	defer rd.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), execReadyEnv+"=3")
+	// The preserved fds keep their numbers in the copy, which passes
+	// them on; its ready fd follows them.
+	for i := range o.PreserveFDs {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
+	}
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", execReadyEnv, 3+len(cmd.ExtraFiles)))
 	if o.ConsoleSocket == "" {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
-	cmd.ExtraFiles = []*os.File{wr}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, wr)
 	// Its own session, so the caller's terminal and process group
 	// signals do not end it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

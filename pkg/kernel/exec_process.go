@@ -30,6 +30,9 @@ type ExecSpec struct {
 	// Stdio become its fds 0, 1 and 2; Exec takes a reference of its
 	// own on each.
 	Stdio [3]*vfs.File
+	// Preserved become its fds 3, 4, ... (exec --preserve-fds); Exec
+	// takes a reference of its own on each.
+	Preserved []*vfs.File
 	// Terminal: Stdio[0] is a host terminal that becomes the
 	// controlling terminal of the process's session, with its group in
 	// the foreground (runc's exec -t makes its pty the process's
@@ -157,7 +160,7 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 			ch <- started{err: ErrNotRunning}
 			return
 		}
-		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, creds: cr, umask: 0o022})
+		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, preserved: s.Preserved, creds: cr, umask: 0o022})
 		if err != nil {
 			ch <- started{err: err}
 			return

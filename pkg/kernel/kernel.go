@@ -111,6 +111,11 @@ type Config struct {
 	// Stdio are the sentry's own files serving as the application's
 	// fds 0, 1 and 2.
 	Stdio [3]*vfs.File
+	// Preserved become the first process's fds 3, 4, ... (an OCI
+	// runtime's --preserve-fds): host files the sentry serves, as it
+	// serves Stdio. The kernel takes over their references and drops
+	// them once the first process is made (it holds its own).
+	Preserved []*vfs.File
 	// Warn receives one-line warnings (unsupported syscalls); Debug
 	// adds a summary at exit.
 	Warn  io.Writer
@@ -365,6 +370,10 @@ func (k *Kernel) Hold(path string, argv, envp []string) (*Held, error) {
 		// thread dies with it.
 		runtime.LockOSThread()
 		t, err := k.newInitTask(path, argv, envp)
+		for _, f := range k.cfg.Preserved {
+			f.DecRef()
+		}
+		k.cfg.Preserved = nil
 		if err != nil {
 			ch <- started{err: err}
 			return
@@ -408,7 +417,7 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	if cwd == nil {
 		cwd = k.cfg.FS.Root()
 	}
-	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, creds: k.hostIDs, umask: 0o022}
+	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, preserved: k.cfg.Preserved, creds: k.hostIDs, umask: 0o022}
 	if in := k.cfg.Init; in != nil {
 		c := *k.hostIDs
 		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
@@ -434,6 +443,7 @@ type procSpec struct {
 	argv, envp []string
 	cwd        *vfs.Dentry
 	stdio      [3]*vfs.File
+	preserved  []*vfs.File // fds 3, 4, ...
 	creds      *Credentials
 	umask      uint32
 	rlimits    map[int][2]uint64 // over the defaults
@@ -491,7 +501,7 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 		}
 	}
 	fds := newFDTable(k.kobj)
-	for i, f := range p.stdio {
+	for i, f := range append(p.stdio[:], p.preserved...) {
 		if f != nil {
 			f.IncRef()
 			if err := fds.installAt(i, f, false); err != nil {

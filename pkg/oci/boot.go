@@ -24,9 +24,10 @@ type ChoosePlatform func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Pla
 // execs from then on, says so on ready (readyOK, or the error), waits
 // for start on the exec FIFO, then lets the program run and returns its
 // shell status (128+N for a signal). warn receives what the config asks that the
-// sentry does not apply.
-func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
-	k, path, sb, err := load(bundle, choose, warn)
+// sentry does not apply. The container sentry's fds 3 .. 3+preserved-1
+// are create's --preserve-fds, the program's fds 3, ...
+func Boot(bundle, stateRoot, id string, preserved int, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
+	k, path, sb, err := load(bundle, preserved, choose, warn)
 	if err != nil {
 		fmt.Fprint(ready, err.Error())
 		ready.Close()
@@ -76,7 +77,7 @@ type ReportedError struct{ Err error }
 func (e ReportedError) Error() string { return e.Err.Error() }
 func (e ReportedError) Unwrap() error { return e.Err }
 
-func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel, string, *Sandbox, error) {
+func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel, string, *Sandbox, error) {
 	b, err := LoadBundle(bundle)
 	if err != nil {
 		return nil, "", nil, err
@@ -116,6 +117,14 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, err
 	}
+	// Owned: the program closing its last copy closes the host fd, so
+	// the other end sees EOF as it would with runc.
+	pres := make([]*vfs.File, preserved)
+	for i := range pres {
+		fd := 3 + i
+		unix.CloseOnExec(fd)
+		pres[i] = epoll.NewOwnedHostFile(fd, fmt.Sprintf("preserved fd %d", fd))
+	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,
 		Platform: plat,
@@ -125,6 +134,7 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 			epoll.NewHostStdio(1, "stdout"),
 			epoll.NewHostStdio(2, "stderr"),
 		},
+		Preserved:      pres,
 		Warn:           warn,
 		Hostname:       sb.Hostname,
 		Domainname:     sb.Domainname,

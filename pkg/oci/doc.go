@@ -38,7 +38,7 @@
 // exec (exec.go, exec_server.go, exec_client.go) runs a new process in
 // a created or running container's own kernel, never on the host: the container
 // sentry listens on STATEDIR/ID/exec.sock (0600), `sentry exec` sends the
-// process and its stdio fds there and exits with the process's status;
+// process and its stdio fds (and --preserve-fds ones) there and exits with the process's status;
 // with -d a background copy of it does, and its PID (--pid-file) stands
 // for the process: signals it gets are forwarded, its death kills it.
 //

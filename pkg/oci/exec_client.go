@@ -37,6 +37,10 @@ type ExecOptions struct {
 	// whose exit status is the exec'd process's, which engines wait on
 	// (the process itself runs in the sandbox, not on the host).
 	PidFile string
+	// PreserveFDs: this process's fds 3 .. 3+PreserveFDs-1 become the
+	// process's fds 3, ... (runc's --preserve-fds), host files the
+	// container sentry serves, never fds the process holds.
+	PreserveFDs int
 	// Started, if set, is called once the process runs.
 	Started func()
 }
@@ -70,6 +74,9 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	}
 	if len(req.Args) == 0 {
 		return 1, errors.New("exec: process args cannot be empty")
+	}
+	if o.PreserveFDs < 0 || 3+o.PreserveFDs > maxExecFDs {
+		return 1, fmt.Errorf("exec: --preserve-fds %d: from 0 to %d", o.PreserveFDs, maxExecFDs-3)
 	}
 	switch {
 	case o.Terminal && o.Detach && o.ConsoleSocket == "":
@@ -117,9 +124,16 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		_, err := unix.IoctlGetTermios(int(stdio[0].Fd()), unix.TCGETS)
 		req.Terminal = err == nil
 	}
-	fds := make([]int, len(stdio))
+	fds := make([]int, len(stdio), len(stdio)+o.PreserveFDs)
 	for i, f := range stdio {
 		fds[i] = int(f.Fd())
+	}
+	for i := range o.PreserveFDs {
+		fds = append(fds, 3+i)
+	}
+	req.Preserved = o.PreserveFDs
+	if err := checkFDs(3, o.PreserveFDs); err != nil {
+		return 1, err
 	}
 	// Caught from before the process starts, so none that arrives
 	// while it does kills this process instead of reaching it.
@@ -179,4 +193,15 @@ func readProcess(name string) (*specs.Process, error) {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
 	return &p, nil
+}
+
+// checkFDs says which of the n fds from first on is not open, for
+// --preserve-fds.
+func checkFDs(first, n int) error {
+	for fd := first; fd < first+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return fmt.Errorf("--preserve-fds: fd %d: %w", fd, err)
+		}
+	}
+	return nil
 }
