@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -222,4 +223,92 @@ func TestOCIPreserveFDsBecomeTheProcessesFds(t *testing.T) {
 		t.Fatalf("sentry:\n%s\nrunc:\n%s", got, want)
 	}
 	t.Logf("runc and the sentry:\n%s", got)
+}
+
+// TestOCIHooksRunInRuncsOrder: all six kinds of hook, each appending its
+// name and the state's status from its stdin to one file, run in
+// runc's order with runc's statuses (the createContainer ones on the
+// host, the startContainer ones inside the container, before its
+// program). Poststart is the exception: runc 1.1 runs it at create
+// (opencontainers/runc#1710, fixed by #5186), where the runtime spec
+// wants it after start ran the program; the sentry runs it there.
+func TestOCIHooksRunInRuncsOrder(t *testing.T) {
+	becomeSubreaper(t)
+	bundle := busyboxBundle(t, "sh", "-c", "busybox grep -c startContainer /hooklog/order > /hooklog/program-saw")
+	busybox := filepath.Join(bundle, "rootfs/bin/busybox")
+	hook := func(name, bin, dir string) map[string]any {
+		return map[string]any{"path": bin, "args": []string{"busybox", "sh", "-c",
+			`echo ` + name + ` $(busybox grep -o '"status":"[a-z]*"') >> ` + dir + `/order`}}
+	}
+	var mounts []any
+	editConfig(t, bundle, func(c map[string]any) { mounts = c["mounts"].([]any) })
+	steps := func(o *ociCLI) []string {
+		t.Helper()
+		logDir := t.TempDir()
+		editConfig(t, bundle, func(c map[string]any) {
+			h := map[string]any{}
+			for _, k := range []string{"prestart", "createRuntime", "createContainer", "poststart", "poststop"} {
+				h[k] = []any{hook(k, busybox, logDir)}
+			}
+			h["startContainer"] = []any{hook("startContainer", "/bin/busybox", "/hooklog")}
+			c["hooks"] = h
+			c["mounts"] = append(slices.Clip(mounts), map[string]any{
+				"destination": "/hooklog", "type": "bind", "source": logDir, "options": []string{"rbind", "rw"},
+			})
+		})
+		order := filepath.Join(logDir, "order")
+		if r := o.run("create", "--bundle", bundle, "k1"); r.status != 0 {
+			_, errs := o.containerOutput()
+			t.Fatalf("%s create: %+v %s", o.bin, r, errs)
+		}
+		appendLine := func(s string) {
+			f, err := os.OpenFile(order, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(f, s)
+			f.Close()
+		}
+		appendLine("(start)")
+		o.must("start", "k1")
+		deadline := time.Now().Add(hangLimit)
+		for o.status("k1") != "stopped" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: k1 still %s", o.bin, o.status("k1"))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		appendLine("(delete)")
+		o.must("delete", "k1")
+		data, err := os.ReadFile(order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saw, _ := os.ReadFile(filepath.Join(logDir, "program-saw"))
+		return append(strings.Split(strings.TrimSpace(string(data)), "\n"), "program saw startContainer: "+strings.TrimSpace(string(saw)))
+	}
+	withoutPoststart := func(lines []string) (rest []string, at int) {
+		at = -1
+		for i, l := range lines {
+			if strings.HasPrefix(l, "poststart") {
+				at = i
+				continue
+			}
+			rest = append(rest, l)
+		}
+		return rest, at
+	}
+	runcLines := steps(newRunc(t))
+	lines := steps(newOCI(t))
+	want, _ := withoutPoststart(runcLines)
+	got, at := withoutPoststart(lines)
+	if !slices.Equal(got, want) {
+		t.Fatalf("sentry:\n%s\nrunc:\n%s", strings.Join(lines, "\n"), strings.Join(runcLines, "\n"))
+	}
+	// After start ran the startContainer hooks, before delete.
+	if at < 0 || lines[at] != `poststart "status":"running"` || !slices.Contains(lines[:at], "(start)") ||
+		!strings.HasPrefix(lines[at-1], "startContainer") && lines[at-1] != "(start)" || slices.Contains(lines[:at], "(delete)") {
+		t.Fatalf("poststart out of place:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("sentry:\n%s\nrunc:\n%s", strings.Join(lines, "\n"), strings.Join(runcLines, "\n"))
 }

@@ -495,8 +495,9 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 	}
 	o.must("create", "--bundle", bundle, "h1")
 	pid := o.state("h1")["pid"]
+	// "creating": create is still running (runc's status for them).
 	for _, h := range []string{"prestart", "createRuntime"} {
-		if st := hookState(h); st["status"] != "created" || st["id"] != "h1" || st["pid"] != pid || st["bundle"] != bundle {
+		if st := hookState(h); st["status"] != "creating" || st["id"] != "h1" || st["pid"] != pid || st["bundle"] != bundle {
 			t.Fatalf("%s hook saw %v", h, st)
 		}
 	}
@@ -525,6 +526,23 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 		t.Fatalf("left under --root: %v", ents)
 	}
 	waitNoChildren(t, "processes left after a failed create")
+
+	// A failing startContainer hook (inside the container) stops the
+	// container before its program runs, as the runtime spec says.
+	editConfig(t, bundle, func(c map[string]any) {
+		c["process"].(map[string]any)["args"] = []string{"sh", "-c", "echo program ran"}
+		c["hooks"] = map[string]any{"startContainer": []any{map[string]any{
+			"path": "/bin/busybox", "args": []string{"sh", "-c", "echo refused; exit 3"}}}}
+	})
+	o.errf.Truncate(0)
+	o.must("create", "--bundle", bundle, "h3")
+	pid = o.state("h3")["pid"]
+	o.must("start", "h3")
+	ws := waitContainer(t, int(pid.(float64)))
+	if out, _ := o.containerOutput(); ws.ExitStatus() != 1 || strings.Contains(out, "program ran") {
+		t.Fatalf("after a failing startContainer hook: %v, container output %q", ws, out)
+	}
+	o.must("delete", "h3")
 }
 
 // TestOCIProcessUserRlimitsAndNoNewPrivileges: config.json's

@@ -22,6 +22,10 @@ import (
 
 // ExecSpec is a process to start in a sandbox.
 type ExecSpec struct {
+	// Path, when set, is the program, resolved in the sandbox as given
+	// (no $PATH search); Argv[0] is then only what it sees as its
+	// name. Otherwise Argv[0] is looked up as a shell would.
+	Path string
 	Argv []string
 	Envp []string
 	// Cwd is the directory it starts in, resolved in the sandbox from
@@ -114,7 +118,11 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 		}
 		cwd = d
 	}
-	path, err := ResolveProgram(fs, cwd, s.Argv[0], s.Envp)
+	prog := s.Argv[0]
+	if s.Path != "" {
+		prog = s.Path
+	}
+	path, err := ResolveProgram(fs, cwd, prog, s.Envp)
 	if err != nil {
 		return nil, err
 	}

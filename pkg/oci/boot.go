@@ -59,10 +59,19 @@ func Boot(bundle, stateRoot, id string, preserved int, ready io.WriteCloser, cho
 	if err != nil {
 		return 1, fmt.Errorf("exec fifo: %w", err)
 	}
-	_, err = f.Write([]byte{0})
+	if _, err = f.Write([]byte{0}); err != nil {
+		f.Close()
+		return 1, fmt.Errorf("exec fifo: %w", err)
+	}
+	// start waits for the FIFO to close, as runc's start returns once
+	// its init execs the program: the startContainer hooks run first.
+	st := sb.HookState
+	st.ID = id
+	err = runSandboxHooks(k, sb.StartHooks, st)
 	f.Close()
 	if err != nil {
-		return 1, fmt.Errorf("exec fifo: %w", err)
+		// The program never runs; the container stops.
+		return 1, err
 	}
 	// A process.terminal container's stdio is its own pseudo-terminal.
 	defer kernel.KeepHostTerminal()()

@@ -44,8 +44,11 @@
 //
 // With process.terminal, create gives the container sentry a host
 // pseudo-terminal as stdio and controlling terminal and sends the master
-// over --console-socket (console.go). Hooks (hooks.go) run on the host
-// with the state on stdin; the runtime-namespace ones fail create, the
+// over --console-socket (console.go). Hooks (hooks.go) run with the
+// state on stdin: on the host, except startContainer ones, which run
+// inside the sandbox at start before the program (start returns once
+// they have, as runc's returns once its init execs the program); those
+// of create fail create, a startContainer one stops the container, the
 // post ones are warnings.
 //
 // Callers: cmd/sentry's OCI verbs only. Lock order: one container's

@@ -153,20 +153,21 @@ func (s Store) Create(o CreateOptions) (err error) {
 		return err
 	}
 	if h := b.Spec.Hooks; h != nil {
-		// prestart (deprecated) and createRuntime both run once the
-		// runtime environment exists and before the program starts.
+		// prestart (deprecated), createRuntime and createContainer run
+		// once the runtime environment exists and before the program
+		// starts, in this order, while create runs (state "creating",
+		// as runc's); hooks.go says where each runs.
+		st := r.state(dir)
+		st.Status = specs.StateCreating
 		for _, k := range []struct {
 			name  string
 			hooks []specs.Hook
-		}{{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime}} {
-			if err := runHooks(k.name, k.hooks, r.state(dir)); err != nil {
+		}{{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime}, {"createContainer", h.CreateContainer}} {
+			if err := runHooks(k.name, k.hooks, st); err != nil {
 				cmd.Process.Kill()
 				cmd.Wait()
 				return err
 			}
-		}
-		if len(h.CreateContainer) > 0 || len(h.StartContainer) > 0 {
-			s.warn("config.json: not applied: createContainer and startContainer hooks (they would run inside the sandbox)")
 		}
 	}
 	if o.PidFile != "" {
@@ -215,6 +216,16 @@ func (s Store) Start(id string) error {
 		if !r.alive() {
 			os.Remove(fifo)
 			return errors.New("cannot start a container that has stopped")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Then until the container sentry closes its end: it has run the
+	// startContainer hooks and lets the program run (or stops), so
+	// poststart follows them, as the runtime spec orders.
+	for {
+		n, err := unix.Read(int(f.Fd()), buf)
+		if n == 0 && err == nil || !r.alive() {
+			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -48,6 +48,11 @@ type Sandbox struct {
 	// are directories): the application sees the file as it was at
 	// create, and its writes stay in the sandbox.
 	Files []vfs.Volume
+	// StartHooks are the startContainer hooks, which run inside the
+	// sandbox at start, before the program (hooks.go), with HookState
+	// (its ID set by the caller) on their stdin.
+	StartHooks []specs.Hook
+	HookState  specs.State
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -88,6 +93,13 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		sb.Ignored = append(sb.Ignored, "process.user.username "+u.Username)
 	}
 	sb.ReadOnlyRoot = s.Root.Readonly
+	if s.Hooks != nil {
+		sb.StartHooks = s.Hooks.StartContainer
+	}
+	// As the container sees it (runc's startContainer hooks run in its
+	// init): created, and the program is PID 1.
+	sb.HookState = specs.State{Version: specs.Version, Status: specs.StateCreated, Pid: 1,
+		Bundle: b.Dir, Annotations: s.Annotations}
 	for _, m := range s.Mounts {
 		if err := sb.addMount(b, m); err != nil {
 			return nil, err
