@@ -30,6 +30,7 @@ func execCmd(g *ociGlobals) *cobra.Command {
 	var o oci.ExecOptions
 	var user string
 	var preserveFDs int
+	var addGIDs []uint
 	var ignored []string
 	var ignoredBool bool
 	c := &cobra.Command{
@@ -42,6 +43,12 @@ func execCmd(g *ociGlobals) *cobra.Command {
 				return errors.New("exec: a command or --process is required")
 			}
 			o.PreserveFDs = preserveFDs
+			for _, g := range addGIDs {
+				if g > 1<<32-1 {
+					return fmt.Errorf("exec: --additional-gids %d: not a GID", g)
+				}
+				o.AddGroups = append(o.AddGroups, uint32(g))
+			}
 			if user != "" {
 				uid, gid, err := parseUser(user)
 				if err != nil {
@@ -69,14 +76,14 @@ func execCmd(g *ociGlobals) *cobra.Command {
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set `NAME=VALUE` in the process's environment")
 	f.StringVarP(&user, "user", "u", "", "the process's `UID[:GID]`")
 	f.IntVar(&preserveFDs, "preserve-fds", 0, "pass this process's fds 3 .. 3+`N`-1 on as the process's fds 3, ...")
-	// Accepted as engines pass them; the sandbox's capabilities, labels
-	// and cgroups are its own.
-	f.StringArrayVar(&ignored, "cap", nil, "accepted")
-	f.StringArrayVarP(&ignored, "additional-gids", "g", nil, "accepted")
+	f.StringArrayVarP(&o.AddCaps, "cap", "c", nil, "add the capability `CAP_NAME` to the container's process's (bounding, effective, permitted)")
+	f.UintSliceVarP(&addGIDs, "additional-gids", "g", nil, "add the supplementary group `GID`")
+	f.BoolVar(&o.NoNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
+	// Accepted as engines pass them; the sandbox's labels and cgroups
+	// are its own.
 	f.StringVar(new(string), "apparmor", "", "accepted")
 	f.StringVar(new(string), "process-label", "", "accepted")
 	f.StringArrayVar(&ignored, "cgroup", nil, "accepted")
-	f.BoolVar(&ignoredBool, "no-new-privs", false, "accepted")
 	f.BoolVar(&ignoredBool, "ignore-paused", false, "accepted")
 	return c
 }

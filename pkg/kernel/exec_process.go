@@ -43,9 +43,15 @@ type ExecSpec struct {
 	// controlling terminal), so a shell has job control. The process
 	// holds a reference to it until it exits.
 	Terminal bool
+	// Process, when set, is what the process is made as, exactly as
+	// Config.Init makes the first process: its ids, groups, capability
+	// sets, umask, rlimits and no_new_privs (an OCI exec's process, with
+	// its own capabilities). UID and GID are then ignored.
+	Process *InitProcess
 	// UID and GID, when set, are its real, effective, saved and
-	// filesystem ids (with no supplementary groups); otherwise it has
-	// the first process's initial ids.
+	// filesystem ids (with no supplementary groups, and capabilities as
+	// a setuid from the sentry's ids leaves them); otherwise it has the
+	// sentry's own ids.
 	UID, GID *uint32
 }
 
@@ -126,6 +132,9 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Process.check(k.cfg.NoFile); err != nil {
+		return nil, err
+	}
 	cr := k.hostIDs
 	if s.UID != nil || s.GID != nil {
 		c := *cr
@@ -168,7 +177,11 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 			ch <- started{err: ErrNotRunning}
 			return
 		}
-		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, preserved: s.Preserved, creds: cr, umask: 0o022})
+		p := procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, preserved: s.Preserved, creds: cr, umask: 0o022}
+		if s.Process != nil {
+			k.applyInit(&p, s.Process)
+		}
+		t, err := k.newProcess(p)
 		if err != nil {
 			ch <- started{err: err}
 			return

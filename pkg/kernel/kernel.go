@@ -187,8 +187,9 @@ type InitProcess struct {
 	// NoNewPrivs is PR_SET_NO_NEW_PRIVS, set before the program runs.
 	NoNewPrivs bool
 	// Caps, if set, are its capability sets (an OCI config's
-	// process.capabilities); otherwise uid 0 has every capability and
-	// other ids none.
+	// process.capabilities) as set before the program is exec'd, which
+	// then transforms them as execve does (applyInit); otherwise uid 0
+	// has every capability and other ids none.
 	Caps *CapSets
 }
 
@@ -419,21 +420,33 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	}
 	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, preserved: k.cfg.Preserved, creds: k.hostIDs, umask: 0o022}
 	if in := k.cfg.Init; in != nil {
-		c := *k.hostIDs
-		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
-		c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
-		c.Groups = normGroups(slices.Clone(in.Groups))
-		c.Caps = initialCaps(in.UID)
-		if in.Caps != nil {
-			c.Caps = *in.Caps
-		}
-		p.creds = &c
-		if in.Umask != nil {
-			p.umask = *in.Umask & 0o777
-		}
-		p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
+		k.applyInit(&p, in)
 	}
 	return k.newProcess(p)
+}
+
+// applyInit gives p what in asks: its ids, groups and capability sets
+// (uid 0's or none without Caps), umask, rlimits and no_new_privs. The
+// sets are those a program has once exec'd with them, as an OCI
+// runtime sets them and then execs the program (runc's init): uid 0
+// gets its bounding and inheritable sets as permitted and effective,
+// another uid only its ambient set.
+func (k *Kernel) applyInit(p *procSpec, in *InitProcess) {
+	c := *k.hostIDs
+	c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
+	c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
+	c.Groups = normGroups(slices.Clone(in.Groups))
+	c.Caps = initialCaps(in.UID)
+	if in.Caps != nil {
+		c.Caps = *in.Caps
+	}
+	set := c
+	c.execCaps(&set)
+	p.creds = &c
+	if in.Umask != nil {
+		p.umask = *in.Umask & 0o777
+	}
+	p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
 }
 
 // procSpec is a process made from nothing (not forked): the first one,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,6 +54,15 @@ type execRequest struct {
 	Cwd string  `json:"cwd,omitempty"`
 	UID *uint32 `json:"uid,omitempty"`
 	GID *uint32 `json:"gid,omitempty"`
+	// Process is the --process file's process, whose user,
+	// capabilities, rlimits and noNewPrivileges the process gets
+	// (execProcess); without it, the container's process's, with
+	// UID, GID, AddGroups, AddCaps and NoNewPrivs (exec's flags) over
+	// them.
+	Process    *specs.Process `json:"process,omitempty"`
+	AddGroups  []uint32       `json:"addGroups,omitempty"`
+	AddCaps    []string       `json:"addCaps,omitempty"`
+	NoNewPrivs bool           `json:"noNewPrivs,omitempty"`
 	// Terminal: the stdio fds are one terminal, which becomes the
 	// process's controlling terminal (kernel.ExecSpec.Terminal).
 	Terminal bool `json:"terminal,omitempty"`

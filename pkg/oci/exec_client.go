@@ -23,7 +23,13 @@ type ExecOptions struct {
 	Env      []string
 	Cwd      string
 	UID, GID *uint32
-	Process  string
+	// AddGroups, AddCaps and NoNewPrivs are runc exec's
+	// --additional-gids, --cap and --no-new-privs: over the container's
+	// process's, as UID and GID are.
+	AddGroups  []uint32
+	AddCaps    []string
+	NoNewPrivs bool
+	Process    string
 	// Terminal gives the process a terminal: a new host pseudo-terminal
 	// whose master goes to ConsoleSocket, or without one the caller's
 	// own stdio (the terminal it runs on).
@@ -59,16 +65,16 @@ var forwardedExecSignals = []os.Signal{
 // returns its shell status once it ends (128+N for a signal). A process
 // that could not start is an ExecFailed with the status to exit with.
 func (s Store) Exec(o ExecOptions) (int, error) {
-	req := execRequest{Args: o.Args, Env: o.Env, Cwd: o.Cwd, UID: o.UID, GID: o.GID}
+	req := execRequest{Args: o.Args, Env: o.Env, Cwd: o.Cwd, UID: o.UID, GID: o.GID,
+		AddGroups: o.AddGroups, AddCaps: o.AddCaps, NoNewPrivs: o.NoNewPrivs}
 	var size *specs.Box
 	if o.Process != "" {
 		p, err := readProcess(o.Process)
 		if err != nil {
 			return 1, err
 		}
-		req = execRequest{Args: p.Args, Env: p.Env, EnvReplace: true, Cwd: p.Cwd}
-		uid, gid := p.User.UID, p.User.GID
-		req.UID, req.GID = &uid, &gid
+		// As runc's: the file is the whole process, flags aside.
+		req = execRequest{Args: p.Args, Env: p.Env, EnvReplace: true, Cwd: p.Cwd, Process: p}
 		o.Terminal = o.Terminal || p.Terminal
 		size = p.ConsoleSize
 	}

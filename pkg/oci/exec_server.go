@@ -67,7 +67,14 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 	if cwd == "" {
 		cwd = sb.Cwd
 	}
-	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, Preserved: preserved, UID: req.UID, GID: req.GID, Terminal: req.Terminal})
+	proc, err := sb.execProcess(req)
+	if err != nil {
+		for _, f := range append(stdio[:], preserved...) {
+			f.DecRef()
+		}
+		return sendJSON(c, execReply{Error: err.Error(), Status: 1}, nil)
+	}
+	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, Preserved: preserved, Process: proc, Terminal: req.Terminal})
 	for _, f := range append(stdio[:], preserved...) {
 		f.DecRef()
 	}

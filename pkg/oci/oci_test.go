@@ -215,3 +215,55 @@ func TestStoreUnknownAndInvalidIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestExecProcess(t *testing.T) {
+	s := DefaultSpec()
+	s.Process.User = specs.User{UID: 0, GID: 0, AdditionalGids: []uint32{3}}
+	s.Process.NoNewPrivileges = false
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kill, admin := uint64(1)<<linux.CAP_KILL, uint64(1)<<linux.CAP_SYS_ADMIN
+	for name, c := range map[string]struct {
+		req    execRequest
+		uid    uint32
+		groups []uint32
+		nnp    bool
+		caps   uint64 // bounding = effective = permitted
+		err    string
+	}{
+		"the container's process": {execRequest{}, 0, []uint32{3}, false, kill, ""},
+		"exec's flags over it": {execRequest{UID: ptr(uint32(1000)), AddGroups: []uint32{5}, AddCaps: []string{"CAP_SYS_ADMIN"}, NoNewPrivs: true},
+			1000, []uint32{3, 5}, true, kill | admin, ""},
+		"an unknown --cap": {execRequest{AddCaps: []string{"CAP_NOPE"}}, 0, nil, false, 0, "CAP_NOPE"},
+		"a process file": {execRequest{UID: ptr(uint32(1000)), Process: &specs.Process{User: specs.User{UID: 7, GID: 8},
+			NoNewPrivileges: true, Capabilities: &specs.LinuxCapabilities{Bounding: []string{"CAP_SYS_ADMIN"}, Effective: []string{"CAP_SYS_ADMIN"}, Permitted: []string{"CAP_SYS_ADMIN"}}}},
+			7, nil, true, admin, ""},
+		"a process file's bad rlimit": {execRequest{Process: &specs.Process{Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOPE"}}}}, 0, nil, false, 0, "RLIMIT_NOPE"},
+	} {
+		in, err := sb.execProcess(c.req)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: %v, want %q", name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if in.UID != c.uid || !slices.Equal(in.Groups, c.groups) || in.NoNewPrivs != c.nnp || in.Caps == nil ||
+			in.Caps.Bounding != c.caps || in.Caps.Effective != c.caps || in.Caps.Permitted != c.caps {
+			t.Errorf("%s: %+v caps %+v", name, in, in.Caps)
+		}
+	}
+	if sb.Init.Caps.Bounding != kill || len(sb.Init.Groups) != 1 {
+		t.Errorf("exec changed the container's process: %+v %+v", sb.Init, sb.Init.Caps)
+	}
+}

@@ -11,7 +11,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/kernel"
 	"sentry/pkg/procfs"
@@ -72,7 +71,6 @@ var ownMounts = map[string][]string{
 // cannot give the meaning the config asks for is an error, not ignored.
 func (b *Bundle) Translate() (*Sandbox, error) {
 	s := b.Spec
-	u := s.Process.User
 	sb := &Sandbox{
 		FS:         vfs.Options{HostRoot: b.RootPath()},
 		Args:       s.Process.Args,
@@ -80,17 +78,20 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		Cwd:        s.Process.Cwd,
 		Hostname:   s.Hostname,
 		Domainname: s.Domainname,
-		Init: &kernel.InitProcess{
-			UID: u.UID, GID: u.GID, Groups: u.AdditionalGids, Umask: u.Umask,
-			NoNewPrivs: s.Process.NoNewPrivileges,
-		},
 	}
 	if sb.Cwd == "" {
 		sb.Cwd = "/"
 	}
-	if u.Username != "" {
-		// Windows only in the spec; runc ignores it too.
-		sb.Ignored = append(sb.Ignored, "process.user.username "+u.Username)
+	var err error
+	if sb.Init, sb.Ignored, err = processInit(s.Process); err != nil {
+		return nil, err
+	}
+	if l, ok := sb.Init.Rlimits[unix.RLIMIT_NOFILE]; ok {
+		// Also the sandbox's nr_open, so podman's 1048576 works on a
+		// host that would refuse it, and the application cannot raise
+		// it past the config's, as a container without
+		// CAP_SYS_RESOURCE (engines drop it) cannot.
+		sb.NoFile = l[1]
 	}
 	sb.ReadOnlyRoot = s.Root.Readonly
 	if s.Hooks != nil {
@@ -103,15 +104,6 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 	for _, m := range s.Mounts {
 		if err := sb.addMount(b, m); err != nil {
 			return nil, err
-		}
-	}
-	if err := sb.setRlimits(s.Process.Rlimits); err != nil {
-		return nil, err
-	}
-	if c := s.Process.Capabilities; c != nil {
-		sb.Init.Caps = &kernel.CapSets{
-			Effective: sb.capSet(c.Effective), Permitted: sb.capSet(c.Permitted),
-			Inheritable: sb.capSet(c.Inheritable), Bounding: sb.capSet(c.Bounding), Ambient: sb.capSet(c.Ambient),
 		}
 	}
 	if s.Linux != nil {
@@ -139,56 +131,6 @@ func (sb *Sandbox) procPaths(field string, paths []string) []string {
 		sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.%s %s (only paths under /proc and /sys)", field, p))
 	}
 	return out
-}
-
-// capSet turns capability names into a set; a name this kernel does not
-// know is reported and left out, as runc does with a warning.
-func (sb *Sandbox) capSet(names []string) uint64 {
-	var set uint64
-	for _, n := range names {
-		c, ok := linux.CapabilityFromString(n)
-		if !ok {
-			sb.Ignored = append(sb.Ignored, "process.capabilities: unknown capability "+n)
-			continue
-		}
-		set |= 1 << uint(c)
-	}
-	return set
-}
-
-// setRlimits takes process.rlimits as runc does: an unknown type is an
-// error. RLIMIT_NOFILE's hard limit also becomes the sandbox's nr_open,
-// so podman's 1048576 works on a host that would refuse it, and the
-// application cannot raise it past the config's, as a container without
-// CAP_SYS_RESOURCE (engines drop it) cannot.
-func (sb *Sandbox) setRlimits(rls []specs.POSIXRlimit) error {
-	for _, r := range rls {
-		res, ok := rlimitNumbers[r.Type]
-		if !ok {
-			return fmt.Errorf("process.rlimits: unknown type %q", r.Type)
-		}
-		if r.Soft > r.Hard {
-			return fmt.Errorf("process.rlimits: %s soft limit %d above hard limit %d", r.Type, r.Soft, r.Hard)
-		}
-		if sb.Init.Rlimits == nil {
-			sb.Init.Rlimits = map[int][2]uint64{}
-		}
-		sb.Init.Rlimits[res] = [2]uint64{r.Soft, r.Hard}
-		if res == unix.RLIMIT_NOFILE {
-			sb.NoFile = r.Hard
-		}
-	}
-	return nil
-}
-
-// rlimitNumbers are the names runtime-spec gives Linux's resources.
-var rlimitNumbers = map[string]int{
-	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
-	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_RSS": unix.RLIMIT_RSS,
-	"RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK,
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
-	"RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO,
-	"RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
 }
 
 func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
