@@ -287,8 +287,8 @@ func TestOCIContainerdTaskKillReportsTheSignalStatus(t *testing.T) {
 
 // TestOCIContainerdRunTAndExecTGetATerminal: `ctr run -t` and `ctr task
 // exec -t` give the program a terminal (the runtime sends its master to
-// the shim's console socket); run -t's is sized as ctr's own, and
-// resizing ctr's terminal reaches the program as SIGWINCH.
+// the shim's console socket), each sized as ctr's own, and resizing
+// ctr's terminal reaches the program as SIGWINCH.
 func TestOCIContainerdRunTAndExecTGetATerminal(t *testing.T) {
 	rootfs := filepath.Join(busyboxBundle(t, "true"), "rootfs")
 	c := newContainerd(t)
@@ -333,10 +333,13 @@ func TestOCIContainerdRunTAndExecTGetATerminal(t *testing.T) {
 		}
 	}
 
-	// exec -t into the same container, on another terminal.
-	etm, estatus := startOnTerm(24, 80, "tasks", "exec", "-t", "--fifo-dir", c.fifoDir, "--exec-id", "sh", "tty",
-		"/bin/sh", "-c", `echo ready; read x; echo got $x; exit 6`)
-	etm.expectWithin(t, "ready", hangLimit)
+	// exec -t into the same container, on another terminal, sized as
+	// ctr's own: as for run -t, ctr sizes the process's terminal after
+	// it starts, so the size shows at the start or by SIGWINCH. Not
+	// 24x80: busybox's stty shows that for a terminal with no size.
+	etm, estatus := startOnTerm(27, 91, "tasks", "exec", "-t", "--fifo-dir", c.fifoDir, "--exec-id", "sh", "tty",
+		"/bin/sh", "-c", `trap 'echo winch $(busybox stty size)' WINCH; echo size $(busybox stty size); while :; do read -t 1 x; [ -n "$x" ] && break; done; echo got $x; exit 6`)
+	etm.expectWithin(t, "27 91", hangLimit)
 	etm.send(t, "line\n")
 	etm.expectWithin(t, "got line", hangLimit)
 	if st := estatus(); st != 6 {

@@ -27,7 +27,7 @@ import (
 func (o *ociCLI) runExec(stdin string, args ...string) result {
 	o.t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(sentryBin, append([]string{"--root", o.root, "exec"}, args...)...)
+	cmd := exec.Command(o.bin, append([]string{"--root", o.root, "exec"}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -221,8 +221,8 @@ func TestOCIExecDetachReturnsAndPidFileEndsWithTheProcess(t *testing.T) {
 	}
 }
 
-// TestOCIExecIntoContainerNotRunningFails: exec into an unknown, a
-// created or a stopped container is one clear line and status 1.
+// TestOCIExecIntoContainerNotRunningFails: exec into an unknown or a
+// stopped container is one clear line and status 1.
 func TestOCIExecIntoContainerNotRunningFails(t *testing.T) {
 	becomeSubreaper(t)
 	o := newOCI(t)
@@ -232,9 +232,6 @@ func TestOCIExecIntoContainerNotRunningFails(t *testing.T) {
 	bundle := busyboxBundle(t, "true")
 	o.must("create", "--bundle", bundle, "e4")
 	pid := int(o.state("e4")["pid"].(float64))
-	if r := o.runExec("", "e4", "true"); r.status != 1 || !strings.Contains(r.stderr, "created container") {
-		t.Fatalf("exec into a created container: %+v", r)
-	}
 	o.must("start", "e4")
 	waitContainer(t, pid)
 	if r := o.runExec("", "e4", "true"); r.status != 1 || !strings.Contains(r.stderr, "cannot exec in a stopped container") {

@@ -25,7 +25,10 @@ import (
 )
 
 // busyboxBundle makes DIR/rootfs from the host's busybox and the
-// libraries it links, and DIR/config.json from `sentry spec` with args.
+// libraries it links, and DIR/config.json from `sentry spec` with args
+// and a writable root (as podman, Docker and containerd give by
+// default; runc's example config, which `spec` writes, has it
+// read-only).
 func busyboxBundle(t *testing.T, args ...string) string {
 	t.Helper()
 	if _, err := os.Stat("/bin/busybox"); err != nil {
@@ -61,6 +64,7 @@ func busyboxBundle(t *testing.T, args ...string) string {
 	}
 	editConfig(t, dir, func(c map[string]any) {
 		c["process"].(map[string]any)["args"] = args
+		c["root"].(map[string]any)["readonly"] = false
 	})
 	return dir
 }
@@ -99,14 +103,26 @@ func becomeSubreaper(t *testing.T) {
 // them, and a pipe would keep the verb's Wait open until it exits.
 type ociCLI struct {
 	t         *testing.T
+	bin       string // the runtime: the sentry, or runc to compare with
 	root      string
 	out, errf *os.File
 }
 
 func newOCI(t *testing.T) *ociCLI {
 	t.Helper()
+	return newRuntime(t, sentryBin)
+}
+
+// newRunc is newOCI for runc, with a state directory of its own.
+func newRunc(t *testing.T) *ociCLI {
+	t.Helper()
+	return newRuntime(t, needTool(t, "runc"))
+}
+
+func newRuntime(t *testing.T, bin string) *ociCLI {
+	t.Helper()
 	d := t.TempDir()
-	o := &ociCLI{t: t, root: filepath.Join(d, "state")}
+	o := &ociCLI{t: t, bin: bin, root: filepath.Join(d, "state")}
 	var err error
 	if o.out, err = os.Create(filepath.Join(d, "stdout")); err != nil {
 		t.Fatal(err)
@@ -118,7 +134,7 @@ func newOCI(t *testing.T) *ociCLI {
 	t.Cleanup(func() {
 		ents, _ := os.ReadDir(o.root)
 		for _, e := range ents {
-			exec.Command(sentryBin, "--root", o.root, "delete", "--force", e.Name()).Run()
+			exec.Command(o.bin, "--root", o.root, "delete", "--force", e.Name()).Run()
 		}
 	})
 	return o
@@ -129,7 +145,7 @@ func newOCI(t *testing.T) *ociCLI {
 func (o *ociCLI) run(args ...string) result {
 	o.t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(sentryBin, append([]string{"--root", o.root}, args...)...)
+	cmd := exec.Command(o.bin, append([]string{"--root", o.root}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if slices.Contains(args, "create") {
 		cmd.Stdout, cmd.Stderr = o.out, o.errf
@@ -479,8 +495,9 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 	}
 	o.must("create", "--bundle", bundle, "h1")
 	pid := o.state("h1")["pid"]
+	// "creating": create is still running (runc's status for them).
 	for _, h := range []string{"prestart", "createRuntime"} {
-		if st := hookState(h); st["status"] != "created" || st["id"] != "h1" || st["pid"] != pid || st["bundle"] != bundle {
+		if st := hookState(h); st["status"] != "creating" || st["id"] != "h1" || st["pid"] != pid || st["bundle"] != bundle {
 			t.Fatalf("%s hook saw %v", h, st)
 		}
 	}
@@ -509,6 +526,23 @@ func TestOCIHooksRunWithTheStateOnStdin(t *testing.T) {
 		t.Fatalf("left under --root: %v", ents)
 	}
 	waitNoChildren(t, "processes left after a failed create")
+
+	// A failing startContainer hook (inside the container) stops the
+	// container before its program runs, as the runtime spec says.
+	editConfig(t, bundle, func(c map[string]any) {
+		c["process"].(map[string]any)["args"] = []string{"sh", "-c", "echo program ran"}
+		c["hooks"] = map[string]any{"startContainer": []any{map[string]any{
+			"path": "/bin/busybox", "args": []string{"sh", "-c", "echo refused; exit 3"}}}}
+	})
+	o.errf.Truncate(0)
+	o.must("create", "--bundle", bundle, "h3")
+	pid = o.state("h3")["pid"]
+	o.must("start", "h3")
+	ws := waitContainer(t, int(pid.(float64)))
+	if out, _ := o.containerOutput(); ws.ExitStatus() != 1 || strings.Contains(out, "program ran") {
+		t.Fatalf("after a failing startContainer hook: %v, container output %q", ws, out)
+	}
+	o.must("delete", "h3")
 }
 
 // TestOCIProcessUserRlimitsAndNoNewPrivileges: config.json's
@@ -545,8 +579,10 @@ busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 	o.must("start", "u1")
 	ws := waitContainer(t, pid)
 	out, errs := o.containerOutput()
-	// The shell's own status ($$): a program it executes as uid 1000
-	// keeps only ambient capabilities, as on Linux.
+	// The shell's own status ($$): as with runc, which sets the sets
+	// and then execs the program, a program exec'd as uid 1000 keeps
+	// only its ambient capabilities (none here), as on Linux; runc
+	// shows the same for this config.
 	want := `uid=1000 gid=100 groups=5,7
 0027
 512
@@ -556,8 +592,8 @@ busybox touch /tmp/f && busybox stat -c %a /tmp/f; busybox touch /f`
 Uid:	1000	1000	1000	1000
 Gid:	100	100	100	100
 Groups:	5 7 
-CapPrm:	0000000000000021
-CapEff:	0000000000000020
+CapPrm:	0000000000000000
+CapEff:	0000000000000000
 CapBnd:	0000000000000021
 NoNewPrivs:	1
 example.org

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -162,6 +163,7 @@ func createCmd(g *ociGlobals) *cobra.Command {
 	c.Flags().StringVarP(&o.Bundle, "bundle", "b", ".", "the bundle `DIR` (config.json and the root)")
 	c.Flags().StringVar(&o.PidFile, "pid-file", "", "write the container sentry's PID to `FILE`")
 	c.Flags().StringVar(&o.ConsoleSocket, "console-socket", "", "send the terminal's master (process.terminal) to the unix socket `PATH`")
+	c.Flags().IntVar(&o.PreserveFDs, "preserve-fds", 0, "pass this process's fds 3 .. 3+`N`-1 on as the program's fds 3, ...")
 	c.Flags().BoolVar(&noPivot, "no-pivot", false, "accepted: the sentry never pivots the host's root")
 	c.Flags().BoolVar(&noNewKeyring, "no-new-keyring", false, "accepted: the sandbox has no keyrings")
 	return c
@@ -324,14 +326,19 @@ func featuresCmd(g *ociGlobals) *cobra.Command {
 }
 
 // ociInitCmd is the container sentry that create starts: BUNDLE STATEDIR
-// ID, with its ready pipe on fd 3.
+// ID PRESERVED, with create's PRESERVED --preserve-fds on fds 3, ...,
+// and its ready pipe on the fd after them.
 func ociInitCmd(g *ociGlobals) *cobra.Command {
 	return &cobra.Command{
-		Use:    "oci-init BUNDLE STATEDIR ID",
+		Use:    "oci-init BUNDLE STATEDIR ID PRESERVED",
 		Hidden: true,
-		Args:   cobra.ExactArgs(3),
+		Args:   cobra.ExactArgs(4),
 		RunE: func(_ *cobra.Command, args []string) error {
-			ready := os.NewFile(3, "ready")
+			preserved, err := strconv.Atoi(args[3])
+			if err != nil || preserved < 0 {
+				return fmt.Errorf("oci-init: PRESERVED %q", args[3])
+			}
+			ready := os.NewFile(uintptr(3+preserved), "ready")
 			// The application owns stderr: the sentry's own warnings go
 			// to --log only.
 			warn := logWriter{g}
@@ -346,7 +353,7 @@ func ociInitCmd(g *ociGlobals) *cobra.Command {
 				// --log warning, as --debug says it for run.
 				return choosePlatform("auto", fs, cwd, path, ptrace.Options{Warn: warn})
 			}
-			status, err := oci.Boot(args[0], args[1], args[2], ready, choose, warn)
+			status, err := oci.Boot(args[0], args[1], args[2], preserved, ready, choose, warn)
 			var reported oci.ReportedError
 			if errors.As(err, &reported) {
 				return exitError{1}

@@ -30,6 +30,7 @@ func execCmd(g *ociGlobals) *cobra.Command {
 	var o oci.ExecOptions
 	var user string
 	var preserveFDs int
+	var addGIDs []uint
 	var ignored []string
 	var ignoredBool bool
 	c := &cobra.Command{
@@ -41,8 +42,12 @@ func execCmd(g *ociGlobals) *cobra.Command {
 			if o.Process == "" && len(o.Args) == 0 {
 				return errors.New("exec: a command or --process is required")
 			}
-			if preserveFDs != 0 {
-				return errors.New("exec: --preserve-fds is not supported: the process gets stdio only")
+			o.PreserveFDs = preserveFDs
+			for _, g := range addGIDs {
+				if g > 1<<32-1 {
+					return fmt.Errorf("exec: --additional-gids %d: not a GID", g)
+				}
+				o.AddGroups = append(o.AddGroups, uint32(g))
 			}
 			if user != "" {
 				uid, gid, err := parseUser(user)
@@ -70,15 +75,15 @@ func execCmd(g *ociGlobals) *cobra.Command {
 	f.StringVar(&o.Cwd, "cwd", "", "the `DIR` the process starts in (default: the container's)")
 	f.StringArrayVarP(&o.Env, "env", "e", nil, "set `NAME=VALUE` in the process's environment")
 	f.StringVarP(&user, "user", "u", "", "the process's `UID[:GID]`")
-	f.IntVar(&preserveFDs, "preserve-fds", 0, "only 0: the process gets stdio only")
-	// Accepted as engines pass them; the sandbox's capabilities, labels
-	// and cgroups are its own.
-	f.StringArrayVar(&ignored, "cap", nil, "accepted")
-	f.StringArrayVarP(&ignored, "additional-gids", "g", nil, "accepted")
+	f.IntVar(&preserveFDs, "preserve-fds", 0, "pass this process's fds 3 .. 3+`N`-1 on as the process's fds 3, ...")
+	f.StringArrayVarP(&o.AddCaps, "cap", "c", nil, "add the capability `CAP_NAME` to the container's process's (bounding, effective, permitted)")
+	f.UintSliceVarP(&addGIDs, "additional-gids", "g", nil, "add the supplementary group `GID`")
+	f.BoolVar(&o.NoNewPrivs, "no-new-privs", false, "set no_new_privs for the process")
+	// Accepted as engines pass them; the sandbox's labels and cgroups
+	// are its own.
 	f.StringVar(new(string), "apparmor", "", "accepted")
 	f.StringVar(new(string), "process-label", "", "accepted")
 	f.StringArrayVar(&ignored, "cgroup", nil, "accepted")
-	f.BoolVar(&ignoredBool, "no-new-privs", false, "accepted")
 	f.BoolVar(&ignoredBool, "ignore-paused", false, "accepted")
 	return c
 }
@@ -182,11 +187,16 @@ func execDetach(g *ociGlobals, o oci.ExecOptions) error {
 	}
 	defer rd.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), execReadyEnv+"=3")
+	// The preserved fds keep their numbers in the copy, which passes
+	// them on; its ready fd follows them.
+	for i := range o.PreserveFDs {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
+	}
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", execReadyEnv, 3+len(cmd.ExtraFiles)))
 	if o.ConsoleSocket == "" {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
-	cmd.ExtraFiles = []*os.File{wr}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, wr)
 	// Its own session, so the caller's terminal and process group
 	// signals do not end it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

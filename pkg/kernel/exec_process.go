@@ -20,8 +20,12 @@ import (
 // kernel itself when it ends, and its orphans go to PID 1. When PID 1
 // ends, shutdown kills it with the rest.
 
-// ExecSpec is a process to start in a running sandbox.
+// ExecSpec is a process to start in a sandbox.
 type ExecSpec struct {
+	// Path, when set, is the program, resolved in the sandbox as given
+	// (no $PATH search); Argv[0] is then only what it sees as its
+	// name. Otherwise Argv[0] is looked up as a shell would.
+	Path string
 	Argv []string
 	Envp []string
 	// Cwd is the directory it starts in, resolved in the sandbox from
@@ -30,15 +34,24 @@ type ExecSpec struct {
 	// Stdio become its fds 0, 1 and 2; Exec takes a reference of its
 	// own on each.
 	Stdio [3]*vfs.File
+	// Preserved become its fds 3, 4, ... (exec --preserve-fds); Exec
+	// takes a reference of its own on each.
+	Preserved []*vfs.File
 	// Terminal: Stdio[0] is a host terminal that becomes the
 	// controlling terminal of the process's session, with its group in
 	// the foreground (runc's exec -t makes its pty the process's
 	// controlling terminal), so a shell has job control. The process
 	// holds a reference to it until it exits.
 	Terminal bool
+	// Process, when set, is what the process is made as, exactly as
+	// Config.Init makes the first process: its ids, groups, capability
+	// sets, umask, rlimits and no_new_privs (an OCI exec's process, with
+	// its own capabilities). UID and GID are then ignored.
+	Process *InitProcess
 	// UID and GID, when set, are its real, effective, saved and
-	// filesystem ids (with no supplementary groups); otherwise it has
-	// the first process's initial ids.
+	// filesystem ids (with no supplementary groups, and capabilities as
+	// a setuid from the sentry's ids leaves them); otherwise it has the
+	// sentry's own ids.
 	UID, GID *uint32
 }
 
@@ -85,9 +98,10 @@ func (p *Process) Signal(sig int) {
 	_ = p.tg.send(signals.Info{Signo: int32(sig), Code: signals.SIUser}, nil)
 }
 
-// Exec starts a new process in the sandbox once its first process runs
-// (it waits for Run to have started it). A program that cannot be
-// started is an *ExecError.
+// Exec starts a new process in the sandbox once its first process
+// exists (it waits for Hold, or Run, to have loaded it; a held first
+// process need not run yet). A program that cannot be started is an
+// *ExecError.
 func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 	<-k.initSet
 	if len(s.Argv) == 0 {
@@ -110,8 +124,15 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 		}
 		cwd = d
 	}
-	path, err := ResolveProgram(fs, cwd, s.Argv[0], s.Envp)
+	prog := s.Argv[0]
+	if s.Path != "" {
+		prog = s.Path
+	}
+	path, err := ResolveProgram(fs, cwd, prog, s.Envp)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.Process.check(k.cfg.NoFile); err != nil {
 		return nil, err
 	}
 	cr := k.hostIDs
@@ -156,7 +177,11 @@ func (k *Kernel) Exec(s ExecSpec) (*Process, error) {
 			ch <- started{err: ErrNotRunning}
 			return
 		}
-		t, err := k.newProcess(procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, creds: cr, umask: 0o022})
+		p := procSpec{path: path, argv: s.Argv, envp: s.Envp, cwd: cwd, stdio: s.Stdio, preserved: s.Preserved, creds: cr, umask: 0o022}
+		if s.Process != nil {
+			k.applyInit(&p, s.Process)
+		}
+		t, err := k.newProcess(p)
 		if err != nil {
 			ch <- started{err: err}
 			return

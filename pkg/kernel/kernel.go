@@ -111,6 +111,11 @@ type Config struct {
 	// Stdio are the sentry's own files serving as the application's
 	// fds 0, 1 and 2.
 	Stdio [3]*vfs.File
+	// Preserved become the first process's fds 3, 4, ... (an OCI
+	// runtime's --preserve-fds): host files the sentry serves, as it
+	// serves Stdio. The kernel takes over their references and drops
+	// them once the first process is made (it holds its own).
+	Preserved []*vfs.File
 	// Warn receives one-line warnings (unsupported syscalls); Debug
 	// adds a summary at exit.
 	Warn  io.Writer
@@ -182,8 +187,9 @@ type InitProcess struct {
 	// NoNewPrivs is PR_SET_NO_NEW_PRIVS, set before the program runs.
 	NoNewPrivs bool
 	// Caps, if set, are its capability sets (an OCI config's
-	// process.capabilities); otherwise uid 0 has every capability and
-	// other ids none.
+	// process.capabilities) as set before the program is exec'd, which
+	// then transforms them as execve does (applyInit); otherwise uid 0
+	// has every capability and other ids none.
 	Caps *CapSets
 }
 
@@ -337,23 +343,50 @@ func (s ExitStatus) ShellStatus() int {
 // Run loads argv[0] (resolved by the caller) and runs it as the sandbox's
 // first process (PID 1) until it exits.
 func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
+	h, err := k.Hold(path, argv, envp)
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	return h.Run(), nil
+}
+
+// Held is the sandbox's first process, loaded but not yet running: what
+// an OCI container is between create and start, when runc's init waits
+// for start. It is already PID 1 and Exec already starts processes
+// beside it (runc lets exec into a created container); signals sent to
+// it stay pending until it runs.
+type Held struct {
+	k       *Kernel
+	tg      *ThreadGroup
+	release chan struct{}
+}
+
+// Hold loads argv[0] (resolved by the caller) as the sandbox's first
+// process and holds it until Run.
+func (k *Kernel) Hold(path string, argv, envp []string) (*Held, error) {
 	type started struct {
 		tg  *ThreadGroup
 		err error
 	}
 	ch := make(chan started, 1)
+	release := make(chan struct{})
 	go func() {
 		// The task goroutine traces its stub thread: it must stay on
 		// one OS thread for its whole life and never unlock, so the
 		// thread dies with it.
 		runtime.LockOSThread()
 		t, err := k.newInitTask(path, argv, envp)
+		for _, f := range k.cfg.Preserved {
+			f.DecRef()
+		}
+		k.cfg.Preserved = nil
 		if err != nil {
 			ch <- started{err: err}
 			return
 		}
 		k.setInit(t.tg)
 		ch <- started{tg: t.tg}
+		<-release
 		// No traced call made this process: show the exec that
 		// started it, as strace's first line does. envp follows argc
 		// and argv's pointers and NULL on the new stack.
@@ -362,19 +395,27 @@ func (k *Kernel) Run(path string, argv, envp []string) (ExitStatus, error) {
 	}()
 	s := <-ch
 	if s.err != nil {
-		return ExitStatus{}, s.err
+		return nil, s.err
 	}
+	return &Held{k: k, tg: s.tg, release: release}, nil
+}
+
+// Run lets the first process run and returns how it ended, once it and
+// so the sandbox have; call it once.
+func (h *Held) Run() ExitStatus {
+	k := h.k
+	close(h.release)
 	stopOOM := make(chan struct{})
 	oomDone := make(chan struct{})
 	go func() { k.watchMemory(stopOOM); close(oomDone) }()
-	<-s.tg.done
+	<-h.tg.done
 	close(stopOOM)
 	<-oomDone
 	k.shutdown()
 	if k.cfg.Debug {
 		k.printSummary()
 	}
-	return s.tg.exitStatus, nil
+	return h.tg.exitStatus
 }
 
 func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
@@ -382,23 +423,35 @@ func (k *Kernel) newInitTask(path string, argv, envp []string) (*Task, error) {
 	if cwd == nil {
 		cwd = k.cfg.FS.Root()
 	}
-	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, creds: k.hostIDs, umask: 0o022}
+	p := procSpec{path: path, argv: argv, envp: envp, cwd: cwd, stdio: k.cfg.Stdio, preserved: k.cfg.Preserved, creds: k.hostIDs, umask: 0o022}
 	if in := k.cfg.Init; in != nil {
-		c := *k.hostIDs
-		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
-		c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
-		c.Groups = normGroups(slices.Clone(in.Groups))
-		c.Caps = initialCaps(in.UID)
-		if in.Caps != nil {
-			c.Caps = *in.Caps
-		}
-		p.creds = &c
-		if in.Umask != nil {
-			p.umask = *in.Umask & 0o777
-		}
-		p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
+		k.applyInit(&p, in)
 	}
 	return k.newProcess(p)
+}
+
+// applyInit gives p what in asks: its ids, groups and capability sets
+// (uid 0's or none without Caps), umask, rlimits and no_new_privs. The
+// sets are those a program has once exec'd with them, as an OCI
+// runtime sets them and then execs the program (runc's init): uid 0
+// gets its bounding and inheritable sets as permitted and effective,
+// another uid only its ambient set.
+func (k *Kernel) applyInit(p *procSpec, in *InitProcess) {
+	c := *k.hostIDs
+	c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = in.UID, in.UID, in.UID, in.UID
+	c.RealGID, c.EffectiveGID, c.SavedGID, c.FilesystemGID = in.GID, in.GID, in.GID, in.GID
+	c.Groups = normGroups(slices.Clone(in.Groups))
+	c.Caps = initialCaps(in.UID)
+	if in.Caps != nil {
+		c.Caps = *in.Caps
+	}
+	set := c
+	c.execCaps(&set)
+	p.creds = &c
+	if in.Umask != nil {
+		p.umask = *in.Umask & 0o777
+	}
+	p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
 }
 
 // procSpec is a process made from nothing (not forked): the first one,
@@ -408,6 +461,7 @@ type procSpec struct {
 	argv, envp []string
 	cwd        *vfs.Dentry
 	stdio      [3]*vfs.File
+	preserved  []*vfs.File // fds 3, 4, ...
 	creds      *Credentials
 	umask      uint32
 	rlimits    map[int][2]uint64 // over the defaults
@@ -465,7 +519,7 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 		}
 	}
 	fds := newFDTable(k.kobj)
-	for i, f := range p.stdio {
+	for i, f := range append(p.stdio[:], p.preserved...) {
 		if f != nil {
 			f.IncRef()
 			if err := fds.installAt(i, f, false); err != nil {

@@ -20,13 +20,14 @@ import (
 type ChoosePlatform func(fs *vfs.FS, cwd *vfs.Dentry, path string) (platform.Platform, error)
 
 // Boot is the container sentry: it loads the bundle's sandbox and
-// program, opens the exec socket (exec.go), says so on ready (readyOK, or
-// the error), waits for start on the exec FIFO, then runs the program,
-// serving execs beside it, and returns its shell status (128+N for a
-// signal). warn receives what the config asks that the
-// sentry does not apply.
-func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
-	k, path, sb, err := load(bundle, choose, warn)
+// program (PID 1, held), opens the exec socket (exec.go) and serves
+// execs from then on, says so on ready (readyOK, or the error), waits
+// for start on the exec FIFO, then lets the program run and returns its
+// shell status (128+N for a signal). warn receives what the config asks that the
+// sentry does not apply. The container sentry's fds 3 .. 3+preserved-1
+// are create's --preserve-fds, the program's fds 3, ...
+func Boot(bundle, stateRoot, id string, preserved int, ready io.WriteCloser, choose ChoosePlatform, warn io.Writer) (int, error) {
+	k, path, sb, err := load(bundle, preserved, choose, warn)
 	if err != nil {
 		fmt.Fprint(ready, err.Error())
 		ready.Close()
@@ -40,7 +41,14 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 		return 1, ReportedError{err}
 	}
 	defer ln.Close()
-	// Requests wait in kernel.Exec until the program runs.
+	// The program is PID 1 from here, held until start, as runc's init
+	// waits on the FIFO: exec works in a created container.
+	held, err := k.Hold(path, sb.Args, sb.Env)
+	if err != nil {
+		fmt.Fprint(ready, err.Error())
+		ready.Close()
+		return 1, ReportedError{err}
+	}
 	go serveExec(ln, k, sb, warn)
 	if _, err := io.WriteString(ready, readyOK); err != nil {
 		return 1, err
@@ -51,19 +59,24 @@ func Boot(bundle, stateRoot, id string, ready io.WriteCloser, choose ChoosePlatf
 	if err != nil {
 		return 1, fmt.Errorf("exec fifo: %w", err)
 	}
-	_, err = f.Write([]byte{0})
+	if _, err = f.Write([]byte{0}); err != nil {
+		f.Close()
+		return 1, fmt.Errorf("exec fifo: %w", err)
+	}
+	// start waits for the FIFO to close, as runc's start returns once
+	// its init execs the program: the startContainer hooks run first.
+	st := sb.HookState
+	st.ID = id
+	err = runSandboxHooks(k, sb.StartHooks, st)
 	f.Close()
 	if err != nil {
-		return 1, fmt.Errorf("exec fifo: %w", err)
+		// The program never runs; the container stops.
+		return 1, err
 	}
 	// A process.terminal container's stdio is its own pseudo-terminal.
 	defer kernel.KeepHostTerminal()()
 	defer k.ForwardHostSignals()()
-	st, err := k.Run(path, sb.Args, sb.Env)
-	if err != nil {
-		return 1, err
-	}
-	return st.ShellStatus(), nil
+	return held.Run().ShellStatus(), nil
 }
 
 // ReportedError is a failure Boot has already sent to create, which
@@ -73,7 +86,7 @@ type ReportedError struct{ Err error }
 func (e ReportedError) Error() string { return e.Err.Error() }
 func (e ReportedError) Unwrap() error { return e.Err }
 
-func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel, string, *Sandbox, error) {
+func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel, string, *Sandbox, error) {
 	b, err := LoadBundle(bundle)
 	if err != nil {
 		return nil, "", nil, err
@@ -98,6 +111,9 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("process.cwd %s: %w", sb.Cwd, err)
 	}
+	if sb.ReadOnlyRoot {
+		fs.SetRootReadOnly()
+	}
 	path, err := kernel.ResolveProgram(fs, cwd, sb.Args[0], sb.Env)
 	if err != nil {
 		return nil, "", nil, err
@@ -110,6 +126,14 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 	if err != nil {
 		return nil, "", nil, err
 	}
+	// Owned: the program closing its last copy closes the host fd, so
+	// the other end sees EOF as it would with runc.
+	pres := make([]*vfs.File, preserved)
+	for i := range pres {
+		fd := 3 + i
+		unix.CloseOnExec(fd)
+		pres[i] = epoll.NewOwnedHostFile(fd, fmt.Sprintf("preserved fd %d", fd))
+	}
 	k, err := kernel.New(kernel.Config{
 		FS:       fs,
 		Platform: plat,
@@ -119,6 +143,7 @@ func load(bundle string, choose ChoosePlatform, warn io.Writer) (*kernel.Kernel,
 			epoll.NewHostStdio(1, "stdout"),
 			epoll.NewHostStdio(2, "stderr"),
 		},
+		Preserved:      pres,
 		Warn:           warn,
 		Hostname:       sb.Hostname,
 		Domainname:     sb.Domainname,

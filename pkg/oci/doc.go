@@ -6,8 +6,9 @@
 //
 // One container is one sentry process (the "container sentry"): create
 // starts it (cmd/sentry's hidden init verb calls Boot), it loads the
-// sandbox and the program, reports ready on a pipe, and then blocks on
-// the container's exec FIFO until start opens it. The PID engines wait on
+// sandbox and the program (already PID 1, held as runc's init is),
+// reports ready on a pipe, and then blocks on the container's exec FIFO
+// until start opens it; then the program runs. The PID engines wait on
 // is that process and its exit status is the container's. Nothing the
 // application does reaches the host: the bundle's config only chooses
 // what the sandbox looks like (root, volumes, environment, limits, ids),
@@ -35,16 +36,19 @@
 // alive without it "running", otherwise "stopped".
 //
 // exec (exec.go, exec_server.go, exec_client.go) runs a new process in
-// a running container's own kernel, never on the host: the container
+// a created or running container's own kernel, never on the host: the container
 // sentry listens on STATEDIR/ID/exec.sock (0600), `sentry exec` sends the
-// process and its stdio fds there and exits with the process's status;
+// process and its stdio fds (and --preserve-fds ones) there and exits with the process's status;
 // with -d a background copy of it does, and its PID (--pid-file) stands
 // for the process: signals it gets are forwarded, its death kills it.
 //
 // With process.terminal, create gives the container sentry a host
 // pseudo-terminal as stdio and controlling terminal and sends the master
-// over --console-socket (console.go). Hooks (hooks.go) run on the host
-// with the state on stdin; the runtime-namespace ones fail create, the
+// over --console-socket (console.go). Hooks (hooks.go) run with the
+// state on stdin: on the host, except startContainer ones, which run
+// inside the sandbox at start before the program (start returns once
+// they have, as runc's returns once its init execs the program); those
+// of create fail create, a startContainer one stops the container, the
 // post ones are warnings.
 //
 // Callers: cmd/sentry's OCI verbs only. Lock order: one container's

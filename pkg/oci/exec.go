@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,8 +19,8 @@ import (
 // returns, mode 0600 in the 0700 state directory, so only the user who
 // created the container can exec in it; it goes with the directory at
 // delete). `sentry exec` connects (SOCK_SEQPACKET: one message is one
-// JSON value), sends an execRequest with its three stdio fds attached
-// (SCM_RIGHTS), and gets back execReply values: first the started
+// JSON value), sends an execRequest with its three stdio fds and any
+// preserved ones attached (SCM_RIGHTS), and gets back execReply values: first the started
 // process's PID or an error, then its exit status. Meanwhile it may send
 // execSignal values, the signals it received, for the process; with
 // KillOnClose its end closing first kills the process. Exec never holds
@@ -38,6 +39,10 @@ const execSockName = "exec.sock"
 // the whole environment).
 const maxExecMsg = 1 << 20
 
+// maxExecFDs is the most fds one message carries: Linux's SCM_MAX_FD,
+// stdio and preserved fds together.
+const maxExecFDs = 253
+
 // execRequest is what `sentry exec` asks of the container sentry.
 type execRequest struct {
 	Args []string `json:"args"`
@@ -49,9 +54,22 @@ type execRequest struct {
 	Cwd string  `json:"cwd,omitempty"`
 	UID *uint32 `json:"uid,omitempty"`
 	GID *uint32 `json:"gid,omitempty"`
+	// Process is the --process file's process, whose user,
+	// capabilities, rlimits and noNewPrivileges the process gets
+	// (execProcess); without it, the container's process's, with
+	// UID, GID, AddGroups, AddCaps and NoNewPrivs (exec's flags) over
+	// them.
+	Process    *specs.Process `json:"process,omitempty"`
+	AddGroups  []uint32       `json:"addGroups,omitempty"`
+	AddCaps    []string       `json:"addCaps,omitempty"`
+	NoNewPrivs bool           `json:"noNewPrivs,omitempty"`
 	// Terminal: the stdio fds are one terminal, which becomes the
 	// process's controlling terminal (kernel.ExecSpec.Terminal).
 	Terminal bool `json:"terminal,omitempty"`
+	// Preserved is how many fds the request carries past its three
+	// stdio fds (--preserve-fds): they become the process's fds 3, 4,
+	// ..., served by the sentry as its stdio is.
+	Preserved int `json:"preserved,omitempty"`
 	// KillOnClose: the caller stands for the process (exec -d's
 	// background copy, whose PID engines hold as the process's), so
 	// its end closing the channel first is SIGKILL for the process, as

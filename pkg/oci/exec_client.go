@@ -23,7 +23,13 @@ type ExecOptions struct {
 	Env      []string
 	Cwd      string
 	UID, GID *uint32
-	Process  string
+	// AddGroups, AddCaps and NoNewPrivs are runc exec's
+	// --additional-gids, --cap and --no-new-privs: over the container's
+	// process's, as UID and GID are.
+	AddGroups  []uint32
+	AddCaps    []string
+	NoNewPrivs bool
+	Process    string
 	// Terminal gives the process a terminal: a new host pseudo-terminal
 	// whose master goes to ConsoleSocket, or without one the caller's
 	// own stdio (the terminal it runs on).
@@ -37,6 +43,10 @@ type ExecOptions struct {
 	// whose exit status is the exec'd process's, which engines wait on
 	// (the process itself runs in the sandbox, not on the host).
 	PidFile string
+	// PreserveFDs: this process's fds 3 .. 3+PreserveFDs-1 become the
+	// process's fds 3, ... (runc's --preserve-fds), host files the
+	// container sentry serves, never fds the process holds.
+	PreserveFDs int
 	// Started, if set, is called once the process runs.
 	Started func()
 }
@@ -50,26 +60,29 @@ var forwardedExecSignals = []os.Signal{
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGTSTP,
 }
 
-// Exec is the `exec` verb: it runs a new process inside the running
-// container's sandbox, with the caller's stdio (or a terminal), and
+// Exec is the `exec` verb: it runs a new process inside the created or
+// running container's sandbox, with the caller's stdio (or a terminal), and
 // returns its shell status once it ends (128+N for a signal). A process
 // that could not start is an ExecFailed with the status to exit with.
 func (s Store) Exec(o ExecOptions) (int, error) {
-	req := execRequest{Args: o.Args, Env: o.Env, Cwd: o.Cwd, UID: o.UID, GID: o.GID}
+	req := execRequest{Args: o.Args, Env: o.Env, Cwd: o.Cwd, UID: o.UID, GID: o.GID,
+		AddGroups: o.AddGroups, AddCaps: o.AddCaps, NoNewPrivs: o.NoNewPrivs}
 	var size *specs.Box
 	if o.Process != "" {
 		p, err := readProcess(o.Process)
 		if err != nil {
 			return 1, err
 		}
-		req = execRequest{Args: p.Args, Env: p.Env, EnvReplace: true, Cwd: p.Cwd}
-		uid, gid := p.User.UID, p.User.GID
-		req.UID, req.GID = &uid, &gid
+		// As runc's: the file is the whole process, flags aside.
+		req = execRequest{Args: p.Args, Env: p.Env, EnvReplace: true, Cwd: p.Cwd, Process: p}
 		o.Terminal = o.Terminal || p.Terminal
 		size = p.ConsoleSize
 	}
 	if len(req.Args) == 0 {
 		return 1, errors.New("exec: process args cannot be empty")
+	}
+	if o.PreserveFDs < 0 || 3+o.PreserveFDs > maxExecFDs {
+		return 1, fmt.Errorf("exec: --preserve-fds %d: from 0 to %d", o.PreserveFDs, maxExecFDs-3)
 	}
 	switch {
 	case o.Terminal && o.Detach && o.ConsoleSocket == "":
@@ -81,11 +94,10 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	switch st.Status {
-	case specs.StateStopped:
+	// A created container's sandbox serves exec already (its program
+	// is held until start), as runc's does.
+	if st.Status == specs.StateStopped {
 		return 1, errors.New("cannot exec in a stopped container")
-	case specs.StateCreated:
-		return 1, errors.New("cannot exec in a created container: its sandbox runs from start")
 	}
 	dir, err := s.dir(o.ID)
 	if err != nil {
@@ -118,9 +130,16 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		_, err := unix.IoctlGetTermios(int(stdio[0].Fd()), unix.TCGETS)
 		req.Terminal = err == nil
 	}
-	fds := make([]int, len(stdio))
+	fds := make([]int, len(stdio), len(stdio)+o.PreserveFDs)
 	for i, f := range stdio {
 		fds[i] = int(f.Fd())
+	}
+	for i := range o.PreserveFDs {
+		fds = append(fds, 3+i)
+	}
+	req.Preserved = o.PreserveFDs
+	if err := checkFDs(3, o.PreserveFDs); err != nil {
+		return 1, err
 	}
 	// Caught from before the process starts, so none that arrives
 	// while it does kills this process instead of reaching it.
@@ -180,4 +199,15 @@ func readProcess(name string) (*specs.Process, error) {
 		return nil, fmt.Errorf("process %s: %w", name, err)
 	}
 	return &p, nil
+}
+
+// checkFDs says which of the n fds from first on is not open, for
+// --preserve-fds.
+func checkFDs(first, n int) error {
+	for fd := first; fd < first+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return fmt.Errorf("--preserve-fds: fd %d: %w", fd, err)
+		}
+	}
+	return nil
 }

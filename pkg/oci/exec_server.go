@@ -39,21 +39,25 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 		return err
 	}
 	var req execRequest
-	fds, err := recvJSON(c, &req, 3)
+	fds, err := recvJSON(c, &req, maxExecFDs)
 	if err != nil {
 		return err
 	}
-	if len(fds) != 3 {
+	if req.Preserved < 0 || len(fds) != 3+req.Preserved {
 		for _, fd := range fds {
 			unix.Close(fd)
 		}
-		return sendJSON(c, execReply{Error: "exec: the request must carry three stdio fds", Status: 1}, nil)
+		return sendJSON(c, execReply{Error: "exec: the request must carry three stdio fds and the preserved ones", Status: 1}, nil)
 	}
 	// The files own the fds from here: each closes its own when the
 	// last process holding it is gone.
 	var stdio [3]*vfs.File
 	for i, name := range []string{"stdin", "stdout", "stderr"} {
 		stdio[i] = epoll.NewOwnedHostFile(fds[i], name)
+	}
+	preserved := make([]*vfs.File, req.Preserved)
+	for i := range preserved {
+		preserved[i] = epoll.NewOwnedHostFile(fds[3+i], fmt.Sprintf("preserved fd %d", 3+i))
 	}
 	env := req.Env
 	if !req.EnvReplace {
@@ -63,8 +67,15 @@ func serveExecConn(c *net.UnixConn, k *kernel.Kernel, sb *Sandbox) error {
 	if cwd == "" {
 		cwd = sb.Cwd
 	}
-	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, UID: req.UID, GID: req.GID, Terminal: req.Terminal})
-	for _, f := range stdio {
+	proc, err := sb.execProcess(req)
+	if err != nil {
+		for _, f := range append(stdio[:], preserved...) {
+			f.DecRef()
+		}
+		return sendJSON(c, execReply{Error: err.Error(), Status: 1}, nil)
+	}
+	p, err := k.Exec(kernel.ExecSpec{Argv: req.Args, Envp: env, Cwd: cwd, Stdio: stdio, Preserved: preserved, Process: proc, Terminal: req.Terminal})
+	for _, f := range append(stdio[:], preserved...) {
 		f.DecRef()
 	}
 	if err != nil {

@@ -11,8 +11,9 @@ func Features() *features.Features {
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
-		Hooks:         []string{},
-		MountOptions:  []string{"bind", "rbind", "ro", "rw"},
+		Hooks: []string{"prestart", "createRuntime", "createContainer", "startContainer",
+			"poststart", "poststop"},
+		MountOptions: []string{"bind", "rbind", "ro", "rw"},
 		Linux: &features.Linux{
 			Namespaces: []string{string(specs.PIDNamespace), string(specs.NetworkNamespace),
 				string(specs.IPCNamespace), string(specs.UTSNamespace), string(specs.MountNamespace)},

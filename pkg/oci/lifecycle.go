@@ -36,6 +36,12 @@ type CreateOptions struct {
 	// its hidden init verb); create appends the bundle, the state
 	// directory and the ID.
 	Init []string
+	// PreserveFDs: the caller's fds 3 .. 3+PreserveFDs-1 become the
+	// program's fds 3, ... (runc's --preserve-fds), host files the
+	// container sentry serves, never fds the program holds. The
+	// container sentry gets them at the same numbers, and its ready
+	// pipe after them (Boot).
+	PreserveFDs int
 }
 
 // Create is the `create` verb: it starts the container sentry, waits
@@ -55,6 +61,12 @@ func (s Store) Create(o CreateOptions) (err error) {
 		return errors.New("cannot allocate tty if runc will detach without setting console socket")
 	case !terminal && o.ConsoleSocket != "":
 		return errors.New("cannot use console socket if runc will not detach or allocate tty")
+	}
+	if o.PreserveFDs < 0 {
+		return fmt.Errorf("--preserve-fds %d: must not be negative", o.PreserveFDs)
+	}
+	if err := checkFDs(3, o.PreserveFDs); err != nil {
+		return err
 	}
 	dir, err := s.dir(o.ID)
 	if err != nil {
@@ -90,10 +102,13 @@ func (s Store) Create(o CreateOptions) (err error) {
 		return err
 	}
 	defer rd.Close()
-	cmd := exec.Command(o.Init[0], append(o.Init[1:], b.Dir, s.Root, o.ID)...)
+	cmd := exec.Command(o.Init[0], append(o.Init[1:], b.Dir, s.Root, o.ID, strconv.Itoa(o.PreserveFDs))...)
 	// The engine's fds become the application's stdio.
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{wr}
+	for i := range o.PreserveFDs {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved"))
+	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, wr)
 	// Its own session: the container outlives create and a terminal's
 	// job control.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -138,20 +153,21 @@ func (s Store) Create(o CreateOptions) (err error) {
 		return err
 	}
 	if h := b.Spec.Hooks; h != nil {
-		// prestart (deprecated) and createRuntime both run once the
-		// runtime environment exists and before the program starts.
+		// prestart (deprecated), createRuntime and createContainer run
+		// once the runtime environment exists and before the program
+		// starts, in this order, while create runs (state "creating",
+		// as runc's); hooks.go says where each runs.
+		st := r.state(dir)
+		st.Status = specs.StateCreating
 		for _, k := range []struct {
 			name  string
 			hooks []specs.Hook
-		}{{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime}} {
-			if err := runHooks(k.name, k.hooks, r.state(dir)); err != nil {
+		}{{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime}, {"createContainer", h.CreateContainer}} {
+			if err := runHooks(k.name, k.hooks, st); err != nil {
 				cmd.Process.Kill()
 				cmd.Wait()
 				return err
 			}
-		}
-		if len(h.CreateContainer) > 0 || len(h.StartContainer) > 0 {
-			s.warn("config.json: not applied: createContainer and startContainer hooks (they would run inside the sandbox)")
 		}
 	}
 	if o.PidFile != "" {
@@ -200,6 +216,16 @@ func (s Store) Start(id string) error {
 		if !r.alive() {
 			os.Remove(fifo)
 			return errors.New("cannot start a container that has stopped")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Then until the container sentry closes its end: it has run the
+	// startContainer hooks and lets the program run (or stops), so
+	// poststart follows them, as the runtime spec orders.
+	for {
+		n, err := unix.Read(int(f.Fd()), buf)
+		if n == 0 && err == nil || !r.alive() {
+			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

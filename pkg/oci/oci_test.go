@@ -77,18 +77,23 @@ func TestTranslateMounts(t *testing.T) {
 		volumes []vfs.Volume
 		err     string
 		files   int
+		tmpfs   []vfs.Tmpfs
 	}{
-		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1},
-		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0},
+		"bind of a file is copied in": {specs.Mount{Destination: "/etc/hostname", Type: "bind", Source: "/etc/hostname"}, nil, "", 1, nil},
+		"bind on /dev/shm is the own": {specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/tmp"}, nil, "", 0, nil},
 		"bind ro": {specs.Mount{Destination: "/data", Type: "bind", Source: "/srv", Options: []string{"rbind", "ro"}},
-			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0},
+			[]vfs.Volume{{Host: "/srv", Guest: "/data", ReadOnly: true}}, "", 0, nil},
 		"bind by option, relative source": {specs.Mount{Destination: "/v/", Source: "vol", Options: []string{"bind"}},
-			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0},
-		"tmpfs":          {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0},
-		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0},
-		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0},
-		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0},
-		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0},
+			[]vfs.Volume{{Host: "BUNDLE/vol", Guest: "/v"}}, "", 0, nil},
+		"tmpfs": {specs.Mount{Destination: "/run", Type: "tmpfs"}, nil, "", 0, []vfs.Tmpfs{{Guest: "/run", Mode: 0o1777}}},
+		"tmpfs mode, ro": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"nosuid", "mode=755", "size=65536k", "ro"}},
+			nil, "", 0, []vfs.Tmpfs{{Guest: "/t", Mode: 0o755, ReadOnly: true}}},
+		"tmpfs bad mode": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"mode=999"}}, nil, "octal", 0, nil},
+		"tmpfs on /dev":  {specs.Mount{Destination: "/dev", Type: "tmpfs", Options: []string{"mode=755"}}, nil, "", 0, nil},
+		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0, nil},
+		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0, nil},
+		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0, nil},
+		"unknown type":   {specs.Mount{Destination: "/x", Type: "nfs"}, nil, `type "nfs"`, 0, nil},
 	} {
 		s := DefaultSpec()
 		s.Mounts = []specs.Mount{c.mount}
@@ -116,6 +121,9 @@ func TestTranslateMounts(t *testing.T) {
 		}
 		if len(sb.FS.Volumes) != len(c.volumes) || len(c.volumes) > 0 && sb.FS.Volumes[0] != c.volumes[0] {
 			t.Errorf("%s: volumes %v, want %v", name, sb.FS.Volumes, c.volumes)
+		}
+		if !slices.Equal(sb.FS.Tmpfs, c.tmpfs) {
+			t.Errorf("%s: tmpfs %v, want %v", name, sb.FS.Tmpfs, c.tmpfs)
 		}
 	}
 }
@@ -205,5 +213,57 @@ func TestStoreUnknownAndInvalidIDs(t *testing.T) {
 		if _, err := s.State(id); err == nil || err == ErrNotExist {
 			t.Errorf("State(%q) = %v, want invalid id", id, err)
 		}
+	}
+}
+
+func TestExecProcess(t *testing.T) {
+	s := DefaultSpec()
+	s.Process.User = specs.User{UID: 0, GID: 0, AdditionalGids: []uint32{3}}
+	s.Process.NoNewPrivileges = false
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kill, admin := uint64(1)<<linux.CAP_KILL, uint64(1)<<linux.CAP_SYS_ADMIN
+	for name, c := range map[string]struct {
+		req    execRequest
+		uid    uint32
+		groups []uint32
+		nnp    bool
+		caps   uint64 // bounding = effective = permitted
+		err    string
+	}{
+		"the container's process": {execRequest{}, 0, []uint32{3}, false, kill, ""},
+		"exec's flags over it": {execRequest{UID: ptr(uint32(1000)), AddGroups: []uint32{5}, AddCaps: []string{"CAP_SYS_ADMIN"}, NoNewPrivs: true},
+			1000, []uint32{3, 5}, true, kill | admin, ""},
+		"an unknown --cap": {execRequest{AddCaps: []string{"CAP_NOPE"}}, 0, nil, false, 0, "CAP_NOPE"},
+		"a process file": {execRequest{UID: ptr(uint32(1000)), Process: &specs.Process{User: specs.User{UID: 7, GID: 8},
+			NoNewPrivileges: true, Capabilities: &specs.LinuxCapabilities{Bounding: []string{"CAP_SYS_ADMIN"}, Effective: []string{"CAP_SYS_ADMIN"}, Permitted: []string{"CAP_SYS_ADMIN"}}}},
+			7, nil, true, admin, ""},
+		"a process file's bad rlimit": {execRequest{Process: &specs.Process{Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOPE"}}}}, 0, nil, false, 0, "RLIMIT_NOPE"},
+	} {
+		in, err := sb.execProcess(c.req)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: %v, want %q", name, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if in.UID != c.uid || !slices.Equal(in.Groups, c.groups) || in.NoNewPrivs != c.nnp || in.Caps == nil ||
+			in.Caps.Bounding != c.caps || in.Caps.Effective != c.caps || in.Caps.Permitted != c.caps {
+			t.Errorf("%s: %+v caps %+v", name, in, in.Caps)
+		}
+	}
+	if sb.Init.Caps.Bounding != kill || len(sb.Init.Groups) != 1 {
+		t.Errorf("exec changed the container's process: %+v %+v", sb.Init, sb.Init.Caps)
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"sentry/pkg/kernel"
 	"sentry/pkg/procfs"
@@ -37,11 +37,21 @@ type Sandbox struct {
 	// The limit is the sandbox's own, so a value the host would refuse
 	// to raise to still works.
 	NoFile uint64
+	// ReadOnlyRoot is root.readonly: once the sandbox is made (files
+	// copied in, the working directory there), changes under "/" are
+	// EROFS, as after runc's read-only remount; the mounts on it keep
+	// their own modes.
+	ReadOnlyRoot bool
 	// Files are bind mounts of single host files, copied into the
 	// root's in-memory overlay when the sandbox is made (vfs volumes
 	// are directories): the application sees the file as it was at
 	// create, and its writes stay in the sandbox.
 	Files []vfs.Volume
+	// StartHooks are the startContainer hooks, which run inside the
+	// sandbox at start, before the program (hooks.go), with HookState
+	// (its ID set by the caller) on their stdin.
+	StartHooks []specs.Hook
+	HookState  specs.State
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -61,7 +71,6 @@ var ownMounts = map[string][]string{
 // cannot give the meaning the config asks for is an error, not ignored.
 func (b *Bundle) Translate() (*Sandbox, error) {
 	s := b.Spec
-	u := s.Process.User
 	sb := &Sandbox{
 		FS:         vfs.Options{HostRoot: b.RootPath()},
 		Args:       s.Process.Args,
@@ -69,36 +78,32 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		Cwd:        s.Process.Cwd,
 		Hostname:   s.Hostname,
 		Domainname: s.Domainname,
-		Init: &kernel.InitProcess{
-			UID: u.UID, GID: u.GID, Groups: u.AdditionalGids, Umask: u.Umask,
-			NoNewPrivs: s.Process.NoNewPrivileges,
-		},
 	}
 	if sb.Cwd == "" {
 		sb.Cwd = "/"
 	}
-	if u.Username != "" {
-		// Windows only in the spec; runc ignores it too.
-		sb.Ignored = append(sb.Ignored, "process.user.username "+u.Username)
+	var err error
+	if sb.Init, sb.Ignored, err = processInit(s.Process); err != nil {
+		return nil, err
 	}
-	if s.Root.Readonly {
-		// The root is always a read-only host directory under an
-		// in-memory overlay: writes never reach the bundle, but they
-		// are not refused with EROFS either.
-		sb.Ignored = append(sb.Ignored, "root.readonly: writes go to the sandbox's memory, not refused")
+	if l, ok := sb.Init.Rlimits[unix.RLIMIT_NOFILE]; ok {
+		// Also the sandbox's nr_open, so podman's 1048576 works on a
+		// host that would refuse it, and the application cannot raise
+		// it past the config's, as a container without
+		// CAP_SYS_RESOURCE (engines drop it) cannot.
+		sb.NoFile = l[1]
 	}
+	sb.ReadOnlyRoot = s.Root.Readonly
+	if s.Hooks != nil {
+		sb.StartHooks = s.Hooks.StartContainer
+	}
+	// As the container sees it (runc's startContainer hooks run in its
+	// init): created, and the program is PID 1.
+	sb.HookState = specs.State{Version: specs.Version, Status: specs.StateCreated, Pid: 1,
+		Bundle: b.Dir, Annotations: s.Annotations}
 	for _, m := range s.Mounts {
 		if err := sb.addMount(b, m); err != nil {
 			return nil, err
-		}
-	}
-	if err := sb.setRlimits(s.Process.Rlimits); err != nil {
-		return nil, err
-	}
-	if c := s.Process.Capabilities; c != nil {
-		sb.Init.Caps = &kernel.CapSets{
-			Effective: sb.capSet(c.Effective), Permitted: sb.capSet(c.Permitted),
-			Inheritable: sb.capSet(c.Inheritable), Bounding: sb.capSet(c.Bounding), Ambient: sb.capSet(c.Ambient),
 		}
 	}
 	if s.Linux != nil {
@@ -128,56 +133,6 @@ func (sb *Sandbox) procPaths(field string, paths []string) []string {
 	return out
 }
 
-// capSet turns capability names into a set; a name this kernel does not
-// know is reported and left out, as runc does with a warning.
-func (sb *Sandbox) capSet(names []string) uint64 {
-	var set uint64
-	for _, n := range names {
-		c, ok := linux.CapabilityFromString(n)
-		if !ok {
-			sb.Ignored = append(sb.Ignored, "process.capabilities: unknown capability "+n)
-			continue
-		}
-		set |= 1 << uint(c)
-	}
-	return set
-}
-
-// setRlimits takes process.rlimits as runc does: an unknown type is an
-// error. RLIMIT_NOFILE's hard limit also becomes the sandbox's nr_open,
-// so podman's 1048576 works on a host that would refuse it, and the
-// application cannot raise it past the config's, as a container without
-// CAP_SYS_RESOURCE (engines drop it) cannot.
-func (sb *Sandbox) setRlimits(rls []specs.POSIXRlimit) error {
-	for _, r := range rls {
-		res, ok := rlimitNumbers[r.Type]
-		if !ok {
-			return fmt.Errorf("process.rlimits: unknown type %q", r.Type)
-		}
-		if r.Soft > r.Hard {
-			return fmt.Errorf("process.rlimits: %s soft limit %d above hard limit %d", r.Type, r.Soft, r.Hard)
-		}
-		if sb.Init.Rlimits == nil {
-			sb.Init.Rlimits = map[int][2]uint64{}
-		}
-		sb.Init.Rlimits[res] = [2]uint64{r.Soft, r.Hard}
-		if res == unix.RLIMIT_NOFILE {
-			sb.NoFile = r.Hard
-		}
-	}
-	return nil
-}
-
-// rlimitNumbers are the names runtime-spec gives Linux's resources.
-var rlimitNumbers = map[string]int{
-	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
-	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_RSS": unix.RLIMIT_RSS,
-	"RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK,
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
-	"RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO,
-	"RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
-}
-
 func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 	dst := path.Clean(m.Destination)
 	if !path.IsAbs(dst) {
@@ -204,10 +159,15 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 			ReadOnly: slices.Contains(m.Options, "ro"),
 		})
 		return nil
+	case m.Type == "tmpfs" && (dst == "/dev" || strings.HasPrefix(dst, "/dev/")):
+		// The sandbox's /dev (devfs, /dev/shm) is its own, as for binds.
+		return nil
 	case m.Type == "tmpfs":
-		// Every write under the root lands in the sandbox's memory, so
-		// a tmpfs is already what the application sees there, except
-		// that the root's files below dst stay visible.
+		mode, err := tmpfsMode(m.Options)
+		if err != nil {
+			return fmt.Errorf("mount %s: %w", dst, err)
+		}
+		sb.FS.Tmpfs = append(sb.FS.Tmpfs, vfs.Tmpfs{Guest: dst, Mode: mode, ReadOnly: slices.Contains(m.Options, "ro")})
 		return nil
 	}
 	if where, ok := ownMounts[m.Type]; ok {
@@ -217,4 +177,21 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 		return fmt.Errorf("mount %s at %s: the sandbox has its own %s at %v only", m.Type, dst, m.Type, where)
 	}
 	return fmt.Errorf("mount %q of type %q: the sentry mounts bind, tmpfs, proc, sysfs, devpts, mqueue and cgroup", dst, m.Type)
+}
+
+// tmpfsMode is a tmpfs mount's mode= option (octal), Linux's 1777 without
+// one. Its size= is not applied: the sandbox's memory limit covers every
+// in-memory file.
+func tmpfsMode(opts []string) (uint32, error) {
+	mode := uint32(0o1777)
+	for _, o := range opts {
+		if v, ok := strings.CutPrefix(o, "mode="); ok {
+			n, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || n > 0o7777 {
+				return 0, fmt.Errorf("tmpfs option %q: not an octal mode", o)
+			}
+			mode = uint32(n)
+		}
+	}
+	return mode, nil
 }

@@ -21,6 +21,17 @@ type Options struct {
 	HostRoot string
 	// Volumes are host directories mounted at guest paths.
 	Volumes []Volume
+	// Tmpfs are empty in-memory filesystems mounted at guest paths
+	// (before the volumes, so a volume may lie inside one).
+	Tmpfs []Tmpfs
+}
+
+// Tmpfs is an in-memory filesystem at Guest: its root directory has the
+// permission bits Mode, and it refuses changes if ReadOnly.
+type Tmpfs struct {
+	Guest    string
+	Mode     uint32
+	ReadOnly bool
 }
 
 // Volume mounts the host directory Host at the guest path Guest, writable
@@ -72,7 +83,7 @@ type FS struct {
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
 // /dev, empty read-only placeholders at /proc and /sys (so the host's are
-// not visible), and the volumes. Volumes of the host's /proc, /sys or
+// not visible), the tmpfs mounts, and the volumes. Volumes of the host's /proc, /sys or
 // /dev, volumes at or under the sandbox's /proc, /sys or /dev, and two
 // volumes on one guest path are refused (volume.go).
 func New(opts Options) (*FS, error) {
@@ -116,6 +127,14 @@ func New(opts Options) (*FS, error) {
 			return nil, fmt.Errorf("vfs: %s: %w", p, err)
 		}
 	}
+	for _, tm := range opts.Tmpfs {
+		if under(path.Clean(tm.Guest), "/proc") || under(path.Clean(tm.Guest), "/sys") {
+			return nil, fmt.Errorf("vfs: tmpfs %s: the sandbox's %s is its own", tm.Guest, tm.Guest)
+		}
+		if _, err := fs.mountMem(tm.Guest, tm.ReadOnly, tm.Mode&07777); err != nil {
+			return nil, fmt.Errorf("vfs: tmpfs %s: %w", tm.Guest, err)
+		}
+	}
 	for _, v := range opts.Volumes {
 		if err := fs.mountVolume(v); err != nil {
 			return nil, fmt.Errorf("vfs: volume %s:%s: %w", v.Host, v.Guest, err)
@@ -126,6 +145,17 @@ func New(opts Options) (*FS, error) {
 
 // Root returns the root of the mount tree.
 func (fs *FS) Root() *Dentry { return fs.root }
+
+// SetRootReadOnly makes the root mount refuse every change with EROFS,
+// as a read-only remount of "/" does (runtime-spec's root.readonly): the
+// mounts on it (devfs, /dev/shm, tmpfs, writable volumes) stay as they
+// are. The caller prepares the root first (copied files, the working
+// directory), as runc does before its remount.
+func (fs *FS) SetRootReadOnly() {
+	fs.mu.Lock()
+	fs.root.mnt.readOnly = true
+	fs.mu.Unlock()
+}
 
 func (fs *FS) newMount(kind mountKind, readOnly bool) *mount {
 	fs.nextDev++
