@@ -103,14 +103,7 @@ func TestTranslateMounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		sb, err := b.Translate()
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s: %v, want %q", name, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
+		if caseOver(t, name, err, c.err) {
 			continue
 		}
 		for i := range c.volumes {
@@ -248,14 +241,7 @@ func TestExecProcess(t *testing.T) {
 		"a process file's bad rlimit": {execRequest{Process: &specs.Process{Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOPE"}}}}, 0, nil, false, 0, "RLIMIT_NOPE"},
 	} {
 		in, err := sb.execProcess(c.req)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s: %v, want %q", name, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
+		if caseOver(t, name, err, c.err) {
 			continue
 		}
 		if in.UID != c.uid || !slices.Equal(in.Groups, c.groups) || in.NoNewPrivs != c.nnp || in.Caps == nil ||
@@ -266,4 +252,22 @@ func TestExecProcess(t *testing.T) {
 	if sb.Init.Caps.Bounding != kill || len(sb.Init.Groups) != 1 {
 		t.Errorf("exec changed the container's process: %+v %+v", sb.Init, sb.Init.Caps)
 	}
+}
+
+// caseOver checks a table case's error against want (a part of the error
+// wanted, "" for none) and reports whether the case is over: it wanted
+// an error, or failed.
+func caseOver(t *testing.T, name string, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", name, err, want)
+		}
+		return true
+	}
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return true
+	}
+	return false
 }
