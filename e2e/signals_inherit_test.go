@@ -3,7 +3,9 @@ package e2e
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +16,18 @@ import (
 // and a shell's background job start a program.
 func ignoring(prog string, args ...string) *exec.Cmd {
 	return exec.Command("/bin/sh", append([]string{"-c", `trap "" HUP INT; exec "$@"`, "sh", prog}, args...)...)
+}
+
+// startWithDefaultAction makes the programs the test starts begin with
+// sig at its default action, also when go test itself was started with
+// it ignored (nohup, a background job, a CI runner): execve keeps SIG_IGN
+// but resets a handled signal to its default, so the test handles sig
+// while it runs. A test whose program must die of a signal sets that
+// disposition rather than inheriting whatever it finds.
+func startWithDefaultAction(t *testing.T, sig os.Signal) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig)
+	t.Cleanup(func() { signal.Stop(ch) })
 }
 
 // TestProgramInheritsIgnoredSignals: a program started by a sentry that

@@ -265,6 +265,9 @@ func TestTerminalModesAreRestoredHoweverTheSentryExits(t *testing.T) {
 		{"SIGHUP", raw + "exec sleep 100", syscall.SIGHUP},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.signal != 0 {
+				startWithDefaultAction(t, c.signal)
+			}
 			tm, slave := openPty(t)
 			defer slave.Close()
 			before, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)

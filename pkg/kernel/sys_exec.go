@@ -172,7 +172,17 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 	}
 
 	// The point of no return.
-	t.endOtherThreads()
+	if !t.endOtherThreads() {
+		// The group is being killed (Linux's de_thread gives up on a
+		// pending fatal signal too): the new image is dropped and this
+		// thread ends with the others. Going on would make it the leader
+		// under the PID of a leader that is still leaving, and both
+		// would end the group.
+		mm.Release()
+		ctx.Release()
+		as.Release()
+		return 0, errExited
+	}
 	// Linux releases the old image's robust and PI futexes at exec,
 	// while the TID and address space they name are still current.
 	t.releaseFutexes(false)
@@ -186,13 +196,14 @@ func (t *Task) execve(dirfd int32, path string, argvAddr, envpAddr uint64, flags
 // endOtherThreads ends every other thread of the group and waits until
 // they are gone, so none of them touches the address space or the fd table
 // after the new program starts (Linux's de_thread).
-func (t *Task) endOtherThreads() {
+// It reports false, when the group is exiting, without waiting for them.
+func (t *Task) endOtherThreads() bool {
 	tg := t.tg
 	tg.mu.Lock()
 	others := tg.otherTasksLocked(t)
 	tg.mu.Unlock()
 	if len(others) == 0 {
-		return
+		return !tg.isExiting()
 	}
 	for _, o := range others {
 		o.execKilled.Store(true)
@@ -202,8 +213,11 @@ func (t *Task) endOtherThreads() {
 		tg.mu.Lock()
 		n := len(tg.tasks)
 		tg.mu.Unlock()
-		if n <= 1 || tg.isExiting() {
-			return
+		if tg.isExiting() {
+			return false
+		}
+		if n <= 1 {
+			return true
 		}
 		time.Sleep(100 * time.Microsecond)
 	}

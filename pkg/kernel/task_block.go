@@ -9,21 +9,26 @@ import (
 // Blocking. Every syscall that waits (futex, sleeps, and later reads of
 // pipes and sockets, accept, epoll_wait, wait4) waits through waitFor, so
 // one mechanism makes all of them interruptible: the group being killed,
-// and a signal becoming deliverable to the task (ThreadGroup.send calls
-// t.interrupt() after queueing it).
+// a signal becoming deliverable to the task (ThreadGroup.send calls
+// t.interrupt() after queueing it), and another thread's execve
+// (endOtherThreads sets execKilled, then interrupts).
 
 // waitFor blocks until ready is closed or receives (nil), the deadline
 // passes (ETIMEDOUT; a zero deadline never passes), or the task is
 // interrupted (EINTR). ready may be nil to wait only for the others.
 func (t *Task) waitFor(ready <-chan struct{}, deadline time.Time) error {
 	// A token left by an earlier interrupt says nothing now; what counts
-	// is whether a signal is pending. A sender queues first and
-	// interrupts after, so one arriving from here on leaves a new token.
+	// is the state behind it: a pending signal, or another thread's
+	// execve ending this one (endOtherThreads). Each sender records its
+	// state first and interrupts after, so one arriving from here on
+	// leaves a new token. (Taking the token and then finding no signal
+	// pending once lost an execve's interrupt: the thread slept on in
+	// pause() while the exec waited for it to end.)
 	select {
 	case <-t.interruptCh:
 	default:
 	}
-	if t.signalPending() {
+	if t.execKilled.Load() || t.signalPending() {
 		return unix.EINTR
 	}
 	var timeout <-chan time.Time
