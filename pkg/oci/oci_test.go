@@ -90,6 +90,8 @@ func TestTranslateMounts(t *testing.T) {
 			nil, "", 0, []vfs.Tmpfs{{Guest: "/t", Mode: 0o755, ReadOnly: true}}},
 		"tmpfs bad mode": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"mode=999"}}, nil, "octal", 0, nil},
 		"tmpfs on /dev":  {specs.Mount{Destination: "/dev", Type: "tmpfs", Options: []string{"mode=755"}}, nil, "", 0, nil},
+		"mqueue at /dev/mqueue": {specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue"}, nil, "", 0,
+			[]vfs.Tmpfs{{Guest: "/dev/mqueue", Mode: 0o1777, ReadOnly: true, FSType: "mqueue"}}},
 		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0, nil},
 		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0, nil},
 		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0, nil},

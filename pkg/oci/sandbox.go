@@ -63,7 +63,6 @@ var ownMounts = map[string][]string{
 	"proc":   {"/proc"},
 	"sysfs":  {"/sys"},
 	"devpts": {"/dev/pts"},
-	"mqueue": {"/dev/mqueue"},
 	"cgroup": {"/sys/fs/cgroup"},
 }
 
@@ -105,6 +104,16 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		if err := sb.addMount(b, m); err != nil {
 			return nil, err
 		}
+	}
+	// The mount table reads as runc's, which mounts in the config's
+	// order, each under the config's source (a bind's is the host path,
+	// not a device name: it keeps the sandbox's).
+	for _, m := range s.Mounts {
+		src := m.Source
+		if m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind") {
+			src = ""
+		}
+		sb.FS.Listed = append(sb.FS.Listed, vfs.Listed{Guest: path.Clean(m.Destination), Source: src})
 	}
 	if s.Linux != nil {
 		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
@@ -158,6 +167,12 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 			Guest:    dst,
 			ReadOnly: slices.Contains(m.Options, "ro"),
 		})
+		return nil
+	case m.Type == "mqueue" && dst == "/dev/mqueue":
+		// POSIX message queues are not in the sandbox (mq_open is
+		// ENOSYS): their filesystem is there, empty, and refuses to
+		// make any.
+		sb.FS.Tmpfs = append(sb.FS.Tmpfs, vfs.Tmpfs{Guest: dst, Mode: 0o1777, ReadOnly: true, FSType: "mqueue"})
 		return nil
 	case m.Type == "tmpfs" && (dst == "/dev" || strings.HasPrefix(dst, "/dev/")):
 		// The sandbox's /dev (devfs, /dev/shm) is its own, as for binds.

@@ -24,6 +24,19 @@ type Options struct {
 	// Tmpfs are empty in-memory filesystems mounted at guest paths
 	// (before the volumes, so a volume may lie inside one).
 	Tmpfs []Tmpfs
+	// Listed is the mount table as a container config lists it: the
+	// mount table (/proc/PID/mountinfo) shows these mounts in this order,
+	// after the sandbox's own unlisted ones, with these sources, as Linux
+	// shows a runtime's mounts made in the config's order. The sandbox
+	// makes its own mounts in an order of its own; this is only how the
+	// table reads.
+	Listed []Listed
+}
+
+// Listed is one mount of Options.Listed: the mount at Guest, named
+// Source in the mount table ("" keeps the sandbox's name).
+type Listed struct {
+	Guest, Source string
 }
 
 // Tmpfs is an in-memory filesystem at Guest: its root directory has the
@@ -32,6 +45,10 @@ type Tmpfs struct {
 	Guest    string
 	Mode     uint32
 	ReadOnly bool
+	// FSType is the type the mount table and statfs show: "" is
+	// tmpfs; "mqueue" is the POSIX message queue filesystem, which the
+	// sandbox, without message queues, has only as an empty directory.
+	FSType string
 }
 
 // Volume mounts the host directory Host at the guest path Guest, writable
@@ -60,7 +77,7 @@ type mount struct {
 	dev      uint64 // st_dev of in-memory inodes of this mount
 
 	source    string // a volume's host directory
-	synthType string // a synthetic filesystem's type name (proc, sysfs)
+	synthType string // a synthetic filesystem's type name (proc, sysfs); an in-memory one's if not tmpfs
 }
 
 // FS is the whole mount tree of one sandbox. It is safe for concurrent
@@ -70,6 +87,7 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
+	listed  []Listed      // Options.Listed; fixed after New
 	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
 	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos   FIFOProvider
@@ -98,7 +116,7 @@ func New(opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
-	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}}
+	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}, listed: opts.Listed}
 	fs.dirFDs.max = fs.hostFDs.max / 4
 	fs.volDirs.max = fs.hostFDs.max / 4
 	lower.self.s.pool = &fs.dirFDs // its subdirectories may park
@@ -131,9 +149,11 @@ func New(opts Options) (*FS, error) {
 		if under(path.Clean(tm.Guest), "/proc") || under(path.Clean(tm.Guest), "/sys") {
 			return nil, fmt.Errorf("vfs: tmpfs %s: the sandbox's %s is its own", tm.Guest, tm.Guest)
 		}
-		if _, err := fs.mountMem(tm.Guest, tm.ReadOnly, tm.Mode&07777); err != nil {
+		root, err := fs.mountMem(tm.Guest, tm.ReadOnly, tm.Mode&07777)
+		if err != nil {
 			return nil, fmt.Errorf("vfs: tmpfs %s: %w", tm.Guest, err)
 		}
+		root.mnt.synthType = tm.FSType
 	}
 	for _, v := range opts.Volumes {
 		if err := fs.mountVolume(v); err != nil {
