@@ -391,8 +391,12 @@ func mountinfo(ms []vfs.MountInfo) string {
 		if m.ReadOnly {
 			opt = "ro"
 		}
-		fmt.Fprintf(&b, "%d %d %d:%d / %s %s,relatime - %s %s %s\n",
-			m.ID, m.ParentID, unix.Major(m.Dev), unix.Minor(m.Dev), escape(m.Point), opt, m.FSType, escape(m.Source), opt)
+		root := m.Root
+		if root == "" {
+			root = "/"
+		}
+		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s,relatime - %s %s %s\n",
+			m.ID, m.ParentID, unix.Major(m.Dev), unix.Minor(m.Dev), escape(root), escape(m.Point), opt, m.FSType, escape(m.Source), opt)
 	}
 	return b.String()
 }

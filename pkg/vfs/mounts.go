@@ -15,6 +15,9 @@ type MountInfo struct {
 	ReadOnly     bool
 	FSType       string // overlay, tmpfs, proc, sysfs, or the volume's host type
 	Source       string
+	// Root is the directory of its filesystem the mount shows: "/", or
+	// a volume's host directory, as Linux shows a bind mount's.
+	Root string
 }
 
 // fsType names a mount's filesystem type and source.
@@ -71,8 +74,12 @@ func (fs *FS) Mounts() []MountInfo {
 					// stat in a volume reports the host's st_dev.
 					dev = m.root.host.dev
 				}
+				root := "/"
+				if m.kind == kindHost {
+					root = m.source
+				}
 				out = append(out, MountInfo{ID: m.id(), ParentID: parent, Dev: dev,
-					Point: m.point.pathLocked(), ReadOnly: m.readOnly, FSType: typ, Source: src})
+					Point: m.point.pathLocked(), ReadOnly: m.readOnly, FSType: typ, Source: src, Root: root})
 				walk(m.root)
 				m = m.root.mounted
 			}
@@ -85,7 +92,7 @@ func (fs *FS) Mounts() []MountInfo {
 	}
 	root := fs.root.mnt
 	typ, src := root.fsType()
-	out = append(out, MountInfo{ID: root.id(), Dev: root.dev, Point: "/", FSType: typ, Source: src})
+	out = append(out, MountInfo{ID: root.id(), Dev: root.dev, Point: "/", FSType: typ, Source: src, Root: "/"})
 	walk(fs.root)
 	// Mount numbers grow with time: this is mount order, as Linux lists,
 	// but for the listed mounts, which come after the others in their

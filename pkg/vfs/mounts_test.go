@@ -39,3 +39,22 @@ func TestMountsListedOrderAndSources(t *testing.T) {
 		}
 	}
 }
+
+// TestMountsVolumeRootIsItsHostDirectory: a volume's mount-table root is
+// its host directory, as a bind mount's is on Linux; others show "/".
+func TestMountsVolumeRootIsItsHostDirectory(t *testing.T) {
+	vol := t.TempDir()
+	fs, err := New(Options{HostRoot: t.TempDir(), Volumes: []Volume{{Host: vol, Guest: "/v"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range fs.Mounts() {
+		want := "/"
+		if m.Point == "/v" {
+			want = vol
+		}
+		if m.Root != want {
+			t.Errorf("%s: root %q, want %q", m.Point, m.Root, want)
+		}
+	}
+}
