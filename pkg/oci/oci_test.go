@@ -61,6 +61,18 @@ func TestLoadBundleRejects(t *testing.T) {
 		"no root":          {func(s *specs.Spec) { s.Root = nil }, "root.path is required"},
 		"root not there":   {func(s *specs.Spec) { s.Root.Path = "nope" }, `root.path "nope"`},
 		"absolute missing": {func(s *specs.Spec) { s.Root.Path = "/nonexistent-root" }, "/nonexistent-root"},
+		"ns path of its type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.UTSNamespace, Path: "/proc/self/ns/uts"}}
+		}, ""},
+		"ns path of another type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.IPCNamespace, Path: "/proc/self/ns/mnt"}}
+		}, "not a ipc namespace"},
+		"ns path not a namespace": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.PIDNamespace, Path: "/etc/passwd"}}
+		}, "not a namespace"},
+		"unknown ns type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: "bogus"}}
+		}, `unknown type "bogus"`},
 	} {
 		s := DefaultSpec()
 		c.edit(s)
