@@ -191,6 +191,9 @@ type InitProcess struct {
 	// then transforms them as execve does (applyInit); otherwise uid 0
 	// has every capability and other ids none.
 	Caps *CapSets
+	// OOMScoreAdj is its /proc/PID/oom_score_adj (process.oomScoreAdj),
+	// which the sandbox's OOM killer weighs; the host's is untouched.
+	OOMScoreAdj int
 }
 
 const (
@@ -452,6 +455,7 @@ func (k *Kernel) applyInit(p *procSpec, in *InitProcess) {
 		p.umask = *in.Umask & 0o777
 	}
 	p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
+	p.oomScoreAdj = in.OOMScoreAdj
 }
 
 // procSpec is a process made from nothing (not forked): the first one,
@@ -466,6 +470,9 @@ type procSpec struct {
 	umask      uint32
 	rlimits    map[int][2]uint64 // over the defaults
 	noNewPrivs bool
+	// oomScoreAdj is its oom_score_adj (the first process's from
+	// InitProcess).
+	oomScoreAdj int
 }
 
 // newProcess loads p.path into a new address space and registers the new
@@ -539,6 +546,7 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(k.cfg.NoFile), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp, noNewPrivs: p.noNewPrivs,
+		oomScoreAdj: p.oomScoreAdj,
 	}
 	for res, l := range p.rlimits {
 		tg.limits[res] = rlimit{l[0], l[1]}

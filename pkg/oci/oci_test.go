@@ -141,6 +141,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 4096, Soft: 512}, {Type: "RLIMIT_NPROC", Hard: 10, Soft: 10}}
 	s.Process.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 7}, Umask: ptr(uint32(0o077))}
 	s.Process.NoNewPrivileges = true
+	s.Process.OOMScoreAdj = ptr(-500)
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
@@ -157,7 +158,7 @@ func TestTranslateProcess(t *testing.T) {
 		t.Errorf("sandbox %+v", sb)
 	}
 	in := sb.Init
-	if in.UID != 1000 || in.GID != 100 || !slices.Equal(in.Groups, []uint32{5, 7}) || in.Umask == nil || *in.Umask != 0o077 || !in.NoNewPrivs || sb.Domainname != "example" {
+	if in.UID != 1000 || in.GID != 100 || !slices.Equal(in.Groups, []uint32{5, 7}) || in.Umask == nil || *in.Umask != 0o077 || !in.NoNewPrivs || in.OOMScoreAdj != -500 || sb.Domainname != "example" {
 		t.Errorf("process %+v, domainname %q", in, sb.Domainname)
 	}
 	if want := map[int][2]uint64{unix.RLIMIT_NOFILE: {512, 4096}, unix.RLIMIT_NPROC: {10, 10}}; !maps.Equal(in.Rlimits, want) {

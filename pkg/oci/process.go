@@ -23,6 +23,12 @@ func processInit(p *specs.Process) (in *kernel.InitProcess, ignored []string, er
 		UID: u.UID, GID: u.GID, Groups: slices.Clone(u.AdditionalGids), Umask: u.Umask,
 		NoNewPrivs: p.NoNewPrivileges,
 	}
+	if p.OOMScoreAdj != nil {
+		if *p.OOMScoreAdj < -1000 || *p.OOMScoreAdj > 1000 {
+			return nil, nil, fmt.Errorf("process.oomScoreAdj %d: not in [-1000, 1000]", *p.OOMScoreAdj)
+		}
+		in.OOMScoreAdj = *p.OOMScoreAdj
+	}
 	if u.Username != "" {
 		// Windows only in the spec; runc ignores it too.
 		ignored = append(ignored, "process.user.username "+u.Username)
