@@ -286,3 +286,38 @@ func caseOver(t *testing.T, name string, err error, want string) bool {
 	}
 	return false
 }
+
+func TestTranslateDevices(t *testing.T) {
+	s := DefaultSpec()
+	s.Linux.Devices = []specs.LinuxDevice{
+		{Path: "/dev/c", Type: "c", Major: 10, Minor: 229, FileMode: ptr(os.FileMode(0o620)), UID: ptr(uint32(7)), GID: ptr(uint32(8))},
+		{Path: "/dev/b", Type: "b", Major: 8, Minor: 1},
+		{Path: "/dev/p", Type: "p"},
+	}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []vfs.Device{
+		{Path: "/dev/c", Mode: unix.S_IFCHR | 0o620, Major: 10, Minor: 229, UID: 7, GID: 8},
+		{Path: "/dev/b", Mode: unix.S_IFBLK | 0o666, Major: 8, Minor: 1},
+		{Path: "/dev/p", Mode: unix.S_IFIFO | 0o666},
+	}
+	if !slices.Equal(sb.FS.Devices, want) {
+		t.Errorf("devices %+v, want %+v", sb.FS.Devices, want)
+	}
+	for _, bad := range []specs.LinuxDevice{{Path: "dev/x", Type: "c"}, {Path: "/dev/x", Type: "z"}} {
+		s.Linux.Devices = []specs.LinuxDevice{bad}
+		b, err := LoadBundle(writeBundle(t, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "linux.devices") {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}

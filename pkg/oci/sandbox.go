@@ -116,6 +116,13 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		sb.FS.Listed = append(sb.FS.Listed, vfs.Listed{Guest: path.Clean(m.Destination), Source: src})
 	}
 	if s.Linux != nil {
+		for _, d := range s.Linux.Devices {
+			dev, err := device(d)
+			if err != nil {
+				return nil, err
+			}
+			sb.FS.Devices = append(sb.FS.Devices, dev)
+		}
 		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
 		sb.Restrict.ReadOnly = sb.procPaths("readonlyPaths", s.Linux.ReadonlyPaths)
 		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
@@ -209,4 +216,30 @@ func tmpfsMode(opts []string) (uint32, error) {
 		}
 	}
 	return mode, nil
+}
+
+// device is a linux.devices entry as the sandbox makes it: a node with
+// the config's type, numbers, mode and owner (runc's defaults: 0666,
+// root), which opens as the devfs device of those numbers or as ENXIO
+// (vfs.Device): the host's device is never passed through.
+func device(d specs.LinuxDevice) (vfs.Device, error) {
+	if !path.IsAbs(d.Path) {
+		return vfs.Device{}, fmt.Errorf("linux.devices %q: the path must be absolute", d.Path)
+	}
+	types := map[string]uint32{"c": unix.S_IFCHR, "u": unix.S_IFCHR, "b": unix.S_IFBLK, "p": unix.S_IFIFO}
+	typ, ok := types[d.Type]
+	if !ok {
+		return vfs.Device{}, fmt.Errorf("linux.devices %s: type %q is not c, u, b or p", d.Path, d.Type)
+	}
+	v := vfs.Device{Path: d.Path, Mode: typ | 0o666, Major: uint32(d.Major), Minor: uint32(d.Minor)}
+	if d.FileMode != nil {
+		v.Mode = typ | uint32(d.FileMode.Perm())
+	}
+	if d.UID != nil {
+		v.UID = *d.UID
+	}
+	if d.GID != nil {
+		v.GID = *d.GID
+	}
+	return v, nil
 }

@@ -31,6 +31,8 @@ type Options struct {
 	// makes its own mounts in an order of its own; this is only how the
 	// table reads.
 	Listed []Listed
+	// Devices are device nodes to make (after the mounts), in memory.
+	Devices []Device
 }
 
 // Listed is one mount of Options.Listed: the mount at Guest, named
@@ -158,6 +160,11 @@ func New(opts Options) (*FS, error) {
 	for _, v := range opts.Volumes {
 		if err := fs.mountVolume(v); err != nil {
 			return nil, fmt.Errorf("vfs: volume %s:%s: %w", v.Host, v.Guest, err)
+		}
+	}
+	for _, d := range opts.Devices {
+		if err := fs.mknodDevice(d); err != nil {
+			return nil, fmt.Errorf("vfs: %w", err)
 		}
 	}
 	return fs, nil
