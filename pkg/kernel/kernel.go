@@ -147,6 +147,11 @@ type Config struct {
 	// Restrict masks and makes read-only paths of /proc and /sys (an
 	// OCI config's linux.maskedPaths and readonlyPaths there).
 	Restrict procfs.Restrict
+	// UIDMap and GIDMap are the user namespace /proc/PID/uid_map and
+	// gid_map show (an OCI config's linux.uidMappings, gidMappings):
+	// the sandbox's ids are its own whatever the map says, so it is
+	// only what the application reads. Empty is the identity map.
+	UIDMap, GIDMap []procfs.IDMapping
 	// Init is what the first process starts with beyond its program
 	// (an OCI config's process.user, rlimits and noNewPrivileges); nil
 	// is the sentry's own ids, umask 0022 and the default limits.

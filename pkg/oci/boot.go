@@ -149,6 +149,8 @@ func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (
 		Domainname:     sb.Domainname,
 		Init:           sb.Init,
 		Restrict:       sb.Restrict,
+		UIDMap:         sb.UIDMap,
+		GIDMap:         sb.GIDMap,
 		Cwd:            cwd,
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		NoFile:         sb.NoFile,

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/abi/linux"
 
+	"sentry/pkg/procfs"
 	"sentry/pkg/vfs"
 )
 
@@ -142,6 +143,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 7}, Umask: ptr(uint32(0o077))}
 	s.Process.NoNewPrivileges = true
 	s.Process.OOMScoreAdj = ptr(-500)
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 2000}}
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
@@ -163,6 +165,9 @@ func TestTranslateProcess(t *testing.T) {
 	}
 	if want := map[int][2]uint64{unix.RLIMIT_NOFILE: {512, 4096}, unix.RLIMIT_NPROC: {10, 10}}; !maps.Equal(in.Rlimits, want) {
 		t.Errorf("rlimits %v, want %v", in.Rlimits, want)
+	}
+	if want := []procfs.IDMapping{{Inside: 0, Outside: 1000, Count: 2000}}; !slices.Equal(sb.UIDMap, want) || sb.GIDMap != nil {
+		t.Errorf("id maps %v %v, want %v and none", sb.UIDMap, sb.GIDMap, want)
 	}
 	ignored := strings.Join(sb.Ignored, "; ")
 	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {

@@ -52,6 +52,10 @@ type Sandbox struct {
 	// (its ID set by the caller) on their stdin.
 	StartHooks []specs.Hook
 	HookState  specs.State
+	// UIDMap and GIDMap are linux.uidMappings and gidMappings, which
+	// the application reads in /proc/PID/uid_map and gid_map (its ids
+	// are the sandbox's own, so nothing maps them on the host).
+	UIDMap, GIDMap []procfs.IDMapping
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -116,6 +120,7 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		sb.FS.Listed = append(sb.FS.Listed, vfs.Listed{Guest: path.Clean(m.Destination), Source: src})
 	}
 	if s.Linux != nil {
+		sb.UIDMap, sb.GIDMap = idMaps(s.Linux.UIDMappings), idMaps(s.Linux.GIDMappings)
 		for _, d := range s.Linux.Devices {
 			dev, err := device(d)
 			if err != nil {
@@ -242,4 +247,12 @@ func device(d specs.LinuxDevice) (vfs.Device, error) {
 		v.GID = *d.GID
 	}
 	return v, nil
+}
+
+func idMaps(ms []specs.LinuxIDMapping) []procfs.IDMapping {
+	var out []procfs.IDMapping
+	for _, m := range ms {
+		out = append(out, procfs.IDMapping{Inside: m.ContainerID, Outside: m.HostID, Count: m.Size})
+	}
+	return out
 }
