@@ -173,12 +173,12 @@ func TestTranslateProcess(t *testing.T) {
 	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {
 		t.Errorf("caps %+v", in.Caps)
 	}
-	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "linux.maskedPaths /etc/shadow", "unknown capability CAP_NOPE"} {
+	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "unknown capability CAP_NOPE"} {
 		if !strings.Contains(ignored, w) {
 			t.Errorf("ignored %q lacks %q", ignored, w)
 		}
 	}
-	if !slices.Equal(sb.Restrict.Masked, []string{"/proc/kcore"}) || !slices.Equal(sb.Restrict.ReadOnly, s.Linux.ReadonlyPaths) {
+	if !slices.Equal(sb.Restrict.Masked, []string{"/proc/kcore"}) || !slices.Equal(sb.FS.Masked, []string{"/etc/shadow"}) || !slices.Equal(sb.Restrict.ReadOnly, s.Linux.ReadonlyPaths) {
 		t.Errorf("restrict %+v", sb.Restrict)
 	}
 	for _, bad := range []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS", Hard: 1, Soft: 1}, {Type: "RLIMIT_CORE", Hard: 1, Soft: 2}} {

@@ -128,8 +128,8 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 			}
 			sb.FS.Devices = append(sb.FS.Devices, dev)
 		}
-		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
-		sb.Restrict.ReadOnly = sb.procPaths("readonlyPaths", s.Linux.ReadonlyPaths)
+		sb.Restrict.Masked, sb.FS.Masked = restrictPaths(s.Linux.MaskedPaths)
+		sb.Restrict.ReadOnly, sb.FS.ReadOnly = restrictPaths(s.Linux.ReadonlyPaths)
 		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
 			sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's settings are fixed)", k, s.Linux.Sysctl[k]))
 		}
@@ -137,21 +137,19 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 	return sb, nil
 }
 
-// procPaths keeps the paths under /proc and /sys, which the sandbox's
-// own trees mask or make read-only, and reports the others as not
-// applied: elsewhere the root is the bundle's directory under an
-// in-memory overlay, where engines put nothing to hide.
-func (sb *Sandbox) procPaths(field string, paths []string) []string {
-	var out []string
+// restrictPaths splits linux.maskedPaths or readonlyPaths: those under
+// /proc and /sys the sandbox's own trees mask or make read-only (procfs),
+// the others vfs applies on its in-memory view of the root (restrict.go).
+func restrictPaths(paths []string) (proc, other []string) {
 	for _, p := range paths {
 		c := path.Clean("/" + p)
 		if c == "/proc" || c == "/sys" || strings.HasPrefix(c, "/proc/") || strings.HasPrefix(c, "/sys/") {
-			out = append(out, c)
+			proc = append(proc, c)
 			continue
 		}
-		sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.%s %s (only paths under /proc and /sys)", field, p))
+		other = append(other, c)
 	}
-	return out
+	return proc, other
 }
 
 func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {

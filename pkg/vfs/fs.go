@@ -33,6 +33,9 @@ type Options struct {
 	Listed []Listed
 	// Devices are device nodes to make (after the mounts), in memory.
 	Devices []Device
+	// Masked and ReadOnly are an OCI config's linux.maskedPaths and
+	// readonlyPaths outside /proc and /sys (restrict.go), applied last.
+	Masked, ReadOnly []string
 }
 
 // Listed is one mount of Options.Listed: the mount at Guest, named
@@ -89,16 +92,19 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
-	listed  []Listed      // Options.Listed; fixed after New
-	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
-	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
-	fifos   FIFOProvider
-	vol     volGuard      // what the sandbox set on volume files (volguard.go)
-	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
-	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
-	execFDs hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
-	dirFDs  dirPool       // open fds of the lower layer's directories (dirpark.go)
-	volDirs hostFDBudget  // fds of volumes' directories (dirState.budget)
+	listed  []Listed // Options.Listed; fixed after New
+	// hasReadOnlyPaths says some dentry is a read-only path; fixed
+	// after New.
+	hasReadOnlyPaths bool
+	locks            lockTable     // advisory locks; its own mutex, taken after File.mu
+	caches           cacheRegistry // page caches of shared-mapped files (pagecache.go)
+	fifos            FIFOProvider
+	vol              volGuard      // what the sandbox set on volume files (volguard.go)
+	charger          MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
+	hostFDs          hostFDBudget  // host fds held by open application files (hostfds.go)
+	execFDs          hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
+	dirFDs           dirPool       // open fds of the lower layer's directories (dirpark.go)
+	volDirs          hostFDBudget  // fds of volumes' directories (dirState.budget)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -165,6 +171,16 @@ func New(opts Options) (*FS, error) {
 	for _, d := range opts.Devices {
 		if err := fs.mknodDevice(d); err != nil {
 			return nil, fmt.Errorf("vfs: %w", err)
+		}
+	}
+	for _, p := range opts.Masked {
+		if err := fs.maskPath(p); err != nil {
+			return nil, fmt.Errorf("vfs: masked path %w", err)
+		}
+	}
+	for _, p := range opts.ReadOnly {
+		if err := fs.readOnlyPath(p); err != nil {
+			return nil, fmt.Errorf("vfs: read-only path %w", err)
 		}
 	}
 	return fs, nil
