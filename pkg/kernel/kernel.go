@@ -152,6 +152,9 @@ type Config struct {
 	// the sandbox's ids are its own whatever the map says, so it is
 	// only what the application reads. Empty is the identity map.
 	UIDMap, GIDMap []procfs.IDMapping
+	// Sysctl are sysctls set at boot (an OCI config's linux.sysctl),
+	// among those procfs.CheckSysctl knows.
+	Sysctl map[string]string
 	// Init is what the first process starts with beyond its program
 	// (an OCI config's process.user, rlimits and noNewPrivileges); nil
 	// is the sentry's own ids, umask 0022 and the default limits.

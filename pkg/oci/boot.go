@@ -151,6 +151,7 @@ func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (
 		Restrict:       sb.Restrict,
 		UIDMap:         sb.UIDMap,
 		GIDMap:         sb.GIDMap,
+		Sysctl:         sb.Sysctl,
 		Cwd:            cwd,
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		NoFile:         sb.NoFile,

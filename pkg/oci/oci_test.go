@@ -146,7 +146,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 2000}}
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
-	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "net.core.somaxconn": "128"}
 	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
 	b, err := LoadBundle(writeBundle(t, s))
 	if err != nil {
@@ -173,7 +173,10 @@ func TestTranslateProcess(t *testing.T) {
 	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {
 		t.Errorf("caps %+v", in.Caps)
 	}
-	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "unknown capability CAP_NOPE"} {
+	if !maps.Equal(sb.Sysctl, map[string]string{"net.ipv4.ip_forward": "1"}) {
+		t.Errorf("sysctl %v", sb.Sysctl)
+	}
+	for _, w := range []string{"linux.sysctl net.core.somaxconn=128", "unknown capability CAP_NOPE"} {
 		if !strings.Contains(ignored, w) {
 			t.Errorf("ignored %q lacks %q", ignored, w)
 		}
@@ -324,5 +327,17 @@ func TestTranslateDevices(t *testing.T) {
 		if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "linux.devices") {
 			t.Errorf("%+v: %v", bad, err)
 		}
+	}
+}
+
+func TestTranslateRefusesAnInvalidSysctlValue(t *testing.T) {
+	s := DefaultSpec()
+	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "2"}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "net.ipv4.ip_forward") {
+		t.Errorf("ip_forward=2: %v", err)
 	}
 }

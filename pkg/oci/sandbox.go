@@ -56,6 +56,9 @@ type Sandbox struct {
 	// the application reads in /proc/PID/uid_map and gid_map (its ids
 	// are the sandbox's own, so nothing maps them on the host).
 	UIDMap, GIDMap []procfs.IDMapping
+	// Sysctl are the linux.sysctl entries the sandbox keeps
+	// (procfs.CheckSysctl); the others are in Ignored.
+	Sysctl map[string]string
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -131,7 +134,19 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 		sb.Restrict.Masked, sb.FS.Masked = restrictPaths(s.Linux.MaskedPaths)
 		sb.Restrict.ReadOnly, sb.FS.ReadOnly = restrictPaths(s.Linux.ReadonlyPaths)
 		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
-			sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's settings are fixed)", k, s.Linux.Sysctl[k]))
+			v := s.Linux.Sysctl[k]
+			known, err := procfs.CheckSysctl(k, v)
+			if err != nil {
+				return nil, fmt.Errorf("linux.sysctl: %w", err)
+			}
+			if !known {
+				sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's setting is fixed)", k, v))
+				continue
+			}
+			if sb.Sysctl == nil {
+				sb.Sysctl = map[string]string{}
+			}
+			sb.Sysctl[k] = v
 		}
 	}
 	return sb, nil

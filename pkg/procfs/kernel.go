@@ -54,6 +54,8 @@ type System struct {
 	// /proc/PID/uid_map and gid_map show it; empty is the initial
 	// namespace's identity map.
 	UIDMap, GIDMap []IDMapping
+	// Sysctl are the settable sysctls set (sysctl.go), by dotted name.
+	Sysctl map[string]string
 }
 
 // IDMapping is one line of uid_map or gid_map: Count ids from Inside
