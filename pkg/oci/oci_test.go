@@ -144,7 +144,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.NoNewPrivileges = true
 	s.Process.OOMScoreAdj = ptr(-500)
 	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 2000}}
-	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL", "CAP_CHECKPOINT_RESTORE"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "net.core.somaxconn": "128"}
 	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
@@ -170,7 +170,7 @@ func TestTranslateProcess(t *testing.T) {
 		t.Errorf("id maps %v %v, want %v and none", sb.UIDMap, sb.GIDMap, want)
 	}
 	ignored := strings.Join(sb.Ignored, "; ")
-	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {
+	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL|1<<linux.CAP_CHECKPOINT_RESTORE || c.Permitted != 0 || c.Ambient != 0 {
 		t.Errorf("caps %+v", in.Caps)
 	}
 	if !maps.Equal(sb.Sysctl, map[string]string{"net.ipv4.ip_forward": "1"}) {
