@@ -9,8 +9,9 @@
 # version pinned in its go.mod/go.sum) with the go command. Environment:
 #   OUT=DIR        keep the build and each validation's TAP in DIR
 #                  (DIR/runc/NAME.tap, DIR/sentry/NAME.tap; stderr in .err)
-#   JOBS=N         validations run N at a time (default 2), but for those
-#                  sharing cgroup paths, which run one at a time
+#   JOBS=N         validations run N at a time (default 2): those sharing
+#                  cgroup paths one at a time in one lane, the others in
+#                  the other N-1
 #   RUNC=PATH      the reference runtime (default: runc on PATH)
 #   VALIDATIONS="a b"  only these validations (default: all of them)
 #   TIMEOUT=SECS   per validation (default 300: the machine may be busy)
@@ -54,18 +55,19 @@ run() {
 }
 export -f run
 export out timeout
-# The cgroup validations share fixed cgroup paths (/cgrouptest, ...):
-# they run one at a time, after the others, so that no two containers
-# (of either runtime) meet in one cgroup.
+# The cgroup validations share fixed cgroup paths (/cgrouptest, ...): no
+# two containers (of either runtime) may meet in one cgroup, so they run
+# one at a time, in a lane of their own beside the others.
 shared='cgroups|^delete_resources$|^delete_only_create_resources$'
-for n in $names; do
-	[[ $n =~ $shared ]] && continue
-	printf 'runc %s %s\nsentry %s %s\n' "$runc" "$n" "$sentry" "$n"
-done | xargs -r -P "$jobs" -L 1 bash -c 'run "$@"' _
-for n in $names; do
-	[[ $n =~ $shared ]] || continue
-	printf 'runc %s %s\nsentry %s %s\n' "$runc" "$n" "$sentry" "$n"
-done | xargs -r -P 1 -L 1 bash -c 'run "$@"' _
+lane() { # lane shared|other
+	for n in $names; do
+		if [[ $n =~ $shared ]]; then [ "$1" = shared ] || continue; else [ "$1" = other ] || continue; fi
+		printf 'runc %s %s\nsentry %s %s\n' "$runc" "$n" "$sentry" "$n"
+	done
+}
+lane shared | xargs -r -P 1 -L 1 bash -c 'run "$@"' _ &
+lane other | xargs -r -P "$(( jobs > 1 ? jobs - 1 : 1 ))" -L 1 bash -c 'run "$@"' _
+wait
 
 # counts TAP: "ok/not ok/skip" of the top-level assertions, or "error".
 counts() {
