@@ -147,6 +147,14 @@ type Config struct {
 	// Restrict masks and makes read-only paths of /proc and /sys (an
 	// OCI config's linux.maskedPaths and readonlyPaths there).
 	Restrict procfs.Restrict
+	// UIDMap and GIDMap are the user namespace /proc/PID/uid_map and
+	// gid_map show (an OCI config's linux.uidMappings, gidMappings):
+	// the sandbox's ids are its own whatever the map says, so it is
+	// only what the application reads. Empty is the identity map.
+	UIDMap, GIDMap []procfs.IDMapping
+	// Sysctl are sysctls set at boot (an OCI config's linux.sysctl),
+	// among those procfs.CheckSysctl knows.
+	Sysctl map[string]string
 	// Init is what the first process starts with beyond its program
 	// (an OCI config's process.user, rlimits and noNewPrivileges); nil
 	// is the sentry's own ids, umask 0022 and the default limits.
@@ -191,6 +199,9 @@ type InitProcess struct {
 	// then transforms them as execve does (applyInit); otherwise uid 0
 	// has every capability and other ids none.
 	Caps *CapSets
+	// OOMScoreAdj is its /proc/PID/oom_score_adj (process.oomScoreAdj),
+	// which the sandbox's OOM killer weighs; the host's is untouched.
+	OOMScoreAdj int
 }
 
 const (
@@ -452,6 +463,7 @@ func (k *Kernel) applyInit(p *procSpec, in *InitProcess) {
 		p.umask = *in.Umask & 0o777
 	}
 	p.rlimits, p.noNewPrivs = in.Rlimits, in.NoNewPrivs
+	p.oomScoreAdj = in.OOMScoreAdj
 }
 
 // procSpec is a process made from nothing (not forked): the first one,
@@ -466,6 +478,9 @@ type procSpec struct {
 	umask      uint32
 	rlimits    map[int][2]uint64 // over the defaults
 	noNewPrivs bool
+	// oomScoreAdj is its oom_score_adj (the first process's from
+	// InitProcess).
+	oomScoreAdj int
 }
 
 // newProcess loads p.path into a new address space and registers the new
@@ -539,6 +554,7 @@ func (k *Kernel) newProcess(p procSpec) (*Task, error) {
 		k: k, pid: tid, mm: mm, as: as, fds: fds, fs: fsctx,
 		limits: defaultRlimits(k.cfg.NoFile), killed: make(chan struct{}), done: make(chan struct{}),
 		exe: img.Path, argv: img.Argv, envp: envp, sigTramp: sigTramp, noNewPrivs: p.noNewPrivs,
+		oomScoreAdj: p.oomScoreAdj,
 	}
 	for res, l := range p.rlimits {
 		tg.limits[res] = rlimit{l[0], l[1]}

@@ -100,6 +100,7 @@ func (p procKernel) System() procfs.System {
 		MemTotal: si.Totalram * uint64(si.Unit), MemFree: si.Freeram * uint64(si.Unit),
 		Threads: threads, LastPID: last, Somaxconn: 4096, Overcommit: 1,
 		RandomizeVASpace: p.k.cfg.ASLR.RandomizeVASpace(),
+		UIDMap:           p.k.cfg.UIDMap, GIDMap: p.k.cfg.GIDMap, Sysctl: p.k.cfg.Sysctl,
 	}
 }
 

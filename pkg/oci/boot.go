@@ -91,6 +91,10 @@ func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (
 	if err != nil {
 		return nil, "", nil, err
 	}
+	// First, so that every stub process the sandbox makes inherits it.
+	for _, r := range joinCgroups(b.Spec) {
+		fmt.Fprintf(warn, "sentry: config.json: not applied: %s\n", r)
+	}
 	sb, err := b.Translate()
 	if err != nil {
 		return nil, "", nil, err
@@ -149,6 +153,9 @@ func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (
 		Domainname:     sb.Domainname,
 		Init:           sb.Init,
 		Restrict:       sb.Restrict,
+		UIDMap:         sb.UIDMap,
+		GIDMap:         sb.GIDMap,
+		Sysctl:         sb.Sysctl,
 		Cwd:            cwd,
 		IgnoredSignals: kernel.HostIgnoredSignals(),
 		NoFile:         sb.NoFile,

@@ -18,8 +18,8 @@ type Bundle struct {
 }
 
 // LoadBundle reads DIR/config.json and checks what the sentry needs
-// before anything is created: a 1.x ociVersion, process.args, and a root
-// directory that exists.
+// before anything is created: a 1.x ociVersion, process.args, a root
+// directory that exists, and namespace paths of their declared type.
 func LoadBundle(dir string) (*Bundle, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -45,6 +45,9 @@ func LoadBundle(dir string) (*Bundle, error) {
 		return nil, fmt.Errorf("bundle %s: root.path %q: %w", abs, s.Root.Path, err)
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("bundle %s: root.path %q is not a directory", abs, s.Root.Path)
+	}
+	if err := checkNamespaces(&s); err != nil {
+		return nil, fmt.Errorf("bundle %s: config.json: %w", abs, err)
 	}
 	return b, nil
 }

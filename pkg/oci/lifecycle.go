@@ -147,6 +147,9 @@ func (s Store) Create(o CreateOptions) (err error) {
 		Bundle: b.Dir, Rootfs: b.RootPath(), Created: time.Now().UTC(),
 		Annotations: b.Spec.Annotations, Hooks: b.Spec.Hooks,
 	}
+	if b.Spec.Linux != nil {
+		r.CgroupsPath = b.Spec.Linux.CgroupsPath
+	}
 	if err := writeRecord(dir, r); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -308,6 +311,7 @@ func (s Store) Delete(id string, force bool) error {
 			s.warn(err.Error())
 		}
 	}
+	removeCgroups(r.CgroupsPath)
 	return os.RemoveAll(l.dir)
 }
 

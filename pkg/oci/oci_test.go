@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/abi/linux"
 
+	"sentry/pkg/procfs"
 	"sentry/pkg/vfs"
 )
 
@@ -61,6 +62,18 @@ func TestLoadBundleRejects(t *testing.T) {
 		"no root":          {func(s *specs.Spec) { s.Root = nil }, "root.path is required"},
 		"root not there":   {func(s *specs.Spec) { s.Root.Path = "nope" }, `root.path "nope"`},
 		"absolute missing": {func(s *specs.Spec) { s.Root.Path = "/nonexistent-root" }, "/nonexistent-root"},
+		"ns path of its type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.UTSNamespace, Path: "/proc/self/ns/uts"}}
+		}, ""},
+		"ns path of another type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.IPCNamespace, Path: "/proc/self/ns/mnt"}}
+		}, "not a ipc namespace"},
+		"ns path not a namespace": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.PIDNamespace, Path: "/etc/passwd"}}
+		}, "not a namespace"},
+		"unknown ns type": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: "bogus"}}
+		}, `unknown type "bogus"`},
 	} {
 		s := DefaultSpec()
 		c.edit(s)
@@ -90,6 +103,8 @@ func TestTranslateMounts(t *testing.T) {
 			nil, "", 0, []vfs.Tmpfs{{Guest: "/t", Mode: 0o755, ReadOnly: true}}},
 		"tmpfs bad mode": {specs.Mount{Destination: "/t", Type: "tmpfs", Options: []string{"mode=999"}}, nil, "octal", 0, nil},
 		"tmpfs on /dev":  {specs.Mount{Destination: "/dev", Type: "tmpfs", Options: []string{"mode=755"}}, nil, "", 0, nil},
+		"mqueue at /dev/mqueue": {specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue"}, nil, "", 0,
+			[]vfs.Tmpfs{{Guest: "/dev/mqueue", Mode: 0o1777, ReadOnly: true, FSType: "mqueue"}}},
 		"proc at /proc":  {specs.Mount{Destination: "/proc", Type: "proc"}, nil, "", 0, nil},
 		"proc elsewhere": {specs.Mount{Destination: "/p", Type: "proc"}, nil, "own proc", 0, nil},
 		"relative dest":  {specs.Mount{Destination: "data", Type: "bind", Source: "/srv"}, nil, "absolute", 0, nil},
@@ -127,9 +142,11 @@ func TestTranslateProcess(t *testing.T) {
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 4096, Soft: 512}, {Type: "RLIMIT_NPROC", Hard: 10, Soft: 10}}
 	s.Process.User = specs.User{UID: 1000, GID: 100, AdditionalGids: []uint32{5, 7}, Umask: ptr(uint32(0o077))}
 	s.Process.NoNewPrivileges = true
-	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL"}, Ambient: []string{"CAP_NOPE"}}
+	s.Process.OOMScoreAdj = ptr(-500)
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 2000}}
+	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN"}, Effective: []string{"CAP_KILL", "CAP_CHECKPOINT_RESTORE"}, Ambient: []string{"CAP_NOPE"}}
 	s.Domainname = "example"
-	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "net.core.somaxconn": "128"}
 	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
 	b, err := LoadBundle(writeBundle(t, s))
 	if err != nil {
@@ -143,22 +160,28 @@ func TestTranslateProcess(t *testing.T) {
 		t.Errorf("sandbox %+v", sb)
 	}
 	in := sb.Init
-	if in.UID != 1000 || in.GID != 100 || !slices.Equal(in.Groups, []uint32{5, 7}) || in.Umask == nil || *in.Umask != 0o077 || !in.NoNewPrivs || sb.Domainname != "example" {
+	if in.UID != 1000 || in.GID != 100 || !slices.Equal(in.Groups, []uint32{5, 7}) || in.Umask == nil || *in.Umask != 0o077 || !in.NoNewPrivs || in.OOMScoreAdj != -500 || sb.Domainname != "example" {
 		t.Errorf("process %+v, domainname %q", in, sb.Domainname)
 	}
 	if want := map[int][2]uint64{unix.RLIMIT_NOFILE: {512, 4096}, unix.RLIMIT_NPROC: {10, 10}}; !maps.Equal(in.Rlimits, want) {
 		t.Errorf("rlimits %v, want %v", in.Rlimits, want)
 	}
+	if want := []procfs.IDMapping{{Inside: 0, Outside: 1000, Count: 2000}}; !slices.Equal(sb.UIDMap, want) || sb.GIDMap != nil {
+		t.Errorf("id maps %v %v, want %v and none", sb.UIDMap, sb.GIDMap, want)
+	}
 	ignored := strings.Join(sb.Ignored, "; ")
-	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL || c.Permitted != 0 || c.Ambient != 0 {
+	if c := in.Caps; c == nil || c.Bounding != 1<<linux.CAP_KILL|1<<linux.CAP_CHOWN || c.Effective != 1<<linux.CAP_KILL|1<<linux.CAP_CHECKPOINT_RESTORE || c.Permitted != 0 || c.Ambient != 0 {
 		t.Errorf("caps %+v", in.Caps)
 	}
-	for _, w := range []string{"linux.sysctl net.ipv4.ip_forward=1", "linux.maskedPaths /etc/shadow", "unknown capability CAP_NOPE"} {
+	if !maps.Equal(sb.Sysctl, map[string]string{"net.ipv4.ip_forward": "1"}) {
+		t.Errorf("sysctl %v", sb.Sysctl)
+	}
+	for _, w := range []string{"linux.sysctl net.core.somaxconn=128", "unknown capability CAP_NOPE"} {
 		if !strings.Contains(ignored, w) {
 			t.Errorf("ignored %q lacks %q", ignored, w)
 		}
 	}
-	if !slices.Equal(sb.Restrict.Masked, []string{"/proc/kcore"}) || !slices.Equal(sb.Restrict.ReadOnly, s.Linux.ReadonlyPaths) {
+	if !slices.Equal(sb.Restrict.Masked, []string{"/proc/kcore"}) || !slices.Equal(sb.FS.Masked, []string{"/etc/shadow"}) || !slices.Equal(sb.Restrict.ReadOnly, s.Linux.ReadonlyPaths) {
 		t.Errorf("restrict %+v", sb.Restrict)
 	}
 	for _, bad := range []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS", Hard: 1, Soft: 1}, {Type: "RLIMIT_CORE", Hard: 1, Soft: 2}} {
@@ -270,4 +293,51 @@ func caseOver(t *testing.T, name string, err error, want string) bool {
 		return true
 	}
 	return false
+}
+
+func TestTranslateDevices(t *testing.T) {
+	s := DefaultSpec()
+	s.Linux.Devices = []specs.LinuxDevice{
+		{Path: "/dev/c", Type: "c", Major: 10, Minor: 229, FileMode: ptr(os.FileMode(0o620)), UID: ptr(uint32(7)), GID: ptr(uint32(8))},
+		{Path: "/dev/b", Type: "b", Major: 8, Minor: 1},
+		{Path: "/dev/p", Type: "p"},
+	}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []vfs.Device{
+		{Path: "/dev/c", Mode: unix.S_IFCHR | 0o620, Major: 10, Minor: 229, UID: 7, GID: 8},
+		{Path: "/dev/b", Mode: unix.S_IFBLK | 0o666, Major: 8, Minor: 1},
+		{Path: "/dev/p", Mode: unix.S_IFIFO | 0o666},
+	}
+	if !slices.Equal(sb.FS.Devices, want) {
+		t.Errorf("devices %+v, want %+v", sb.FS.Devices, want)
+	}
+	for _, bad := range []specs.LinuxDevice{{Path: "dev/x", Type: "c"}, {Path: "/dev/x", Type: "z"}} {
+		s.Linux.Devices = []specs.LinuxDevice{bad}
+		b, err := LoadBundle(writeBundle(t, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "linux.devices") {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}
+
+func TestTranslateRefusesAnInvalidSysctlValue(t *testing.T) {
+	s := DefaultSpec()
+	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "2"}
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "net.ipv4.ip_forward") {
+		t.Errorf("ip_forward=2: %v", err)
+	}
 }

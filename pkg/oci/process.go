@@ -23,6 +23,12 @@ func processInit(p *specs.Process) (in *kernel.InitProcess, ignored []string, er
 		UID: u.UID, GID: u.GID, Groups: slices.Clone(u.AdditionalGids), Umask: u.Umask,
 		NoNewPrivs: p.NoNewPrivileges,
 	}
+	if p.OOMScoreAdj != nil {
+		if *p.OOMScoreAdj < -1000 || *p.OOMScoreAdj > 1000 {
+			return nil, nil, fmt.Errorf("process.oomScoreAdj %d: not in [-1000, 1000]", *p.OOMScoreAdj)
+		}
+		in.OOMScoreAdj = *p.OOMScoreAdj
+	}
 	if u.Username != "" {
 		// Windows only in the spec; runc ignores it too.
 		ignored = append(ignored, "process.user.username "+u.Username)
@@ -52,12 +58,24 @@ func capSet(names []string) (set uint64, unknown []string) {
 	for _, n := range names {
 		c, ok := linux.CapabilityFromString(n)
 		if !ok {
+			c, ok = newerCaps[n]
+		}
+		if !ok {
 			unknown = append(unknown, n)
 			continue
 		}
 		set |= 1 << uint(c)
 	}
 	return set, unknown
+}
+
+// newerCaps are the capabilities the kernel has (up to CAP_LAST_CAP)
+// whose names gvisor's linux.Capability.String does not know, so that
+// CapabilityFromString misses them.
+var newerCaps = map[string]linux.Capability{
+	"CAP_PERFMON":            linux.CAP_PERFMON,
+	"CAP_BPF":                linux.CAP_BPF,
+	"CAP_CHECKPOINT_RESTORE": linux.CAP_CHECKPOINT_RESTORE,
 }
 
 // rlimitMap takes process.rlimits as runc does: an unknown type, or a

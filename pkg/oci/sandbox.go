@@ -52,6 +52,13 @@ type Sandbox struct {
 	// (its ID set by the caller) on their stdin.
 	StartHooks []specs.Hook
 	HookState  specs.State
+	// UIDMap and GIDMap are linux.uidMappings and gidMappings, which
+	// the application reads in /proc/PID/uid_map and gid_map (its ids
+	// are the sandbox's own, so nothing maps them on the host).
+	UIDMap, GIDMap []procfs.IDMapping
+	// Sysctl are the linux.sysctl entries the sandbox keeps
+	// (procfs.CheckSysctl); the others are in Ignored.
+	Sysctl map[string]string
 	// Ignored lists what the config asks that the sentry does not
 	// apply yet, one entry each, for --log.
 	Ignored []string
@@ -63,7 +70,6 @@ var ownMounts = map[string][]string{
 	"proc":   {"/proc"},
 	"sysfs":  {"/sys"},
 	"devpts": {"/dev/pts"},
-	"mqueue": {"/dev/mqueue"},
 	"cgroup": {"/sys/fs/cgroup"},
 }
 
@@ -106,31 +112,59 @@ func (b *Bundle) Translate() (*Sandbox, error) {
 			return nil, err
 		}
 	}
+	// The mount table reads as runc's, which mounts in the config's
+	// order, each under the config's source (a bind's is the host path,
+	// not a device name: it keeps the sandbox's).
+	for _, m := range s.Mounts {
+		src := m.Source
+		if m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind") {
+			src = ""
+		}
+		sb.FS.Listed = append(sb.FS.Listed, vfs.Listed{Guest: path.Clean(m.Destination), Source: src})
+	}
 	if s.Linux != nil {
-		sb.Restrict.Masked = sb.procPaths("maskedPaths", s.Linux.MaskedPaths)
-		sb.Restrict.ReadOnly = sb.procPaths("readonlyPaths", s.Linux.ReadonlyPaths)
+		sb.UIDMap, sb.GIDMap = idMaps(s.Linux.UIDMappings), idMaps(s.Linux.GIDMappings)
+		for _, d := range s.Linux.Devices {
+			dev, err := device(d)
+			if err != nil {
+				return nil, err
+			}
+			sb.FS.Devices = append(sb.FS.Devices, dev)
+		}
+		sb.Restrict.Masked, sb.FS.Masked = restrictPaths(s.Linux.MaskedPaths)
+		sb.Restrict.ReadOnly, sb.FS.ReadOnly = restrictPaths(s.Linux.ReadonlyPaths)
 		for _, k := range slices.Sorted(maps.Keys(s.Linux.Sysctl)) {
-			sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's settings are fixed)", k, s.Linux.Sysctl[k]))
+			v := s.Linux.Sysctl[k]
+			known, err := procfs.CheckSysctl(k, v)
+			if err != nil {
+				return nil, fmt.Errorf("linux.sysctl: %w", err)
+			}
+			if !known {
+				sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.sysctl %s=%s (the sandbox's setting is fixed)", k, v))
+				continue
+			}
+			if sb.Sysctl == nil {
+				sb.Sysctl = map[string]string{}
+			}
+			sb.Sysctl[k] = v
 		}
 	}
 	return sb, nil
 }
 
-// procPaths keeps the paths under /proc and /sys, which the sandbox's
-// own trees mask or make read-only, and reports the others as not
-// applied: elsewhere the root is the bundle's directory under an
-// in-memory overlay, where engines put nothing to hide.
-func (sb *Sandbox) procPaths(field string, paths []string) []string {
-	var out []string
+// restrictPaths splits linux.maskedPaths or readonlyPaths: those under
+// /proc and /sys the sandbox's own trees mask or make read-only (procfs),
+// the others vfs applies on its in-memory view of the root (restrict.go).
+func restrictPaths(paths []string) (proc, other []string) {
 	for _, p := range paths {
 		c := path.Clean("/" + p)
 		if c == "/proc" || c == "/sys" || strings.HasPrefix(c, "/proc/") || strings.HasPrefix(c, "/sys/") {
-			out = append(out, c)
+			proc = append(proc, c)
 			continue
 		}
-		sb.Ignored = append(sb.Ignored, fmt.Sprintf("linux.%s %s (only paths under /proc and /sys)", field, p))
+		other = append(other, c)
 	}
-	return out
+	return proc, other
 }
 
 func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
@@ -158,6 +192,12 @@ func (sb *Sandbox) addMount(b *Bundle, m specs.Mount) error {
 			Guest:    dst,
 			ReadOnly: slices.Contains(m.Options, "ro"),
 		})
+		return nil
+	case m.Type == "mqueue" && dst == "/dev/mqueue":
+		// POSIX message queues are not in the sandbox (mq_open is
+		// ENOSYS): their filesystem is there, empty, and refuses to
+		// make any.
+		sb.FS.Tmpfs = append(sb.FS.Tmpfs, vfs.Tmpfs{Guest: dst, Mode: 0o1777, ReadOnly: true, FSType: "mqueue"})
 		return nil
 	case m.Type == "tmpfs" && (dst == "/dev" || strings.HasPrefix(dst, "/dev/")):
 		// The sandbox's /dev (devfs, /dev/shm) is its own, as for binds.
@@ -194,4 +234,38 @@ func tmpfsMode(opts []string) (uint32, error) {
 		}
 	}
 	return mode, nil
+}
+
+// device is a linux.devices entry as the sandbox makes it: a node with
+// the config's type, numbers, mode and owner (runc's defaults: 0666,
+// root), which opens as the devfs device of those numbers or as ENXIO
+// (vfs.Device): the host's device is never passed through.
+func device(d specs.LinuxDevice) (vfs.Device, error) {
+	if !path.IsAbs(d.Path) {
+		return vfs.Device{}, fmt.Errorf("linux.devices %q: the path must be absolute", d.Path)
+	}
+	types := map[string]uint32{"c": unix.S_IFCHR, "u": unix.S_IFCHR, "b": unix.S_IFBLK, "p": unix.S_IFIFO}
+	typ, ok := types[d.Type]
+	if !ok {
+		return vfs.Device{}, fmt.Errorf("linux.devices %s: type %q is not c, u, b or p", d.Path, d.Type)
+	}
+	v := vfs.Device{Path: d.Path, Mode: typ | 0o666, Major: uint32(d.Major), Minor: uint32(d.Minor)}
+	if d.FileMode != nil {
+		v.Mode = typ | uint32(d.FileMode.Perm())
+	}
+	if d.UID != nil {
+		v.UID = *d.UID
+	}
+	if d.GID != nil {
+		v.GID = *d.GID
+	}
+	return v, nil
+}
+
+func idMaps(ms []specs.LinuxIDMapping) []procfs.IDMapping {
+	var out []procfs.IDMapping
+	for _, m := range ms {
+		out = append(out, procfs.IDMapping{Inside: m.ContainerID, Outside: m.HostID, Count: m.Size})
+	}
+	return out
 }

@@ -34,6 +34,8 @@ type record struct {
 	// Hooks are the config's, for start (poststart) and delete
 	// (poststop), which do not read the bundle again.
 	Hooks *specs.Hooks `json:"hooks,omitempty"`
+	// CgroupsPath is linux.cgroupsPath, whose cgroup delete removes.
+	CgroupsPath string `json:"cgroupsPath,omitempty"`
 }
 
 // State is `state`'s output: the OCI state plus runc's extra fields.

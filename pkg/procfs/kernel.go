@@ -50,6 +50,18 @@ type System struct {
 	// RandomizeVASpace is kernel.randomize_va_space, the sandbox's
 	// address-space randomisation (0 off, 1 all but the heap, 2 full).
 	RandomizeVASpace int
+	// UIDMap and GIDMap are the sandbox's user namespace as
+	// /proc/PID/uid_map and gid_map show it; empty is the initial
+	// namespace's identity map.
+	UIDMap, GIDMap []IDMapping
+	// Sysctl are the settable sysctls set (sysctl.go), by dotted name.
+	Sysctl map[string]string
+}
+
+// IDMapping is one line of uid_map or gid_map: Count ids from Inside
+// (the sandbox's) are Outside ones.
+type IDMapping struct {
+	Inside, Outside, Count uint32
 }
 
 // Process is one thread group as procfs shows it.

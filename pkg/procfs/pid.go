@@ -73,6 +73,8 @@ func processTree(k Kernel, pid int) *dir {
 			pfile("mountinfo", func(Process) string { return mountinfo(k.Mounts()) }),
 			pfile("mounts", func(Process) string { return mounts(k.Mounts()) }),
 			pfile("cgroup", func(Process) string { return "0::/\n" }),
+			pfile("uid_map", func(Process) string { return idMap(k.System().UIDMap) }),
+			pfile("gid_map", func(Process) string { return idMap(k.System().GIDMap) }),
 			pidFile(k, base+"/oom_score_adj", proc, func(p Process) string { return itoa(p.OOMScoreAdj()) + "\n" }, oomScoreAdjWriter),
 			pfile("oom_score", func(Process) string { return "0\n" }),
 			plink("exe", func(p Process) string { return p.Exe() }),
@@ -383,6 +385,18 @@ func limitsText(l [16][2]uint64) string {
 	return b.String()
 }
 
+// idMap is /proc/PID/uid_map or gid_map (user_namespaces(7)).
+func idMap(ms []IDMapping) string {
+	if len(ms) == 0 {
+		ms = []IDMapping{{0, 0, 4294967295}}
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%10d %10d %10d\n", m.Inside, m.Outside, m.Count)
+	}
+	return b.String()
+}
+
 // mountinfo is /proc/PID/mountinfo (proc(5)).
 func mountinfo(ms []vfs.MountInfo) string {
 	var b strings.Builder
@@ -391,8 +405,12 @@ func mountinfo(ms []vfs.MountInfo) string {
 		if m.ReadOnly {
 			opt = "ro"
 		}
-		fmt.Fprintf(&b, "%d %d %d:%d / %s %s,relatime - %s %s %s\n",
-			m.ID, m.ParentID, unix.Major(m.Dev), unix.Minor(m.Dev), escape(m.Point), opt, m.FSType, escape(m.Source), opt)
+		root := m.Root
+		if root == "" {
+			root = "/"
+		}
+		fmt.Fprintf(&b, "%d %d %d:%d %s %s %s,relatime - %s %s %s\n",
+			m.ID, m.ParentID, unix.Major(m.Dev), unix.Minor(m.Dev), escape(root), escape(m.Point), opt, m.FSType, escape(m.Source), opt)
 	}
 	return b.String()
 }

@@ -37,7 +37,8 @@ func (k *fakeKernel) Process(pid int) Process {
 }
 func (k *fakeKernel) System() System {
 	return System{Hostname: "box", Domainname: "(none)", Release: "6.1", Version: "#1", Boot: time.Now().Add(-time.Minute), CPUs: 3,
-		MemTotal: 1 << 30, MemFree: 1 << 29, Threads: 1, LastPID: 7, Somaxconn: 4096, Overcommit: 1}
+		MemTotal: 1 << 30, MemFree: 1 << 29, Threads: 1, LastPID: 7, Somaxconn: 4096, Overcommit: 1,
+		GIDMap: []IDMapping{{0, 1000, 3000}, {5000, 9000, 1}}, Sysctl: map[string]string{"net.ipv4.ip_forward": "1"}}
 }
 func (k *fakeKernel) SetUTSName(domain bool, name string) {
 	if domain {
@@ -163,12 +164,15 @@ func TestProcFilesFromKernelState(t *testing.T) {
 		{"/proc/self/limits", "Max open files            1024                 4096"},
 		{"/proc/self/mountinfo", " / /proc ro,relatime - proc proc ro\n"},
 		{"/proc/self/task/7/comm", "prog\n"},
+		{"/proc/self/uid_map", "         0          0 4294967295\n"},
+		{"/proc/7/gid_map", "         0       1000       3000\n      5000       9000          1\n"},
 		{"/proc/net/tcp", "tcp table of the stack\n"},
 		{"/proc/7/net/tcp6", "tcp6 table of the stack\n"},
 		{"/proc/self/net/unix", "unix table of the stack\n"},
 		{"/proc/sys/kernel/hostname", "box\n"},
 		{"/proc/sys/vm/overcommit_memory", "1\n"},
 		{"/proc/sys/net/core/somaxconn", "4096\n"},
+		{"/proc/sys/net/ipv4/ip_forward", "1\n"},
 		{"/proc/uptime", " "},
 		{"/proc/loadavg", "1/1 7\n"},
 		{"/sys/devices/system/cpu/online", "0-2\n"},

@@ -96,6 +96,9 @@ func sysctl(k Kernel, bootID string) func(string) vfs.Node {
 			"core": sub(map[string]func(string) vfs.Node{
 				"somaxconn": gen(func() string { return itoa(k.System().Somaxconn) + "\n" }),
 			}),
+			"ipv4": sub(map[string]func(string) vfs.Node{
+				"ip_forward": gen(func() string { return sysctlValue(k, "net.ipv4.ip_forward") + "\n" }),
+			}),
 		}),
 		"fs": sub(map[string]func(string) vfs.Node{
 			"nr_open":  txt("1048576\n"),

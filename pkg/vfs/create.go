@@ -8,7 +8,7 @@ import (
 
 // writableMount returns EROFS if d's mount refuses changes.
 func writableMount(d *Dentry) error {
-	if d.mnt.readOnly || d.mnt.kind == kindSynth {
+	if d.mnt.readOnly || d.mnt.kind == kindSynth || underReadOnlyPath(d) {
 		return unix.EROFS
 	}
 	return nil

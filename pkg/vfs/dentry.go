@@ -37,6 +37,10 @@ type Dentry struct {
 	whiteouts map[string]struct{}
 	mounted   *mount // a mount stacked on this dentry
 	dead      bool   // unlinked, or gone from the host
+	// readOnly marks a read-only path (restrict.go): it and what is
+	// under it in its mount refuse changes. Set in New only, on
+	// in-memory dentries (which the host cache never replaces).
+	readOnly bool
 }
 
 // typ returns the S_IFMT bits of the object.

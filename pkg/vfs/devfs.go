@@ -1,6 +1,9 @@
 package vfs
 
 import (
+	"fmt"
+	"path"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -133,3 +136,59 @@ func (f ControllingTTY) Truncate(int64) error                     { return unix.
 func (f ControllingTTY) Sync() error                              { return unix.EINVAL }
 func (f ControllingTTY) Seekable() bool                           { return false }
 func (f ControllingTTY) Release()                                 {}
+
+// Device is a device node an OCI config's linux.devices asks for: Mode
+// is its type (S_IFCHR, S_IFBLK or S_IFIFO) and permission bits. A
+// character device with the numbers of one devfs serves (1:3 is null,
+// ...) is that device; any other opens as ENXIO, as a node whose driver
+// is absent does: the sandbox passes no host device through.
+type Device struct {
+	Path         string
+	Mode         uint32
+	Major, Minor uint32
+	UID, GID     uint32
+}
+
+// mknodDevice makes d in memory (on the root's overlay or a tmpfs),
+// replacing what is at its path, as runc's mknod does on a fresh /dev.
+// Caller holds FS.mu.
+func (fs *FS) mknodDevice(d Device) error {
+	typ := d.Mode & unix.S_IFMT
+	if typ != unix.S_IFCHR && typ != unix.S_IFBLK && typ != unix.S_IFIFO {
+		return fmt.Errorf("device %s: type %#o is not a character, block or FIFO device", d.Path, typ)
+	}
+	p := path.Clean(d.Path)
+	parent, err := fs.mountPoint(path.Dir(p))
+	if err != nil {
+		return fmt.Errorf("device %s: %w", d.Path, err)
+	}
+	if parent.mnt.kind != kindMem && parent.mnt.kind != kindOverlay {
+		return fmt.Errorf("device %s: only in the sandbox's own memory, not in a volume or %s", d.Path, path.Dir(p))
+	}
+	if parent.mnt.kind == kindOverlay {
+		if err := fs.copyUp(parent, false); err != nil {
+			return fmt.Errorf("device %s: %w", d.Path, err)
+		}
+	}
+	name := path.Base(p)
+	if old, err := fs.lookupChild(parent, name); err == nil {
+		if old.mounted != nil || old.isDir() {
+			return fmt.Errorf("device %s: a directory or mount point is there", d.Path)
+		}
+		fs.removeChild(old)
+	}
+	c, err := fs.createChild(parent, name, typ|d.Mode&0o7777, "")
+	if err != nil {
+		return fmt.Errorf("device %s: %w", d.Path, err)
+	}
+	c.mem.rdev = unix.Mkdev(d.Major, d.Minor)
+	c.mem.uid, c.mem.gid = d.UID, d.GID
+	if typ == unix.S_IFCHR {
+		for _, dv := range devices {
+			if dv.major == d.Major && dv.minor == d.Minor {
+				c.mem.device = dv.kind
+			}
+		}
+	}
+	return nil
+}

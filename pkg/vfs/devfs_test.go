@@ -63,3 +63,45 @@ func TestDevfs(t *testing.T) {
 		t.Errorf("devfs writes reported: %v", got)
 	}
 }
+
+// TestConfigDevices: Options.Devices become nodes of their type, numbers,
+// mode and owner; one with devfs's numbers is that device, another opens
+// as ENXIO (no host device behind it).
+func TestConfigDevices(t *testing.T) {
+	fs, err := New(Options{HostRoot: t.TempDir(), Devices: []Device{
+		{Path: "/dev/mynull", Mode: unix.S_IFCHR | 0o620, Major: 1, Minor: 3, UID: 7, GID: 8},
+		{Path: "/dev/test1", Mode: unix.S_IFCHR | 0o666, Major: 10, Minor: 229},
+		{Path: "/dev/test2", Mode: unix.S_IFBLK | 0o600, Major: 8, Minor: 0},
+		{Path: "/dev/null", Mode: unix.S_IFCHR | 0o600, Major: 1, Minor: 5},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path     string
+		mode     uint32
+		rdev     uint64
+		uid, gid uint32
+		openErr  error
+	}{
+		{"/dev/mynull", unix.S_IFCHR | 0o620, unix.Mkdev(1, 3), 7, 8, nil},
+		{"/dev/test1", unix.S_IFCHR | 0o666, unix.Mkdev(10, 229), 0, 0, unix.ENXIO},
+		{"/dev/test2", unix.S_IFBLK | 0o600, unix.Mkdev(8, 0), 0, 0, unix.ENXIO},
+		{"/dev/null", unix.S_IFCHR | 0o600, unix.Mkdev(1, 5), 0, 0, nil}, // replaced: now zero
+	} {
+		st, err := fs.StatAt(nil, c.path, true)
+		if err != nil || st.Mode != c.mode || st.Rdev != c.rdev || st.UID != c.uid || st.GID != c.gid {
+			t.Errorf("%s: %+v %v", c.path, st, err)
+		}
+		f, err := fs.OpenAt(nil, c.path, unix.O_RDONLY, 0)
+		if err != c.openErr {
+			t.Errorf("open %s: %v, want %v", c.path, err, c.openErr)
+		}
+		if err == nil {
+			f.DecRef()
+		}
+	}
+	if _, err := New(Options{HostRoot: t.TempDir(), Devices: []Device{{Path: "/dev/x", Mode: unix.S_IFREG}}}); err == nil {
+		t.Error("a regular file as a device: no error")
+	}
+}

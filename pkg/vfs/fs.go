@@ -24,6 +24,24 @@ type Options struct {
 	// Tmpfs are empty in-memory filesystems mounted at guest paths
 	// (before the volumes, so a volume may lie inside one).
 	Tmpfs []Tmpfs
+	// Listed is the mount table as a container config lists it: the
+	// mount table (/proc/PID/mountinfo) shows these mounts in this order,
+	// after the sandbox's own unlisted ones, with these sources, as Linux
+	// shows a runtime's mounts made in the config's order. The sandbox
+	// makes its own mounts in an order of its own; this is only how the
+	// table reads.
+	Listed []Listed
+	// Devices are device nodes to make (after the mounts), in memory.
+	Devices []Device
+	// Masked and ReadOnly are an OCI config's linux.maskedPaths and
+	// readonlyPaths outside /proc and /sys (restrict.go), applied last.
+	Masked, ReadOnly []string
+}
+
+// Listed is one mount of Options.Listed: the mount at Guest, named
+// Source in the mount table ("" keeps the sandbox's name).
+type Listed struct {
+	Guest, Source string
 }
 
 // Tmpfs is an in-memory filesystem at Guest: its root directory has the
@@ -32,6 +50,10 @@ type Tmpfs struct {
 	Guest    string
 	Mode     uint32
 	ReadOnly bool
+	// FSType is the type the mount table and statfs show: "" is
+	// tmpfs; "mqueue" is the POSIX message queue filesystem, which the
+	// sandbox, without message queues, has only as an empty directory.
+	FSType string
 }
 
 // Volume mounts the host directory Host at the guest path Guest, writable
@@ -60,7 +82,7 @@ type mount struct {
 	dev      uint64 // st_dev of in-memory inodes of this mount
 
 	source    string // a volume's host directory
-	synthType string // a synthetic filesystem's type name (proc, sysfs)
+	synthType string // a synthetic filesystem's type name (proc, sysfs); an in-memory one's if not tmpfs
 }
 
 // FS is the whole mount tree of one sandbox. It is safe for concurrent
@@ -70,15 +92,19 @@ type FS struct {
 	root    *Dentry
 	nextIno atomic.Uint64
 	nextDev uint32
-	locks   lockTable     // advisory locks; its own mutex, taken after File.mu
-	caches  cacheRegistry // page caches of shared-mapped files (pagecache.go)
-	fifos   FIFOProvider
-	vol     volGuard      // what the sandbox set on volume files (volguard.go)
-	charger MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
-	hostFDs hostFDBudget  // host fds held by open application files (hostfds.go)
-	execFDs hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
-	dirFDs  dirPool       // open fds of the lower layer's directories (dirpark.go)
-	volDirs hostFDBudget  // fds of volumes' directories (dirState.budget)
+	listed  []Listed // Options.Listed; fixed after New
+	// hasReadOnlyPaths says some dentry is a read-only path; fixed
+	// after New.
+	hasReadOnlyPaths bool
+	locks            lockTable     // advisory locks; its own mutex, taken after File.mu
+	caches           cacheRegistry // page caches of shared-mapped files (pagecache.go)
+	fifos            FIFOProvider
+	vol              volGuard      // what the sandbox set on volume files (volguard.go)
+	charger          MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
+	hostFDs          hostFDBudget  // host fds held by open application files (hostfds.go)
+	execFDs          hostFDBudget  // host fds of execs past hostFDs (hostfds.go)
+	dirFDs           dirPool       // open fds of the lower layer's directories (dirpark.go)
+	volDirs          hostFDBudget  // fds of volumes' directories (dirState.budget)
 }
 
 // New builds the mount tree: the overlay root over opts.HostRoot, devfs at
@@ -98,7 +124,7 @@ func New(opts Options) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vfs: root %q: %w", hostRoot, err)
 	}
-	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}}
+	fs := &FS{hostFDs: newHostFDBudget(), execFDs: hostFDBudget{max: execReserve}, listed: opts.Listed}
 	fs.dirFDs.max = fs.hostFDs.max / 4
 	fs.volDirs.max = fs.hostFDs.max / 4
 	lower.self.s.pool = &fs.dirFDs // its subdirectories may park
@@ -131,13 +157,30 @@ func New(opts Options) (*FS, error) {
 		if under(path.Clean(tm.Guest), "/proc") || under(path.Clean(tm.Guest), "/sys") {
 			return nil, fmt.Errorf("vfs: tmpfs %s: the sandbox's %s is its own", tm.Guest, tm.Guest)
 		}
-		if _, err := fs.mountMem(tm.Guest, tm.ReadOnly, tm.Mode&07777); err != nil {
+		root, err := fs.mountMem(tm.Guest, tm.ReadOnly, tm.Mode&07777)
+		if err != nil {
 			return nil, fmt.Errorf("vfs: tmpfs %s: %w", tm.Guest, err)
 		}
+		root.mnt.synthType = tm.FSType
 	}
 	for _, v := range opts.Volumes {
 		if err := fs.mountVolume(v); err != nil {
 			return nil, fmt.Errorf("vfs: volume %s:%s: %w", v.Host, v.Guest, err)
+		}
+	}
+	for _, d := range opts.Devices {
+		if err := fs.mknodDevice(d); err != nil {
+			return nil, fmt.Errorf("vfs: %w", err)
+		}
+	}
+	for _, p := range opts.Masked {
+		if err := fs.maskPath(p); err != nil {
+			return nil, fmt.Errorf("vfs: masked path %w", err)
+		}
+	}
+	for _, p := range opts.ReadOnly {
+		if err := fs.readOnlyPath(p); err != nil {
+			return nil, fmt.Errorf("vfs: read-only path %w", err)
 		}
 	}
 	return fs, nil

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"path"
 	"sort"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,9 @@ type MountInfo struct {
 	ReadOnly     bool
 	FSType       string // overlay, tmpfs, proc, sysfs, or the volume's host type
 	Source       string
+	// Root is the directory of its filesystem the mount shows: "/", or
+	// a volume's host directory, as Linux shows a bind mount's.
+	Root string
 }
 
 // fsType names a mount's filesystem type and source.
@@ -30,12 +34,16 @@ func (m *mount) fsType() (string, string) {
 		}
 		return "bind", m.source
 	case kindMem:
+		if m.synthType != "" {
+			return m.synthType, m.synthType
+		}
 		return "tmpfs", "tmpfs"
 	}
 	return m.synthType, m.synthType
 }
 
-// Mounts lists the mount table, parents before children.
+// Mounts lists the mount table, parents before children: in mount
+// order, but for Options.Listed (see there).
 func (fs *FS) Mounts() []MountInfo {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -66,8 +74,12 @@ func (fs *FS) Mounts() []MountInfo {
 					// stat in a volume reports the host's st_dev.
 					dev = m.root.host.dev
 				}
+				root := "/"
+				if m.kind == kindHost {
+					root = m.source
+				}
 				out = append(out, MountInfo{ID: m.id(), ParentID: parent, Dev: dev,
-					Point: m.point.pathLocked(), ReadOnly: m.readOnly, FSType: typ, Source: src})
+					Point: m.point.pathLocked(), ReadOnly: m.readOnly, FSType: typ, Source: src, Root: root})
 				walk(m.root)
 				m = m.root.mounted
 			}
@@ -80,10 +92,47 @@ func (fs *FS) Mounts() []MountInfo {
 	}
 	root := fs.root.mnt
 	typ, src := root.fsType()
-	out = append(out, MountInfo{ID: root.id(), Dev: root.dev, Point: "/", FSType: typ, Source: src})
+	out = append(out, MountInfo{ID: root.id(), Dev: root.dev, Point: "/", FSType: typ, Source: src, Root: "/"})
 	walk(fs.root)
-	// Mount numbers grow with time: this is mount order, as Linux lists.
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// Mount numbers grow with time: this is mount order, as Linux lists,
+	// but for the listed mounts, which come after the others in their
+	// listed order, each followed by the unlisted ones inside it.
+	rank := map[string]int{}
+	for i, l := range fs.listed {
+		rank[path.Clean(l.Guest)] = i + 1
+	}
+	type key struct{ rank, unlisted, id int }
+	keys := make(map[int]key, len(out))
+	for i := range out {
+		p := out[i].Point
+		k := key{id: out[i].ID}
+		if r := rank[p]; r > 0 {
+			k.rank = r
+			if s := fs.listed[r-1].Source; s != "" {
+				out[i].Source = s
+			}
+		} else {
+			k.unlisted = 1
+			for a := p; a != "/"; {
+				a = path.Dir(a)
+				if r := rank[a]; r > 0 {
+					k.rank = r
+					break
+				}
+			}
+		}
+		keys[out[i].ID] = k
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := keys[out[i].ID], keys[out[j].ID]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.unlisted != b.unlisted {
+			return a.unlisted < b.unlisted
+		}
+		return a.id < b.id
+	})
 	return out
 }
 

@@ -20,6 +20,7 @@ const (
 	tmpfsMagic   = 0x01021994
 	procMagic    = 0x9fa0
 	sysfsMagic   = 0x62656572
+	mqueueMagic  = 0x19800202
 )
 
 // StatfsAt is statfs(2).
@@ -59,6 +60,9 @@ func (d *Dentry) statfs() (Statfs, error) {
 		// Like Linux's tmpfs default: half the memory, all of it free
 		// (what the sandbox keeps there is not counted).
 		st.Type = tmpfsMagic
+		if m.synthType == "mqueue" {
+			st.Type = mqueueMagic
+		}
 		var si unix.Sysinfo_t
 		if unix.Sysinfo(&si) == nil {
 			st.Blocks = si.Totalram * uint64(si.Unit) / 2 / 4096
