@@ -148,14 +148,7 @@ func TestTranslateProcess(t *testing.T) {
 	s.Domainname = "example"
 	s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "net.core.somaxconn": "128"}
 	s.Linux.MaskedPaths = []string{"/proc/kcore", "/etc/shadow"}
-	b, err := LoadBundle(writeBundle(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := b.Translate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, sb := translated(t, s)
 	if sb.NoFile != 4096 || sb.Hostname != "sentry" || sb.Cwd != "/" || len(sb.Env) != 1 || sb.FS.HostRoot != filepath.Join(b.Dir, "rootfs") {
 		t.Errorf("sandbox %+v", sb)
 	}
@@ -237,14 +230,7 @@ func TestExecProcess(t *testing.T) {
 	s.Process.User = specs.User{UID: 0, GID: 0, AdditionalGids: []uint32{3}}
 	s.Process.NoNewPrivileges = false
 	s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}}
-	b, err := LoadBundle(writeBundle(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := b.Translate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sb := translated(t, s)
 	kill, admin := uint64(1)<<linux.CAP_KILL, uint64(1)<<linux.CAP_SYS_ADMIN
 	for name, c := range map[string]struct {
 		req    execRequest
@@ -302,14 +288,7 @@ func TestTranslateDevices(t *testing.T) {
 		{Path: "/dev/b", Type: "b", Major: 8, Minor: 1},
 		{Path: "/dev/p", Type: "p"},
 	}
-	b, err := LoadBundle(writeBundle(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := b.Translate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sb := translated(t, s)
 	want := []vfs.Device{
 		{Path: "/dev/c", Mode: unix.S_IFCHR | 0o620, Major: 10, Minor: 229, UID: 7, GID: 8},
 		{Path: "/dev/b", Mode: unix.S_IFBLK | 0o666, Major: 8, Minor: 1},
@@ -340,4 +319,18 @@ func TestTranslateRefusesAnInvalidSysctlValue(t *testing.T) {
 	if _, err := b.Translate(); err == nil || !strings.Contains(err.Error(), "net.ipv4.ip_forward") {
 		t.Errorf("ip_forward=2: %v", err)
 	}
+}
+
+// translated writes s as a bundle, loads it and translates it.
+func translated(t *testing.T, s *specs.Spec) (*Bundle, *Sandbox) {
+	t.Helper()
+	b, err := LoadBundle(writeBundle(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Translate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, sb
 }
