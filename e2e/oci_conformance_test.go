@@ -27,22 +27,16 @@ var ociByDesign = func() map[string]string {
 		"the sentry never writes root.path: the program's writes go to an in-memory overlay over it (README, " +
 		"as runsc's default root overlay), so the file is not on the host (the kill and start themselves work: " +
 		"the kill and create validations pass)"
-	const hostNS = "the check compares the host namespaces of the container's PID (the container sentry) with the " +
-		"runtime's own; the sandbox's ipc, mount, pid, uts, user and cgroup namespaces are the sentry kernel's " +
-		"own, emulated, so the container sentry stays in the host's (only the network namespace is a host one, " +
-		"because the sentry's host sockets live there) and joining a host one would mean nothing to an application " +
-		"that never makes a host syscall"
+	const hostUserNS = "the check compares the host user namespace of the container's PID (the container sentry) with " +
+		"the runtime's; the container sentry enters the config's other namespaces (pkg/oci/hostns.go) but no host " +
+		"user namespace: mapped to an unprivileged host uid it could open neither its state directory, nor its " +
+		"cgroups, nor a root-owned bundle; the sandbox's user namespace is emulated"
 	m := map[string]string{
 		"killsig: `kill` operation MUST send the specified signal to the container process":                   overlay,
 		"start: `start` operation MUST run the user-specified program as specified by `process`":              overlay,
 		"start: attempting to `start` a container that is not `created` MUST have no effect on the container": overlay,
 	}
-	for _, ns := range []string{"cgroup", "ipc", "mnt", "pid", "user", "uts"} {
-		m["linux_ns_nopath: create namespace "+ns+" without path"] = hostNS
-	}
-	for _, ns := range []string{"ipc", "mnt", "pid", "uts"} {
-		m["linux_ns_path: set "+ns+" namespace by path"] = hostNS
-	}
+	m["linux_ns_nopath: create namespace user without path"] = hostUserNS
 	// Not by design but a race of the suite's own: pidfile runs true,
 	// polls state for "running", then kills with SIGKILL, which is an
 	// error for a stopped container under runc and the sentry alike.
@@ -140,7 +134,10 @@ func keyed(as []tapAssertion) map[string]tapAssertion {
 func runConformance(t *testing.T, out string, jobs int, validations []string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("nice", "-n", "19", filepath.Join("..", "scripts", "oci-conformance.sh"), sentryBin)
+	// At the priority of the other tests: at nice 19 beside two CPU
+	// hogs (make test under load) the suite got almost no CPU and did
+	// not end within go test's 45 minutes.
+	cmd := exec.Command(filepath.Join("..", "scripts", "oci-conformance.sh"), sentryBin)
 	cmd.Env = append(os.Environ(), "OUT="+out, fmt.Sprintf("JOBS=%d", jobs), "VALIDATIONS="+strings.Join(validations, " "))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Each validation has a timeout of its own in the script; this is

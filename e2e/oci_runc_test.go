@@ -236,7 +236,11 @@ func TestOCIPreserveFDsBecomeTheProcessesFds(t *testing.T) {
 // wants it after start ran the program; the sentry runs it there.
 func TestOCIHooksRunInRuncsOrder(t *testing.T) {
 	becomeSubreaper(t)
-	bundle := busyboxBundle(t, "sh", "-c", "busybox grep -c startContainer /hooklog/order > /hooklog/program-saw")
+	// The program waits for poststart, so that poststart, run once
+	// start has let it run, sees it running however slowly start gets
+	// there (under runc, poststart ran at create).
+	bundle := busyboxBundle(t, "sh", "-c", "busybox grep -c startContainer /hooklog/order > /hooklog/program-saw; "+
+		"until busybox grep -q poststart /hooklog/order; do busybox sleep 0.01; done")
 	busybox := filepath.Join(bundle, "rootfs/bin/busybox")
 	hook := func(name, bin, dir string) map[string]any {
 		return map[string]any{"path": bin, "args": []string{"busybox", "sh", "-c",
