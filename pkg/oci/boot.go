@@ -91,10 +91,6 @@ func load(bundle string, preserved int, choose ChoosePlatform, warn io.Writer) (
 	if err != nil {
 		return nil, "", nil, err
 	}
-	// First, so that every stub process the sandbox makes inherits it.
-	for _, r := range joinCgroups(b.Spec) {
-		fmt.Fprintf(warn, "sentry: config.json: not applied: %s\n", r)
-	}
 	sb, err := b.Translate()
 	if err != nil {
 		return nil, "", nil, err

@@ -11,13 +11,17 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // The container sentry's host cgroups (cgroup v1 hierarchies), as runsc
 // places its sandbox: linux.cgroupsPath names the cgroup the container
-// sentry joins in every hierarchy, before it makes any stub (they
-// inherit it), and linux.resources' pids, cpu, cpuset, memory and
-// devices limits are written there. So the host accounts for, and
+// sentry starts in, in every hierarchy (so every stub it makes inherits
+// it), and linux.resources' pids, cpu, cpuset, memory and devices limits
+// are written there. create moves the one thread that forks the
+// container sentry there (v1's tasks file moves a thread), before it
+// makes the host namespaces (hostns.go): the child starts in the cgroup,
+// and a new cgroup namespace has it as its root, as runc's init sees. So the host accounts for, and
 // limits, the whole sandbox as it would runc's container. The sandbox's
 // own kernel keeps its own limits besides (RLIMIT_*, its memory
 // account). The host may refuse (no privilege, no such controller, a
@@ -91,9 +95,10 @@ func (h cgroupHierarchy) dir(cgPath string) string {
 
 func (h cgroupHierarchy) has(c string) bool { return slices.Index(h.controllers, c) >= 0 }
 
-// joinCgroups puts the calling process (the container sentry) in the
-// config's cgroup, made where missing, with its resources. What the host
-// refuses is returned, one entry each, for --log.
+// joinCgroups puts the calling thread (the one that forks the container
+// sentry, locked to it) in the config's cgroup, made where missing, with
+// its resources. What the host refuses is returned, one entry each, for
+// --log.
 func joinCgroups(s *specs.Spec) (refused []string) {
 	if s.Linux == nil || s.Linux.CgroupsPath == "" {
 		return nil
@@ -131,7 +136,7 @@ func joinCgroups(s *specs.Spec) (refused []string) {
 				refused = append(refused, fmt.Sprintf("linux.resources: %s=%s: %v", w.file, w.value, err))
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "tasks"), []byte(strconv.Itoa(unix.Gettid())), 0); err != nil {
 			refused = append(refused, fmt.Sprintf("linux.cgroupsPath %s in %s: join: %v", cgPath, h.mount, err))
 		}
 	}

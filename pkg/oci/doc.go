@@ -26,6 +26,13 @@
 // Without the privilege to make a new namespace, the sandbox's network
 // is its in-memory loopback only (netstack.ModeNone), and --log says so.
 //
+// Host namespaces (hostns.go): the container sentry itself runs in the
+// IPC, mount, PID, UTS and cgroup namespaces linux.namespaces names (a
+// path joined, an entry without one new), in its linux.cgroupsPath
+// (cgroups.go), as runc's init would; never in a host user namespace.
+// They hold the sentry process only: the sandbox's namespaces are its
+// kernel's own.
+//
 // Invariants: a container's state lives in STATEDIR/ID (state.json,
 // exec.sock and, until start, exec.fifo) and nowhere else; every verb
 // that changes a container holds the flock of STATEDIR/ID (exec changes

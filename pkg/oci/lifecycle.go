@@ -123,7 +123,7 @@ func (s Store) Create(o CreateOptions) (err error) {
 		cmd.SysProcAttr.Setctty = true
 		cmd.SysProcAttr.Ctty = 0
 	}
-	err = netnsOf(b.Spec).start(cmd, s.warn)
+	err = startIn(cmd, b.Spec, s.warn)
 	wr.Close()
 	if err != nil {
 		return fmt.Errorf("start container sentry: %w", err)

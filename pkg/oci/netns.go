@@ -1,11 +1,8 @@
 package oci
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -42,39 +39,6 @@ func netnsOf(s *specs.Spec) netns {
 // never sees it.
 const networkEnv = "SENTRY_OCI_NETWORK"
 
-// start starts cmd inside the namespace. Only the sentry process's own
-// calls run there (its listeners and connections); setns or unshare acts
-// on one thread, so the fork happens on a locked OS thread that entered
-// the namespace first, and that thread is never given back to the Go
-// runtime (the goroutine exits locked, so the runtime ends the thread):
-// no other goroutine of create ever runs in the container's namespace.
-// The child, and every thread it makes, starts there.
-//
-// Without the privilege to make a new namespace (EPERM), the sandbox's
-// network is loopback only, in memory (netstack.ModeNone): what the
-// application sees of an empty namespace, without one. warn says so.
-func (n netns) start(cmd *exec.Cmd, warn func(string)) error {
-	if !n.present {
-		return cmd.Start()
-	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		err := n.enter()
-		if n.path == "" && errors.Is(err, unix.EPERM) {
-			warn(fmt.Sprintf("linux.namespaces network: %v; the sandbox's network is loopback only, in memory", err))
-			cmd.Env = append(cmd.Environ(), networkEnv+"="+netstack.ModeNone.String())
-			err = nil
-		}
-		if err != nil {
-			errc <- err
-			return
-		}
-		errc <- cmd.Start()
-	}()
-	return <-errc
-}
-
 // bootMode is the container sentry's network mode: host, in the
 // namespace create started it in, unless create said otherwise
 // (networkEnv).
@@ -85,20 +49,16 @@ func bootMode() (netstack.Mode, error) {
 	return netstack.ModeHost, nil
 }
 
-// enter moves the calling (locked) thread into the namespace.
-func (n netns) enter() error {
+// enter moves the calling (locked) thread into the namespace: the one
+// fd holds open (its path's), or a new one with lo up.
+func (n netns) enter(fd int) error {
 	if n.path == "" {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			return fmt.Errorf("new network namespace: %w", err)
 		}
 		return loopbackUp()
 	}
-	f, err := os.Open(n.path)
-	if err != nil {
-		return fmt.Errorf("network namespace: %w", err)
-	}
-	defer f.Close()
-	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("network namespace %s: join: %w", n.path, err)
 	}
 	return nil

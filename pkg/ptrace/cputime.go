@@ -2,8 +2,6 @@ package ptrace
 
 import (
 	"bytes"
-	"fmt"
-	"os"
 	"strconv"
 
 	"sentry/pkg/platform"
@@ -17,7 +15,7 @@ var _ platform.ThreadCPUClock = (*context)(nil)
 // for a CPU on a busy host is not in it. Safe from any goroutine; false
 // once the thread is gone or where the host keeps no schedstat.
 func (c *context) ThreadCPU() (int64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/schedstat", c.as.pid, c.tid))
+	b, err := c.as.plat.readProc(c.as.pid, "task/"+strconv.Itoa(int(c.tid))+"/schedstat")
 	if err != nil {
 		return 0, false
 	}

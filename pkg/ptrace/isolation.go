@@ -112,7 +112,7 @@ func (as *addressSpace) makeNS(c *context) error {
 	}
 	var fds []int
 	for _, k := range stubNSKinds {
-		fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/%s", as.pid, k.name), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := as.plat.openProc(as.pid, "ns/"+k.name)
 		if err != nil {
 			for _, fd := range fds {
 				unix.Close(fd)

@@ -36,6 +36,7 @@ type Options struct {
 type Platform struct {
 	imageFD   int         // sealed memfd holding the stub image
 	imagePath string      // /proc/self/fd/<imageFD>
+	procDir   int         // the PIDs of the sentry's PID namespace (proc.go)
 	bind      bool        // bind stub threads to their tracer's CPU
 	allowed   unix.CPUSet // CPUs the sentry may run on
 	balance   balancer    // unbinds stub threads that compute (placement.go)
@@ -72,7 +73,12 @@ func NewWithOptions(o Options) (*Platform, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), bind: !o.NoPin, allowed: allowed, warn: o.Warn}
+	proc, err := openProcDir()
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	p := &Platform{imageFD: fd, imagePath: fmt.Sprintf("/proc/self/fd/%d", fd), procDir: proc, bind: !o.NoPin, allowed: allowed, warn: o.Warn}
 	p.isolate.Store(!o.NoIsolation)
 	return p, nil
 }
@@ -85,6 +91,7 @@ func (p *Platform) Close() error {
 	}
 	err := unix.Close(p.imageFD)
 	p.imageFD = -1
+	unix.Close(p.procDir)
 	p.nsMu.Lock()
 	for _, fd := range p.nsFDs {
 		unix.Close(fd)

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -178,7 +177,7 @@ func (as *addressSpace) setup(c *context) error {
 	if _, err := c.injectErrno(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, rlim, 0); err != nil {
 		return fmt.Errorf("ptrace: setting the stub's RLIMIT_CORE: %w", err)
 	}
-	text, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", as.pid))
+	text, err := as.plat.readProc(as.pid, "maps")
 	if err != nil {
 		return fmt.Errorf("ptrace: reading the stub's maps: %w", err)
 	}

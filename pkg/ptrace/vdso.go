@@ -3,7 +3,6 @@ package ptrace
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +30,7 @@ func (as *addressSpace) moveVDSO(c *context) error {
 	if as.wantVDSO == 0 {
 		return nil
 	}
-	text, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", as.pid))
+	text, err := as.plat.readProc(as.pid, "maps")
 	if err != nil {
 		return fmt.Errorf("ptrace: reading the stub's maps: %w", err)
 	}
