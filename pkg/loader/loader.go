@@ -119,6 +119,12 @@ func Load(a Args) (Image, error) {
 				// the name as given.
 				img.Path = d.Path()
 			}
+			if e := f.ExecDeny(); e != nil && err == nil {
+				// The program's file refuses writers while
+				// the address space runs it (Linux's
+				// mm->exe_file).
+				a.MM.SetExe(e)
+			}
 			f.DecRef()
 			return img, err
 		}

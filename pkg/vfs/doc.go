@@ -110,6 +110,8 @@
 // use (dirpark.go).
 // lockTable.mu (advisory locks) is taken without the others, and only
 // LockWaits.mu (the F_SETLKW wait-for graph) is taken under it.
+// writeGate.mu (writers and executed files, writedeny.go) is a leaf,
+// taken under FS.mu or none; an ExecDeny's mu is taken before it.
 // FS.mu is a read-write lock: calls that only read the tree (stat,
 // access, readlink, lookup, a read-only open of a host file or a
 // directory) walk paths already in the dentry cache holding it for

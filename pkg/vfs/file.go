@@ -66,6 +66,9 @@ type File struct {
 	impl   FileImpl // nil for O_PATH
 	isDir  bool
 	name   string
+	// gate is its write or execution hold (writedeny.go), set at open,
+	// given back by the last DecRef.
+	gate *gateHold
 
 	// heldLocks is set once an OFD or flock lock was taken through f,
 	// so its last DecRef releases them.
@@ -113,6 +116,7 @@ func (f *File) DecRef() {
 		}
 		f.impl.Release()
 	}
+	f.releaseGate()
 	f.uncharge()
 }
 

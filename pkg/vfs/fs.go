@@ -100,6 +100,7 @@ type FS struct {
 	caches           cacheRegistry // page caches of shared-mapped files (pagecache.go)
 	fifos            FIFOProvider
 	vol              volGuard      // what the sandbox set on volume files (volguard.go)
+	gate             writeGate     // writers and executed files (writedeny.go)
 	charger          MemoryCharger // in-memory file data's account (charge.go); set before the sandbox runs
 	hostFDs          hostFDBudget  // host fds held by open application files (hostfds.go)
 	execFDs          hostFDBudget  // host fds of execs past hostFDs (hostfds.go)

@@ -61,7 +61,12 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 		return nil, err
 	}
 	if created != nil {
-		return fs.newFile(d, flags, created), nil
+		f := fs.newFile(d, flags, created)
+		if acc := flags & unix.O_ACCMODE; acc == unix.O_WRONLY || acc == unix.O_RDWR || flags&unix.O_TRUNC != 0 {
+			// A new object: nobody executes it.
+			fs.holdGate(f, d, 1)
+		}
+		return f, nil
 	}
 	return fs.openDentry(d, flags, false)
 }
@@ -72,7 +77,9 @@ func (fs *FS) OpenAt2(dir *Dentry, path string, flags int, mode uint32, resolve 
 // takes no fd of the caller's either), so when the application's files
 // hold the whole host fd budget it comes from a small reserve of the
 // sentry's (hostfds.go): a program that opened files until ENFILE can
-// still exec.
+// still exec. It fails with ETXTBSY if a description holds the file
+// open for writing, and the file refuses writers while the returned one
+// is open (writedeny.go; ExecDeny keeps that for a loaded program).
 func (fs *FS) OpenExec(dir *Dentry, path string) (*File, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -201,6 +208,15 @@ func (fs *FS) openDentry(d *Dentry, flags int, exec bool) (*File, error) {
 	case unix.S_IFSOCK:
 		return nil, unix.ENXIO
 	}
+	if typ == unix.S_IFREG && d.synth == nil && (write || exec) {
+		delta := 1
+		if exec {
+			delta = -1
+		}
+		if err := fs.holdGate(f, d, delta); err != nil {
+			return nil, err
+		}
+	}
 
 	var err error
 	switch {
@@ -234,6 +250,7 @@ func (fs *FS) openDentry(d *Dentry, flags int, exec bool) (*File, error) {
 		}
 	}
 	if err != nil {
+		f.releaseGate()
 		return nil, err
 	}
 	return f, nil

@@ -382,6 +382,9 @@ func (fs *FS) TruncateAt(dir *Dentry, path string, size int64) error {
 	if err := writableMount(d); err != nil {
 		return err
 	}
+	if err := fs.checkWritable(d); err != nil {
+		return err
+	}
 	switch d.mnt.kind {
 	case kindHost:
 		fd, err := d.host.open(unix.O_WRONLY)

@@ -135,6 +135,11 @@ func (m *MM) fork(as platform.AddressSpace, alone bool) (*MM, error) {
 			return nil, err
 		}
 	}
+	// The copy runs the same program file (Linux's dup_mm_exe_file).
+	if m.exe != nil {
+		m.exe.Hold()
+		c.exe = m.exe
+	}
 	return c, nil
 }
 

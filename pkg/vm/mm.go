@@ -49,6 +49,29 @@ type MM struct {
 	// mirrorGen counts sync calls (stale.go); written with mu held
 	// exclusively, after the platform calls, read without mu.
 	mirrorGen atomic.Uint64
+
+	exe ExeFile // guarded by mu
+}
+
+// ExeFile is what an address space holds of the file its program was
+// loaded from for its life, as Linux's mm->exe_file (vfs.ExecDeny: the
+// file refuses writers meanwhile). Hold takes one more hold, for a copy
+// of the address space; Release gives one back.
+type ExeFile interface {
+	Hold()
+	Release()
+}
+
+// SetExe makes e the address space's program file (the loader's), giving
+// back the hold on the one before.
+func (m *MM) SetExe(e ExeFile) {
+	m.mu.Lock()
+	old := m.exe
+	m.exe = e
+	m.mu.Unlock()
+	if old != nil {
+		old.Release()
+	}
 }
 
 // NewMM creates an empty address space whose pages live in mf and whose
@@ -135,6 +158,10 @@ func (m *MM) Release() {
 		decRef(m.vmas[i].file)
 	}
 	m.vmas = nil
+	if m.exe != nil {
+		m.exe.Release()
+		m.exe = nil
+	}
 }
 
 func (m *MM) freeBacking(v *vma) {
