@@ -61,20 +61,29 @@ func execEcho(t *testing.T, o *ociCLI, id string) {
 	}
 }
 
-func TestOCIContainerSentryRunsInNewHostNamespaces(t *testing.T) {
-	needRoot(t)
-	becomeSubreaper(t)
+// startSleeper creates and starts container "c" running sleep with
+// the namespaces setNamespaces makes of paths, and returns its runtime,
+// bundle and container sentry's PID.
+func startSleeper(t *testing.T, paths map[string]string) (*ociCLI, string, int) {
+	t.Helper()
 	bundle := busyboxBundle(t, "/bin/sleep", "1000")
-	all := map[string]string{}
-	for _, n := range ociHostNS {
-		all[n.proc] = ""
-	}
-	setNamespaces(t, bundle, all)
+	setNamespaces(t, bundle, paths)
 	o := newOCI(t)
 	o.must("create", "--bundle", bundle, "c")
 	t.Cleanup(func() { o.run("delete", "--force", "c") })
 	pid := int(o.state("c")["pid"].(float64))
 	o.must("start", "c")
+	return o, bundle, pid
+}
+
+func TestOCIContainerSentryRunsInNewHostNamespaces(t *testing.T) {
+	needRoot(t)
+	becomeSubreaper(t)
+	all := map[string]string{}
+	for _, n := range ociHostNS {
+		all[n.proc] = ""
+	}
+	o, _, pid := startSleeper(t, all)
 	self := os.Getpid()
 	for _, n := range ociHostNS {
 		if got, host := nsLink(t, pid, n.proc), nsLink(t, self, n.proc); got == host {
@@ -146,13 +155,7 @@ func TestOCIContainerSentryJoinsNamespacePaths(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	bundle := busyboxBundle(t, "/bin/sleep", "1000")
-	setNamespaces(t, bundle, paths)
-	o := newOCI(t)
-	o.must("create", "--bundle", bundle, "c")
-	t.Cleanup(func() { o.run("delete", "--force", "c") })
-	pid := int(o.state("c")["pid"].(float64))
-	o.must("start", "c")
+	o, bundle, pid := startSleeper(t, paths)
 	for _, n := range ociHostNS {
 		if got := nsLink(t, pid, n.proc); got != want[n.proc] {
 			t.Errorf("container sentry %d: %s namespace %s, want %s (%s)", pid, n.proc, got, want[n.proc], paths[n.proc])
